@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Runs every test: installs prerequisites, builds, then runs the suites inside a private network namespace
+# that has only a loopback interface, so no test can send a packet anywhere but 127.0.0.1/::1.
+#   scripts/test.sh [extra dotnet test args, e.g. --filter Category!=Slow]
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+scripts/setup.sh
+results="$here/artifacts/test-results"
+rm -rf "$results"; mkdir -p "$results"
+dotnet build CallBot.sln -c Debug -nologo -v quiet -clp:ErrorsOnly
+
+run_tests() {
+  dotnet test CallBot.sln -c Debug --no-build --nologo \
+    --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" \
+    --blame-hang-timeout 10m "$@"
+}
+export -f run_tests
+export results
+
+status=0
+if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1; then
+  unshare --net -- bash -c 'ip link set lo up && run_tests "$@"' _ "$@" || status=$?
+else
+  echo "test: not root, running in the host network namespace (tests bind to loopback only)" >&2
+  run_tests "$@" || status=$?
+fi
+scripts/summarize-trx.sh "$results"
+exit $status
