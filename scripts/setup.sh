@@ -33,7 +33,7 @@ if [ "$runtime_only" = false ]; then
     if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then "${sudo_cmd[@]}" systemctl stop "$svc" || true; fi
     if [ -x "/etc/init.d/$svc" ] && pgrep -x "$svc" >/dev/null 2>&1; then "${sudo_cmd[@]}" "/etc/init.d/$svc" stop >/dev/null 2>&1 || true; fi
   done
-  sdk_dir="$here/tests/CallBot.Interop.Tests/sdk"
+  sdk_dir="$here/tests/sdk"
   if [ -f "$sdk_dir/package.json" ] && [ ! -f "$sdk_dir/node_modules/connectycube/package.json" ]; then
     echo "setup: installing the ConnectyCube JS SDK (npm)"
     (cd "$sdk_dir" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
