@@ -14,7 +14,7 @@ need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 pkgs=(ffmpeg)
 if [ "$runtime_only" = false ]; then
-  pkgs+=(prosody lua-sec coturn chromium libsrtp2-1 openssl iproute2 util-linux nodejs npm)
+  pkgs+=(prosody lua-sec coturn chromium libsrtp2-1 openssl iproute2 util-linux docker-compose nodejs npm)
 fi
 for p in "${pkgs[@]}"; do
   if [ "$p" = nodejs ] || [ "$p" = npm ]; then

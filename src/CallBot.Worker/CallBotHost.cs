@@ -1,0 +1,81 @@
+using CallBot.Worker.Options;
+using CallBot.Worker.Telemetry;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace CallBot.Worker;
+
+/// <summary>Builds the generic host that runs the bot fleet: configuration, options, telemetry, health.</summary>
+public static class CallBotHost
+{
+    /// <summary>
+    /// Configuration precedence (last wins): appsettings.json, the <paramref name="configFile"/>, environment
+    /// (<c>CallBot__Chat__Endpoint</c>), command-line overrides (<c>--CallBot:Chat:Endpoint=…</c>).
+    /// </summary>
+    public static HostApplicationBuilder CreateBuilder(string[] args, string? configFile = null)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        if (configFile is not null)
+        {
+            builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
+            builder.Configuration.AddEnvironmentVariables();
+            builder.Configuration.AddCommandLine(args);
+        }
+
+        builder.Services.AddCallBotOptions(builder.Configuration);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<CallBotTelemetry>();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = builder.Configuration.GetValue(
+            $"{TelemetryOptions.Section}:ShutdownTimeout", TimeSpan.FromSeconds(15)));
+        AddOpenTelemetry(builder);
+        return builder;
+    }
+
+    private static void AddOpenTelemetry(HostApplicationBuilder builder)
+    {
+        var telemetry = new TelemetryOptions();
+        builder.Configuration.GetSection(TelemetryOptions.Section).Bind(telemetry);
+        var otel = builder.Services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService("callbot"));
+        otel.WithMetrics(metrics =>
+        {
+            metrics.AddMeter(CallBotTelemetry.Name, "Polly");
+            if (!string.IsNullOrEmpty(telemetry.OtlpEndpoint))
+            {
+                metrics.AddOtlpExporter(o => o.Endpoint = new Uri(telemetry.OtlpEndpoint));
+            }
+
+            if (!string.IsNullOrEmpty(telemetry.PrometheusPrefix))
+            {
+                var scrape = new Uri(telemetry.PrometheusPrefix);
+                metrics.AddPrometheusHttpListener(o =>
+                {
+                    o.Host = scrape.Host;
+                    o.Port = scrape.Port;
+                    o.ScrapeEndpointPath = "/metrics";
+                });
+            }
+
+            if (telemetry.Console)
+            {
+                metrics.AddConsoleExporter();
+            }
+        });
+        otel.WithTracing(tracing =>
+        {
+            tracing.AddSource(CallBotTelemetry.Name);
+            if (!string.IsNullOrEmpty(telemetry.OtlpEndpoint))
+            {
+                tracing.AddOtlpExporter(o => o.Endpoint = new Uri(telemetry.OtlpEndpoint));
+            }
+        });
+    }
+}

@@ -1,0 +1,39 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace CallBot.Worker.Options;
+
+/// <summary>Chat (XMPP) connection shared by every bot of this process. Section <c>CallBot:Chat</c>.</summary>
+public sealed class ChatOptions
+{
+    public const string Section = "CallBot:Chat";
+
+    /// <summary><c>wss://host:port/path</c>, <c>ws://…</c> or <c>tcp://host:port</c>; empty = the embedded loopback hub.</summary>
+    public string Endpoint { get; set; } = string.Empty;
+
+    /// <summary>XMPP domain; defaults to the endpoint's host (the ConnectyCube SDK opens its stream to that host).</summary>
+    public string? Domain { get; set; }
+
+    /// <summary>ConnectyCube application id: the JID local part is <c>userId-appId</c>.</summary>
+    [Range(1, int.MaxValue)]
+    public int AppId { get; set; } = 1;
+
+    /// <summary>A PEM file with a CA or server certificate to trust in addition to the system store.</summary>
+    public string? TrustedCertificateFile { get; set; }
+
+    /// <summary>TLS certificate validation. Only for local experiments; never in production.</summary>
+    public bool ValidateCertificates { get; set; } = true;
+
+    /// <summary>Max reconnect backoff (the SDK retries every 5 s; we back off exponentially with jitter up to this cap).</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    public string ResolveDomain()
+    {
+        if (!string.IsNullOrWhiteSpace(Domain))
+        {
+            return Domain;
+        }
+
+        return Uri.TryCreate(Endpoint, UriKind.Absolute, out var uri) ? uri.Host : "localhost";
+    }
+}

@@ -1,0 +1,46 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace CallBot.Worker.Options;
+
+public enum MediaSourceKind
+{
+    /// <summary>Generated test card and tone with frame counter, clock, user id and a once-a-second sync mark.</summary>
+    Synthetic,
+
+    /// <summary>Any file FFmpeg can read, looped.</summary>
+    File,
+
+    /// <summary>Send back what the caller sends, without transcoding.</summary>
+    Echo,
+}
+
+/// <summary>What bots send. Section <c>CallBot:Media</c> (or per bot).</summary>
+public sealed class MediaOptions
+{
+    public const string Section = "CallBot:Media";
+
+    public MediaSourceKind Source { get; set; } = MediaSourceKind.Synthetic;
+
+    /// <summary>Input file for <see cref="MediaSourceKind.File"/>.</summary>
+    public string? File { get; set; }
+
+    /// <summary><c>VP8</c> or <c>H264</c>.</summary>
+    [RegularExpression("^(?i)(vp8|h264)$")]
+    public string VideoCodec { get; set; } = "VP8";
+
+    [Range(16, 3840)]
+    public int Width { get; set; } = 640;
+
+    [Range(16, 2160)]
+    public int Height { get; set; } = 360;
+
+    [Range(1, 60)]
+    public int FrameRate { get; set; } = 30;
+
+    /// <summary>Top video bitrate of the ladder, kbit/s.</summary>
+    [Range(30, 20_000)]
+    public int VideoBitrateKbps { get; set; } = 600;
+
+    [Range(6, 510)]
+    public int AudioBitrateKbps { get; set; } = 32;
+}
