@@ -46,6 +46,23 @@ public sealed class ChromiumSdpTests(ChromiumFixture chromium) : IClassFixture<C
         Assert.Equal(SdpSetup.ActPass, offer.Media[0].Setup);
     }
 
+    [Fact]
+    public async Task Chromium_offer_after_gathering_has_loopback_candidates_and_parses()
+    {
+        await using var page = await chromium.NewPageAsync();
+        await page.EvaluateAsync<string>(CreateOfferJs, true);
+        await page.WaitForAsync("window.pc.iceGatheringState === 'complete'");
+        var sdp = await page.EvaluateAsync<string>("() => window.pc.localDescription.sdp");
+        Capture("chrome-offer-gathered.sdp", sdp);
+
+        Assert.True(SdpParser.TryParse(sdp, out var offer, out var error), error.ToString());
+        Assert.Equal(sdp, SdpWriter.Write(offer));
+        var candidates = offer.Media[0].Candidates.ToList();
+        Assert.NotEmpty(candidates);
+        Assert.All(candidates, c => Assert.StartsWith("candidate:", "candidate:" + c, StringComparison.Ordinal));
+        Assert.Contains(candidates, c => c.Contains(" 127.0.0.1 ", StringComparison.Ordinal) || c.Contains(" ::1 ", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData(true, SdpDirection.SendRecv)]
     [InlineData(false, SdpDirection.SendRecv)]
@@ -64,6 +81,8 @@ public sealed class ChromiumSdpTests(ChromiumFixture chromium) : IClassFixture<C
         Assert.Equal("stable", await page.EvaluateAsync<string>("() => window.pc.signalingState"));
         var directions = await page.EvaluateAsync<string[]>("() => window.pc.getTransceivers().map(t => t.currentDirection)");
         Assert.Equal(direction == SdpDirection.SendRecv ? ["sendrecv", "sendrecv"] : new[] { "sendonly", "sendonly" }, directions);
+        var stats = await page.GetStatsAsync();
+        Assert.Contains(stats.EnumerateArray(), s => s.GetProperty("type").GetString() == "peer-connection");
     }
 
     [Theory]
