@@ -86,21 +86,28 @@ public sealed class FrameAssembler : IDisposable
         _lastSequence = sequence;
         _hasLast = true;
 
-        if (_inFrame && (gap || timestamp != _frameTimestamp))
+        if (_inFrame)
         {
-            if (!gap && !_broken && timestamp != _frameTimestamp)
+            if (timestamp != _frameTimestamp)
             {
-                FinishFrame();
+                if (!gap && !_broken)
+                {
+                    FinishFrame();
+                }
+                else
+                {
+                    DropFrame(true);
+                }
             }
-            else
+            else if (gap)
             {
-                DropFrame(gap);
+                _broken = true;
+                RequireKeyFrame();
             }
         }
-
-        if (gap && !_inFrame)
+        else if (gap)
         {
-            // Whole frames (or the start of this one) may be gone: references are lost.
+            // Whole frames (or the start of the next one) may be gone: references are lost.
             RequireKeyFrame();
         }
 
