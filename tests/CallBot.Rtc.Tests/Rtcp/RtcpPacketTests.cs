@@ -230,7 +230,9 @@ public sealed class RtcpPacketTests
         Assert.Equal(new TwccPacketResult(4, TwccStatus.SmallDelta, 6), twcc.Packets[5]);
         Assert.Equal(TwccStatus.NotReceived, twcc.Packets[6].Status);
 
-        wire[15] = 0x13; // status count 19: more deltas than bytes
+        wire[15] = 0x13; // status count 19 ...
+        wire[22] = 0xBF; // ... and 14 "received" in the 1-bit vector: 19 deltas, 8 bytes left
+        wire[23] = 0xFF;
         Assert.False(TransportCc.TryParse(wire, out _, out reason));
         Assert.Equal(RtcpDropReason.Malformed, reason);
     }
