@@ -252,6 +252,47 @@ public sealed class RtpStreamReceiverTests
         Assert.Equal(30, frames.Count);
     }
 
+    [Fact]
+    public void Receiving_and_assembling_does_not_allocate()
+    {
+        var packets = new List<byte[]>();
+        var sender = new RtpStreamSender(
+            new RtpStreamSenderOptions { Ssrc = 1, PayloadType = 96, TransportSequenceId = 3, HistorySize = 0 },
+            new Vp8Payloader(),
+            p => packets.Add(p.ToArray()),
+            _time);
+        var frame = new byte[5000];
+        for (var f = 0; f < 20; f++)
+        {
+            frame[0] = (byte)(f == 0 ? 0x10 : 0x11);
+            sender.SendFrame(frame, f * 3000L);
+        }
+
+        var frames = 0;
+        using var assembler = new FrameAssembler(CodecId.Vp8, new Vp8Depacketizer(), new CountingSink(() => frames++));
+        var receiver = new RtpStreamReceiver(1, new RtpStreamReceiverOptions(), assembler, _time);
+        var half = packets.Count / 2;
+        for (var i = 0; i < half; i++)
+        {
+            receiver.Receive(packets[i], out _);
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = half; i < packets.Count; i++)
+        {
+            receiver.Receive(packets[i], out _);
+        }
+
+        receiver.Poll();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(20, frames);
+    }
+
+    private sealed class CountingSink(Action onFrame) : IEncodedFrameSink
+    {
+        public void OnFrame(in EncodedFrame frame) => onFrame();
+    }
+
     private sealed class CollectingFrames(List<byte[]> frames) : IEncodedFrameSink
     {
         public void OnFrame(in EncodedFrame frame) => frames.Add(frame.Data.ToArray());
