@@ -47,6 +47,21 @@ public sealed class DtlsSrtpTransportTests
     }
 
     [Fact]
+    public async Task Handshake_thread_ends_with_the_handshake()
+    {
+        var link = new DatagramLink();
+        var (client, server) = DtlsTestPeers.Connect(link, DtlsTestPeers.Options(DtlsRole.Client), DtlsTestPeers.Options(DtlsRole.Server));
+        await using var c = client;
+        await using var s = server;
+        var results = await Task.WhenAll(client.HandshakeAsync(Ct), server.HandshakeAsync(Ct)).WaitAsync(TestTimeout, Ct);
+
+        Assert.True(client.HandshakeThread!.Join(TimeSpan.FromSeconds(5)), "client handshake thread still running");
+        Assert.True(server.HandshakeThread!.Join(TimeSpan.FromSeconds(5)), "server handshake thread still running");
+        Assert.True(client.IsConnected);
+        Dispose(results);
+    }
+
+    [Fact]
     public async Task Server_preference_decides_the_profile()
     {
         var link = new DatagramLink();
@@ -229,6 +244,7 @@ public sealed class DtlsSrtpTransportTests
         await server.DisposeAsync();
         var error = await Assert.ThrowsAsync<DtlsHandshakeException>(() => handshake.WaitAsync(TestTimeout, Ct));
         Assert.Equal(DtlsFailure.Closed, error.Failure);
+        Assert.True(server.HandshakeThread!.Join(TimeSpan.FromSeconds(5)), "handshake thread still running after dispose");
     }
 
     [Fact]
