@@ -63,6 +63,10 @@ public sealed class LoopbackChatEndpoint : IChatTransport
 #pragma warning restore CA1031
             {
             }
+            finally
+            {
+                _hub.Delivered();
+            }
         }
     }
 

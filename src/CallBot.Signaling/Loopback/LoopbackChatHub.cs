@@ -16,6 +16,7 @@ public sealed class LoopbackChatHub
     private readonly ConcurrentDictionary<string, LoopbackChatEndpoint> _endpoints = new(StringComparer.Ordinal);
     private long _undelivered;
     private long _delivered;
+    private long _pending;
     private int _resourceCounter;
 
     public LoopbackChatHub(string domain = "chat.loopback", string appId = "1")
@@ -33,6 +34,9 @@ public sealed class LoopbackChatHub
     public long UndeliveredCount => Interlocked.Read(ref _undelivered);
 
     public long DeliveredCount => Interlocked.Read(ref _delivered);
+
+    /// <summary>Messages handed to endpoints whose handlers have not run yet.</summary>
+    public long PendingDeliveries => Interlocked.Read(ref _pending);
 
     /// <summary>Raised for every message the hub routes (after <c>from</c> is set), before delivery. For test observers.</summary>
     public event EventHandler<ChatMessageReceivedEventArgs>? MessageRouted;
@@ -53,6 +57,8 @@ public sealed class LoopbackChatHub
 
     internal void Remove(LoopbackChatEndpoint endpoint) => _endpoints.TryRemove(new KeyValuePair<string, LoopbackChatEndpoint>(endpoint.LocalJid, endpoint));
 
+    internal void Delivered() => Interlocked.Decrement(ref _pending);
+
     internal void Route(LoopbackChatEndpoint sender, XElement message)
     {
         var copy = new XElement(message);
@@ -66,7 +72,16 @@ public sealed class LoopbackChatHub
             var match = toBare is null
                 ? string.Equals(endpoint.LocalJid, to, StringComparison.OrdinalIgnoreCase)
                 : string.Equals(endpoint.BareJid, toBare, StringComparison.OrdinalIgnoreCase);
-            if (match && endpoint.Deliver(new XElement(copy)))
+            if (!match)
+            {
+                continue;
+            }
+            Interlocked.Increment(ref _pending);
+            if (!endpoint.Deliver(new XElement(copy)))
+            {
+                Interlocked.Decrement(ref _pending);
+            }
+            else
             {
                 any = true;
                 Interlocked.Increment(ref _delivered);
