@@ -53,19 +53,19 @@ public sealed class CallHarness : IAsyncDisposable
     public async Task SettleAsync()
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        var lastRouted = -1L;
         while (DateTime.UtcNow < deadline)
         {
+            // Quiet = nothing in flight when the pass started and nothing routed during it.
+            var pendingBefore = Hub.PendingDeliveries;
+            var routedBefore = Hub.DeliveredCount + Hub.UndeliveredCount;
             foreach (var bot in _bots)
             {
                 await bot.Client.WhenEventsRaisedAsync();
             }
-            var routed = Hub.DeliveredCount + Hub.UndeliveredCount;
-            if (Hub.PendingDeliveries == 0 && routed == lastRouted)
+            if (pendingBefore == 0 && Hub.PendingDeliveries == 0 && Hub.DeliveredCount + Hub.UndeliveredCount == routedBefore)
             {
                 return;
             }
-            lastRouted = routed;
             await Task.Yield();
         }
         throw new TimeoutException("the bots did not settle");
