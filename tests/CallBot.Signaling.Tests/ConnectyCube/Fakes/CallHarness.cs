@@ -20,6 +20,7 @@ public sealed class CallHarness : IAsyncDisposable
 
     private readonly List<Bot> _bots = [];
     private readonly ConcurrentQueue<WireSignal> _wire = new();
+    private readonly Dictionary<int, LoopbackChatEndpoint> _raw = [];
 
     public CallHarness(CallClientOptions? options = null)
     {
@@ -45,6 +46,20 @@ public sealed class CallHarness : IAsyncDisposable
         var bot = new Bot(this, userId);
         _bots.Add(bot);
         return bot;
+    }
+
+    /// <summary>Sends a hand-made stanza to a bot as if user <paramref name="fromUserId"/> (another client) sent it.</summary>
+    public async Task InjectAsync(int fromUserId, int toUserId, CallSignal signal, Action<System.Xml.Linq.XElement>? mutate = null)
+    {
+        if (!_raw.TryGetValue(fromUserId, out var endpoint))
+        {
+            endpoint = Hub.Connect(fromUserId, "raw");
+            _raw[fromUserId] = endpoint;
+        }
+        var stanza = CallSignalCodec.Encode(signal, ChatJid.ForUser(toUserId, AppId, Domain), "0123456789abcdef01234567");
+        mutate?.Invoke(stanza);
+        await endpoint.SendMessageAsync(stanza);
+        await SettleAsync();
     }
 
     public IReadOnlyList<WireSignal> WireOf(CallSignalType type) => [.. Wire.Where(w => w.Type == type)];
@@ -88,6 +103,10 @@ public sealed class CallHarness : IAsyncDisposable
         {
             await bot.Client.DisposeAsync();
             await bot.Endpoint.DisposeAsync();
+        }
+        foreach (var raw in _raw.Values)
+        {
+            await raw.DisposeAsync();
         }
     }
 
