@@ -23,6 +23,10 @@ public sealed partial class CallSession
                 }
                 if (!string.IsNullOrEmpty(signal.Sdp))
                 {
+                    if (link.RemoteOffer is null)
+                    {
+                        outcome = null; // a mesh peer's first offer, kept until we accept
+                    }
                     link.RemoteOffer = signal.Sdp;
                 }
                 if (_state == CallSessionState.Active)

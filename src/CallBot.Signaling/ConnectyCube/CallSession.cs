@@ -15,7 +15,7 @@ public sealed partial class CallSession
     private volatile CallSessionState _state = CallSessionState.New;
     private ITimer? _answerTimer;
     private ITimer? _waitingTimer;
-    private DateTimeOffset _startCallTime;
+    private readonly DateTimeOffset _startCallTime;
     private UserInfo? _acceptUserInfo;
     private bool _closeRaised;
 
@@ -355,7 +355,6 @@ public sealed partial class CallSession
         connection.LocalCandidate += (_, candidate) => _client.Queue.Post(() => OnLocalCandidate(link, connection, candidate));
         connection.IceStateChanged += (_, state) => _client.Queue.Post(() => OnIceState(link, connection, state));
         link.Connection = connection;
-        _startCallTime = _client.Time.GetUtcNow();
         return connection;
     }
 
