@@ -21,6 +21,7 @@ public sealed class CallHarness : IAsyncDisposable
     private readonly List<Bot> _bots = [];
     private readonly ConcurrentQueue<WireSignal> _wire = new();
     private readonly Dictionary<int, LoopbackChatEndpoint> _raw = [];
+    private readonly ConcurrentQueue<System.Xml.Linq.XElement> _rawWire = new();
 
     public CallHarness(CallClientOptions? options = null)
     {
@@ -28,6 +29,7 @@ public sealed class CallHarness : IAsyncDisposable
         Hub = new LoopbackChatHub(Domain, AppId);
         Hub.MessageRouted += (_, e) =>
         {
+            _rawWire.Enqueue(e.Message);
             var result = CallSignalCodec.TryDecode(e.Message);
             if (result.IsSuccess && ChatJid.TryGetUserId((string?)e.Message.Attribute("to"), out var to))
             {
@@ -40,6 +42,9 @@ public sealed class CallHarness : IAsyncDisposable
     public LoopbackChatHub Hub { get; }
     public CallClientOptions Options { get; }
     public IReadOnlyList<WireSignal> Wire => [.. _wire];
+
+    /// <summary>Every stanza the hub routed, as routed (with <c>from</c>).</summary>
+    public IReadOnlyList<System.Xml.Linq.XElement> RawWire => [.. _rawWire];
 
     public Bot AddBot(int userId)
     {
