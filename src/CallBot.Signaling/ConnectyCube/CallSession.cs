@@ -142,6 +142,8 @@ public sealed partial class CallSession
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             CallLog.PeerOperationFailed(_client.Logger, Id, userId, "create offer", ex);
+            Release(link);
+            CloseIfAllReleased();
             return;
         }
         if (link.Released || !IsLive)
@@ -256,6 +258,8 @@ public sealed partial class CallSession
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             CallLog.PeerOperationFailed(_client.Logger, Id, userId, "create answer", ex);
+            Release(link);
+            CloseIfAllReleased();
             return;
         }
         link.LocalSdp = answer;

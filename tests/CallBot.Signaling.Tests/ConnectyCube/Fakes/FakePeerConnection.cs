@@ -22,8 +22,14 @@ public sealed class FakePeerConnection(CallPeerContext context) : ICallPeerConne
     public event EventHandler<IceCandidateInit>? LocalCandidate;
     public event EventHandler<PeerIceState>? IceStateChanged;
 
+    public bool FailOffers { get; init; }
+
     public Task<string> CreateOfferAsync(bool iceRestart, CancellationToken cancellationToken)
     {
+        if (FailOffers)
+        {
+            return Task.FromException<string>(new InvalidOperationException("no media"));
+        }
         var sdp = string.Create(CultureInfo.InvariantCulture, $"v=0\no=offer {Context.LocalUserId}->{Context.RemoteUserId} #{++_offers}{(iceRestart ? " restart" : "")}\na=setup:actpass\n");
         OffersCreated.Add(sdp);
         _log.Enqueue("offer");
@@ -67,11 +73,14 @@ public sealed class FakePeerFactory : ICallPeerConnectionFactory
 {
     private readonly ConcurrentQueue<FakePeerConnection> _created = new();
 
+    /// <summary>Remote users for whom creating an offer fails.</summary>
+    public HashSet<int> FailOffersTo { get; } = [];
+
     public IReadOnlyList<FakePeerConnection> Created => [.. _created];
 
     public ICallPeerConnection Create(CallPeerContext context)
     {
-        var pc = new FakePeerConnection(context);
+        var pc = new FakePeerConnection(context) { FailOffers = FailOffersTo.Contains(context.RemoteUserId) };
         _created.Enqueue(pc);
         return pc;
     }
