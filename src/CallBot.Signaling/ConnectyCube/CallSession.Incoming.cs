@@ -17,8 +17,13 @@ public sealed partial class CallSession
         {
             if (_links.TryGetValue(peer, out var link))
             {
-                if (peer != fromUserId || link.Released || link.Answered || link.Role != PeerRole.Answerer)
+                if (peer != fromUserId || link.Released || link.Answered)
                 {
+                    continue;
+                }
+                if (link.Role != PeerRole.Answerer)
+                {
+                    outcome = CallDropReason.UnexpectedForPeer; // glare: we are the offerer on this pair
                     continue;
                 }
                 if (!string.IsNullOrEmpty(signal.Sdp))
