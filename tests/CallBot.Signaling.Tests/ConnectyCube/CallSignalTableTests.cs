@@ -223,4 +223,26 @@ public sealed class CallSignalTableTests
         await h.SettleAsync();
         Assert.Equal("512", h.WireOf(CallSignalType.Call)[^1].Signal.UserInfo![UserInfo.MaxBandwidthKey]);
     }
+
+    [Fact]
+    public async Task Remote_candidates_that_beat_the_accept_are_kept_bounded_and_applied_after_the_answer()
+    {
+        await using var h = new CallHarness(new CallClientOptions { MaxPendingCandidates = 3 });
+        var caller = h.AddBot(1001);
+        var session = caller.Client.CreateSession([1002]);
+        await session.CallAsync(cancellationToken: Ct);
+        await h.SettleAsync();
+        var early = Signal(CallSignalType.IceCandidates) with { SessionId = session.Id };
+        await h.InjectAsync(1002, 1001, early);
+        await h.InjectAsync(1002, 1001, early with { IceCandidates = [new("candidate:10 1 udp 1 127.0.0.1 10 typ host", "0", 0), new("", "0", 0)] });
+        await h.InjectAsync(1002, 1001, early with { IceCandidates = [new("candidate:11 1 udp 1 127.0.0.1 11 typ host", "0", 0)] });
+        Assert.Equal(1, caller.Client.GetDropCount(CallDropReason.CandidateQueueFull));
+        Assert.Empty(caller.Peers.To(1002).RemoteCandidates);
+
+        await h.InjectAsync(1002, 1001, Signal(CallSignalType.Accept) with { SessionId = session.Id, Sdp = "v=0 answer" });
+        var pc = caller.Peers.To(1002);
+        Assert.Equal(["offer", "apply-answer", "candidates"], pc.Log);
+        // Empty candidate strings are skipped, as the SDK's addCandidates does.
+        Assert.Equal(["candidate:9 1 udp 1 127.0.0.1 9 typ host", "candidate:10 1 udp 1 127.0.0.1 10 typ host"], pc.RemoteCandidates.Select(c => c.Candidate));
+    }
 }

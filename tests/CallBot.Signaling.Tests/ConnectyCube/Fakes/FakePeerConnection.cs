@@ -53,6 +53,7 @@ public sealed class FakePeerConnection(CallPeerContext context) : ICallPeerConne
     public Task AddRemoteCandidatesAsync(IReadOnlyList<IceCandidateInit> candidates, CancellationToken cancellationToken)
     {
         RemoteCandidates.AddRange(candidates);
+        _log.Enqueue("candidates");
         return Task.CompletedTask;
     }
 
