@@ -213,7 +213,9 @@ public sealed partial class IceAgent
             return;
         }
 
-        if (_state == IceConnectionState.Connected && ReferenceEquals(_selected, generation.Selected) && generation.RemoteEndOfCandidates)
+        // Completed once per generation; after a consent loss and recovery the state stays Connected.
+        if (_state == IceConnectionState.Connected && !generation.Completed && ReferenceEquals(_selected, generation.Selected)
+            && generation.RemoteEndOfCandidates)
         {
             foreach (var pair in generation.Pairs)
             {
@@ -223,6 +225,7 @@ public sealed partial class IceAgent
                 }
             }
 
+            generation.Completed = true;
             SetState(IceConnectionState.Completed);
         }
     }

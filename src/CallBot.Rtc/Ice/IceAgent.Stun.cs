@@ -243,6 +243,10 @@ public sealed partial class IceAgent
         {
             Select(pair);
         }
+        else
+        {
+            RunNomination(now);
+        }
     }
 
     private void OnCheckError(IceTransaction transaction, IceCandidatePair pair, IceGeneration generation, int errorCode)

@@ -232,6 +232,7 @@ public sealed partial class IceAgent : IAsyncDisposable
                     work();
                     if (_state != IceConnectionState.Closed)
                     {
+                        EvaluateState(_time.GetUtcNow());
                         Reschedule();
                     }
                 }

@@ -65,6 +65,8 @@ internal sealed class IceGeneration(int number, IceCredentials local)
 
     public bool RemoteEndOfCandidates { get; set; }
 
+    public bool Completed { get; set; }
+
     public List<IceCandidatePair> Pairs { get; } = [];
 
     public List<IceCandidate> RemoteCandidates { get; } = [];
