@@ -55,6 +55,7 @@ public sealed class XmppClient : IChatTransport
                 {
                     LastError = args.Outcome.Exception;
                     XmppLog.ConnectFailed(_logger, args.AttemptNumber + 1, _options.Endpoint!, args.RetryDelay, args.Outcome.Exception?.Message ?? "no session");
+                    RaiseAttemptFailed(args.AttemptNumber + 1, args.RetryDelay, args.Outcome.Exception);
                     return ValueTask.CompletedTask;
                 },
             })
@@ -86,6 +87,9 @@ public sealed class XmppClient : IChatTransport
     public event EventHandler<ChatConnectionStateChangedEventArgs>? StateChanged;
 
     public event EventHandler<ChatMessageReceivedEventArgs>? MessageReceived;
+
+    /// <summary>A connect attempt failed and another one is scheduled after <see cref="XmppConnectAttemptFailedEventArgs.RetryDelay"/>.</summary>
+    public event EventHandler<XmppConnectAttemptFailedEventArgs>? ConnectAttemptFailed;
 
     /// <summary>
     /// Starts the client (once) and waits until it is online. Throws <see cref="XmppAuthenticationException"/> when the
@@ -326,6 +330,20 @@ public sealed class XmppClient : IChatTransport
         try
         {
             MessageReceived?.Invoke(this, new ChatMessageReceivedEventArgs(message));
+        }
+#pragma warning disable CA1031 // A subscriber's bug must not take the connection down.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            XmppLog.HandlerFailed(_logger, ex);
+        }
+    }
+
+    private void RaiseAttemptFailed(int attempt, TimeSpan delay, Exception? error)
+    {
+        try
+        {
+            ConnectAttemptFailed?.Invoke(this, new XmppConnectAttemptFailedEventArgs(attempt, delay, error));
         }
 #pragma warning disable CA1031 // A subscriber's bug must not take the connection down.
         catch (Exception ex)

@@ -36,3 +36,11 @@ public sealed class XmppSendQueueFullException : Exception
     public XmppSendQueueFullException(string message) : base(message) { }
     public XmppSendQueueFullException(string message, Exception inner) : base(message, inner) { }
 }
+
+public sealed class XmppConnectAttemptFailedEventArgs(int attempt, TimeSpan retryDelay, Exception? error) : EventArgs
+{
+    /// <summary>1 for the first attempt of this connect/reconnect cycle.</summary>
+    public int Attempt { get; } = attempt;
+    public TimeSpan RetryDelay { get; } = retryDelay;
+    public Exception? Error { get; } = error;
+}

@@ -21,6 +21,7 @@ internal sealed class XmppSession : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<XElement>> _pendingIq = new(StringComparer.Ordinal);
+    private readonly List<XElement> _early = [];
     private long _nextId;
     private long _lastReceivedTicks;
 
@@ -72,6 +73,9 @@ internal sealed class XmppSession : IAsyncDisposable
         if (_options.SendInitialPresence)
         {
             await SendRawAsync(new XElement(XmppNamespaces.Client + "presence"), ct).ConfigureAwait(false);
+            // The server handles one session's stanzas in order: once this ping is answered, the presence took effect
+            // and headlines to our bare JID reach us. Without it, "online" races the presence on the wire.
+            await RequestDuringNegotiationAsync("get", new XElement(XmppNamespaces.Ping + "ping"), ct, acceptError: true).ConfigureAwait(false);
         }
     }
 
@@ -128,6 +132,7 @@ internal sealed class XmppSession : IAsyncDisposable
             throw new XmppStreamException("server offers no resource binding");
         }
         var bind = new XElement(XmppNamespaces.Bind + "bind");
+        _early.Clear();
         if (!string.IsNullOrEmpty(_options.Resource))
         {
             bind.Add(new XElement(XmppNamespaces.Bind + "resource", _options.Resource));
@@ -143,18 +148,23 @@ internal sealed class XmppSession : IAsyncDisposable
         }
     }
 
-    private async Task<XElement> RequestDuringNegotiationAsync(string type, XElement payload, CancellationToken ct)
+    private async Task<XElement> RequestDuringNegotiationAsync(string type, XElement payload, CancellationToken ct, bool acceptError = false)
     {
         string id = NextId("n");
         await SendRawAsync(new XElement(XmppNamespaces.Client + "iq", new XAttribute("type", type), new XAttribute("id", id), payload), ct).ConfigureAwait(false);
         while (true)
         {
             var answer = await ReadRequiredAsync(ct).ConfigureAwait(false);
+            if (answer.Name == XmppNamespaces.Client + "message")
+            {
+                _early.Add(answer);
+                continue;
+            }
             if (answer.Name != XmppNamespaces.Client + "iq" || (string?)answer.Attribute("id") != id)
             {
                 continue;
             }
-            if ((string?)answer.Attribute("type") == "result")
+            if ((string?)answer.Attribute("type") == "result" || acceptError)
             {
                 return answer;
             }
@@ -193,6 +203,11 @@ internal sealed class XmppSession : IAsyncDisposable
     /// <summary>Reads until the stream ends; always ends with an exception that says why.</summary>
     public async Task RunAsync(Action<XElement> onMessage, CancellationToken ct)
     {
+        foreach (var early in _early)
+        {
+            onMessage(early);
+        }
+        _early.Clear();
         while (true)
         {
             var element = await _transport.ReadElementAsync(ct).ConfigureAwait(false)
