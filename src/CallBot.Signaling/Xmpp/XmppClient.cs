@@ -128,7 +128,7 @@ public sealed class XmppClient : IChatTransport
         Task? queued;
         lock (_gate)
         {
-            session = _state == ChatConnectionState.Online ? _session : null;
+            session = _session;
             queued = session is null ? EnqueueLocked(xml) : null;
         }
         if (queued is not null)
@@ -157,7 +157,7 @@ public sealed class XmppClient : IChatTransport
         XmppSession? session;
         lock (_gate)
         {
-            session = _state == ChatConnectionState.Online ? _session : null;
+            session = _session;
         }
         if (session is null)
         {
@@ -223,11 +223,8 @@ public sealed class XmppClient : IChatTransport
             }
             lock (_gate)
             {
+                // From here sends queue (or fail fast) even before the state event below goes out.
                 _session = null;
-                if (_state == ChatConnectionState.Online)
-                {
-                    _state = ChatConnectionState.Reconnecting;
-                }
             }
             if (stop.IsCancellationRequested)
             {
@@ -238,6 +235,7 @@ public sealed class XmppClient : IChatTransport
             LastError = fault;
             XmppLog.ConnectionLost(_logger, _options.Endpoint!, session.ReadState, fault.Message);
             await session.DisposeAsync().ConfigureAwait(false);
+            SetState(ChatConnectionState.Reconnecting, fault);
         }
     }
 
