@@ -24,9 +24,14 @@ internal sealed class FakeXmppServer : IAsyncDisposable
     private readonly Task _accepting;
     private int _accepted;
 
-    public FakeXmppServer(Func<int, byte[]> afterLogin)
+    private readonly Func<int, bool> _answerPingsAfterLogin;
+
+    /// <param name="afterLogin">Bytes sent once the client on connection N is logged in.</param>
+    /// <param name="answerPingsAfterLogin">False makes connection N go silent after login (a stalled link).</param>
+    public FakeXmppServer(Func<int, byte[]> afterLogin, Func<int, bool>? answerPingsAfterLogin = null)
     {
         _afterLogin = afterLogin;
+        _answerPingsAfterLogin = answerPingsAfterLogin ?? (_ => true);
         _listener.Start();
         _accepting = AcceptLoopAsync();
     }
@@ -34,6 +39,10 @@ internal sealed class FakeXmppServer : IAsyncDisposable
     public Uri Endpoint => new($"tcp://127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port}");
 
     public int Accepted => Volatile.Read(ref _accepted);
+
+    public int UnansweredPings => Volatile.Read(ref _unansweredPings);
+
+    private int _unansweredPings;
 
     private async Task AcceptLoopAsync()
     {
@@ -91,7 +100,14 @@ internal sealed class FakeXmppServer : IAsyncDisposable
                     }
                     else if (text.Contains("urn:xmpp:ping", StringComparison.Ordinal) && text.Contains("type=\"get\"", StringComparison.Ordinal))
                     {
-                        await WriteAsync(stream, $"<iq type='result' id='{IdOf(text)}' from='localhost'/>");
+                        if (headers == 2 || _answerPingsAfterLogin(index))
+                        {
+                            await WriteAsync(stream, $"<iq type='result' id='{IdOf(text)}' from='localhost'/>");
+                        }
+                        else
+                        {
+                            Interlocked.Increment(ref _unansweredPings);
+                        }
                         if (headers == 2)
                         {
                             headers++;

@@ -158,4 +158,40 @@ public sealed class XmppFaultTests(ProsodyFixture prosody) : IClassFixture<Proso
         Assert.Equal(ChatConnectionState.Online, client.State);
         Assert.Contains(logger.Collector.GetSnapshot(), r => r.Level == Microsoft.Extensions.Logging.LogLevel.Warning && r.Message.Contains("lost", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Stalled_connection_is_found_by_the_keepalive_ping_and_replaced()
+    {
+        byte[] good = Encoding.UTF8.GetBytes("<message from='2-7@localhost/x' type='headline'><body>after stall</body></message>");
+        // Connection 0 logs in, then goes silent: no bytes, no ping answers, socket still open.
+        await using var server = new FakeXmppServer(index => index == 0 ? [] : good, index => index != 0);
+        var logger = new FakeLogger<XmppClient>();
+        await using var client = new XmppClient(new XmppClientOptions
+        {
+            Endpoint = server.Endpoint,
+            Domain = "localhost",
+            TlsMode = XmppTlsMode.None,
+            UserName = "1-7",
+            Password = "p",
+            ReconnectBaseDelay = TimeSpan.FromMilliseconds(50),
+            KeepAliveInterval = TimeSpan.FromMilliseconds(200),
+            KeepAliveTimeout = TimeSpan.FromMilliseconds(300),
+        }, logger);
+        var dropped = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.StateChanged += (_, e) =>
+        {
+            if (e.Current == ChatConnectionState.Reconnecting)
+            {
+                dropped.TrySetResult(e.Error);
+            }
+        };
+        var recovered = XmppTestClients.NextMessageAsync(client, "after stall");
+        await client.ConnectAsync(Ct).WaitAsync(XmppTestClients.Timeout, Ct);
+        var error = await dropped.Task.WaitAsync(XmppTestClients.Timeout, Ct);
+        Assert.Contains("stalled", error!.Message, StringComparison.Ordinal);
+        Assert.Contains("awaiting bytes", error.Message, StringComparison.Ordinal);
+        Assert.True(server.UnansweredPings >= 1);
+        await recovered;
+        Assert.Contains(logger.Collector.GetSnapshot(), r => r.Message.Contains("stalled", StringComparison.Ordinal));
+    }
 }
