@@ -108,7 +108,7 @@ public sealed class XmppClient : IChatTransport
                 {
                     _firstOnline = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 }
-                _loop = Task.Run(() => RunLoopAsync(_stop.Token), CancellationToken.None);
+                _loop = Task.Run(() => RunGuardedAsync(_stop.Token), CancellationToken.None);
             }
             online = _firstOnline.Task;
         }
@@ -175,6 +175,25 @@ public sealed class XmppClient : IChatTransport
         }
         return _queue.TryEnqueue(xml)
             ?? throw new XmppSendQueueFullException($"offline queue holds {_options.OfflineQueueCapacity} stanzas already");
+    }
+
+    /// <summary>A bug in the loop must surface as a state and an error, not as a silently dead client.</summary>
+    private async Task RunGuardedAsync(CancellationToken stop)
+    {
+        try
+        {
+            await RunLoopAsync(stop).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Last line of defence: report, never let it escape to the thread pool.
+        catch (Exception ex) when (!stop.IsCancellationRequested)
+#pragma warning restore CA1031
+        {
+            LastError = ex;
+            XmppLog.LoopFailed(_logger, ex);
+            _queue.FailAll(ex);
+            SetState(ChatConnectionState.Disconnected, ex);
+            _firstOnline.TrySetException(ex);
+        }
     }
 
     private async Task RunLoopAsync(CancellationToken stop)
