@@ -23,6 +23,8 @@ public sealed class XmppClient : IChatTransport
     private readonly CertificateTrust _trust;
     private readonly ResiliencePipeline<XmppSession> _connectPipeline;
     private readonly XmppSendQueue _queue;
+    private readonly StreamManagementState? _sm;
+    private int _resumes;
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stop = new();
     private TaskCompletionSource _firstOnline = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -42,6 +44,7 @@ public sealed class XmppClient : IChatTransport
         _time = timeProvider ?? TimeProvider.System;
         _trust = new CertificateTrust(options);
         _queue = new XmppSendQueue(options.OfflineQueueCapacity);
+        _sm = options.EnableStreamManagement ? new StreamManagementState() : null;
         _connectPipeline = new ResiliencePipelineBuilder<XmppSession> { TimeProvider = _time }
             .AddRetry(new RetryStrategyOptions<XmppSession>
             {
@@ -80,6 +83,9 @@ public sealed class XmppClient : IChatTransport
 
     /// <summary>Why the last attempt or connection failed; null while nothing failed.</summary>
     public Exception? LastError { get; private set; }
+
+    /// <summary>Reconnects that resumed the previous session (XEP-0198) instead of starting a new one.</summary>
+    public int ResumeCount => Volatile.Read(ref _resumes);
 
     /// <summary>Stanzas waiting for the connection to come back.</summary>
     public int QueuedCount => _queue.Count;
@@ -253,6 +259,11 @@ public sealed class XmppClient : IChatTransport
             }
             LastError = fault;
             XmppLog.ConnectionLost(_logger, _options.Endpoint!, session.ReadState, fault.Message);
+            if (fault is XmppStreamException { IsBadInput: true })
+            {
+                // Resuming would make the server replay the stanza we just refused, forever.
+                _sm?.ForgetSession();
+            }
             await session.DisposeAsync().ConfigureAwait(false);
             SetState(ChatConnectionState.Reconnecting, fault);
         }
@@ -264,7 +275,7 @@ public sealed class XmppClient : IChatTransport
         IXmppTransport transport = _options.Endpoint!.Scheme == "tcp"
             ? new TcpXmppTransport(_options, _trust)
             : new WebSocketXmppTransport(_options, _trust);
-        var session = new XmppSession(transport, _options, _time, _logger);
+        var session = new XmppSession(transport, _options, _time, _logger, _sm);
         using var timeout = new CancellationTokenSource(_options.ConnectTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, timeout.Token);
         try
@@ -288,6 +299,11 @@ public sealed class XmppClient : IChatTransport
     private async Task GoOnlineAsync(XmppSession session, CancellationToken stop)
     {
         Volatile.Write(ref _jid, session.Jid);
+        if (session.Resumed)
+        {
+            Interlocked.Increment(ref _resumes);
+            XmppLog.Resumed(_logger, session.Jid);
+        }
         int flushed = 0;
         ChatConnectionState previous;
         while (true)
@@ -339,6 +355,20 @@ public sealed class XmppClient : IChatTransport
                 XmppLog.Stalled(_logger, _options.KeepAliveTimeout, session.ReadState, session.SinceLastReceive);
                 throw new XmppStreamException($"connection stalled: no answer to a ping within {_options.KeepAliveTimeout} (reader: {session.ReadState})");
             }
+        }
+    }
+
+    /// <summary>Test hook: cut the current connection as a network failure would.</summary>
+    internal async Task DropConnectionForTestsAsync()
+    {
+        XmppSession? session;
+        lock (_gate)
+        {
+            session = _session;
+        }
+        if (session is not null)
+        {
+            await session.AbortAsync().ConfigureAwait(false);
         }
     }
 

@@ -220,4 +220,40 @@ public sealed class XmppFaultTests(ProsodyFixture prosody) : IClassFixture<Proso
         Assert.NotNull(parsed.Descendants(System.Xml.Linq.XName.Get("service-unavailable", "urn:ietf:params:xml:ns:xmpp-stanzas")).SingleOrDefault());
         Assert.Equal(ChatConnectionState.Online, client.State);
     }
+
+    [Fact]
+    public async Task Dropped_connection_resumes_the_stream_and_gets_what_was_sent_meanwhile()
+    {
+        await using var a = await NewClientAsync(prosody.TcpEndpoint, o => o.ReconnectBaseDelay = TimeSpan.FromMilliseconds(500));
+        await using var b = await NewClientAsync(prosody.WebSocketEndpoint);
+        string jid = a.LocalJid;
+        await XmppTestClients.ExchangeBothWaysAsync(a, b);
+
+        var down = XmppTestClients.WaitForStateAsync(a, ChatConnectionState.Reconnecting);
+        await a.DropConnectionForTestsAsync();
+        await down;
+        // Sent while A's stream hibernates on the server; a new session (no resume) would never see it.
+        var meanwhile = XmppTestClients.NextMessageAsync(a, "while you were out");
+        await b.SendMessageAsync(XmppTestClients.Headline(jid, "while you were out"), Ct);
+        await meanwhile;
+        await XmppTestClients.WaitForStateAsync(a, ChatConnectionState.Online);
+        Assert.Equal(1, a.ResumeCount);
+        Assert.Equal(jid, a.LocalJid);
+        await XmppTestClients.ExchangeBothWaysAsync(a, b);
+    }
+
+    [Fact]
+    public async Task Without_stream_management_a_dropped_connection_starts_a_new_session()
+    {
+        await using var a = await NewClientAsync(prosody.TcpEndpoint, o => o.EnableStreamManagement = false);
+        await using var b = await NewClientAsync(prosody.TcpEndpoint);
+        string jid = a.LocalJid;
+        var down = XmppTestClients.WaitForStateAsync(a, ChatConnectionState.Reconnecting);
+        await a.DropConnectionForTestsAsync();
+        await down;
+        await XmppTestClients.WaitForStateAsync(a, ChatConnectionState.Online);
+        Assert.Equal(0, a.ResumeCount);
+        Assert.NotEqual(jid, a.LocalJid);
+        await XmppTestClients.ExchangeBothWaysAsync(a, b);
+    }
 }
