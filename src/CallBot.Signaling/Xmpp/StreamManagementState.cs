@@ -17,6 +17,9 @@ internal sealed class StreamManagementState
 
     public string? ResumeId { get; private set; }
 
+    /// <summary>Unacknowledged stanzas dropped from the resend buffer because it was full (server not acking).</summary>
+    public long GivenUp { get; private set; }
+
     public string ResumeJid { get; private set; } = string.Empty;
 
     public uint Inbound
@@ -70,6 +73,7 @@ internal sealed class StreamManagementState
             while (_unacked.Count > MaxUnacked)
             {
                 _unacked.Dequeue();
+                GivenUp++;
             }
         }
     }

@@ -12,6 +12,8 @@ namespace CallBot.Signaling.Xmpp;
 /// after that the client keeps itself online: a lost connection is re-established with exponential backoff and jitter,
 /// for as long as the client lives. A refused login stops it (<see cref="XmppAuthenticationException"/>): a wrong
 /// password does not fix itself, and hammering the server risks an account lockout; the owner decides what next.
+/// With XEP-0198 offered, a dropped stream is resumed: messages that arrived meanwhile are delivered and unacknowledged
+/// sends are resent.
 /// </summary>
 public sealed class XmppClient : IChatTransport
 {
