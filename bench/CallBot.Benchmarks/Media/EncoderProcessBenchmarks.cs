@@ -21,21 +21,21 @@ namespace CallBot.Benchmarks.Media;
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 0, iterationCount: 1)]
 public partial class EncoderProcessBenchmarks
 {
-    private const int Seconds = 4;
+    private const int Seconds = 2;
 
     [Params(2, 4)]
     public int Processes { get; set; }
 
-    [Benchmark(Description = "N live ffmpeg encoders, 4 s of media")]
+    [Benchmark(Description = "N live ffmpeg encoders, 2 s of media")]
     public async Task<double> LiveEncoders()
     {
         var source = new SyntheticSource();
-        var runner = new FfmpegRunner();
+        var runner = new FfmpegRunner(new FfmpegOptions { RunTimeout = TimeSpan.FromMinutes(10) }); // a loaded machine runs late
         var info = await source.DescribeAsync(runner, CancellationToken.None);
         var profile = new VideoProfile(CodecId.Vp8, 640, 360, 30, 600, 60, Seconds);
         var video = source.VideoInput(profile, Seconds);
         var audio = source.AudioInput(new AudioProfile(), Seconds);
-        var args = new List<string> { "-v", "info", "-benchmark", "-re" };
+        var args = new List<string> { "-y", "-v", "info", "-benchmark", "-re" };
         args.AddRange(video.InputArguments);
         args.Add("-re");
         args.AddRange(audio.InputArguments);
