@@ -46,13 +46,18 @@ public sealed class MediaClock : IDisposable
     /// <summary>Ticks skipped because the previous one was still running (a sign of overload).</summary>
     public long SkippedTicks => Interlocked.Read(ref _skippedTicks);
 
+    /// <summary>The clock's current time as a <see cref="TimeProvider"/> timestamp (for <see cref="MediaSenderOptions.StartTimestamp"/>).</summary>
+    public long GetTimestamp() => _time.GetTimestamp();
+
     /// <summary>Starts pacing <paramref name="track"/> into <paramref name="sink"/>; the first frame goes out on the next tick. Dispose the sender to stop.</summary>
     public MediaSender Register(EncodedTrack track, IEncodedFrameSink sink, MediaSenderOptions? options = null)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         ArgumentNullException.ThrowIfNull(track);
         ArgumentNullException.ThrowIfNull(sink);
-        var sender = new MediaSender(this, track, sink, options ?? new MediaSenderOptions(), Now(track.Codec.ClockRate()));
+        options ??= new MediaSenderOptions();
+        var start = ToClock((options.StartTimestamp ?? _time.GetTimestamp()) - _epoch, track.Codec.ClockRate());
+        var sender = new MediaSender(this, track, sink, options, start);
         lock (_gate)
         {
             var current = _senders;
@@ -123,8 +128,6 @@ public sealed class MediaClock : IDisposable
             _senders = next;
         }
     }
-
-    private long Now(int clockRate) => ToClock(_time.GetTimestamp() - _epoch, clockRate);
 
     private long ToClockFor(int clockRate, long elapsed, long now90) => clockRate == 90_000 ? now90 : ToClock(elapsed, clockRate);
 

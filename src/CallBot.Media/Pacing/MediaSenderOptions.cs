@@ -24,4 +24,10 @@ public sealed class MediaSenderOptions
     public bool StartMuted { get; set; }
 
     public int MaxFramesPerTick { get; set; } = DefaultMaxFramesPerTick;
+
+    /// <summary>
+    /// The <see cref="TimeProvider"/> timestamp (<see cref="MediaClock.GetTimestamp"/>) at which frame 0 is due; null for
+    /// "now". Give a call's audio and video senders the same value so their clips start at the same instant (A/V sync).
+    /// </summary>
+    public long? StartTimestamp { get; set; }
 }

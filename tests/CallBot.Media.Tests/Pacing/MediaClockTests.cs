@@ -128,3 +128,25 @@ public sealed class MediaClockTests
         public void OnFrame(in EncodedFrame frame) => onFrame(frame);
     }
 }
+
+public sealed class MediaClockStartTests
+{
+    [Fact]
+    public void Senders_given_one_start_timestamp_deliver_their_first_frames_together_even_if_registered_apart()
+    {
+        var time = new FakeTimeProvider();
+        using var clock = new MediaClock(time, new MediaClockOptions { Tick = TimeSpan.FromMilliseconds(5) });
+        var start = clock.GetTimestamp();
+        var audio = new RecordingSink();
+        var video = new RecordingSink();
+        clock.Register(EncodedTrack.Of(TestClips.Audio()), audio, new MediaSenderOptions { StartTimestamp = start });
+        time.Advance(TimeSpan.FromMilliseconds(45));   // video joins 45 ms later, as happens while a call is set up
+        var audioBefore = audio.Frames.Count;
+        clock.Register(EncodedTrack.Of(TestClips.Video()), video, new MediaSenderOptions { StartTimestamp = start });
+        time.Advance(TimeSpan.FromMilliseconds(5));
+
+        Assert.Equal(3, audioBefore);                  // 0, 20, 40 ms
+        Assert.Equal(2, video.Frames.Count);           // 0 and 33.3 ms are both due at 50 ms: video is on the audio's timeline
+        Assert.Equal(3000, video.Frames[1].Timestamp);
+    }
+}
