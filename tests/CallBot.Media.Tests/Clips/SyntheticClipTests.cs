@@ -4,7 +4,8 @@ using CallBot.Media.Ffmpeg;
 
 namespace CallBot.Media.Tests.Clips;
 
-public sealed class SyntheticClipTests(SyntheticClipFixture fixture) : IClassFixture<SyntheticClipFixture>
+[Collection(SyntheticClipCollection.Name)]
+public sealed class SyntheticClipTests(SyntheticClipFixture fixture)
 {
     private const int Fps = 30;
     private const double OneFrame = 1.0 / Fps;
