@@ -86,6 +86,10 @@ public sealed class SyntheticClipTests(SyntheticClipFixture fixture)
 
         var offsets = SyncMarkDetector.AvOffsets(video.FlashTimes, audio.BeepTimes);
         Assert.Equal(3, offsets.Count);
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"flashes {string.Join(' ', video.FlashTimes.Select(t => t.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)))}; " +
+            $"beeps {string.Join(' ', audio.BeepTimes.Select(t => t.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)))}; " +
+            $"A/V offsets {string.Join(' ', offsets.Select(t => (t * 1000).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))} ms");
         Assert.All(offsets, o => Assert.InRange(o, -OneFrame, OneFrame));
     }
 
