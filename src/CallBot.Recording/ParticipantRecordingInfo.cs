@@ -1,0 +1,17 @@
+namespace CallBot.Recording;
+
+/// <summary>Everything the sidecar says about one participant's recording.</summary>
+public sealed class ParticipantRecordingInfo
+{
+    public string UserId { get; set; } = string.Empty;
+    public string File { get; set; } = string.Empty;
+    public string? Mp4File { get; set; }
+    public DateTimeOffset StartedAtUtc { get; set; }
+    public DateTimeOffset? EndedAtUtc { get; set; }
+    public RecordingStatus Status { get; set; }
+    public string? Error { get; set; }
+    public long KeyFrameRequests { get; set; }
+    public long DurationMs { get; set; }
+    public StreamStats? Audio { get; set; }
+    public StreamStats? Video { get; set; }
+}
