@@ -319,6 +319,7 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
                 Mp4File = _mp4Path,
                 StartedAtUtc = StartedAt,
                 EndedAtUtc = _endedAt,
+                TimelineOriginUtc = _headerWritten ? DateTimeOffset.FromUnixTimeMilliseconds(_originUs / MicrosPerMs) : null,
                 Status = _status,
                 Error = _error,
                 KeyFrameRequests = _keyFrameRequests,
@@ -433,11 +434,6 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
     /// <summary>Writes 20 ms silence frames from the end of the last audio frame up to <paramref name="untilMs"/>.</summary>
     private void FillSilenceLocked(long untilMs)
     {
-        if (_lastAudioMs < 0 && _audioStats.StartOffsetMs is null && untilMs - _audioNextMs < 2 * OpusSilence.FrameDurationMs)
-        {
-            return;
-        }
-
         if (untilMs - _audioNextMs < 2 * OpusSilence.FrameDurationMs)
         {
             return;
@@ -472,7 +468,11 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
         {
             if (video == CodecId.Vp8)
             {
-                Vp8KeyFrame.TryReadSize(first.Data.Span, out var width, out var height);
+                if (!Vp8KeyFrame.TryReadSize(first.Data.Span, out var width, out var height))
+                {
+                    return false;
+                }
+
                 tracks.Add(new MkvTrack(VideoTrackNumber, video, [], width, height));
             }
             else
@@ -719,14 +719,14 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
             written = _framesWritten;
             if (_status == RecordingStatus.Finalizing)
             {
-                if (written == 0)
-                {
-                    _status = RecordingStatus.Empty;
-                }
-                else if (!exited)
+                if (!exited)
                 {
                     _status = RecordingStatus.TimedOut;
                     _error = $"FFmpeg did not finish within {_options.FinalizeTimeout.TotalSeconds:0.#} s and was killed; the file plays up to its last cluster.";
+                }
+                else if (written == 0)
+                {
+                    _status = RecordingStatus.Empty;
                 }
                 else if (_ffmpeg.ExitCode != 0)
                 {

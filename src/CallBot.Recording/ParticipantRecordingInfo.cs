@@ -8,6 +8,9 @@ public sealed class ParticipantRecordingInfo
     public string? Mp4File { get; set; }
     public DateTimeOffset StartedAtUtc { get; set; }
     public DateTimeOffset? EndedAtUtc { get; set; }
+
+    /// <summary>Wall-clock time of the file's t=0 (the first written frame, on the sender-report timeline).</summary>
+    public DateTimeOffset? TimelineOriginUtc { get; set; }
     public RecordingStatus Status { get; set; }
     public string? Error { get; set; }
     public long KeyFrameRequests { get; set; }

@@ -24,6 +24,8 @@ public sealed class RecordingMetrics : IDisposable
         _active = _meter.CreateUpDownCounter<long>("callbot.recording.active");
     }
 
+    internal Meter Meter => _meter;
+
     public void Failure(string reason) => _failures.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
     public void FramesWritten(long count) => _framesWritten.Add(count);

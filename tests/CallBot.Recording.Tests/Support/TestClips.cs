@@ -11,6 +11,8 @@ public sealed class TestClips : IDisposable
     private readonly Lazy<List<EncodedFrame>> _vp8;
     private readonly Lazy<List<EncodedFrame>> _opus;
     private readonly Lazy<List<EncodedFrame>> _h264;
+    private readonly Lazy<List<EncodedFrame>> _vp8LongGop;
+    private readonly Lazy<List<EncodedFrame>> _vp8Big;
 
     public TestClips()
     {
@@ -26,6 +28,18 @@ public sealed class TestClips : IDisposable
             FfTool.Make("-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000", "-t", "5", "-ac", "2", "-c:a", "libopus", "-b:a", "64k", "-frame_duration", "20", path);
             return OggOpusReader.Read(path);
         });
+        _vp8LongGop = new(() =>
+        {
+            var path = Path.Combine(_dir, "long.ivf");
+            FfTool.Make("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-t", "6", "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-g", "1000", "-b:v", "400k", path);
+            return IvfReader.ReadVp8(path);
+        });
+        _vp8Big = new(() =>
+        {
+            var path = Path.Combine(_dir, "big.ivf");
+            FfTool.Make("-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30", "-t", "10", "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-g", "30", "-minrate", "3M", "-maxrate", "3M", "-b:v", "3M", path);
+            return IvfReader.ReadVp8(path);
+        });
         _h264 = new(() =>
         {
             var path = Path.Combine(_dir, "v.h264");
@@ -33,6 +47,12 @@ public sealed class TestClips : IDisposable
             return H264AnnexBReader.Read(path, 30);
         });
     }
+
+    /// <summary>5 s with one keyframe only (WebRTC senders send keyframes only on request).</summary>
+    public IReadOnlyList<EncodedFrame> Vp8LongGop => _vp8LongGop.Value;
+
+    /// <summary>10 s of 640x360 at ~3 Mbit/s (about 3.5 MB): fills a 2 MB tmpfs.</summary>
+    public IReadOnlyList<EncodedFrame> Vp8Big => _vp8Big.Value;
 
     public IReadOnlyList<EncodedFrame> Vp8 => _vp8.Value;
 
