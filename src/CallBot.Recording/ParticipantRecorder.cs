@@ -714,6 +714,7 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
         _metrics?.Stopped();
 
         long written;
+        string? failureReason = null;
         lock (_gate)
         {
             written = _framesWritten;
@@ -722,6 +723,7 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
                 if (!exited)
                 {
                     _status = RecordingStatus.TimedOut;
+                    failureReason = "finalize-timeout";
                     _error = $"FFmpeg did not finish within {_options.FinalizeTimeout.TotalSeconds:0.#} s and was killed; the file plays up to its last cluster.";
                 }
                 else if (written == 0)
@@ -731,13 +733,18 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
                 else if (_ffmpeg.ExitCode != 0)
                 {
                     _status = RecordingStatus.Failed;
-                    _error = Classify(_ffmpeg.StderrTail, $"FFmpeg exited with code {_ffmpeg.ExitCode}").Message;
+                    (failureReason, _error) = Classify(_ffmpeg.StderrTail, $"FFmpeg exited with code {_ffmpeg.ExitCode}");
                 }
                 else
                 {
                     _status = RecordingStatus.Completed;
                 }
             }
+        }
+
+        if (failureReason is not null)
+        {
+            _metrics?.Failure(failureReason);
         }
 
         if (Status == RecordingStatus.Empty)

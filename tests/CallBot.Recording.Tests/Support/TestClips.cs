@@ -12,7 +12,6 @@ public sealed class TestClips : IDisposable
     private readonly Lazy<List<EncodedFrame>> _opus;
     private readonly Lazy<List<EncodedFrame>> _h264;
     private readonly Lazy<List<EncodedFrame>> _vp8LongGop;
-    private readonly Lazy<List<EncodedFrame>> _vp8Big;
 
     public TestClips()
     {
@@ -31,13 +30,7 @@ public sealed class TestClips : IDisposable
         _vp8LongGop = new(() =>
         {
             var path = Path.Combine(_dir, "long.ivf");
-            FfTool.Make("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-t", "6", "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-g", "1000", "-b:v", "400k", path);
-            return IvfReader.ReadVp8(path);
-        });
-        _vp8Big = new(() =>
-        {
-            var path = Path.Combine(_dir, "big.ivf");
-            FfTool.Make("-f", "lavfi", "-i", "testsrc2=size=640x360:rate=30", "-t", "10", "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-g", "30", "-minrate", "3M", "-maxrate", "3M", "-b:v", "3M", path);
+            FfTool.Make("-f", "lavfi", "-i", "testsrc2=size=320x240:rate=30", "-t", "5", "-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "8", "-g", "1000", "-b:v", "400k", path);
             return IvfReader.ReadVp8(path);
         });
         _h264 = new(() =>
@@ -51,14 +44,27 @@ public sealed class TestClips : IDisposable
     /// <summary>5 s with one keyframe only (WebRTC senders send keyframes only on request).</summary>
     public IReadOnlyList<EncodedFrame> Vp8LongGop => _vp8LongGop.Value;
 
-    /// <summary>10 s of 640x360 at ~3 Mbit/s (about 3.5 MB): fills a 2 MB tmpfs.</summary>
-    public IReadOnlyList<EncodedFrame> Vp8Big => _vp8Big.Value;
-
     public IReadOnlyList<EncodedFrame> Vp8 => _vp8.Value;
 
     public IReadOnlyList<EncodedFrame> Opus => _opus.Value;
 
     public IReadOnlyList<EncodedFrame> H264 => _h264.Value;
+
+    /// <summary>The clip repeated <paramref name="times"/> times back to back, timestamps continuing.</summary>
+    public static List<EncodedFrame> Loop(IReadOnlyList<EncodedFrame> clip, int times, int clockRate)
+    {
+        var span = (long)(Seconds * clockRate);
+        var frames = new List<EncodedFrame>(clip.Count * times);
+        for (var i = 0; i < times; i++)
+        {
+            foreach (var f in clip)
+            {
+                frames.Add(f with { Timestamp = f.Timestamp + i * span });
+            }
+        }
+
+        return frames;
+    }
 
     public static string NewDirectory() => Directory.CreateTempSubdirectory("callbot-rec-").FullName;
 
