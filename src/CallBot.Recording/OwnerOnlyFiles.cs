@@ -9,9 +9,8 @@ internal static class OwnerOnlyFiles
     /// <summary>Creates every missing directory from <paramref name="root"/> down to the file's folder with 0700.</summary>
     public static void EnsureDirectoryFor(string root, string filePath)
     {
-        CreateDirectory(root);
-        var directory = Path.GetDirectoryName(filePath)!;
-        CreateDirectory(directory);
+        CreateMissing(Path.GetFullPath(root));
+        CreateMissing(Path.GetDirectoryName(Path.GetFullPath(filePath))!);
     }
 
     /// <summary>Creates (or truncates) the file with mode 0600 so that FFmpeg, which opens it later, keeps that mode.</summary>
@@ -40,15 +39,24 @@ internal static class OwnerOnlyFiles
         return options;
     }
 
-    private static void CreateDirectory(string path)
+    /// <summary>Creates each missing level itself so every new level gets 0700, whatever the umask.</summary>
+    private static void CreateMissing(string directory)
     {
-        if (OperatingSystem.IsWindows())
+        if (Directory.Exists(directory))
         {
-            Directory.CreateDirectory(path);
+            return;
         }
-        else
+
+        var parent = Path.GetDirectoryName(directory);
+        if (parent is not null)
         {
-            Directory.CreateDirectory(path, DirectoryMode);
+            CreateMissing(parent);
+        }
+
+        Directory.CreateDirectory(directory);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(directory, DirectoryMode);
         }
     }
 }

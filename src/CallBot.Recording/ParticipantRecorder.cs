@@ -459,7 +459,7 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
         }
     }
 
-    private long ToFileMs(long wallUs) => (long)Math.Floor((wallUs - _originUs) / (double)MicrosPerMs);
+    private long ToFileMs(long wallUs) => (long)Math.Round((wallUs - _originUs) / (double)MicrosPerMs, MidpointRounding.AwayFromZero);
 
     private bool TryWriteHeaderLocked(in EncodedFrame first, long wallUs)
     {

@@ -73,11 +73,13 @@ public sealed class CrashSafetyTests(TestClips clips) : IClassFixture<TestClips>
         using var failures = new MetricCollector<long>(metrics.Meter, "callbot.recording.failures");
         var path = Path.Combine(small.Path, "full.webm");
         var time = new FakeTimeProvider(Start);
-        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions(), time, metrics: metrics);
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions { MaxQueuedFrames = 100_000 }, time, metrics: metrics);
         Assert.True(recorder.Start(small.Path), recorder.Error);
 
-        // 60 s of media (about 3 MB) into 2 MB, fed as fast as it comes.
-        Feeder.Feed(recorder, time, Start, TestClips.Loop(clips.Vp8, 12, 90_000), TestClips.Loop(clips.Opus, 12, 48_000));
+        // About 3 MB of media into 2 MB, fed as fast as it comes.
+        var clipBytes = clips.Vp8.Sum(f => (long)f.Data.Length) + clips.Opus.Sum(f => (long)f.Data.Length);
+        var loops = (int)(3 * 1024 * 1024 / clipBytes) + 1;
+        Feeder.Feed(recorder, time, Start, TestClips.Loop(clips.Vp8, loops, 90_000), TestClips.Loop(clips.Opus, loops, 48_000));
         var info = await recorder.StopAsync();
 
         Assert.Equal(RecordingStatus.Failed, info.Status);

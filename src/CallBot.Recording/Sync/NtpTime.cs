@@ -9,7 +9,7 @@ public static class NtpTime
     public static long ToUnixMicroseconds(ulong ntp)
     {
         var seconds = (long)(ntp >> 32) - UnixEpochInNtpSeconds;
-        var fraction = (long)((ntp & 0xFFFF_FFFF) * MicrosPerSecond >> 32);
+        var fraction = (long)(((ntp & 0xFFFF_FFFF) * MicrosPerSecond + (1UL << 31)) >> 32);
         return seconds * MicrosPerSecond + fraction;
     }
 
