@@ -17,4 +17,12 @@ public sealed class ParticipantRecordingInfo
     public long DurationMs { get; set; }
     public StreamStats? Audio { get; set; }
     public StreamStats? Video { get; set; }
+
+    public ParticipantRecordingInfo Clone()
+    {
+        var copy = (ParticipantRecordingInfo)MemberwiseClone();
+        copy.Audio = Audio?.Clone();
+        copy.Video = Video?.Clone();
+        return copy;
+    }
 }

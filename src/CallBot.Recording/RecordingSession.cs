@@ -127,8 +127,9 @@ public sealed partial class RecordingSession : IAsyncDisposable
             EndedAtUtc = _time.GetUtcNow(),
             FinalizeStatus = OverallStatus(infos),
         };
-        foreach (var info in infos)
+        foreach (var original in infos)
         {
+            var info = original.Clone();
             info.File = Relative(info.File);
             info.Mp4File = info.Mp4File is null ? null : Relative(info.Mp4File);
             sidecar.Participants.Add(info);
