@@ -254,4 +254,43 @@ public sealed class ParticipantRecorderTests(TestClips clips) : IClassFixture<Te
         Assert.Equal(1, info.Video.FramesDroppedBeforeKeyFrame);
         Assert.Equal(RecordingStatus.Completed, info.Status);
     }
+
+    [Fact]
+    public async Task Audio_only_participant_is_recorded_from_its_first_frame()
+    {
+        var root = TestClips.NewDirectory();
+        var time = new FakeTimeProvider(Start);
+        var path = Path.Combine(root, "audio" + ParticipantRecorder.ExtensionFor(null));
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, null, new RecordingOptions(), time);
+        var requests = 0;
+        recorder.KeyFrameNeeded += () => requests++;
+        Assert.True(recorder.Start(root), recorder.Error);
+
+        Feeder.Feed(recorder, time, Start, [], clips.Opus);
+        var info = await recorder.StopAsync();
+
+        Assert.Equal(RecordingStatus.Completed, info.Status);
+        Assert.Equal(0, requests);
+        Assert.Null(info.Video);
+        using var probe = FfTool.Probe(path);
+        Assert.Single(probe.RootElement.GetProperty("streams").EnumerateArray());
+        Assert.Equal("opus", FfTool.Stream(probe, "audio").GetProperty("codec_name").GetString());
+        Assert.InRange(FfTool.Seconds(probe.RootElement.GetProperty("format"), "duration"), TestClips.Seconds - 0.5, TestClips.Seconds + 0.5);
+        Assert.Equal(string.Empty, FfTool.DecodeErrors(path));
+    }
+
+    [Fact]
+    public async Task A_participant_that_never_sends_a_keyframe_leaves_no_file()
+    {
+        var root = TestClips.NewDirectory();
+        var time = new FakeTimeProvider(Start);
+        var path = Path.Combine(root, "none.webm");
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions(), time);
+        Assert.True(recorder.Start(root), recorder.Error);
+        Feeder.Feed(recorder, time, Start, clips.Vp8.Skip(1).Take(20).ToList(), clips.Opus.Take(30).ToList());
+
+        var info = await recorder.StopAsync();
+        Assert.Equal(RecordingStatus.Empty, info.Status);
+        Assert.False(File.Exists(path));
+    }
 }
