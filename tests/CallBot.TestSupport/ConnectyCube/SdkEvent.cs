@@ -18,6 +18,12 @@ public sealed record SdkEvent(int Seq, string Name, double TimeMs, string? Sessi
             ? (SdkConnectionState)s.GetInt32()
             : null;
 
+    /// <summary>For <see cref="SdkEventNames.SignalSent"/>/<see cref="SdkEventNames.SignalReceived"/>: the <c>signalType</c>.</summary>
+    public string? SignalType => Data.ValueKind == JsonValueKind.Object && Data.TryGetProperty("signalType", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+
+    /// <summary>For <see cref="SdkEventNames.Call"/>: the session's call type.</summary>
+    public SdkCallType? CallType => Data.ValueKind == JsonValueKind.Object && Data.TryGetProperty("callType", out var t) && t.ValueKind == JsonValueKind.Number ? (SdkCallType)t.GetInt32() : null;
+
     public override string ToString() => $"#{Seq} {Name} session={SessionId} user={UserId} {Data.GetRawText()}";
 }
 
@@ -46,6 +52,10 @@ public static class SdkEventNames
     public const string Dial = "dial";
     /// <summary>Harness: the first remote video frame was rendered (requestVideoFrameCallback); data: width, height.</summary>
     public const string FirstFrame = "first-frame";
+    /// <summary>Harness: the SDK wrote a call-signaling stanza; data: signalType, sessionId, index (into the stanza log).</summary>
+    public const string SignalSent = "signal-sent";
+    /// <summary>Harness: the SDK read a call-signaling stanza; data: signalType, sessionId, index.</summary>
+    public const string SignalReceived = "signal-received";
     /// <summary>Harness: an uncaught error in the page.</summary>
     public const string PageError = "page-error";
 }

@@ -93,10 +93,25 @@
     }
   }
 
+  // Keeps every XMPP frame; a call signal also becomes a 'signal-sent' / 'signal-received' event (data: signalType, index).
+  function keepStanza(dir, data) {
+    const xml = String(data.body);
+    harness.stanzas.push({ dir, t: now(), xml });
+    if (xml.includes('<moduleIdentifier>WebRTCVideoChat</moduleIdentifier>')) {
+      const match = /<signalType>([^<]*)<\/signalType>/.exec(xml);
+      const session = /<sessionID>([^<]*)<\/sessionID>/.exec(xml);
+      record(dir === 'out' ? 'signal-sent' : 'signal-received', null, null, {
+        signalType: match ? match[1] : null,
+        sessionId: session ? session[1] : null,
+        index: harness.stanzas.length - 1,
+      });
+    }
+  }
+
   function installListeners(videochat) {
     videochat.onCallListener = (session, userInfo) => {
       remember(session);
-      record('call', session, session.initiatorID, { userInfo });
+      record('call', session, session.initiatorID, { userInfo, callType: session.callType, opponentsIds: session.opponentsIDs });
     };
     videochat.onAcceptCallListener = (session, userId, userInfo) => record('accept', session, userId, { userInfo });
     videochat.onRejectCallListener = (session, userId, userInfo) => record('reject', session, userId, { userInfo });
@@ -126,8 +141,8 @@
         videochat: Object.assign({ iceServers: [] }, options.videochat || {}),
         debug: { mode: options.debug ? 1 : 0 },
         on: {
-          xmppDataWrite: (_size, data) => harness.stanzas.push({ dir: 'out', t: now(), xml: String(data.body) }),
-          xmppDataRead: (_size, data) => harness.stanzas.push({ dir: 'in', t: now(), xml: String(data.body) }),
+          xmppDataWrite: (_size, data) => keepStanza('out', data),
+          xmppDataRead: (_size, data) => keepStanza('in', data),
         },
       }
     );
