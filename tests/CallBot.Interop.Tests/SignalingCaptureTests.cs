@@ -15,7 +15,7 @@ public sealed class SignalingCaptureTests(SdkInteropFixture fixture)
 {
     private const string TestDataFile = "sdk-browser-call.json";
     private const string UpdateVariable = "CALLBOT_UPDATE_TESTDATA";
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     [Fact]
     public async Task Live_call_signals_have_the_committed_shape_and_order()
