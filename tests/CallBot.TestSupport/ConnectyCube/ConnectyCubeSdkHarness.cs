@@ -107,10 +107,13 @@ public sealed class ConnectyCubeSdkHarness : IAsyncDisposable
 
     private static void Serve(StaticHttpServer server)
     {
-        server.Add("/connectycube/connectycube.min.js", File.ReadAllText(SdkAssets.BundlePath));
+        server.Add("/connectycube/connectycube.min.js", Bundle.Value);
         server.Add("/connectycube/callbot-sdk-harness.js", File.ReadAllText(SdkAssets.HarnessScriptPath));
         server.Add(PagePath, File.ReadAllText(SdkAssets.HarnessPagePath));
     }
+
+    // ~800 KB, read once per test run.
+    private static readonly Lazy<string> Bundle = new(() => File.ReadAllText(SdkAssets.BundlePath));
 
     internal static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }
