@@ -39,6 +39,9 @@ public sealed class BrowserToBrowserCallTests(SdkInteropFixture fixture)
         Assert.True(atB.OutboundVideo!.FramesEncoded > 0);
         Assert.Equal("127.0.0.1", atA.SelectedPair?.RemoteAddress);
         Assert.Equal("udp", atA.SelectedPair?.Protocol);
+        Assert.Equal("host", atA.SelectedPair?.LocalType);
+        Assert.Contains(atB.SelectedPair?.RemoteType, new[] { "host", "prflx" });
+        Assert.Equal(0, atA.InboundVideo!.FreezeCount);
 
         await a.HangUpAsync();
         var stop = await b.WaitForEventAsync(SdkEventNames.Stop, e => e.SessionId == sessionId, HangUpLimit);
