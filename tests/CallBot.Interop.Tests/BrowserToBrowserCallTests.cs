@@ -197,6 +197,50 @@ public sealed class BrowserToBrowserCallTests(SdkInteropFixture fixture)
         Assert.False(LocalTrackEnabled(swapped, "video"));
     }
 
+    [Fact]
+    public async Task Second_call_to_a_user_in_a_call_is_rejected_as_busy_and_the_first_call_goes_on()
+    {
+        await using var sdk = fixture.NewHarness();
+        var (a, b, first) = await ConnectedVideoCallAsync(sdk);
+        var c = await sdk.LoginAsync(fixture.NewUserId());
+
+        var second = await c.CallAsync([b.UserId], SdkCallType.Audio);
+        var ringing = await b.WaitForIncomingCallAsync();
+        Assert.Equal(second, ringing.SessionId);
+        await b.RejectAsync(second, new { busy = true });
+
+        var reject = await c.WaitForEventAsync(SdkEventNames.Reject, e => e.SessionId == second);
+        Assert.Equal("true", reject.UserInfo?.GetProperty("busy").ToString(), ignoreCase: true);
+        await a.WaitForMediaFlowAsync(b.UserId, minVideoFrames: 10, minAudioBytes: 2000, sessionId: first);
+        await b.WaitForMediaFlowAsync(a.UserId, minVideoFrames: 10, minAudioBytes: 2000, sessionId: first);
+        Assert.DoesNotContain(a.Events, e => e.Name is SdkEventNames.Stop or SdkEventNames.Close);
+    }
+
+    [Fact]
+    public async Task Three_party_audio_mesh_connects_every_pair()
+    {
+        // The later callee's offer can beat the earlier callee's accept; that pair then connects at the next re-dial.
+        await using var sdk = fixture.NewHarness(new ConnectyCubeSdkOptions { DialingTimeInterval = 1 });
+        var a = await sdk.LoginAsync(fixture.NewUserId());
+        var b = await sdk.LoginAsync(fixture.NewUserId());
+        var c = await sdk.LoginAsync(fixture.NewUserId());
+
+        var sessionId = await a.CallAsync([b.UserId, c.UserId], SdkCallType.Audio);
+        await b.WaitForIncomingCallAsync();
+        await c.WaitForIncomingCallAsync();
+        await b.AcceptAsync();
+        await c.AcceptAsync();
+
+        foreach (var (self, peer) in new[] { (a, b), (a, c), (b, a), (b, c), (c, a), (c, b) })
+        {
+            await self.WaitForMediaFlowAsync(peer.UserId, minVideoFrames: 0, minAudioBytes: 2000, timeout: TimeSpan.FromSeconds(20));
+        }
+
+        await a.HangUpAsync(); // the initiator leaving drops everyone
+        await b.WaitForEventAsync(SdkEventNames.Close, e => e.SessionId == sessionId, TimeSpan.FromSeconds(5));
+        await c.WaitForEventAsync(SdkEventNames.Close, e => e.SessionId == sessionId, TimeSpan.FromSeconds(5));
+    }
+
     /// <summary>A calls B, B accepts, both connected and decoding video.</summary>
     internal static async Task<(ConnectyCubeBrowserClient A, ConnectyCubeBrowserClient B, string SessionId)> ConnectedVideoCallAsync(
         ConnectyCubeSdkHarness sdk, int callerId, int calleeId)
