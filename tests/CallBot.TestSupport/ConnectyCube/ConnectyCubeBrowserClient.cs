@@ -249,8 +249,9 @@ public sealed class ConnectyCubeBrowserClient : IAsyncDisposable
             // The page may already be gone; closing it below drops the socket anyway.
         }
 
-        TestContext.Current.TestOutputHelper?.WriteLine(ConnectyCubeSdkHarness.Invariant($"SDK user {UserId}: {_events.Count} events"));
-        foreach (var e in Events)
+        var events = Events;
+        TestContext.Current.TestOutputHelper?.WriteLine(ConnectyCubeSdkHarness.Invariant($"SDK user {UserId}: {events.Count} events"));
+        foreach (var e in events)
         {
             TestContext.Current.TestOutputHelper?.WriteLine("  " + e);
         }
