@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs prerequisites, builds, then runs the suites inside a private network namespace
 # that has only a loopback interface, so no test can send a packet anywhere but 127.0.0.1/::1.
-#   scripts/test.sh [extra dotnet test args, e.g. --filter Category!=Slow]
+#   scripts/test.sh                         every test except the long ones (Category=Slow, e.g. 10-minute sync runs)
+#   scripts/test.sh --filter Category=Slow  only the long ones; any other dotnet test arguments work too
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$here"
@@ -18,6 +19,7 @@ run_tests() {
 export -f run_tests
 export results
 
+[ $# -eq 0 ] && set -- --filter "Category!=Slow"
 status=0
 if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1; then
   unshare --net -- bash -c 'ip link set lo up && run_tests "$@"' _ "$@" || status=$?
