@@ -16,6 +16,7 @@ public sealed class NamespacedProcess : IAsyncDisposable
     private readonly List<(string Text, TaskCompletionSource Seen)> _watches = [];
     private readonly TaskCompletionSource _streamsClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _openStreams = 2;
+    private bool _disposed;
 
     internal NamespacedProcess(string ipPath, LabNamespace ns, string file, IReadOnlyList<string> args)
     {
@@ -44,15 +45,17 @@ public sealed class NamespacedProcess : IAsyncDisposable
             throw new NetworkLabException($"could not start {file} in {ns.Name}");
         }
 
+        Id = _process.Id;
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
     }
 
     public LabNamespace Namespace { get; }
 
-    public int Id => _process.Id;
+    public int Id { get; }
 
-    public bool HasExited => _process.HasExited;
+    /// <summary>True once the process has ended (always true after dispose, which kills it).</summary>
+    public bool HasExited => _disposed || _process.HasExited;
 
     /// <summary>The child's stdin, e.g. to feed a filter program.</summary>
     public StreamWriter StandardInput => _process.StandardInput;
@@ -105,6 +108,11 @@ public sealed class NamespacedProcess : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
         try
         {
             if (!_process.HasExited)
@@ -121,6 +129,7 @@ public sealed class NamespacedProcess : IAsyncDisposable
         }
         finally
         {
+            _disposed = true;
             _process.Dispose();
         }
     }

@@ -22,6 +22,7 @@ public sealed class NetworkLab : IAsyncDisposable
     private readonly List<NamespacedProcess> _processes = [];
     private readonly List<Socket> _sockets = [];
     private readonly List<int> _sharedSubnets = [];
+    private readonly List<VethEnd> _currentNamespaceEnds = [];
     private int _nextPrivateSubnet = SubnetAllocator.FirstPrivate;
     private int _linkCount;
     private bool _disposed;
@@ -117,6 +118,7 @@ public sealed class NetworkLab : IAsyncDisposable
             new VethEnd(a, nameA, IPAddress.None, 24),
             new VethEnd(b, nameB, IPAddress.None, 24),
             subnet);
+        _currentNamespaceEnds.AddRange(a is null ? [link.A] : b is null ? [link.B] : []);
         foreach (var (end, host) in new[] { (link.A, 1), (link.B, 2) })
         {
             var address = link.HostAddress(host);
@@ -182,6 +184,12 @@ public sealed class NetworkLab : IAsyncDisposable
     /// </summary>
     public static T RunInside<T>(LabNamespace ns, Func<T> body) => LinuxNetns.RunInside(ns.Path, body);
 
+    /// <summary>
+    /// <c>cb-*</c> namespaces older than an hour at <paramref name="utcNow"/>; <see cref="CreateAsync"/> deletes these once per
+    /// process (crash leftovers). Age is the namespace file's time, i.e. when it was created.
+    /// </summary>
+    public static IReadOnlyList<string> FindStaleNamespaces(DateTime utcNow) => LeftoverNamespaces.FindStale(utcNow);
+
     /// <summary>Inode identity of the calling thread's network namespace, e.g. "net:[4026532281]".</summary>
     public static string CurrentNamespaceId() => LinuxNetns.CurrentNamespaceId();
 
@@ -205,6 +213,20 @@ public sealed class NetworkLab : IAsyncDisposable
         }
 
         NetworkLabException? failure = null;
+
+        // The kernel tears a deleted namespace down later, on a work queue; delete our ends here now so they are gone on return.
+        foreach (var end in _currentNamespaceEnds)
+        {
+            try
+            {
+                await IpTool.RunAsync(_ip, null, ["link", "delete", "dev", end.InterfaceName]);
+            }
+            catch (NetworkLabException e)
+            {
+                failure ??= e;
+            }
+        }
+
         foreach (var ns in _namespaces)
         {
             try
