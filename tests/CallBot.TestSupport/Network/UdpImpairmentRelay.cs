@@ -24,6 +24,12 @@ public sealed class UdpImpairmentRelay : IAsyncDisposable
 {
     private const int MaxDatagram = 65_536;
 
+    // Delayed datagrams are rented on a receive thread and returned on the timer thread, hundreds at a time; the shared
+    // pool keeps only a few arrays per core for that pattern and allocates the rest, so each relay has its own pool.
+    private const int MaxPooledPerSize = 1024;
+
+    private readonly ArrayPool<byte> _pool = ArrayPool<byte>.Create(MaxDatagram, MaxPooledPerSize);
+
     private readonly Lock _gate = new();
     private readonly TimeProvider _time;
     private readonly RelayPeerLearning _learning;
@@ -125,7 +131,7 @@ public sealed class UdpImpairmentRelay : IAsyncDisposable
         {
             while (_queue.TryDequeue(out var item, out _))
             {
-                ArrayPool<byte>.Shared.Return(item.Buffer);
+                _pool.Return(item.Buffer);
             }
         }
 
@@ -247,7 +253,7 @@ public sealed class UdpImpairmentRelay : IAsyncDisposable
 
     private void Enqueue(ReadOnlySpan<byte> datagram, long due, RelayDirection direction, Side to, bool duplicate, long now)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(datagram.Length);
+        var buffer = _pool.Rent(datagram.Length);
         datagram.CopyTo(buffer);
         _queue.Enqueue(new Scheduled(buffer, datagram.Length, direction, to, duplicate), (due, _order++));
         if (!_draining && due < _armedFor)
@@ -307,7 +313,7 @@ public sealed class UdpImpairmentRelay : IAsyncDisposable
                     var item = _batch[i];
                     _batch[i] = default;
                     Send(item.To, item.Buffer.AsSpan(0, item.Length), item.Destination!, item.Direction, item.Duplicate);
-                    ArrayPool<byte>.Shared.Return(item.Buffer);
+                    _pool.Return(item.Buffer);
                 }
             }
         }
