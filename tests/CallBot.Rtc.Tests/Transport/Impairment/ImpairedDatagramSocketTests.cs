@@ -180,6 +180,58 @@ public sealed class ImpairedDatagramSocketTests
         Assert.Equal(0, scheduler.Pending);
     }
 
+    [Fact]
+    public void Delayed_sends_allocate_nothing_once_the_pool_is_warm()
+    {
+        var time = new FakeTimeProvider();
+        using var scheduler = new ImpairmentScheduler(time);
+        var inner = new CountingSocket();
+        using var socket = new ImpairedDatagramSocket(inner, new ImpairmentProfile(new LinkImpairment { Delay = TimeSpan.FromMilliseconds(20), Jitter = TimeSpan.FromMilliseconds(5), LossRate = 0.01 }, LinkImpairment.None), scheduler, 1);
+        var peer = Peer.Serialize();
+        var datagram = new byte[1200];
+        long Run(int packets)
+        {
+            // Counts only our send path (decide, copy into a pooled datagram, queue, re-arm the one timer); FakeTimeProvider's
+            // own Advance bookkeeping, which releases the due datagrams, is outside the measured span.
+            long allocated = 0;
+            for (var i = 0; i < packets; i++)
+            {
+                var before = GC.GetAllocatedBytesForCurrentThread();
+                socket.TrySendTo(datagram, peer);
+                allocated += GC.GetAllocatedBytesForCurrentThread() - before;
+                time.Advance(TimeSpan.FromMilliseconds(1));
+            }
+
+            return allocated;
+        }
+
+        Run(2000); // warm: pool, queue capacity
+        var allocated = Run(5000);
+        Assert.True(inner.Sent > 6500);
+        Assert.Equal(0, allocated);
+    }
+
+    private sealed class CountingSocket : IDatagramSocket
+    {
+        public int Sent { get; private set; }
+
+        public IPEndPoint LocalEndPoint { get; } = new(IPAddress.Loopback, 6001);
+
+        public AddressFamily AddressFamily => AddressFamily.InterNetwork;
+
+        public ValueTask<int> ReceiveFromAsync(Memory<byte> buffer, SocketAddress remote, CancellationToken cancellationToken) => throw new NotSupportedException();
+
+        public bool TrySendTo(ReadOnlySpan<byte> datagram, SocketAddress remote)
+        {
+            Sent++;
+            return true;
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+
     /// <summary>Records sends with their fake time; feeds receives from a queue and tells when the pump has taken N of them.</summary>
     private sealed class CaptureSocket(TimeProvider time) : IDatagramSocket
     {
