@@ -19,6 +19,9 @@ public sealed class LoadRunOptions
 
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
+    /// <summary>Meter for live OpenTelemetry instruments (<see cref="LoadTelemetry"/>); none when null.</summary>
+    public System.Diagnostics.Metrics.Meter? Meter { get; init; }
+
     /// <summary>Probe for soak sampling (when the scenario has <c>soak:</c>); the current process by default.</summary>
     public IProcessProbe? ProcessProbe { get; init; }
 }

@@ -21,11 +21,13 @@ public sealed class LoadRunner(LoadedScenario scenario, ILoadCallDriver driver, 
     private readonly LoadRunOptions _options = options ?? new LoadRunOptions();
     private int _active;
     private long _started;
+    private LoadTelemetry? _telemetry;
 
     public async Task<LoadRunResult> RunAsync(CancellationToken cancellationToken = default)
     {
         var time = _options.TimeProvider;
         var plan = LoadPlanner.Plan(scenario, _options.Shard);
+        _telemetry = _options.Meter is { } meter ? new LoadTelemetry(meter, () => Volatile.Read(ref _active)) : null;
         var metrics = new LoadMetrics(scenario.Window);
         var startedAt = time.GetUtcNow();
         SoakSampler? soak = null;
@@ -155,6 +157,7 @@ public sealed class LoadRunner(LoadedScenario scenario, ILoadCallDriver driver, 
         }
 
         metrics.RecordCall(result, startedAt);
+        _telemetry?.Record(result);
     }
 
     private async Task ProgressLoopAsync(LoadPlan plan, LoadMetrics metrics, long callStart, CancellationToken cancellationToken)

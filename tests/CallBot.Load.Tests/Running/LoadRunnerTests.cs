@@ -119,6 +119,51 @@ public sealed class LoadRunnerTests
         }
     }
 
+    [Fact]
+    public async Task Live_instruments_report_calls_and_setup_on_the_given_meter()
+    {
+        using var meter = new System.Diagnostics.Metrics.Meter("CallBot.Test." + Guid.NewGuid().ToString("N"));
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        long calls = 0;
+        var setups = 0;
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == meter)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref calls, value));
+        listener.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref setups));
+        listener.Start();
+        var scenario = TestScenarios.Pairs(users: 10, target: 2);
+        var driver = new FakeLoadCallDriver(new FakeCallBehavior(), scenario.RingTimeout);
+        var result = await new LoadRunner(scenario, driver, new LoadRunOptions { Paced = false, Meter = meter }).RunAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(result.Report.Metrics[MetricCatalog.Calls].Sum, calls);
+        Assert.Equal(result.Report.Metrics[MetricCatalog.CallSetupMs].Histogram!.Count, setups);
+    }
+
+    [Fact]
+    public async Task Spectre_progress_draws_a_live_table_and_the_threshold_verdicts()
+    {
+        var writer = new StringWriter();
+        var console = Spectre.Console.AnsiConsole.Create(new Spectre.Console.AnsiConsoleSettings
+        {
+            Ansi = Spectre.Console.AnsiSupport.No,
+            Interactive = Spectre.Console.InteractionSupport.Yes,
+            Out = new Spectre.Console.AnsiConsoleOutput(writer),
+        });
+        var progress = new SpectreLoadProgress(console);
+        progress.Start("demo");
+        progress.Update(new LoadProgressSnapshot(TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(40), 7, 12, 5, 5, 1, 300, 420, 480, "0/1"));
+        var report = new LoadReport { Name = "demo", Thresholds = [new CallBot.Load.Thresholds.ThresholdResult { Metric = "call_setup_ms", Expression = "p(95) < 400", Actual = 420, Passed = false }] };
+        await progress.CompleteAsync(report).WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        var text = writer.ToString();
+        Assert.Contains("active", text, StringComparison.Ordinal);
+        Assert.Contains("BREACHED", text, StringComparison.Ordinal);
+        Assert.Contains("call_setup_ms", text, StringComparison.Ordinal);
+    }
+
     private sealed class ThrowingDriver : ILoadCallDriver
     {
         public Task<LoginResult> LoginAsync(LoadUser user, CancellationToken cancellationToken) =>
