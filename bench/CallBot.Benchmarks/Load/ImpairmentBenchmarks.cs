@@ -7,7 +7,7 @@ namespace CallBot.Benchmarks.Load;
 
 /// <summary>
 /// Cost per datagram of CallBot's own network impairment (the load tool's netem): the decision alone, and a send through
-/// an impaired socket whose uplink loses 2% and is capped (no queueing at this offered rate).
+/// an impaired socket whose uplink loses 2% (the pass-through path: no copy, no queue).
 /// <c>dotnet run -c Release --project bench/CallBot.Benchmarks -- --filter '*Impairment*'</c>
 /// </summary>
 [MemoryDiagnoser]
@@ -26,7 +26,7 @@ public class ImpairmentBenchmarks
         var link = new LinkImpairment { LossRate = 0.02, Jitter = TimeSpan.FromMilliseconds(5), ReorderRate = 0.01, BandwidthKbps = 10_000_000 };
         _impairer = new LinkImpairer(link, 1, 0, TimeSpan.TicksPerSecond);
         _scheduler = new ImpairmentScheduler(TimeProvider.System);
-        _socket = new ImpairedDatagramSocket(new NullSocket(), new ImpairmentProfile(new LinkImpairment { LossRate = 0.02, BandwidthKbps = 100_000_000 }, LinkImpairment.None), _scheduler, 1);
+        _socket = new ImpairedDatagramSocket(new NullSocket(), new ImpairmentProfile(new LinkImpairment { LossRate = 0.02 }, LinkImpairment.None), _scheduler, 1);
     }
 
     [GlobalCleanup]

@@ -56,7 +56,8 @@ public sealed class LoadRunner(LoadedScenario scenario, ILoadCallDriver driver, 
                     }
                 }
 
-                running.Add(RunOneAsync(intent, failedLogins, metrics, callStart, cancellationToken));
+                // Off the scheduling loop: a driver that does synchronous work before its first await must not delay later calls.
+                running.Add(Task.Run(() => RunOneAsync(intent, failedLogins, metrics, callStart, cancellationToken), CancellationToken.None));
             }
 
             await Task.WhenAll(running);
