@@ -58,7 +58,7 @@ public sealed class FakeLoadCallDriver(FakeCallBehavior behavior, TimeSpan ringT
     {
         ArgumentNullException.ThrowIfNull(intent);
         Interlocked.Increment(ref _calls);
-        var random = new Random(HashCode.Combine(seed, intent.Index));
+        var random = new Random(Planning.StableSeed.Mix(seed, intent.Index));
         var result = Compute(intent, random);
         if (SimulateTime && result.Elapsed > TimeSpan.Zero)
         {

@@ -83,7 +83,7 @@ public static class LoadPlanner
         }
 
         var busyUntil = new TimeSpan[users.Count];
-        var random = new Random(HashCode.Combine(scenario.Source.Seed, shard.Index, shard.Count) & int.MaxValue);
+        var random = new Random(StableSeed.Mix(scenario.Source.Seed, shard.Index, shard.Count));
         var calls = new List<CallIntent>();
         var unplaced = new List<CallSlot>();
         var expectedEnd = TimeSpan.Zero;

@@ -18,6 +18,17 @@ public sealed class LoadPlannerTests
     }
 
     [Fact]
+    public void Plans_do_not_depend_on_the_process_so_shards_in_different_containers_agree()
+    {
+        // Golden values: a per-process random seed (e.g. HashCode) anywhere in planning would change them between runs.
+        var plan = LoadPlanner.Plan(TestScenarios.Pairs(seed: 42), new ShardSpec(1, 2));
+        Assert.Equal(GoldenFirstCall, plan.Calls[0].ToString());
+        Assert.Equal(2112053939, StableSeed.Mix(1, 2, 3));
+    }
+
+    private const string GoldenFirstCall = "#1 bot-12→bot-10 at 2.5s for 4.568s (Answer)";
+
+    [Fact]
     public void Concurrency_stages_are_honoured_ramp_hold_and_ramp_down()
     {
         var scenario = TestScenarios.Pairs(users: 40, target: 8);
