@@ -1,0 +1,193 @@
+using CallBot.Load.Metrics;
+using ScottPlot;
+
+namespace CallBot.Load.Reports;
+
+/// <summary>One chart of the HTML report, rendered to PNG.</summary>
+public sealed record ReportChart(string Id, string Title, byte[] Png);
+
+/// <summary>Renders the report's charts with ScottPlot 5 (Skia, no display needed).</summary>
+public static class LoadCharts
+{
+    public const int Width = 900;
+    public const int Height = 320;
+
+    public static List<ReportChart> Render(LoadReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var charts = new List<ReportChart>
+        {
+            Concurrency(report),
+            SetupPercentiles(report),
+            SuccessRate(report),
+            Distribution(report, "loss", "Packet loss per stream", MetricCatalog.VideoPacketLoss, MetricCatalog.AudioPacketLoss, "loss (fraction)"),
+            Distribution(report, "jitter", "Jitter per stream", MetricCatalog.VideoJitterMs, MetricCatalog.AudioJitterMs, "jitter (ms)"),
+        };
+        if (report.Soak.Count > 0)
+        {
+            charts.Add(Soak(report));
+        }
+
+        return charts;
+    }
+
+    private static ReportChart Concurrency(LoadReport report)
+    {
+        var plot = NewPlot("Concurrent calls", "time (s)", "calls in progress");
+        var xs = new double[report.Windows.Count];
+        var ys = new double[report.Windows.Count];
+        for (var i = 0; i < xs.Length; i++)
+        {
+            xs[i] = report.Windows[i].StartSeconds;
+            ys[i] = report.Windows[i].ActiveCalls;
+        }
+
+        Line(plot, xs, ys, "active", Colors.SteelBlue);
+        return Done("concurrency", "Concurrent calls", plot);
+    }
+
+    private static ReportChart SetupPercentiles(LoadReport report)
+    {
+        var plot = NewPlot("Call setup (call → ICE connected)", "time (s)", "ms");
+        var xs = new List<double>();
+        var p50 = new List<double>();
+        var p95 = new List<double>();
+        var p99 = new List<double>();
+        foreach (var window in report.Windows)
+        {
+            if (window.Setup.Count == 0)
+            {
+                continue;
+            }
+
+            var h = LogHistogram.FromData(window.Setup);
+            xs.Add(window.StartSeconds);
+            p50.Add(h.Percentile(50));
+            p95.Add(h.Percentile(95));
+            p99.Add(h.Percentile(99));
+        }
+
+        Line(plot, [.. xs], [.. p50], "p50", Colors.SeaGreen);
+        Line(plot, [.. xs], [.. p95], "p95", Colors.DarkOrange);
+        Line(plot, [.. xs], [.. p99], "p99", Colors.Crimson);
+        plot.ShowLegend(Alignment.UpperRight);
+        return Done("setup", "Call setup percentiles over time", plot);
+    }
+
+    private static ReportChart SuccessRate(LoadReport report)
+    {
+        var plot = NewPlot("Success rate of finished calls", "time (s)", "success (%)");
+        var xs = new List<double>();
+        var ys = new List<double>();
+        foreach (var window in report.Windows)
+        {
+            if (window.Finished > 0)
+            {
+                xs.Add(window.StartSeconds);
+                ys.Add(100.0 * window.Succeeded / window.Finished);
+            }
+        }
+
+        Line(plot, [.. xs], [.. ys], "success", Colors.SeaGreen);
+        plot.Axes.SetLimitsY(0, 105);
+        return Done("success", "Success rate over time", plot);
+    }
+
+    private static ReportChart Distribution(LoadReport report, string id, string title, string video, string audio, string xLabel)
+    {
+        var plot = NewPlot(title, xLabel, "streams");
+        var any = false;
+        foreach (var (metric, color, label) in new[] { (video, Colors.SteelBlue, "video"), (audio, Colors.DarkOrange, "audio") })
+        {
+            if (!report.Metrics.TryGetValue(metric, out var data) || data.Histogram is not { Count: > 0 } histogram)
+            {
+                continue;
+            }
+
+            // Re-bin the fine log buckets into 20 linear bins between min and max so the chart reads as a histogram.
+            var h = LogHistogram.FromData(histogram);
+            var min = h.Min;
+            var max = Math.Max(h.Max, min + 1e-9);
+            const int bins = 20;
+            var width = (max - min) / bins;
+            var counts = new double[bins];
+            foreach (var (lower, count) in h.Distribution())
+            {
+                var bin = Math.Clamp((int)((Math.Max(lower, min) - min) / width), 0, bins - 1);
+                counts[bin] += count;
+            }
+
+            var bars = new List<Bar>();
+            for (var b = 0; b < bins; b++)
+            {
+                bars.Add(new Bar { Position = min + ((b + 0.5) * width), Value = counts[b], Size = width * 0.9, FillColor = color.WithAlpha(0.7) });
+            }
+
+            var plottable = plot.Add.Bars(bars);
+            plottable.LegendText = label;
+            any = true;
+        }
+
+        if (any)
+        {
+            plot.ShowLegend(Alignment.UpperRight);
+        }
+        else
+        {
+            plot.Add.Annotation("no samples");
+        }
+
+        return Done(id, title, plot);
+    }
+
+    private static ReportChart Soak(LoadReport report)
+    {
+        var plot = NewPlot("Soak: process resources", "time (min)", "MB");
+        foreach (var soak in report.Soak)
+        {
+            var xs = new double[soak.Samples.Count];
+            var rss = new double[xs.Length];
+            var heap = new double[xs.Length];
+            for (var i = 0; i < xs.Length; i++)
+            {
+                xs[i] = soak.Samples[i].OffsetSeconds / 60.0;
+                rss[i] = soak.Samples[i].RssBytes / 1048576.0;
+                heap[i] = soak.Samples[i].GcHeapBytes / 1048576.0;
+            }
+
+            Line(plot, xs, rss, $"RSS [{soak.Shard}]", Colors.SteelBlue);
+            Line(plot, xs, heap, $"GC heap [{soak.Shard}]", Colors.DarkOrange);
+        }
+
+        plot.ShowLegend(Alignment.UpperLeft);
+        return Done("soak", "Soak: RSS and GC heap", plot);
+    }
+
+    private static Plot NewPlot(string title, string x, string y)
+    {
+        var plot = new Plot();
+        plot.Title(title);
+        plot.XLabel(x);
+        plot.YLabel(y);
+        return plot;
+    }
+
+    private static void Line(Plot plot, double[] xs, double[] ys, string label, Color color)
+    {
+        if (xs.Length == 0)
+        {
+            return;
+        }
+
+        var scatter = plot.Add.Scatter(xs, ys, color);
+        scatter.LegendText = label;
+        scatter.LineWidth = 2;
+        scatter.MarkerSize = xs.Length > 60 ? 0 : 4;
+    }
+
+    private static ReportChart Done(string id, string title, Plot plot)
+    {
+        var png = plot.GetImageBytes(Width, Height, ImageFormat.Png);
+        return new ReportChart(id, title, png);
+    }
+}

@@ -1,0 +1,59 @@
+using System.Diagnostics;
+
+namespace CallBot.Load.Soak;
+
+/// <summary>Reads the process's resource use; a seam so tests can feed synthetic samples.</summary>
+public interface IProcessProbe
+{
+    /// <summary>(RSS bytes, GC heap bytes, threads, open sockets).</summary>
+    (long Rss, long GcHeap, int Threads, int Sockets) Read();
+}
+
+/// <summary>The current process: RSS and threads from <see cref="Process"/>, GC heap from the GC, sockets by counting /proc/self/fd links to <c>socket:</c>.</summary>
+public sealed class ProcessProbe : IProcessProbe
+{
+    public (long Rss, long GcHeap, int Threads, int Sockets) Read()
+    {
+        using var process = Process.GetCurrentProcess();
+        return (process.WorkingSet64, GC.GetTotalMemory(forceFullCollection: false), process.Threads.Count, CountSockets());
+    }
+
+    /// <summary>Open sockets of this process (Linux); -1 where /proc is missing.</summary>
+    public static int CountSockets()
+    {
+        const string fdDirectory = "/proc/self/fd";
+        if (!Directory.Exists(fdDirectory))
+        {
+            return -1;
+        }
+
+        var count = 0;
+        try
+        {
+            foreach (var link in Directory.EnumerateFileSystemEntries(fdDirectory))
+            {
+                try
+                {
+                    if (new FileInfo(link).LinkTarget is { } target && target.StartsWith("socket:", StringComparison.Ordinal))
+                    {
+                        count++;
+                    }
+                }
+                catch (IOException)
+                {
+                    // The descriptor closed while we looked.
+                }
+            }
+        }
+        catch (IOException)
+        {
+            return -1;
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return -1;
+        }
+
+        return count;
+    }
+}

@@ -1,0 +1,46 @@
+namespace CallBot.Load.Soak;
+
+/// <summary>One periodic measurement of the process.</summary>
+public sealed class SoakSample
+{
+    public double OffsetSeconds { get; set; }
+
+    public long RssBytes { get; set; }
+
+    public long GcHeapBytes { get; set; }
+
+    public int Threads { get; set; }
+
+    public int Sockets { get; set; }
+}
+
+/// <summary>Allowed growth per hour; a least-squares slope above a limit is a leak.</summary>
+public sealed record SoakLimits(double RssMbPerHour = 20, double GcHeapMbPerHour = 20, double ThreadsPerHour = 5, double SocketsPerHour = 10);
+
+public sealed class SoakVerdict
+{
+    public string Resource { get; set; } = "";
+
+    public string Unit { get; set; } = "";
+
+    public double SlopePerHour { get; set; }
+
+    public double LimitPerHour { get; set; }
+
+    public bool Passed { get; set; }
+
+    public string Note { get; set; } = "";
+}
+
+public sealed class SoakReport
+{
+    public string Shard { get; set; } = "";
+
+    public double IntervalSeconds { get; set; }
+
+    public List<SoakSample> Samples { get; set; } = [];
+
+    public List<SoakVerdict> Verdicts { get; set; } = [];
+
+    public bool Passed { get; set; }
+}

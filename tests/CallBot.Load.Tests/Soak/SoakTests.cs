@@ -1,0 +1,110 @@
+using CallBot.Load.Soak;
+using Microsoft.Extensions.Time.Testing;
+
+namespace CallBot.Load.Tests.Soak;
+
+public sealed class SoakTests
+{
+    private const long Mb = 1024 * 1024;
+
+    [Fact]
+    public void Least_squares_slope_of_a_noisy_line()
+    {
+        var random = new Random(3);
+        var x = Enumerable.Range(0, 200).Select(i => (double)i).ToList();
+        var y = x.Select(v => (2.5 * v) + 7 + (random.NextDouble() - 0.5)).ToList();
+        Assert.Equal(2.5, LeakAnalyzer.Slope(x, y), 0.01);
+        Assert.Equal(0, LeakAnalyzer.Slope([1.0], [5.0]));
+        Assert.Equal(0, LeakAnalyzer.Slope([1.0, 1.0], [5.0, 9.0]));
+    }
+
+    [Fact]
+    public void Flat_resources_pass_and_a_growing_one_is_a_leak()
+    {
+        // One hour sampled every 10 s: RSS flat around 200 MB with noise, sockets growing by 30/h, threads flat.
+        var random = new Random(11);
+        var samples = Enumerable.Range(0, 361).Select(i => new SoakSample
+        {
+            OffsetSeconds = i * 10,
+            RssBytes = (200 * Mb) + random.Next(-3, 4) * Mb,
+            GcHeapBytes = 50 * Mb,
+            Threads = 30 + (i % 2),
+            Sockets = 100 + (i * 30 / 360),
+        }).ToList();
+        var verdicts = LeakAnalyzer.Analyze(samples, new SoakLimits());
+        var byName = verdicts.ToDictionary(v => v.Resource);
+        Assert.True(byName["rss"].Passed);
+        Assert.InRange(byName["rss"].SlopePerHour, -2, 2);
+        Assert.True(byName["threads"].Passed);
+        Assert.False(byName["sockets"].Passed);
+        Assert.Equal(30, byName["sockets"].SlopePerHour, 1.0);
+        Assert.Contains("above 10", byName["sockets"].Note, StringComparison.Ordinal);
+        Assert.All(LeakAnalyzer.Analyze(samples.Take(2).ToList(), new SoakLimits()), v => Assert.True(v.Passed));
+    }
+
+    [Fact]
+    public async Task Sampler_samples_on_its_time_provider_and_reports_a_leak()
+    {
+        var time = new FakeTimeProvider();
+        var probe = new LeakyProbe();
+        await using var sampler = new SoakSampler(probe, TimeSpan.FromSeconds(10), time);
+        var sampled = 0;
+        var tenth = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        sampler.Sampled += _ =>
+        {
+            if (Interlocked.Increment(ref sampled) == 10)
+            {
+                tenth.TrySetResult();
+            }
+        };
+        sampler.Start();
+        for (var i = 0; i < 9; i++)
+        {
+            var next = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var target = sampled + 1;
+            void OnSample(SoakSample _)
+            {
+                if (Volatile.Read(ref sampled) >= target)
+                {
+                    next.TrySetResult();
+                }
+            }
+
+            sampler.Sampled += OnSample;
+            time.Advance(TimeSpan.FromSeconds(10));
+            await next.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+            sampler.Sampled -= OnSample;
+        }
+
+        await tenth.Task.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        var report = sampler.ToReport(new SoakLimits(RssMbPerHour: 20), "0/1");
+        Assert.Equal(10, report.Samples.Count);
+        Assert.Equal(90, report.Samples[^1].OffsetSeconds);
+        Assert.False(report.Passed);
+        var rss = report.Verdicts.Single(v => v.Resource == "rss");
+        Assert.Equal(360, rss.SlopePerHour, 0.5); // 1 MB per 10 s
+        Assert.False(rss.Passed);
+    }
+
+    [Fact]
+    public void The_real_process_probe_sees_this_process_and_its_sockets()
+    {
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        var (rss, heap, threads, sockets) = new ProcessProbe().Read();
+        Assert.True(rss > 10 * Mb);
+        Assert.True(heap > 0);
+        Assert.True(threads > 1);
+        Assert.True(sockets >= 1);
+    }
+
+    private sealed class LeakyProbe : IProcessProbe
+    {
+        private int _reads;
+
+        public (long Rss, long GcHeap, int Threads, int Sockets) Read()
+        {
+            var n = Interlocked.Increment(ref _reads);
+            return ((100 + n) * Mb, 10 * Mb, 20, 5);
+        }
+    }
+}
