@@ -15,6 +15,9 @@ public sealed partial class TurnClient
     private ITimer? _permissionTimer;
     private ITimer? _channelTimer;
 
+    /// <summary>Raised after each successful Refresh with the lifetime the server granted.</summary>
+    public event EventHandler<TimeSpan>? Refreshed;
+
     /// <summary>Refreshes the allocation now (the timer does this on its own); returns the new lifetime.</summary>
     public async Task<TimeSpan> RefreshAsync(CancellationToken cancellationToken = default)
     {
@@ -31,6 +34,7 @@ public sealed partial class TurnClient
         Counters.OnRefresh();
         var lifetime = TurnResponse.ReadLifetime(response) ?? _options.RequestedLifetime;
         ScheduleRefresh(lifetime);
+        Refreshed?.Invoke(this, lifetime);
         return lifetime;
     }
 
