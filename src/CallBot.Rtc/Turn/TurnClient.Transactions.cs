@@ -191,7 +191,7 @@ public sealed partial class TurnClient
     }
 
     /// <summary>Every frame from the server, on the transport's receive loop. Never throws.</summary>
-    private void OnFrame(ReadOnlySpan<byte> frame)
+    internal void OnFrame(ReadOnlySpan<byte> frame)
     {
         try
         {
@@ -228,6 +228,7 @@ public sealed partial class TurnClient
         catch (Exception ex)
 #pragma warning restore CA1031
         {
+            Counters.OnHandlerFailure();
             TurnLog.HandlerFailed(_logger, ex);
         }
     }

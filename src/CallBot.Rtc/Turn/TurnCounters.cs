@@ -16,6 +16,7 @@ public sealed class TurnCounters
     private long _sendIndications;
     private long _dataIndications;
     private long _sendFailures;
+    private long _handlerFailures;
 
     public long RequestsSent => Interlocked.Read(ref _requestsSent);
 
@@ -43,6 +44,9 @@ public sealed class TurnCounters
     public long DataIndicationsReceived => Interlocked.Read(ref _dataIndications);
 
     public long SendFailures => Interlocked.Read(ref _sendFailures);
+
+    /// <summary>Frames whose handling threw (a bug: every bad input should be a counted drop instead).</summary>
+    public long HandlerFailures => Interlocked.Read(ref _handlerFailures);
 
     public long Dropped(TurnDropReason reason) => Interlocked.Read(ref _dropped[(int)reason]);
 
@@ -83,6 +87,8 @@ public sealed class TurnCounters
     internal void OnSendIndication() => Interlocked.Increment(ref _sendIndications);
 
     internal void OnDataIndication() => Interlocked.Increment(ref _dataIndications);
+
+    internal void OnHandlerFailure() => Interlocked.Increment(ref _handlerFailures);
 
     internal void OnSendFailure() => Interlocked.Increment(ref _sendFailures);
 }
