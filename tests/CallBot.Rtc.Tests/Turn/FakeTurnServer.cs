@@ -102,6 +102,38 @@ internal sealed class FakeTurnServer : IAsyncDisposable
         return buffer[..length];
     }
 
+    /// <summary>A signed, empty success response (CreatePermission, ChannelBind), or with LIFETIME for Refresh.</summary>
+    public static byte[] Success(byte[] request, uint? lifetimeSeconds = null)
+    {
+        var buffer = new byte[512];
+        var writer = new StunWriter(buffer, StunMessageType.Encode(MethodOf(request), StunClass.SuccessResponse), TransactionIdOf(request));
+        if (lifetimeSeconds is { } seconds)
+        {
+            writer.AddAttribute(TurnAttributeType.Lifetime, new byte[] { (byte)(seconds >> 24), (byte)(seconds >> 16), (byte)(seconds >> 8), (byte)seconds });
+        }
+
+        writer.AddMessageIntegrity(Key);
+        writer.AddFingerprint();
+        Assert.True(writer.TryComplete(out var length));
+        return buffer[..length];
+    }
+
+    /// <summary>Answers like a permissive TURN server: 401 challenge first, then success to everything.</summary>
+    public static IEnumerable<byte[]> Permissive(byte[] request)
+    {
+        if (NonceOf(request) is null)
+        {
+            return [Error(request, 401, "Unauthorized", "n")];
+        }
+
+        return MethodOf(request) switch
+        {
+            StunMethod.Allocate => [AllocateSuccess(request, new IPEndPoint(IPAddress.Parse("192.0.2.10"), 50000))],
+            StunMethod.Refresh => [Success(request, 600)],
+            _ => [Success(request)],
+        };
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
