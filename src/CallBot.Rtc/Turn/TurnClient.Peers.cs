@@ -43,7 +43,7 @@ public sealed partial class TurnClient
     public bool TrySend(ReadOnlySpan<byte> payload, SocketAddress peer)
     {
         ArgumentNullException.ThrowIfNull(peer);
-        var transport = _transport;
+        var transport = Volatile.Read(ref _transport);
         if (transport is null || Allocation is null || Volatile.Read(ref _disposed) != 0)
         {
             Counters.OnSendFailure();
@@ -368,14 +368,12 @@ public sealed partial class TurnClient
     {
         lock (_gate)
         {
-            if (_peersByEndPoint.TryGetValue(endPoint, out var existing))
-            {
-                return existing;
-            }
-
-            return AddPeerLocked(endPoint);
+            return GetOrAddPeerLocked(endPoint);
         }
     }
+
+    private TurnPeer? GetOrAddPeerLocked(IPEndPoint endPoint) =>
+        _peersByEndPoint.TryGetValue(endPoint, out var existing) ? existing : AddPeerLocked(endPoint);
 
     private TurnPeer? TryCreatePeerLocked(SocketAddress address)
     {

@@ -80,11 +80,11 @@ public sealed partial class TurnClient : IAsyncDisposable
         }
 
         StopTimers();
-        if (Allocation is not null && _transport is not null)
+        if (Allocation is not null && _transport is not null && _options.ReleaseTimeout > TimeSpan.Zero)
         {
             try
             {
-                using var timeout = new CancellationTokenSource(ReleaseTimeout, _time);
+                using var timeout = new CancellationTokenSource(_options.ReleaseTimeout, _time);
                 await TransactAsync(Stun.StunMethod.Refresh, static (ref Stun.StunWriter w, TurnClient _) => w.AddAttribute(TurnAttributeType.Lifetime, [0, 0, 0, 0]), this, timeout.Token)
                     .ConfigureAwait(false);
                 Counters.OnRefresh();
@@ -110,8 +110,37 @@ public sealed partial class TurnClient : IAsyncDisposable
         _lifetime.Dispose();
     }
 
-    /// <summary>How long closing waits for the server to confirm LIFETIME 0.</summary>
-    private static readonly TimeSpan ReleaseTimeout = TimeSpan.FromSeconds(3);
+    /// <summary>
+    /// Test and benchmark hook: adopts a connected transport and an allocation without talking to a
+    /// server (no timers start), so the data paths can be driven directly.
+    /// </summary>
+    internal TurnRelaySocket AttachForTests(ITurnTransport transport, TurnAllocation allocation)
+    {
+        lock (_gate)
+        {
+            _transport = transport;
+        }
+
+        transport.Start(OnFrame, static _ => { });
+        var socket = new TurnRelaySocket(this, allocation.RelayedEndPoint, _options.ReceiveQueueCapacity);
+        Volatile.Write(ref _relaySocket, socket);
+        Volatile.Write(ref _allocation, allocation);
+        return socket;
+    }
+
+    /// <summary>Test and benchmark hook: records <paramref name="peer"/> as permitted and bound to <paramref name="channel"/>.</summary>
+    internal void BindLocallyForTests(IPEndPoint peer, ushort channel)
+    {
+        lock (_gate)
+        {
+            var entry = GetOrAddPeerLocked(peer)!;
+            entry.Channel = channel;
+            entry.SetupStarted = true;
+            entry.ChannelBound = true;
+            _peersByChannel[channel] = entry;
+            GetPermissionLocked(peer.Address).Installed = true;
+        }
+    }
 
     private ResiliencePipeline BuildAllocatePipeline()
     {

@@ -62,6 +62,9 @@ public sealed class TurnClientOptions
     /// <summary>Peers (IP:port) one allocation tracks; beyond that, new peers are refused.</summary>
     public int MaxPeers { get; set; } = 128;
 
+    /// <summary>How long closing waits for the server to confirm the Refresh with LIFETIME 0; zero skips the release (the allocation then expires on its own).</summary>
+    public TimeSpan ReleaseTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
     /// <summary>SOFTWARE attribute; null = none.</summary>
     public string? Software { get; set; }
 }

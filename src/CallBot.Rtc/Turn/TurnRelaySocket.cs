@@ -37,9 +37,18 @@ public sealed class TurnRelaySocket : IDatagramSocket
 
     public TurnClient Client => _client;
 
-    public async ValueTask<int> ReceiveFromAsync(Memory<byte> buffer, SocketAddress remote, CancellationToken cancellationToken)
+    public ValueTask<int> ReceiveFromAsync(Memory<byte> buffer, SocketAddress remote, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(remote);
+
+        // Fast path without an async state machine: a datagram is already queued.
+        return _queue.Reader.TryRead(out var item)
+            ? new ValueTask<int>(CopyOut(item, buffer.Span, remote))
+            : WaitAndReceiveAsync(buffer, remote, cancellationToken);
+    }
+
+    private async ValueTask<int> WaitAndReceiveAsync(Memory<byte> buffer, SocketAddress remote, CancellationToken cancellationToken)
+    {
         Received item;
         try
         {
@@ -50,10 +59,16 @@ public sealed class TurnRelaySocket : IDatagramSocket
             throw new ObjectDisposedException(nameof(TurnRelaySocket));
         }
 
+        return CopyOut(item, buffer.Span, remote);
+    }
+
+    /// <summary>Copies the datagram (truncated to the caller's buffer, like a UDP socket) and the peer's address; returns the pooled buffer.</summary>
+    private static int CopyOut(Received item, Span<byte> buffer, SocketAddress remote)
+    {
         try
         {
             var length = Math.Min(item.Length, buffer.Length);
-            item.Buffer.AsSpan(0, length).CopyTo(buffer.Span);
+            item.Buffer.AsSpan(0, length).CopyTo(buffer);
             var source = item.Peer.Address;
             source.Buffer.Span[..source.Size].CopyTo(remote.Buffer.Span);
             remote.Size = source.Size;
