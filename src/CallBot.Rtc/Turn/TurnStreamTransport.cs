@@ -28,6 +28,7 @@ internal sealed class TurnStreamTransport : ITurnTransport
 
     private readonly CancellationTokenSource _stop = new();
     private readonly TurnCounters _counters;
+    private int _disposed;
     private Task _readLoop = Task.CompletedTask;
     private Task _writeLoop = Task.CompletedTask;
 
@@ -111,7 +112,8 @@ internal sealed class TurnStreamTransport : ITurnTransport
 
     public async ValueTask DisposeAsync()
     {
-        if (_stop.IsCancellationRequested)
+        // The client may dispose a transport from an abandoned allocation attempt and from its own DisposeAsync.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
         }

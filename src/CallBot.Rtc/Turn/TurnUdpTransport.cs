@@ -14,6 +14,7 @@ internal sealed class TurnUdpTransport : ITurnTransport
     private readonly SocketAddress _server;
     private readonly CancellationTokenSource _stop = new();
     private readonly TurnCounters _counters;
+    private int _disposed;
     private Task _loop = Task.CompletedTask;
 
     public TurnUdpTransport(IDatagramSocket socket, IPEndPoint server, TurnCounters counters)
@@ -37,7 +38,8 @@ internal sealed class TurnUdpTransport : ITurnTransport
 
     public async ValueTask DisposeAsync()
     {
-        if (_stop.IsCancellationRequested)
+        // The client may dispose a transport from an abandoned allocation attempt and from its own DisposeAsync.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
         }
