@@ -18,7 +18,12 @@ public sealed class TurnMaintenanceTests(CoturnFixture coturn) : IClassFixture<C
     {
         var time = new FakeTimeProvider();
         await using var server = new FakeTurnServer(FakeTurnServer.Permissive);
-        await using var client = new TurnClient(server.ClientOptions(), time);
+        var options = server.ClientOptions();
+
+        // The test advances the clock by minutes while a response may still be in flight; an RTO longer than
+        // any step keeps those steps from also triggering retransmissions (asserted on below).
+        options.InitialRto = TimeSpan.FromHours(1);
+        await using var client = new TurnClient(options, time);
         await client.AllocateAsync(Ct);
         await client.BindChannelAsync(new IPEndPoint(IPAddress.Parse("198.51.100.7"), 5000), Ct);
         Assert.Equal(StunMethod.Allocate, FakeTurnServer.MethodOf(await server.NextRequestAsync())); // 401
@@ -42,6 +47,7 @@ public sealed class TurnMaintenanceTests(CoturnFixture coturn) : IClassFixture<C
         var methods = new[] { FakeTurnServer.MethodOf(await server.NextRequestAsync()), FakeTurnServer.MethodOf(await server.NextRequestAsync()) };
         Assert.Contains(StunMethod.Refresh, methods);
         Assert.Contains(StunMethod.ChannelBind, methods);
+        Assert.Equal(0, client.Counters.Retransmissions);
     }
 
     [Fact]
