@@ -16,6 +16,17 @@ public sealed partial class IceAgent
         }
 
         _gatheringStarted = true;
+        StartTurnAllocations();
+        if (RelayOnly)
+        {
+            if (_pendingServerTransactions == 0)
+            {
+                FinishGathering();
+            }
+
+            return;
+        }
+
         var addresses = SelectHostAddresses(_transport.SocketFactory.GetHostAddresses());
         foreach (var family in new[] { AddressFamily.InterNetworkV6, AddressFamily.InterNetwork })
         {
@@ -116,7 +127,7 @@ public sealed partial class IceAgent
         _localCandidates.Add(local);
         var candidate = local.Candidate;
         Raise(() => LocalCandidateGathered?.Invoke(candidate));
-        if (candidate.Type != IceCandidateType.Host)
+        if (candidate.Type is not (IceCandidateType.Host or IceCandidateType.Relay))
         {
             return; // server-reflexive pairs are pruned to their base (RFC 8445 §6.1.2.4)
         }
@@ -278,7 +289,8 @@ public sealed partial class IceAgent
             return null;
         }
 
-        var local = ChooseLocal(endPoint);
+        FormRelayPairs(generation, remote, endPoint);
+        var local = RelayOnly ? null : ChooseLocal(endPoint);
         if (local is null)
         {
             return null;
@@ -324,6 +336,11 @@ public sealed partial class IceAgent
 
     private IceLocalCandidate? ChooseLocal(Transport.IDatagramSocket socket, IPEndPoint remote)
     {
+        if (RelayCandidateOf(socket) is { } relay)
+        {
+            return relay;
+        }
+
         var chosen = ChooseLocal(remote);
         if (chosen is not null && ReferenceEquals(chosen.Socket, socket))
         {

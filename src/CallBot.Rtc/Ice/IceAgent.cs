@@ -193,6 +193,7 @@ public sealed partial class IceAgent : IAsyncDisposable
         _work.Writer.TryComplete();
         await _workPump.ConfigureAwait(false);
         await _timer.DisposeAsync().ConfigureAwait(false);
+        await DisposeTurnClientsAsync().ConfigureAwait(false);
         await _transport.DisposeAsync().ConfigureAwait(false);
         _events.Writer.TryComplete();
         await _eventPump.ConfigureAwait(false);

@@ -34,4 +34,7 @@ internal static partial class IceLog
 
     [LoggerMessage(EventId = 3209, Level = LogLevel.Information, Message = "ICE restart: generation {Generation}")]
     public static partial void Restarted(ILogger logger, int generation);
+
+    [LoggerMessage(EventId = 3210, Level = LogLevel.Warning, Message = "ICE could not allocate a relay on {Server}")]
+    public static partial void RelayFailed(ILogger logger, string server, Exception exception);
 }

@@ -64,6 +64,12 @@ public sealed class IceOptions
     /// <summary>Transmissions per STUN server before gathering gives up on it.</summary>
     public int StunServerTransmissions { get; set; } = 3;
 
+    /// <summary>TURN servers (the SDK's <c>iceServers</c> with <c>turn:</c>/<c>turns:</c> URLs); each gives one relay candidate.</summary>
+    public IList<CallBot.Rtc.Turn.TurnClientOptions> TurnServers { get; } = [];
+
+    /// <summary><see cref="IceTransportPolicy.Relay"/> gathers and pairs only relay candidates (the SDK's <c>alwaysRelayCalls</c>).</summary>
+    public IceTransportPolicy TransportPolicy { get; set; } = IceTransportPolicy.All;
+
     /// <summary>SOFTWARE attribute; null = none.</summary>
     public string? Software { get; set; }
 }

@@ -65,6 +65,18 @@ public sealed partial class DatagramTransport : IAsyncDisposable
         }
     }
 
+    /// <summary>Adds a socket made elsewhere (a TURN relay socket), starts its receive loop, and disposes it with the rest.</summary>
+    public void Adopt(IDatagramSocket socket)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            _sockets.Add(socket);
+            _loops.Add(Task.Run(() => ReceiveLoopAsync(socket, _stop.Token)));
+        }
+    }
+
     /// <summary>True when every receive loop has finished (after dispose).</summary>
     public bool AllLoopsCompleted
     {
