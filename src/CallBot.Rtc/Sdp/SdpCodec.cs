@@ -1,0 +1,46 @@
+using System.Globalization;
+
+namespace CallBot.Rtc.Sdp;
+
+/// <summary>
+/// A codec as one side describes it: payload type, rtpmap name/clock/channels, fmtp text and the RTCP feedback kinds
+/// ("nack", "nack pli", "ccm fir", "goog-remb", "transport-cc"). RTX is a codec too: name "rtx", fmtp "apt=&lt;pt&gt;".
+/// </summary>
+public sealed record SdpCodec(byte PayloadType, string Name, int ClockRate, int? Channels = null, string? Fmtp = null, IReadOnlyList<string>? RtcpFeedback = null)
+{
+    public const string RtxName = "rtx";
+    public const string AptParameter = "apt";
+    private const int VideoClockRate = 90_000;
+
+    public IReadOnlyList<string> Feedback => RtcpFeedback ?? [];
+
+    public bool IsRtx => string.Equals(Name, RtxName, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The payload type an RTX codec repairs (fmtp <c>apt=</c>), or null.</summary>
+    public byte? AssociatedPayloadType =>
+        Fmtp is not null && new SdpFmtp(PayloadType, Fmtp).TryGetParameter(AptParameter, out var apt)
+        && SdpNumbers.TryPayloadType(apt, out var pt) ? pt : null;
+
+    public SdpRtpMap RtpMap => new(PayloadType, Name, ClockRate, Channels);
+
+    /// <summary>An RTX codec (RFC 4588) for <paramref name="associatedPayloadType"/>.</summary>
+    public static SdpCodec Rtx(byte payloadType, byte associatedPayloadType, int clockRate = VideoClockRate) =>
+        new(payloadType, RtxName, clockRate, null, string.Create(CultureInfo.InvariantCulture, $"{AptParameter}={associatedPayloadType}"));
+
+    /// <summary>Opus as browsers offer it: 48 kHz stereo, in-band FEC, transport-cc.</summary>
+    public static SdpCodec Opus(byte payloadType = 111) =>
+        new(payloadType, "opus", 48_000, 2, "minptime=10;useinbandfec=1", [SdpRtcpFeedback.TransportCc]);
+
+    /// <summary>VP8 with the feedback Chrome uses.</summary>
+    public static SdpCodec Vp8(byte payloadType = 96) =>
+        new(payloadType, "VP8", VideoClockRate, null, null, VideoFeedback);
+
+    /// <summary>H.264 constrained baseline 3.1, packetization-mode 1 (what browsers prefer).</summary>
+    public static SdpCodec H264(byte payloadType = 102, string profileLevelId = "42e01f", int packetizationMode = 1) =>
+        new(payloadType, "H264", VideoClockRate, null,
+            string.Create(CultureInfo.InvariantCulture, $"level-asymmetry-allowed=1;packetization-mode={packetizationMode};profile-level-id={profileLevelId}"),
+            VideoFeedback);
+
+    private static readonly string[] VideoFeedback =
+        [SdpRtcpFeedback.GoogRemb, SdpRtcpFeedback.TransportCc, "ccm fir", SdpRtcpFeedback.Nack, "nack pli"];
+}
