@@ -1,0 +1,92 @@
+using System.Buffers.Binary;
+
+namespace CallBot.Rtc.Rtcp;
+
+/// <summary>
+/// SR: sender report (RFC 3550 §6.4.1).
+/// </summary>
+/// <remarks>
+/// <code>
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// |V=2|P|    RC   |   PT=SR=200   |             length            |
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// |                         SSRC of sender                        |
+/// +=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+
+/// |              NTP timestamp, most significant word             |
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// |             NTP timestamp, least significant word             |
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// |                         RTP timestamp                         |
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// |                     sender's packet count                     |
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// |                      sender's octet count                     |
+/// +=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+
+/// |                 report blocks (RC × 24 bytes)                 |
+/// +=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+
+/// </code>
+/// A profile-specific extension after the report blocks is tolerated and ignored.
+/// </remarks>
+public sealed record SenderReport : IRtcpPacket
+{
+    private const int FixedSize = RtcpHeader.Size + 24;
+
+    public uint Ssrc { get; init; }
+    public ulong NtpTimestamp { get; init; }
+    public uint RtpTimestamp { get; init; }
+    public uint PacketCount { get; init; }
+    public uint OctetCount { get; init; }
+    public IReadOnlyList<ReportBlock> ReportBlocks { get; init; } = [];
+
+    public static bool TryParse(ReadOnlySpan<byte> packet, out SenderReport? report, out RtcpDropReason reason)
+    {
+        report = null;
+        if (!RtcpHeader.TryParseExpected(packet, RtcpPacketType.SenderReport, -1, FixedSize, out var header, out var length, out reason))
+        {
+            return false;
+        }
+
+        if (!ReportBlock.TryReadList(packet[FixedSize..length], header.Count, out var blocks))
+        {
+            reason = RtcpDropReason.BadCount;
+            return false;
+        }
+
+        report = new SenderReport
+        {
+            Ssrc = BinaryPrimitives.ReadUInt32BigEndian(packet[4..]),
+            NtpTimestamp = BinaryPrimitives.ReadUInt64BigEndian(packet[8..]),
+            RtpTimestamp = BinaryPrimitives.ReadUInt32BigEndian(packet[16..]),
+            PacketCount = BinaryPrimitives.ReadUInt32BigEndian(packet[20..]),
+            OctetCount = BinaryPrimitives.ReadUInt32BigEndian(packet[24..]),
+            ReportBlocks = blocks,
+        };
+        return true;
+    }
+
+    public int GetSize() => FixedSize + (ReportBlocks.Count * ReportBlock.Size);
+
+    public bool TryWrite(Span<byte> destination, out int written)
+    {
+        written = 0;
+        var size = GetSize();
+        if (destination.Length < size || ReportBlocks.Count > RtcpHeader.MaxCount)
+        {
+            return false;
+        }
+
+        RtcpHeader.For(RtcpPacketType.SenderReport, ReportBlocks.Count, size).Write(destination);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[4..], Ssrc);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[8..], NtpTimestamp);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[16..], RtpTimestamp);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[20..], PacketCount);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[24..], OctetCount);
+        for (var i = 0; i < ReportBlocks.Count; i++)
+        {
+            ReportBlocks[i].Write(destination[(FixedSize + (i * ReportBlock.Size))..]);
+        }
+
+        written = size;
+        return true;
+    }
+}

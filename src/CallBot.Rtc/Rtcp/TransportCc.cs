@@ -1,0 +1,251 @@
+using System.Buffers.Binary;
+
+namespace CallBot.Rtc.Rtcp;
+
+/// <summary>Packet status symbols of transport-wide CC feedback.</summary>
+public enum TwccStatus
+{
+    NotReceived = 0,
+
+    /// <summary>Received; delta is one unsigned byte (0..63.75 ms).</summary>
+    SmallDelta = 1,
+
+    /// <summary>Received; delta is a signed 16-bit value (may be negative).</summary>
+    LargeDelta = 2,
+}
+
+/// <summary>The fate of one transport-wide sequence number. <paramref name="Delta"/> is in 250 µs units, relative to the previous received packet (or the reference time).</summary>
+public readonly record struct TwccPacketResult(ushort SequenceNumber, TwccStatus Status, short Delta);
+
+/// <summary>
+/// Transport-wide congestion control feedback (draft-holmer-rmcat-transport-wide-cc-extensions-01 §3.1).
+/// </summary>
+/// <remarks>
+/// <code>
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// |V=2|P|  FMT=15 |    PT=205     |           length              |
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// |                     SSRC of packet sender                     |
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// |                      SSRC of media source                     |
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// |      base sequence number     |      packet status count      |
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// |                 reference time                | fb pkt. count |
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// |          packet chunk         |  packet chunk ...             |
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// |         recv delta            |  recv delta ...| zero padding |
+/// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
+/// Run length chunk:    |0| S (2) |      run length (13)      |
+/// Status vector chunk: |1|s| symbol list (14 × 1 bit, or 7 × 2 bits when s=1) |
+/// Reference time: signed 24-bit, 64 ms units. Deltas: 250 µs units.
+/// </code>
+/// Written with two-bit status vector chunks only, which every receiver must accept.
+/// </remarks>
+public sealed record TransportCc : IRtcpPacket
+{
+    public const int DeltaMicroseconds = 250;
+    public const int ReferenceTimeMilliseconds = 64;
+    private const int FixedSize = 20;
+    private const int ChunkSize = 2;
+    private const int RunLengthMask = 0x1FFF;
+    private const int TwoBitSymbolsPerChunk = 7;
+    private const int OneBitSymbolsPerChunk = 14;
+
+    public uint SenderSsrc { get; init; }
+    public uint MediaSsrc { get; init; }
+    public ushort BaseSequenceNumber { get; init; }
+
+    /// <summary>Signed 24-bit, in 64 ms units.</summary>
+    public int ReferenceTime { get; init; }
+
+    public byte FeedbackPacketCount { get; init; }
+
+    /// <summary>One entry per sequence number from <see cref="BaseSequenceNumber"/> on, in order.</summary>
+    public IReadOnlyList<TwccPacketResult> Packets { get; init; } = [];
+
+    public static bool TryParse(ReadOnlySpan<byte> packet, out TransportCc? feedback, out RtcpDropReason reason)
+    {
+        feedback = null;
+        if (!RtcpHeader.TryParseExpected(packet, RtcpPacketType.TransportFeedback, RtcpPacketType.FormatTransportCc, FixedSize, out _, out var length, out reason))
+        {
+            return false;
+        }
+
+        var body = packet[..length];
+        var baseSequence = BinaryPrimitives.ReadUInt16BigEndian(body[12..]);
+        int statusCount = BinaryPrimitives.ReadUInt16BigEndian(body[14..]);
+        var referenceTime = (body[16] << 16) | (body[17] << 8) | body[18];
+        if ((referenceTime & 0x800000) != 0)
+        {
+            referenceTime |= unchecked((int)0xFF000000);
+        }
+
+        var statuses = new TwccStatus[statusCount];
+        var offset = FixedSize;
+        var filled = 0;
+        while (filled < statusCount)
+        {
+            if (body.Length - offset < ChunkSize)
+            {
+                reason = RtcpDropReason.Malformed;
+                return false;
+            }
+
+            var chunk = BinaryPrimitives.ReadUInt16BigEndian(body[offset..]);
+            offset += ChunkSize;
+            if ((chunk & 0x8000) == 0)
+            {
+                var symbol = (TwccStatus)((chunk >> 13) & 0x3);
+                var run = Math.Min(chunk & RunLengthMask, statusCount - filled);
+                for (var i = 0; i < run; i++)
+                {
+                    statuses[filled++] = symbol;
+                }
+            }
+            else if ((chunk & 0x4000) == 0)
+            {
+                for (var i = OneBitSymbolsPerChunk - 1; i >= 0 && filled < statusCount; i--)
+                {
+                    statuses[filled++] = (TwccStatus)((chunk >> i) & 0x1);
+                }
+            }
+            else
+            {
+                for (var i = TwoBitSymbolsPerChunk - 1; i >= 0 && filled < statusCount; i--)
+                {
+                    statuses[filled++] = (TwccStatus)((chunk >> (i * 2)) & 0x3);
+                }
+            }
+        }
+
+        var results = new TwccPacketResult[statusCount];
+        for (var i = 0; i < statusCount; i++)
+        {
+            short delta = 0;
+            switch (statuses[i])
+            {
+                case TwccStatus.NotReceived:
+                    break;
+                case TwccStatus.SmallDelta:
+                    if (offset + 1 > body.Length)
+                    {
+                        reason = RtcpDropReason.Malformed;
+                        return false;
+                    }
+
+                    delta = body[offset++];
+                    break;
+                case TwccStatus.LargeDelta:
+                    if (offset + 2 > body.Length)
+                    {
+                        reason = RtcpDropReason.Malformed;
+                        return false;
+                    }
+
+                    delta = BinaryPrimitives.ReadInt16BigEndian(body[offset..]);
+                    offset += 2;
+                    break;
+                default:
+                    // Status 3 is reserved.
+                    reason = RtcpDropReason.Malformed;
+                    return false;
+            }
+
+            results[i] = new TwccPacketResult((ushort)(baseSequence + i), statuses[i], delta);
+        }
+
+        feedback = new TransportCc
+        {
+            SenderSsrc = BinaryPrimitives.ReadUInt32BigEndian(body[4..]),
+            MediaSsrc = BinaryPrimitives.ReadUInt32BigEndian(body[8..]),
+            BaseSequenceNumber = baseSequence,
+            ReferenceTime = referenceTime,
+            FeedbackPacketCount = body[19],
+            Packets = results,
+        };
+        return true;
+    }
+
+    public int GetSize()
+    {
+        var chunks = (Packets.Count + TwoBitSymbolsPerChunk - 1) / TwoBitSymbolsPerChunk;
+        var deltas = 0;
+        for (var i = 0; i < Packets.Count; i++)
+        {
+            deltas += Packets[i].Status switch
+            {
+                TwccStatus.SmallDelta => 1,
+                TwccStatus.LargeDelta => 2,
+                _ => 0,
+            };
+        }
+
+        return (FixedSize + (chunks * ChunkSize) + deltas + 3) & ~3;
+    }
+
+    public bool TryWrite(Span<byte> destination, out int written)
+    {
+        written = 0;
+        var size = GetSize();
+        if (destination.Length < size || Packets.Count > ushort.MaxValue || !DeltasFit())
+        {
+            return false;
+        }
+
+        destination[..size].Clear();
+        RtcpHeader.For(RtcpPacketType.TransportFeedback, RtcpPacketType.FormatTransportCc, size).Write(destination);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[4..], SenderSsrc);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[8..], MediaSsrc);
+        BinaryPrimitives.WriteUInt16BigEndian(destination[12..], BaseSequenceNumber);
+        BinaryPrimitives.WriteUInt16BigEndian(destination[14..], (ushort)Packets.Count);
+        destination[16] = (byte)(ReferenceTime >> 16);
+        destination[17] = (byte)(ReferenceTime >> 8);
+        destination[18] = (byte)ReferenceTime;
+        destination[19] = FeedbackPacketCount;
+        var offset = FixedSize;
+        for (var start = 0; start < Packets.Count; start += TwoBitSymbolsPerChunk)
+        {
+            var chunk = 0xC000;
+            for (var i = 0; i < TwoBitSymbolsPerChunk && start + i < Packets.Count; i++)
+            {
+                chunk |= (int)Packets[start + i].Status << ((TwoBitSymbolsPerChunk - 1 - i) * 2);
+            }
+
+            BinaryPrimitives.WriteUInt16BigEndian(destination[offset..], (ushort)chunk);
+            offset += ChunkSize;
+        }
+
+        for (var i = 0; i < Packets.Count; i++)
+        {
+            var p = Packets[i];
+            if (p.Status == TwccStatus.SmallDelta)
+            {
+                destination[offset++] = (byte)p.Delta;
+            }
+            else if (p.Status == TwccStatus.LargeDelta)
+            {
+                BinaryPrimitives.WriteInt16BigEndian(destination[offset..], p.Delta);
+                offset += 2;
+            }
+        }
+
+        written = size;
+        return true;
+    }
+
+    private bool DeltasFit()
+    {
+        for (var i = 0; i < Packets.Count; i++)
+        {
+            var p = Packets[i];
+            if (p.Status == TwccStatus.SmallDelta && (p.Delta < 0 || p.Delta > byte.MaxValue))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+}
