@@ -14,7 +14,7 @@ namespace CallBot.Rtc.Payloads;
 /// or when the timestamp changes with no gap. Frames are built in a pooled buffer; <see cref="EncodedFrame.Data"/> is valid
 /// only during <see cref="IEncodedFrameSink.OnFrame"/>. Not thread-safe: one instance per receive stream.</para>
 /// </remarks>
-public sealed class FrameAssembler : IDisposable
+public sealed class FrameAssembler : IRtpPayloadConsumer, IDisposable
 {
     /// <summary>Default cap on one frame: 4 MiB is far above any 1080p keyframe.</summary>
     public const int DefaultMaxFrameSize = 4 * 1024 * 1024;
@@ -147,6 +147,9 @@ public sealed class FrameAssembler : IDisposable
             }
         }
     }
+
+    public void OnRtpPayload(long sequence, in RtpHeader header, ReadOnlySpan<byte> payload) =>
+        Push(sequence, header.Timestamp, header.Marker, payload);
 
     public void Dispose() => _buffer.Dispose();
 

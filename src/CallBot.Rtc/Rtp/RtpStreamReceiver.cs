@@ -1,0 +1,344 @@
+using CallBot.Rtc.Rtcp;
+
+namespace CallBot.Rtc.Rtp;
+
+/// <summary>
+/// One incoming RTP stream (one SSRC): RFC 3550 reception statistics (jitter, cumulative and fractional loss, extended highest
+/// sequence), and a jitter buffer that puts packets back in order, waits a bounded time for missing ones (NACK recovery,
+/// RTX included), then accepts the gap and releases what follows to an <see cref="IRtpPayloadConsumer"/>.
+/// </summary>
+/// <remarks>
+/// <para>Slots own fixed buffers allocated once, so receiving a packet does not allocate. Call <see cref="Poll"/> from the
+/// transport's timer (every 10-20 ms) so gaps are given up on even when no more packets arrive; times come from TimeProvider.</para>
+/// <para>Not thread-safe: call from the single receive loop.</para>
+/// </remarks>
+public sealed class RtpStreamReceiver
+{
+    private const int JitterDivisor = 16;
+
+    private readonly RtpStreamReceiverOptions _options;
+    private readonly IRtpPayloadConsumer _consumer;
+    private readonly TimeProvider _time;
+    private readonly SequenceUnwrapper _unwrapper = new();
+    private readonly Slot[] _slots;
+    private readonly int _mask;
+    private bool _started;
+    private long _next;            // next sequence to release
+    private long _highest;         // highest sequence received
+    private long _base;            // first sequence received
+    private long _expectedPrior;
+    private long _receivedPrior;
+    private long _lastTransit;
+    private bool _hasTransit;
+    private double _jitter;
+    private uint _lastSenderReport;
+    private long _lastSenderReportArrival;
+
+    public RtpStreamReceiver(uint ssrc, RtpStreamReceiverOptions options, IRtpPayloadConsumer consumer, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(consumer);
+        ArgumentNullException.ThrowIfNull(time);
+        var capacity = options.ReorderCapacity;
+        if (capacity <= 0 || (capacity & (capacity - 1)) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), capacity, "ReorderCapacity must be a power of two");
+        }
+
+        Ssrc = ssrc;
+        _options = options;
+        _consumer = consumer;
+        _time = time;
+        _slots = new Slot[capacity];
+        for (var i = 0; i < capacity; i++)
+        {
+            _slots[i] = new Slot(options.MaxPayloadSize);
+        }
+
+        _mask = capacity - 1;
+    }
+
+    public uint Ssrc { get; }
+
+    public long PacketsReceived { get; private set; }
+    public long BytesReceived { get; private set; }
+    public long Duplicates { get; private set; }
+    public long TooLate { get; private set; }
+    public long Recovered { get; private set; }
+
+    /// <summary>Gaps the jitter buffer stopped waiting for, and the packets in them.</summary>
+    public long GapsAccepted { get; private set; }
+    public long PacketsGivenUp { get; private set; }
+
+    /// <summary>RFC 3550 interarrival jitter in RTP timestamp units.</summary>
+    public uint Jitter => (uint)_jitter;
+
+    /// <summary>Highest sequence received with its cycle count (RFC 3550 "extended highest sequence number").</summary>
+    public uint ExtendedHighestSequence => unchecked((uint)_highest);
+
+    /// <summary>Expected minus received since the first packet (RFC 3550 A.3); may be negative with duplicates.</summary>
+    public long CumulativeLost => _started ? (_highest - _base + 1) - PacketsReceived : 0;
+
+    /// <summary>Takes one RTP packet of this SSRC (already SRTP-unprotected).</summary>
+    public bool Receive(ReadOnlySpan<byte> packet, out RtpDropReason reason)
+    {
+        if (!RtpHeader.TryParse(packet, out var header, out var headerLength, out reason))
+        {
+            return false;
+        }
+
+        return Accept(header, packet[headerLength..^header.PaddingLength], isRetransmission: false, out reason);
+    }
+
+    /// <summary>Takes an RTX packet (RFC 4588) for this stream: the OSN becomes the sequence number, with this stream's SSRC and payload type.</summary>
+    public bool ReceiveRtx(ReadOnlySpan<byte> packet, byte mediaPayloadType, out RtpDropReason reason)
+    {
+        if (!RtpHeader.TryParse(packet, out var header, out var headerLength, out reason))
+        {
+            return false;
+        }
+
+        if (!RtxPacket.TryUnwrap(packet[headerLength..^header.PaddingLength], out var osn, out var payload))
+        {
+            reason = RtpDropReason.BadPayload;
+            return false;
+        }
+
+        header.SequenceNumber = osn;
+        header.Ssrc = Ssrc;
+        header.PayloadType = mediaPayloadType;
+        header.HasExtension = false;
+        return Accept(header, payload, isRetransmission: true, out reason);
+    }
+
+    /// <summary>Gives up on gaps older than <see cref="RtpStreamReceiverOptions.MaxGapWait"/> and releases what follows.</summary>
+    public void Poll()
+    {
+        var now = _time.GetTimestamp();
+        while (_started && _next <= _highest)
+        {
+            var waiting = FirstHeldAfterGap();
+            if (waiting < 0 || _time.GetElapsedTime(_slots[waiting & _mask].ArrivalTimestamp, now) < _options.MaxGapWait)
+            {
+                return;
+            }
+
+            SkipTo(waiting);
+            Release();
+        }
+    }
+
+    /// <summary>Writes the sequence numbers still missing between the next expected and the highest received; returns the count.</summary>
+    public int GetMissing(Span<ushort> destination)
+    {
+        var n = 0;
+        for (var s = _next; _started && s < _highest && n < destination.Length; s++)
+        {
+            var slot = _slots[s & _mask];
+            if (!slot.Occupied || slot.Sequence != s)
+            {
+                destination[n++] = (ushort)s;
+            }
+        }
+
+        return n;
+    }
+
+    /// <summary>Notes an SR from this source for the LSR/DLSR fields of the next report block.</summary>
+    public void OnSenderReport(SenderReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        _lastSenderReport = NtpTime.Middle32(report.NtpTimestamp);
+        _lastSenderReportArrival = _time.GetTimestamp();
+    }
+
+    /// <summary>A report block for this source (RFC 3550 §6.4.1, A.3); resets the fraction-lost interval.</summary>
+    public ReportBlock CreateReportBlock()
+    {
+        var expected = _started ? _highest - _base + 1 : 0;
+        var expectedInterval = expected - _expectedPrior;
+        var receivedInterval = PacketsReceived - _receivedPrior;
+        _expectedPrior = expected;
+        _receivedPrior = PacketsReceived;
+        var lostInterval = expectedInterval - receivedInterval;
+        var fraction = expectedInterval == 0 || lostInterval <= 0 ? 0 : (byte)Math.Min(255, (lostInterval << 8) / expectedInterval);
+        var delay = _lastSenderReport == 0 ? 0u : NtpTime.ToShortDuration(_time.GetElapsedTime(_lastSenderReportArrival));
+        return new ReportBlock(
+            Ssrc,
+            (byte)fraction,
+            (int)Math.Clamp(CumulativeLost, int.MinValue, int.MaxValue),
+            ExtendedHighestSequence,
+            Jitter,
+            _lastSenderReport,
+            delay);
+    }
+
+    private bool Accept(RtpHeader header, ReadOnlySpan<byte> payload, bool isRetransmission, out RtpDropReason reason)
+    {
+        reason = RtpDropReason.None;
+        if (payload.Length > _options.MaxPayloadSize)
+        {
+            reason = RtpDropReason.BadPayload;
+            return false;
+        }
+
+        var sequence = _unwrapper.Unwrap(header.SequenceNumber);
+        var now = _time.GetTimestamp();
+        if (!_started)
+        {
+            _started = true;
+            _next = sequence;
+            _base = sequence;
+            _highest = sequence;
+        }
+
+        if (sequence < _next)
+        {
+            reason = RtpDropReason.TooOld;
+            TooLate++;
+            return false;
+        }
+
+        var slot = _slots[sequence & _mask];
+        if (slot.Occupied && slot.Sequence == sequence)
+        {
+            reason = RtpDropReason.Duplicate;
+            Duplicates++;
+            return false;
+        }
+
+        PacketsReceived++;
+        BytesReceived += payload.Length;
+        if (isRetransmission)
+        {
+            Recovered++;
+        }
+        else
+        {
+            UpdateJitter(header.Timestamp, now);
+        }
+
+        if (sequence > _highest)
+        {
+            _highest = sequence;
+        }
+
+        // Too far ahead for the buffer: accept the oldest gaps so the new packet has a slot.
+        if (sequence - _next > _mask)
+        {
+            SkipTo(sequence - _mask);
+            Release();
+        }
+
+        slot = _slots[sequence & _mask];
+        slot.Store(sequence, header, payload, now);
+        Release();
+        if (_options.MaxGapWait <= TimeSpan.Zero)
+        {
+            Poll();
+        }
+
+        return true;
+    }
+
+    private void UpdateJitter(uint timestamp, long now)
+    {
+        // RFC 3550 A.8: transit = arrival (in RTP units) − timestamp; J += (|D| − J) / 16.
+        var arrival = (long)(_time.GetElapsedTime(0, now).TotalSeconds * _options.ClockRate);
+        var transit = arrival - timestamp;
+        if (_hasTransit)
+        {
+            var d = Math.Abs(transit - _lastTransit);
+            if (d < int.MaxValue)
+            {
+                _jitter += (d - _jitter) / JitterDivisor;
+            }
+        }
+
+        _lastTransit = transit;
+        _hasTransit = true;
+    }
+
+    private void Release()
+    {
+        while (true)
+        {
+            var slot = _slots[_next & _mask];
+            if (!slot.Occupied || slot.Sequence != _next)
+            {
+                return;
+            }
+
+            slot.Occupied = false;
+            var sequence = _next++;
+            _consumer.OnRtpPayload(sequence, slot.Header, slot.Payload);
+        }
+    }
+
+    private long FirstHeldAfterGap()
+    {
+        for (var s = _next; s <= _highest; s++)
+        {
+            var slot = _slots[s & _mask];
+            if (slot.Occupied && slot.Sequence == s)
+            {
+                return s;
+            }
+        }
+
+        return -1;
+    }
+
+    private void SkipTo(long sequence)
+    {
+        if (sequence <= _next)
+        {
+            return;
+        }
+
+        // Packets still held below the new start are released first, in order.
+        for (var s = _next; s < sequence; s++)
+        {
+            var slot = _slots[s & _mask];
+            if (slot.Occupied && slot.Sequence == s)
+            {
+                GiveUpUntil(s);
+                Release();
+            }
+        }
+
+        GiveUpUntil(sequence);
+    }
+
+    private void GiveUpUntil(long sequence)
+    {
+        if (sequence > _next)
+        {
+            GapsAccepted++;
+            PacketsGivenUp += sequence - _next;
+            _next = sequence;
+        }
+    }
+
+    private sealed class Slot(int maxPayloadSize)
+    {
+        private readonly byte[] _payload = new byte[maxPayloadSize];
+        private int _length;
+
+        public bool Occupied { get; set; }
+        public long Sequence { get; private set; }
+        public RtpHeader Header { get; private set; }
+        public long ArrivalTimestamp { get; private set; }
+        public ReadOnlySpan<byte> Payload => _payload.AsSpan(0, _length);
+
+        public void Store(long sequence, RtpHeader header, ReadOnlySpan<byte> payload, long arrival)
+        {
+            payload.CopyTo(_payload);
+            _length = payload.Length;
+            Sequence = sequence;
+            Header = header;
+            ArrivalTimestamp = arrival;
+            Occupied = true;
+        }
+    }
+}

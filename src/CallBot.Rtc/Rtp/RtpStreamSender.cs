@@ -1,0 +1,205 @@
+using System.Security.Cryptography;
+using System.Text;
+using CallBot.Abstractions;
+using CallBot.Rtc.Payloads;
+using CallBot.Rtc.Rtcp;
+
+namespace CallBot.Rtc.Rtp;
+
+/// <summary>Receives each RTP packet a sender produces. The span is only valid during the call (SRTP-protect and send it there).</summary>
+public delegate void RtpPacketHandler(ReadOnlySpan<byte> packet);
+
+/// <summary>
+/// One outgoing RTP stream: turns <see cref="EncodedFrame"/>s into RTP packets through an <see cref="IPayloader"/>,
+/// stamps SSRC, sequence, timestamp, marker and header extensions, writes each packet straight into its slot of the
+/// retransmission history (no per-packet allocation), hands it to the send callback, and answers NACKs from the history,
+/// as RTX when negotiated.
+/// </summary>
+/// <remarks>
+/// The RTP timestamp is <c>InitialTimestamp + frame.Timestamp</c> (frame timestamps are already in clock-rate units).
+/// Not thread-safe: frames and NACKs must come from one loop (the media clock / the transport's RTCP loop serialised).
+/// </remarks>
+public sealed class RtpStreamSender : IEncodedFrameSink
+{
+    private static readonly PayloadSink<RtpStreamSender> WritePayload = static (self, prefix, body, last) => self.WritePacket(prefix, body, last);
+
+    private readonly RtpStreamSenderOptions _options;
+    private readonly IPayloader _payloader;
+    private readonly RtpPacketHandler _send;
+    private readonly TimeProvider _time;
+    private readonly TransportSequenceCounter? _transportSequence;
+    private readonly RtpPacketHistory? _history;
+    private readonly byte[] _scratch;
+    private readonly byte[] _mid;
+    private readonly long _startTimestamp;
+    private readonly uint _timestampOffset;
+    private ushort _sequence;
+    private ushort _rtxSequence;
+    private uint _frameTimestamp;
+
+    public RtpStreamSender(
+        RtpStreamSenderOptions options, IPayloader payloader, RtpPacketHandler send, TimeProvider time, TransportSequenceCounter? transportSequence = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(payloader);
+        ArgumentNullException.ThrowIfNull(send);
+        ArgumentNullException.ThrowIfNull(time);
+        _options = options;
+        _payloader = payloader;
+        _send = send;
+        _time = time;
+        _transportSequence = options.TransportSequenceId != 0 ? transportSequence ?? new TransportSequenceCounter() : null;
+        var bufferSize = options.MaxPacketSize + options.TrailerReserve;
+        _history = options.HistorySize > 0 ? new RtpPacketHistory(options.HistorySize, bufferSize) : null;
+        _scratch = new byte[bufferSize + RtxPacket.OsnSize];
+        _mid = options.Mid is null ? [] : Encoding.ASCII.GetBytes(options.Mid);
+        _sequence = options.InitialSequenceNumber ?? (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue + 1);
+        _rtxSequence = (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue + 1);
+        _timestampOffset = options.InitialTimestamp ?? (uint)RandomNumberGenerator.GetInt32(int.MaxValue);
+        _startTimestamp = time.GetTimestamp();
+    }
+
+    public uint Ssrc => _options.Ssrc;
+
+    /// <summary>The sequence number the next packet will carry.</summary>
+    public ushort NextSequenceNumber => _sequence;
+
+    public long PacketsSent { get; private set; }
+
+    /// <summary>Payload octets sent (RFC 3550 SR "sender's octet count": headers and padding excluded).</summary>
+    public long PayloadOctetsSent { get; private set; }
+
+    public long FramesSent { get; private set; }
+    public long Retransmissions { get; private set; }
+    public long RetransmissionMisses { get; private set; }
+
+    /// <summary>RTP timestamp of the last frame sent, and when (TimeProvider timestamp), for the SR.</summary>
+    public uint LastRtpTimestamp { get; private set; }
+    public long LastSendTimestamp { get; private set; }
+
+    public void OnFrame(in EncodedFrame frame) => SendFrame(frame.Data.Span, frame.Timestamp);
+
+    /// <summary>Packetizes and sends one frame; returns the number of packets sent.</summary>
+    public int SendFrame(ReadOnlySpan<byte> frame, long timestamp)
+    {
+        _frameTimestamp = unchecked((uint)(_timestampOffset + timestamp));
+        // Leave room for the OSN so a retransmission as RTX stays within MaxPacketSize.
+        var maxPayload = _options.MaxPacketSize - HeaderTemplate(assignTransportSequence: false).GetSize() - (_options.RtxSsrc is null ? 0 : RtxPacket.OsnSize);
+        var packets = _payloader.Payload(maxPayload, frame, WritePayload, this);
+        if (packets > 0)
+        {
+            FramesSent++;
+            LastRtpTimestamp = _frameTimestamp;
+            LastSendTimestamp = _time.GetTimestamp();
+        }
+
+        return packets;
+    }
+
+    /// <summary>Resends packet <paramref name="sequenceNumber"/> from the history (as RTX when negotiated). False when it is gone.</summary>
+    public bool Retransmit(ushort sequenceNumber)
+    {
+        if (_history is null || !_history.TryGet(sequenceNumber, out var original))
+        {
+            RetransmissionMisses++;
+            return false;
+        }
+
+        if (_options.RtxSsrc is { } rtxSsrc && _options.RtxPayloadType is { } rtxPayloadType)
+        {
+            var header = HeaderTemplate(assignTransportSequence: true);
+            header.Ssrc = rtxSsrc;
+            header.PayloadType = rtxPayloadType;
+            header.SequenceNumber = _rtxSequence;
+            if (!RtxPacket.TryBuild(original, header, _scratch, out var written))
+            {
+                RetransmissionMisses++;
+                return false;
+            }
+
+            _rtxSequence++;
+            _send(_scratch.AsSpan(0, written));
+        }
+        else
+        {
+            _send(original);
+        }
+
+        Retransmissions++;
+        return true;
+    }
+
+    /// <summary>Resends every sequence number a NACK names; returns how many were found.</summary>
+    public int OnNack(GenericNack nack)
+    {
+        ArgumentNullException.ThrowIfNull(nack);
+        var found = 0;
+        for (var p = 0; p < nack.Pairs.Count; p++)
+        {
+            var pair = nack.Pairs[p];
+            found += Retransmit(pair.PacketId) ? 1 : 0;
+            for (var bit = 0; bit < 16; bit++)
+            {
+                if ((pair.LostBitmask & (1 << bit)) != 0)
+                {
+                    found += Retransmit((ushort)(pair.PacketId + bit + 1)) ? 1 : 0;
+                }
+            }
+        }
+
+        return found;
+    }
+
+    /// <summary>An SR for this stream at <paramref name="now"/>, extrapolating the RTP timestamp from the last frame sent.</summary>
+    public SenderReport CreateSenderReport(int clockRate, IReadOnlyList<ReportBlock>? blocks = null)
+    {
+        var now = _time.GetTimestamp();
+        var elapsed = PacketsSent == 0 ? TimeSpan.Zero : _time.GetElapsedTime(LastSendTimestamp, now);
+        return new SenderReport
+        {
+            Ssrc = _options.Ssrc,
+            NtpTimestamp = NtpTime.Now(_time),
+            RtpTimestamp = unchecked(LastRtpTimestamp + (uint)(elapsed.TotalSeconds * clockRate)),
+            PacketCount = unchecked((uint)PacketsSent),
+            OctetCount = unchecked((uint)PayloadOctetsSent),
+            ReportBlocks = blocks ?? [],
+        };
+    }
+
+    private RtpHeader HeaderTemplate(bool assignTransportSequence) => new()
+    {
+        Ssrc = _options.Ssrc,
+        PayloadType = _options.PayloadType,
+        Timestamp = _frameTimestamp,
+        Extensions = new RtpHeaderExtensionSet
+        {
+            AbsSendTimeId = _options.AbsSendTimeId,
+            AbsSendTime = _options.AbsSendTimeId == 0 ? 0 : AbsSendTime.FromElapsed(_time.GetElapsedTime(_startTimestamp)),
+            TransportSequenceId = _options.TransportSequenceId,
+            TransportSequenceNumber = !assignTransportSequence || _transportSequence is null ? (ushort)0 : _transportSequence.Next(),
+            MidId = _options.MidId,
+            Mid = _mid,
+        },
+    };
+
+    private void WritePacket(ReadOnlySpan<byte> prefix, ReadOnlySpan<byte> body, bool isLastOfFrame)
+    {
+        var sequence = _sequence++;
+        var header = HeaderTemplate(assignTransportSequence: true);
+        header.SequenceNumber = sequence;
+        header.Marker = isLastOfFrame;
+        var buffer = _history is null ? _scratch : _history.Rent(sequence);
+        if (!header.TryWrite(buffer, out var offset) || buffer.Length < offset + prefix.Length + body.Length)
+        {
+            return;
+        }
+
+        prefix.CopyTo(buffer[offset..]);
+        body.CopyTo(buffer[(offset + prefix.Length)..]);
+        var length = offset + prefix.Length + body.Length;
+        _history?.Commit(sequence, length);
+        PacketsSent++;
+        PayloadOctetsSent += prefix.Length + body.Length;
+        _send(buffer[..length]);
+    }
+}
