@@ -65,6 +65,9 @@ public sealed class DtlsSrtpTransport : IAsyncDisposable
 
     public bool IsConnected => established is not null && !peerClosed && !disposed;
 
+    /// <summary>For tests: the handshake thread, which must end when the handshake does.</summary>
+    internal Thread? HandshakeThread => handshakeThread;
+
     /// <summary>Datagrams dropped: queue full, empty or oversized, or arriving after close.</summary>
     public long DroppedDatagrams => datagrams.Dropped;
 

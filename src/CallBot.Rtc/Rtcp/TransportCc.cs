@@ -65,6 +65,71 @@ public sealed record TransportCc : IRtcpPacket
     /// <summary>One entry per sequence number from <see cref="BaseSequenceNumber"/> on, in order.</summary>
     public IReadOnlyList<TwccPacketResult> Packets { get; init; } = [];
 
+    /// <summary>
+    /// Builds feedback for sequence numbers <paramref name="baseSequence"/> onward. <paramref name="arrivalMicroseconds"/>[i] is
+    /// the arrival time of packet base+i on the receiver's clock in microseconds, or a negative value when it was not received.
+    /// Stops early (see <paramref name="consumed"/>) at a packet whose delta does not fit 16 bits; send the rest in the next feedback.
+    /// </summary>
+    public static TransportCc Build(
+        uint senderSsrc, uint mediaSsrc, byte feedbackPacketCount, ushort baseSequence, ReadOnlySpan<long> arrivalMicroseconds, out int consumed)
+    {
+        const long MicrosecondsPerReference = ReferenceTimeMilliseconds * 1000L;
+        const int DeltasPerReference = ReferenceTimeMilliseconds * 1000 / DeltaMicroseconds;
+        var count = Math.Min(arrivalMicroseconds.Length, ushort.MaxValue);
+        var referenceTime = 0L;
+        for (var i = 0; i < count; i++)
+        {
+            if (arrivalMicroseconds[i] >= 0)
+            {
+                referenceTime = arrivalMicroseconds[i] / MicrosecondsPerReference;
+                break;
+            }
+        }
+
+        // Deltas are taken between times rounded to 250 µs, so rounding errors do not add up.
+        var previous = referenceTime * DeltasPerReference;
+        var packets = new List<TwccPacketResult>(count);
+        consumed = 0;
+        for (var i = 0; i < count; i++)
+        {
+            var sequence = (ushort)(baseSequence + i);
+            if (arrivalMicroseconds[i] < 0)
+            {
+                packets.Add(new TwccPacketResult(sequence, TwccStatus.NotReceived, 0));
+                consumed++;
+                continue;
+            }
+
+            var ticks = arrivalMicroseconds[i] / DeltaMicroseconds;
+            var delta = ticks - previous;
+            if (delta is < short.MinValue or > short.MaxValue)
+            {
+                break;
+            }
+
+            packets.Add(new TwccPacketResult(sequence, delta is >= 0 and <= byte.MaxValue ? TwccStatus.SmallDelta : TwccStatus.LargeDelta, (short)delta));
+            previous = ticks;
+            consumed++;
+        }
+
+        // Trailing "not received" entries carry no information the next feedback will not repeat.
+        while (packets.Count > 0 && packets[^1].Status == TwccStatus.NotReceived)
+        {
+            packets.RemoveAt(packets.Count - 1);
+            consumed--;
+        }
+
+        return new TransportCc
+        {
+            SenderSsrc = senderSsrc,
+            MediaSsrc = mediaSsrc,
+            BaseSequenceNumber = baseSequence,
+            ReferenceTime = (int)(referenceTime & 0xFFFFFF) << 8 >> 8,
+            FeedbackPacketCount = feedbackPacketCount,
+            Packets = packets,
+        };
+    }
+
     public static bool TryParse(ReadOnlySpan<byte> packet, out TransportCc? feedback, out RtcpDropReason reason)
     {
         feedback = null;

@@ -296,8 +296,9 @@ public sealed class RtpStreamReceiver
             return;
         }
 
-        // Packets still held below the new start are released first, in order.
-        for (var s = _next; s < sequence; s++)
+        // Packets still held below the new start are released first, in order. Only the last Capacity
+        // sequence numbers can be held, so a wild jump does not walk the whole gap.
+        for (var s = Math.Max(_next, sequence - _slots.Length); s < sequence; s++)
         {
             var slot = _slots[s & _mask];
             if (slot.Occupied && slot.Sequence == s)

@@ -1,3 +1,5 @@
+using CallBot.Abstractions;
+
 namespace CallBot.Rtc.Sdp;
 
 /// <summary>Our DTLS role after negotiation: Client sends the ClientHello (setup:active).</summary>
@@ -10,6 +12,22 @@ public enum SdpDtlsRole
 /// <summary>A negotiated codec: the payload type both sides use (the offerer's number), rtpmap, fmtp, feedback, RTX PT.</summary>
 public sealed record NegotiatedCodec(byte PayloadType, string Name, int ClockRate, int Channels, string? Fmtp, IReadOnlyList<string> RtcpFeedback, byte? RtxPayloadType)
 {
+    /// <summary>Which of CallBot's codecs this is (by rtpmap name and clock), or false for any other codec.</summary>
+    public bool TryGetCodecId(out CodecId codec)
+    {
+        foreach (var candidate in (ReadOnlySpan<CodecId>)[CodecId.Opus, CodecId.Vp8, CodecId.H264])
+        {
+            if (string.Equals(Name, candidate.EncodingName(), StringComparison.OrdinalIgnoreCase) && ClockRate == candidate.ClockRate())
+            {
+                codec = candidate;
+                return true;
+            }
+        }
+
+        codec = default;
+        return false;
+    }
+
     public bool HasFeedback(string kind)
     {
         foreach (var feedback in RtcpFeedback)

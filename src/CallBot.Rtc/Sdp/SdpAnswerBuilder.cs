@@ -129,6 +129,7 @@ public static class SdpAnswerBuilder
 
     internal static List<SdpCodec> IntersectCodecs(MediaDescription offered, SdpMediaCapabilities capabilities)
     {
+        var index = new SdpFormatIndex(offered);
         var primaries = new HashSet<byte>();
         var chosen = new List<SdpCodec>();
         var rtxSupported = false;
@@ -139,17 +140,17 @@ public static class SdpAnswerBuilder
 
         foreach (var pt in offered.PayloadTypes)
         {
-            if (!TryGetRtpMap(offered, pt, out var map) || IsRtx(map))
+            if (!index.TryGetRtpMap(pt, out var map) || IsRtx(map))
             {
                 continue;
             }
 
-            var fmtp = offered.FindFmtp(pt)?.Parameters;
+            var fmtp = index.Fmtp(pt)?.Parameters;
             foreach (var local in capabilities.Codecs)
             {
                 if (!local.IsRtx && SdpCodecMatcher.Matches(map, fmtp, local))
                 {
-                    chosen.Add(new SdpCodec(pt, map.EncodingName, map.ClockRate, map.Channels, local.Fmtp ?? fmtp, IntersectFeedback(offered, pt, local)));
+                    chosen.Add(new SdpCodec(pt, map.EncodingName, map.ClockRate, map.Channels, local.Fmtp ?? fmtp, IntersectFeedback(index, pt, local)));
                     primaries.Add(pt);
                     break;
                 }
@@ -172,7 +173,7 @@ public static class SdpAnswerBuilder
                 continue;
             }
 
-            if (TryGetRtpMap(offered, pt, out var map) && IsRtx(map) && offered.FindFmtp(pt) is { } fmtp
+            if (index.TryGetRtpMap(pt, out var map) && IsRtx(map) && index.Fmtp(pt) is { } fmtp
                 && fmtp.TryGetParameter(SdpCodec.AptParameter, out var aptText)
                 && SdpNumbers.TryPayloadType(aptText, out var apt) && primaries.Contains(apt))
             {
@@ -183,10 +184,10 @@ public static class SdpAnswerBuilder
         return ordered;
     }
 
-    private static List<string> IntersectFeedback(MediaDescription offered, byte pt, SdpCodec local)
+    private static List<string> IntersectFeedback(SdpFormatIndex index, byte pt, SdpCodec local)
     {
         var result = new List<string>();
-        foreach (var feedback in offered.FeedbackFor(pt))
+        foreach (var feedback in index.Feedback(pt))
         {
             foreach (var kind in local.Feedback)
             {
@@ -230,17 +231,6 @@ public static class SdpAnswerBuilder
         }
 
         return media;
-    }
-
-    private static bool TryGetRtpMap(MediaDescription media, byte pt, out SdpRtpMap map)
-    {
-        if (media.FindRtpMap(pt) is { } found)
-        {
-            map = found;
-            return true;
-        }
-
-        return SdpStaticPayloadTypes.TryGet(pt, out map);
     }
 
     private static bool IsRtx(SdpRtpMap map) => string.Equals(map.EncodingName, SdpCodec.RtxName, StringComparison.OrdinalIgnoreCase);

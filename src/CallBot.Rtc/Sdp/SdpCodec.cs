@@ -1,4 +1,5 @@
 using System.Globalization;
+using CallBot.Abstractions;
 
 namespace CallBot.Rtc.Sdp;
 
@@ -26,6 +27,15 @@ public sealed record SdpCodec(byte PayloadType, string Name, int ClockRate, int?
     /// <summary>An RTX codec (RFC 4588) for <paramref name="associatedPayloadType"/>.</summary>
     public static SdpCodec Rtx(byte payloadType, byte associatedPayloadType, int clockRate = VideoClockRate) =>
         new(payloadType, RtxName, clockRate, null, string.Create(CultureInfo.InvariantCulture, $"{AptParameter}={associatedPayloadType}"));
+
+    /// <summary>The SDP codec for one of CallBot's codecs, with the defaults below.</summary>
+    public static SdpCodec For(CodecId codec, byte payloadType) => codec switch
+    {
+        CodecId.Opus => Opus(payloadType),
+        CodecId.Vp8 => Vp8(payloadType),
+        CodecId.H264 => H264(payloadType),
+        _ => throw new ArgumentOutOfRangeException(nameof(codec)),
+    };
 
     /// <summary>Opus as browsers offer it: 48 kHz stereo, in-band FEC, transport-cc.</summary>
     public static SdpCodec Opus(byte payloadType = 111) =>

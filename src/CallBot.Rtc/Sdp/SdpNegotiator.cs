@@ -146,48 +146,40 @@ public static class SdpNegotiator
 
     private static List<NegotiatedCodec> Codecs(MediaDescription answer)
     {
+        var index = new SdpFormatIndex(answer);
         var rtxByApt = new Dictionary<byte, byte>();
-        foreach (var fmtp in answer.Fmtps)
+        foreach (var pt in answer.PayloadTypes)
         {
-            if (answer.FindRtpMap(fmtp.PayloadType) is { } map
-                && string.Equals(map.EncodingName, SdpCodec.RtxName, StringComparison.OrdinalIgnoreCase)
+            if (index.TryGetRtpMap(pt, out var map) && IsRtx(map) && index.Fmtp(pt) is { } fmtp
                 && fmtp.TryGetParameter(SdpCodec.AptParameter, out var aptText)
                 && SdpNumbers.TryPayloadType(aptText, out var apt))
             {
-                rtxByApt.TryAdd(apt, fmtp.PayloadType);
+                rtxByApt.TryAdd(apt, pt);
             }
         }
 
         var codecs = new List<NegotiatedCodec>();
         foreach (var pt in answer.PayloadTypes)
         {
-            SdpRtpMap map;
-            if (answer.FindRtpMap(pt) is { } found)
-            {
-                map = found;
-            }
-            else if (!SdpStaticPayloadTypes.TryGet(pt, out map))
-            {
-                continue;
-            }
-
-            if (string.Equals(map.EncodingName, SdpCodec.RtxName, StringComparison.OrdinalIgnoreCase))
+            if (!index.TryGetRtpMap(pt, out var map) || IsRtx(map))
             {
                 continue;
             }
 
             var feedback = new List<string>();
-            foreach (var item in answer.FeedbackFor(pt))
+            foreach (var item in index.Feedback(pt))
             {
                 feedback.Add(item.Kind);
             }
 
-            codecs.Add(new NegotiatedCodec(pt, map.EncodingName, map.ClockRate, map.ChannelCount, answer.FindFmtp(pt)?.Parameters, feedback,
+            codecs.Add(new NegotiatedCodec(pt, map.EncodingName, map.ClockRate, map.ChannelCount, index.Fmtp(pt)?.Parameters, feedback,
                 rtxByApt.TryGetValue(pt, out var rtx) ? rtx : null));
         }
 
         return codecs;
     }
+
+    private static bool IsRtx(SdpRtpMap map) => string.Equals(map.EncodingName, SdpCodec.RtxName, StringComparison.OrdinalIgnoreCase);
 
     private static List<NegotiatedSsrc> RemoteSsrcs(MediaDescription remote)
     {

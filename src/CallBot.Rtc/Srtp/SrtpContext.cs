@@ -126,16 +126,13 @@ public sealed class SrtpContext : IDisposable
 
             stream = spare;
             stream.Reset();
-            stream.HasRtp = true;
-            stream.HighestSequence = sequence;
-        }
-        else if (!stream!.HasRtp)
-        {
-            stream.HasRtp = true;
-            stream.HighestSequence = sequence;
         }
 
-        var roc = SrtpIndex.EstimateRoc(stream!.Roc, stream.HighestSequence, sequence);
+        // Nothing in the stream changes until the packet authenticated: a first RTP packet takes s_l = SEQ, ROC = 0.
+        var hasRtp = stream!.HasRtp;
+        var currentRoc = hasRtp ? stream.Roc : 0;
+        var highest = hasRtp ? stream.HighestSequence : sequence;
+        var roc = SrtpIndex.EstimateRoc(currentRoc, highest, sequence);
         var index = SrtpIndex.Compose(roc, sequence);
         if (!CheckReplay(stream.RtpWindow, index, out reason))
         {
@@ -149,7 +146,10 @@ public sealed class SrtpContext : IDisposable
         }
 
         stream.RtpWindow.Commit(index);
-        SrtpIndex.Update(ref stream.Roc, ref stream.HighestSequence, roc, sequence);
+        SrtpIndex.Update(ref currentRoc, ref highest, roc, sequence);
+        stream.HasRtp = true;
+        stream.Roc = currentRoc;
+        stream.HighestSequence = highest;
         if (!known)
         {
             AdoptSpare(ssrc);

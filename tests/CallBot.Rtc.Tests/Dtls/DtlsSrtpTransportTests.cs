@@ -47,6 +47,52 @@ public sealed class DtlsSrtpTransportTests
     }
 
     [Fact]
+    public async Task Handshake_thread_ends_with_the_handshake()
+    {
+        var link = new DatagramLink();
+        var (client, server) = DtlsTestPeers.Connect(link, DtlsTestPeers.Options(DtlsRole.Client), DtlsTestPeers.Options(DtlsRole.Server));
+        await using var c = client;
+        await using var s = server;
+        var results = await Task.WhenAll(client.HandshakeAsync(Ct), server.HandshakeAsync(Ct)).WaitAsync(TestTimeout, Ct);
+
+        Assert.True(client.HandshakeThread!.Join(TimeSpan.FromSeconds(5)), "client handshake thread still running");
+        Assert.True(server.HandshakeThread!.Join(TimeSpan.FromSeconds(5)), "server handshake thread still running");
+        Assert.True(client.IsConnected);
+        Dispose(results);
+    }
+
+    [Fact]
+    public async Task Twenty_associations_created_connected_and_closed_leave_no_handshake_thread()
+    {
+        var threads = new List<Thread>();
+        for (var i = 0; i < 20; i++)
+        {
+            var link = new DatagramLink();
+            var (client, server) = DtlsTestPeers.Connect(link, DtlsTestPeers.Options(DtlsRole.Client), DtlsTestPeers.Options(DtlsRole.Server));
+            var results = await Task.WhenAll(client.HandshakeAsync(Ct), server.HandshakeAsync(Ct)).WaitAsync(TestTimeout, Ct);
+            Dispose(results);
+            await client.DisposeAsync();
+            await server.DisposeAsync();
+            threads.Add(client.HandshakeThread!);
+            threads.Add(server.HandshakeThread!);
+        }
+
+        Assert.All(threads, thread => Assert.True(thread.Join(TimeSpan.FromSeconds(5))));
+    }
+
+    [Fact]
+    public async Task Oversized_empty_and_post_dispose_datagrams_are_dropped_and_counted()
+    {
+        var transport = new DtlsSrtpTransport(DtlsTestPeers.Options(DtlsRole.Server), _ => { });
+        transport.OnDatagram(new byte[1501]);
+        transport.OnDatagram([]);
+        Assert.Equal(2, transport.DroppedDatagrams);
+        await transport.DisposeAsync();
+        transport.OnDatagram(new byte[100]); // ignored, no throw
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => transport.HandshakeAsync(Ct));
+    }
+
+    [Fact]
     public async Task Server_preference_decides_the_profile()
     {
         var link = new DatagramLink();
@@ -229,6 +275,7 @@ public sealed class DtlsSrtpTransportTests
         await server.DisposeAsync();
         var error = await Assert.ThrowsAsync<DtlsHandshakeException>(() => handshake.WaitAsync(TestTimeout, Ct));
         Assert.Equal(DtlsFailure.Closed, error.Failure);
+        Assert.True(server.HandshakeThread!.Join(TimeSpan.FromSeconds(5)), "handshake thread still running after dispose");
     }
 
     [Fact]

@@ -238,6 +238,27 @@ public sealed class RtcpPacketTests
     }
 
     [Fact]
+    public void Transport_cc_is_built_from_arrival_times()
+    {
+        long[] arrivals = [64_100, 65_100, -1, 100_000, 200_000, 150_000, -1];
+        var twcc = TransportCc.Build(1, 2, 5, 40, arrivals, out var consumed);
+        Assert.Equal(6, consumed); // the trailing loss is left for the next feedback
+        Assert.Equal(1, twcc.ReferenceTime); // 64 ms
+        Assert.Equal(
+            [
+                new TwccPacketResult(40, TwccStatus.SmallDelta, 0),    // 64.1 ms → 256 ticks of 250 µs, reference 256
+                new TwccPacketResult(41, TwccStatus.SmallDelta, 4),    // +1 ms
+                new TwccPacketResult(42, TwccStatus.NotReceived, 0),
+                new TwccPacketResult(43, TwccStatus.SmallDelta, 140),  // 100 ms → 400 ticks
+                new TwccPacketResult(44, TwccStatus.LargeDelta, 400),  // 200 ms → 800 ticks
+                new TwccPacketResult(45, TwccStatus.LargeDelta, -200), // arrived out of order
+            ],
+            twcc.Packets);
+        Assert.True(TransportCc.TryParse(Write(twcc), out var parsed, out _));
+        Assert.Equal(twcc.Packets, parsed!.Packets);
+    }
+
+    [Fact]
     public void Transport_cc_round_trips()
     {
         var twcc = new TransportCc

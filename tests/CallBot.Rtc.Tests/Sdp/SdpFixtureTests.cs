@@ -55,9 +55,12 @@ public sealed class SdpFixtureTests
             Assert.True(answered.RtcpMux);
         }
 
-        // Chrome's numbers: opus 111, VP8 96 + RTX 97; our own (100, 120, 121, 122) must not appear.
-        Assert.Equal([(byte)111], answer.Media[0].PayloadTypes);
-        Assert.Equal([(byte)96, 97], answer.Media[1].PayloadTypes.Take(2));
+        // The offerer's numbers (Chrome: opus 111, VP8 96 + RTX 97; Firefox: 109, 120 + 124), never ours (100, 120/121/122 by name).
+        var opus = offer.Media[0].RtpMaps.First(m => m.EncodingName == "opus").PayloadType;
+        var vp8 = offer.Media[1].RtpMaps.First(m => m.EncodingName == "VP8").PayloadType;
+        var vp8Rtx = offer.Media[1].Fmtps.First(f => f.Parameters == $"apt={vp8}").PayloadType;
+        Assert.Equal([opus], answer.Media[0].PayloadTypes);
+        Assert.Equal([vp8, vp8Rtx], answer.Media[1].PayloadTypes.Take(2));
         Assert.Equal(offer.BundleGroup!.Mids, answer.BundleGroup!.Mids);
 
         // Answer text parses, round-trips, and negotiates against the offer.
@@ -70,7 +73,7 @@ public sealed class SdpFixtureTests
         Assert.Equal(offer.Media.SelectMany(m => m.Candidates), session.RemoteCandidates);
         var video = session.FindMedia("1")!;
         Assert.Equal("VP8", video.Codecs[0].Name);
-        Assert.Equal((byte)97, video.Codecs[0].RtxPayloadType);
+        Assert.Equal(vp8Rtx, video.Codecs[0].RtxPayloadType);
         Assert.True(video.Codecs[0].HasFeedback("nack pli"));
         Assert.NotNull(video.TransportWideCcId);
         Assert.NotNull(video.AbsSendTimeId);

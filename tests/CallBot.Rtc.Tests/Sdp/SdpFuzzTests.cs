@@ -9,7 +9,7 @@ namespace CallBot.Rtc.Tests.Sdp;
 /// </summary>
 public sealed class SdpFuzzTests
 {
-    private const int MutationsPerFixture = 400;
+    private const int MutationsPerFixture = 250;
     private const int RandomTexts = 2000;
     private const string Alphabet = "vosiuepcbtrzkamxy=: /\r\n0123456789abcdefABCDEF-.;*";
 

@@ -116,3 +116,20 @@ public sealed class SdpNegotiatorTests
     public void H264_profile_level_id_unknown_or_malformed(string text) =>
         Assert.False(H264Parameters.TryParseProfileLevelId(text, out _, out _));
 }
+
+public sealed class SdpCodecIdTests
+{
+    [Theory]
+    [InlineData(CallBot.Abstractions.CodecId.Opus, "opus", 48000)]
+    [InlineData(CallBot.Abstractions.CodecId.Vp8, "VP8", 90000)]
+    [InlineData(CallBot.Abstractions.CodecId.H264, "H264", 90000)]
+    public void CodecId_maps_to_sdp_and_back(CallBot.Abstractions.CodecId id, string name, int clock)
+    {
+        var codec = SdpCodec.For(id, 100);
+        Assert.Equal((100, name, clock), (codec.PayloadType, codec.Name, codec.ClockRate));
+        var negotiated = new NegotiatedCodec(100, name.ToLowerInvariant(), clock, 1, null, [], null);
+        Assert.True(negotiated.TryGetCodecId(out var back));
+        Assert.Equal(id, back);
+        Assert.False((negotiated with { ClockRate = 8000 }).TryGetCodecId(out _));
+    }
+}

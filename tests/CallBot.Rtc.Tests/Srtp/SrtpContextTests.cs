@@ -195,6 +195,28 @@ public sealed class SrtpContextTests
         Assert.True(receiver.TryUnprotectRtp(genuine, length, out _));
     }
 
+    [Fact]
+    public void Forged_rtp_for_an_ssrc_known_from_rtcp_does_not_seed_its_sequence_state()
+    {
+        var (sender, receiver) = Pair(SrtpProfile.Aes128CmHmacSha1Tag80);
+        using var s = sender;
+        using var r = receiver;
+        var rtcp = Rtcp(0x77777777);
+        Assert.True(sender.TryProtectRtcp(rtcp, 32, out var rtcpLength));
+        Assert.True(receiver.TryUnprotectRtcp(rtcp, rtcpLength, out _));
+        Assert.Equal(1, receiver.StreamCount);
+
+        // A forged packet with seq 40000 must not become s_l; otherwise seq 5 below would be guessed as ROC 1.
+        var forged = Rtp(40000, 0x77777777, 50);
+        forged[forged.Length - 40] ^= 0xFF;
+        Assert.False(receiver.TryUnprotectRtp(forged, 62 + 10, out _, out var reason));
+        Assert.Equal(SrtpDropReason.AuthFailed, reason);
+
+        var genuine = Rtp(5, 0x77777777, 50);
+        Assert.True(sender.TryProtectRtp(genuine, 62, out var length));
+        Assert.True(receiver.TryUnprotectRtp(genuine, length, out _, out reason), reason.ToString());
+    }
+
     [Theory]
     [MemberData(nameof(Profiles))]
     public void Roc_rolls_over_from_65535_to_0(string name)

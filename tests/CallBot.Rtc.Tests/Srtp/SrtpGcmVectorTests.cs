@@ -29,6 +29,13 @@ public sealed class SrtpGcmVectorTests
         "c84aa45896cf4d2fc5abf87245d9eade" +              // tag
         "800005d4");                                      // E=1, SRTCP index 0x5d4
 
+    private static readonly byte[] AuthenticatedOnlyRtcp = Convert.FromHexString(
+        "81c8000d4d617273" +
+        "4e5450314e545032525450200000042a0000e9304c756e61" +
+        "deadbeefdeadbeefdeadbeefdeadbeefdeadbeef" +      // body in the clear
+        "841dd9683dd78ec92ae58790125f62b3" +              // tag over header, body and index word
+        "000005d4");                                      // E=0, SRTCP index 0x5d4
+
     private static SrtpSessionKeys SessionKeys() => new(Key, Salt, [], Key, Salt, []);
 
     [Fact]
@@ -83,5 +90,21 @@ public sealed class SrtpGcmVectorTests
         Assert.False(context.TryUnprotectRtcp(buffer, buffer.Length, out _, out var reason));
         Assert.Equal(SrtpDropReason.AuthFailed, reason);
         Assert.Equal(0, context.StreamCount);
+    }
+
+    [Fact]
+    public void Rtcp_authenticated_but_not_encrypted_matches_17_3()
+    {
+        using var context = new SrtpContext(SrtpProfile.AeadAes128Gcm, SessionKeys(), null);
+        var buffer = (byte[])AuthenticatedOnlyRtcp.Clone();
+
+        Assert.True(context.TryUnprotectRtcp(buffer, buffer.Length, out var length, out var reason), reason.ToString());
+        Assert.Equal(Convert.ToHexString(PlainRtcp), Convert.ToHexString(buffer.AsSpan(0, length)));
+
+        var tampered = (byte[])AuthenticatedOnlyRtcp.Clone();
+        tampered[20] ^= 0x01;
+        using var fresh = new SrtpContext(SrtpProfile.AeadAes128Gcm, SessionKeys(), null);
+        Assert.False(fresh.TryUnprotectRtcp(tampered, tampered.Length, out _, out reason));
+        Assert.Equal(SrtpDropReason.AuthFailed, reason);
     }
 }

@@ -1,0 +1,169 @@
+using CallBot.Rtc.Payloads;
+using CallBot.Rtc.Rtcp;
+using CallBot.Rtc.Rtp;
+using Microsoft.Extensions.Time.Testing;
+
+namespace CallBot.Rtc.Tests.Rtp;
+
+public sealed class RtpStreamSenderTests
+{
+    private readonly FakeTimeProvider _time = new();
+    private readonly List<byte[]> _sent = [];
+
+    private RtpStreamSender CreateSender(Action<RtpStreamSenderOptions>? configure = null, IPayloader? payloader = null)
+    {
+        var options = new RtpStreamSenderOptions
+        {
+            Ssrc = 0x11223344,
+            PayloadType = 96,
+            InitialSequenceNumber = 65534,
+            InitialTimestamp = 1000,
+            AbsSendTimeId = 2,
+            TransportSequenceId = 3,
+            MidId = 4,
+            Mid = "0",
+            HistorySize = 16,
+        };
+        configure?.Invoke(options);
+        return new RtpStreamSender(options, payloader ?? new Vp8Payloader(), p => _sent.Add(p.ToArray()), _time);
+    }
+
+    private static RtpHeader Parse(byte[] packet, out int headerLength)
+    {
+        Assert.True(RtpHeader.TryParse(packet, out var h, out headerLength, out _));
+        return h;
+    }
+
+    [Fact]
+    public void Frame_becomes_packets_with_header_fields_and_extensions()
+    {
+        var sender = CreateSender();
+        _time.Advance(TimeSpan.FromSeconds(1.5));
+        var frame = new byte[3000];
+        Random.Shared.NextBytes(frame);
+        var count = sender.SendFrame(frame, 3000);
+
+        Assert.Equal(3, count);
+        Assert.Equal(3, _sent.Count);
+        for (var i = 0; i < _sent.Count; i++)
+        {
+            var packet = _sent[i];
+            Assert.InRange(packet.Length, 100, RtpStreamSenderOptions.DefaultMaxPacketSize);
+            var h = Parse(packet, out _);
+            Assert.Equal(0x11223344u, h.Ssrc);
+            Assert.Equal(96, h.PayloadType);
+            Assert.Equal((ushort)(65534 + i), h.SequenceNumber); // wraps 65534, 65535, 0
+            Assert.Equal(4000u, h.Timestamp);
+            Assert.Equal(i == 2, h.Marker);
+            Assert.True(h.TryGetExtension(packet, 2, out var abs));
+            Assert.Equal(new byte[] { 0x06, 0x00, 0x00 }, abs.ToArray()); // 1.5 s in 6.18
+            Assert.True(h.TryGetExtension(packet, 3, out var twcc));
+            Assert.Equal(i + 1, (twcc[0] << 8) | twcc[1]);
+            Assert.True(h.TryGetExtension(packet, 4, out var mid));
+            Assert.Equal("0"u8.ToArray(), mid.ToArray());
+        }
+
+        Assert.Equal(3000, sender.PayloadOctetsSent - (3 * 4)); // 4-byte VP8 descriptor per packet
+    }
+
+    [Fact]
+    public void Retransmits_the_same_bytes_without_rtx()
+    {
+        var sender = CreateSender();
+        sender.SendFrame(new byte[2500], 0);
+        var original = _sent[1];
+        Assert.True(sender.Retransmit(65535));
+        Assert.Equal(original, _sent[^1]);
+        Assert.False(sender.Retransmit(100));
+        Assert.Equal(1, sender.RetransmissionMisses);
+    }
+
+    [Fact]
+    public void Retransmits_as_rtx_with_the_original_sequence_number_first()
+    {
+        var sender = CreateSender(o =>
+        {
+            o.RtxSsrc = 0x55667788;
+            o.RtxPayloadType = 97;
+        });
+        sender.SendFrame(new byte[2500], 0);
+        var original = _sent[1];
+        var originalHeader = Parse(original, out var originalLength);
+        Assert.True(sender.Retransmit(originalHeader.SequenceNumber));
+
+        var rtx = _sent[^1];
+        var h = Parse(rtx, out var rtxLength);
+        Assert.Equal(0x55667788u, h.Ssrc);
+        Assert.Equal(97, h.PayloadType);
+        Assert.Equal(originalHeader.Timestamp, h.Timestamp);
+        Assert.Equal(originalHeader.Marker, h.Marker);
+        Assert.True(RtxPacket.TryUnwrap(rtx.AsSpan(rtxLength), out var osn, out var payload));
+        Assert.Equal(originalHeader.SequenceNumber, osn);
+        Assert.Equal(original.AsSpan(originalLength).ToArray(), payload.ToArray());
+        Assert.InRange(rtx.Length, 0, RtpStreamSenderOptions.DefaultMaxPacketSize);
+    }
+
+    [Fact]
+    public void History_forgets_packets_older_than_its_capacity()
+    {
+        var sender = CreateSender(payloader: new OpusPayloader());
+        for (var i = 0; i < 20; i++)
+        {
+            sender.SendFrame(new byte[10], i * 960);
+        }
+
+        // 20 packets from 65534: the 16 newest (seq 2..17) remain.
+        Assert.False(sender.Retransmit(1));
+        Assert.True(sender.Retransmit(2));
+        Assert.True(sender.Retransmit(17));
+    }
+
+    [Fact]
+    public void Nack_retransmits_every_named_packet_that_is_still_held()
+    {
+        var sender = CreateSender(payloader: new OpusPayloader());
+        for (var i = 0; i < 10; i++)
+        {
+            sender.SendFrame(new byte[10], i * 960);
+        }
+
+        var before = _sent.Count;
+        var nack = GenericNack.FromSequenceNumbers(1, sender.Ssrc, [65535, 1, 3, 500]);
+        Assert.Equal(3, sender.OnNack(nack));
+        Assert.Equal(before + 3, _sent.Count);
+    }
+
+    [Fact]
+    public void Sender_report_counts_and_extrapolates_the_rtp_timestamp()
+    {
+        var sender = CreateSender(payloader: new OpusPayloader());
+        sender.SendFrame(new byte[100], 960);
+        _time.Advance(TimeSpan.FromMilliseconds(500));
+        var sr = sender.CreateSenderReport(48_000);
+        Assert.Equal(1u, sr.PacketCount);
+        Assert.Equal(100u, sr.OctetCount);
+        Assert.Equal(1000u + 960 + 24_000, sr.RtpTimestamp);
+        Assert.Equal(NtpTime.Now(_time), sr.NtpTimestamp);
+    }
+
+    [Fact]
+    public void Sending_a_frame_does_not_allocate()
+    {
+        var sender = new RtpStreamSender(
+            new RtpStreamSenderOptions { Ssrc = 1, PayloadType = 96, AbsSendTimeId = 2, TransportSequenceId = 3, MidId = 4, Mid = "0" },
+            new Vp8Payloader(),
+            static _ => { },
+            TimeProvider.System);
+        var frame = new byte[10_000];
+        sender.SendFrame(frame, 0);
+        sender.Retransmit(sender.NextSequenceNumber);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 1; i <= 10; i++)
+        {
+            sender.SendFrame(frame, i * 3000);
+            sender.Retransmit((ushort)(sender.NextSequenceNumber - 1));
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+}
