@@ -16,6 +16,7 @@ public sealed record PeerConnectionStats(
 /// <summary>RTCTransportStats plus drop counters: garbage and forged packets are counted here, never thrown.</summary>
 public sealed record TransportStats(
     string DtlsState,
+    string? DtlsRole,
     string? SrtpCipher,
     int? DtlsCipherSuite,
     long DatagramsReceived,

@@ -142,7 +142,7 @@ public sealed partial class RtcPeerConnection
     {
         if (!RtpHeader.TryParse(packet, out var header, out _, out _))
         {
-            _rtpDropped++;
+            Interlocked.Increment(ref _rtpDropped);
             return;
         }
 
@@ -150,7 +150,7 @@ public sealed partial class RtcPeerConnection
         var media = transceiver?.Negotiated;
         if (transceiver is null || media is null || media.Rejected || !media.Direction.CanReceive())
         {
-            _rtpDropped++;
+            Interlocked.Increment(ref _rtpDropped);
             return;
         }
 
@@ -171,7 +171,7 @@ public sealed partial class RtcPeerConnection
 
         if (codec is null || !codec.TryGetCodecId(out var codecId))
         {
-            _rtpDropped++;
+            Interlocked.Increment(ref _rtpDropped);
             return;
         }
 
@@ -181,7 +181,7 @@ public sealed partial class RtcPeerConnection
         {
             if (stream is null || stream.PayloadType != codec.PayloadType)
             {
-                _rtpDropped++;
+                Interlocked.Increment(ref _rtpDropped);
                 return;
             }
 
@@ -204,7 +204,7 @@ public sealed partial class RtcPeerConnection
 
         if (!ok)
         {
-            _rtpDropped++;
+            Interlocked.Increment(ref _rtpDropped);
         }
 
         if (stream.TakeNewGap(out var missing, out var dropped))
@@ -244,7 +244,7 @@ public sealed partial class RtcPeerConnection
         {
             if (!RtcpPacketParser.TryParse(reader.Current, out var packet, out _) || packet is null)
             {
-                _rtcpDropped++;
+                Interlocked.Increment(ref _rtcpDropped);
                 continue;
             }
 
@@ -286,7 +286,7 @@ public sealed partial class RtcPeerConnection
 
         if (reader.Error != RtcpDropReason.None)
         {
-            _rtcpDropped++;
+            Interlocked.Increment(ref _rtcpDropped);
         }
     }
 
