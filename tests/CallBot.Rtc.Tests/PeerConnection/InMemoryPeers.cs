@@ -27,7 +27,9 @@ internal sealed class InMemoryPeers : IAsyncDisposable
         {
             if (from.Address.Equals(AddressA) && to.Address.Equals(AddressB))
             {
-                Tapped.Enqueue(data.ToArray());
+                var copy = data.ToArray();
+                Tapped.Enqueue(copy);
+                return DropAtoB?.Invoke(copy) ?? false;
             }
 
             return false;
@@ -49,10 +51,13 @@ internal sealed class InMemoryPeers : IAsyncDisposable
 
     public FrameCollector ReceivedByB { get; } = new();
 
+    /// <summary>Return true to lose a datagram A sends to B (called on the sending thread).</summary>
+    public Func<byte[], bool>? DropAtoB { get; set; }
+
     /// <summary>Every datagram A sent to B, in order.</summary>
     public ConcurrentQueue<byte[]> Tapped { get; } = new();
 
-    public static async Task<InMemoryPeers> ConnectAsync()
+    public static async Task<InMemoryPeers> ConnectAsync(Func<string, string>? mungeAnswer = null)
     {
         var peers = new InMemoryPeers(new InMemoryNetwork());
         peers.VideoA = peers.A.AddTransceiver(MediaKind.Video, TransceiverDirection.SendRecv);
@@ -62,7 +67,7 @@ internal sealed class InMemoryPeers : IAsyncDisposable
         PeerHarness.Trickle(peers.B, peers.A);
         var a = PeerHarness.WaitForStateAsync(peers.A, PeerConnectionState.Connected);
         var b = PeerHarness.WaitForStateAsync(peers.B, PeerConnectionState.Connected);
-        await PeerHarness.NegotiateAsync(peers.A, peers.B);
+        await PeerHarness.NegotiateAsync(peers.A, peers.B, mungeAnswer: mungeAnswer);
         await a;
         await b;
         return peers;
