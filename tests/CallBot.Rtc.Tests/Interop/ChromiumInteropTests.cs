@@ -40,13 +40,23 @@ public sealed partial class ChromiumInteropTests(ChromiumFixture chromium) : ICl
     }
 
     [Theory]
-    [InlineData(true)]
-    [InlineData(false)]
-    public async Task C_Ice_restart_from_either_side_keeps_media_flowing(bool chromiumRestarts)
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    public async Task C_Ice_restart_from_either_side_keeps_media_flowing(bool chromiumRestarts, bool chromiumOfferedFirst)
     {
         await using var call = await InteropCall.StartAsync(chromium, SrtpProfile.AeadAes128Gcm);
-        await call.ChromiumOffersAsync();
-        await call.AssertConnectedAsync(expectedCallBotDtlsRole: "Client");
+        if (chromiumOfferedFirst)
+        {
+            await call.ChromiumOffersAsync();
+        }
+        else
+        {
+            await call.CallBotOffersAsync();
+        }
+
+        await call.AssertConnectedAsync(expectedCallBotDtlsRole: chromiumOfferedFirst ? "Client" : "Server");
         await call.AssertMediaBothWaysAsync();
         var handshakesBefore = call.CallBot.GetStats().Transport.DtlsCipherSuite;
 
