@@ -65,8 +65,10 @@ public sealed class AllocationTests(ITestOutputHelper output)
         Assert.Equal((Frames + (2 * Chunk)) * 3, packets);
         Assert.Equal(0, sendAllocated);
 
-        // The whole process includes ICE consent, RTCP reports and the awaiting test itself: a bounded constant, not per packet.
-        Assert.True(processAllocated < 32 * 1024, $"{processAllocated} B for {packets} packets");
+        Assert.Equal(0, counter.ReceiveLoopAllocated);
+        // The whole-process figure is printed, not asserted: it also counts whatever other fixtures of the same test
+        // process still do in the background (seen: 18 MB during a full-suite run, ~3 KB when run alone).
+        Assert.True(counter.ReceiveLoopFramesMeasured > 0);
     }
 
     [Fact]
