@@ -1,0 +1,142 @@
+namespace CallBot.Signaling.ConnectyCube;
+
+/// <summary>Incoming stanzas: decode on the transport's thread, filter cheaply, then dispatch on the work queue.</summary>
+public sealed partial class CallClient
+{
+    private void OnMessageReceived(object? sender, ChatMessageReceivedEventArgs e)
+    {
+        var result = CallSignalCodec.TryDecode(e.Message);
+        if (!result.IsSuccess)
+        {
+            if (result.Reason is not (CallSignalRejectReason.NotHeadlineMessage or CallSignalRejectReason.NotCallSignal))
+            {
+                CountDrop(CallDropReason.Malformed, $"{result.Reason} {result.Detail}", null, 0);
+            }
+            return;
+        }
+        var received = result.Signal!;
+        var signal = received.Signal;
+        if (received.IsDelayed)
+        {
+            CountDrop(CallDropReason.Delayed, signal.WireSignalType, signal.SessionId, received.SenderUserId);
+            return;
+        }
+        if (received.IsCarbon)
+        {
+            CountDrop(CallDropReason.Carbon, signal.WireSignalType, signal.SessionId, received.SenderUserId);
+            return;
+        }
+        if (received.SenderUserId == CurrentUserId)
+        {
+            CountDrop(CallDropReason.OwnMessage, signal.WireSignalType, signal.SessionId, received.SenderUserId);
+            return;
+        }
+        if (signal.Type == CallSignalType.Unknown)
+        {
+            CountDrop(CallDropReason.UnknownSignalType, signal.RawSignalType, signal.SessionId, received.SenderUserId);
+            return;
+        }
+        if (Interlocked.Increment(ref _queuedIncoming) > Options.MaxQueuedIncoming)
+        {
+            Interlocked.Decrement(ref _queuedIncoming);
+            CountDrop(CallDropReason.QueueFull, signal.WireSignalType, signal.SessionId, received.SenderUserId);
+            return;
+        }
+        if (!Queue.Post(async () =>
+            {
+                Interlocked.Decrement(ref _queuedIncoming);
+                var drop = await DispatchAsync(received.SenderUserId, signal);
+                if (drop is { } reason)
+                {
+                    CountDrop(reason, signal.WireSignalType, signal.SessionId, received.SenderUserId);
+                }
+            }))
+        {
+            Interlocked.Decrement(ref _queuedIncoming);
+        }
+    }
+
+    /// <summary>The SDK's <c>WebRTCSignalingProcessor.onMessage</c> + <c>WebRTCClient.on…Handler</c>. Returns why it was dropped, if it was.</summary>
+    private async Task<CallDropReason?> DispatchAsync(int from, CallSignal signal)
+    {
+        CallSession? session;
+        bool closed;
+        lock (_tableLock)
+        {
+            _sessions.TryGetValue(signal.SessionId, out session);
+            closed = session is null && _closedIds.Contains(signal.SessionId);
+        }
+        if (session is null)
+        {
+            if (closed)
+            {
+                return CallDropReason.SessionClosed;
+            }
+            return signal.Type == CallSignalType.Call ? await OnNewCallAsync(from, signal) : CallDropReason.UnknownSession;
+        }
+        if (!session.IsParticipant(from))
+        {
+            return CallDropReason.NotAParticipant;
+        }
+        return signal.Type switch
+        {
+            CallSignalType.Call => await session.OnCallAsync(from, signal, isNew: false),
+            CallSignalType.Accept => await session.OnAcceptAsync(from, signal),
+            CallSignalType.Reject => session.OnReject(from, signal),
+            CallSignalType.HangUp => session.OnHangUp(from, signal),
+            CallSignalType.IceCandidates => await session.OnIceCandidatesAsync(from, signal),
+            CallSignalType.IceRestart => await session.OnIceRestartAsync(from, signal),
+            CallSignalType.IceRestartAccept => await session.OnIceRestartAcceptAsync(from, signal),
+            CallSignalType.Update => RaiseUpdate(session, from, signal),
+            _ => CallDropReason.UnknownSignalType,
+        };
+    }
+
+    private async Task<CallDropReason?> OnNewCallAsync(int from, CallSignal signal)
+    {
+        var me = CurrentUserId;
+        var initiator = signal.CallerId ?? 0;
+        var opponents = signal.OpponentIds;
+        if (initiator <= 0 || initiator == me || !opponents.Contains(me) || opponents.Contains(initiator)
+            || (from != initiator && !opponents.Contains(from)))
+        {
+            return CallDropReason.NotAParticipant;
+        }
+        if (opponents.Count + 1 > Options.MaxParticipants || opponents.Distinct().Count() != opponents.Count)
+        {
+            return CallDropReason.GroupTooLarge;
+        }
+        CallSession session;
+        lock (_tableLock)
+        {
+            if (_sessions.Count >= Options.MaxSessions)
+            {
+                return CallDropReason.TooManySessions;
+            }
+            var fromUser = 0;
+            foreach (var live in _sessions.Values)
+            {
+                if (live.RemoteUserId == from)
+                {
+                    fromUser++;
+                }
+            }
+            if (fromUser >= Options.MaxSessionsPerRemoteUser)
+            {
+                return CallDropReason.TooManySessionsForUser;
+            }
+            var userInfo = signal.UserInfo ?? UserInfo.Empty;
+            session = new CallSession(this, signal.SessionId, initiator, me, [.. opponents], signal.CallType ?? CallType.Video, userInfo.MaxBandwidth ?? 0, from);
+            _sessions.Add(session.Id, session);
+        }
+        CallLog.IncomingCall(Logger, session.Id, from, string.Join(',', opponents));
+        Raise(c => c.IncomingCall, new IncomingCallEventArgs(session, from, signal.UserInfo ?? UserInfo.Empty));
+        return await session.OnCallAsync(from, signal, isNew: true);
+    }
+
+    private CallDropReason? RaiseUpdate(CallSession session, int from, CallSignal signal)
+    {
+        Raise(c => c.Updated, new CallUpdateEventArgs(session, from, signal));
+        return null;
+    }
+}
