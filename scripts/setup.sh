@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what CallBot and its tests need on a fresh Debian 12 machine. Idempotent: installs only what is missing.
 #   scripts/setup.sh            everything the tests need (FFmpeg, Prosody, coturn, Chromium, libsrtp2, npm SDK)
-#   scripts/setup.sh --runtime  only what the bot itself needs (FFmpeg)
+#   scripts/setup.sh --runtime  only what the bot itself needs (FFmpeg, the DejaVu font)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 runtime_only=false
@@ -12,7 +12,7 @@ if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 
 need=()
 have() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
-pkgs=(ffmpeg)
+pkgs=(ffmpeg fonts-dejavu-core) # the font: drawtext on the synthetic test card
 if [ "$runtime_only" = false ]; then
   pkgs+=(prosody lua-sec coturn chromium libsrtp2-1 openssl iproute2 util-linux docker-compose nodejs npm)
 fi

@@ -1,0 +1,195 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using CallBot.Abstractions;
+using CallBot.Media.Ffmpeg;
+using CallBot.Media.Profiles;
+using CallBot.Media.Sources;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CallBot.Media.Clips;
+
+/// <summary>
+/// Encodes each (source × profile) once per process — concurrent callers share one encode — and optionally once per
+/// machine (on disk). Clips are immutable and shared read-only by every sender. A failed encode is not cached.
+/// </summary>
+public sealed partial class ClipCache
+{
+    private readonly ClipEncoder _encoder;
+    private readonly ClipCacheOptions _options;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, Lazy<Task<EncodedClip>>> _clips = new(StringComparer.Ordinal);
+    private readonly Lazy<Task<string>> _ffmpegVersion;
+
+    public ClipCache(ClipEncoder encoder, ClipCacheOptions? options = null, ILogger<ClipCache>? logger = null)
+    {
+        _encoder = encoder ?? throw new ArgumentNullException(nameof(encoder));
+        _options = options ?? new ClipCacheOptions();
+        _logger = logger ?? (ILogger)NullLogger.Instance;
+        _ffmpegVersion = new Lazy<Task<string>>(ReadFfmpegVersionAsync);
+    }
+
+    /// <summary>Clips held in memory (including ones still encoding).</summary>
+    public int Count => _clips.Count;
+
+    /// <summary>Encodes that actually ran FFmpeg (not served from memory or disk).</summary>
+    public int EncodeCount => _encodeCount;
+
+    private int _encodeCount;
+
+    public Task<EncodedClip> GetVideoAsync(MediaSource source, VideoProfile profile, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(profile);
+        profile.Validate();
+        return GetAsync(source, profile.CacheKey, profile.Codec, async (info, seconds, ct) =>
+            (await _encoder.EncodeVideoBytesAsync(source, info, profile, seconds, ct).ConfigureAwait(false), seconds),
+            info => ClipEncoder.ClipSecondsFor(info, profile.ClipSeconds), profile.FrameRate, profile.BitrateKbps, cancellationToken);
+    }
+
+    public Task<EncodedClip> GetAudioAsync(MediaSource source, AudioProfile profile, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(profile);
+        profile.Validate();
+        return GetAsync(source, profile.CacheKey, CodecId.Opus, async (info, seconds, ct) =>
+            (await _encoder.EncodeAudioBytesAsync(source, info, profile, seconds, ct).ConfigureAwait(false), seconds),
+            info => ClipEncoder.ClipSecondsFor(info, profile.ClipSeconds), 0, profile.BitrateKbps, cancellationToken);
+    }
+
+    /// <summary>All renditions of <paramref name="ladder"/> (encoded concurrently) plus a black filler, as one track.</summary>
+    public async Task<EncodedTrack> GetVideoTrackAsync(MediaSource source, VideoLadder ladder, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ladder);
+        var tasks = new List<Task<EncodedClip>>(ladder.Renditions.Count);
+        foreach (var profile in ladder.Renditions)
+        {
+            tasks.Add(GetVideoAsync(source, profile, cancellationToken));
+        }
+
+        var clips = await Task.WhenAll(tasks).ConfigureAwait(false);
+        var top = ladder.Renditions[^1];
+        var filler = await GetVideoAsync(FillerSource.Instance, FillerProfile(top), cancellationToken).ConfigureAwait(false);
+        return new EncodedTrack(clips, filler);
+    }
+
+    /// <summary>The audio clip plus a silence filler, as one track.</summary>
+    public async Task<EncodedTrack> GetAudioTrackAsync(MediaSource source, AudioProfile profile, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        var clip = await GetAudioAsync(source, profile, cancellationToken).ConfigureAwait(false);
+        var filler = await GetAudioAsync(FillerSource.Instance, profile with { ClipSeconds = _options.FillerSeconds }, cancellationToken).ConfigureAwait(false);
+        return new EncodedTrack([clip], filler);
+    }
+
+    private VideoProfile FillerProfile(VideoProfile top) => top with
+    {
+        ClipSeconds = _options.FillerSeconds,
+        BitrateKbps = Math.Min(top.BitrateKbps, 100),
+        KeyFrameInterval = top.FrameRate * _options.FillerSeconds,
+    };
+
+    private async Task<EncodedClip> GetAsync(MediaSource source, string profileKey, CodecId codec,
+        Func<SourceInfo, int, CancellationToken, Task<(byte[] Bytes, int Seconds)>> encode, Func<SourceInfo, int> secondsFor,
+        int frameRate, int bitrateKbps, CancellationToken cancellationToken)
+    {
+        var info = await source.DescribeAsync(_encoder.Ffmpeg, cancellationToken).ConfigureAwait(false);
+        var version = await _ffmpegVersion.Value.ConfigureAwait(false);
+        var key = Hash($"{info.Identity}\n{profileKey}\n{version}");
+        var lazy = _clips.GetOrAdd(key, k => new Lazy<Task<EncodedClip>>(() => LoadOrEncodeAsync(k, info, codec, encode, secondsFor(info), frameRate, bitrateKbps, profileKey)));
+        try
+        {
+            return await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (lazy.Value.IsFaulted || lazy.Value.IsCanceled)
+        {
+            _clips.TryRemove(new KeyValuePair<string, Lazy<Task<EncodedClip>>>(key, lazy));
+            throw;
+        }
+    }
+
+    private async Task<EncodedClip> LoadOrEncodeAsync(string key, SourceInfo info, CodecId codec,
+        Func<SourceInfo, int, CancellationToken, Task<(byte[] Bytes, int Seconds)>> encode, int seconds, int frameRate, int bitrateKbps, string profileKey)
+    {
+        var description = $"{info.Identity} {profileKey}";
+        var path = _options.DiskDirectory is { } dir ? Path.Combine(dir, $"{key}-{seconds}s.{Extension(codec)}") : null;
+        if (path is not null && File.Exists(path))
+        {
+            try
+            {
+                var cached = await File.ReadAllBytesAsync(path).ConfigureAwait(false);
+                var clip = ClipParser.Parse(cached, codec, seconds, frameRate, description, bitrateKbps);
+                Log.LoadedFromDisk(_logger, description, path);
+                return clip;
+            }
+            catch (Exception e) when (e is FfmpegException or IOException)
+            {
+                Log.DiskEntryInvalid(_logger, path, e.Message);
+            }
+        }
+
+        // The encode must not be cancelled by the first caller: others may be waiting for the same clip.
+        Interlocked.Increment(ref _encodeCount);
+        var (bytes, _) = await encode(info, seconds, CancellationToken.None).ConfigureAwait(false);
+        var parsed = ClipParser.Parse(bytes, codec, seconds, frameRate, description, bitrateKbps);
+        Log.Encoded(_logger, description, parsed.Count, bytes.Length);
+        if (path is not null)
+        {
+            await WriteAtomicallyAsync(path, bytes).ConfigureAwait(false);
+        }
+
+        return parsed;
+    }
+
+    private async Task WriteAtomicallyAsync(string path, byte[] bytes)
+    {
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            var temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+            await File.WriteAllBytesAsync(temp, bytes).ConfigureAwait(false);
+            File.Move(temp, path, overwrite: true);
+        }
+        catch (IOException e)
+        {
+            Log.DiskWriteFailed(_logger, path, e.Message);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            Log.DiskWriteFailed(_logger, path, e.Message);
+        }
+    }
+
+    private async Task<string> ReadFfmpegVersionAsync()
+    {
+        var result = await _encoder.Ffmpeg.RunAsync(["-version"], TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+        var text = Encoding.UTF8.GetString(result.Stdout);
+        var newline = text.IndexOf('\n', StringComparison.Ordinal);
+        return newline < 0 ? text.Trim() : text[..newline].Trim();
+    }
+
+    private static string Extension(CodecId codec) => codec switch
+    {
+        CodecId.Vp8 => "ivf",
+        CodecId.H264 => "h264",
+        _ => "ogg",
+    };
+
+    private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+
+    private static partial class Log
+    {
+        [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Encoded clip {Description}: {Frames} frames, {Bytes} bytes")]
+        public static partial void Encoded(ILogger logger, string description, int frames, int bytes);
+
+        [LoggerMessage(EventId = 5102, Level = LogLevel.Debug, Message = "Loaded clip {Description} from {Path}")]
+        public static partial void LoadedFromDisk(ILogger logger, string description, string path);
+
+        [LoggerMessage(EventId = 5103, Level = LogLevel.Warning, Message = "Ignoring invalid cached clip {Path}: {Reason}")]
+        public static partial void DiskEntryInvalid(ILogger logger, string path, string reason);
+
+        [LoggerMessage(EventId = 5104, Level = LogLevel.Warning, Message = "Could not write clip cache file {Path}: {Reason}")]
+        public static partial void DiskWriteFailed(ILogger logger, string path, string reason);
+    }
+}

@@ -1,0 +1,55 @@
+using CallBot.Abstractions;
+using CallBot.Media.Clips;
+using CallBot.Media.Ffmpeg;
+using CallBot.Media.Profiles;
+using CallBot.Media.Sources;
+
+namespace CallBot.Media.Tests.Clips;
+
+/// <summary>Encodes the synthetic card once for the class: VP8, H.264 and Opus, 3 s, kept as clips and as container files.</summary>
+public sealed class SyntheticClipFixture : IAsyncLifetime
+{
+    public const int Seconds = 3;
+    public static readonly VideoProfile Vp8 = new(CodecId.Vp8, 320, 180, 30, 300, 30, Seconds);
+    public static readonly VideoProfile H264 = Vp8 with { Codec = CodecId.H264 };
+    public static readonly AudioProfile Opus = new(32, 1, Seconds);
+
+    public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("callbot-synthetic-").FullName;
+
+    public FfmpegRunner Ffmpeg { get; } = new();
+
+    public SyntheticSource Source { get; } = new(new SyntheticSourceOptions { Label = "bot 4242" });
+
+    public EncodedClip Vp8Clip { get; private set; } = null!;
+
+    public EncodedClip H264Clip { get; private set; } = null!;
+
+    public EncodedClip OpusClip { get; private set; } = null!;
+
+    public string Vp8File => Path.Combine(Directory, "card.ivf");
+
+    public string H264File => Path.Combine(Directory, "card.h264");
+
+    public string OpusFile => Path.Combine(Directory, "card.ogg");
+
+    public async ValueTask InitializeAsync()
+    {
+        var encoder = new ClipEncoder(Ffmpeg);
+        var info = await Source.DescribeAsync(Ffmpeg, default);
+        var vp8 = encoder.EncodeVideoBytesAsync(Source, info, Vp8, Seconds, default);
+        var h264 = encoder.EncodeVideoBytesAsync(Source, info, H264, Seconds, default);
+        var opus = encoder.EncodeAudioBytesAsync(Source, info, Opus, Seconds, default);
+        await File.WriteAllBytesAsync(Vp8File, await vp8);
+        await File.WriteAllBytesAsync(H264File, await h264);
+        await File.WriteAllBytesAsync(OpusFile, await opus);
+        Vp8Clip = ClipParser.Parse(await vp8, CodecId.Vp8, Seconds, 30, "vp8", Vp8.BitrateKbps);
+        H264Clip = ClipParser.Parse(await h264, CodecId.H264, Seconds, 30, "h264", H264.BitrateKbps);
+        OpusClip = ClipParser.Parse(await opus, CodecId.Opus, Seconds, 0, "opus", Opus.BitrateKbps);
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        System.IO.Directory.Delete(Directory, recursive: true);
+        return ValueTask.CompletedTask;
+    }
+}
