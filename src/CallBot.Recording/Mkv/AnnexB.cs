@@ -1,0 +1,129 @@
+using System.Buffers.Binary;
+
+namespace CallBot.Recording.Mkv;
+
+/// <summary>
+/// H.264 Annex B (start codes) to the AVC form Matroska stores (4-byte big-endian NAL lengths, RFC 9559 / ISO 14496-15),
+/// plus the avcC decoder configuration record built from the first SPS and PPS.
+/// </summary>
+internal static class AnnexB
+{
+    private const int NalTypeMask = 0x1F;
+    private const int NalTypeSps = 7;
+    private const int NalTypePps = 8;
+    private const int LengthPrefix = 4;
+
+    /// <summary>Finds the next NAL unit after <paramref name="offset"/>; false when none is left.</summary>
+    public static bool TryNextNal(ReadOnlySpan<byte> data, ref int offset, out int nalStart, out int nalLength)
+    {
+        nalStart = -1;
+        nalLength = 0;
+        var i = offset;
+        while (i + 3 <= data.Length)
+        {
+            if (data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1)
+            {
+                nalStart = i + 3;
+                break;
+            }
+
+            i++;
+        }
+
+        if (nalStart < 0)
+        {
+            offset = data.Length;
+            return false;
+        }
+
+        var end = data.Length;
+        for (var j = nalStart; j + 3 <= data.Length; j++)
+        {
+            if (data[j] == 0 && data[j + 1] == 0 && (data[j + 2] == 1 || (data[j + 2] == 0 && j + 3 < data.Length && data[j + 3] == 1)))
+            {
+                end = j;
+                break;
+            }
+        }
+
+        // Trailing zero bytes belong to the next start code (or are padding), not to this NAL.
+        while (end > nalStart && data[end - 1] == 0)
+        {
+            end--;
+        }
+
+        nalLength = end - nalStart;
+        offset = end;
+        return nalLength > 0;
+    }
+
+    /// <summary>Upper bound of the converted size: every start code becomes a 4-byte length.</summary>
+    public static int MaxConvertedLength(int annexBLength) => annexBLength + annexBLength / 3 + LengthPrefix;
+
+    /// <summary>Writes length-prefixed NAL units into <paramref name="destination"/>; returns bytes written, -1 if it does not fit.</summary>
+    public static int ConvertToLengthPrefixed(ReadOnlySpan<byte> annexB, Span<byte> destination)
+    {
+        var written = 0;
+        var offset = 0;
+        while (TryNextNal(annexB, ref offset, out var start, out var length))
+        {
+            if (written + LengthPrefix + length > destination.Length)
+            {
+                return -1;
+            }
+
+            BinaryPrimitives.WriteInt32BigEndian(destination[written..], length);
+            annexB.Slice(start, length).CopyTo(destination[(written + LengthPrefix)..]);
+            written += LengthPrefix + length;
+        }
+
+        return written;
+    }
+
+    /// <summary>
+    /// Builds an AVCDecoderConfigurationRecord (ISO 14496-15 §5.3.3.1) from the first SPS and PPS in an access unit.
+    /// <code>
+    /// | version=1 | profile | compat | level | 0xFF (4-byte lengths) | 0xE1 (1 SPS) | len16 | SPS | 1 | len16 | PPS |
+    /// </code>
+    /// </summary>
+    public static bool TryBuildAvcConfig(ReadOnlySpan<byte> accessUnit, out byte[] avcC)
+    {
+        avcC = [];
+        ReadOnlySpan<byte> sps = default;
+        ReadOnlySpan<byte> pps = default;
+        var offset = 0;
+        while (TryNextNal(accessUnit, ref offset, out var start, out var length))
+        {
+            var type = accessUnit[start] & NalTypeMask;
+            if (type == NalTypeSps && sps.IsEmpty)
+            {
+                sps = accessUnit.Slice(start, length);
+            }
+            else if (type == NalTypePps && pps.IsEmpty)
+            {
+                pps = accessUnit.Slice(start, length);
+            }
+        }
+
+        if (sps.Length < 4 || pps.IsEmpty)
+        {
+            return false;
+        }
+
+        var config = new byte[11 + sps.Length + pps.Length];
+        config[0] = 1;
+        config[1] = sps[1];
+        config[2] = sps[2];
+        config[3] = sps[3];
+        config[4] = 0xFF;
+        config[5] = 0xE1;
+        BinaryPrimitives.WriteUInt16BigEndian(config.AsSpan(6), (ushort)sps.Length);
+        sps.CopyTo(config.AsSpan(8));
+        var p = 8 + sps.Length;
+        config[p] = 1;
+        BinaryPrimitives.WriteUInt16BigEndian(config.AsSpan(p + 1), (ushort)pps.Length);
+        pps.CopyTo(config.AsSpan(p + 3));
+        avcC = config;
+        return true;
+    }
+}

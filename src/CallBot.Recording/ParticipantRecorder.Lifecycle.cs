@@ -1,0 +1,330 @@
+using System.Buffers;
+using System.Globalization;
+using CallBot.Abstractions;
+using CallBot.Recording.Ffmpeg;
+using CallBot.Recording.Mkv;
+using CallBot.Recording.Sync;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CallBot.Recording;
+
+/// <summary>Start, failure handling and bounded finalization.</summary>
+public sealed partial class ParticipantRecorder
+{
+    /// <summary>
+    /// Creates the directories (0700) and file (0600) and starts FFmpeg. Returns false, with <see cref="Error"/> set
+    /// and the failure counted, when the directory is unwritable or FFmpeg cannot start; never throws for those.
+    /// </summary>
+    public bool Start(string recordingsRoot)
+    {
+        lock (_gate)
+        {
+            if (_status != RecordingStatus.Pending || _startCalled)
+            {
+                return _status == RecordingStatus.Recording;
+            }
+
+            // Frames are ignored until the pipe exists: the status turns Recording only at the end of Start.
+            _startCalled = true;
+        }
+
+        try
+        {
+            OwnerOnlyFiles.EnsureDirectoryFor(recordingsRoot, OutputPath);
+            OwnerOnlyFiles.CreateEmptyFile(OutputPath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return FailStart("unwritable", $"Recording directory is not writable: {ex.Message}");
+        }
+
+        try
+        {
+            _ffmpeg = FfmpegProcess.Start(_options.FfmpegPath, BuildArguments(), withInput: true);
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            return FailStart("ffmpeg-start", $"FFmpeg could not start ({_options.FfmpegPath}): {ex.Message}");
+        }
+
+        var pipe = new MkvPipeWriter(_ffmpeg.Input!, _options.MaxQueuedFrames, OnPipeError);
+        lock (_gate)
+        {
+            _pipe = pipe;
+            _pipeTask = Task.Run(pipe.RunAsync);
+            if (_finalizeTask is null)
+            {
+                _status = RecordingStatus.Recording;
+            }
+        }
+
+        if (Status != RecordingStatus.Recording)
+        {
+            // StopAsync raced with Start: end what was just started.
+            pipe.Complete();
+            _ffmpeg.Kill();
+            return false;
+        }
+
+        _ = MonitorFfmpegAsync(_ffmpeg);
+        _metrics?.Started();
+        if (_videoCodec is not null)
+        {
+            _keyFrameTimer = _time.CreateTimer(static s => ((ParticipantRecorder)s!).OnKeyFrameTimer(), this, TimeSpan.Zero, _options.KeyFrameRequestInterval);
+        }
+
+        LogStarted(_logger, UserId, OutputPath);
+        return true;
+    }
+
+    /// <summary>
+    /// Ends the recording: closes FFmpeg's input, waits up to <see cref="RecordingOptions.FinalizeTimeout"/>, kills it
+    /// if needed, produces the MP4 if asked. Idempotent: every caller gets the same task. Never throws.
+    /// </summary>
+    public Task<ParticipantRecordingInfo> StopAsync()
+    {
+        lock (_gate)
+        {
+            _finalizeTask ??= Task.Run(FinalizeCoreAsync);
+            return _finalizeTask;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        if (_ffmpeg is not null)
+        {
+            await _ffmpeg.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private bool FailStart(string reason, string message)
+    {
+        lock (_gate)
+        {
+            _status = RecordingStatus.Failed;
+            _error = message;
+            _endedAt = _time.GetUtcNow();
+        }
+
+        _metrics?.Failure(reason);
+        LogFailed(_logger, UserId, reason, message);
+        return false;
+    }
+
+    private void Fail(string reason, string message)
+    {
+        lock (_gate)
+        {
+            if (_status is not (RecordingStatus.Recording or RecordingStatus.Finalizing))
+            {
+                return;
+            }
+
+            _status = RecordingStatus.Failed;
+            _error = message;
+            _endedAt ??= _time.GetUtcNow();
+        }
+
+        _metrics?.Failure(reason);
+        LogFailed(_logger, UserId, reason, message);
+        _pipe?.Complete();
+    }
+
+    private void OnPipeError(Exception ex)
+    {
+        var tail = _ffmpeg?.StderrTail ?? string.Empty;
+        var (reason, message) = Classify(tail, "FFmpeg stopped reading the recording stream: " + ex.Message);
+        Fail(reason, message);
+    }
+
+    private async Task MonitorFfmpegAsync(FfmpegProcess ffmpeg)
+    {
+        await ffmpeg.WaitAsync(Timeout.InfiniteTimeSpan).ConfigureAwait(false);
+        bool unexpected;
+        lock (_gate)
+        {
+            unexpected = _status == RecordingStatus.Recording;
+        }
+
+        if (unexpected)
+        {
+            var (reason, message) = Classify(ffmpeg.StderrTail, string.Create(CultureInfo.InvariantCulture, $"FFmpeg exited during the recording (code {ffmpeg.ExitCode})"));
+            Fail(reason, message);
+        }
+    }
+
+    private async Task<ParticipantRecordingInfo> FinalizeCoreAsync()
+    {
+        bool wasRecording;
+        lock (_gate)
+        {
+            wasRecording = _status == RecordingStatus.Recording;
+            if (wasRecording)
+            {
+                _status = RecordingStatus.Finalizing;
+            }
+
+            _endedAt ??= _time.GetUtcNow();
+        }
+
+        if (_keyFrameTimer is not null)
+        {
+            await _keyFrameTimer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        if (_ffmpeg is null)
+        {
+            return Snapshot();
+        }
+
+        _pipe?.Complete();
+        var exited = false;
+        try
+        {
+            await _pipeTask.WaitAsync(_options.FinalizeTimeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // FFmpeg stopped reading; the kill below ends the write that hangs.
+        }
+
+        exited = await _ffmpeg.CloseAndWaitAsync(_options.FinalizeTimeout).ConfigureAwait(false);
+        _metrics?.Stopped();
+
+        long written;
+        string? failureReason = null;
+        lock (_gate)
+        {
+            written = _framesWritten;
+            if (_status == RecordingStatus.Finalizing)
+            {
+                if (!exited)
+                {
+                    _status = RecordingStatus.TimedOut;
+                    failureReason = "finalize-timeout";
+                    _error = $"FFmpeg did not finish within {_options.FinalizeTimeout.TotalSeconds:0.#} s and was killed; the file plays up to its last cluster.";
+                }
+                else if (written == 0)
+                {
+                    _status = RecordingStatus.Empty;
+                }
+                else if (_ffmpeg.ExitCode != 0)
+                {
+                    _status = RecordingStatus.Failed;
+                    (failureReason, _error) = Classify(_ffmpeg.StderrTail, $"FFmpeg exited with code {_ffmpeg.ExitCode}");
+                }
+                else
+                {
+                    _status = RecordingStatus.Completed;
+                }
+            }
+        }
+
+        if (failureReason is not null)
+        {
+            _metrics?.Failure(failureReason);
+        }
+
+        if (Status == RecordingStatus.Empty)
+        {
+            TryDelete(OutputPath);
+        }
+
+        if (_options.ProduceMp4 && Status is RecordingStatus.Completed or RecordingStatus.TimedOut)
+        {
+            await ProduceMp4Async().ConfigureAwait(false);
+        }
+
+        LogFinalized(_logger, UserId, Status);
+        return Snapshot();
+    }
+
+    private async Task ProduceMp4Async()
+    {
+        var mp4 = Path.ChangeExtension(OutputPath, ".mp4");
+        try
+        {
+            OwnerOnlyFiles.CreateEmptyFile(mp4);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            LogFailed(_logger, UserId, "mp4", ex.Message);
+            return;
+        }
+
+        var (ok, error) = await FfmpegProcess.RunAsync(_options.FfmpegPath, Mp4Arguments(OutputPath, mp4, _videoCodec), _options.PostProcessTimeout).ConfigureAwait(false);
+        if (ok)
+        {
+            lock (_gate)
+            {
+                _mp4Path = mp4;
+            }
+        }
+        else
+        {
+            TryDelete(mp4);
+            LogFailed(_logger, UserId, "mp4", error);
+        }
+    }
+
+    /// <summary>
+    /// MP4 at finalize: H.264 is copied; VP8 has no MP4 mapping FFmpeg accepts, so it is re-encoded to H.264 there
+    /// (off the live path). Opus is copied. <c>+faststart</c> moves the index to the front for progressive playback.
+    /// </summary>
+    internal static IEnumerable<string> Mp4Arguments(string input, string output, CodecId? videoCodec)
+    {
+        List<string> args = ["-hide_banner", "-nostdin", "-loglevel", "error", "-i", input, "-map", "0"];
+        if (videoCodec == CodecId.Vp8)
+        {
+            args.AddRange(["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p"]);
+        }
+        else
+        {
+            args.AddRange(["-c:v", "copy"]);
+        }
+
+        args.AddRange(["-c:a", "copy", "-movflags", "+faststart", "-f", "mp4", "-y", output]);
+        return args;
+    }
+
+    private List<string> BuildArguments()
+    {
+        var clusterMs = ((long)_options.ClusterTimeLimit.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
+        return
+        [
+            "-hide_banner", "-loglevel", "error", "-nostats",
+            "-f", "matroska", "-analyzeduration", "0", "-probesize", "65536",
+            "-i", "pipe:0",
+            "-map", "0", "-c", "copy",
+            "-f", _videoCodec == CodecId.H264 ? "matroska" : "webm",
+            "-cluster_time_limit", clusterMs,
+            "-flush_packets", "1",
+            "-max_interleave_delta", (MicrosPerSecond).ToString(CultureInfo.InvariantCulture),
+            "-y", OutputPath,
+        ];
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Leaving an empty file behind is harmless.
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recording {UserId} to {Path}")]
+    private static partial void LogStarted(ILogger logger, string userId, string path);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Recording of {UserId} failed ({Reason}): {Message}")]
+    private static partial void LogFailed(ILogger logger, string userId, string reason, string message);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recording of {UserId} finalized: {Status}")]
+    private static partial void LogFinalized(ILogger logger, string userId, RecordingStatus status);
+}

@@ -1,0 +1,288 @@
+using System.Buffers;
+using System.Globalization;
+using CallBot.Abstractions;
+using CallBot.Recording.Ffmpeg;
+using CallBot.Recording.Mkv;
+using CallBot.Recording.Sync;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CallBot.Recording;
+
+/// <summary>
+/// Records one remote participant (audio + video) into one Matroska/WebM file through FFmpeg (<c>-c copy</c>).
+/// Frames arrive complete and in order per stream (the RTP layer reorders and assembles); this class maps them onto
+/// one timeline from RTCP sender reports, waits for a video keyframe, fills audio gaps with Opus silence and hands a
+/// live Matroska stream to FFmpeg's stdin. Never throws on bad input or I/O: failures end in <see cref="Status"/>.
+/// </summary>
+public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDisposable
+{
+    private const int AudioTrackNumber = 2;
+    private const int VideoTrackNumber = 1;
+    private const long MicrosPerMs = 1000;
+    private const long MicrosPerSecond = 1_000_000;
+
+    /// <summary>Audio silent this long behind video is filled with silence even before audio resumes.</summary>
+    private const long AudioStallFillMs = 1000;
+
+    /// <summary>…up to this far behind the video, so a late audio frame still finds its place.</summary>
+    private const long AudioStallFillLagMs = 500;
+
+    private readonly Lock _gate = new();
+    private readonly RecordingOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly RecordingMetrics? _metrics;
+    private readonly CodecId? _audioCodec;
+    private readonly CodecId? _videoCodec;
+    private readonly StreamClock _audioClock;
+    private readonly StreamClock _videoClock;
+    private readonly StreamStats _audioStats = new();
+    private readonly StreamStats _videoStats = new();
+
+    private RecordingStatus _status = RecordingStatus.Pending;
+    private string? _error;
+    private FfmpegProcess? _ffmpeg;
+    private MkvPipeWriter? _pipe;
+    private Task _pipeTask = Task.CompletedTask;
+    private ITimer? _keyFrameTimer;
+    private Task<ParticipantRecordingInfo>? _finalizeTask;
+    private DateTimeOffset? _endedAt;
+    private string? _mp4Path;
+
+    private bool _startCalled;
+    private bool _headerWritten;
+    private bool _waitingForKeyFrame = true;
+    private long _lastKeyFrameRequestTicks = long.MinValue;
+    private long _keyFrameRequests;
+    private long _originUs;
+    private long _lastVideoMs = -1;
+    private long _lastAudioMs = -1;
+    private long _audioNextMs;
+    private long _framesWritten;
+
+    public ParticipantRecorder(
+        string userId,
+        string outputPath,
+        CodecId? audioCodec,
+        CodecId? videoCodec,
+        RecordingOptions options,
+        TimeProvider? timeProvider = null,
+        ILogger<ParticipantRecorder>? logger = null,
+        RecordingMetrics? metrics = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (audioCodec is null && videoCodec is null)
+        {
+            throw new ArgumentException("A recording needs at least one stream.", nameof(audioCodec));
+        }
+
+        if (audioCodec is { } a && a.Kind() != MediaKind.Audio)
+        {
+            throw new ArgumentException("Not an audio codec.", nameof(audioCodec));
+        }
+
+        if (videoCodec is { } v && v.Kind() != MediaKind.Video)
+        {
+            throw new ArgumentException("Not a video codec.", nameof(videoCodec));
+        }
+
+        UserId = userId;
+        OutputPath = outputPath;
+        _audioCodec = audioCodec;
+        _videoCodec = videoCodec;
+        _options = options;
+        _time = timeProvider ?? TimeProvider.System;
+        _logger = logger ?? NullLogger<ParticipantRecorder>.Instance;
+        _metrics = metrics;
+        var jumpUs = (long)options.TimestampJumpThreshold.TotalMicroseconds;
+        _audioClock = new StreamClock(CodecId.Opus.ClockRate(), jumpUs);
+        _videoClock = new StreamClock(90_000, jumpUs);
+        _audioStats.Codec = audioCodec?.EncodingName() ?? string.Empty;
+        _videoStats.Codec = videoCodec?.EncodingName() ?? string.Empty;
+        _waitingForKeyFrame = videoCodec is not null;
+        StartedAt = _time.GetUtcNow();
+    }
+
+    /// <summary>Raised (rate-limited) while the recording needs a video keyframe; the caller sends a PLI/FIR.</summary>
+    public event Action? KeyFrameNeeded;
+
+    public string UserId { get; }
+
+    public string OutputPath { get; }
+
+    public DateTimeOffset StartedAt { get; }
+
+    public RecordingStatus Status
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _status;
+            }
+        }
+    }
+
+    /// <summary>Why the recording failed, in words an operator can act on; null when it did not.</summary>
+    public string? Error
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _error;
+            }
+        }
+    }
+
+    /// <summary>FFmpeg's process id while it runs (tests kill it to prove crash safety).</summary>
+    internal int? FfmpegProcessId => _ffmpeg?.ProcessId;
+
+    /// <summary>The container extension for these codecs: .webm for VP8 (or audio only), .mkv for H.264.</summary>
+    public static string ExtensionFor(CodecId? videoCodec) => videoCodec == CodecId.H264 ? ".mkv" : ".webm";
+
+    /// <inheritdoc />
+    public void OnFrame(in EncodedFrame frame)
+    {
+        var requestKeyFrame = false;
+        lock (_gate)
+        {
+            if (_status != RecordingStatus.Recording)
+            {
+                return;
+            }
+
+            var kind = frame.Codec.Kind();
+            var stats = kind == MediaKind.Audio ? _audioStats : _videoStats;
+            stats.FramesReceived++;
+            stats.BytesReceived += frame.Data.Length;
+            if (frame.Codec != (kind == MediaKind.Audio ? _audioCodec : _videoCodec) || frame.Data.IsEmpty)
+            {
+                Drop(stats, DropReason.Other);
+                return;
+            }
+
+            var arrivalUs = _time.GetUtcNow().ToUnixTimeMilliseconds() * MicrosPerMs;
+            if (kind == MediaKind.Video)
+            {
+                var wallUs = _videoClock.ToWallMicroseconds(frame.Timestamp, arrivalUs);
+                requestKeyFrame = OnVideoFrameLocked(frame, wallUs);
+            }
+            else
+            {
+                var wallUs = _audioClock.ToWallMicroseconds(frame.Timestamp, arrivalUs);
+                OnAudioFrameLocked(frame, wallUs);
+            }
+        }
+
+        if (requestKeyFrame)
+        {
+            KeyFrameNeeded?.Invoke();
+        }
+    }
+
+    /// <summary>The RTP layer gave up on some frames of this stream (loss after NACK wait, or a mute gap).</summary>
+    public void OnGap(MediaKind kind)
+    {
+        var requestKeyFrame = false;
+        lock (_gate)
+        {
+            if (kind == MediaKind.Audio)
+            {
+                _audioStats.Gaps++;
+                return;
+            }
+
+            _videoStats.Gaps++;
+            requestKeyFrame = BeginWaitingForKeyFrameLocked();
+        }
+
+        if (requestKeyFrame)
+        {
+            KeyFrameNeeded?.Invoke();
+        }
+    }
+
+    /// <summary>An RTCP sender report for this stream: NTP wall time ↔ 32-bit RTP timestamp (RFC 3550 §6.4.1).</summary>
+    public void OnSenderReport(MediaKind kind, ulong ntpTimestamp, uint rtpTimestamp)
+    {
+        lock (_gate)
+        {
+            var clock = kind == MediaKind.Audio ? _audioClock : _videoClock;
+            clock.OnSenderReport(ntpTimestamp, rtpTimestamp);
+            (kind == MediaKind.Audio ? _audioStats : _videoStats).SenderReports++;
+        }
+    }
+
+    /// <summary>The stream's RTP timeline restarted (new SSRC, ICE restart): the same file continues.</summary>
+    public void OnStreamRestarted(MediaKind kind)
+    {
+        var requestKeyFrame = false;
+        lock (_gate)
+        {
+            if (kind == MediaKind.Audio)
+            {
+                _audioClock.Restart();
+                _audioStats.Restarts++;
+                return;
+            }
+
+            _videoClock.Restart();
+            _videoStats.Restarts++;
+            requestKeyFrame = BeginWaitingForKeyFrameLocked();
+        }
+
+        if (requestKeyFrame)
+        {
+            KeyFrameNeeded?.Invoke();
+        }
+    }
+
+    public ParticipantRecordingInfo Snapshot()
+    {
+        lock (_gate)
+        {
+            return new ParticipantRecordingInfo
+            {
+                UserId = UserId,
+                File = OutputPath,
+                Mp4File = _mp4Path,
+                StartedAtUtc = StartedAt,
+                EndedAtUtc = _endedAt,
+                TimelineOriginUtc = _headerWritten ? DateTimeOffset.FromUnixTimeMilliseconds(_originUs / MicrosPerMs) : null,
+                Status = _status,
+                Error = _error,
+                KeyFrameRequests = _keyFrameRequests,
+                DurationMs = Math.Max(_lastVideoMs, _audioNextMs),
+                Audio = _audioCodec is null ? null : SnapshotStats(_audioStats, _audioClock),
+                Video = _videoCodec is null ? null : SnapshotStats(_videoStats, _videoClock),
+            };
+        }
+    }
+
+    private static StreamStats SnapshotStats(StreamStats stats, StreamClock clock)
+    {
+        var copy = stats.Clone();
+        copy.LastSyncCorrectionMs = clock.LastCorrectionUs / 1000.0;
+        copy.SyncedBySenderReports = clock.Synchronized;
+        copy.TimestampJumps = clock.TimestampJumps;
+        return copy;
+    }
+
+    private static (string Reason, string Message) Classify(string stderrTail, string fallback)
+    {
+        if (stderrTail.Contains("No space left on device", StringComparison.OrdinalIgnoreCase))
+        {
+            return ("disk-full", "Disk full: no space left on device while writing the recording. " + stderrTail);
+        }
+
+        if (stderrTail.Contains("Permission denied", StringComparison.OrdinalIgnoreCase)
+            || stderrTail.Contains("Read-only file system", StringComparison.OrdinalIgnoreCase))
+        {
+            return ("unwritable", "Recording file is not writable. " + stderrTail);
+        }
+
+        return ("ffmpeg-exit", stderrTail.Length > 0 ? fallback + ": " + stderrTail : fallback);
+    }
+}

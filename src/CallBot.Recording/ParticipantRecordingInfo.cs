@@ -1,0 +1,28 @@
+namespace CallBot.Recording;
+
+/// <summary>Everything the sidecar says about one participant's recording.</summary>
+public sealed class ParticipantRecordingInfo
+{
+    public string UserId { get; set; } = string.Empty;
+    public string File { get; set; } = string.Empty;
+    public string? Mp4File { get; set; }
+    public DateTimeOffset StartedAtUtc { get; set; }
+    public DateTimeOffset? EndedAtUtc { get; set; }
+
+    /// <summary>Wall-clock time of the file's t=0 (the first written frame, on the sender-report timeline).</summary>
+    public DateTimeOffset? TimelineOriginUtc { get; set; }
+    public RecordingStatus Status { get; set; }
+    public string? Error { get; set; }
+    public long KeyFrameRequests { get; set; }
+    public long DurationMs { get; set; }
+    public StreamStats? Audio { get; set; }
+    public StreamStats? Video { get; set; }
+
+    public ParticipantRecordingInfo Clone()
+    {
+        var copy = (ParticipantRecordingInfo)MemberwiseClone();
+        copy.Audio = Audio?.Clone();
+        copy.Video = Video?.Clone();
+        return copy;
+    }
+}

@@ -1,0 +1,151 @@
+namespace CallBot.Recording.Sync;
+
+/// <summary>
+/// Maps one stream's RTP timestamps to wall-clock time (Unix microseconds) for the shared recording timeline.
+/// </summary>
+/// <remarks>
+/// <para>Source of the mapping, best first: the latest RTCP sender report (NTP ↔ RTP, RFC 3550 §6.4.1); before any
+/// SR, the arrival time of the stream's first frame.</para>
+/// <para>No jumps when the mapping changes: the difference between the old and the new mapping at the last mapped
+/// timestamp becomes an offset that is slewed to zero by at most <see cref="SlewFraction"/> of the media time that
+/// passes, so output timestamps stay continuous and monotonic while the streams converge on SR-exact sync.</para>
+/// <para>Sender timestamp jumps (encoder restart, SSRC change after ICE restart) are caught by comparing arrival
+/// time with mapped time: a change in that skew beyond <see cref="JumpThresholdUs"/> re-anchors the stream on its
+/// arrival time (keeping the skew it had), and the stale SR is forgotten until a new one arrives.</para>
+/// Not thread-safe: the owning recorder serializes calls.
+/// </remarks>
+internal sealed class StreamClock(int clockRate, long jumpThresholdUs = StreamClock.DefaultJumpThresholdUs, double slewFraction = StreamClock.DefaultSlewFraction)
+{
+    public const long DefaultJumpThresholdUs = 1_000_000;
+    public const double DefaultSlewFraction = 0.1;
+    private const long MicrosPerSecond = 1_000_000;
+    private const double SkewSmoothing = 0.05;
+
+    private bool _hasReference;
+    private long _refWallUs;
+    private long _refTs;
+
+    private bool _hasPendingReport;
+    private long _pendingNtpUs;
+    private uint _pendingRtp;
+
+    private bool _hasLast;
+    private long _lastTs;
+    private long _offsetUs;
+    private bool _hasSkew;
+    private double _skewUs;
+
+    public long JumpThresholdUs => jumpThresholdUs;
+
+    public double SlewFraction => slewFraction;
+
+    /// <summary>True once a sender report drives the mapping.</summary>
+    public bool Synchronized { get; private set; }
+
+    public int SenderReports { get; private set; }
+
+    public int TimestampJumps { get; private set; }
+
+    /// <summary>The last correction (µs) a new mapping introduced; slewed away over time.</summary>
+    public long LastCorrectionUs { get; private set; }
+
+    public long PendingOffsetUs => _offsetUs;
+
+    /// <summary>Records an SR mapping; it takes effect on the next <see cref="ToWallMicroseconds"/>.</summary>
+    public void OnSenderReport(ulong ntpTimestamp, uint rtpTimestamp)
+    {
+        _hasPendingReport = true;
+        _pendingNtpUs = NtpTime.ToUnixMicroseconds(ntpTimestamp);
+        _pendingRtp = rtpTimestamp;
+        SenderReports++;
+    }
+
+    /// <summary>The sender's timeline changed (new SSRC, ICE restart): the next frame re-anchors on its arrival.</summary>
+    public void Restart()
+    {
+        _hasReference = false;
+        _hasPendingReport = false;
+        Synchronized = false;
+    }
+
+    public long ToWallMicroseconds(long timestamp, long arrivalUs)
+    {
+        if (_hasPendingReport)
+        {
+            ApplyReport(timestamp);
+        }
+
+        if (!_hasReference)
+        {
+            Anchor(timestamp, arrivalUs);
+        }
+
+        var mapped = Map(timestamp);
+        var skew = arrivalUs - mapped;
+        if (_hasSkew && Math.Abs(skew - _skewUs) > jumpThresholdUs)
+        {
+            // The sender's timestamps jumped: keep the arrival relationship we had, drop the stale SR.
+            TimestampJumps++;
+            Synchronized = false;
+            _refWallUs = arrivalUs - (long)_skewUs;
+            _refTs = timestamp;
+            mapped = _refWallUs;
+        }
+        else
+        {
+            _skewUs = _hasSkew ? _skewUs + (skew - _skewUs) * SkewSmoothing : skew;
+            _hasSkew = true;
+        }
+
+        if (_hasLast && _offsetUs != 0)
+        {
+            var elapsedUs = Math.Abs(timestamp - _lastTs) * MicrosPerSecond / clockRate;
+            var step = Math.Max(1, (long)(elapsedUs * slewFraction));
+            _offsetUs = _offsetUs > 0 ? Math.Max(0, _offsetUs - step) : Math.Min(0, _offsetUs + step);
+        }
+
+        _hasLast = true;
+        _lastTs = timestamp;
+        return mapped + _offsetUs;
+    }
+
+    private void Anchor(long timestamp, long arrivalUs)
+    {
+        // First frame, or first after a restart: keep the arrival skew the stream had so the timeline does not jump.
+        _refWallUs = _hasSkew ? arrivalUs - (long)_skewUs : arrivalUs;
+        _refTs = timestamp;
+        _hasReference = true;
+        if (_hasLast)
+        {
+            _lastTs = timestamp;
+        }
+    }
+
+    private void ApplyReport(long timestamp)
+    {
+        _hasPendingReport = false;
+        // The SR carries a 32-bit RTP timestamp: place it next to the (unwrapped) timestamp at hand.
+        var srTs = timestamp + (int)(_pendingRtp - (uint)timestamp);
+        if (_hasReference && _hasLast)
+        {
+            var before = Map(_lastTs);
+            _refWallUs = _pendingNtpUs;
+            _refTs = srTs;
+            var after = Map(_lastTs);
+            LastCorrectionUs = after - before;
+            _offsetUs -= LastCorrectionUs;
+            _skewUs -= LastCorrectionUs;
+        }
+        else
+        {
+            _refWallUs = _pendingNtpUs;
+            _refTs = srTs;
+            _hasReference = true;
+            _hasSkew = false;
+        }
+
+        Synchronized = true;
+    }
+
+    private long Map(long timestamp) => _refWallUs + (timestamp - _refTs) * MicrosPerSecond / clockRate;
+}

@@ -1,0 +1,97 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using CallBot.Abstractions;
+using CallBot.Recording.Tests.Support;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using Microsoft.Extensions.Time.Testing;
+
+namespace CallBot.Recording.Tests;
+
+public sealed class CrashSafetyTests(TestClips clips) : IClassFixture<TestClips>
+{
+    private static readonly DateTimeOffset Start = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Sigkill_of_ffmpeg_mid_call_leaves_a_file_that_decodes_up_to_the_last_two_seconds()
+    {
+        var root = TestClips.NewDirectory();
+        var path = Path.Combine(root, "killed.webm");
+        using var metrics = new RecordingMetrics();
+        using var failures = new MetricCollector<long>(metrics.Meter, "callbot.recording.failures");
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions(), metrics: metrics);
+        Assert.True(recorder.Start(root), recorder.Error);
+
+        // A live call: 5 s in real time, one keyframe at the start only (as WebRTC senders do).
+        var video = clips.Vp8LongGop;
+        await RealTimeFeeder.FeedAsync(recorder, video, clips.Opus);
+        using (var ffmpeg = Process.GetProcessById(recorder.FfmpegProcessId!.Value))
+        {
+            ffmpeg.Kill(); // SIGKILL
+            await ffmpeg.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
+
+        var info = await recorder.StopAsync();
+        Assert.Equal(RecordingStatus.Failed, info.Status);
+        Assert.Contains("FFmpeg", info.Error, StringComparison.Ordinal);
+        Assert.NotEmpty(failures.GetMeasurementSnapshot());
+
+        using var probe = FfTool.Probe(path);
+        Assert.Equal("vp8", FfTool.Stream(probe, "video").GetProperty("codec_name").GetString());
+        Assert.Equal("opus", FfTool.Stream(probe, "audio").GetProperty("codec_name").GetString());
+        Assert.Equal(string.Empty, FfTool.DecodeErrors(path));
+        var videoTimes = FfTool.PacketTimes(path, "v:0");
+        var audioTimes = FfTool.PacketTimes(path, "a:0");
+        Assert.True(videoTimes[^1] >= 5 - 2, $"video ends at {videoTimes[^1]} s of 5 s");
+        Assert.True(audioTimes[^1] >= 5 - 2, $"audio ends at {audioTimes[^1]} s of 5 s");
+    }
+
+    [Fact]
+    public async Task Unwritable_directory_stops_the_recording_with_a_clear_error_and_a_metric()
+    {
+        using var readOnly = new TmpfsMount("ro,size=1m");
+        using var metrics = new RecordingMetrics();
+        using var failures = new MetricCollector<long>(metrics.Meter, "callbot.recording.failures");
+        var path = Path.Combine(readOnly.Path, "s", "u.webm");
+        var time = new FakeTimeProvider(Start);
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions(), time, metrics: metrics);
+
+        Assert.False(recorder.Start(readOnly.Path));
+        Feeder.Feed(recorder, time, Start, clips.Vp8.Take(10).ToList(), clips.Opus.Take(10).ToList()); // the call goes on
+        var info = await recorder.StopAsync();
+
+        Assert.Equal(RecordingStatus.Failed, info.Status);
+        Assert.Contains("not writable", info.Error, StringComparison.Ordinal);
+        var measurement = Assert.Single(failures.GetMeasurementSnapshot());
+        Assert.Equal("unwritable", measurement.Tags["reason"]);
+    }
+
+    [Fact]
+    public async Task Disk_full_stops_the_recording_with_a_clear_error_and_the_partial_file_still_plays()
+    {
+        using var small = new TmpfsMount("size=2m");
+        using var metrics = new RecordingMetrics();
+        using var failures = new MetricCollector<long>(metrics.Meter, "callbot.recording.failures");
+        var path = Path.Combine(small.Path, "full.webm");
+        var time = new FakeTimeProvider(Start);
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions { MaxQueuedFrames = 100_000 }, time, metrics: metrics);
+        Assert.True(recorder.Start(small.Path), recorder.Error);
+
+        // About 3 MB of media into 2 MB, fed as fast as it comes.
+        var clipBytes = clips.Vp8.Sum(f => (long)f.Data.Length) + clips.Opus.Sum(f => (long)f.Data.Length);
+        var loops = (int)(3 * 1024 * 1024 / clipBytes) + 1;
+        Feeder.Feed(recorder, time, Start, TestClips.Loop(clips.Vp8, loops, 90_000), TestClips.Loop(clips.Opus, loops, 48_000));
+        var info = await recorder.StopAsync();
+
+        Assert.Equal(RecordingStatus.Failed, info.Status);
+        Assert.Contains("Disk full", info.Error, StringComparison.Ordinal);
+        Assert.Contains(failures.GetMeasurementSnapshot(), m => (string?)m.Tags["reason"] == "disk-full");
+
+        var (code, stdout, stderr) = FfTool.Run("ffprobe", "-v", "error", "-show_entries", "stream=codec_name", "-of", "csv=p=0", path);
+        Assert.True(code == 0, stderr);
+        Assert.Contains("vp8", stdout, StringComparison.Ordinal);
+        var videoTimes = FfTool.PacketTimes(path, "v:0");
+        Assert.True(videoTimes.Count > 30 && videoTimes[^1] > 1, $"partial file holds {videoTimes.Count} video packets");
+        var (decodeCode, _, _) = FfTool.Run("ffmpeg", "-v", "error", "-nostdin", "-i", path, "-f", "null", "-");
+        Assert.Equal(0, decodeCode);
+    }
+}

@@ -1,0 +1,296 @@
+using CallBot.Abstractions;
+using CallBot.Recording.Sync;
+using CallBot.Recording.Tests.Support;
+using Microsoft.Extensions.Time.Testing;
+
+namespace CallBot.Recording.Tests;
+
+public sealed class ParticipantRecorderTests(TestClips clips) : IClassFixture<TestClips>
+{
+    private static readonly DateTimeOffset Start = new(2026, 11, 25, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Vp8_and_opus_become_a_webm_that_probes_decodes_and_lasts_the_input()
+    {
+        var root = TestClips.NewDirectory();
+        var time = new FakeTimeProvider(Start);
+        var path = Path.Combine(root, "p.webm");
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions(), time);
+        Assert.True(recorder.Start(root), recorder.Error);
+
+        Feeder.Feed(recorder, time, Start, clips.Vp8, clips.Opus);
+        var info = await recorder.StopAsync();
+
+        Assert.Equal(RecordingStatus.Completed, info.Status);
+        using var probe = FfTool.Probe(path);
+        Assert.Contains("webm", probe.RootElement.GetProperty("format").GetProperty("format_name").GetString()!, StringComparison.Ordinal);
+        Assert.Equal("vp8", FfTool.Stream(probe, "video").GetProperty("codec_name").GetString());
+        Assert.Equal("opus", FfTool.Stream(probe, "audio").GetProperty("codec_name").GetString());
+        Assert.Equal(320, FfTool.Stream(probe, "video").GetProperty("width").GetInt32());
+        Assert.Equal(string.Empty, FfTool.DecodeErrors(path));
+        var duration = FfTool.Seconds(probe.RootElement.GetProperty("format"), "duration");
+        Assert.InRange(duration, TestClips.Seconds - 0.5, TestClips.Seconds + 0.5);
+        Assert.Equal(clips.Vp8.Count, info.Video!.FramesWritten);
+        Assert.Equal(clips.Opus.Count, info.Audio!.FramesWritten);
+    }
+
+    [Fact]
+    public async Task H264_and_opus_become_a_valid_mkv()
+    {
+        var root = TestClips.NewDirectory();
+        var time = new FakeTimeProvider(Start);
+        var path = Path.Combine(root, "p" + ParticipantRecorder.ExtensionFor(CodecId.H264));
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.H264, new RecordingOptions(), time);
+        Assert.True(recorder.Start(root), recorder.Error);
+
+        Feeder.Feed(recorder, time, Start, clips.H264, clips.Opus);
+        var info = await recorder.StopAsync();
+
+        Assert.Equal(RecordingStatus.Completed, info.Status);
+        Assert.EndsWith(".mkv", path, StringComparison.Ordinal);
+        using var probe = FfTool.Probe(path);
+        Assert.Contains("matroska", probe.RootElement.GetProperty("format").GetProperty("format_name").GetString()!, StringComparison.Ordinal);
+        Assert.Equal("h264", FfTool.Stream(probe, "video").GetProperty("codec_name").GetString());
+        Assert.Equal(240, FfTool.Stream(probe, "video").GetProperty("height").GetInt32());
+        Assert.Equal("opus", FfTool.Stream(probe, "audio").GetProperty("codec_name").GetString());
+        Assert.Equal(string.Empty, FfTool.DecodeErrors(path));
+        Assert.InRange(FfTool.Seconds(probe.RootElement.GetProperty("format"), "duration"), TestClips.Seconds - 0.5, TestClips.Seconds + 0.5);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Audio_starting_one_second_after_video_lands_one_second_in_by_sender_reports_not_arrival(bool fillSilence)
+    {
+        // Video is captured from Start, audio from Start+1 s (sender clock, told by SRs). Audio's network path is
+        // 200 ms slower, so arrival time alone would put it at 1.2 s.
+        const long videoBase = 1_234_567;
+        const long audioBase = 7_654_321;
+        var root = TestClips.NewDirectory();
+        var time = new FakeTimeProvider(Start);
+        var path = Path.Combine(root, "sync.webm");
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions { FillAudioGapsWithSilence = fillSilence }, time);
+        Assert.True(recorder.Start(root), recorder.Error);
+        recorder.OnSenderReport(MediaKind.Video, NtpTime.FromUnixMicroseconds(Start.ToUnixTimeMilliseconds() * 1000), (uint)videoBase);
+        recorder.OnSenderReport(MediaKind.Audio, NtpTime.FromUnixMicroseconds(Start.AddSeconds(1).ToUnixTimeMilliseconds() * 1000), (uint)audioBase);
+
+        Feeder.Feed(recorder, time, Start, clips.Vp8, clips.Opus,
+            videoOffset: TimeSpan.FromMilliseconds(50), audioOffset: TimeSpan.FromMilliseconds(1250), videoTsBase: videoBase, audioTsBase: audioBase);
+        var info = await recorder.StopAsync();
+
+        Assert.Equal(RecordingStatus.Completed, info.Status);
+        Assert.True(info.Audio!.SyncedBySenderReports);
+        Assert.Equal(1000, info.Audio.StartOffsetMs is { } o && !fillSilence ? o : 1000);
+        Assert.Equal(string.Empty, FfTool.DecodeErrors(path));
+        using var probe = FfTool.Probe(path);
+        var videoStart = FfTool.Seconds(FfTool.Stream(probe, "video"), "start_time");
+        if (fillSilence)
+        {
+            Assert.True(info.Audio.SilenceFramesInserted >= 45, $"silence frames {info.Audio.SilenceFramesInserted}");
+            var firstSound = FfTool.FirstLoudAudioSecond(path);
+            Assert.InRange(firstSound - videoStart, 0.96, 1.04);
+        }
+        else
+        {
+            var audioStart = FfTool.Seconds(FfTool.Stream(probe, "audio"), "start_time");
+            Assert.InRange(audioStart - videoStart, 0.96, 1.04);
+        }
+    }
+
+    [Fact]
+    public async Task Frames_before_the_first_keyframe_are_dropped_and_keyframes_are_requested_at_a_limited_rate()
+    {
+        var root = TestClips.NewDirectory();
+        var time = new FakeTimeProvider(Start);
+        var path = Path.Combine(root, "kf.webm");
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions(), time);
+        var requests = 0;
+        recorder.KeyFrameNeeded += () => Interlocked.Increment(ref requests);
+        Assert.True(recorder.Start(root), recorder.Error);
+        Assert.Equal(1, requests); // asked at once
+
+        var video = clips.Vp8.Skip(1).ToList(); // frames 1..29 are deltas, 30 is the next keyframe (~1 s)
+        Feeder.Feed(recorder, time, Start, video, clips.Opus);
+        Assert.InRange(requests, 2, 4); // 0 s, ~0.5 s, ~1.0 s at most
+        var afterKeyFrame = requests;
+        time.Advance(TimeSpan.FromSeconds(3));
+        Assert.Equal(afterKeyFrame, requests);
+
+        var info = await recorder.StopAsync();
+        Assert.Equal(29, info.Video!.FramesDroppedBeforeKeyFrame);
+        Assert.True(info.Audio!.FramesDroppedBeforeKeyFrame > 40);
+        Assert.Equal(requests, info.KeyFrameRequests);
+        Assert.Equal(string.Empty, FfTool.DecodeErrors(path));
+        Assert.InRange(FfTool.PacketTimes(path, "v:0")[0], 0, 0.001);
+    }
+
+    [Fact]
+    public async Task A_video_gap_drops_deltas_until_the_next_keyframe_and_requests_one()
+    {
+        var root = TestClips.NewDirectory();
+        var time = new FakeTimeProvider(Start);
+        var path = Path.Combine(root, "gap.webm");
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions(), time);
+        var requests = 0;
+        recorder.KeyFrameNeeded += () => Interlocked.Increment(ref requests);
+        Assert.True(recorder.Start(root), recorder.Error);
+
+        Feeder.Feed(recorder, time, Start, clips.Vp8.Take(45).ToList(), []);
+        var before = requests;
+        recorder.OnGap(MediaKind.Video);
+        Assert.Equal(before + 1, requests);
+        Feeder.Feed(recorder, time, Start, clips.Vp8.Skip(50).ToList(), []); // 50..59 deltas dropped, 60 is key
+
+        var info = await recorder.StopAsync();
+        Assert.Equal(10, info.Video!.FramesDroppedBeforeKeyFrame);
+        Assert.Equal(1, info.Video.Gaps);
+        Assert.Equal(string.Empty, FfTool.DecodeErrors(path));
+    }
+
+    [Fact]
+    public async Task Muted_audio_becomes_opus_silence_with_continuous_timestamps()
+    {
+        var root = TestClips.NewDirectory();
+        var time = new FakeTimeProvider(Start);
+        var path = Path.Combine(root, "mute.webm");
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions(), time);
+        Assert.True(recorder.Start(root), recorder.Error);
+
+        var audio = clips.Opus.Where(f => f.Timestamp < 2 * 48_000 || f.Timestamp >= 4 * 48_000).ToList(); // muted 2 s..4 s
+        Feeder.Feed(recorder, time, Start, clips.Vp8, audio);
+        var info = await recorder.StopAsync();
+
+        Assert.Equal(RecordingStatus.Completed, info.Status);
+        Assert.InRange(info.Audio!.SilenceFramesInserted, 98, 101);
+        var audioTimes = FfTool.PacketTimes(path, "a:0");
+        Assert.True(Gaps.Largest(audioTimes) <= 0.021, $"largest audio gap {Gaps.Largest(audioTimes)}");
+        Assert.InRange(audioTimes[^1], 4.9, 5.0);
+        Assert.Equal(string.Empty, FfTool.DecodeErrors(path));
+    }
+
+    [Fact]
+    public async Task Ice_restart_with_new_timestamps_continues_the_same_file_without_a_gap()
+    {
+        var root = TestClips.NewDirectory();
+        var time = new FakeTimeProvider(Start);
+        var path = Path.Combine(root, "restart.webm");
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions(), time);
+        Assert.True(recorder.Start(root), recorder.Error);
+
+        Feeder.Feed(recorder, time, Start, clips.Vp8.Take(60).ToList(), clips.Opus.Take(100).ToList());
+        recorder.OnStreamRestarted(MediaKind.Video);
+        recorder.OnStreamRestarted(MediaKind.Audio);
+        // After the restart the sender's RTP timestamps start somewhere else entirely.
+        Feeder.Feed(recorder, time, Start, clips.Vp8.Skip(60).ToList(), clips.Opus.Skip(100).ToList(), videoTsBase: 900_000_000, audioTsBase: -3_000_000);
+        var info = await recorder.StopAsync();
+
+        Assert.Equal(RecordingStatus.Completed, info.Status);
+        Assert.Equal(string.Empty, FfTool.DecodeErrors(path));
+        var video = FfTool.PacketTimes(path, "v:0");
+        Assert.True(Gaps.Largest(video) < 0.05, $"largest video gap {Gaps.Largest(video)}");
+        Assert.InRange(video[^1], 4.8, 5.0);
+        Assert.True(Gaps.Largest(FfTool.PacketTimes(path, "a:0")) <= 0.021);
+    }
+
+    [Fact]
+    public async Task A_sender_timestamp_jump_without_notice_does_not_open_a_hole()
+    {
+        var root = TestClips.NewDirectory();
+        var time = new FakeTimeProvider(Start);
+        var path = Path.Combine(root, "jump.webm");
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions(), time);
+        Assert.True(recorder.Start(root), recorder.Error);
+
+        Feeder.Feed(recorder, time, Start, clips.Vp8.Take(60).ToList(), clips.Opus.Take(100).ToList());
+        Feeder.Feed(recorder, time, Start, clips.Vp8.Skip(60).ToList(), clips.Opus.Skip(100).ToList(), videoTsBase: 45_000_000, audioTsBase: 24_000_000);
+        var info = await recorder.StopAsync();
+
+        Assert.Equal(1, info.Video!.TimestampJumps);
+        Assert.Equal(1, info.Audio!.TimestampJumps);
+        using var probe = FfTool.Probe(path);
+        Assert.InRange(FfTool.Seconds(probe.RootElement.GetProperty("format"), "duration"), 4.5, 5.5);
+        Assert.Equal(string.Empty, FfTool.DecodeErrors(path));
+    }
+
+    [Fact]
+    public async Task Finalize_is_idempotent_and_bounded_when_ffmpeg_hangs()
+    {
+        var root = TestClips.NewDirectory();
+        var hang = Path.Combine(root, "hanging-ffmpeg.sh");
+        await File.WriteAllTextAsync(hang, "#!/bin/sh\nexec sleep 60\n", TestContext.Current.CancellationToken);
+        File.SetUnixFileMode(hang, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var time = new FakeTimeProvider(Start);
+        var options = new RecordingOptions { FfmpegPath = hang, FinalizeTimeout = TimeSpan.FromSeconds(1) };
+        await using var recorder = new ParticipantRecorder("u1", Path.Combine(root, "hang.webm"), CodecId.Opus, CodecId.Vp8, options, time);
+        Assert.True(recorder.Start(root), recorder.Error);
+        Feeder.Feed(recorder, time, Start, clips.Vp8.Take(5).ToList(), clips.Opus.Take(5).ToList());
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var first = recorder.StopAsync();
+        var second = recorder.StopAsync();
+        Assert.Same(first, second);
+        var info = await first.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        Assert.Equal(RecordingStatus.TimedOut, info.Status);
+        Assert.Contains("killed", info.Error, StringComparison.Ordinal);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"finalize took {watch.Elapsed}");
+    }
+
+    [Fact]
+    public async Task Bad_frames_are_dropped_and_counted_not_thrown()
+    {
+        var root = TestClips.NewDirectory();
+        var time = new FakeTimeProvider(Start);
+        var path = Path.Combine(root, "bad.webm");
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions(), time);
+        Assert.True(recorder.Start(root), recorder.Error);
+        recorder.OnFrame(new EncodedFrame(CodecId.Vp8, ReadOnlyMemory<byte>.Empty, 0, 3000, true));
+        recorder.OnFrame(new EncodedFrame(CodecId.H264, new byte[] { 0, 0, 1, 0x65 }, 0, 3000, true));
+        recorder.OnFrame(new EncodedFrame(CodecId.Vp8, new byte[] { 0x00, 0x01 }, 0, 3000, true)); // key flag but no header
+
+        Feeder.Feed(recorder, time, Start, clips.Vp8, clips.Opus);
+        var info = await recorder.StopAsync();
+        Assert.Equal(2, info.Video!.FramesDroppedOther);
+        Assert.Equal(1, info.Video.FramesDroppedBeforeKeyFrame);
+        Assert.Equal(RecordingStatus.Completed, info.Status);
+    }
+
+    [Fact]
+    public async Task Audio_only_participant_is_recorded_from_its_first_frame()
+    {
+        var root = TestClips.NewDirectory();
+        var time = new FakeTimeProvider(Start);
+        var path = Path.Combine(root, "audio" + ParticipantRecorder.ExtensionFor(null));
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, null, new RecordingOptions(), time);
+        var requests = 0;
+        recorder.KeyFrameNeeded += () => requests++;
+        Assert.True(recorder.Start(root), recorder.Error);
+
+        Feeder.Feed(recorder, time, Start, [], clips.Opus);
+        var info = await recorder.StopAsync();
+
+        Assert.Equal(RecordingStatus.Completed, info.Status);
+        Assert.Equal(0, requests);
+        Assert.Null(info.Video);
+        using var probe = FfTool.Probe(path);
+        Assert.Single(probe.RootElement.GetProperty("streams").EnumerateArray());
+        Assert.Equal("opus", FfTool.Stream(probe, "audio").GetProperty("codec_name").GetString());
+        Assert.InRange(FfTool.Seconds(probe.RootElement.GetProperty("format"), "duration"), TestClips.Seconds - 0.5, TestClips.Seconds + 0.5);
+        Assert.Equal(string.Empty, FfTool.DecodeErrors(path));
+    }
+
+    [Fact]
+    public async Task A_participant_that_never_sends_a_keyframe_leaves_no_file()
+    {
+        var root = TestClips.NewDirectory();
+        var time = new FakeTimeProvider(Start);
+        var path = Path.Combine(root, "none.webm");
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions(), time);
+        Assert.True(recorder.Start(root), recorder.Error);
+        Feeder.Feed(recorder, time, Start, clips.Vp8.Skip(1).Take(20).ToList(), clips.Opus.Take(30).ToList());
+
+        var info = await recorder.StopAsync();
+        Assert.Equal(RecordingStatus.Empty, info.Status);
+        Assert.False(File.Exists(path));
+    }
+}

@@ -1,0 +1,87 @@
+using CallBot.Recording.Sync;
+
+namespace CallBot.Recording.Tests.Unit;
+
+public sealed class StreamClockTests
+{
+    private const long T0 = 1_764_072_000_000_000; // 2025-11-25T12:00:00Z in µs
+
+    [Fact]
+    public void Ntp_epoch_offset_and_fraction_convert_exactly()
+    {
+        // 1970-01-01T00:00:00.5Z = NTP seconds 2208988800, fraction 0x80000000.
+        Assert.Equal(500_000, NtpTime.ToUnixMicroseconds((2_208_988_800UL << 32) | 0x8000_0000));
+        Assert.Equal(T0, NtpTime.ToUnixMicroseconds(NtpTime.FromUnixMicroseconds(T0)));
+    }
+
+    [Fact]
+    public void Before_any_sender_report_the_first_arrival_anchors_the_stream()
+    {
+        var clock = new StreamClock(90_000);
+        Assert.Equal(T0, clock.ToWallMicroseconds(1000, T0));
+        Assert.Equal(T0 + 1_000_000, clock.ToWallMicroseconds(1000 + 90_000, T0 + 1_050_000)); // jitter ignored
+        Assert.False(clock.Synchronized);
+    }
+
+    [Fact]
+    public void Sender_report_before_the_first_frame_maps_exactly_even_across_rtp_wrap()
+    {
+        var clock = new StreamClock(48_000);
+        clock.OnSenderReport(NtpTime.FromUnixMicroseconds(T0), 0xFFFF_FF00);
+        var ts = 0x1_0000_0000L + 0x100 + 48_000; // unwrapped, 512 ticks + 1 s after the SR
+        var expected = T0 + (512 + 48_000) * 1_000_000L / 48_000;
+        Assert.InRange(clock.ToWallMicroseconds(ts, T0 + 5_000_000), expected - 1, expected + 1);
+        Assert.True(clock.Synchronized);
+    }
+
+    [Fact]
+    public void First_sender_report_after_arrival_anchoring_is_slewed_in_without_a_jump()
+    {
+        var clock = new StreamClock(48_000);
+        long ts = 0;
+        long previous = clock.ToWallMicroseconds(ts, T0);
+        // The sender says the first frame was captured 150 ms before it arrived.
+        clock.OnSenderReport(NtpTime.FromUnixMicroseconds(T0 - 150_000 + 20_000), 960);
+        for (var i = 1; i <= 100; i++)
+        {
+            ts += 960;
+            var wall = clock.ToWallMicroseconds(ts, T0 + i * 20_000);
+            var step = wall - previous;
+            Assert.InRange(step, 20_000 - 2_000, 20_000); // at most 10 % slew per frame, never backwards
+            previous = wall;
+        }
+
+        Assert.Equal(-150_000, clock.LastCorrectionUs);
+        Assert.Equal(0, clock.PendingOffsetUs);
+        Assert.Equal(T0 - 150_000 + 100 * 20_000, previous); // converged on the SR mapping
+    }
+
+    [Fact]
+    public void A_timestamp_jump_re_anchors_on_arrival_and_forgets_the_stale_report()
+    {
+        var clock = new StreamClock(90_000);
+        clock.OnSenderReport(NtpTime.FromUnixMicroseconds(T0), 0);
+        for (var i = 0; i < 30; i++)
+        {
+            clock.ToWallMicroseconds(i * 3000, T0 + 40_000 + i * 33_333);
+        }
+
+        var wall = clock.ToWallMicroseconds(50_000_000, T0 + 40_000 + 30 * 33_333);
+        Assert.Equal(1, clock.TimestampJumps);
+        Assert.False(clock.Synchronized);
+        Assert.InRange(wall, T0 + 30 * 33_333 - 1000, T0 + 30 * 33_333 + 1000);
+        Assert.InRange(clock.ToWallMicroseconds(50_003_000, T0 + 40_000 + 31 * 33_333), wall + 33_000, wall + 34_000);
+    }
+
+    [Fact]
+    public void Restart_keeps_the_arrival_relationship()
+    {
+        var clock = new StreamClock(90_000);
+        clock.ToWallMicroseconds(0, T0);
+        clock.ToWallMicroseconds(3000, T0 + 33_333);
+        clock.Restart();
+        var wall = clock.ToWallMicroseconds(777_777, T0 + 66_666);
+        Assert.InRange(wall, T0 + 66_000, T0 + 67_000);
+        Assert.Equal(0, clock.TimestampJumps);
+    }
+}
