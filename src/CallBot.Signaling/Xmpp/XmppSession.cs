@@ -1,0 +1,344 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Xml.Linq;
+using CallBot.Signaling.Xmpp.Sasl;
+using CallBot.Signaling.Xmpp.Transports;
+using Microsoft.Extensions.Logging;
+
+namespace CallBot.Signaling.Xmpp;
+
+/// <summary>
+/// One connection from TCP/WebSocket connect to its end: negotiation (RFC 6120 §4–§7: STARTTLS, SASL, bind),
+/// then the read loop that dispatches messages, answers pings and completes IQ requests.
+/// </summary>
+internal sealed class XmppSession : IAsyncDisposable
+{
+    private static readonly SaveOptions Compact = SaveOptions.DisableFormatting | SaveOptions.OmitDuplicateNamespaces;
+
+    private readonly IXmppTransport _transport;
+    private readonly XmppClientOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<XElement>> _pendingIq = new(StringComparer.Ordinal);
+    private readonly List<XElement> _early = [];
+    private long _nextId;
+    private long _lastReceivedTicks;
+
+    public XmppSession(IXmppTransport transport, XmppClientOptions options, TimeProvider time, ILogger logger)
+    {
+        _transport = transport;
+        _options = options;
+        _time = time;
+        _logger = logger;
+        _lastReceivedTicks = time.GetTimestamp();
+    }
+
+    public string Jid { get; private set; } = string.Empty;
+
+    public string TransportName => _options.Endpoint!.Scheme + (_transport.IsEncrypted ? "+tls" : string.Empty);
+
+    public string ReadState => _transport.ReadState;
+
+    public TimeSpan SinceLastReceive => _time.GetElapsedTime(Interlocked.Read(ref _lastReceivedTicks));
+
+    public async Task NegotiateAsync(CancellationToken ct)
+    {
+        string domain = _options.EffectiveDomain;
+        await _transport.ConnectAsync(ct).ConfigureAwait(false);
+        await _transport.OpenStreamAsync(domain, ct).ConfigureAwait(false);
+        var features = await ReadFeaturesAsync(ct).ConfigureAwait(false);
+
+        if (_options.Endpoint!.Scheme == "tcp" && !_transport.IsEncrypted && _options.TlsMode == XmppTlsMode.StartTls)
+        {
+            if (features.Element(XmppNamespaces.Tls + "starttls") is null)
+            {
+                throw new XmppStreamException("server does not offer STARTTLS and TlsMode is StartTls");
+            }
+            await SendRawAsync(new XElement(XmppNamespaces.Tls + "starttls"), ct).ConfigureAwait(false);
+            var answer = await ReadRequiredAsync(ct).ConfigureAwait(false);
+            if (answer.Name != XmppNamespaces.Tls + "proceed")
+            {
+                throw new XmppStreamException("STARTTLS refused: " + answer.Name.LocalName);
+            }
+            await _transport.StartTlsAsync(ct).ConfigureAwait(false);
+            await _transport.OpenStreamAsync(domain, ct).ConfigureAwait(false);
+            features = await ReadFeaturesAsync(ct).ConfigureAwait(false);
+        }
+
+        await AuthenticateAsync(features, ct).ConfigureAwait(false);
+        await _transport.OpenStreamAsync(domain, ct).ConfigureAwait(false);
+        features = await ReadFeaturesAsync(ct).ConfigureAwait(false);
+        await BindAsync(features, ct).ConfigureAwait(false);
+        if (_options.SendInitialPresence)
+        {
+            await SendRawAsync(new XElement(XmppNamespaces.Client + "presence"), ct).ConfigureAwait(false);
+            // The server handles one session's stanzas in order: once this ping is answered, the presence took effect
+            // and headlines to our bare JID reach us. Without it, "online" races the presence on the wire.
+            await RequestDuringNegotiationAsync("get", new XElement(XmppNamespaces.Ping + "ping"), ct, acceptError: true).ConfigureAwait(false);
+        }
+    }
+
+    private async Task AuthenticateAsync(XElement features, CancellationToken ct)
+    {
+        var offered = features.Element(XmppNamespaces.Sasl + "mechanisms")?.Elements(XmppNamespaces.Sasl + "mechanism")
+            .Select(m => m.Value.Trim()).ToHashSet(StringComparer.Ordinal) ?? [];
+        // PLAIN only where the password cannot be read on the way: TLS, or a loopback endpoint.
+        bool allowPlain = _transport.IsEncrypted || _options.Endpoint!.IsLoopback;
+        var mechanism = SaslMechanismSelector.Select(offered, _options.UserName, _options.Password, allowPlain)
+            ?? throw new XmppAuthenticationException("invalid-mechanism",
+                $"no usable SASL mechanism (server offers: {string.Join(' ', offered)}; PLAIN allowed: {allowPlain})");
+        await SendRawAsync(new XElement(XmppNamespaces.Sasl + "auth", new XAttribute("mechanism", mechanism.Name),
+            Convert.ToBase64String(mechanism.InitialResponse())), ct).ConfigureAwait(false);
+        while (true)
+        {
+            var answer = await ReadRequiredAsync(ct).ConfigureAwait(false);
+            if (answer.Name == XmppNamespaces.Sasl + "challenge")
+            {
+                if (!TryBase64(answer.Value, out byte[] challenge) || !mechanism.TryRespond(challenge, out byte[] response, out string? error))
+                {
+                    await SendRawAsync(new XElement(XmppNamespaces.Sasl + "abort"), ct).ConfigureAwait(false);
+                    throw new XmppAuthenticationException("aborted", $"{mechanism.Name}: bad challenge from server");
+                }
+                await SendRawAsync(new XElement(XmppNamespaces.Sasl + "response", Convert.ToBase64String(response)), ct).ConfigureAwait(false);
+            }
+            else if (answer.Name == XmppNamespaces.Sasl + "success")
+            {
+                if (!TryBase64(answer.Value, out byte[] data) || !mechanism.TryVerifySuccess(data, out string? error))
+                {
+                    throw new XmppAuthenticationException("server-not-verified", $"{mechanism.Name}: server failed mutual authentication");
+                }
+                XmppLog.Authenticated(_logger, mechanism.Name);
+                return;
+            }
+            else if (answer.Name == XmppNamespaces.Sasl + "failure")
+            {
+                string condition = answer.Elements().FirstOrDefault(e => e.Name.LocalName != "text")?.Name.LocalName ?? "failure";
+                string? text = answer.Element(XmppNamespaces.Sasl + "text")?.Value;
+                throw new XmppAuthenticationException(condition,
+                    $"SASL {mechanism.Name} failed: {condition}{(text is null ? string.Empty : " (" + text + ")")}");
+            }
+            else
+            {
+                throw new XmppStreamException("unexpected element during SASL: " + answer.Name);
+            }
+        }
+    }
+
+    private async Task BindAsync(XElement features, CancellationToken ct)
+    {
+        if (features.Element(XmppNamespaces.Bind + "bind") is null)
+        {
+            throw new XmppStreamException("server offers no resource binding");
+        }
+        var bind = new XElement(XmppNamespaces.Bind + "bind");
+        _early.Clear();
+        if (!string.IsNullOrEmpty(_options.Resource))
+        {
+            bind.Add(new XElement(XmppNamespaces.Bind + "resource", _options.Resource));
+        }
+        var result = await RequestDuringNegotiationAsync("set", bind, ct).ConfigureAwait(false);
+        Jid = result.Element(XmppNamespaces.Bind + "bind")?.Element(XmppNamespaces.Bind + "jid")?.Value
+            ?? throw new XmppStreamException("bind result carries no JID");
+        var session = features.Element(XmppNamespaces.Session + "session");
+        if (session is not null && session.Element(XmppNamespaces.Session + "optional") is null)
+        {
+            // RFC 3921 session establishment, for old servers that still require it.
+            await RequestDuringNegotiationAsync("set", new XElement(XmppNamespaces.Session + "session"), ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<XElement> RequestDuringNegotiationAsync(string type, XElement payload, CancellationToken ct, bool acceptError = false)
+    {
+        string id = NextId("n");
+        await SendRawAsync(new XElement(XmppNamespaces.Client + "iq", new XAttribute("type", type), new XAttribute("id", id), payload), ct).ConfigureAwait(false);
+        while (true)
+        {
+            var answer = await ReadRequiredAsync(ct).ConfigureAwait(false);
+            if (answer.Name == XmppNamespaces.Client + "message")
+            {
+                _early.Add(answer);
+                continue;
+            }
+            if (answer.Name != XmppNamespaces.Client + "iq" || (string?)answer.Attribute("id") != id)
+            {
+                continue;
+            }
+            if ((string?)answer.Attribute("type") == "result" || acceptError)
+            {
+                return answer;
+            }
+            throw new XmppStreamException($"{payload.Name.LocalName} refused: {answer.Element(XmppNamespaces.Client + "error")?.Elements().FirstOrDefault()?.Name.LocalName}");
+        }
+    }
+
+    private async Task<XElement> ReadFeaturesAsync(CancellationToken ct)
+    {
+        var element = await ReadRequiredAsync(ct).ConfigureAwait(false);
+        if (element.Name != XmppNamespaces.Streams + "features")
+        {
+            throw new XmppStreamException("expected stream features, got " + element.Name);
+        }
+        return element;
+    }
+
+    private async Task<XElement> ReadRequiredAsync(CancellationToken ct)
+    {
+        var element = await _transport.ReadElementAsync(ct).ConfigureAwait(false)
+            ?? throw new XmppStreamException("server closed the stream during negotiation");
+        Touch();
+        ThrowIfStreamError(element);
+        return element;
+    }
+
+    private static void ThrowIfStreamError(XElement element)
+    {
+        if (element.Name == XmppNamespaces.Streams + "error")
+        {
+            string condition = element.Elements().FirstOrDefault(e => e.Name.Namespace == XmppNamespaces.StreamErrors && e.Name.LocalName != "text")?.Name.LocalName ?? "undefined-condition";
+            throw new XmppStreamException("stream error from server: " + condition);
+        }
+    }
+
+    /// <summary>Reads until the stream ends; always ends with an exception that says why.</summary>
+    public async Task RunAsync(Action<XElement> onMessage, CancellationToken ct)
+    {
+        foreach (var early in _early)
+        {
+            onMessage(early);
+        }
+        _early.Clear();
+        while (true)
+        {
+            var element = await _transport.ReadElementAsync(ct).ConfigureAwait(false)
+                ?? throw new XmppStreamException("server closed the stream");
+            Touch();
+            ThrowIfStreamError(element);
+            if (element.Name == XmppNamespaces.Client + "message")
+            {
+                onMessage(element);
+            }
+            else if (element.Name == XmppNamespaces.Client + "iq")
+            {
+                await HandleIqAsync(element, ct).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task HandleIqAsync(XElement iq, CancellationToken ct)
+    {
+        string type = (string?)iq.Attribute("type") ?? string.Empty;
+        string? id = (string?)iq.Attribute("id");
+        if (type is "result" or "error")
+        {
+            if (id is not null && _pendingIq.TryRemove(id, out var pending))
+            {
+                pending.TrySetResult(iq);
+            }
+            return;
+        }
+        if (type is not ("get" or "set") || id is null)
+        {
+            return;
+        }
+        var reply = new XElement(XmppNamespaces.Client + "iq", new XAttribute("id", id));
+        if (iq.Attribute("from") is { } from)
+        {
+            reply.Add(new XAttribute("to", from.Value));
+        }
+        if (type == "get" && iq.Element(XmppNamespaces.Ping + "ping") is not null)
+        {
+            reply.Add(new XAttribute("type", "result"));
+        }
+        else
+        {
+            // RFC 6120 §8.4: an IQ we do not understand gets service-unavailable, never silence.
+            reply.Add(new XAttribute("type", "error"), new XElement(XmppNamespaces.Client + "error", new XAttribute("type", "cancel"),
+                new XElement(XmppNamespaces.Stanzas + "service-unavailable")));
+        }
+        await SendRawAsync(reply, ct).ConfigureAwait(false);
+    }
+
+    public async Task PingAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        string id = NextId("ping");
+        var tcs = new TaskCompletionSource<XElement>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pendingIq[id] = tcs;
+        try
+        {
+            await SendRawAsync(new XElement(XmppNamespaces.Client + "iq", new XAttribute("type", "get"), new XAttribute("id", id),
+                new XAttribute("to", _options.EffectiveDomain), new XElement(XmppNamespaces.Ping + "ping")), ct).ConfigureAwait(false);
+            // An error reply (e.g. service-unavailable) still proves the server is there (XEP-0199 §4.2).
+            await tcs.Task.WaitAsync(timeout, _time, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _pendingIq.TryRemove(id, out _);
+        }
+    }
+
+    public Task SendAsync(XElement stanza, CancellationToken ct) => SendRawAsync(stanza, ct);
+
+    public async Task SendSerializedAsync(string xml, CancellationToken ct)
+    {
+        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await _transport.SendAsync(xml, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private Task SendRawAsync(XElement element, CancellationToken ct) => SendSerializedAsync(element.ToString(Compact), ct);
+
+    private string NextId(string prefix) => prefix + Interlocked.Increment(ref _nextId).ToString(CultureInfo.InvariantCulture);
+
+    private void Touch() => Interlocked.Exchange(ref _lastReceivedTicks, _time.GetTimestamp());
+
+    private static bool TryBase64(string text, out byte[] bytes)
+    {
+        text = text.Trim();
+        if (text is "" or "=")
+        {
+            bytes = [];
+            return true;
+        }
+        try
+        {
+            bytes = Convert.FromBase64String(text);
+            return true;
+        }
+        catch (FormatException)
+        {
+            bytes = [];
+            return false;
+        }
+    }
+
+    public async Task CloseAsync(CancellationToken ct)
+    {
+        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await _transport.CloseAsync(ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var pending in _pendingIq.Values)
+        {
+            pending.TrySetException(new XmppStreamException("connection closed"));
+        }
+        _pendingIq.Clear();
+        // The write lock is not disposed: a late sender must see the transport's own error, not ObjectDisposedException.
+        await _transport.DisposeAsync().ConfigureAwait(false);
+    }
+}
