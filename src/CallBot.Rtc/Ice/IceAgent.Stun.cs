@@ -1,0 +1,481 @@
+using System.Net;
+using System.Security.Cryptography;
+using CallBot.Rtc.Stun;
+using CallBot.Rtc.Transport;
+
+namespace CallBot.Rtc.Ice;
+
+/// <summary>STUN in and out: answering checks (RFC 8445 §7.3), sending them (§7.2.4), reading responses (§7.2.5).</summary>
+public sealed partial class IceAgent
+{
+    private const int ResponseBufferSize = 256;
+
+    /// <summary>Runs on the receive loop: reject garbage cheaply, copy the rest to the agent loop.</summary>
+    private void OnStunDatagram(ReadOnlySpan<byte> datagram, SocketAddress source, IDatagramSocket socket)
+    {
+        if (!StunMessage.TryParse(datagram, out _, out _))
+        {
+            Counters.OnStunMalformed();
+            return;
+        }
+
+        IPEndPoint from;
+        try
+        {
+            from = (IPEndPoint)socket.LocalEndPoint.Create(source);
+        }
+        catch (ArgumentException)
+        {
+            Counters.OnStunMalformed();
+            return;
+        }
+
+        var copy = datagram.ToArray();
+        Post(() => HandleStun(copy, from, socket));
+    }
+
+    private void HandleStun(byte[] datagram, IPEndPoint source, IDatagramSocket socket)
+    {
+        if (_state == IceConnectionState.Closed || !StunMessage.TryParse(datagram, out var message, out _))
+        {
+            return;
+        }
+
+        if (message.Method != StunMethod.Binding)
+        {
+            return;
+        }
+
+        switch (message.Class)
+        {
+            case StunClass.Request:
+                HandleRequest(message, source, socket);
+                break;
+            case StunClass.SuccessResponse:
+            case StunClass.ErrorResponse:
+                HandleResponse(message, source, socket);
+                break;
+            default:
+                break; // Binding indications are keepalives (RFC 8445 §11)
+        }
+    }
+
+    private void HandleRequest(StunMessageView request, IPEndPoint source, IDatagramSocket socket)
+    {
+        if (!request.TryGetUsername(out var username) || !request.HasMessageIntegrity)
+        {
+            Counters.OnBadRequest();
+            SendError(request.TransactionId, source, socket, 400, "Bad Request", key: default);
+            return;
+        }
+
+        var generation = FindGenerationByLocalUfrag(username);
+        if (generation is null)
+        {
+            Counters.OnUnknownUsername();
+            SendError(request.TransactionId, source, socket, 401, "Unauthorized", key: default);
+            return;
+        }
+
+        if (!request.VerifyMessageIntegrity(generation.LocalKey))
+        {
+            Counters.OnIntegrityFailure();
+            IceLog.IntegrityFailed(_logger, source);
+            SendError(request.TransactionId, source, socket, 401, "Unauthorized", key: default);
+            return;
+        }
+
+        // RFC 8445 §7.3.1.1 role conflict.
+        if (_role == IceRole.Controlling && request.TryGetIceControlling(out var theirs))
+        {
+            Counters.OnRoleConflict();
+            if (_tieBreaker >= theirs)
+            {
+                SendError(request.TransactionId, source, socket, 487, "Role Conflict", generation.LocalKey);
+                return;
+            }
+
+            SwitchRole(IceRole.Controlled);
+        }
+        else if (_role == IceRole.Controlled && request.TryGetIceControlled(out theirs))
+        {
+            Counters.OnRoleConflict();
+            if (_tieBreaker >= theirs)
+            {
+                SwitchRole(IceRole.Controlling);
+            }
+            else
+            {
+                SendError(request.TransactionId, source, socket, 487, "Role Conflict", generation.LocalKey);
+                return;
+            }
+        }
+
+        SendSuccess(request.TransactionId, source, socket, generation.LocalKey);
+        Counters.OnRequestAnswered();
+        if (!ReferenceEquals(generation, _current))
+        {
+            return; // an old generation: answering keeps the peer's consent alive, nothing else
+        }
+
+        var remote = FindRemote(generation, source);
+        if (remote is null)
+        {
+            var priority = request.TryGetPriority(out var p)
+                ? p
+                : IceCandidate.ComputePriority(IceCandidateType.PeerReflexive, 65535);
+            remote = LearnPeerReflexive(generation, source, priority);
+        }
+
+        var local = ChooseLocal(socket, source);
+        if (local is null)
+        {
+            return;
+        }
+
+        var pair = FindPair(generation, socket, source) ?? AddPair(generation, local, remote, source);
+        var useCandidate = _role == IceRole.Controlled && request.HasUseCandidate;
+        if (useCandidate)
+        {
+            pair.NominatedByPeer = true;
+        }
+
+        switch (pair.State)
+        {
+            case IceCandidatePairState.Succeeded:
+                if (useCandidate)
+                {
+                    Select(pair);
+                }
+
+                break;
+            case IceCandidatePairState.InProgress:
+                break;
+            default:
+                // RFC 8445 §7.3.1.4 triggered check.
+                pair.State = IceCandidatePairState.Waiting;
+                if (!generation.Triggered.Contains(pair))
+                {
+                    generation.Triggered.Enqueue(pair);
+                }
+
+                break;
+        }
+    }
+
+    private void HandleResponse(StunMessageView response, IPEndPoint source, IDatagramSocket socket)
+    {
+        var id = IceTransaction.KeyOf(response.TransactionId);
+        if (!_transactions.TryGetValue(id, out var transaction))
+        {
+            Counters.OnUnmatchedResponse();
+            return;
+        }
+
+        if (transaction.Kind == IceTransactionKind.StunServer)
+        {
+            CompleteTransaction(transaction);
+            if (response.Class == StunClass.SuccessResponse && response.TryGetXorMappedAddress(out var mapped) && mapped is not null)
+            {
+                OnServerReflexive(transaction.Socket, mapped);
+            }
+
+            OnServerTransactionDone();
+            return;
+        }
+
+        var generation = transaction.Generation!;
+        var isError = response.Class == StunClass.ErrorResponse;
+        var errorCode = 0;
+        if (isError)
+        {
+            response.TryGetErrorCode(out errorCode, out _);
+        }
+
+        // Success and 487 must be signed with the peer's password; 400/401 come unsigned.
+        var mustBeSigned = !isError || errorCode == 487;
+        if ((mustBeSigned || response.HasMessageIntegrity)
+            && (!response.HasMessageIntegrity || !response.VerifyMessageIntegrity(generation.RemoteKey)))
+        {
+            Counters.OnIntegrityFailure();
+            IceLog.IntegrityFailed(_logger, source);
+            return;
+        }
+
+        CompleteTransaction(transaction);
+        var pair = transaction.Pair!;
+        if (isError && transaction.UseCandidate && ReferenceEquals(generation.NominationInFlight, pair))
+        {
+            generation.NominationInFlight = null;
+        }
+
+        if (!ReferenceEquals(socket, transaction.Socket) || !source.Equals(transaction.Destination))
+        {
+            // RFC 8445 §7.2.5.2.1: non-symmetric addresses fail the check.
+            pair.State = IceCandidatePairState.Failed;
+            return;
+        }
+
+        if (isError)
+        {
+            OnCheckError(transaction, pair, generation, errorCode);
+            return;
+        }
+
+        var now = _time.GetUtcNow();
+        if (ReferenceEquals(pair, _selected))
+        {
+            _lastConsentResponse = now;
+            if (_state == IceConnectionState.Disconnected)
+            {
+                SetState(IceConnectionState.Connected);
+            }
+        }
+
+        if (transaction.Kind == IceTransactionKind.Consent)
+        {
+            return;
+        }
+
+        pair.State = IceCandidatePairState.Succeeded;
+        generation.FirstValidAt ??= now;
+        if (transaction.UseCandidate || (_role == IceRole.Controlled && pair.NominatedByPeer))
+        {
+            Select(pair);
+        }
+        else
+        {
+            RunNomination(now);
+        }
+    }
+
+    private void OnCheckError(IceTransaction transaction, IceCandidatePair pair, IceGeneration generation, int errorCode)
+    {
+        if (transaction.Kind == IceTransactionKind.Consent)
+        {
+            return;
+        }
+
+        if (errorCode == 487)
+        {
+            // RFC 8445 §7.2.5.1: switch role, and retry the check.
+            Counters.OnRoleConflict();
+            SwitchRole(transaction.SentAsControlling ? IceRole.Controlled : IceRole.Controlling);
+            pair.State = IceCandidatePairState.Waiting;
+            if (!generation.Triggered.Contains(pair))
+            {
+                generation.Triggered.Enqueue(pair);
+            }
+
+            return;
+        }
+
+        pair.State = IceCandidatePairState.Failed;
+    }
+
+    private IceGeneration? FindGenerationByLocalUfrag(ReadOnlySpan<byte> username)
+    {
+        var colon = username.IndexOf((byte)':');
+        var localPart = colon < 0 ? username : username[..colon];
+        if (UfragEquals(localPart, _current.Local.Ufrag))
+        {
+            return _current;
+        }
+
+        return _previous is not null && UfragEquals(localPart, _previous.Local.Ufrag) ? _previous : null;
+    }
+
+    private static bool UfragEquals(ReadOnlySpan<byte> utf8, string ufrag)
+    {
+        if (utf8.Length != ufrag.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < utf8.Length; i++)
+        {
+            if (utf8[i] != ufrag[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private void SwitchRole(IceRole role)
+    {
+        if (_role == role)
+        {
+            return;
+        }
+
+        _role = role;
+        foreach (var pair in _current.Pairs)
+        {
+            pair.ComputePriority(role);
+        }
+
+        _current.NominationInFlight = null;
+        IceLog.RoleSwitched(_logger, role);
+    }
+
+    private static IceCandidatePair? FindPair(IceGeneration generation, IDatagramSocket socket, IPEndPoint remote)
+    {
+        foreach (var pair in generation.Pairs)
+        {
+            if (pair.Matches(socket, remote))
+            {
+                return pair;
+            }
+        }
+
+        return null;
+    }
+
+    private IceCandidatePair AddPair(IceGeneration generation, IceLocalCandidate local, IceCandidate remote, IPEndPoint endPoint)
+    {
+        var pair = new IceCandidatePair(local, remote, endPoint, generation);
+        pair.ComputePriority(_role);
+        generation.Pairs.Add(pair);
+        return pair;
+    }
+
+    private void SendSuccess(ReadOnlySpan<byte> transactionId, IPEndPoint destination, IDatagramSocket socket, byte[] key)
+    {
+        Span<byte> buffer = stackalloc byte[ResponseBufferSize];
+        var writer = new StunWriter(buffer, StunMessageType.BindingSuccess, transactionId);
+        writer.AddXorMappedAddress(destination);
+        writer.AddMessageIntegrity(key);
+        writer.AddFingerprint();
+        if (writer.TryComplete(out var length))
+        {
+            socket.TrySendTo(buffer[..length], destination.Serialize());
+        }
+    }
+
+    private void SendError(ReadOnlySpan<byte> transactionId, IPEndPoint destination, IDatagramSocket socket, int code, string reason, ReadOnlySpan<byte> key)
+    {
+        Span<byte> buffer = stackalloc byte[ResponseBufferSize];
+        var writer = new StunWriter(buffer, StunMessageType.BindingError, transactionId);
+        writer.AddErrorCode(code, reason);
+        if (!key.IsEmpty)
+        {
+            writer.AddMessageIntegrity(key);
+        }
+
+        writer.AddFingerprint();
+        if (writer.TryComplete(out var length))
+        {
+            socket.TrySendTo(buffer[..length], destination.Serialize());
+        }
+    }
+
+    /// <summary>Sends a connectivity check or consent request on <paramref name="pair"/> (RFC 8445 §7.2.2).</summary>
+    private void SendCheck(IceCandidatePair pair, IceTransactionKind kind, bool useCandidate)
+    {
+        var generation = pair.Generation;
+        if (generation.Remote is null || generation.RemoteKey is null)
+        {
+            return;
+        }
+
+        var controlling = _role == IceRole.Controlling;
+        var transaction = new IceTransaction(kind, pair.Socket, pair.RemoteEndPoint)
+        {
+            Pair = pair,
+            Generation = generation,
+            UseCandidate = useCandidate,
+            SentAsControlling = controlling,
+            MaxTransmissions = kind == IceTransactionKind.Consent ? 3 : _options.MaxCheckTransmissions,
+            Rto = _options.CheckRto,
+            MaxRto = _options.MaxCheckRto,
+        };
+        Span<byte> transactionId = stackalloc byte[StunConstants.TransactionIdSize];
+        RandomNumberGenerator.Fill(transactionId);
+        var writer = new StunWriter(transaction.Buffer, StunMessageType.BindingRequest, transactionId);
+        writer.AddUsername(generation.Remote.Ufrag + ":" + generation.Local.Ufrag);
+        writer.AddPriority(IceCandidate.ComputePriority(IceCandidateType.PeerReflexive, pair.Local.LocalPreference));
+        if (controlling)
+        {
+            writer.AddIceControlling(_tieBreaker);
+        }
+        else
+        {
+            writer.AddIceControlled(_tieBreaker);
+        }
+
+        if (useCandidate)
+        {
+            writer.AddUseCandidate();
+        }
+
+        if (_options.Software is { } software)
+        {
+            writer.AddSoftware(software);
+        }
+
+        writer.AddMessageIntegrity(generation.RemoteKey);
+        writer.AddFingerprint();
+        if (!writer.TryComplete(out var length))
+        {
+            transaction.Dispose();
+            return;
+        }
+
+        transaction.Length = length;
+        transaction.Id = IceTransaction.KeyOf(transactionId);
+        StartTransaction(transaction);
+        Counters.OnCheckSent();
+        if (kind == IceTransactionKind.Check)
+        {
+            pair.State = IceCandidatePairState.InProgress;
+        }
+    }
+
+    private void SendServerRequest(IDatagramSocket socket, IPEndPoint server)
+    {
+        var transaction = new IceTransaction(IceTransactionKind.StunServer, socket, server)
+        {
+            MaxTransmissions = _options.StunServerTransmissions,
+            Rto = _options.StunServerRto,
+            MaxRto = _options.StunServerRto * 4,
+        };
+        Span<byte> transactionId = stackalloc byte[StunConstants.TransactionIdSize];
+        RandomNumberGenerator.Fill(transactionId);
+        var writer = new StunWriter(transaction.Buffer, StunMessageType.BindingRequest, transactionId);
+        writer.AddFingerprint();
+        if (!writer.TryComplete(out var length))
+        {
+            transaction.Dispose();
+            return;
+        }
+
+        transaction.Length = length;
+        transaction.Id = IceTransaction.KeyOf(transactionId);
+        _pendingServerTransactions++;
+        StartTransaction(transaction);
+    }
+
+    private void StartTransaction(IceTransaction transaction)
+    {
+        _transactions[transaction.Id] = transaction;
+        transaction.Transmissions = 1;
+        transaction.NextAt = _time.GetUtcNow() + transaction.Rto;
+        transaction.Socket.TrySendTo(transaction.Datagram, transaction.DestinationAddress);
+    }
+
+    private void CompleteTransaction(IceTransaction transaction)
+    {
+        _transactions.Remove(transaction.Id);
+        transaction.Dispose();
+    }
+
+    private void OnServerTransactionDone()
+    {
+        if (--_pendingServerTransactions == 0)
+        {
+            FinishGathering();
+        }
+    }
+}

@@ -1,0 +1,63 @@
+namespace CallBot.Rtc.Ice;
+
+/// <summary>What the agent dropped or refused, for metrics and tests. Lock-free.</summary>
+public sealed class IceCounters
+{
+    private long _stunMalformed;
+    private long _integrityFailures;
+    private long _unknownUsername;
+    private long _badRequests;
+    private long _unmatchedResponses;
+    private long _roleConflicts;
+    private long _sendDroppedNoPair;
+    private long _sendFailed;
+    private long _mdnsCandidatesKeptAside;
+    private long _checksSent;
+    private long _requestsAnswered;
+
+    /// <summary>STUN-looking datagrams that failed <see cref="Stun.StunMessage.TryParse"/>.</summary>
+    public long StunMalformed => Interlocked.Read(ref _stunMalformed);
+
+    /// <summary>Requests or responses whose MESSAGE-INTEGRITY did not verify.</summary>
+    public long IntegrityFailures => Interlocked.Read(ref _integrityFailures);
+
+    public long UnknownUsername => Interlocked.Read(ref _unknownUsername);
+
+    public long BadRequests => Interlocked.Read(ref _badRequests);
+
+    public long UnmatchedResponses => Interlocked.Read(ref _unmatchedResponses);
+
+    public long RoleConflicts => Interlocked.Read(ref _roleConflicts);
+
+    public long SendDroppedNoPair => Interlocked.Read(ref _sendDroppedNoPair);
+
+    public long SendFailed => Interlocked.Read(ref _sendFailed);
+
+    public long MdnsCandidatesKeptAside => Interlocked.Read(ref _mdnsCandidatesKeptAside);
+
+    public long ChecksSent => Interlocked.Read(ref _checksSent);
+
+    public long RequestsAnswered => Interlocked.Read(ref _requestsAnswered);
+
+    internal void OnStunMalformed() => Interlocked.Increment(ref _stunMalformed);
+
+    internal void OnIntegrityFailure() => Interlocked.Increment(ref _integrityFailures);
+
+    internal void OnUnknownUsername() => Interlocked.Increment(ref _unknownUsername);
+
+    internal void OnBadRequest() => Interlocked.Increment(ref _badRequests);
+
+    internal void OnUnmatchedResponse() => Interlocked.Increment(ref _unmatchedResponses);
+
+    internal void OnRoleConflict() => Interlocked.Increment(ref _roleConflicts);
+
+    internal void OnSendDroppedNoPair() => Interlocked.Increment(ref _sendDroppedNoPair);
+
+    internal void OnSendFailed() => Interlocked.Increment(ref _sendFailed);
+
+    internal void OnMdnsKeptAside() => Interlocked.Increment(ref _mdnsCandidatesKeptAside);
+
+    internal void OnCheckSent() => Interlocked.Increment(ref _checksSent);
+
+    internal void OnRequestAnswered() => Interlocked.Increment(ref _requestsAnswered);
+}

@@ -1,0 +1,37 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+
+namespace CallBot.Rtc.Ice;
+
+internal static partial class IceLog
+{
+    [LoggerMessage(EventId = 3200, Level = LogLevel.Information, Message = "ICE state {State}")]
+    public static partial void StateChanged(ILogger logger, IceConnectionState state);
+
+    [LoggerMessage(EventId = 3201, Level = LogLevel.Information, Message = "ICE selected pair {Local} -> {Remote} (generation {Generation})")]
+    public static partial void PairSelected(ILogger logger, string local, IPEndPoint remote, int generation);
+
+    [LoggerMessage(EventId = 3202, Level = LogLevel.Debug, Message = "ICE role switched to {Role} after a role conflict")]
+    public static partial void RoleSwitched(ILogger logger, IceRole role);
+
+    [LoggerMessage(EventId = 3203, Level = LogLevel.Debug, Message = "ICE learned peer-reflexive remote candidate {Remote}")]
+    public static partial void PeerReflexiveLearned(ILogger logger, IPEndPoint remote);
+
+    [LoggerMessage(EventId = 3204, Level = LogLevel.Debug, Message = "ICE STUN integrity check failed from {Remote}")]
+    public static partial void IntegrityFailed(ILogger logger, IPEndPoint remote);
+
+    [LoggerMessage(EventId = 3205, Level = LogLevel.Debug, Message = "ICE remote candidate {Address} is a name (mDNS); kept aside, peer-reflexive learning will cover it")]
+    public static partial void NameCandidateKeptAside(ILogger logger, string address);
+
+    [LoggerMessage(EventId = 3206, Level = LogLevel.Warning, Message = "ICE could not bind a socket for {Family}")]
+    public static partial void BindFailed(ILogger logger, System.Net.Sockets.AddressFamily family, Exception exception);
+
+    [LoggerMessage(EventId = 3207, Level = LogLevel.Warning, Message = "ICE agent work item failed")]
+    public static partial void WorkFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 3208, Level = LogLevel.Warning, Message = "ICE event handler threw")]
+    public static partial void HandlerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 3209, Level = LogLevel.Information, Message = "ICE restart: generation {Generation}")]
+    public static partial void Restarted(ILogger logger, int generation);
+}

@@ -1,0 +1,112 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+
+namespace CallBot.Rtc.Srtp;
+
+/// <summary>AEAD_AES_128_GCM for SRTP and SRTCP (RFC 7714 §8, §9): header is AAD, 16-byte tag.</summary>
+internal sealed class AesGcmCipher : SrtpCipher
+{
+    private const int TagLength = 16;
+    private const int RtcpAadLength = RtcpHeaderLength + SrtcpIndexLength;
+
+    private readonly AesGcm rtpGcm;
+    private readonly AesGcm rtcpGcm;
+    private readonly byte[] rtpSalt;
+    private readonly byte[] rtcpSalt;
+    private readonly byte[] nonce = new byte[SrtpKeyDerivation.GcmIvLength];
+    private readonly byte[] rtcpAad = new byte[RtcpAadLength];
+
+    public AesGcmCipher(SrtpSessionKeys keys)
+    {
+        rtpGcm = new AesGcm(keys.RtpKey, TagLength);
+        rtcpGcm = new AesGcm(keys.RtcpKey, TagLength);
+        rtpSalt = keys.RtpSalt;
+        rtcpSalt = keys.RtcpSalt;
+    }
+
+    public override void ProtectRtp(Span<byte> packet, int headerLength, int length, uint ssrc, uint roc, ulong index)
+    {
+        SrtpKeyDerivation.WriteGcmRtpIv(nonce, rtpSalt, ssrc, roc, (ushort)index);
+        var payload = packet[headerLength..length];
+        rtpGcm.Encrypt(nonce, payload, payload, packet.Slice(length, TagLength), packet[..headerLength]);
+    }
+
+    public override bool UnprotectRtp(Span<byte> packet, int headerLength, int length, uint ssrc, uint roc, ulong index)
+    {
+        SrtpKeyDerivation.WriteGcmRtpIv(nonce, rtpSalt, ssrc, roc, (ushort)index);
+        var cipherEnd = length - TagLength;
+        var payload = packet[headerLength..cipherEnd];
+        try
+        {
+            rtpGcm.Decrypt(nonce, payload, packet.Slice(cipherEnd, TagLength), payload, packet[..headerLength]);
+            return true;
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            return false;
+        }
+    }
+
+    public override int ProtectRtcp(Span<byte> packet, int length, uint ssrc, uint srtcpIndex)
+    {
+        var indexWord = SrtcpEncryptedFlag | srtcpIndex;
+        packet[..RtcpHeaderLength].CopyTo(rtcpAad);
+        BinaryPrimitives.WriteUInt32BigEndian(rtcpAad.AsSpan(RtcpHeaderLength), indexWord);
+        SrtpKeyDerivation.WriteGcmRtcpIv(nonce, rtcpSalt, ssrc, srtcpIndex);
+        var body = packet[RtcpHeaderLength..length];
+        rtcpGcm.Encrypt(nonce, body, body, packet.Slice(length, TagLength), rtcpAad);
+        BinaryPrimitives.WriteUInt32BigEndian(packet[(length + TagLength)..], indexWord);
+        return length + TagLength + SrtcpIndexLength;
+    }
+
+    public override uint ReadSrtcpIndexWord(ReadOnlySpan<byte> packet, int length) =>
+        BinaryPrimitives.ReadUInt32BigEndian(packet[(length - SrtcpIndexLength)..]);
+
+    public override int UnprotectRtcp(Span<byte> packet, int length, uint ssrc, uint indexWord)
+    {
+        var tagStart = length - SrtcpIndexLength - TagLength;
+        SrtpKeyDerivation.WriteGcmRtcpIv(nonce, rtcpSalt, ssrc, indexWord & ~SrtcpEncryptedFlag);
+        var tag = packet.Slice(tagStart, TagLength);
+        try
+        {
+            if ((indexWord & SrtcpEncryptedFlag) != 0)
+            {
+                packet[..RtcpHeaderLength].CopyTo(rtcpAad);
+                BinaryPrimitives.WriteUInt32BigEndian(rtcpAad.AsSpan(RtcpHeaderLength), indexWord);
+                var body = packet[RtcpHeaderLength..tagStart];
+                rtcpGcm.Decrypt(nonce, body, tag, body, rtcpAad);
+                return tagStart;
+            }
+
+            return AuthenticateOnly(packet, tagStart, tag, indexWord) ? tagStart : -1;
+        }
+        catch (AuthenticationTagMismatchException)
+        {
+            return -1;
+        }
+    }
+
+    public override void Dispose()
+    {
+        rtpGcm.Dispose();
+        rtcpGcm.Dispose();
+    }
+
+    // E = 0 (RFC 7714 §9.2): the whole packet and the index word are AAD. Browsers never send this; rent, don't cache.
+    private bool AuthenticateOnly(Span<byte> packet, int plainLength, ReadOnlySpan<byte> tag, uint indexWord)
+    {
+        var aad = ArrayPool<byte>.Shared.Rent(plainLength + SrtcpIndexLength);
+        try
+        {
+            packet[..plainLength].CopyTo(aad);
+            BinaryPrimitives.WriteUInt32BigEndian(aad.AsSpan(plainLength), indexWord);
+            rtcpGcm.Decrypt(nonce, ReadOnlySpan<byte>.Empty, tag, Span<byte>.Empty, aad.AsSpan(0, plainLength + SrtcpIndexLength));
+            return true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(aad);
+        }
+    }
+}

@@ -1,0 +1,188 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CallBot.Rtc.Transport;
+
+/// <summary>
+/// The sockets of one peer connection and their receive loops. Each loop owns one pooled buffer
+/// and one <see cref="SocketAddress"/> for its lifetime (no per-datagram allocation) and hands every
+/// datagram, by its first byte (RFC 7983), to <see cref="StunPacketReceived"/>,
+/// <see cref="DtlsPacketReceived"/> or <see cref="RtpPacketReceived"/>, synchronously.
+/// </summary>
+public sealed partial class DatagramTransport : IAsyncDisposable
+{
+    /// <summary>Receive buffer per socket; larger than any datagram a WebRTC peer sends.</summary>
+    public const int ReceiveBufferSize = 2048;
+
+    private readonly IDatagramSocketFactory _factory;
+    private readonly ILogger _logger;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly List<IDatagramSocket> _sockets = [];
+    private readonly List<Task> _loops = [];
+    private readonly Lock _gate = new();
+    private bool _disposed;
+
+    public DatagramTransport(IDatagramSocketFactory? factory = null, ILogger? logger = null)
+    {
+        _factory = factory ?? UdpSocketFactory.Instance;
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    public StunDatagramHandler? StunPacketReceived { get; set; }
+
+    public DatagramHandler? DtlsPacketReceived { get; set; }
+
+    public DatagramHandler? RtpPacketReceived { get; set; }
+
+    public TransportCounters Counters { get; } = new();
+
+    public IDatagramSocketFactory SocketFactory => _factory;
+
+    public IReadOnlyList<IDatagramSocket> Sockets
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _sockets];
+            }
+        }
+    }
+
+    /// <summary>Binds one more socket and starts its receive loop.</summary>
+    public IDatagramSocket Bind(IPEndPoint localEndPoint)
+    {
+        lock (_gate)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var socket = _factory.Bind(localEndPoint);
+            _sockets.Add(socket);
+            _loops.Add(Task.Run(() => ReceiveLoopAsync(socket, _stop.Token)));
+            return socket;
+        }
+    }
+
+    /// <summary>True when every receive loop has finished (after dispose).</summary>
+    public bool AllLoopsCompleted
+    {
+        get
+        {
+            lock (_gate)
+            {
+                foreach (var loop in _loops)
+                {
+                    if (!loop.IsCompleted)
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Task[] loops;
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            loops = [.. _loops];
+        }
+
+        await _stop.CancelAsync();
+        foreach (var socket in _sockets)
+        {
+            socket.Dispose();
+        }
+
+        await Task.WhenAll(loops).ConfigureAwait(false);
+        _stop.Dispose();
+    }
+
+    /// <summary>Classifies and dispatches one datagram (public so tests and TURN can inject unwrapped data).</summary>
+    public void Dispatch(ReadOnlySpan<byte> datagram, SocketAddress source, IDatagramSocket socket)
+    {
+        Counters.OnReceived();
+        switch (DatagramClassifier.Classify(datagram))
+        {
+            case DatagramKind.Stun when StunPacketReceived is { } stun:
+                Counters.OnStun();
+                stun(datagram, source, socket);
+                break;
+            case DatagramKind.Dtls when DtlsPacketReceived is { } dtls:
+                Counters.OnDtls();
+                dtls(datagram);
+                break;
+            case DatagramKind.RtpOrRtcp when RtpPacketReceived is { } rtp:
+                Counters.OnRtp();
+                rtp(datagram);
+                break;
+            default:
+                Counters.OnDropped();
+                break;
+        }
+    }
+
+    private async Task ReceiveLoopAsync(IDatagramSocket socket, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
+        var source = new SocketAddress(socket.AddressFamily);
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                int length;
+                try
+                {
+                    length = await socket.ReceiveFromAsync(buffer, source, cancellationToken).ConfigureAwait(false);
+                }
+                catch (SocketException ex) when (!cancellationToken.IsCancellationRequested)
+                {
+                    Counters.OnReceiveError();
+                    LogReceiveError(_logger, ex.SocketErrorCode);
+                    continue;
+                }
+
+                try
+                {
+                    Dispatch(buffer.AsSpan(0, length), source, socket);
+                }
+#pragma warning disable CA1031 // A faulty handler must not stop the receive loop of the connection.
+                catch (Exception ex)
+#pragma warning restore CA1031
+                {
+                    LogHandlerFailed(_logger, ex);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        catch (SocketException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    [LoggerMessage(EventId = 3100, Level = LogLevel.Debug, Message = "UDP receive error {Error}; loop continues")]
+    private static partial void LogReceiveError(ILogger logger, SocketError error);
+
+    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Datagram handler threw; datagram dropped")]
+    private static partial void LogHandlerFailed(ILogger logger, Exception exception);
+}
