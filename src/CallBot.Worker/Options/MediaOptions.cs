@@ -41,6 +41,10 @@ public sealed class MediaOptions
     [Range(30, 20_000)]
     public int VideoBitrateKbps { get; set; } = 600;
 
+    /// <summary>Video ladder steps encoded for bandwidth adaptation: 1 (top only) or 3 (full, half, quarter resolution).</summary>
+    [Range(1, 3)]
+    public int Renditions { get; set; } = 3;
+
     [Range(6, 510)]
     public int AudioBitrateKbps { get; set; } = 32;
 }
