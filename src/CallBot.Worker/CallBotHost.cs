@@ -1,4 +1,5 @@
 using CallBot.Media;
+using CallBot.Media.Clips;
 using CallBot.Recording;
 using CallBot.Worker.Bots;
 using CallBot.Worker.Calls;
@@ -38,6 +39,7 @@ public static class CallBotHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<CallBotTelemetry>();
         builder.Services.AddCallBotMedia();
+        builder.Services.Configure<ClipCacheOptions>(o => o.DiskDirectory = builder.Configuration.GetValue<string?>($"{MediaOptions.Section}:CacheDirectory") is { Length: > 0 } dir ? dir : null);
         builder.Services.AddSingleton<BotMediaProvider>();
         builder.Services.AddSingleton(sp => new RecordingMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         builder.Services.AddSingleton<CallBotRuntime>();

@@ -89,7 +89,7 @@ public sealed class CallBotRuntime
     {
         ArgumentNullException.ThrowIfNull(bot);
         var tracks = await _mediaProvider.GetTracksAsync(bot.Media ?? _media, bot.UserId, cancellationToken).ConfigureAwait(false);
-        var recordings = new CallRecordings(_recording.Enabled ? RecorderOptionsFor(_recording) : null, _time, _loggers, _recordingMetrics);
+        var recordings = new CallRecordings(_recording.Enabled ? RecorderOptionsFor(_recording, bot.UserId) : null, _time, _loggers, _recordingMetrics);
         var peers = new RtcPeerConnectionFactory(PeerConnectionOptionsFor(_videoChat, LoopbackOnly), Certificate, _clock, tracks, recordings, _telemetry, _time, _loggers);
         var transport = await Chats.ConnectAsync(bot.UserId, bot.Password, cancellationToken).ConfigureAwait(false);
         var settings = new BotAgentSettings
@@ -132,9 +132,14 @@ public sealed class CallBotRuntime
         };
     }
 
-    public static RecorderOptions RecorderOptionsFor(WorkerRecordingOptions recording)
+    /// <summary>
+    /// The recorder settings of one bot. Its sidecar and composite names carry the bot's id, so two bots of one process in
+    /// the same call (the demo) do not write the same file.
+    /// </summary>
+    public static RecorderOptions RecorderOptionsFor(WorkerRecordingOptions recording, int botUserId)
     {
         ArgumentNullException.ThrowIfNull(recording);
+        var bot = botUserId.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return new RecorderOptions
         {
             RootDirectory = recording.Directory,
@@ -142,6 +147,8 @@ public sealed class CallBotRuntime
             Composite = recording.Composite,
             ProduceMp4 = recording.Mp4,
             FinalizeTimeout = recording.FinalizeTimeout,
+            SidecarTemplate = "{date}/{sessionId}/session-{startedAt}-bot" + bot + ".json",
+            CompositeTemplate = "{date}/{sessionId}/composite-{startedAt}-bot" + bot + ".webm",
         };
     }
 }

@@ -30,6 +30,7 @@ public sealed class CallMediaBinding : IAsyncDisposable
     private long _videoFramesSentFinal;
     private long _audioFramesSentFinal;
     private bool _started;
+    private bool _sending;
     private bool _disposed;
 
     /// <param name="startTimestamp">
@@ -60,14 +61,15 @@ public sealed class CallMediaBinding : IAsyncDisposable
     /// <summary>Raised once, on the receive loop, when the first remote frame of any kind arrives (the call's setup time).</summary>
     public event Action<TimeSpan>? FirstRemoteFrame;
 
-    /// <summary>Frames our video/audio senders delivered because their codec did not match the negotiated one (should stay 0).</summary>
+    /// <summary>Tracks not sent because their codec differs from the negotiated one (should stay 0).</summary>
     public int CodecMismatches { get; private set; }
 
     public ParticipantRecorder? Recorder => _recorder;
 
     /// <summary>
-    /// Starts sending once the m-lines are negotiated (the codecs are known), and attaches the recorder. Idempotent.
-    /// <paramref name="recorderFactory"/> receives the negotiated audio and video codecs and may return null (no recording).
+    /// Once the m-lines are negotiated (the codecs are known): attaches the recorder and, in echo mode, loops the peer's
+    /// frames back. Idempotent. <paramref name="recorderFactory"/> receives the negotiated audio and video codecs and may
+    /// return null (no recording).
     /// </summary>
     public void Start(Func<CodecId?, CodecId?, ParticipantRecorder?>? recorderFactory = null)
     {
@@ -81,7 +83,6 @@ public sealed class CallMediaBinding : IAsyncDisposable
             _started = true;
             CodecId? audioCodec = null;
             CodecId? videoCodec = null;
-            var timelineStart = _clock.GetTimestamp();
             foreach (var port in _ports)
             {
                 if (port.NegotiatedCodec is not { } codec)
@@ -100,24 +101,47 @@ public sealed class CallMediaBinding : IAsyncDisposable
             }
 
             _recorder = recorderFactory?.Invoke(audioCodec, videoCodec);
+            if (_recorder is not null)
+            {
+                _recorder.KeyFrameNeeded += OnRecorderNeedsKeyFrame;
+            }
+
             for (var i = 0; i < _ports.Count; i++)
             {
-                var port = _ports[i];
-                var tap = _taps[i];
-                if (port.NegotiatedCodec is null)
+                if (_ports[i].NegotiatedCodec is null)
                 {
                     continue;
                 }
 
-                tap.Recorder = _recorder;
+                _taps[i].Recorder = _recorder;
                 if (_tracks.IsEcho)
                 {
-                    tap.Echo = port.Sender;
-                    continue;
+                    _taps[i].Echo = _ports[i].Sender;
                 }
+            }
+        }
+    }
 
+    /// <summary>
+    /// Starts pacing our tracks into the ports once the connection can carry media (frames handed to a sender before
+    /// DTLS-SRTP is up are dropped, and the first one is the clip's keyframe). Audio and video share one start instant.
+    /// Idempotent; does nothing in echo mode or before <see cref="Start"/>.
+    /// </summary>
+    public void StartSending()
+    {
+        lock (_lock)
+        {
+            if (!_started || _sending || _disposed || _tracks.IsEcho)
+            {
+                return;
+            }
+
+            _sending = true;
+            var timelineStart = _clock.GetTimestamp();
+            foreach (var port in _ports)
+            {
                 var track = port.Kind == MediaKind.Video ? _tracks.Video : _tracks.Audio;
-                if (track is null)
+                if (port.NegotiatedCodec is null || track is null)
                 {
                     continue;
                 }
@@ -134,11 +158,6 @@ public sealed class CallMediaBinding : IAsyncDisposable
                     TargetBitrateKbps = port.TargetBitrateKbps > 0 ? port.TargetBitrateKbps : int.MaxValue,
                 };
                 _senders.Add((port, _clock.Register(track, port.Sender, options)));
-            }
-
-            if (_recorder is not null)
-            {
-                _recorder.KeyFrameNeeded += OnRecorderNeedsKeyFrame;
             }
 
             if (_senders.Count > 0)
@@ -181,18 +200,13 @@ public sealed class CallMediaBinding : IAsyncDisposable
             if (tap.Kind == MediaKind.Video)
             {
                 videoReceived += tap.Frames;
+                videoSent += tap.Echoed;
             }
             else
             {
                 audioReceived += tap.Frames;
+                audioSent += tap.Echoed;
             }
-        }
-
-        if (_tracks.IsEcho)
-        {
-            // Echo sends what it receives, frame for frame.
-            videoSent = videoReceived;
-            audioSent = audioReceived;
         }
 
         var first = Interlocked.Read(ref _firstFrameTicks);

@@ -10,6 +10,7 @@ internal sealed class RemoteFrameTap(MediaKind kind, TimeProvider time, long sta
 {
     private long _frames;
     private long _bytes;
+    private long _echoed;
     private int _seenFirst;
     private volatile IEncodedFrameSink? _recorder;
     private volatile IEncodedFrameSink? _echo;
@@ -19,6 +20,9 @@ internal sealed class RemoteFrameTap(MediaKind kind, TimeProvider time, long sta
     public long Frames => Interlocked.Read(ref _frames);
 
     public long Bytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>Frames sent back to the peer (echo mode).</summary>
+    public long Echoed => Interlocked.Read(ref _echoed);
 
     public IEncodedFrameSink? Recorder
     {
@@ -42,6 +46,10 @@ internal sealed class RemoteFrameTap(MediaKind kind, TimeProvider time, long sta
         }
 
         _recorder?.OnFrame(frame);
-        _echo?.OnFrame(frame);
+        if (_echo is { } echo)
+        {
+            echo.OnFrame(frame);
+            Interlocked.Increment(ref _echoed);
+        }
     }
 }

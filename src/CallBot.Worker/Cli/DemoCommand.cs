@@ -77,6 +77,7 @@ internal static class DemoCommand
             [$"{MediaOptions.Section}:Height"] = "360",
             [$"{MediaOptions.Section}:FrameRate"] = "30",
             [$"{MediaOptions.Section}:Renditions"] = "1",
+            [$"{MediaOptions.Section}:CacheDirectory"] = Path.Combine(Path.GetTempPath(), "callbot-clips"),
         };
         var watch = Stopwatch.StartNew();
         var host = await CliHost.StartAsync(settings, configFile: null, LogLevel.Warning, ct).ConfigureAwait(false);

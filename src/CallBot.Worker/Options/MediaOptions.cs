@@ -45,6 +45,9 @@ public sealed class MediaOptions
     [Range(1, 3)]
     public int Renditions { get; set; } = 3;
 
+    /// <summary>Directory where encoded clips are kept between runs (keyed by source, profile and FFmpeg version); empty = memory only.</summary>
+    public string? CacheDirectory { get; set; }
+
     [Range(6, 510)]
     public int AudioBitrateKbps { get; set; } = 32;
 }

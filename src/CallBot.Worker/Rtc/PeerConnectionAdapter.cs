@@ -84,7 +84,7 @@ public sealed class PeerConnectionAdapter : ICallPeerConnection
         await _pc.SetRemoteOfferAsync(remoteOfferSdp, cancellationToken).ConfigureAwait(false);
         Interlocked.CompareExchange(ref _remoteAppliedAt, _time.GetTimestamp(), 0);
         var answer = await _pc.CreateAnswerAsync(cancellationToken).ConfigureAwait(false);
-        _binding.Start(_recorderFactory);
+        StartMedia();
         return answer;
     }
 
@@ -92,7 +92,16 @@ public sealed class PeerConnectionAdapter : ICallPeerConnection
     {
         await _pc.SetRemoteAnswerAsync(remoteAnswerSdp, cancellationToken).ConfigureAwait(false);
         Interlocked.CompareExchange(ref _remoteAppliedAt, _time.GetTimestamp(), 0);
+        StartMedia();
+    }
+
+    private void StartMedia()
+    {
         _binding.Start(_recorderFactory);
+        if (_pc.ConnectionState == PeerConnectionState.Connected)
+        {
+            _binding.StartSending();
+        }
     }
 
     public Task AddRemoteCandidatesAsync(IReadOnlyList<IceCandidateInit> candidates, CancellationToken cancellationToken)
@@ -200,6 +209,7 @@ public sealed class PeerConnectionAdapter : ICallPeerConnection
     {
         if (state == PeerConnectionState.Connected)
         {
+            _binding.StartSending();
             var iceAt = Interlocked.Read(ref _iceConnectedAt);
             if (iceAt != 0)
             {
