@@ -28,6 +28,9 @@ internal sealed class ActiveCall(CallSession session, CallDirection direction, i
 
     public string? Error { get; set; }
 
+    /// <summary>The peer sent hangUp.</summary>
+    public bool EndedByRemote { get; set; }
+
     public ITimer? HangUpTimer { get; set; }
 
     /// <summary>Completes when the callee accepted, or the call ended first.</summary>

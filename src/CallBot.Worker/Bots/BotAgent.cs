@@ -61,6 +61,10 @@ public sealed partial class BotAgent : IAsyncDisposable
         Client.ConnectionStateChanged += OnConnectionStateChanged;
         Client.SessionClosed += OnSessionClosed;
         _transport.StateChanged += OnChatStateChanged;
+        if (peers is ICallMediaStatsSource media)
+        {
+            media.FirstRemoteFrame += OnFirstRemoteFrame;
+        }
     }
 
     public int UserId => _settings.UserId;
@@ -76,6 +80,9 @@ public sealed partial class BotAgent : IAsyncDisposable
 
     /// <summary>Raised once per call when its session closed, with the call's summary.</summary>
     public event EventHandler<CallOutcome>? CallEnded;
+
+    /// <summary>Raised (on the receive loop) when the first frame from a peer of a call arrived.</summary>
+    public event EventHandler<FirstRemoteFrameEventArgs>? MediaFlowing;
 
     /// <summary>Raised when an incoming call has been answered by policy (accepted).</summary>
     public event EventHandler<string>? CallAccepted;
@@ -319,6 +326,22 @@ public sealed partial class BotAgent : IAsyncDisposable
     private void OnStopped(object? sender, CallPeerEventArgs e)
     {
         // The peer hung up; the session closes next and the outcome is built there.
+        if (_calls.TryGetValue(e.Session.Id, out var call))
+        {
+            call.EndedByRemote = true;
+        }
+    }
+
+    private void OnFirstRemoteFrame(object? sender, FirstRemoteFrameEventArgs e)
+    {
+        try
+        {
+            MediaFlowing?.Invoke(this, e);
+        }
+        catch (Exception ex)
+        {
+            BotLog.ActionFailed(_logger, UserId, e.SessionId, "MediaFlowing handler", ex);
+        }
     }
 
     private void OnConnectionStateChanged(object? sender, CallConnectionStateEventArgs e)
@@ -368,7 +391,10 @@ public sealed partial class BotAgent : IAsyncDisposable
         var duration = _time.GetElapsedTime(call.StartTimestamp);
         var files = media.RecordingFile is { } file && File.Exists(file) ? new[] { file } : [];
         var outcome = new CallOutcome(session.Id, UserId, call.RemoteUserId, call.Direction, result, session.CallType == CallType.Video,
-            call.StartedAt, duration, media.FirstRemoteFrameAfter, media, files, call.Error);
+            call.StartedAt, duration, media.FirstRemoteFrameAfter, media, files, call.Error)
+        {
+            EndedByRemote = call.EndedByRemote,
+        };
         if (!call.Done.TrySetResult(outcome))
         {
             return;

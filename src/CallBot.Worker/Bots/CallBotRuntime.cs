@@ -90,7 +90,7 @@ public sealed class CallBotRuntime
         ArgumentNullException.ThrowIfNull(bot);
         var tracks = await _mediaProvider.GetTracksAsync(bot.Media ?? _media, bot.UserId, cancellationToken).ConfigureAwait(false);
         var recordings = new CallRecordings(_recording.Enabled ? RecorderOptionsFor(_recording, bot.UserId) : null, _time, _loggers, _recordingMetrics);
-        var peers = new RtcPeerConnectionFactory(PeerConnectionOptionsFor(_videoChat, LoopbackOnly), Certificate, _clock, tracks, recordings, _telemetry, _time, _loggers);
+        var peers = new RtcPeerConnectionFactory(PeerConnectionOptionsFor(_videoChat, LoopbackOnly || _videoChat.LoopbackCandidatesOnly), Certificate, _clock, tracks, recordings, _telemetry, _time, _loggers);
         var transport = await Chats.ConnectAsync(bot.UserId, bot.Password, cancellationToken).ConfigureAwait(false);
         var settings = new BotAgentSettings
         {

@@ -46,6 +46,9 @@ public sealed record CallOutcome(
     IReadOnlyList<string> RecordingFiles,
     string? Error)
 {
+    /// <summary>The peer ended the call with hangUp (rather than this bot, a rejection or a timeout).</summary>
+    public bool EndedByRemote { get; init; }
+
     public long FramesSent => Media.FramesSent;
 
     public long FramesReceived => Media.FramesReceived;

@@ -13,6 +13,7 @@ namespace CallBot.Worker.Calls;
 public sealed class CallMediaBinding : IAsyncDisposable
 {
     private static readonly TimeSpan BitrateCheckInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan KeyFrameRestartInterval = TimeSpan.FromSeconds(1);
 
     private readonly IReadOnlyList<IMediaTrackPort> _ports;
     private readonly MediaClock _clock;
@@ -26,6 +27,8 @@ public sealed class CallMediaBinding : IAsyncDisposable
     private ITimer? _bitrateTimer;
     private long _keyFramesRequestedByPeer;
     private long _remoteGaps;
+    private long _lastKeyFrameRestart;
+    private long _keyFrameRestarts;
     private long _firstFrameTicks = -1;
     private long _videoFramesSentFinal;
     private long _audioFramesSentFinal;
@@ -138,6 +141,10 @@ public sealed class CallMediaBinding : IAsyncDisposable
 
             _sending = true;
             var timelineStart = _clock.GetTimestamp();
+
+            // The clip starts with a keyframe: requests in the next second (a receiver asks as soon as it starts) are
+            // answered by it, unless it was lost; then the restart below sends another.
+            Interlocked.Exchange(ref _lastKeyFrameRestart, _time.GetTimestamp());
             foreach (var port in _ports)
             {
                 var track = port.Kind == MediaKind.Video ? _tracks.Video : _tracks.Audio;
@@ -250,9 +257,39 @@ public sealed class CallMediaBinding : IAsyncDisposable
             port.RequestKeyFrame();
         }
 
-        // Pre-encoded clips carry a keyframe every KeyFrameInterval frames (2 s at the defaults); the sender cannot
-        // make one on demand, so the request is counted and the next scheduled keyframe answers it.
+        else if (sender is IMediaTrackPort { Kind: MediaKind.Video } videoPort)
+        {
+            RestartAtKeyFrame(videoPort);
+        }
     }
+
+    /// <summary>
+    /// Pre-encoded clips cannot make a keyframe on demand, but every clip starts with one: restarting the track answers a
+    /// PLI at once (e.g. our first keyframe was lost while the peer's SRTP was not ready). At most once per
+    /// <see cref="KeyFrameRestartInterval"/>, so a PLI storm does not freeze the picture on frame 0.
+    /// </summary>
+    private void RestartAtKeyFrame(IMediaTrackPort port)
+    {
+        var now = _time.GetTimestamp();
+        var last = Interlocked.Read(ref _lastKeyFrameRestart);
+        if (!_sending || (last != 0 && _time.GetElapsedTime(last, now) < KeyFrameRestartInterval))
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref _lastKeyFrameRestart, now);
+        foreach (var (p, sender) in SnapshotSenders())
+        {
+            if (ReferenceEquals(p, port))
+            {
+                sender.SwitchSource(sender.Track);
+                Interlocked.Increment(ref _keyFrameRestarts);
+            }
+        }
+    }
+
+    /// <summary>Times a keyframe request restarted our video clip.</summary>
+    public long KeyFrameRestarts => Interlocked.Read(ref _keyFrameRestarts);
 
     private void OnSenderReport(object? sender, SenderReportSample report)
     {

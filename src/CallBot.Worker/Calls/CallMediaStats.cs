@@ -24,11 +24,23 @@ public sealed record CallMediaStats(
     public bool FlowedBothWays(bool video) => FramesSent > 0 && AudioFramesReceived > 0 && (!video || VideoFramesReceived > 0);
 }
 
+public sealed class FirstRemoteFrameEventArgs(string sessionId, int remoteUserId, TimeSpan after) : EventArgs
+{
+    public string SessionId { get; } = sessionId;
+
+    public int RemoteUserId { get; } = remoteUserId;
+
+    public TimeSpan After { get; } = after;
+}
+
 /// <summary>Gives the worker the media counters of a call's peer connections (implemented by the RTC peer factory).</summary>
 public interface ICallMediaStatsSource
 {
     /// <summary>Counters of the connection with <paramref name="remoteUserId"/> in that session (live or, once closed, final).</summary>
     CallMediaStats? GetStats(string sessionId, int remoteUserId);
+
+    /// <summary>The first remote frame of a connection arrived (after the given time since the connection was created).</summary>
+    event EventHandler<FirstRemoteFrameEventArgs>? FirstRemoteFrame;
 
     /// <summary>Forgets a session's counters once the worker has read them.</summary>
     void Forget(string sessionId);

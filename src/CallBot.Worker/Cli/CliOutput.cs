@@ -121,10 +121,10 @@ public sealed class CliOutput(bool json, TextWriter? stdout = null, TextWriter? 
 public sealed record CallJson(
     string SessionId, int Bot, int Peer, string Direction, string Result, bool Video, double? SetupMs, double DurationSeconds,
     long FramesSent, long FramesReceived, long VideoFramesReceived, long AudioFramesReceived, long PacketsLost, bool MediaFlowed,
-    IReadOnlyList<string> RecordingFiles, string? Error)
+    IReadOnlyList<string> RecordingFiles, string? Error, bool EndedByRemote)
 {
     public static CallJson From(CallOutcome o) => new(
         o.SessionId, o.BotUserId, o.RemoteUserId, o.Direction.ToString(), o.Result.ToString(), o.Video, o.SetupTime?.TotalMilliseconds,
         o.Duration.TotalSeconds, o.FramesSent, o.FramesReceived, o.Media.VideoFramesReceived, o.Media.AudioFramesReceived, o.PacketsLost,
-        o.MediaFlowed, o.RecordingFiles, o.Error);
+        o.MediaFlowed, o.RecordingFiles, o.Error, o.EndedByRemote);
 }

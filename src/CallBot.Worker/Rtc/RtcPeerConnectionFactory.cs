@@ -55,9 +55,12 @@ public sealed class RtcPeerConnectionFactory : ICallPeerConnectionFactory, ICall
         var pc = new RtcPeerConnection(_options, _certificate, _time, _loggers);
         var plan = new MediaPlan(_clock, _tracks, (audio, video) => _recordings.StartParticipant(context.SessionId, context.RemoteUserId, audio, video));
         var adapter = new PeerConnectionAdapter(context, pc, plan, _telemetry, _time);
+        adapter.Media.FirstRemoteFrame += after => FirstRemoteFrame?.Invoke(this, new FirstRemoteFrameEventArgs(context.SessionId, context.RemoteUserId, after));
         _connections[(context.SessionId, context.RemoteUserId)] = adapter;
         return adapter;
     }
+
+    public event EventHandler<FirstRemoteFrameEventArgs>? FirstRemoteFrame;
 
     public CallMediaStats? GetStats(string sessionId, int remoteUserId) =>
         _connections.TryGetValue((sessionId, remoteUserId), out var adapter) ? adapter.GetStats() : null;
