@@ -97,7 +97,7 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
         _metrics = metrics;
         var jumpUs = (long)options.TimestampJumpThreshold.TotalMicroseconds;
         _audioClock = new StreamClock(CodecId.Opus.ClockRate(), jumpUs);
-        _videoClock = new StreamClock(90_000, jumpUs);
+        _videoClock = new StreamClock(90_000, jumpUs, slew: false);
         _audioStats.Codec = audioCodec?.EncodingName() ?? string.Empty;
         _videoStats.Codec = videoCodec?.EncodingName() ?? string.Empty;
         _waitingForKeyFrame = videoCodec is not null;
@@ -171,6 +171,7 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
             }
             else
             {
+                _audioClock.TargetOffsetUs = _videoCodec is null ? 0 : _videoClock.PendingOffsetUs;
                 var wallUs = _audioClock.ToWallMicroseconds(frame.Timestamp, arrivalUs);
                 OnAudioFrameLocked(frame, wallUs);
             }

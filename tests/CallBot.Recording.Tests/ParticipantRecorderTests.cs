@@ -293,4 +293,45 @@ public sealed class ParticipantRecorderTests(TestClips clips) : IClassFixture<Te
         Assert.Equal(RecordingStatus.Empty, info.Status);
         Assert.False(File.Exists(path));
     }
+
+    [Fact]
+    public async Task First_sender_reports_arriving_mid_call_are_slewed_in_without_a_jump_and_converge_on_sync()
+    {
+        // Both captured from Start; video arrives 50 ms later, audio 200 ms later. Until the SRs come (after 1 s)
+        // arrival time puts audio 150 ms late; after them, audio and video must agree, with no jump on the way.
+        var root = TestClips.NewDirectory();
+        var time = new FakeTimeProvider(Start);
+        var path = Path.Combine(root, "late-sr.webm");
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions(), time);
+        Assert.True(recorder.Start(root), recorder.Error);
+        var videoDelay = TimeSpan.FromMilliseconds(50);
+        var audioDelay = TimeSpan.FromMilliseconds(200);
+
+        Feeder.Feed(recorder, time, Start, clips.Vp8.Take(30).ToList(), clips.Opus.Take(50).ToList(), videoDelay, audioDelay);
+        var ntpStart = NtpTime.FromUnixMicroseconds(Start.ToUnixTimeMilliseconds() * 1000);
+        recorder.OnSenderReport(MediaKind.Video, ntpStart, 0);
+        recorder.OnSenderReport(MediaKind.Audio, ntpStart, 0);
+        Feeder.Feed(recorder, time, Start, clips.Vp8.Skip(30).ToList(), clips.Opus.Skip(50).ToList(), videoDelay, audioDelay);
+        var info = await recorder.StopAsync();
+
+        Assert.Equal(RecordingStatus.Completed, info.Status);
+        Assert.Equal(-50, info.Video!.LastSyncCorrectionMs, 1);
+        Assert.Equal(-200, info.Audio!.LastSyncCorrectionMs, 1);
+        Assert.Equal(string.Empty, FfTool.DecodeErrors(path));
+        var video = FfTool.PacketTimes(path, "v:0");
+        var audio = FfTool.PacketTimes(path, "a:0");
+        // After the lead-in silence (whole 20 ms frames up to the first audio frame at ~150 ms), no audio gap may open.
+        var afterLeadIn = audio.Where(t => t > 0.2).ToList();
+        Assert.True(Gaps.Largest(afterLeadIn) <= 0.023, $"audio jumped: largest gap {Gaps.Largest(afterLeadIn)}");
+        Assert.True(Gaps.Largest(video) <= 0.035, $"video jumped: largest gap {Gaps.Largest(video)}");
+        for (var i = 1; i < audio.Count; i++)
+        {
+            Assert.True(audio[i] > audio[i - 1], "audio went backwards");
+        }
+
+        // Converged: file time minus capture time is the same for both streams at the end (A/V offset ≤ 40 ms).
+        var videoLead = video[^1] - clips.Vp8[^1].Timestamp / 90_000.0;
+        var audioLead = audio[^1] - clips.Opus[^1].Timestamp / 48_000.0;
+        Assert.InRange(audioLead - videoLead, -0.04, 0.04);
+    }
 }

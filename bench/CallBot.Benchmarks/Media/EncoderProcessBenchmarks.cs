@@ -16,7 +16,8 @@ namespace CallBot.Benchmarks.Media;
 /// seconds, reads each process's CPU time and peak RSS from FFmpeg's own <c>-benchmark</c> report, and prints the cost
 /// per process per second of media. N processes cost N times that (encoders do not share work), which is how the
 /// figures for 10/100/1000 calls are extrapolated — on 2 cores, about four such encoders already use a whole core.
-/// One iteration only: this measures processes, not nanoseconds.
+/// One iteration only: this measures processes, not nanoseconds. Run it out of process (the default): BenchmarkDotNet
+/// aborts it under <c>--inProcess</c> as too long. Figures: Media/README.md.
 /// </summary>
 [SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 0, iterationCount: 1)]
 public partial class EncoderProcessBenchmarks

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using BenchmarkDotNet.Attributes;
-using BenchmarkDotNet.Engines;
 using CallBot.Abstractions;
 using CallBot.Recording;
 
@@ -11,9 +10,9 @@ namespace CallBot.Benchmarks.Recording;
 /// N concurrent participant recordings (640x360/30 fps VP8 + Opus, copy-muxed by one FFmpeg each), fed as fast as
 /// possible from a cached clip. Prints CPU-seconds per recording-second (ours + FFmpeg children) and memory per
 /// recording (FFmpeg peak RSS, managed heap growth). Run:
-/// <c>dotnet run -c Release --project bench/CallBot.Benchmarks -- --filter '*RecordingLoad*' --job dry</c>
+/// <c>dotnet run -c Release --project bench/CallBot.Benchmarks -- --filter '*RecordingLoad*' --job dry --inProcess</c>
+/// (one iteration per size; each size also runs once more while BenchmarkDotNet jits it).
 /// </summary>
-[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 0, iterationCount: 1)]
 [MemoryDiagnoser]
 public class RecordingLoadBenchmarks
 {
@@ -86,9 +85,11 @@ internal static class RecordingLoad
         }
 
         long peakRssKb = 0;
+        long anonRssKb = 0;
         foreach (var r in recorders)
         {
-            peakRssKb += PeakRssKb(r.FfmpegProcessId);
+            peakRssKb += StatusKb(r.FfmpegProcessId, "VmHWM:");
+            anonRssKb += StatusKb(r.FfmpegProcessId, "RssAnon:");
         }
 
         var heapAfterFeed = GC.GetTotalMemory(forceFullCollection: false);
@@ -118,7 +119,7 @@ internal static class RecordingLoad
         return string.Create(CultureInfo.InvariantCulture,
             $"RecordingLoad n={count} completed={completed} media={clip.Seconds}s wall={wall.Elapsed.TotalSeconds:0.00}s " +
             $"cpu(own)={own:0.00}s cpu(ffmpeg)={child:0.00}s cpu/recording-second={(own + child) / recordingSeconds:0.0000} " +
-            $"ffmpegPeakRss/recording={peakRssKb / 1024.0 / count:0.0}MiB managedHeapGrowth/recording={(heapAfterFeed - heapBefore) / 1024.0 / 1024.0 / count:0.00}MiB");
+            $"ffmpegPeakRss/recording={peakRssKb / 1024.0 / count:0.0}MiB (private anon {anonRssKb / 1024.0 / count:0.0}MiB) managedHeapGrowth/recording={(heapAfterFeed - heapBefore) / 1024.0 / 1024.0 / count:0.00}MiB");
     }
 
     /// <summary>CPU seconds of reaped children (utime+stime of /proc/self/stat fields 16-17: cutime, cstime).</summary>
@@ -137,7 +138,8 @@ internal static class RecordingLoad
         }
     }
 
-    private static long PeakRssKb(int? pid)
+    /// <summary>A kB field of /proc/PID/status (VmHWM counts shared FFmpeg libraries; RssAnon is the process's own memory).</summary>
+    private static long StatusKb(int? pid, string field)
     {
         if (pid is null)
         {
@@ -148,9 +150,9 @@ internal static class RecordingLoad
         {
             foreach (var line in File.ReadLines($"/proc/{pid}/status"))
             {
-                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                if (line.StartsWith(field, StringComparison.Ordinal))
                 {
-                    return long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture);
+                    return long.Parse(line.AsSpan(field.Length).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture);
                 }
             }
         }

@@ -14,7 +14,7 @@ namespace CallBot.Recording.Sync;
 /// arrival time (keeping the skew it had), and the stale SR is forgotten until a new one arrives.</para>
 /// Not thread-safe: the owning recorder serializes calls.
 /// </remarks>
-internal sealed class StreamClock(int clockRate, long jumpThresholdUs = StreamClock.DefaultJumpThresholdUs, double slewFraction = StreamClock.DefaultSlewFraction)
+internal sealed class StreamClock(int clockRate, long jumpThresholdUs = StreamClock.DefaultJumpThresholdUs, double slewFraction = StreamClock.DefaultSlewFraction, bool slew = true)
 {
     public const long DefaultJumpThresholdUs = 1_000_000;
     public const double DefaultSlewFraction = 0.1;
@@ -50,6 +50,12 @@ internal sealed class StreamClock(int clockRate, long jumpThresholdUs = StreamCl
     public long LastCorrectionUs { get; private set; }
 
     public long PendingOffsetUs => _offsetUs;
+
+    /// <summary>
+    /// The offset the slew converges to (0 = SR-exact). The recorder keeps video unslewed (regular frame intervals)
+    /// and points audio's target at video's offset, so the A/V relation is SR-exact while neither stream jumps.
+    /// </summary>
+    public long TargetOffsetUs { get; set; }
 
     /// <summary>Records an SR mapping; it takes effect on the next <see cref="ToWallMicroseconds"/>.</summary>
     public void OnSenderReport(ulong ntpTimestamp, uint rtpTimestamp)
@@ -97,11 +103,11 @@ internal sealed class StreamClock(int clockRate, long jumpThresholdUs = StreamCl
             _hasSkew = true;
         }
 
-        if (_hasLast && _offsetUs != 0)
+        if (slew && _hasLast && _offsetUs != TargetOffsetUs)
         {
             var elapsedUs = Math.Abs(timestamp - _lastTs) * MicrosPerSecond / clockRate;
             var step = Math.Max(1, (long)(elapsedUs * slewFraction));
-            _offsetUs = _offsetUs > 0 ? Math.Max(0, _offsetUs - step) : Math.Min(0, _offsetUs + step);
+            _offsetUs = _offsetUs > TargetOffsetUs ? Math.Max(TargetOffsetUs, _offsetUs - step) : Math.Min(TargetOffsetUs, _offsetUs + step);
         }
 
         _hasLast = true;

@@ -20,7 +20,7 @@ public sealed class PeerConnectionOptions
     /// <summary>ICE servers (SDK shape). <c>stun:host:port</c> entries with an IP literal or a resolvable name become STUN servers.</summary>
     public IReadOnlyList<IceServerConfig> IceServers { get; init; } = [];
 
-    /// <summary>Use only relay candidates. Not supported yet (no TURN client): the connection fails when set.</summary>
+    /// <summary>Use only relay candidates. Not supported yet (there is no TURN client): currently ignored.</summary>
     public bool RelayOnly { get; init; }
 
     /// <summary>SRTP profiles offered (DTLS client) or accepted (DTLS server), most preferred first.</summary>

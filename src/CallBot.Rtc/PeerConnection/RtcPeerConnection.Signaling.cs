@@ -179,6 +179,7 @@ public sealed partial class RtcPeerConnection
                 SessionVersion = ++_sessionVersion,
                 ExtMapAllowMixed = offer.HasAttribute(SdpAttributeNames.ExtMapAllowMixed),
             });
+            KeepDtlsRole(answer);
             if (!SdpNegotiator.TryNegotiate(answer, offer, localIsOffer: false, out var session, out var error))
             {
                 throw new PeerConnectionException($"Cannot answer this offer: {error}.");
@@ -283,6 +284,30 @@ public sealed partial class RtcPeerConnection
         UpdateDemux(session);
         EnsureDtls(session);
         ice.Start();
+    }
+
+    /// <summary>
+    /// A re-offer (ICE restart, renegotiation) keeps the DTLS association, so the answer states the role we already play
+    /// rather than a fresh choice: a changed role would ask the peer for a new handshake.
+    /// </summary>
+    private void KeepDtlsRole(SessionDescription answer)
+    {
+        if (_dtls is not { } dtls)
+        {
+            return;
+        }
+
+        var setup = (dtls.Role == Dtls.DtlsRole.Client ? SdpSetup.Active : SdpSetup.Passive).ToSdp();
+        foreach (var media in answer.Media)
+        {
+            for (var i = 0; i < media.Lines.Count; i++)
+            {
+                if (media.Lines[i].IsAttributeNamed(SdpAttributeNames.Setup))
+                {
+                    media.Lines[i] = SdpLine.Attribute(SdpAttributeNames.Setup, setup);
+                }
+            }
+        }
     }
 
     private void ConfigureTransceiver(RtpTransceiver transceiver, NegotiatedMedia? media)

@@ -12,6 +12,8 @@ namespace CallBot.Signaling.Xmpp;
 /// after that the client keeps itself online: a lost connection is re-established with exponential backoff and jitter,
 /// for as long as the client lives. A refused login stops it (<see cref="XmppAuthenticationException"/>): a wrong
 /// password does not fix itself, and hammering the server risks an account lockout; the owner decides what next.
+/// With XEP-0198 offered, a dropped stream is resumed: messages that arrived meanwhile are delivered and unacknowledged
+/// sends are resent.
 /// </summary>
 public sealed class XmppClient : IChatTransport
 {
@@ -23,6 +25,8 @@ public sealed class XmppClient : IChatTransport
     private readonly CertificateTrust _trust;
     private readonly ResiliencePipeline<XmppSession> _connectPipeline;
     private readonly XmppSendQueue _queue;
+    private readonly StreamManagementState? _sm;
+    private int _resumes;
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stop = new();
     private TaskCompletionSource _firstOnline = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -42,6 +46,7 @@ public sealed class XmppClient : IChatTransport
         _time = timeProvider ?? TimeProvider.System;
         _trust = new CertificateTrust(options);
         _queue = new XmppSendQueue(options.OfflineQueueCapacity);
+        _sm = options.EnableStreamManagement ? new StreamManagementState() : null;
         _connectPipeline = new ResiliencePipelineBuilder<XmppSession> { TimeProvider = _time }
             .AddRetry(new RetryStrategyOptions<XmppSession>
             {
@@ -81,6 +86,9 @@ public sealed class XmppClient : IChatTransport
     /// <summary>Why the last attempt or connection failed; null while nothing failed.</summary>
     public Exception? LastError { get; private set; }
 
+    /// <summary>Reconnects that resumed the previous session (XEP-0198) instead of starting a new one.</summary>
+    public int ResumeCount => Volatile.Read(ref _resumes);
+
     /// <summary>Stanzas waiting for the connection to come back.</summary>
     public int QueuedCount => _queue.Count;
 
@@ -108,7 +116,7 @@ public sealed class XmppClient : IChatTransport
                 {
                     _firstOnline = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 }
-                _loop = Task.Run(() => RunLoopAsync(_stop.Token), CancellationToken.None);
+                _loop = Task.Run(() => RunGuardedAsync(_stop.Token), CancellationToken.None);
             }
             online = _firstOnline.Task;
         }
@@ -177,6 +185,25 @@ public sealed class XmppClient : IChatTransport
             ?? throw new XmppSendQueueFullException($"offline queue holds {_options.OfflineQueueCapacity} stanzas already");
     }
 
+    /// <summary>A bug in the loop must surface as a state and an error, not as a silently dead client.</summary>
+    private async Task RunGuardedAsync(CancellationToken stop)
+    {
+        try
+        {
+            await RunLoopAsync(stop).ConfigureAwait(false);
+        }
+#pragma warning disable CA1031 // Last line of defence: report, never let it escape to the thread pool.
+        catch (Exception ex) when (!stop.IsCancellationRequested)
+#pragma warning restore CA1031
+        {
+            LastError = ex;
+            XmppLog.LoopFailed(_logger, ex);
+            _queue.FailAll(ex);
+            SetState(ChatConnectionState.Disconnected, ex);
+            _firstOnline.TrySetException(ex);
+        }
+    }
+
     private async Task RunLoopAsync(CancellationToken stop)
     {
         bool first = true;
@@ -234,6 +261,11 @@ public sealed class XmppClient : IChatTransport
             }
             LastError = fault;
             XmppLog.ConnectionLost(_logger, _options.Endpoint!, session.ReadState, fault.Message);
+            if (fault is XmppStreamException { IsBadInput: true })
+            {
+                // Resuming would make the server replay the stanza we just refused, forever.
+                _sm?.ForgetSession();
+            }
             await session.DisposeAsync().ConfigureAwait(false);
             SetState(ChatConnectionState.Reconnecting, fault);
         }
@@ -245,7 +277,7 @@ public sealed class XmppClient : IChatTransport
         IXmppTransport transport = _options.Endpoint!.Scheme == "tcp"
             ? new TcpXmppTransport(_options, _trust)
             : new WebSocketXmppTransport(_options, _trust);
-        var session = new XmppSession(transport, _options, _time, _logger);
+        var session = new XmppSession(transport, _options, _time, _logger, _sm);
         using var timeout = new CancellationTokenSource(_options.ConnectTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, timeout.Token);
         try
@@ -269,6 +301,11 @@ public sealed class XmppClient : IChatTransport
     private async Task GoOnlineAsync(XmppSession session, CancellationToken stop)
     {
         Volatile.Write(ref _jid, session.Jid);
+        if (session.Resumed)
+        {
+            Interlocked.Increment(ref _resumes);
+            XmppLog.Resumed(_logger, session.Jid);
+        }
         int flushed = 0;
         ChatConnectionState previous;
         while (true)
@@ -320,6 +357,20 @@ public sealed class XmppClient : IChatTransport
                 XmppLog.Stalled(_logger, _options.KeepAliveTimeout, session.ReadState, session.SinceLastReceive);
                 throw new XmppStreamException($"connection stalled: no answer to a ping within {_options.KeepAliveTimeout} (reader: {session.ReadState})");
             }
+        }
+    }
+
+    /// <summary>Test hook: cut the current connection as a network failure would.</summary>
+    internal async Task DropConnectionForTestsAsync()
+    {
+        XmppSession? session;
+        lock (_gate)
+        {
+            session = _session;
+        }
+        if (session is not null)
+        {
+            await session.AbortAsync().ConfigureAwait(false);
         }
     }
 

@@ -68,6 +68,10 @@ public sealed class XmppClientOptions
     /// <summary>Send initial presence after bind; headline messages reach only available resources.</summary>
     public bool SendInitialPresence { get; set; } = true;
 
+    /// <summary>Use XEP-0198 when the server offers it: acks, and resuming a dropped stream (messages that came
+    /// meanwhile are delivered, unacknowledged sends are resent).</summary>
+    public bool EnableStreamManagement { get; set; } = true;
+
     internal void Validate()
     {
         if (Endpoint is null)

@@ -19,6 +19,11 @@ public sealed class XmppStreamException : Exception
     public XmppStreamException() { }
     public XmppStreamException(string message) : base(message) { }
     public XmppStreamException(string message, Exception inner) : base(message, inner) { }
+
+    public XmppStreamException(string message, bool badInput) : base(message) => IsBadInput = badInput;
+
+    /// <summary>The server sent something this client refuses (malformed XML, a stanza over the cap).</summary>
+    public bool IsBadInput { get; }
 }
 
 /// <summary>A send was refused because the client is offline and the policy is <see cref="OfflineSendPolicy.FailFast"/>.</summary>

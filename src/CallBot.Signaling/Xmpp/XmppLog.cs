@@ -27,4 +27,10 @@ internal static partial class XmppLog
 
     [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "XMPP event handler threw; ignored")]
     public static partial void HandlerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Error, Message = "XMPP connection loop failed unexpectedly; the client is stopped")]
+    public static partial void LoopFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Information, Message = "XMPP stream resumed as {Jid} (XEP-0198)")]
+    public static partial void Resumed(ILogger logger, string jid);
 }

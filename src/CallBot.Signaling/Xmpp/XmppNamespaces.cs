@@ -15,4 +15,5 @@ internal static class XmppNamespaces
     public static readonly XNamespace StreamErrors = "urn:ietf:params:xml:ns:xmpp-streams";
     public static readonly XNamespace Stanzas = "urn:ietf:params:xml:ns:xmpp-stanzas";
     public static readonly XNamespace Ping = "urn:xmpp:ping";
+    public static readonly XNamespace StreamManagement = "urn:xmpp:sm:3";
 }

@@ -25,8 +25,12 @@ internal sealed class XmppSession : IAsyncDisposable
     private long _nextId;
     private long _lastReceivedTicks;
 
-    public XmppSession(IXmppTransport transport, XmppClientOptions options, TimeProvider time, ILogger logger)
+    private readonly StreamManagementState? _sm;
+    private bool _smActive;
+
+    public XmppSession(IXmppTransport transport, XmppClientOptions options, TimeProvider time, ILogger logger, StreamManagementState? sm = null)
     {
+        _sm = sm;
         _transport = transport;
         _options = options;
         _time = time;
@@ -39,6 +43,9 @@ internal sealed class XmppSession : IAsyncDisposable
     public string TransportName => _options.Endpoint!.Scheme + (_transport.IsEncrypted ? "+tls" : string.Empty);
 
     public string ReadState => _transport.ReadState;
+
+    /// <summary>This connection continued a previous session (XEP-0198 resume): no bind, no presence, same JID.</summary>
+    public bool Resumed { get; private set; }
 
     public TimeSpan SinceLastReceive => _time.GetElapsedTime(Interlocked.Read(ref _lastReceivedTicks));
 
@@ -69,7 +76,23 @@ internal sealed class XmppSession : IAsyncDisposable
         await AuthenticateAsync(features, ct).ConfigureAwait(false);
         await _transport.OpenStreamAsync(domain, ct).ConfigureAwait(false);
         features = await ReadFeaturesAsync(ct).ConfigureAwait(false);
+        bool smOffered = _sm is not null && features.Element(XmppNamespaces.StreamManagement + "sm") is not null;
+        if (smOffered && _sm!.ResumeId is not null && await TryResumeAsync(ct).ConfigureAwait(false))
+        {
+            return;
+        }
+        // A new session: whatever the old one sent without an ack goes out again below.
+        string[] notDelivered = _sm?.Reset() ?? [];
         await BindAsync(features, ct).ConfigureAwait(false);
+        if (smOffered)
+        {
+            await EnableStreamManagementAsync(ct).ConfigureAwait(false);
+        }
+        foreach (string xml in notDelivered)
+        {
+            // The old session died before the server acknowledged these; a duplicate beats a loss.
+            await SendSerializedAsync(xml, ct).ConfigureAwait(false);
+        }
         if (_options.SendInitialPresence)
         {
             await SendRawAsync(new XElement(XmppNamespaces.Client + "presence"), ct).ConfigureAwait(false);
@@ -77,6 +100,40 @@ internal sealed class XmppSession : IAsyncDisposable
             // and headlines to our bare JID reach us. Without it, "online" races the presence on the wire.
             await RequestDuringNegotiationAsync("get", new XElement(XmppNamespaces.Ping + "ping"), ct, acceptError: true).ConfigureAwait(false);
         }
+    }
+
+    private async Task<bool> TryResumeAsync(CancellationToken ct)
+    {
+        await SendNonzaAsync(new XElement(XmppNamespaces.StreamManagement + "resume",
+            new XAttribute("previd", _sm!.ResumeId!), new XAttribute("h", _sm.Inbound)), ct).ConfigureAwait(false);
+        var answer = await ReadRequiredAsync(ct).ConfigureAwait(false);
+        if (answer.Name != XmppNamespaces.StreamManagement + "resumed")
+        {
+            return false;
+        }
+        uint h = uint.TryParse((string?)answer.Attribute("h"), System.Globalization.NumberStyles.None, CultureInfo.InvariantCulture, out uint parsed) ? parsed : 0;
+        string[] resend = _sm.TakeUnsentAfterResume(h);
+        Jid = _sm.ResumeJid;
+        Resumed = true;
+        _smActive = true;
+        foreach (string xml in resend)
+        {
+            await SendSerializedAsync(xml, ct).ConfigureAwait(false);
+        }
+        return true;
+    }
+
+    private async Task EnableStreamManagementAsync(CancellationToken ct)
+    {
+        await SendNonzaAsync(new XElement(XmppNamespaces.StreamManagement + "enable", new XAttribute("resume", "true")), ct).ConfigureAwait(false);
+        var answer = await ReadRequiredAsync(ct).ConfigureAwait(false);
+        if (answer.Name != XmppNamespaces.StreamManagement + "enabled")
+        {
+            return; // <failed/>: carry on without acks.
+        }
+        string? resume = (string?)answer.Attribute("resume");
+        _sm!.OnEnabled(resume is "true" or "1" ? (string?)answer.Attribute("id") : null, Jid);
+        _smActive = true;
     }
 
     private async Task AuthenticateAsync(XElement features, CancellationToken ct)
@@ -188,6 +245,7 @@ internal sealed class XmppSession : IAsyncDisposable
             ?? throw new XmppStreamException("server closed the stream during negotiation");
         Touch();
         ThrowIfStreamError(element);
+        CountIfStanza(element);
         return element;
     }
 
@@ -214,7 +272,19 @@ internal sealed class XmppSession : IAsyncDisposable
                 ?? throw new XmppStreamException("server closed the stream");
             Touch();
             ThrowIfStreamError(element);
-            if (element.Name == XmppNamespaces.Client + "message")
+            CountIfStanza(element);
+            if (element.Name == XmppNamespaces.StreamManagement + "r")
+            {
+                await SendNonzaAsync(new XElement(XmppNamespaces.StreamManagement + "a", new XAttribute("h", _sm!.Inbound)), ct).ConfigureAwait(false);
+            }
+            else if (element.Name == XmppNamespaces.StreamManagement + "a")
+            {
+                if (uint.TryParse((string?)element.Attribute("h"), System.Globalization.NumberStyles.None, CultureInfo.InvariantCulture, out uint h))
+                {
+                    _sm?.Ack(h);
+                }
+            }
+            else if (element.Name == XmppNamespaces.Client + "message")
             {
                 onMessage(element);
             }
@@ -279,12 +349,21 @@ internal sealed class XmppSession : IAsyncDisposable
 
     public Task SendAsync(XElement stanza, CancellationToken ct) => SendRawAsync(stanza, ct);
 
+    /// <summary>Sends a stanza; with XEP-0198 active it is tracked until acknowledged, and a message asks for an ack.</summary>
     public async Task SendSerializedAsync(string xml, CancellationToken ct)
     {
         await _writeLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             await _transport.SendAsync(xml, ct).ConfigureAwait(false);
+            if (_smActive)
+            {
+                _sm!.TrackOutbound(xml);
+                if (xml.StartsWith("<message", StringComparison.Ordinal))
+                {
+                    await _transport.SendAsync("<r xmlns='urn:xmpp:sm:3'/>", ct).ConfigureAwait(false);
+                }
+            }
         }
         finally
         {
@@ -293,6 +372,31 @@ internal sealed class XmppSession : IAsyncDisposable
     }
 
     private Task SendRawAsync(XElement element, CancellationToken ct) => SendSerializedAsync(element.ToString(Compact), ct);
+
+    /// <summary>Stream-level elements (SM's enable/resume/r/a): never counted as stanzas.</summary>
+    private async Task SendNonzaAsync(XElement element, CancellationToken ct)
+    {
+        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await _transport.SendAsync(element.ToString(Compact), ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private void CountIfStanza(XElement element)
+    {
+        if (_smActive && element.Name.Namespace == XmppNamespaces.Client && element.Name.LocalName is "message" or "presence" or "iq")
+        {
+            _sm!.CountInbound();
+        }
+    }
+
+    /// <summary>Test hook: drop the connection without closing the stream, like a network cut.</summary>
+    internal ValueTask AbortAsync() => _transport.DisposeAsync();
 
     private string NextId(string prefix) => prefix + Interlocked.Increment(ref _nextId).ToString(CultureInfo.InvariantCulture);
 

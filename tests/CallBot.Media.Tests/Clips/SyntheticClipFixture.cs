@@ -53,3 +53,10 @@ public sealed class SyntheticClipFixture : IAsyncLifetime
         return ValueTask.CompletedTask;
     }
 }
+
+/// <summary>Test classes that share one encode of the synthetic card.</summary>
+[CollectionDefinition(Name)]
+public sealed class SyntheticClipCollection : ICollectionFixture<SyntheticClipFixture>
+{
+    public const string Name = "synthetic clip";
+}

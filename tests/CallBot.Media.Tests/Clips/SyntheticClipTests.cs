@@ -4,7 +4,8 @@ using CallBot.Media.Ffmpeg;
 
 namespace CallBot.Media.Tests.Clips;
 
-public sealed class SyntheticClipTests(SyntheticClipFixture fixture) : IClassFixture<SyntheticClipFixture>
+[Collection(SyntheticClipCollection.Name)]
+public sealed class SyntheticClipTests(SyntheticClipFixture fixture)
 {
     private const int Fps = 30;
     private const double OneFrame = 1.0 / Fps;
@@ -85,6 +86,10 @@ public sealed class SyntheticClipTests(SyntheticClipFixture fixture) : IClassFix
 
         var offsets = SyncMarkDetector.AvOffsets(video.FlashTimes, audio.BeepTimes);
         Assert.Equal(3, offsets.Count);
+        TestContext.Current.TestOutputHelper?.WriteLine(
+            $"flashes {string.Join(' ', video.FlashTimes.Select(t => t.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)))}; " +
+            $"beeps {string.Join(' ', audio.BeepTimes.Select(t => t.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture)))}; " +
+            $"A/V offsets {string.Join(' ', offsets.Select(t => (t * 1000).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)))} ms");
         Assert.All(offsets, o => Assert.InRange(o, -OneFrame, OneFrame));
     }
 

@@ -125,4 +125,17 @@ public class IceFakeTimeTests
         Assert.False(net.A.Send(Rtp));
         await net.A.DisposeAsync(); // idempotent
     }
+
+    [Theory]
+    [InlineData(0.2)]
+    [InlineData(0.4)]
+    public async Task Lossy_link_still_connects(double lossRate)
+    {
+        await using var net = new FakeIceNetwork();
+        net.Network.LossRate = lossRate;
+        net.Peers.Trickle();
+        await net.Peers.ConnectAsync();
+        await net.RunUntilAsync(() => net.A.SelectedPair is not null && net.B.SelectedPair is not null, TimeSpan.FromSeconds(20));
+        Assert.True(net.Network.Dropped > 0);
+    }
 }

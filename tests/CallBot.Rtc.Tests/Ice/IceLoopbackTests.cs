@@ -48,4 +48,26 @@ public class IceLoopbackTests
             peers.AStates.WaitForAsync(IceConnectionState.Completed),
             peers.BStates.WaitForAsync(IceConnectionState.Completed)).WaitAsync(IcePeers.Timeout, TestContext.Current.CancellationToken);
     }
+
+    [Fact]
+    public async Task Send_on_the_selected_pair_allocates_nothing()
+    {
+        await using var peers = IcePeers.OverLoopback(IPAddress.Loopback, IceRole.Controlling, IceRole.Controlled);
+        peers.Trickle();
+        await peers.ConnectAsync();
+        await peers.AStates.WaitForAsync(IceConnectionState.Connected).WaitAsync(IcePeers.Timeout, TestContext.Current.CancellationToken);
+        byte[] rtp = new byte[1200];
+        rtp[0] = 0x80;
+        Assert.True(peers.A.Send(rtp));
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var sent = 0;
+        for (var i = 0; i < 1000; i++)
+        {
+            sent += peers.A.Send(rtp) ? 1 : 0;
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(1000, sent);
+    }
 }

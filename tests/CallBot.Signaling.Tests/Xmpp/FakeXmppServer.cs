@@ -43,6 +43,20 @@ internal sealed class FakeXmppServer : IAsyncDisposable
     public int UnansweredPings => Volatile.Read(ref _unansweredPings);
 
     private int _unansweredPings;
+    private readonly System.Threading.Channels.Channel<string> _fromClient = System.Threading.Channels.Channel.CreateUnbounded<string>();
+
+    /// <summary>The first frame from the client (any connection) that matches, in arrival order.</summary>
+    public async Task<string> NextFromClientAsync(Func<string, bool> match, CancellationToken ct)
+    {
+        while (true)
+        {
+            string frame = await _fromClient.Reader.ReadAsync(ct);
+            if (match(frame))
+            {
+                return frame;
+            }
+        }
+    }
 
     private async Task AcceptLoopAsync()
     {
@@ -82,6 +96,7 @@ internal sealed class FakeXmppServer : IAsyncDisposable
                 while (framer.TryReadFrame(ref buffer, out var kind, out var frame, out _) == OperationStatus.Done)
                 {
                     string text = Encoding.UTF8.GetString(frame);
+                    _fromClient.Writer.TryWrite(text);
                     if (kind == XmlFrameKind.StreamHeader)
                     {
                         headers++;

@@ -194,4 +194,66 @@ public sealed class XmppFaultTests(ProsodyFixture prosody) : IClassFixture<Proso
         await recovered;
         Assert.Contains(logger.Collector.GetSnapshot(), r => r.Message.Contains("stalled", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Server_ping_is_answered_and_unknown_iq_gets_service_unavailable()
+    {
+        byte[] script = Encoding.UTF8.GetBytes(
+            "<iq type='get' id='sp1' from='localhost'><ping xmlns='urn:xmpp:ping'/></iq>" +
+            "<iq type='get' id='q1' from='2-7@localhost/x'><query xmlns='jabber:iq:version'/></iq>");
+        await using var server = new FakeXmppServer(_ => script);
+        await using var client = new XmppClient(new XmppClientOptions
+        {
+            Endpoint = server.Endpoint,
+            Domain = "localhost",
+            TlsMode = XmppTlsMode.None,
+            UserName = "1-7",
+            Password = "p",
+        });
+        await client.ConnectAsync(Ct).WaitAsync(XmppTestClients.Timeout, Ct);
+        string pong = await server.NextFromClientAsync(f => f.Contains("\"sp1\"", StringComparison.Ordinal), Ct).WaitAsync(XmppTestClients.Timeout, Ct);
+        Assert.Equal("<iq id=\"sp1\" to=\"localhost\" type=\"result\" xmlns=\"jabber:client\" />", pong);
+        string refusal = await server.NextFromClientAsync(f => f.Contains("\"q1\"", StringComparison.Ordinal), Ct).WaitAsync(XmppTestClients.Timeout, Ct);
+        var parsed = System.Xml.Linq.XElement.Parse(refusal);
+        Assert.Equal("error", (string?)parsed.Attribute("type"));
+        Assert.Equal("2-7@localhost/x", (string?)parsed.Attribute("to"));
+        Assert.NotNull(parsed.Descendants(System.Xml.Linq.XName.Get("service-unavailable", "urn:ietf:params:xml:ns:xmpp-stanzas")).SingleOrDefault());
+        Assert.Equal(ChatConnectionState.Online, client.State);
+    }
+
+    [Fact]
+    public async Task Dropped_connection_resumes_the_stream_and_gets_what_was_sent_meanwhile()
+    {
+        await using var a = await NewClientAsync(prosody.TcpEndpoint, o => o.ReconnectBaseDelay = TimeSpan.FromMilliseconds(500));
+        await using var b = await NewClientAsync(prosody.WebSocketEndpoint);
+        string jid = a.LocalJid;
+        await XmppTestClients.ExchangeBothWaysAsync(a, b);
+
+        var down = XmppTestClients.WaitForStateAsync(a, ChatConnectionState.Reconnecting);
+        await a.DropConnectionForTestsAsync();
+        await down;
+        // Sent while A's stream hibernates on the server; a new session (no resume) would never see it.
+        var meanwhile = XmppTestClients.NextMessageAsync(a, "while you were out");
+        await b.SendMessageAsync(XmppTestClients.Headline(jid, "while you were out"), Ct);
+        await meanwhile;
+        await XmppTestClients.WaitForStateAsync(a, ChatConnectionState.Online);
+        Assert.Equal(1, a.ResumeCount);
+        Assert.Equal(jid, a.LocalJid);
+        await XmppTestClients.ExchangeBothWaysAsync(a, b);
+    }
+
+    [Fact]
+    public async Task Without_stream_management_a_dropped_connection_starts_a_new_session()
+    {
+        await using var a = await NewClientAsync(prosody.TcpEndpoint, o => o.EnableStreamManagement = false);
+        await using var b = await NewClientAsync(prosody.TcpEndpoint);
+        string jid = a.LocalJid;
+        var down = XmppTestClients.WaitForStateAsync(a, ChatConnectionState.Reconnecting);
+        await a.DropConnectionForTestsAsync();
+        await down;
+        await XmppTestClients.WaitForStateAsync(a, ChatConnectionState.Online);
+        Assert.Equal(0, a.ResumeCount);
+        Assert.NotEqual(jid, a.LocalJid);
+        await XmppTestClients.ExchangeBothWaysAsync(a, b);
+    }
 }

@@ -117,7 +117,7 @@ internal sealed class TcpXmppTransport(XmppClientOptions options, CertificateTru
                 reader.AdvanceTo(buffer.Start, buffer.End);
                 throw new XmppStreamException(error == XmlFramingError.TooLarge
                     ? $"incoming stanza exceeds {_framer.MaxFrameBytes} bytes"
-                    : $"malformed XML from the server ({error})");
+                    : $"malformed XML from the server ({error})", badInput: true);
             }
             if (status == System.Buffers.OperationStatus.NeedMoreData)
             {
@@ -140,7 +140,7 @@ internal sealed class TcpXmppTransport(XmppClientOptions options, CertificateTru
             reader.AdvanceTo(buffer.Start);
             if (!parsed)
             {
-                throw new XmppStreamException("malformed XML from the server: " + parseError);
+                throw new XmppStreamException("malformed XML from the server: " + parseError, badInput: true);
             }
             if (kind == XmlFrameKind.StreamEnd)
             {

@@ -106,19 +106,19 @@ internal sealed class WebSocketXmppTransport(XmppClientOptions options, Certific
                 _message.Advance(result.Count);
                 if (_message.WrittenCount > _maxMessageBytes)
                 {
-                    throw new XmppStreamException($"incoming stanza exceeds {_maxMessageBytes} bytes");
+                    throw new XmppStreamException($"incoming stanza exceeds {_maxMessageBytes} bytes", badInput: true);
                 }
             }
             while (!result.EndOfMessage);
 
             if (result.MessageType != WebSocketMessageType.Text)
             {
-                throw new XmppStreamException("binary WebSocket message; RFC 7395 §3.2 allows text only");
+                throw new XmppStreamException("binary WebSocket message; RFC 7395 §3.2 allows text only", badInput: true);
             }
             _readState = $"parsing a {_message.WrittenCount}-byte message";
             if (!XmppElementParser.TryParse(_message.WrittenMemory, out var element, out string? error))
             {
-                throw new XmppStreamException("malformed XML from the server: " + error);
+                throw new XmppStreamException("malformed XML from the server: " + error, badInput: true);
             }
             if (element!.Name == XmppNamespaces.Framing + "open")
             {
