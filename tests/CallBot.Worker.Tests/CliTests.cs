@@ -70,3 +70,14 @@ public sealed class CliCommandTests
         Assert.Equal(1, code);
     }
 }
+
+public sealed class HealthCommandTests
+{
+    [Fact]
+    public async Task Health_refuses_a_url_that_is_not_http()
+    {
+        var code = await CallBotCli.Build().Parse(["health", "--url", "ftp://x/"]).InvokeAsync(cancellationToken: TestContext.Current.CancellationToken);
+
+        Assert.Equal(2, code);
+    }
+}

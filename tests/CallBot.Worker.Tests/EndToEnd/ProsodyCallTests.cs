@@ -80,6 +80,7 @@ public sealed class ProsodyCallTests(ProsodyFixture prosody) : IClassFixture<Pro
         await prosody.RegisterUserAsync(3102, AppId, Password);
         var recordings = TempDirectory("callbot-sigterm");
         var config = Path.Combine(recordings, "callbot.json");
+        var healthPort = CallBot.TestSupport.FreePort.Tcp();
         var service = new Dictionary<string, object?>
         {
             ["CallBot"] = new Dictionary<string, object?>
@@ -89,7 +90,7 @@ public sealed class ProsodyCallTests(ProsodyFixture prosody) : IClassFixture<Pro
                 ["Bots"] = new[] { new { UserId = 3102, Password, Role = "Answer" } },
                 ["Media"] = new { Renditions = 1, CacheDirectory = Path.Combine(Path.GetTempPath(), "callbot-clips") },
                 ["Recording"] = new { Enabled = true, Directory = Path.Combine(recordings, "out") },
-                ["Telemetry"] = new { HealthPrefix = string.Empty, ShutdownTimeout = "00:00:20" },
+                ["Telemetry"] = new { HealthPrefix = $"http://127.0.0.1:{healthPort}/", ShutdownTimeout = "00:00:20" },
             },
         };
         await File.WriteAllTextAsync(config, JsonSerializer.Serialize(service), Ct);
@@ -103,6 +104,8 @@ public sealed class ProsodyCallTests(ProsodyFixture prosody) : IClassFixture<Pro
         try
         {
             await online.Task.WaitAsync(Timeout, Ct);
+            var ready = await CallBotCli.Build().Parse(["health", "--url", $"http://127.0.0.1:{healthPort}/readyz"]).InvokeAsync(cancellationToken: Ct);
+            Assert.Equal(0, ready);
             await using var host = await CliHost.StartAsync(Settings(Path.Combine(recordings, "caller")), null, LogLevel.Warning, Ct);
             await using var caller = await host.Runtime.StartBotAsync(new BotOptions { UserId = 3101, Password = Password, Role = BotRole.Call }, Ct);
             var flowing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
