@@ -94,7 +94,7 @@ internal static class DemoCommand
                     var calleeDone = new TaskCompletionSource<CallOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
                     callee.CallEnded += (_, o) => calleeDone.TrySetResult(o);
                     output.Status($"{Caller} calls {Callee} (video) for {duration.TotalSeconds:0} s…");
-                    var callerOutcome = await caller.PlaceCallAsync([Callee], CallType.Video, duration, ct).ConfigureAwait(false);
+                    var callerOutcome = await caller.PlaceCallAsync([Callee], CallType.Video, duration, timeFromMedia: true, ct).ConfigureAwait(false);
                     var outcomes = new List<CallOutcome> { callerOutcome };
                     try
                     {
