@@ -22,7 +22,8 @@ public sealed class BotAgentTests
 
         Assert.Equal(CallResult.Completed, outcome.Result);
         Assert.Equal(CallDirection.Outgoing, outcome.Direction);
-        Assert.True(outcome.Duration >= TimeSpan.FromMilliseconds(300), $"call lasted {outcome.Duration}");
+        // Timers may fire a millisecond early against the stopwatch; the point is that the call was kept up.
+        Assert.True(outcome.Duration >= TimeSpan.FromMilliseconds(280), $"call lasted {outcome.Duration}");
         Assert.Equal(CallResult.Completed, other.Result);
         Assert.Equal(CallDirection.Incoming, other.Direction);
         Assert.Equal(1001, other.RemoteUserId);
@@ -119,7 +120,7 @@ public sealed class BotAgentTests
         var outcome = await caller.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromMilliseconds(100), cancellationToken: Ct).WaitAsync(BotHarness.Timeout, Ct);
 
         Assert.Equal(CallResult.Completed, outcome.Result);
-        Assert.True(outcome.Duration >= TimeSpan.FromMilliseconds(700), $"call lasted {outcome.Duration}");
+        Assert.True(outcome.Duration >= TimeSpan.FromMilliseconds(680), $"call lasted {outcome.Duration}");
     }
 
     [Fact]
