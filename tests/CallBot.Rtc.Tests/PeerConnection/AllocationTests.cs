@@ -3,6 +3,7 @@ using CallBot.Abstractions;
 namespace CallBot.Rtc.Tests.PeerConnection;
 
 /// <summary>The per-packet paths do not allocate: packetize + SRTP protect + UDP send on the producer thread, and the receive loop.</summary>
+[Collection(ProcessWideMeasurements.Name)]
 public sealed class AllocationTests(ITestOutputHelper output)
 {
     private const int Frames = 600;
