@@ -6,6 +6,7 @@ using CallBot.TestSupport.Prosody;
 namespace CallBot.Worker.Tests.EndToEnd;
 
 /// <summary><c>callbot answer</c> as a child process and <c>callbot call</c> in-process, through Prosody: exit codes and JSON.</summary>
+[Collection(RealWebRtcCollection.Name)]
 public sealed class CliProsodyTests(ProsodyFixture prosody) : IClassFixture<ProsodyFixture>
 {
     private const string Password = "cli-secret";

@@ -4,6 +4,7 @@ using CallBot.Worker.Cli;
 namespace CallBot.Worker.Tests.EndToEnd;
 
 /// <summary>The real demo: two bots, real WebRTC over loopback, synthetic media both ways, both sides recorded.</summary>
+[Collection(RealWebRtcCollection.Name)]
 public sealed class DemoTests
 {
     [Fact]
@@ -53,6 +54,7 @@ public sealed class DemoTests
 }
 
 /// <summary>An audio-only call over real WebRTC through the loopback hub: one m-line, audio-only recordings.</summary>
+[Collection(RealWebRtcCollection.Name)]
 public sealed class AudioOnlyCallTests
 {
     [Fact]

@@ -14,6 +14,7 @@ namespace CallBot.Worker.Tests.EndToEnd;
 /// Bots logged into a real Prosody over ws://, real WebRTC on loopback (run inside the test script's network namespace
 /// or any host: only loopback candidates are used).
 /// </summary>
+[Collection(RealWebRtcCollection.Name)]
 public sealed class ProsodyCallTests(ProsodyFixture prosody) : IClassFixture<ProsodyFixture>
 {
     private const int AppId = 1;
@@ -52,7 +53,7 @@ public sealed class ProsodyCallTests(ProsodyFixture prosody) : IClassFixture<Pro
 
             foreach (var o in new[] { outcome, other })
             {
-                Assert.Equal(CallResult.Completed, o.Result);
+                Assert.True(o.Result == CallResult.Completed, $"{o.BotUserId}: {o.Result} {o.Error}");
                 Assert.True(o.MediaFlowed, $"{o.BotUserId}: video {o.Media.VideoFramesReceived} audio {o.Media.AudioFramesReceived} sent {o.FramesSent}");
                 Assert.NotNull(o.SetupTime);
                 var file = Assert.Single(o.RecordingFiles);
