@@ -1,31 +1,31 @@
 using System.CommandLine;
+using CallBot.Worker.Cli;
 
 namespace CallBot.Worker;
 
-/// <summary>The <c>callbot</c> command line: demo, run, call, answer, load.</summary>
+/// <summary>The <c>callbot</c> command line: demo, run, call, answer, health.</summary>
 public static class CallBotCli
 {
     public static RootCommand Build()
     {
         var root = new RootCommand("CallBot: a headless ConnectyCube P2P call participant.");
-        root.Subcommands.Add(BuildDemo());
+        root.Subcommands.Add(DemoCommand.Build());
+        root.Subcommands.Add(RunCommand.Build());
+        root.Subcommands.Add(CallCommand.Build());
+        root.Subcommands.Add(AnswerCommand.Build());
+        root.Subcommands.Add(HealthCommand.Build());
         return root;
     }
 
-    private static Command BuildDemo()
+    /// <summary>
+    /// <c>run</c> leaves SIGTERM/Ctrl-C to the generic host (graceful shutdown: hang up, finalize, log out); the other
+    /// commands get the signal as cancellation and up to 20 s to hang up before the process ends.
+    /// </summary>
+    public static Task<int> InvokeAsync(string[] args)
     {
-        var duration = new Option<int>("--duration") { Description = "Call length in seconds.", DefaultValueFactory = _ => 10 };
-        var output = new Option<DirectoryInfo>("--out") { Description = "Recordings directory.", DefaultValueFactory = _ => new DirectoryInfo("recordings") };
-        var demo = new Command("demo", "Two bots call each other through the embedded loopback hub over real WebRTC and record both sides.")
-        {
-            duration,
-            output,
-        };
-        demo.SetAction(parse =>
-        {
-            Console.Error.WriteLine("demo: the call pipeline is not assembled yet; see README 'Status'.");
-            return 2;
-        });
-        return demo;
+        ArgumentNullException.ThrowIfNull(args);
+        var parse = Build().Parse(args);
+        var isRun = args.Length > 0 && args[0] == "run";
+        return parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = isRun ? null : TimeSpan.FromSeconds(20) });
     }
 }

@@ -1,3 +1,8 @@
+using CallBot.Media;
+using CallBot.Media.Clips;
+using CallBot.Recording;
+using CallBot.Worker.Bots;
+using CallBot.Worker.Calls;
 using CallBot.Worker.Options;
 using CallBot.Worker.Telemetry;
 using Microsoft.Extensions.Configuration;
@@ -33,9 +38,25 @@ public static class CallBotHost
         builder.Services.AddCallBotOptions(builder.Configuration);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<CallBotTelemetry>();
+        builder.Services.AddCallBotMedia();
+        builder.Services.Configure<ClipCacheOptions>(o => o.DiskDirectory = builder.Configuration.GetValue<string?>($"{MediaOptions.Section}:CacheDirectory") is { Length: > 0 } dir ? dir : null);
+        builder.Services.AddSingleton<BotMediaProvider>();
+        builder.Services.AddSingleton(sp => new RecordingMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        builder.Services.AddSingleton<CallBotRuntime>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = builder.Configuration.GetValue(
             $"{TelemetryOptions.Section}:ShutdownTimeout", TimeSpan.FromSeconds(15)));
         AddOpenTelemetry(builder);
+        return builder;
+    }
+
+    /// <summary>The service (<c>callbot run</c>): every configured bot, plus the health endpoints.</summary>
+    public static HostApplicationBuilder AddBotFleet(this HostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSingleton<BotFleetService>();
+        builder.Services.AddSingleton<IReadinessProbe>(sp => sp.GetRequiredService<BotFleetService>());
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<BotFleetService>());
+        builder.Services.AddHostedService<HealthEndpoint>();
         return builder;
     }
 

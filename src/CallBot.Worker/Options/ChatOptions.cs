@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using CallBot.Signaling.Xmpp;
 
 namespace CallBot.Worker.Options;
 
@@ -22,6 +23,9 @@ public sealed class ChatOptions
 
     /// <summary>TLS certificate validation. Only for local experiments; never in production.</summary>
     public bool ValidateCertificates { get; set; } = true;
+
+    /// <summary>TLS on <c>tcp://</c> endpoints: <c>StartTls</c>, <c>DirectTls</c>, or <c>None</c> (loopback hosts only).</summary>
+    public XmppTlsMode TcpTls { get; set; } = XmppTlsMode.StartTls;
 
     /// <summary>Max reconnect backoff (the SDK retries every 5 s; we back off exponentially with jitter up to this cap).</summary>
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]

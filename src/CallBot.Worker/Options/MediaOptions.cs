@@ -41,6 +41,13 @@ public sealed class MediaOptions
     [Range(30, 20_000)]
     public int VideoBitrateKbps { get; set; } = 600;
 
+    /// <summary>Video ladder steps encoded for bandwidth adaptation: 1 (top only) or 3 (full, half, quarter resolution).</summary>
+    [Range(1, 3)]
+    public int Renditions { get; set; } = 3;
+
+    /// <summary>Directory where encoded clips are kept between runs (keyed by source, profile and FFmpeg version); empty = memory only.</summary>
+    public string? CacheDirectory { get; set; }
+
     [Range(6, 510)]
     public int AudioBitrateKbps { get; set; } = 32;
 }

@@ -28,6 +28,9 @@ public sealed class VideoChatOptions
     [Range(0, 100_000)]
     public int MaxBandwidth { get; set; }
 
+    /// <summary>Gather only loopback host candidates (tests and single-machine labs; not an SDK setting).</summary>
+    public bool LoopbackCandidatesOnly { get; set; }
+
     /// <summary>STUN/TURN servers, exactly as the SDK's <c>iceServers</c>.</summary>
     public List<IceServerOptions> IceServers { get; set; } = [];
 }

@@ -1,0 +1,552 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Globalization;
+using CallBot.Signaling;
+using CallBot.Signaling.ConnectyCube;
+using CallBot.Worker.Calls;
+using CallBot.Worker.Telemetry;
+using Microsoft.Extensions.Logging;
+
+namespace CallBot.Worker.Bots;
+
+/// <summary>
+/// One bot identity: its chat transport, its <see cref="CallClient"/>, the answer policy for incoming calls, outgoing
+/// calls, per-call telemetry, recordings finalized when a call closes, and an orderly shutdown (hang up every call,
+/// finalize, log out).
+/// </summary>
+public sealed partial class BotAgent : IAsyncDisposable
+{
+    private readonly BotAgentSettings _settings;
+    private readonly IChatTransport _transport;
+    private readonly ICallPeerConnectionFactory _peers;
+    private readonly CallLimiter _limiter;
+    private readonly CallRecordings _recordings;
+    private readonly CallBotTelemetry _telemetry;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, ActiveCall> _calls = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _stopping = new();
+    private int _slots;
+    private int _disposed;
+
+    public BotAgent(
+        BotAgentSettings settings,
+        IChatTransport transport,
+        ICallPeerConnectionFactory peers,
+        CallClientOptions clientOptions,
+        CallLimiter limiter,
+        CallRecordings recordings,
+        CallBotTelemetry telemetry,
+        TimeProvider time,
+        ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(transport);
+        ArgumentNullException.ThrowIfNull(peers);
+        ArgumentNullException.ThrowIfNull(loggers);
+        _settings = settings;
+        _transport = transport;
+        _peers = peers;
+        _limiter = limiter;
+        _recordings = recordings;
+        _telemetry = telemetry;
+        _time = time;
+        _logger = loggers.CreateLogger<BotAgent>();
+        Client = new CallClient(transport, peers, clientOptions, time, loggers.CreateLogger<CallClient>());
+        Client.IncomingCall += OnIncomingCall;
+        Client.Accepted += OnAccepted;
+        Client.Rejected += OnRejected;
+        Client.UserNotAnswered += OnUserNotAnswered;
+        Client.Stopped += OnStopped;
+        Client.ConnectionStateChanged += OnConnectionStateChanged;
+        Client.SessionClosed += OnSessionClosed;
+        _transport.StateChanged += OnChatStateChanged;
+        if (peers is ICallMediaStatsSource media)
+        {
+            media.FirstRemoteFrame += OnFirstRemoteFrame;
+        }
+    }
+
+    public int UserId => _settings.UserId;
+
+    public CallClient Client { get; }
+
+    public bool IsOnline => _transport.State == ChatConnectionState.Online;
+
+    public ChatConnectionState ChatState => _transport.State;
+
+    /// <summary>Calls from first signal until their session closed (including ringing and ignored ones).</summary>
+    public int ActiveCalls => _calls.Count;
+
+    /// <summary>Raised once per call when its session closed, with the call's summary.</summary>
+    public event EventHandler<CallOutcome>? CallEnded;
+
+    /// <summary>Raised (on the receive loop) when the first frame from a peer of a call arrived.</summary>
+    public event EventHandler<FirstRemoteFrameEventArgs>? MediaFlowing;
+
+    /// <summary>Raised when an incoming call has been answered by policy (accepted).</summary>
+    public event EventHandler<string>? CallAccepted;
+
+    /// <summary>
+    /// Places one call and keeps it up for <paramref name="duration"/> once answered, then hangs up. Completes with the
+    /// call's outcome when its session closed (answered or not).
+    /// </summary>
+    public async Task<CallOutcome> PlaceCallAsync(IReadOnlyList<int> targets, CallType callType, TimeSpan duration, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        if (!TryTakeSlot())
+        {
+            throw new InvalidOperationException($"Bot {UserId} has no free call slot (CallsPerBot {_settings.CallsPerBot}, process {_limiter.Capacity}).");
+        }
+
+        CallSession session;
+        try
+        {
+            session = Client.CreateSession(targets, callType, _settings.MaxBandwidthKbps);
+        }
+        catch
+        {
+            ReleaseSlot();
+            throw;
+        }
+
+        var call = Track(session, CallDirection.Outgoing, targets[0]);
+        call.HoldsSlot = true;
+        BotLog.Calling(_logger, UserId, string.Join(',', targets), callType, session.Id);
+        _telemetry.CallsStarted.Add(1, Tag("direction", "outgoing"));
+        try
+        {
+            await session.CallAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            call.Result ??= CallResult.Failed;
+            call.Error ??= ex.Message;
+            await StopQuietlyAsync(call, "call").ConfigureAwait(false);
+        }
+
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
+        try
+        {
+            if (await call.Answered.Task.WaitAsync(linked.Token).ConfigureAwait(false))
+            {
+                await Task.WhenAny(call.Done.Task, Task.Delay(duration, _time, linked.Token)).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        if (!call.Done.Task.IsCompleted)
+        {
+            await StopQuietlyAsync(call, "hangUp").ConfigureAwait(false);
+        }
+
+        return await call.Done.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Places <paramref name="count"/> calls one after another (0 = until cancelled), pausing <paramref name="interval"/> between them.</summary>
+    public async Task<IReadOnlyList<CallOutcome>> RunOutboundAsync(
+        IReadOnlyList<int> targets, CallType callType, int count, TimeSpan duration, TimeSpan interval, CancellationToken cancellationToken)
+    {
+        var outcomes = new List<CallOutcome>();
+        for (var i = 0; count == 0 || i < count; i++)
+        {
+            if (cancellationToken.IsCancellationRequested || _stopping.IsCancellationRequested)
+            {
+                break;
+            }
+
+            if (i > 0 && interval > TimeSpan.Zero)
+            {
+                try
+                {
+                    await Task.Delay(interval, _time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+
+            try
+            {
+                outcomes.Add(await PlaceCallAsync(targets, callType, duration, cancellationToken).ConfigureAwait(false));
+            }
+            catch (InvalidOperationException ex)
+            {
+                BotLog.ActionFailed(_logger, UserId, "-", "call", ex);
+            }
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>Hangs up every call, waits (bounded) for the sessions to close and the hang-ups to be sent, finalizes recordings.</summary>
+    public async Task ShutdownAsync(CancellationToken cancellationToken = default)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        var calls = _calls.Values.ToArray();
+        BotLog.ShuttingDown(_logger, UserId, calls.Length);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(_settings.ShutdownTimeout);
+        try
+        {
+            await Task.WhenAll(calls.Select(c => StopQuietlyAsync(c, "hangUp"))).WaitAsync(timeout.Token).ConfigureAwait(false);
+            await Task.WhenAll(calls.Select(c => c.Done.Task)).WaitAsync(timeout.Token).ConfigureAwait(false);
+            await Client.WhenEventsRaisedAsync().WaitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            BotLog.ShutdownTimedOut(_logger, UserId, _calls.Count);
+        }
+
+        await _recordings.FinalizeAllAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        await ShutdownAsync().ConfigureAwait(false);
+        await Client.DisposeAsync().ConfigureAwait(false);
+        _transport.StateChanged -= OnChatStateChanged;
+        await _transport.DisposeAsync().ConfigureAwait(false);
+        foreach (var call in _calls.Values)
+        {
+            Complete(call);
+        }
+
+        _stopping.Dispose();
+    }
+
+    // ------------------------------------------------------------------ CallClient events (raised in order, one at a time)
+
+    private void OnIncomingCall(object? sender, IncomingCallEventArgs e)
+    {
+        var session = e.Session;
+        var hasCapacity = _settings.Answer.Policy == Options.AnswerPolicy.Accept && TryTakeSlot();
+        var decision = _stopping.IsCancellationRequested
+            ? AnswerDecision.Busy
+            : AnswerPolicyEvaluator.Decide(_settings.Answer, e.CallerUserId, hasCapacity);
+        if (hasCapacity && decision != AnswerDecision.Accept)
+        {
+            ReleaseSlot();
+            hasCapacity = false;
+        }
+
+        var call = Track(session, CallDirection.Incoming, e.CallerUserId);
+        call.HoldsSlot = hasCapacity;
+        _telemetry.CallsStarted.Add(1, Tag("direction", "incoming"));
+        BotLog.Incoming(_logger, UserId, session.Id, e.CallerUserId, session.CallType, decision);
+        switch (decision)
+        {
+            case AnswerDecision.Accept:
+                _ = AcceptAfterDelayAsync(call);
+                break;
+            case AnswerDecision.Reject:
+                call.Result = CallResult.Rejected;
+                _ = RunQuietlyAsync(call, "reject", () => session.RejectAsync());
+                break;
+            case AnswerDecision.Busy:
+                call.Result = CallResult.Busy;
+                _ = RunQuietlyAsync(call, "reject busy", () => session.RejectAsync(UserInfo.Empty.With(UserInfo.BusyKey, "true")));
+                break;
+            default:
+                call.Result = CallResult.Ignored;
+                break;
+        }
+    }
+
+    private async Task AcceptAfterDelayAsync(ActiveCall call)
+    {
+        try
+        {
+            if (_settings.Answer.AnswerDelay > TimeSpan.Zero)
+            {
+                await Task.Delay(_settings.Answer.AnswerDelay, _time, _stopping.Token).ConfigureAwait(false);
+            }
+
+            if (call.Session.State != CallSessionState.New)
+            {
+                return;
+            }
+
+            await call.Session.AcceptAsync().ConfigureAwait(false);
+            call.Accepted = true;
+            call.Answered.TrySetResult(true);
+            _telemetry.CallsAnswered.Add(1, Tag("direction", "incoming"));
+            StartTimeLimit(call, _settings.Answer.MaxCallDuration);
+            CallAccepted?.Invoke(this, call.Session.Id);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception ex)
+        {
+            call.Result ??= CallResult.Failed;
+            call.Error ??= ex.Message;
+            BotLog.ActionFailed(_logger, UserId, call.Session.Id, "accept", ex);
+            await StopQuietlyAsync(call, "hangUp").ConfigureAwait(false);
+        }
+    }
+
+    private void OnAccepted(object? sender, CallPeerEventArgs e)
+    {
+        if (!_calls.TryGetValue(e.Session.Id, out var call) || call.Direction != CallDirection.Outgoing || call.Accepted)
+        {
+            return;
+        }
+
+        call.Accepted = true;
+        _telemetry.CallsAnswered.Add(1, Tag("direction", "outgoing"));
+        call.Answered.TrySetResult(true);
+    }
+
+    private void OnRejected(object? sender, CallPeerEventArgs e)
+    {
+        if (_calls.TryGetValue(e.Session.Id, out var call) && !call.Accepted)
+        {
+            call.Result ??= e.UserInfo.IsBusy ? CallResult.Busy : CallResult.Rejected;
+        }
+    }
+
+    private void OnUserNotAnswered(object? sender, CallPeerEventArgs e)
+    {
+        if (_calls.TryGetValue(e.Session.Id, out var call) && !call.Accepted)
+        {
+            call.Result ??= CallResult.NotAnswered;
+        }
+    }
+
+    private void OnStopped(object? sender, CallPeerEventArgs e)
+    {
+        // The peer hung up; the session closes next and the outcome is built there.
+        if (_calls.TryGetValue(e.Session.Id, out var call))
+        {
+            call.EndedByRemote = true;
+        }
+    }
+
+    private void OnFirstRemoteFrame(object? sender, FirstRemoteFrameEventArgs e)
+    {
+        try
+        {
+            MediaFlowing?.Invoke(this, e);
+        }
+        catch (Exception ex)
+        {
+            BotLog.ActionFailed(_logger, UserId, e.SessionId, "MediaFlowing handler", ex);
+        }
+    }
+
+    private void OnConnectionStateChanged(object? sender, CallConnectionStateEventArgs e)
+    {
+        if (e.State == SessionConnectionState.Failed && _calls.TryGetValue(e.Session.Id, out var call))
+        {
+            call.Error ??= $"connection with {e.UserId.ToString(CultureInfo.InvariantCulture)} failed";
+        }
+    }
+
+    private void OnSessionClosed(object? sender, CallSessionEventArgs e) => _ = CloseAsync(e.Session);
+
+    private async Task CloseAsync(CallSession session)
+    {
+        if (!_calls.TryGetValue(session.Id, out var call))
+        {
+            return;
+        }
+
+        call.HangUpTimer?.Dispose();
+        call.Answered.TrySetResult(false);
+        try
+        {
+            await _recordings.FinalizeAsync(session.Id).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            BotLog.ActionFailed(_logger, UserId, session.Id, "finalize recording", ex);
+        }
+
+        Complete(call);
+    }
+
+    private void Complete(ActiveCall call)
+    {
+        if (call.Done.Task.IsCompleted)
+        {
+            return;
+        }
+
+        var session = call.Session;
+        var media = (_peers as ICallMediaStatsSource)?.GetStats(session.Id, call.RemoteUserId) ?? CallMediaStats.Empty;
+        (_peers as ICallMediaStatsSource)?.Forget(session.Id);
+        var result = call.Result ?? (call.Accepted
+            ? (call.Error is null ? CallResult.Completed : CallResult.Failed)
+            : CallResult.NotAnswered);
+        var duration = _time.GetElapsedTime(call.StartTimestamp);
+        var files = media.RecordingFile is { } file && File.Exists(file) ? new[] { file } : [];
+        var outcome = new CallOutcome(session.Id, UserId, call.RemoteUserId, call.Direction, result, session.CallType == CallType.Video,
+            call.StartedAt, duration, media.FirstRemoteFrameAfter, media, files, call.Error)
+        {
+            EndedByRemote = call.EndedByRemote,
+        };
+        if (!call.Done.TrySetResult(outcome))
+        {
+            return;
+        }
+
+        _calls.TryRemove(session.Id, out _);
+        if (call.HoldsSlot)
+        {
+            ReleaseSlot();
+        }
+
+        Record(outcome);
+        if (call.Activity is { } activity)
+        {
+            activity.SetTag("callbot.result", result.ToString());
+            activity.SetStatus(result is CallResult.Failed ? ActivityStatusCode.Error : ActivityStatusCode.Ok, call.Error);
+            activity.Stop();
+        }
+
+        BotLog.Ended(_logger, UserId, session.Id, call.RemoteUserId, result, duration, outcome.SetupTime?.TotalMilliseconds, outcome.FramesSent, outcome.FramesReceived);
+        try
+        {
+            CallEnded?.Invoke(this, outcome);
+        }
+        catch (Exception ex)
+        {
+            BotLog.ActionFailed(_logger, UserId, session.Id, "CallEnded handler", ex);
+        }
+    }
+
+    private void Record(CallOutcome outcome)
+    {
+        var direction = Tag("direction", outcome.Direction == CallDirection.Outgoing ? "outgoing" : "incoming");
+        switch (outcome.Result)
+        {
+            case CallResult.Rejected or CallResult.Busy:
+                _telemetry.CallsRejected.Add(1, direction, Tag("busy", outcome.Result == CallResult.Busy));
+                break;
+            case CallResult.NotAnswered or CallResult.Ignored:
+                _telemetry.CallsNotAnswered.Add(1, direction);
+                break;
+            case CallResult.Failed:
+                _telemetry.CallsFailed.Add(1, direction);
+                break;
+        }
+
+        if (outcome.SetupTime is { } setup)
+        {
+            _telemetry.CallSetupTime.Record(setup.TotalMilliseconds, direction);
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    private ActiveCall Track(CallSession session, CallDirection direction, int remoteUserId)
+    {
+        var parent = Activity.Current;
+        var activity = CallBotTelemetry.ActivitySource.StartActivity(direction == CallDirection.Outgoing ? "call.outgoing" : "call.incoming");
+        Activity.Current = parent;
+        activity?.SetTag("callbot.session_id", session.Id);
+        activity?.SetTag("callbot.bot", UserId);
+        activity?.SetTag("callbot.remote_user", remoteUserId);
+        activity?.SetTag("callbot.call_type", session.CallType.ToString());
+        var call = new ActiveCall(session, direction, remoteUserId, _time.GetUtcNow(), _time.GetTimestamp(), activity);
+        _calls[session.Id] = call;
+        return call;
+    }
+
+    private void StartTimeLimit(ActiveCall call, TimeSpan limit)
+    {
+        if (limit <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        call.HangUpTimer = _time.CreateTimer(_ =>
+        {
+            BotLog.TimeLimit(_logger, UserId, call.Session.Id);
+            _ = StopQuietlyAsync(call, "hangUp");
+        }, null, limit, Timeout.InfiniteTimeSpan);
+    }
+
+    private Task StopQuietlyAsync(ActiveCall call, string action)
+    {
+        var state = call.Session.State;
+        if (state is not (CallSessionState.New or CallSessionState.Active))
+        {
+            return Task.CompletedTask;
+        }
+
+        if (call.Direction == CallDirection.Incoming && !call.Accepted)
+        {
+            // Still ringing here (ignored, or waiting for the answer delay): decline it.
+            return state == CallSessionState.New ? RunQuietlyAsync(call, "reject", () => call.Session.RejectAsync()) : Task.CompletedTask;
+        }
+
+        return RunQuietlyAsync(call, action, () => call.Session.StopAsync());
+    }
+
+    private async Task RunQuietlyAsync(ActiveCall call, string action, Func<Task> run)
+    {
+        try
+        {
+            await run().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            BotLog.ActionFailed(_logger, UserId, call.Session.Id, action, ex);
+        }
+    }
+
+    private bool TryTakeSlot()
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _slots);
+            if (current >= _settings.CallsPerBot)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _slots, current + 1, current) == current)
+            {
+                break;
+            }
+        }
+
+        if (_limiter.TryAcquire())
+        {
+            _telemetry.CallBegan();
+            return true;
+        }
+
+        Interlocked.Decrement(ref _slots);
+        return false;
+    }
+
+    private void ReleaseSlot()
+    {
+        Interlocked.Decrement(ref _slots);
+        _limiter.Release();
+        _telemetry.CallEnded();
+    }
+
+    private void OnChatStateChanged(object? sender, ChatConnectionStateChangedEventArgs e)
+    {
+        BotLog.ChatState(_logger, UserId, e.Current.ToString());
+        if (e.Current == ChatConnectionState.Online && e.Previous == ChatConnectionState.Reconnecting)
+        {
+            _telemetry.ChatReconnects.Add(1);
+        }
+    }
+
+    private static KeyValuePair<string, object?> Tag(string key, object? value) => new(key, value);
+}

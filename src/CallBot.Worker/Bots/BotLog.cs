@@ -1,0 +1,31 @@
+using CallBot.Signaling.ConnectyCube;
+using Microsoft.Extensions.Logging;
+
+namespace CallBot.Worker.Bots;
+
+internal static partial class BotLog
+{
+    [LoggerMessage(2001, LogLevel.Information, "Bot {UserId}: incoming call {SessionId} from {CallerId} ({CallType}): {Decision}")]
+    public static partial void Incoming(ILogger logger, int userId, string sessionId, int callerId, CallType callType, AnswerDecision decision);
+
+    [LoggerMessage(2002, LogLevel.Information, "Bot {UserId}: calling {Targets} ({CallType}), session {SessionId}")]
+    public static partial void Calling(ILogger logger, int userId, string targets, CallType callType, string sessionId);
+
+    [LoggerMessage(2003, LogLevel.Information, "Bot {UserId}: call {SessionId} with {RemoteUserId} ended: {Result} after {Duration}; setup {SetupMs} ms, frames sent {FramesSent} received {FramesReceived}")]
+    public static partial void Ended(ILogger logger, int userId, string sessionId, int remoteUserId, CallResult result, TimeSpan duration, double? setupMs, long framesSent, long framesReceived);
+
+    [LoggerMessage(2004, LogLevel.Warning, "Bot {UserId}: call {SessionId}: {Action} failed")]
+    public static partial void ActionFailed(ILogger logger, int userId, string sessionId, string action, Exception error);
+
+    [LoggerMessage(2005, LogLevel.Information, "Bot {UserId}: chat {State}")]
+    public static partial void ChatState(ILogger logger, int userId, string state);
+
+    [LoggerMessage(2006, LogLevel.Information, "Bot {UserId}: shutting down, hanging up {Calls} call(s)")]
+    public static partial void ShuttingDown(ILogger logger, int userId, int calls);
+
+    [LoggerMessage(2007, LogLevel.Warning, "Bot {UserId}: {Calls} call(s) did not close within the shutdown timeout")]
+    public static partial void ShutdownTimedOut(ILogger logger, int userId, int calls);
+
+    [LoggerMessage(2008, LogLevel.Information, "Bot {UserId}: call {SessionId} reached its time limit; hanging up")]
+    public static partial void TimeLimit(ILogger logger, int userId, string sessionId);
+}

@@ -1,0 +1,154 @@
+using System.Net;
+using CallBot.Media.Pacing;
+using CallBot.Recording;
+using CallBot.Rtc;
+using CallBot.Rtc.Dtls;
+using CallBot.Rtc.Ice;
+using CallBot.Signaling.ConnectyCube;
+using CallBot.Signaling.Loopback;
+using CallBot.Worker.Calls;
+using CallBot.Worker.Options;
+using CallBot.Worker.Rtc;
+using CallBot.Worker.Telemetry;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using RecorderOptions = CallBot.Recording.RecordingOptions;
+using WorkerRecordingOptions = CallBot.Worker.Options.RecordingOptions;
+
+namespace CallBot.Worker.Bots;
+
+/// <summary>
+/// What every bot of the process shares — one DTLS certificate, one media clock, one clip cache, one loopback hub, one
+/// process-wide call limit — and the recipe that turns a <see cref="BotOptions"/> into a logged-in <see cref="BotAgent"/>.
+/// </summary>
+public sealed class CallBotRuntime
+{
+    private readonly Lazy<DtlsCertificate> _certificate = new(() => DtlsCertificate.Generate("CallBot"));
+    private readonly ChatOptions _chat;
+    private readonly VideoChatOptions _videoChat;
+    private readonly AnswerPolicyOptions _answer;
+    private readonly ConcurrencyOptions _concurrency;
+    private readonly MediaOptions _media;
+    private readonly WorkerRecordingOptions _recording;
+    private readonly TelemetryOptions _telemetryOptions;
+    private readonly BotMediaProvider _mediaProvider;
+    private readonly MediaClock _clock;
+    private readonly CallBotTelemetry _telemetry;
+    private readonly RecordingMetrics _recordingMetrics;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggers;
+
+    public CallBotRuntime(
+        IOptions<ChatOptions> chat,
+        IOptions<VideoChatOptions> videoChat,
+        IOptions<AnswerPolicyOptions> answer,
+        IOptions<ConcurrencyOptions> concurrency,
+        IOptions<MediaOptions> media,
+        IOptions<WorkerRecordingOptions> recording,
+        IOptions<TelemetryOptions> telemetryOptions,
+        BotMediaProvider mediaProvider,
+        MediaClock clock,
+        CallBotTelemetry telemetry,
+        RecordingMetrics recordingMetrics,
+        TimeProvider time,
+        ILoggerFactory loggers)
+    {
+        _chat = chat.Value;
+        _videoChat = videoChat.Value;
+        _answer = answer.Value;
+        _concurrency = concurrency.Value;
+        _media = media.Value;
+        _recording = recording.Value;
+        _telemetryOptions = telemetryOptions.Value;
+        _mediaProvider = mediaProvider;
+        _clock = clock;
+        _telemetry = telemetry;
+        _recordingMetrics = recordingMetrics;
+        _time = time;
+        _loggers = loggers;
+        Limiter = new CallLimiter(_concurrency.CallsPerProcess);
+        Loopback = new LoopbackChatHub(appId: _chat.AppId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Chats = new ChatTransportFactory(_chat, Loopback, time, loggers);
+    }
+
+    public LoopbackChatHub Loopback { get; }
+
+    public ChatTransportFactory Chats { get; }
+
+    public CallLimiter Limiter { get; }
+
+    public CallBotTelemetry Telemetry => _telemetry;
+
+    public DtlsCertificate Certificate => _certificate.Value;
+
+    /// <summary>Only loopback host candidates (the embedded demo and tests on loopback).</summary>
+    public bool LoopbackOnly { get; set; }
+
+    /// <summary>Logs <paramref name="bot"/> in and returns its agent, ready for calls. Media is encoded first (once per process).</summary>
+    public async Task<BotAgent> StartBotAsync(BotOptions bot, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(bot);
+        var tracks = await _mediaProvider.GetTracksAsync(bot.Media ?? _media, bot.UserId, cancellationToken).ConfigureAwait(false);
+        var recordings = new CallRecordings(_recording.Enabled ? RecorderOptionsFor(_recording, bot.UserId) : null, _time, _loggers, _recordingMetrics);
+        var peers = new RtcPeerConnectionFactory(PeerConnectionOptionsFor(_videoChat, LoopbackOnly || _videoChat.LoopbackCandidatesOnly), Certificate, _clock, tracks, recordings, _telemetry, _time, _loggers);
+        var transport = await Chats.ConnectAsync(bot.UserId, bot.Password, cancellationToken).ConfigureAwait(false);
+        var settings = new BotAgentSettings
+        {
+            UserId = bot.UserId,
+            Answer = _answer,
+            CallsPerBot = _concurrency.CallsPerBot,
+            MaxBandwidthKbps = _videoChat.MaxBandwidth,
+            ShutdownTimeout = _telemetryOptions.ShutdownTimeout,
+        };
+        return new BotAgent(settings, transport, peers, CallClientOptionsFor(_videoChat), Limiter, recordings, _telemetry, _time, _loggers);
+    }
+
+    public static CallClientOptions CallClientOptionsFor(VideoChatOptions videoChat)
+    {
+        ArgumentNullException.ThrowIfNull(videoChat);
+        return new CallClientOptions
+        {
+            AnswerTimeInterval = TimeSpan.FromSeconds(videoChat.AnswerTimeInterval),
+            DialingTimeInterval = TimeSpan.FromSeconds(videoChat.DialingTimeInterval),
+            DisconnectTimeInterval = TimeSpan.FromSeconds(videoChat.DisconnectTimeInterval),
+        };
+    }
+
+    public static PeerConnectionOptions PeerConnectionOptionsFor(VideoChatOptions videoChat, bool loopbackOnly)
+    {
+        ArgumentNullException.ThrowIfNull(videoChat);
+        var servers = new List<IceServerConfig>(videoChat.IceServers.Count);
+        foreach (var server in videoChat.IceServers)
+        {
+            servers.Add(new IceServerConfig([.. server.Urls], server.Username, server.Credential));
+        }
+
+        return new PeerConnectionOptions
+        {
+            IceServers = servers,
+            RelayOnly = videoChat.AlwaysRelayCalls,
+            Ice = loopbackOnly ? new IceOptions { IncludeLoopback = true, IncludeIPv6 = false } : new IceOptions(),
+            HostAddressFilter = loopbackOnly ? IPAddress.IsLoopback : null,
+        };
+    }
+
+    /// <summary>
+    /// The recorder settings of one bot. Its sidecar and composite names carry the bot's id, so two bots of one process in
+    /// the same call (the demo) do not write the same file.
+    /// </summary>
+    public static RecorderOptions RecorderOptionsFor(WorkerRecordingOptions recording, int botUserId)
+    {
+        ArgumentNullException.ThrowIfNull(recording);
+        var bot = botUserId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new RecorderOptions
+        {
+            RootDirectory = recording.Directory,
+            PathTemplate = recording.FileNameTemplate,
+            Composite = recording.Composite,
+            ProduceMp4 = recording.Mp4,
+            FinalizeTimeout = recording.FinalizeTimeout,
+            SidecarTemplate = "{date}/{sessionId}/session-{startedAt}-bot" + bot + ".json",
+            CompositeTemplate = "{date}/{sessionId}/composite-{startedAt}-bot" + bot + ".webm",
+        };
+    }
+}

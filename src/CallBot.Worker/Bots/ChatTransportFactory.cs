@@ -1,0 +1,57 @@
+using System.Globalization;
+using CallBot.Signaling;
+using CallBot.Signaling.Loopback;
+using CallBot.Signaling.Xmpp;
+using CallBot.Worker.Options;
+using Microsoft.Extensions.Logging;
+
+namespace CallBot.Worker.Bots;
+
+/// <summary>
+/// Logs a bot into chat: XMPP over <c>ws://</c>, <c>wss://</c> or <c>tcp://</c> when <c>CallBot:Chat:Endpoint</c> is set,
+/// otherwise the process's embedded <see cref="LoopbackChatHub"/>.
+/// </summary>
+public sealed class ChatTransportFactory(ChatOptions chat, LoopbackChatHub loopback, TimeProvider time, ILoggerFactory loggers)
+{
+    public bool UsesLoopback => string.IsNullOrEmpty(chat.Endpoint);
+
+    public LoopbackChatHub Loopback => loopback;
+
+    /// <summary>Returns a transport that is online (throws when the login is refused or the server cannot be reached).</summary>
+    public async Task<IChatTransport> ConnectAsync(int userId, string password, CancellationToken cancellationToken)
+    {
+        if (UsesLoopback)
+        {
+            return loopback.Connect(userId);
+        }
+
+        var client = new XmppClient(CreateXmppOptions(chat, userId, password), loggers.CreateLogger<XmppClient>(), time);
+        try
+        {
+            await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
+            return client;
+        }
+        catch
+        {
+            await client.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public static XmppClientOptions CreateXmppOptions(ChatOptions chat, int userId, string password)
+    {
+        ArgumentNullException.ThrowIfNull(chat);
+        var endpoint = new Uri(chat.Endpoint);
+        return new XmppClientOptions
+        {
+            Endpoint = endpoint,
+            Domain = chat.ResolveDomain(),
+            UserName = string.Create(CultureInfo.InvariantCulture, $"{userId}-{chat.AppId}"),
+            Password = password,
+            TrustedCertificatePath = string.IsNullOrEmpty(chat.TrustedCertificateFile) ? null : chat.TrustedCertificateFile,
+            DangerousAcceptAnyServerCertificate = !chat.ValidateCertificates,
+            ReconnectMaxDelay = chat.ReconnectMaxDelay,
+            TlsMode = chat.TcpTls,
+        };
+    }
+}

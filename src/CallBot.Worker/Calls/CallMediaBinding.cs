@@ -1,0 +1,361 @@
+using CallBot.Abstractions;
+using CallBot.Media.Pacing;
+using CallBot.Recording;
+
+namespace CallBot.Worker.Calls;
+
+/// <summary>
+/// The media of one peer connection of one call: our tracks paced by the process's one <see cref="MediaClock"/> into
+/// each port's sender (or, in echo mode, the peer's frames straight back), the peer's frames into counters and the
+/// recorder, keyframe requests both ways, sender reports and gaps into the recorder, and the target bitrate into the
+/// sender's ladder (checked once a second).
+/// </summary>
+public sealed class CallMediaBinding : IAsyncDisposable
+{
+    private static readonly TimeSpan BitrateCheckInterval = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan KeyFrameRestartInterval = TimeSpan.FromSeconds(1);
+
+    private readonly IReadOnlyList<IMediaTrackPort> _ports;
+    private readonly MediaClock _clock;
+    private readonly CallMediaTracks _tracks;
+    private readonly TimeProvider _time;
+    private readonly long _startTimestamp;
+    private readonly List<(IMediaTrackPort Port, MediaSender Sender)> _senders = [];
+    private readonly List<RemoteFrameTap> _taps = [];
+    private readonly Lock _lock = new();
+    private ParticipantRecorder? _recorder;
+    private ITimer? _bitrateTimer;
+    private long _keyFramesRequestedByPeer;
+    private long _remoteGaps;
+    private long _lastKeyFrameRestart;
+    private long _keyFrameRestarts;
+    private long _firstFrameTicks = -1;
+    private long _videoFramesSentFinal;
+    private long _audioFramesSentFinal;
+    private bool _started;
+    private bool _sending;
+    private bool _disposed;
+
+    /// <param name="startTimestamp">
+    /// <see cref="TimeProvider.GetTimestamp"/> at which the call started (call sent or received): the setup time is measured from it.
+    /// </param>
+    public CallMediaBinding(IReadOnlyList<IMediaTrackPort> ports, MediaClock clock, CallMediaTracks tracks, TimeProvider time, long startTimestamp)
+    {
+        ArgumentNullException.ThrowIfNull(ports);
+        ArgumentNullException.ThrowIfNull(clock);
+        ArgumentNullException.ThrowIfNull(tracks);
+        ArgumentNullException.ThrowIfNull(time);
+        _ports = ports;
+        _clock = clock;
+        _tracks = tracks;
+        _time = time;
+        _startTimestamp = startTimestamp;
+        foreach (var port in ports)
+        {
+            var tap = new RemoteFrameTap(port.Kind, time, startTimestamp, OnFirstFrame);
+            _taps.Add(tap);
+            port.RemoteFrameSink = tap;
+            port.KeyFrameRequested += OnKeyFrameRequested;
+            port.SenderReportReceived += OnSenderReport;
+            port.RemoteGap += OnRemoteGap;
+        }
+    }
+
+    /// <summary>Raised once, on the receive loop, when the first remote frame of any kind arrives (the call's setup time).</summary>
+    public event Action<TimeSpan>? FirstRemoteFrame;
+
+    /// <summary>Tracks not sent because their codec differs from the negotiated one (should stay 0).</summary>
+    public int CodecMismatches { get; private set; }
+
+    public ParticipantRecorder? Recorder => _recorder;
+
+    /// <summary>
+    /// Once the m-lines are negotiated (the codecs are known): attaches the recorder and, in echo mode, loops the peer's
+    /// frames back. Idempotent. <paramref name="recorderFactory"/> receives the negotiated audio and video codecs and may
+    /// return null (no recording).
+    /// </summary>
+    public void Start(Func<CodecId?, CodecId?, ParticipantRecorder?>? recorderFactory = null)
+    {
+        lock (_lock)
+        {
+            if (_started || _disposed)
+            {
+                return;
+            }
+
+            _started = true;
+            CodecId? audioCodec = null;
+            CodecId? videoCodec = null;
+            foreach (var port in _ports)
+            {
+                if (port.NegotiatedCodec is not { } codec)
+                {
+                    continue;
+                }
+
+                if (port.Kind == MediaKind.Audio)
+                {
+                    audioCodec = codec;
+                }
+                else
+                {
+                    videoCodec = codec;
+                }
+            }
+
+            _recorder = recorderFactory?.Invoke(audioCodec, videoCodec);
+            if (_recorder is not null)
+            {
+                _recorder.KeyFrameNeeded += OnRecorderNeedsKeyFrame;
+            }
+
+            for (var i = 0; i < _ports.Count; i++)
+            {
+                if (_ports[i].NegotiatedCodec is null)
+                {
+                    continue;
+                }
+
+                _taps[i].Recorder = _recorder;
+                if (_tracks.IsEcho)
+                {
+                    _taps[i].Echo = _ports[i].Sender;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts pacing our tracks into the ports once the connection can carry media (frames handed to a sender before
+    /// DTLS-SRTP is up are dropped, and the first one is the clip's keyframe). Audio and video share one start instant.
+    /// Idempotent; does nothing in echo mode or before <see cref="Start"/>.
+    /// </summary>
+    public void StartSending()
+    {
+        lock (_lock)
+        {
+            if (!_started || _sending || _disposed || _tracks.IsEcho)
+            {
+                return;
+            }
+
+            _sending = true;
+            var timelineStart = _clock.GetTimestamp();
+
+            // The clip starts with a keyframe: requests in the next second (a receiver asks as soon as it starts) are
+            // answered by it, unless it was lost; then the restart below sends another.
+            Interlocked.Exchange(ref _lastKeyFrameRestart, _time.GetTimestamp());
+            foreach (var port in _ports)
+            {
+                var track = port.Kind == MediaKind.Video ? _tracks.Video : _tracks.Audio;
+                if (port.NegotiatedCodec is null || track is null)
+                {
+                    continue;
+                }
+
+                if (track.Codec != port.NegotiatedCodec)
+                {
+                    CodecMismatches++;
+                    continue;
+                }
+
+                var options = new MediaSenderOptions
+                {
+                    StartTimestamp = timelineStart,
+                    TargetBitrateKbps = port.TargetBitrateKbps > 0 ? port.TargetBitrateKbps : int.MaxValue,
+                };
+                _senders.Add((port, _clock.Register(track, port.Sender, options)));
+            }
+
+            if (_senders.Count > 0)
+            {
+                _bitrateTimer = _time.CreateTimer(_ => ApplyTargetBitrates(), null, BitrateCheckInterval, BitrateCheckInterval);
+            }
+        }
+    }
+
+    /// <summary>Applies each port's current target bitrate to its sender's ladder.</summary>
+    public void ApplyTargetBitrates()
+    {
+        foreach (var (port, sender) in SnapshotSenders())
+        {
+            var target = port.TargetBitrateKbps;
+            sender.SetTargetBitrate(target > 0 ? target : int.MaxValue);
+        }
+    }
+
+    public CallMediaStats GetStats()
+    {
+        long videoSent = Interlocked.Read(ref _videoFramesSentFinal);
+        long audioSent = Interlocked.Read(ref _audioFramesSentFinal);
+        foreach (var (port, sender) in SnapshotSenders())
+        {
+            if (port.Kind == MediaKind.Video)
+            {
+                videoSent += sender.FramesSent;
+            }
+            else
+            {
+                audioSent += sender.FramesSent;
+            }
+        }
+
+        long videoReceived = 0, audioReceived = 0, bytes = 0;
+        foreach (var tap in _taps)
+        {
+            bytes += tap.Bytes;
+            if (tap.Kind == MediaKind.Video)
+            {
+                videoReceived += tap.Frames;
+                videoSent += tap.Echoed;
+            }
+            else
+            {
+                audioReceived += tap.Frames;
+                audioSent += tap.Echoed;
+            }
+        }
+
+        var first = Interlocked.Read(ref _firstFrameTicks);
+        var recorder = _recorder;
+        return new CallMediaStats(
+            videoSent,
+            audioSent,
+            videoReceived,
+            audioReceived,
+            bytes,
+            PacketsLost: 0,
+            Interlocked.Read(ref _keyFramesRequestedByPeer),
+            Interlocked.Read(ref _remoteGaps),
+            first < 0 ? null : TimeSpan.FromTicks(first),
+            recorder?.OutputPath,
+            recorder?.Status.ToString());
+    }
+
+    private List<(IMediaTrackPort Port, MediaSender Sender)> SnapshotSenders()
+    {
+        lock (_lock)
+        {
+            return [.. _senders];
+        }
+    }
+
+    private void OnFirstFrame(MediaKind kind, TimeSpan after)
+    {
+        if (Interlocked.CompareExchange(ref _firstFrameTicks, after.Ticks, -1) == -1)
+        {
+            FirstRemoteFrame?.Invoke(after);
+        }
+    }
+
+    private void OnKeyFrameRequested(object? sender, EventArgs e)
+    {
+        Interlocked.Increment(ref _keyFramesRequestedByPeer);
+        if (_tracks.IsEcho && sender is IMediaTrackPort port)
+        {
+            // We only relay the peer's frames: the keyframe has to come from the peer itself.
+            port.RequestKeyFrame();
+        }
+
+        else if (sender is IMediaTrackPort { Kind: MediaKind.Video } videoPort)
+        {
+            RestartAtKeyFrame(videoPort);
+        }
+    }
+
+    /// <summary>
+    /// Pre-encoded clips cannot make a keyframe on demand, but every clip starts with one: restarting the track answers a
+    /// PLI at once (e.g. our first keyframe was lost while the peer's SRTP was not ready). At most once per
+    /// <see cref="KeyFrameRestartInterval"/>, so a PLI storm does not freeze the picture on frame 0.
+    /// </summary>
+    private void RestartAtKeyFrame(IMediaTrackPort port)
+    {
+        var now = _time.GetTimestamp();
+        var last = Interlocked.Read(ref _lastKeyFrameRestart);
+        if (!_sending || (last != 0 && _time.GetElapsedTime(last, now) < KeyFrameRestartInterval))
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref _lastKeyFrameRestart, now);
+        foreach (var (p, sender) in SnapshotSenders())
+        {
+            if (ReferenceEquals(p, port))
+            {
+                sender.SwitchSource(sender.Track);
+                Interlocked.Increment(ref _keyFrameRestarts);
+            }
+        }
+    }
+
+    /// <summary>Times a keyframe request restarted our video clip.</summary>
+    public long KeyFrameRestarts => Interlocked.Read(ref _keyFrameRestarts);
+
+    private void OnSenderReport(object? sender, SenderReportSample report)
+    {
+        if (sender is IMediaTrackPort port)
+        {
+            _recorder?.OnSenderReport(port.Kind, report.NtpTime, report.RtpTimestamp);
+        }
+    }
+
+    private void OnRemoteGap(object? sender, EventArgs e)
+    {
+        Interlocked.Increment(ref _remoteGaps);
+        if (sender is IMediaTrackPort port)
+        {
+            _recorder?.OnGap(port.Kind);
+        }
+    }
+
+    private void OnRecorderNeedsKeyFrame()
+    {
+        foreach (var port in _ports)
+        {
+            if (port.Kind == MediaKind.Video)
+            {
+                port.RequestKeyFrame();
+            }
+        }
+    }
+
+    /// <summary>Stops the senders and detaches from the ports; the recorder is finalized by its recording session.</summary>
+    public ValueTask DisposeAsync()
+    {
+        List<(IMediaTrackPort Port, MediaSender Sender)> senders;
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                return ValueTask.CompletedTask;
+            }
+
+            _disposed = true;
+            senders = [.. _senders];
+            _senders.Clear();
+            _bitrateTimer?.Dispose();
+        }
+
+        foreach (var (port, sender) in senders)
+        {
+            Interlocked.Add(ref port.Kind == MediaKind.Video ? ref _videoFramesSentFinal : ref _audioFramesSentFinal, sender.FramesSent);
+            sender.Dispose();
+        }
+
+        for (var i = 0; i < _ports.Count; i++)
+        {
+            var port = _ports[i];
+            port.KeyFrameRequested -= OnKeyFrameRequested;
+            port.SenderReportReceived -= OnSenderReport;
+            port.RemoteGap -= OnRemoteGap;
+            _taps[i].Echo = null;
+        }
+
+        if (_recorder is not null)
+        {
+            _recorder.KeyFrameNeeded -= OnRecorderNeedsKeyFrame;
+        }
+
+        return ValueTask.CompletedTask;
+    }
+}

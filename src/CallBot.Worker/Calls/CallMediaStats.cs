@@ -1,0 +1,47 @@
+namespace CallBot.Worker.Calls;
+
+/// <summary>Media counters of one peer connection of one call, as seen by the worker.</summary>
+public sealed record CallMediaStats(
+    long VideoFramesSent,
+    long AudioFramesSent,
+    long VideoFramesReceived,
+    long AudioFramesReceived,
+    long BytesReceived,
+    long PacketsLost,
+    long KeyFramesRequestedByPeer,
+    long RemoteGaps,
+    TimeSpan? FirstRemoteFrameAfter,
+    string? RecordingFile,
+    string? RecordingStatus)
+{
+    public static readonly CallMediaStats Empty = new(0, 0, 0, 0, 0, 0, 0, 0, null, null, null);
+
+    public long FramesSent => VideoFramesSent + AudioFramesSent;
+
+    public long FramesReceived => VideoFramesReceived + AudioFramesReceived;
+
+    /// <summary>Media flowed both ways: something was sent, and both audio and (for video calls) video were received.</summary>
+    public bool FlowedBothWays(bool video) => FramesSent > 0 && AudioFramesReceived > 0 && (!video || VideoFramesReceived > 0);
+}
+
+public sealed class FirstRemoteFrameEventArgs(string sessionId, int remoteUserId, TimeSpan after) : EventArgs
+{
+    public string SessionId { get; } = sessionId;
+
+    public int RemoteUserId { get; } = remoteUserId;
+
+    public TimeSpan After { get; } = after;
+}
+
+/// <summary>Gives the worker the media counters of a call's peer connections (implemented by the RTC peer factory).</summary>
+public interface ICallMediaStatsSource
+{
+    /// <summary>Counters of the connection with <paramref name="remoteUserId"/> in that session (live or, once closed, final).</summary>
+    CallMediaStats? GetStats(string sessionId, int remoteUserId);
+
+    /// <summary>The first remote frame of a connection arrived (after the given time since the connection was created).</summary>
+    event EventHandler<FirstRemoteFrameEventArgs>? FirstRemoteFrame;
+
+    /// <summary>Forgets a session's counters once the worker has read them.</summary>
+    void Forget(string sessionId);
+}

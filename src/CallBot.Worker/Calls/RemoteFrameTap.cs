@@ -1,0 +1,55 @@
+using CallBot.Abstractions;
+
+namespace CallBot.Worker.Calls;
+
+/// <summary>
+/// Receives the peer's frames of one m-line on the receive loop: counts them, notes the first one, and hands each to the
+/// recorder and (echo mode) back to our own sender. Allocates nothing per frame.
+/// </summary>
+internal sealed class RemoteFrameTap(MediaKind kind, TimeProvider time, long startTimestamp, Action<MediaKind, TimeSpan> firstFrame) : IEncodedFrameSink
+{
+    private long _frames;
+    private long _bytes;
+    private long _echoed;
+    private int _seenFirst;
+    private volatile IEncodedFrameSink? _recorder;
+    private volatile IEncodedFrameSink? _echo;
+
+    public MediaKind Kind { get; } = kind;
+
+    public long Frames => Interlocked.Read(ref _frames);
+
+    public long Bytes => Interlocked.Read(ref _bytes);
+
+    /// <summary>Frames sent back to the peer (echo mode).</summary>
+    public long Echoed => Interlocked.Read(ref _echoed);
+
+    public IEncodedFrameSink? Recorder
+    {
+        get => _recorder;
+        set => _recorder = value;
+    }
+
+    public IEncodedFrameSink? Echo
+    {
+        get => _echo;
+        set => _echo = value;
+    }
+
+    public void OnFrame(in EncodedFrame frame)
+    {
+        Interlocked.Increment(ref _frames);
+        Interlocked.Add(ref _bytes, frame.Data.Length);
+        if (_seenFirst == 0 && Interlocked.Exchange(ref _seenFirst, 1) == 0)
+        {
+            firstFrame(Kind, time.GetElapsedTime(startTimestamp));
+        }
+
+        _recorder?.OnFrame(frame);
+        if (_echo is { } echo)
+        {
+            echo.OnFrame(frame);
+            Interlocked.Increment(ref _echoed);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using CallBot.Worker.Bots;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace CallBot.Worker.Cli;
+
+/// <summary>
+/// The host behind <c>demo</c>, <c>call</c> and <c>answer</c>: the same configuration model and validation as the service
+/// (command options become configuration keys), logs at Warning and above to stderr, no health endpoint.
+/// </summary>
+internal sealed class CliHost : IAsyncDisposable
+{
+    private readonly IHost _host;
+
+    private CliHost(IHost host)
+    {
+        _host = host;
+        Runtime = host.Services.GetRequiredService<CallBotRuntime>();
+    }
+
+    public CallBotRuntime Runtime { get; }
+
+    public IServiceProvider Services => _host.Services;
+
+    /// <summary>Builds and starts the host; throws <see cref="OptionsValidationException"/> naming the bad key.</summary>
+    public static async Task<CliHost> StartAsync(IReadOnlyDictionary<string, string?> settings, string? configFile, LogLevel logLevel, CancellationToken cancellationToken)
+    {
+        var builder = CallBotHost.CreateBuilder([], configFile);
+        var values = new Dictionary<string, string?>(settings) { ["CallBot:Telemetry:HealthPrefix"] = string.Empty };
+        builder.Configuration.AddInMemoryCollection(values);
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.SetMinimumLevel(logLevel);
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+
+        return new CliHost(host);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        try
+        {
+            await _host.StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+        finally
+        {
+            _host.Dispose();
+        }
+    }
+}

@@ -1,0 +1,236 @@
+using CallBot.Abstractions;
+using CallBot.Recording;
+using CallBot.Rtc;
+using CallBot.Rtc.Ice;
+using CallBot.Signaling.ConnectyCube;
+using CallBot.Worker.Calls;
+using CallBot.Worker.Telemetry;
+
+namespace CallBot.Worker.Rtc;
+
+/// <summary>
+/// The call session's <see cref="ICallPeerConnection"/> over our <see cref="RtcPeerConnection"/>: one per remote user of a
+/// call. Audio (and, for video calls, video) transceivers send and receive; once negotiated, <see cref="CallMediaBinding"/>
+/// starts our media and the recorder. ICE states go to the session as <see cref="PeerIceState"/> (a DTLS failure as Failed).
+/// </summary>
+public sealed class PeerConnectionAdapter : ICallPeerConnection
+{
+    private readonly RtcPeerConnection _pc;
+    private readonly CallMediaBinding _binding;
+    private readonly Func<CodecId?, CodecId?, ParticipantRecorder?> _recorderFactory;
+    private readonly CallBotTelemetry _telemetry;
+    private readonly TimeProvider _time;
+    private long _remoteAppliedAt;
+    private long _iceConnectedAt;
+    private int _disposed;
+
+    public PeerConnectionAdapter(
+        CallPeerContext context,
+        RtcPeerConnection pc,
+        MediaPlan media,
+        CallBotTelemetry telemetry,
+        TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(pc);
+        ArgumentNullException.ThrowIfNull(media);
+        Context = context;
+        _pc = pc;
+        _telemetry = telemetry;
+        _time = time;
+        _recorderFactory = media.RecorderFactory;
+        var ports = new List<IMediaTrackPort> { new RtcTrackPort(pc.AddTransceiver(MediaKind.Audio, TransceiverDirection.SendRecv)) };
+        if (context.CallType == CallType.Video)
+        {
+            ports.Add(new RtcTrackPort(pc.AddTransceiver(MediaKind.Video, TransceiverDirection.SendRecv)));
+        }
+
+        _binding = new CallMediaBinding(ports, media.Clock, media.Tracks, time, time.GetTimestamp());
+        if (context.MaxBandwidthKbps > 0)
+        {
+            pc.SetMaxBandwidth(context.MaxBandwidthKbps);
+        }
+
+        pc.LocalCandidate += OnLocalCandidate;
+        pc.IceConnectionStateChanged += OnIceStateChanged;
+        pc.ConnectionStateChanged += OnConnectionStateChanged;
+    }
+
+    public CallPeerContext Context { get; }
+
+    public RtcPeerConnection PeerConnection => _pc;
+
+    public CallMediaBinding Media => _binding;
+
+    /// <summary>Final counters, set when the adapter is disposed.</summary>
+    public CallMediaStats? FinalStats { get; private set; }
+
+    public event EventHandler<IceCandidateInit>? LocalCandidate;
+
+    public event EventHandler<PeerIceState>? IceStateChanged;
+
+    public async Task<string> CreateOfferAsync(bool iceRestart, CancellationToken cancellationToken)
+    {
+        if (iceRestart)
+        {
+            _telemetry.IceRestarts.Add(1);
+        }
+
+        return await _pc.CreateOfferAsync(iceRestart, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<string> CreateAnswerAsync(string remoteOfferSdp, CancellationToken cancellationToken)
+    {
+        await _pc.SetRemoteOfferAsync(remoteOfferSdp, cancellationToken).ConfigureAwait(false);
+        Interlocked.CompareExchange(ref _remoteAppliedAt, _time.GetTimestamp(), 0);
+        var answer = await _pc.CreateAnswerAsync(cancellationToken).ConfigureAwait(false);
+        StartMedia();
+        return answer;
+    }
+
+    public async Task ApplyAnswerAsync(string remoteAnswerSdp, CancellationToken cancellationToken)
+    {
+        await _pc.SetRemoteAnswerAsync(remoteAnswerSdp, cancellationToken).ConfigureAwait(false);
+        Interlocked.CompareExchange(ref _remoteAppliedAt, _time.GetTimestamp(), 0);
+        StartMedia();
+    }
+
+    private void StartMedia()
+    {
+        _binding.Start(_recorderFactory);
+        if (_pc.ConnectionState == PeerConnectionState.Connected)
+        {
+            _binding.StartSending();
+        }
+    }
+
+    public Task AddRemoteCandidatesAsync(IReadOnlyList<IceCandidateInit> candidates, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(candidates);
+        foreach (var candidate in candidates)
+        {
+            _pc.AddRemoteCandidate(candidate.Candidate, candidate.SdpMid, candidate.SdpMLineIndex);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public void SetMaxBandwidth(int kbps)
+    {
+        _pc.SetMaxBandwidth(kbps);
+        _binding.ApplyTargetBitrates();
+    }
+
+    /// <summary>Live counters (final ones once disposed), with packet loss from the RTP receivers.</summary>
+    public CallMediaStats GetStats()
+    {
+        if (FinalStats is { } final)
+        {
+            return final;
+        }
+
+        var stats = _binding.GetStats();
+        long lost = 0;
+        foreach (var inbound in _pc.GetStats().Inbound)
+        {
+            lost += Math.Max(0, inbound.PacketsLost);
+        }
+
+        return stats with { PacketsLost = lost };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
+        _pc.LocalCandidate -= OnLocalCandidate;
+        _pc.IceConnectionStateChanged -= OnIceStateChanged;
+        _pc.ConnectionStateChanged -= OnConnectionStateChanged;
+        await _binding.DisposeAsync().ConfigureAwait(false);
+        var stats = GetStats();
+        RecordRtpTotals();
+        FinalStats = stats;
+        await _pc.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private void RecordRtpTotals()
+    {
+        if (!_telemetry.RtpPackets.Enabled && !_telemetry.RtpLost.Enabled)
+        {
+            return;
+        }
+
+        var stats = _pc.GetStats();
+        foreach (var inbound in stats.Inbound)
+        {
+            var kind = new KeyValuePair<string, object?>("kind", inbound.Kind == MediaKind.Audio ? "audio" : "video");
+            var direction = new KeyValuePair<string, object?>("direction", "in");
+            _telemetry.RtpPackets.Add(inbound.PacketsReceived, kind, direction);
+            _telemetry.RtpBytes.Add(inbound.BytesReceived, kind, direction);
+            _telemetry.RtpLost.Add(Math.Max(0, inbound.PacketsLost), kind);
+            _telemetry.RtpJitter.Record(inbound.Jitter * 1000.0 / (inbound.Kind == MediaKind.Audio ? 48_000 : 90_000), kind);
+        }
+
+        foreach (var outbound in stats.Outbound)
+        {
+            var kind = new KeyValuePair<string, object?>("kind", outbound.Kind == MediaKind.Audio ? "audio" : "video");
+            var direction = new KeyValuePair<string, object?>("direction", "out");
+            _telemetry.RtpPackets.Add(outbound.PacketsSent, kind, direction);
+            _telemetry.RtpBytes.Add(outbound.BytesSent, kind, direction);
+        }
+    }
+
+    private void OnLocalCandidate(object? sender, LocalIceCandidate candidate)
+    {
+        if (candidate.Candidate is { } text)
+        {
+            LocalCandidate?.Invoke(this, new IceCandidateInit(text, candidate.SdpMid, candidate.SdpMLineIndex));
+        }
+    }
+
+    private void OnIceStateChanged(object? sender, IceConnectionState state)
+    {
+        if (state is IceConnectionState.Connected && Interlocked.CompareExchange(ref _iceConnectedAt, _time.GetTimestamp(), 0) == 0)
+        {
+            var applied = Interlocked.Read(ref _remoteAppliedAt);
+            if (applied != 0)
+            {
+                _telemetry.IceConnectTime.Record(_time.GetElapsedTime(applied).TotalMilliseconds);
+            }
+        }
+
+        IceStateChanged?.Invoke(this, Map(state));
+    }
+
+    private void OnConnectionStateChanged(object? sender, PeerConnectionState state)
+    {
+        if (state == PeerConnectionState.Connected)
+        {
+            _binding.StartSending();
+            var iceAt = Interlocked.Read(ref _iceConnectedAt);
+            if (iceAt != 0)
+            {
+                _telemetry.DtlsHandshakeTime.Record(_time.GetElapsedTime(iceAt).TotalMilliseconds);
+            }
+        }
+        else if (state == PeerConnectionState.Failed && _pc.IceConnectionState is IceConnectionState.Connected or IceConnectionState.Completed)
+        {
+            // ICE works but DTLS failed (e.g. fingerprint mismatch): the call cannot carry media.
+            IceStateChanged?.Invoke(this, PeerIceState.Failed);
+        }
+    }
+
+    public static PeerIceState Map(IceConnectionState state) => state switch
+    {
+        IceConnectionState.New => PeerIceState.New,
+        IceConnectionState.Checking => PeerIceState.Checking,
+        IceConnectionState.Connected => PeerIceState.Connected,
+        IceConnectionState.Completed => PeerIceState.Completed,
+        IceConnectionState.Disconnected => PeerIceState.Disconnected,
+        IceConnectionState.Failed => PeerIceState.Failed,
+        _ => PeerIceState.Closed,
+    };
+}

@@ -1,0 +1,174 @@
+using CallBot.Signaling.ConnectyCube;
+using CallBot.Worker.Bots;
+using CallBot.Worker.Options;
+
+namespace CallBot.Worker.Tests.Bots;
+
+/// <summary>Call orchestration between bots on the loopback hub with fake peer connections.</summary>
+public sealed class BotAgentTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Accept_policy_answers_and_the_caller_hangs_up_after_the_duration()
+    {
+        await using var h = new BotHarness();
+        var callee = h.Start(1002);
+        var caller = h.Start(1001);
+        var calleeEnded = BotHarness.NextOutcomeAsync(callee);
+
+        var outcome = await caller.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromMilliseconds(300), Ct).WaitAsync(BotHarness.Timeout, Ct);
+        var other = await calleeEnded;
+
+        Assert.Equal(CallResult.Completed, outcome.Result);
+        Assert.Equal(CallDirection.Outgoing, outcome.Direction);
+        Assert.True(outcome.Duration >= TimeSpan.FromMilliseconds(300), $"call lasted {outcome.Duration}");
+        Assert.Equal(CallResult.Completed, other.Result);
+        Assert.Equal(CallDirection.Incoming, other.Direction);
+        Assert.Equal(1001, other.RemoteUserId);
+        Assert.Contains(h.Signals, s => s.From.StartsWith("1001-", StringComparison.Ordinal) && s.Signal == "hangUp");
+        Assert.Equal(0, caller.ActiveCalls);
+        Assert.Equal(0, callee.ActiveCalls);
+    }
+
+    [Fact]
+    public async Task Reject_policy_rejects_without_busy()
+    {
+        await using var h = new BotHarness();
+        var callee = h.Start(1002, new AnswerPolicyOptions { Policy = AnswerPolicy.Reject });
+        var caller = h.Start(1001);
+        var calleeEnded = BotHarness.NextOutcomeAsync(callee);
+
+        var outcome = await caller.PlaceCallAsync([1002], CallType.Audio, TimeSpan.FromSeconds(30), Ct).WaitAsync(BotHarness.Timeout, Ct);
+
+        Assert.Equal(CallResult.Rejected, outcome.Result);
+        Assert.Equal(CallResult.Rejected, (await calleeEnded).Result);
+        Assert.Contains(h.Signals, s => s.From.StartsWith("1002-", StringComparison.Ordinal) && s.Signal == "reject");
+    }
+
+    [Fact]
+    public async Task Busy_policy_rejects_with_busy_true()
+    {
+        await using var h = new BotHarness();
+        h.Start(1002, new AnswerPolicyOptions { Policy = AnswerPolicy.Busy });
+        var caller = h.Start(1001);
+
+        var outcome = await caller.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromSeconds(30), Ct).WaitAsync(BotHarness.Timeout, Ct);
+
+        Assert.Equal(CallResult.Busy, outcome.Result);
+    }
+
+    [Fact]
+    public async Task A_second_call_beyond_CallsPerBot_is_rejected_as_busy_while_the_first_goes_on()
+    {
+        await using var h = new BotHarness();
+        var callee = h.Start(1002, callsPerBot: 1);
+        var first = h.Start(1001);
+        var second = h.Start(1003);
+        var accepted = BotHarness.NextAcceptAsync(callee);
+        using var stopFirst = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var firstCall = first.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromMinutes(5), stopFirst.Token);
+        await accepted;
+
+        var secondOutcome = await second.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromSeconds(30), Ct).WaitAsync(BotHarness.Timeout, Ct);
+
+        Assert.Equal(CallResult.Busy, secondOutcome.Result);
+        Assert.False(firstCall.IsCompleted);
+        Assert.Equal(1, callee.ActiveCalls);
+        await stopFirst.CancelAsync();
+        Assert.Equal(CallResult.Completed, (await firstCall.WaitAsync(BotHarness.Timeout, Ct)).Result);
+    }
+
+    [Fact]
+    public async Task Callers_outside_the_allow_list_are_rejected_and_listed_ones_answered()
+    {
+        await using var h = new BotHarness();
+        h.Start(1002, new AnswerPolicyOptions { AllowedCallers = [1001] });
+        var stranger = h.Start(1009);
+        var friend = h.Start(1001);
+
+        var refused = await stranger.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromMilliseconds(100), Ct).WaitAsync(BotHarness.Timeout, Ct);
+        var welcomed = await friend.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromMilliseconds(100), Ct).WaitAsync(BotHarness.Timeout, Ct);
+
+        Assert.Equal(CallResult.Rejected, refused.Result);
+        Assert.Equal(CallResult.Completed, welcomed.Result);
+    }
+
+    [Fact]
+    public async Task Ignore_policy_lets_the_call_ring_out_unanswered()
+    {
+        await using var h = new BotHarness();
+        var callee = h.Start(1002, new AnswerPolicyOptions { Policy = AnswerPolicy.Ignore });
+        var caller = h.Start(1001);
+        var calleeEnded = BotHarness.NextOutcomeAsync(callee);
+
+        var outcome = await caller.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromSeconds(30), Ct).WaitAsync(BotHarness.Timeout, Ct);
+
+        Assert.Equal(CallResult.NotAnswered, outcome.Result);
+        Assert.Equal(CallResult.Ignored, (await calleeEnded).Result);
+        Assert.DoesNotContain(h.Signals, s => s.From.StartsWith("1002-", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Answer_delay_holds_the_accept_back()
+    {
+        await using var h = new BotHarness();
+        var callee = h.Start(1002, new AnswerPolicyOptions { AnswerDelay = TimeSpan.FromMilliseconds(600) });
+        var caller = h.Start(1001);
+
+        var outcome = await caller.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromMilliseconds(100), Ct).WaitAsync(BotHarness.Timeout, Ct);
+
+        Assert.Equal(CallResult.Completed, outcome.Result);
+        Assert.True(outcome.Duration >= TimeSpan.FromMilliseconds(700), $"call lasted {outcome.Duration}");
+    }
+
+    [Fact]
+    public async Task Max_call_duration_makes_the_callee_hang_up()
+    {
+        await using var h = new BotHarness();
+        h.Start(1002, new AnswerPolicyOptions { MaxCallDuration = TimeSpan.FromMilliseconds(400) });
+        var caller = h.Start(1001);
+
+        var outcome = await caller.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromMinutes(5), Ct).WaitAsync(BotHarness.Timeout, Ct);
+
+        Assert.Equal(CallResult.Completed, outcome.Result);
+        Assert.True(outcome.Duration < TimeSpan.FromMinutes(1));
+        Assert.Contains(h.Signals, s => s.From.StartsWith("1002-", StringComparison.Ordinal) && s.Signal == "hangUp");
+    }
+
+    [Fact]
+    public async Task Shutdown_hangs_up_every_call_before_logging_out()
+    {
+        await using var h = new BotHarness();
+        var callee = h.Start(1002);
+        var caller = h.Start(1001);
+        var accepted = BotHarness.NextAcceptAsync(callee);
+        var call = caller.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromMinutes(5), Ct);
+        await accepted;
+
+        await callee.DisposeAsync();
+        var outcome = await call.WaitAsync(BotHarness.Timeout, Ct);
+
+        Assert.Equal(CallResult.Completed, outcome.Result);
+        Assert.Contains(h.Signals, s => s.From.StartsWith("1002-", StringComparison.Ordinal) && s.Signal == "hangUp");
+        Assert.Equal(Signaling.ChatConnectionState.Closed, callee.ChatState);
+    }
+
+    [Fact]
+    public async Task The_process_call_limit_applies_across_bots()
+    {
+        await using var h = new BotHarness { Limiter = new CallLimiter(2) };
+        var callee = h.Start(1002, callsPerBot: 4);
+        var first = h.Start(1001);
+        var second = h.Start(1003);
+        var accepted = BotHarness.NextAcceptAsync(callee);
+        using var stopFirst = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var firstCall = first.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromMinutes(5), stopFirst.Token);
+        await accepted;
+
+        // Caller and callee hold the process's two slots: a third call cannot start.
+        await Assert.ThrowsAsync<InvalidOperationException>(() => second.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromSeconds(1), Ct));
+        await stopFirst.CancelAsync();
+        await firstCall.WaitAsync(BotHarness.Timeout, Ct);
+    }
+}
