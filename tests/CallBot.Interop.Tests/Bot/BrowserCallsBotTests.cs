@@ -39,6 +39,9 @@ public sealed class BrowserCallsBotTests(SdkInteropFixture fixture, BotHostFixtu
 
         await browser.HangUpAsync();
         var outcome = await bot.EndedAsync(sessionId, Timeout);
+        var sent = await browser.WaitForEventAsync(SdkEventNames.SignalSent, e => e.SignalType == "hangUp");
+        var afterHangUp = (await bot.WhenEnded(sessionId)).At.ToUnixTimeMilliseconds() - sent.TimeMs;
+        Assert.True(afterHangUp < 2000, $"the bot's call ended {afterHangUp:0} ms after the page sent hangUp");
 
         Assert.Equal(CallResult.Completed, outcome.Result);
         Assert.Equal(CallDirection.Incoming, outcome.Direction);
