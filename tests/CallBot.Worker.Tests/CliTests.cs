@@ -81,3 +81,16 @@ public sealed class HealthCommandTests
         Assert.Equal(2, code);
     }
 }
+
+public sealed class SetupPercentilesTests
+{
+    [Fact]
+    public void Nearest_rank_percentiles()
+    {
+        double[] sorted = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100];
+
+        Assert.Equal(50, CallBot.Worker.Cli.SetupPercentiles.Percentile(sorted, 0.50));
+        Assert.Equal(100, CallBot.Worker.Cli.SetupPercentiles.Percentile(sorted, 0.95));
+        Assert.Equal(10, CallBot.Worker.Cli.SetupPercentiles.Percentile(sorted, 0.01));
+    }
+}

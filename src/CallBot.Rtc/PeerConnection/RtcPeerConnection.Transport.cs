@@ -250,7 +250,15 @@ public sealed partial class RtcPeerConnection
             }
 
             PeerConnectionLog.DtlsConnected(_logger, _id, result.Role.ToString(), result.Profile.Name, result.CipherSuite);
-            _timer.Change(TickInterval, TickInterval);
+            try
+            {
+                _timer.Change(TickInterval, TickInterval);
+            }
+            catch (ObjectDisposedException)
+            {
+                return; // closed while the keys were being installed
+            }
+
             SetDtlsPhase(DtlsPhase.Connected);
         }
         catch (DtlsHandshakeException e) when (e is DtlsFingerprintMismatchException || e.Failure == DtlsFailure.FingerprintMismatch)

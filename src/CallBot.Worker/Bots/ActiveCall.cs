@@ -36,5 +36,8 @@ internal sealed class ActiveCall(CallSession session, CallDirection direction, i
     /// <summary>Completes when the callee accepted, or the call ended first.</summary>
     public TaskCompletionSource<bool> Answered { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>Completes when the first remote frame arrived.</summary>
+    public TaskCompletionSource MediaStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     public TaskCompletionSource<CallOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

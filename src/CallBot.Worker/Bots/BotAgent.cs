@@ -87,11 +87,15 @@ public sealed partial class BotAgent : IAsyncDisposable
     /// <summary>Raised when an incoming call has been answered by policy (accepted).</summary>
     public event EventHandler<string>? CallAccepted;
 
+    /// <summary>How long <see cref="PlaceCallAsync"/> with <c>timeFromMedia</c> waits for the first remote frame after the answer.</summary>
+    public static readonly TimeSpan MediaSetupTimeout = TimeSpan.FromSeconds(30);
+
     /// <summary>
-    /// Places one call and keeps it up for <paramref name="duration"/> once answered, then hangs up. Completes with the
-    /// call's outcome when its session closed (answered or not).
+    /// Places one call and keeps it up for <paramref name="duration"/> once answered (with <paramref name="timeFromMedia"/>:
+    /// once the first remote frame arrived, waiting at most <see cref="MediaSetupTimeout"/> for it), then hangs up.
+    /// Completes with the call's outcome when its session closed (answered or not).
     /// </summary>
-    public async Task<CallOutcome> PlaceCallAsync(IReadOnlyList<int> targets, CallType callType, TimeSpan duration, CancellationToken cancellationToken = default)
+    public async Task<CallOutcome> PlaceCallAsync(IReadOnlyList<int> targets, CallType callType, TimeSpan duration, bool timeFromMedia = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(targets);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -131,6 +135,11 @@ public sealed partial class BotAgent : IAsyncDisposable
         {
             if (await call.Answered.Task.WaitAsync(linked.Token).ConfigureAwait(false))
             {
+                if (timeFromMedia)
+                {
+                    await Task.WhenAny(call.Done.Task, call.MediaStarted.Task, Task.Delay(MediaSetupTimeout, _time, linked.Token)).ConfigureAwait(false);
+                }
+
                 await Task.WhenAny(call.Done.Task, Task.Delay(duration, _time, linked.Token)).ConfigureAwait(false);
             }
         }
@@ -172,7 +181,7 @@ public sealed partial class BotAgent : IAsyncDisposable
 
             try
             {
-                outcomes.Add(await PlaceCallAsync(targets, callType, duration, cancellationToken).ConfigureAwait(false));
+                outcomes.Add(await PlaceCallAsync(targets, callType, duration, cancellationToken: cancellationToken).ConfigureAwait(false));
             }
             catch (InvalidOperationException ex)
             {
@@ -334,6 +343,11 @@ public sealed partial class BotAgent : IAsyncDisposable
 
     private void OnFirstRemoteFrame(object? sender, FirstRemoteFrameEventArgs e)
     {
+        if (_calls.TryGetValue(e.SessionId, out var call))
+        {
+            call.MediaStarted.TrySetResult();
+        }
+
         try
         {
             MediaFlowing?.Invoke(this, e);

@@ -83,7 +83,7 @@ internal static class CallCommand
             await using (agent.ConfigureAwait(false))
             {
                 output.Status($"calling {string.Join(',', targets)} ({callType.ToString().ToLowerInvariant()}) for {duration.TotalSeconds:0} s…");
-                var outcome = await agent.PlaceCallAsync(targets, callType, duration, ct).ConfigureAwait(false);
+                var outcome = await agent.PlaceCallAsync(targets, callType, duration, timeFromMedia: true, ct).ConfigureAwait(false);
                 output.Calls([outcome]);
                 return outcome.MediaFlowed ? 0 : 1;
             }

@@ -23,23 +23,26 @@ internal static class DemoCommand
         var duration = new Option<int>("--duration") { Description = "Call length in seconds.", DefaultValueFactory = _ => 10 };
         var output = new Option<DirectoryInfo>("--out") { Description = "Recordings directory.", DefaultValueFactory = _ => new DirectoryInfo("recordings") };
         var json = new Option<bool>("--json") { Description = "Print one JSON document for scripts." };
+        var calls = new Option<int>("--calls") { Description = "Repeat the call this many times (setup-time percentiles).", DefaultValueFactory = _ => 1 };
         var demo = new Command("demo", "Two bots call each other through the embedded loopback hub over real WebRTC and record both sides.")
         {
             duration,
             output,
             json,
+            calls,
         };
         demo.SetAction((parse, ct) => RunAsync(
             new CliOutput(parse.GetValue(json)),
             TimeSpan.FromSeconds(Math.Max(2, parse.GetValue(duration))),
             parse.GetValue(output)!,
-            ct));
+            ct,
+            Math.Clamp(parse.GetValue(calls), 1, 1000)));
         return demo;
     }
 
-    public static async Task<int> RunAsync(CliOutput output, TimeSpan duration, DirectoryInfo directory, CancellationToken ct)
+    public static async Task<int> RunAsync(CliOutput output, TimeSpan duration, DirectoryInfo directory, CancellationToken ct, int calls = 1)
     {
-        var result = await RunCallAsync(output, duration, directory, ct).ConfigureAwait(false);
+        var result = await RunCallAsync(output, duration, directory, ct, calls).ConfigureAwait(false);
         var checks = new List<RecordingCheck>();
         foreach (var file in result.Outcomes.SelectMany(o => o.RecordingFiles))
         {
@@ -47,14 +50,19 @@ internal static class DemoCommand
         }
 
         output.Calls(result.Outcomes, checks);
-        var ok = result.Outcomes.Count == 2
+        if (calls > 1)
+        {
+            output.Status(SetupPercentiles.Describe(result.Outcomes));
+        }
+
+        var ok = result.Outcomes.Count == 2 * calls
             && result.Outcomes.TrueForAll(o => o.MediaFlowed)
-            && checks.Count == 2
+            && checks.Count == 2 * calls
             && checks.TrueForAll(c => c.Valid);
         if (!ok)
         {
-            output.Error(result.Outcomes.Count < 2 ? "demo: the call did not complete on both sides"
-                : checks.Count < 2 ? $"demo: expected 2 recordings, found {checks.Count}"
+            output.Error(result.Outcomes.Count < 2 * calls ? "demo: a call did not complete on both sides"
+                : checks.Count < 2 * calls ? $"demo: expected {2 * calls} recordings, found {checks.Count}"
                 : "demo: media did not flow both ways or a recording is not valid");
         }
 
@@ -64,7 +72,7 @@ internal static class DemoCommand
     public sealed record DemoResult(List<CallOutcome> Outcomes, TimeSpan Elapsed);
 
     /// <summary>The demo call itself; the outcomes of caller and callee (in that order when both ended).</summary>
-    public static async Task<DemoResult> RunCallAsync(CliOutput output, TimeSpan duration, DirectoryInfo directory, CancellationToken ct)
+    public static async Task<DemoResult> RunCallAsync(CliOutput output, TimeSpan duration, DirectoryInfo directory, CancellationToken ct, int calls = 1)
     {
         var settings = new Dictionary<string, string?>
         {
@@ -91,18 +99,26 @@ internal static class DemoCommand
                 var caller = await host.Runtime.StartBotAsync(new BotOptions { UserId = Caller, Password = "demo", Role = BotRole.Call }, ct).ConfigureAwait(false);
                 await using (caller.ConfigureAwait(false))
                 {
-                    var calleeDone = new TaskCompletionSource<CallOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
-                    callee.CallEnded += (_, o) => calleeDone.TrySetResult(o);
-                    output.Status($"{Caller} calls {Callee} (video) for {duration.TotalSeconds:0} s…");
-                    var callerOutcome = await caller.PlaceCallAsync([Callee], CallType.Video, duration, ct).ConfigureAwait(false);
-                    var outcomes = new List<CallOutcome> { callerOutcome };
-                    try
+                    var outcomes = new List<CallOutcome>();
+                    for (var i = 0; i < calls; i++)
                     {
-                        outcomes.Add(await calleeDone.Task.WaitAsync(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false));
-                    }
-                    catch (TimeoutException)
-                    {
-                        output.Error("demo: the callee's side did not close in time");
+                        var calleeDone = new TaskCompletionSource<CallOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+                        void OnCalleeEnded(object? sender, CallOutcome o) => calleeDone.TrySetResult(o);
+                        callee.CallEnded += OnCalleeEnded;
+                        output.Status($"{Caller} calls {Callee} (video) for {duration.TotalSeconds:0} s{(calls > 1 ? $" ({i + 1}/{calls})" : "")}…");
+                        outcomes.Add(await caller.PlaceCallAsync([Callee], CallType.Video, duration, timeFromMedia: true, ct).ConfigureAwait(false));
+                        try
+                        {
+                            outcomes.Add(await calleeDone.Task.WaitAsync(TimeSpan.FromSeconds(30), ct).ConfigureAwait(false));
+                        }
+                        catch (TimeoutException)
+                        {
+                            output.Error("demo: the callee's side did not close in time");
+                        }
+                        finally
+                        {
+                            callee.CallEnded -= OnCalleeEnded;
+                        }
                     }
 
                     return new DemoResult(outcomes, watch.Elapsed);

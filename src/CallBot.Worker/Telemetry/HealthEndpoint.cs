@@ -19,27 +19,45 @@ public interface IReadinessProbe
 /// </summary>
 internal sealed partial class HealthEndpoint(IOptions<TelemetryOptions> options, IReadinessProbe readiness, ILogger<HealthEndpoint> logger) : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private HttpListener? _listener;
+
+    /// <summary>Listens before the host reports started (ExecuteAsync runs on a background thread since .NET 10).</summary>
+    public override Task StartAsync(CancellationToken cancellationToken)
     {
         var prefix = options.Value.HealthPrefix;
-        if (string.IsNullOrEmpty(prefix))
+        if (!string.IsNullOrEmpty(prefix))
+        {
+            var listener = new HttpListener();
+            listener.Prefixes.Add(prefix);
+            try
+            {
+                listener.Start();
+                _listener = listener;
+                LogListening(logger, prefix);
+            }
+            catch (HttpListenerException ex)
+            {
+                listener.Close();
+                LogCannotListen(logger, prefix, ex.Message);
+            }
+        }
+
+        return base.StartAsync(cancellationToken);
+    }
+
+    public override void Dispose()
+    {
+        _listener?.Close();
+        base.Dispose();
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        if (_listener is not { } listener)
         {
             return;
         }
 
-        using var listener = new HttpListener();
-        listener.Prefixes.Add(prefix);
-        try
-        {
-            listener.Start();
-        }
-        catch (HttpListenerException ex)
-        {
-            LogCannotListen(logger, prefix, ex.Message);
-            return;
-        }
-
-        LogListening(logger, prefix);
         using var registration = stoppingToken.Register(listener.Stop);
         while (!stoppingToken.IsCancellationRequested)
         {

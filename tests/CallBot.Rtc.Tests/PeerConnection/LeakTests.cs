@@ -4,6 +4,7 @@ using CallBot.Abstractions;
 namespace CallBot.Rtc.Tests.PeerConnection;
 
 /// <summary>500 peer connections (250 loopback pairs, 25 pairs at a time) connect, carry a frame, and close: sockets, threads and managed memory return to baseline.</summary>
+[Collection(ProcessWideMeasurements.Name)]
 public sealed class LeakTests(ITestOutputHelper output)
 {
     private const int Pairs = 250;

@@ -51,3 +51,55 @@ public sealed class DemoTests
         }
     }
 }
+
+/// <summary>An audio-only call over real WebRTC through the loopback hub: one m-line, audio-only recordings.</summary>
+public sealed class AudioOnlyCallTests
+{
+    [Fact]
+    public async Task Audio_call_negotiates_audio_only_and_records_audio_only()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var dir = Path.Combine(Path.GetTempPath(), "callbot-audio-" + Guid.NewGuid().ToString("N")[..8]);
+        var settings = new Dictionary<string, string?>
+        {
+            ["CallBot:Chat:Endpoint"] = string.Empty,
+            ["CallBot:VideoChat:LoopbackCandidatesOnly"] = "true",
+            ["CallBot:Media:Renditions"] = "1",
+            ["CallBot:Media:CacheDirectory"] = Path.Combine(Path.GetTempPath(), "callbot-clips"),
+            ["CallBot:Recording:Enabled"] = "true",
+            ["CallBot:Recording:Directory"] = dir,
+        };
+        try
+        {
+            await using var host = await CliHost.StartAsync(settings, null, Microsoft.Extensions.Logging.LogLevel.Warning, ct);
+            await using var callee = await host.Runtime.StartBotAsync(new Options.BotOptions { UserId = 4002, Password = "x" }, ct);
+            await using var caller = await host.Runtime.StartBotAsync(new Options.BotOptions { UserId = 4001, Password = "x", Role = Options.BotRole.Call }, ct);
+            var calleeEnded = new TaskCompletionSource<CallBot.Worker.Bots.CallOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+            callee.CallEnded += (_, o) => calleeEnded.TrySetResult(o);
+
+            var outcome = await caller.PlaceCallAsync([4002], Signaling.ConnectyCube.CallType.Audio, TimeSpan.FromSeconds(2), timeFromMedia: true, ct)
+                .WaitAsync(TimeSpan.FromSeconds(90), ct);
+            var other = await calleeEnded.Task.WaitAsync(TimeSpan.FromSeconds(30), ct);
+
+            foreach (var o in new[] { outcome, other })
+            {
+                Assert.Equal(CallBot.Worker.Bots.CallResult.Completed, o.Result);
+                Assert.False(o.Video);
+                Assert.True(o.MediaFlowed);
+                Assert.Equal(0, o.Media.VideoFramesReceived);
+                Assert.Equal(0, o.Media.VideoFramesSent);
+                Assert.True(o.Media.AudioFramesReceived >= 50, $"audio frames {o.Media.AudioFramesReceived}");
+                var check = await RecordingCheck.ProbeAsync(Assert.Single(o.RecordingFiles), expectVideo: false, minSeconds: 1, ct);
+                Assert.True(check.Valid, check.Error);
+                Assert.Equal("audio:opus", check.Streams);
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(dir))
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+    }
+}

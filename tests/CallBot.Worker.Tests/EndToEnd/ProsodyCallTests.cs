@@ -47,7 +47,7 @@ public sealed class ProsodyCallTests(ProsodyFixture prosody) : IClassFixture<Pro
             await using var caller = await host.Runtime.StartBotAsync(new BotOptions { UserId = 3001, Password = Password, Role = BotRole.Call }, Ct);
             var calleeEnded = BotHarnessOutcome(callee);
 
-            var outcome = await caller.PlaceCallAsync([3002], CallType.Video, TimeSpan.FromSeconds(3), Ct).WaitAsync(Timeout, Ct);
+            var outcome = await caller.PlaceCallAsync([3002], CallType.Video, TimeSpan.FromSeconds(3), cancellationToken: Ct).WaitAsync(Timeout, Ct);
             var other = await calleeEnded.WaitAsync(Timeout, Ct);
 
             foreach (var o in new[] { outcome, other })
@@ -110,7 +110,7 @@ public sealed class ProsodyCallTests(ProsodyFixture prosody) : IClassFixture<Pro
             await using var caller = await host.Runtime.StartBotAsync(new BotOptions { UserId = 3101, Password = Password, Role = BotRole.Call }, Ct);
             var flowing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             caller.MediaFlowing += (_, _) => flowing.TrySetResult();
-            var call = caller.PlaceCallAsync([3102], CallType.Video, TimeSpan.FromMinutes(5), Ct);
+            var call = caller.PlaceCallAsync([3102], CallType.Video, TimeSpan.FromMinutes(5), cancellationToken: Ct);
             await flowing.Task.WaitAsync(Timeout, Ct);
             await Task.Delay(TimeSpan.FromSeconds(3), Ct); // media to record, not synchronization
 
