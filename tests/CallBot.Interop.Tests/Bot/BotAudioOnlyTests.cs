@@ -38,7 +38,7 @@ public sealed class BotAudioOnlyTests(SdkInteropFixture fixture, BotHostFixture 
         await using var bot = await bots.StartBotAsync(fixture.Prosody, fixture.NewUserId(), cancellationToken: TestContext.Current.CancellationToken);
         var browser = await sdk.LoginAsync(fixture.NewUserId());
 
-        var call = bot.Agent.PlaceCallAsync([browser.UserId], CallType.Audio, TimeSpan.FromMinutes(5), TestContext.Current.CancellationToken);
+        var call = bot.Agent.PlaceCallAsync([browser.UserId], CallType.Audio, TimeSpan.FromMinutes(5), cancellationToken: TestContext.Current.CancellationToken);
         var incoming = await browser.WaitForIncomingCallAsync();
         Assert.Equal(SdkCallType.Audio, incoming.CallType);
         await browser.AcceptAsync();

@@ -22,7 +22,7 @@ public sealed class BotCallsBrowserTests(SdkInteropFixture fixture, BotHostFixtu
         await using var bot = await bots.StartBotAsync(fixture.Prosody, fixture.NewUserId(), cancellationToken: TestContext.Current.CancellationToken);
         var browser = await sdk.LoginAsync(fixture.NewUserId());
 
-        var call = bot.Agent.PlaceCallAsync([browser.UserId], CallType.Video, TimeSpan.FromMinutes(5), TestContext.Current.CancellationToken);
+        var call = bot.Agent.PlaceCallAsync([browser.UserId], CallType.Video, TimeSpan.FromMinutes(5), cancellationToken: TestContext.Current.CancellationToken);
         var incoming = await browser.WaitForIncomingCallAsync();
         Assert.Equal(bot.UserId, incoming.UserId);
         Assert.Equal(SdkCallType.Video, incoming.CallType);

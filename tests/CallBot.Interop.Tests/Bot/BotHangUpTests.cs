@@ -45,7 +45,7 @@ public sealed class BotHangUpTests(SdkInteropFixture fixture, BotHostFixture bot
         await using var sdk = fixture.NewHarness();
         await using var bot = await bots.StartBotAsync(fixture.Prosody, fixture.NewUserId(), cancellationToken: TestContext.Current.CancellationToken);
         var browser = await sdk.LoginAsync(fixture.NewUserId());
-        var call = bot.Agent.PlaceCallAsync([browser.UserId], CallType.Video, TimeSpan.FromMinutes(5), TestContext.Current.CancellationToken);
+        var call = bot.Agent.PlaceCallAsync([browser.UserId], CallType.Video, TimeSpan.FromMinutes(5), cancellationToken: TestContext.Current.CancellationToken);
         var incoming = await browser.WaitForIncomingCallAsync();
         await browser.AcceptAsync();
         await browser.WaitForMediaFlowAsync(bot.UserId, minVideoFrames: 5, minAudioBytes: 1000);

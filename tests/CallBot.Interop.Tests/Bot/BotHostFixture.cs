@@ -29,6 +29,12 @@ public sealed class BotHostFixture : IAsyncLifetime
     public const string BotPassword = "bot-secret";
     public const int AppId = 1;
 
+    /// <summary>
+    /// The synthetic card is labelled with a user id, and each label is a separate FFmpeg encode (about a minute for the
+    /// three-step ladder here): every test bot sends the one clip labelled with this id instead of its own.
+    /// </summary>
+    private const int SharedClipUserId = 1000;
+
     private IHost? _host;
 
     public static MediaOptions Media { get; } = new()
@@ -53,7 +59,7 @@ public sealed class BotHostFixture : IAsyncLifetime
         _host = builder.Build();
         await _host.StartAsync();
         // Encode the clips now, once, rather than inside the first test's call timing.
-        await Services.GetRequiredService<BotMediaProvider>().GetTracksAsync(Media, 0, CancellationToken.None);
+        await Services.GetRequiredService<BotMediaProvider>().GetTracksAsync(Media, SharedClipUserId, CancellationToken.None);
     }
 
     /// <summary>Registers <paramref name="userId"/> in Prosody and logs a bot in as that user; ready for calls when it returns.</summary>
@@ -75,7 +81,7 @@ public sealed class BotHostFixture : IAsyncLifetime
             LoopbackCandidatesOnly = true,
             MaxBandwidth = spec.MaxBandwidthKbps,
         };
-        var tracks = await Services.GetRequiredService<BotMediaProvider>().GetTracksAsync(Media, userId, cancellationToken);
+        var tracks = await Services.GetRequiredService<BotMediaProvider>().GetTracksAsync(Media, SharedClipUserId, cancellationToken);
         var peers = new TrackingPeerConnectionFactory(new RtcPeerConnectionFactory(
             CallBotRuntime.PeerConnectionOptionsFor(videoChat, loopbackOnly: true),
             runtime.Certificate,

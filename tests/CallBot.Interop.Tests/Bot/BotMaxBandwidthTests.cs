@@ -40,7 +40,7 @@ public sealed class BotMaxBandwidthTests(SdkInteropFixture fixture, BotHostFixtu
         await using var bot = await bots.StartBotAsync(fixture.Prosody, fixture.NewUserId(), new BotSpec { MaxBandwidthKbps = CapKbps }, TestContext.Current.CancellationToken);
         var browser = await sdk.LoginAsync(fixture.NewUserId());
 
-        _ = bot.Agent.PlaceCallAsync([browser.UserId], CallType.Video, TimeSpan.FromMinutes(5), TestContext.Current.CancellationToken);
+        _ = bot.Agent.PlaceCallAsync([browser.UserId], CallType.Video, TimeSpan.FromMinutes(5), cancellationToken: TestContext.Current.CancellationToken);
         var incoming = await browser.WaitForIncomingCallAsync();
         Assert.Equal(CapKbps.ToString(CultureInfo.InvariantCulture), incoming.UserInfo?.GetProperty("maxBandwidth").ToString());
         Assert.Equal(CapKbps, (await browser.GetSessionStateAsync()).GetProperty("maxBandwidth").GetInt32());

@@ -46,7 +46,7 @@ public sealed class BotNoAnswerTests(SdkInteropFixture fixture, BotHostFixture b
         var browser = await sdk.LoginAsync(fixture.NewUserId());
 
         var started = DateTimeOffset.UtcNow;
-        var call = bot.Agent.PlaceCallAsync([browser.UserId], CallType.Video, TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken);
+        var call = bot.Agent.PlaceCallAsync([browser.UserId], CallType.Video, TimeSpan.FromMinutes(1), cancellationToken: TestContext.Current.CancellationToken);
         var incoming = await browser.WaitForIncomingCallAsync();
         var outcome = await call.WaitAsync(Timeout, TestContext.Current.CancellationToken);
 

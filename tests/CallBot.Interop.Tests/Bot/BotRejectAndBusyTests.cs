@@ -75,7 +75,7 @@ public sealed class BotRejectAndBusyTests(SdkInteropFixture fixture, BotHostFixt
         await using var bot = await bots.StartBotAsync(fixture.Prosody, fixture.NewUserId(), cancellationToken: TestContext.Current.CancellationToken);
         var browser = await sdk.LoginAsync(fixture.NewUserId());
 
-        var call = bot.Agent.PlaceCallAsync([browser.UserId], CallType.Video, TimeSpan.FromMinutes(1), TestContext.Current.CancellationToken);
+        var call = bot.Agent.PlaceCallAsync([browser.UserId], CallType.Video, TimeSpan.FromMinutes(1), cancellationToken: TestContext.Current.CancellationToken);
         var incoming = await browser.WaitForIncomingCallAsync();
         await browser.RejectAsync(userInfo: busy ? new { busy = true } : new { reason = "declined" });
         var outcome = await call.WaitAsync(Timeout, TestContext.Current.CancellationToken);
