@@ -216,9 +216,11 @@ public sealed class PeerConnectionAdapter : ICallPeerConnection
                 _telemetry.DtlsHandshakeTime.Record(_time.GetElapsedTime(iceAt).TotalMilliseconds);
             }
         }
-        else if (state == PeerConnectionState.Failed && _pc.IceConnectionState is IceConnectionState.Connected or IceConnectionState.Completed)
+        else if (state == PeerConnectionState.Failed && _pc.IceConnectionState is IceConnectionState.Connected or IceConnectionState.Completed
+            && _pc.GetStats().Transport.DtlsState != "closed")
         {
-            // ICE works but DTLS failed (e.g. fingerprint mismatch): the call cannot carry media.
+            // ICE works but DTLS failed (e.g. fingerprint mismatch): the call cannot carry media. A close_notify from the peer
+            // (DTLS "closed") is an orderly close: browsers send it right after hangUp, often before the hangUp stanza arrives.
             IceStateChanged?.Invoke(this, PeerIceState.Failed);
         }
     }

@@ -1,0 +1,26 @@
+using CallBot.Worker.Options;
+
+namespace CallBot.Interop.Tests.Bot;
+
+/// <summary>How a test bot behaves: its answer policy, its videochat intervals and the <c>maxBandwidth</c> it announces.</summary>
+public sealed record BotSpec
+{
+    public AnswerPolicy Policy { get; init; } = AnswerPolicy.Accept;
+
+    public TimeSpan AnswerDelay { get; init; } = TimeSpan.Zero;
+
+    /// <summary>Concurrent calls; a further incoming call is rejected as busy.</summary>
+    public int CallsPerBot { get; init; } = 1;
+
+    /// <summary><c>userInfo.maxBandwidth</c> (kbit/s) the bot announces on its calls; 0 = none.</summary>
+    public int MaxBandwidthKbps { get; init; }
+
+    /// <summary>The SDK's <c>answerTimeInterval</c>, seconds.</summary>
+    public double AnswerTimeInterval { get; init; } = 60;
+
+    /// <summary>The SDK's <c>dialingTimeInterval</c>, seconds.</summary>
+    public double DialingTimeInterval { get; init; } = 5;
+
+    /// <summary>Log in over <c>wss://</c> (the fixture's certificate trusted) rather than <c>ws://</c>.</summary>
+    public bool SecureWebSocket { get; init; } = true;
+}

@@ -1,0 +1,31 @@
+namespace CallBot.Interop.Tests.Bot;
+
+/// <summary>
+/// Waits for a condition on counters that raise no event (the bot's frame counters, an RTP byte count): samples every
+/// 100 ms until it holds or the timeout passes. The wait ends as soon as the condition is met; nothing sleeps a fixed time.
+/// </summary>
+internal static class Poll
+{
+    private static readonly TimeSpan Period = TimeSpan.FromMilliseconds(100);
+
+    public static async Task<T> UntilAsync<T>(Func<T> sample, Func<T, bool> done, TimeSpan timeout, Func<T, string> describe)
+    {
+        using var timer = new PeriodicTimer(Period);
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var value = sample();
+            if (done(value))
+            {
+                return value;
+            }
+
+            if (DateTime.UtcNow >= deadline)
+            {
+                throw new TimeoutException($"not reached within {timeout.TotalSeconds:0.#} s: {describe(value)}");
+            }
+
+            await timer.WaitForNextTickAsync(TestContext.Current.CancellationToken);
+        }
+    }
+}
