@@ -1,0 +1,137 @@
+using CallBot.Abstractions;
+using CallBot.Rtc.Payloads;
+using CallBot.Rtc.Rtcp;
+using CallBot.Rtc.Rtp;
+
+namespace CallBot.Rtc.Media;
+
+/// <summary>
+/// The sending half of a transceiver: frames from one producer are packetized by an <see cref="RtpStreamSender"/>,
+/// SRTP-protected and sent while the connection is up; otherwise they are dropped and counted. NACKs (receive loop)
+/// and sender reports (RTCP timer) share the stream under one lock, so the producer may be any single thread.
+/// </summary>
+internal sealed class MediaSendStream : IEncodedFrameSink
+{
+    private readonly Lock _lock = new();
+    private readonly RtpPacketHandler _onPacket;
+    private readonly TimeProvider _time;
+    private RtpStreamSender? _sender;
+    private volatile SrtpSession? _session;
+    private volatile bool _enabled;
+    private CodecId _codec;
+    private int _clockRate;
+    private long _framesDropped;
+    private long _framesWrongCodec;
+    private long _nacksReceived;
+
+    public MediaSendStream(uint ssrc, uint? rtxSsrc, TimeProvider time)
+    {
+        Ssrc = ssrc;
+        RtxSsrc = rtxSsrc;
+        _time = time;
+        _onPacket = OnPacket;
+    }
+
+    public uint Ssrc { get; }
+
+    public uint? RtxSsrc { get; }
+
+    public CodecId? Codec { get; private set; }
+
+    public long FramesDropped => Interlocked.Read(ref _framesDropped);
+
+    public long FramesWithWrongCodec => Interlocked.Read(ref _framesWrongCodec);
+
+    public long NacksReceived => Interlocked.Read(ref _nacksReceived);
+
+    public void OnFrame(in EncodedFrame frame)
+    {
+        if (!_enabled || _session is null)
+        {
+            Interlocked.Increment(ref _framesDropped);
+            return;
+        }
+
+        lock (_lock)
+        {
+            if (_sender is null)
+            {
+                Interlocked.Increment(ref _framesDropped);
+                return;
+            }
+
+            if (frame.Codec != _codec)
+            {
+                Interlocked.Increment(ref _framesWrongCodec);
+                Interlocked.Increment(ref _framesDropped);
+                return;
+            }
+
+            _sender.SendFrame(frame.Data.Span, frame.Timestamp);
+        }
+    }
+
+    /// <summary>(Re)configures the stream after negotiation. Keeps the sequence/timestamp continuity when the codec is unchanged.</summary>
+    public void Configure(CodecId codec, RtpStreamSenderOptions options, bool enabled)
+    {
+        lock (_lock)
+        {
+            if (_sender is null || Codec != codec || options.PayloadType != _payloadType)
+            {
+                _sender = new RtpStreamSender(options, CreatePayloader(codec), _onPacket, _time);
+                _payloadType = options.PayloadType;
+            }
+
+            _codec = codec;
+            _clockRate = codec.ClockRate();
+            Codec = codec;
+            _enabled = enabled;
+        }
+    }
+
+    private byte _payloadType;
+
+    public void SetEnabled(bool enabled) => _enabled = enabled && _sender is not null;
+
+    public void Attach(SrtpSession? session) => _session = session;
+
+    public void OnNack(GenericNack nack)
+    {
+        Interlocked.Increment(ref _nacksReceived);
+        lock (_lock)
+        {
+            _sender?.OnNack(nack);
+        }
+    }
+
+    /// <summary>An SR for this stream, or null when nothing was sent yet.</summary>
+    public SenderReport? CreateSenderReport(IReadOnlyList<ReportBlock> blocks)
+    {
+        lock (_lock)
+        {
+            return _sender is null || _sender.PacketsSent == 0 ? null : _sender.CreateSenderReport(_clockRate, blocks);
+        }
+    }
+
+    public OutboundCounters ReadCounters()
+    {
+        lock (_lock)
+        {
+            return _sender is null
+                ? default
+                : new OutboundCounters(_sender.PacketsSent, _sender.PayloadOctetsSent, _sender.FramesSent, _sender.Retransmissions);
+        }
+    }
+
+    private static IPayloader CreatePayloader(CodecId codec) => codec switch
+    {
+        CodecId.Opus => new OpusPayloader(),
+        CodecId.Vp8 => new Vp8Payloader(),
+        CodecId.H264 => new H264Payloader(),
+        _ => throw new ArgumentOutOfRangeException(nameof(codec)),
+    };
+
+    private void OnPacket(ReadOnlySpan<byte> packet) => _session?.SendRtp(packet);
+}
+
+internal readonly record struct OutboundCounters(long PacketsSent, long PayloadBytesSent, long FramesSent, long Retransmissions);

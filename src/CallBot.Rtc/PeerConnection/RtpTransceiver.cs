@@ -1,0 +1,145 @@
+using System.Text;
+using CallBot.Abstractions;
+using CallBot.Rtc.Media;
+using CallBot.Rtc.Sdp;
+
+namespace CallBot.Rtc;
+
+/// <summary>
+/// One m-line (unified plan): what we send (<see cref="Sender"/>) and what we receive (<see cref="RemoteFrameSink"/>) of one
+/// media kind, plus the keyframe / sender-report / loss signals of that m-line. Created by
+/// <see cref="RtcPeerConnection.AddTransceiver"/> or by <see cref="RtcPeerConnection.SetRemoteOfferAsync"/>.
+/// </summary>
+public sealed class RtpTransceiver
+{
+    private readonly MediaSendStream _send;
+    private volatile IEncodedFrameSink? _remoteFrameSink;
+    private volatile int _targetBitrateKbps;
+
+    internal RtpTransceiver(MediaKind kind, TransceiverDirection direction, uint ssrc, uint? rtxSsrc,
+        string streamId, string trackId, TimeProvider time)
+    {
+        Kind = kind;
+        Direction = direction;
+        StreamId = streamId;
+        TrackId = trackId;
+        _send = new MediaSendStream(ssrc, rtxSsrc, time);
+        FrameSink = new RemoteSinkForwarder(this);
+    }
+
+    public MediaKind Kind { get; }
+
+    /// <summary>The m-line's mid once negotiated (or once an offer assigned it).</summary>
+    public string? Mid { get; private set; }
+
+    /// <summary>What we want; takes effect at the next offer/answer.</summary>
+    public TransceiverDirection Direction { get; set; }
+
+    /// <summary>The direction the last negotiation settled on (null before).</summary>
+    public TransceiverDirection? CurrentDirection { get; private set; }
+
+    /// <summary>The codec we send with (the first negotiated one), null before negotiation or when rejected.</summary>
+    public CodecId? NegotiatedCodec { get; private set; }
+
+    /// <summary>Frames handed here are packetized, SRTP-protected and sent while connected (dropped and counted otherwise). One producer thread.</summary>
+    public IEncodedFrameSink Sender => _send;
+
+    /// <summary>Complete frames received from the peer, in order, on the receive loop. The frame's memory is valid only during the call.</summary>
+    public IEncodedFrameSink? RemoteFrameSink
+    {
+        get => _remoteFrameSink;
+        set => _remoteFrameSink = value;
+    }
+
+    /// <summary>The peer asked for a keyframe (PLI or FIR): the media source should send one.</summary>
+    public event EventHandler? KeyFrameRequested;
+
+    /// <summary>An RTCP SR for the stream we receive (NTP ↔ RTP timestamp mapping).</summary>
+    public event EventHandler<RemoteSenderReport>? SenderReportReceived;
+
+    /// <summary>Frames were lost on the stream we receive.</summary>
+    public event EventHandler<FrameGap>? RemoteGap;
+
+    /// <summary>The send bitrate to aim for: the smallest of SetMaxBandwidth, the remote b=AS/TIAS and REMB (0 = no limit known).</summary>
+    public int TargetBitrateKbps => _targetBitrateKbps;
+
+    /// <summary>Our SSRC on this m-line (announced in SDP).</summary>
+    public uint Ssrc => _send.Ssrc;
+
+    /// <summary>Sends a PLI to the remote sender of this m-line (no-op until media arrives).</summary>
+    public void RequestKeyFrame() => KeyFrameRequestPending = true;
+
+    internal string StreamId { get; }
+
+    internal string TrackId { get; }
+
+    internal MediaSendStream SendStream => _send;
+
+    internal IEncodedFrameSink FrameSink { get; }
+
+    internal byte[] MidBytes { get; private set; } = [];
+
+    internal NegotiatedMedia? Negotiated { get; set; }
+
+    /// <summary>Receive loop only.</summary>
+    internal MediaReceiveStream? ReceiveStream { get; set; }
+
+    internal int MaxBandwidthKbps { get; set; }
+
+    internal int RemoteBandwidthKbps { get; set; }
+
+    internal int RembKbps { get; set; }
+
+    /// <summary>Set by <see cref="RequestKeyFrame"/>; the RTCP timer sends the PLI.</summary>
+    internal bool KeyFrameRequestPending
+    {
+        get => Volatile.Read(ref _keyFrameRequestPending);
+        set => Volatile.Write(ref _keyFrameRequestPending, value);
+    }
+
+    private bool _keyFrameRequestPending;
+
+    internal long KeyFrameRequestsReceived => Interlocked.Read(ref _keyFrameRequestsReceived);
+
+    private long _keyFrameRequestsReceived;
+
+    internal void OnKeyFrameRequestReceived() => Interlocked.Increment(ref _keyFrameRequestsReceived);
+
+    internal void AssignMid(string mid)
+    {
+        Mid = mid;
+        MidBytes = Encoding.ASCII.GetBytes(mid);
+    }
+
+    internal void SetNegotiated(NegotiatedMedia? media, CodecId? codec, TransceiverDirection? current)
+    {
+        Negotiated = media;
+        NegotiatedCodec = codec;
+        CurrentDirection = current;
+    }
+
+    internal void UpdateTargetBitrate()
+    {
+        var target = 0;
+        foreach (var limit in (ReadOnlySpan<int>)[MaxBandwidthKbps, RemoteBandwidthKbps, RembKbps])
+        {
+            if (limit > 0 && (target == 0 || limit < target))
+            {
+                target = limit;
+            }
+        }
+
+        _targetBitrateKbps = target;
+    }
+
+    internal void RaiseKeyFrameRequested() => KeyFrameRequested?.Invoke(this, EventArgs.Empty);
+
+    internal void RaiseSenderReport(RemoteSenderReport report) => SenderReportReceived?.Invoke(this, report);
+
+    internal void RaiseRemoteGap(FrameGap gap) => RemoteGap?.Invoke(this, gap);
+
+    private sealed class RemoteSinkForwarder(RtpTransceiver owner) : IEncodedFrameSink
+    {
+        public void OnFrame(in EncodedFrame frame) => owner._remoteFrameSink?.OnFrame(frame);
+    }
+}
