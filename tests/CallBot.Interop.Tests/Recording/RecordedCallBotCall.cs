@@ -66,7 +66,7 @@ internal sealed class RecordedCallBotCall : IAsyncDisposable
 
     public static async Task<RecordedCallBotCall> OverLoopbackAsync()
     {
-        var call = new RecordedCallBotCall(CallBotPeers.Create(CallBotPeers.LoopbackOptions()), CallBotPeers.Create(CallBotPeers.LoopbackOptions()), null);
+        var call = new RecordedCallBotCall(CallBotPeers.Create(CallBotPeers.LoopbackOptions(), "A"), CallBotPeers.Create(CallBotPeers.LoopbackOptions(), "B"), null);
         await CallBotPeers.ConnectAsync(call.A, call.B);
         return call;
     }
