@@ -25,6 +25,13 @@ internal static class RecordingFileChecks
         return code == 0 ? stderr.Trim() : $"exit {code}: {stderr}";
     }
 
+    /// <summary>Asserts <see cref="DecodeErrorsAsync"/> printed nothing, showing all of it when it did.</summary>
+    public static async Task AssertDecodesCleanlyAsync(string file)
+    {
+        var errors = await DecodeErrorsAsync(file);
+        Assert.True(errors.Length == 0, $"ffmpeg -v error -i {file} -f null - printed: {errors}");
+    }
+
     public static JsonElement Stream(JsonDocument probe, string codecType)
     {
         foreach (var s in probe.RootElement.GetProperty("streams").EnumerateArray())

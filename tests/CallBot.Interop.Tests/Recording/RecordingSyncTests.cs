@@ -40,7 +40,7 @@ public sealed class RecordingSyncTests(SyntheticMediaFixture media)
         Assert.Equal(RecordingStatus.Completed, info.Status);
         Assert.True(info.Video!.SyncedBySenderReports, "video timestamps never came from RTCP SRs");
         Assert.True(info.Audio!.SyncedBySenderReports, "audio timestamps never came from RTCP SRs");
-        Assert.Equal(string.Empty, await RecordingFileChecks.DecodeErrorsAsync(call.Recorder.OutputPath));
+        await RecordingFileChecks.AssertDecodesCleanlyAsync(call.Recorder.OutputPath);
 
         var report = await new SyncMarkAnalyzer(media.Ffmpeg).AnalyzeAsync(call.Recorder.OutputPath, SyntheticMediaFixture.FrameRate,
             frameRate: AnalysisFrameRate, cancellationToken: TestContext.Current.CancellationToken);
