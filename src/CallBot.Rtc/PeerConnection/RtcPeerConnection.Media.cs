@@ -100,7 +100,7 @@ public sealed partial class RtcPeerConnection
     }
 
     /// <summary>Receive loop: every datagram with first byte 128..191 (RTP or RTCP, rtcp-mux).</summary>
-    private void OnRtpDatagram(ReadOnlySpan<byte> datagram)
+    internal void OnRtpDatagram(ReadOnlySpan<byte> datagram)
     {
         if (datagram.Length < RtpHeader.FixedSize || datagram.Length > ReceiveBufferSize)
         {
@@ -147,34 +147,39 @@ public sealed partial class RtcPeerConnection
         }
 
         var transceiver = Demux(header, packet);
-        var media = transceiver?.Negotiated;
-        if (transceiver is null || media is null || media.Rejected || !media.Direction.CanReceive())
+        if (transceiver is null || !transceiver.CanReceive)
         {
             Interlocked.Increment(ref _rtpDropped);
             return;
         }
 
-        var codec = media.FindCodec(header.PayloadType);
+        var codecs = transceiver.ReceiveCodecs;
+        var found = -1;
         var isRtx = false;
-        if (codec is null)
+        for (var i = 0; i < codecs.Length; i++)
         {
-            foreach (var candidate in media.Codecs)
+            if (codecs[i].PayloadType == header.PayloadType)
             {
-                if (candidate.RtxPayloadType == header.PayloadType)
-                {
-                    codec = candidate;
-                    isRtx = true;
-                    break;
-                }
+                found = i;
+                break;
+            }
+
+            if (codecs[i].RtxPayloadType == header.PayloadType)
+            {
+                found = i;
+                isRtx = true;
+                break;
             }
         }
 
-        if (codec is null || !codec.TryGetCodecId(out var codecId))
+        if (found < 0)
         {
             Interlocked.Increment(ref _rtpDropped);
             return;
         }
 
+        var codec = codecs[found];
+        var codecId = codec.Codec;
         var stream = transceiver.ReceiveStream;
         bool ok;
         if (isRtx)
@@ -209,10 +214,12 @@ public sealed partial class RtcPeerConnection
 
         if (stream.TakeNewGap(out var missing, out var dropped))
         {
-            var gap = new FrameGap(stream.Ssrc, missing, dropped);
-            Post(() => transceiver.RaiseRemoteGap(gap));
+            PostGap(transceiver, new FrameGap(stream.Ssrc, missing, dropped));
         }
     }
+
+    // A separate method: a lambda in the per-packet methods would allocate its closure on every call, not only on loss.
+    private void PostGap(RtpTransceiver transceiver, FrameGap gap) => Post(() => transceiver.RaiseRemoteGap(gap));
 
     /// <summary>By SSRC (learned or from a=ssrc), else the mid header extension (what Chrome sends), else a unique payload type.</summary>
     private RtpTransceiver? Demux(in RtpHeader header, ReadOnlySpan<byte> packet)
@@ -350,12 +357,10 @@ public sealed partial class RtcPeerConnection
                         stream.Receiver.Poll();
                         if (stream.TakeNewGap(out var lost, out var dropped))
                         {
-                            var gap = new FrameGap(stream.Ssrc, lost, dropped);
-                            Post(() => transceiver.RaiseRemoteGap(gap));
+                            PostGap(transceiver, new FrameGap(stream.Ssrc, lost, dropped));
                         }
 
-                        var feedback = transceiver.Negotiated?.FindCodec(stream.PayloadType);
-                        if (feedback is not null && feedback.HasFeedback(SdpRtcpFeedback.Nack) && stream.ShouldNack(now, NackInterval, _time))
+                        if (NackAllowed(transceiver, stream.PayloadType) && stream.ShouldNack(now, NackInterval, _time))
                         {
                             var count = stream.Receiver.GetMissing(missing);
                             if (count > 0)
@@ -408,6 +413,19 @@ public sealed partial class RtcPeerConnection
         {
             Volatile.Write(ref _ticking, 0);
         }
+    }
+
+    private static bool NackAllowed(RtpTransceiver transceiver, byte payloadType)
+    {
+        foreach (var codec in transceiver.ReceiveCodecs)
+        {
+            if (codec.PayloadType == payloadType)
+            {
+                return codec.Nack;
+            }
+        }
+
+        return false;
     }
 
     private void SendRtcp(SrtpSession session, List<IRtcpPacket> packets)

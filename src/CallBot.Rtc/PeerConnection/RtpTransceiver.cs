@@ -81,6 +81,12 @@ public sealed class RtpTransceiver
 
     internal NegotiatedMedia? Negotiated { get; set; }
 
+    /// <summary>What we accept on this m-line, flattened for the receive loop (no enumerator allocations per packet).</summary>
+    internal ReceiveCodec[] ReceiveCodecs { get; private set; } = [];
+
+    /// <summary>True when the negotiated direction lets us receive.</summary>
+    internal bool CanReceive { get; private set; }
+
     /// <summary>Receive loop only.</summary>
     internal MediaReceiveStream? ReceiveStream { get; set; }
 
@@ -113,6 +119,20 @@ public sealed class RtpTransceiver
 
     internal void SetNegotiated(NegotiatedMedia? media, CodecId? codec, TransceiverDirection? current)
     {
+        var codecs = new List<ReceiveCodec>();
+        if (media is not null && !media.Rejected)
+        {
+            foreach (var negotiated in media.Codecs)
+            {
+                if (negotiated.TryGetCodecId(out var id))
+                {
+                    codecs.Add(new ReceiveCodec(negotiated.PayloadType, negotiated.RtxPayloadType, id, negotiated.HasFeedback(Sdp.SdpRtcpFeedback.Nack)));
+                }
+            }
+        }
+
+        ReceiveCodecs = [.. codecs];
+        CanReceive = current is { } direction && direction.CanReceive();
         Negotiated = media;
         NegotiatedCodec = codec;
         CurrentDirection = current;
@@ -143,3 +163,6 @@ public sealed class RtpTransceiver
         public void OnFrame(in EncodedFrame frame) => owner._remoteFrameSink?.OnFrame(frame);
     }
 }
+
+/// <summary>One negotiated codec as the receive path needs it: payload type, RTX partner, CallBot codec, NACK allowed.</summary>
+internal readonly record struct ReceiveCodec(byte PayloadType, byte? RtxPayloadType, CodecId Codec, bool Nack);
