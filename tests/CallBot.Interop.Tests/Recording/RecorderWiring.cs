@@ -51,6 +51,9 @@ internal sealed class RecorderWiring : IEncodedFrameSink, IDisposable
     /// <summary>Times the recorder asked for a keyframe (each became a RequestKeyFrame → PLI).</summary>
     public long KeyFrameRequests => Interlocked.Read(ref _keyFrameRequests);
 
+    /// <summary>Wall time the first video keyframe arrived: the recording's t = 0 (taken on the receive thread, not after an await).</summary>
+    public DateTimeOffset? FirstKeyFrameAt { get; private set; }
+
     /// <summary>Wall time of the latest video gap and of the first keyframe after it (null until each happened).</summary>
     public DateTimeOffset? LastVideoGapAt { get; private set; }
 
@@ -70,6 +73,7 @@ internal sealed class RecorderWiring : IEncodedFrameSink, IDisposable
                 Interlocked.Increment(ref _videoKeyFrames);
                 lock (_lock)
                 {
+                    FirstKeyFrameAt ??= DateTimeOffset.UtcNow;
                     if (LastVideoGapAt is not null && FirstKeyFrameAfterGapAt is null)
                     {
                         FirstKeyFrameAfterGapAt = DateTimeOffset.UtcNow;
