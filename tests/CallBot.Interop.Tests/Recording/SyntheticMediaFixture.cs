@@ -17,7 +17,11 @@ public sealed class SyntheticMediaFixture : IAsyncLifetime
     public static readonly VideoProfile Video = new(CodecId.Vp8, 320, 180, FrameRate, 400, KeyFrameInterval: 2 * FrameRate, ClipSeconds: ClipSeconds);
     public static readonly AudioProfile Audio = new(32, 1, ClipSeconds);
 
-    public FfmpegRunner Ffmpeg { get; } = new();
+    /// <summary>Encodes run once per machine (ClipCache keys them by content, profile and FFmpeg version); on the shared
+    /// 2-core machine a cold encode under a full-solution build took over 2 minutes, hence the longer timeout.</summary>
+    public static readonly string ClipCacheDirectory = Path.Combine(Path.GetTempPath(), "callbot-rece2e-clips");
+
+    public FfmpegRunner Ffmpeg { get; } = new(new FfmpegOptions { RunTimeout = TimeSpan.FromMinutes(10) });
 
     public EncodedTrack VideoTrack { get; private set; } = null!;
 
@@ -25,7 +29,7 @@ public sealed class SyntheticMediaFixture : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        var cache = new ClipCache(new ClipEncoder(Ffmpeg));
+        var cache = new ClipCache(new ClipEncoder(Ffmpeg), new ClipCacheOptions { DiskDirectory = ClipCacheDirectory });
         var source = new SyntheticSource(new SyntheticSourceOptions { Label = "rece2e" });
         var video = cache.GetVideoTrackAsync(source, VideoLadder.Of(Video));
         var audio = cache.GetAudioTrackAsync(source, Audio);
