@@ -65,7 +65,9 @@ public sealed class AllocationTests(ITestOutputHelper output)
         Assert.Equal((Frames + (2 * Chunk)) * 3, packets);
         Assert.Equal(0, sendAllocated);
 
-        Assert.Equal(0, counter.ReceiveLoopAllocated);
+        // The receive loop also parses the peer's RTCP (SR/RR: control path, allocates per report, a few per second).
+        // Less than one byte per RTP packet rules out any per-packet allocation (the smallest object is 24 B).
+        Assert.True(counter.ReceiveLoopAllocated < packets, $"receive loop allocated {counter.ReceiveLoopAllocated} B for {packets} packets");
         // The whole-process figure is printed, not asserted: it also counts whatever other fixtures of the same test
         // process still do in the background (seen: 18 MB during a full-suite run, ~3 KB when run alone).
         Assert.True(counter.ReceiveLoopFramesMeasured > 0);
