@@ -7,6 +7,8 @@ using Microsoft.Extensions.Time.Testing;
 namespace CallBot.Signaling.Tests.ConnectyCube;
 
 /// <summary>A peer flooding <c>call</c> stanzas cannot grow the client's state: caps hold, every drop is counted.</summary>
+/// <remarks>Measures retained memory of the whole process, so it runs alone (see <see cref="ProcessWideMeasurements"/>).</remarks>
+[Collection(ProcessWideMeasurements.Name)]
 public sealed class CallFloodTests
 {
     private const int Flood = 10_000;
@@ -113,4 +115,11 @@ public sealed class CallFloodTests
         Assert.Equal(1, client.GetDropCount(CallDropReason.SessionClosed));
         Assert.Equal(0, client.LiveSessionCount);
     }
+}
+
+/// <summary>Tests that measure the whole process (GC totals) run with no other test class in parallel.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessWideMeasurements
+{
+    public const string Name = "Process-wide measurements";
 }
