@@ -1,3 +1,4 @@
+using CallBot.Signaling.ConnectyCube;
 using System.Text;
 using CallBot.Signaling.Xmpp;
 using CallBot.TestSupport.Prosody;
@@ -106,7 +107,7 @@ public sealed class XmppFaultTests(ProsodyFixture prosody) : IClassFixture<Proso
                 dropped.TrySetResult(e.Error);
             }
         };
-        var huge = XmppTestClients.Headline(ConnectyCubeJid.Bare(receiver.LocalJid), new string('x', 10 * 1024 * 1024));
+        var huge = XmppTestClients.Headline(ChatJid.Bare(receiver.LocalJid), new string('x', 10 * 1024 * 1024));
         await sender.SendMessageAsync(huge, Ct);
         var error = await dropped.Task.WaitAsync(XmppTestClients.Timeout, Ct);
         Assert.Contains("exceeds 262144 bytes", error!.Message, StringComparison.Ordinal);

@@ -1,3 +1,4 @@
+using CallBot.Signaling.ConnectyCube;
 using System.Xml.Linq;
 using CallBot.Signaling.Xmpp;
 using CallBot.TestSupport.Prosody;
@@ -88,14 +89,14 @@ internal static class XmppTestClients
         string ab = "a->b " + Guid.NewGuid();
         string ba = "b->a " + Guid.NewGuid();
         var atB = NextMessageAsync(b, ab);
-        await a.SendMessageAsync(Headline(ConnectyCubeJid.Bare(b.LocalJid), ab));
+        await a.SendMessageAsync(Headline(ChatJid.Bare(b.LocalJid), ab));
         var gotB = await atB;
         Assert.Equal(a.LocalJid, (string?)gotB.Attribute("from"));
         Assert.Equal("headline", (string?)gotB.Attribute("type"));
         Assert.Equal(XNamespace.Get("jabber:client"), gotB.Name.Namespace);
 
         var atA = NextMessageAsync(a, ba);
-        await b.SendMessageAsync(Headline(b.LocalJid == a.LocalJid ? a.LocalJid : ConnectyCubeJid.Bare(a.LocalJid), ba));
+        await b.SendMessageAsync(Headline(b.LocalJid == a.LocalJid ? a.LocalJid : ChatJid.Bare(a.LocalJid), ba));
         var gotA = await atA;
         Assert.Equal(b.LocalJid, (string?)gotA.Attribute("from"));
     }
