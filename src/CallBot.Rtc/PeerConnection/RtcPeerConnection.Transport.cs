@@ -281,6 +281,9 @@ public sealed partial class RtcPeerConnection
         }
     }
 
+    /// <summary>TLS AlertDescription close_notify (RFC 5246 §7.2.1).</summary>
+    private const short CloseNotify = 0;
+
     private void OnDtlsClosed(object? sender, DtlsClosedEventArgs e)
     {
         if (Volatile.Read(ref _closed) != 0)
@@ -289,6 +292,8 @@ public sealed partial class RtcPeerConnection
         }
 
         PeerConnectionLog.DtlsClosed(_logger, _id, e.ByPeer, e.Reason);
-        SetDtlsPhase(DtlsPhase.Closed);
+        // close_notify from the peer is an orderly end (browsers send it right after hangUp, often before the hangUp
+        // stanza arrives); a fatal alert or a read failure is a failure.
+        SetDtlsPhase(e.ByPeer && e.AlertDescription == CloseNotify ? DtlsPhase.Closed : DtlsPhase.Failed);
     }
 }

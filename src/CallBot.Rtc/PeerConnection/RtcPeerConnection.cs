@@ -296,7 +296,8 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
     {
         var next = (_iceState, _dtlsPhase) switch
         {
-            (_, DtlsPhase.Failed or DtlsPhase.Closed) => PeerConnectionState.Failed,
+            (_, DtlsPhase.Failed) => PeerConnectionState.Failed,
+            (_, DtlsPhase.Closed) => PeerConnectionState.Disconnected,
             (IceConnectionState.Failed, _) => PeerConnectionState.Failed,
             (IceConnectionState.Disconnected, _) => PeerConnectionState.Disconnected,
             (IceConnectionState.Connected or IceConnectionState.Completed, DtlsPhase.Connected) => PeerConnectionState.Connected,

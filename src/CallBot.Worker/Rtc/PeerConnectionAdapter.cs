@@ -216,11 +216,10 @@ public sealed class PeerConnectionAdapter : ICallPeerConnection
                 _telemetry.DtlsHandshakeTime.Record(_time.GetElapsedTime(iceAt).TotalMilliseconds);
             }
         }
-        else if (state == PeerConnectionState.Failed && _pc.IceConnectionState is IceConnectionState.Connected or IceConnectionState.Completed
-            && _pc.GetStats().Transport.DtlsState != "closed")
+        else if (state == PeerConnectionState.Failed && _pc.IceConnectionState is IceConnectionState.Connected or IceConnectionState.Completed)
         {
-            // ICE works but DTLS failed (e.g. fingerprint mismatch): the call cannot carry media. A close_notify from the peer
-            // (DTLS "closed") is an orderly close: browsers send it right after hangUp, often before the hangUp stanza arrives.
+            // ICE works but DTLS failed (e.g. fingerprint mismatch): the call cannot carry media. (A peer's orderly
+            // close_notify is Disconnected, not Failed, in RtcPeerConnection.)
             IceStateChanged?.Invoke(this, PeerIceState.Failed);
         }
     }
