@@ -52,7 +52,8 @@ public sealed class CallOverProsodyTests(ProsodyFixture prosody) : IClassFixture
         var callerPeer = caller.Peers.Single();
         var calleePeer = callee.Peers.Single();
         Assert.Equal(Lf(callerPeer.Offer), calleePeer.RemoteOffer);
-        Assert.Equal(Lf(calleePeer.Answer), callerPeer.RemoteAnswer);
+        // onAcceptCallListener fires before the answer is applied (as in the SDK), so await the apply, do not read it.
+        Assert.Equal(Lf(calleePeer.Answer), await callerPeer.RemoteAnswer.Task.WaitAsync(Timeout, Ct));
 
         // Trickle both ways.
         callerPeer.Emit(Candidate(1));
@@ -151,7 +152,7 @@ public sealed class CallOverProsodyTests(ProsodyFixture prosody) : IClassFixture
         public string Offer { get; } = $"v=0\r\no=- {context.LocalUserId} 1 IN IP4 127.0.0.1\r\ns=offer to {context.RemoteUserId}\r\n";
         public string Answer { get; } = $"v=0\r\no=- {context.LocalUserId} 1 IN IP4 127.0.0.1\r\ns=answer to {context.RemoteUserId}\r\n";
         public string? RemoteOffer { get; private set; }
-        public string? RemoteAnswer { get; private set; }
+        public TaskCompletionSource<string> RemoteAnswer { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
         public Channel<IceCandidateInit> RemoteCandidates { get; } = Channel.CreateUnbounded<IceCandidateInit>();
         public TaskCompletionSource<bool> Disposed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -171,7 +172,7 @@ public sealed class CallOverProsodyTests(ProsodyFixture prosody) : IClassFixture
 
         public Task ApplyAnswerAsync(string remoteAnswerSdp, CancellationToken cancellationToken)
         {
-            RemoteAnswer = remoteAnswerSdp;
+            RemoteAnswer.TrySetResult(remoteAnswerSdp);
             return Task.CompletedTask;
         }
 
