@@ -105,6 +105,8 @@ public sealed partial class ChromiumInteropTests(ChromiumFixture chromium) : ICl
         private readonly FrameCollector _video = new();
         private readonly FrameCollector _audio = new();
         private TaskCompletionSource _chromeHasRemote = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly List<(string Candidate, string? Mid, int? Index)> _heldForCallBot = [];
+        private bool _callBotAwaitsOffer;
         private Task? _candidatePump;
         private MediaPump? _media;
         private RtpTransceiver _audioTransceiver = null!;
@@ -121,11 +123,14 @@ public sealed partial class ChromiumInteropTests(ChromiumFixture chromium) : ICl
 
         public RtcPeerConnection CallBot { get; }
 
+        public MemoryLog Log { get; private init; } = new();
+
         public static async Task<InteropCall> StartAsync(ChromiumFixture chromium, SrtpProfile profile, bool mdnsOnly = false)
         {
             var page = await chromium.NewPageAsync();
-            var callBot = PeerHarness.Create(PeerHarness.LoopbackOptions(profile));
-            var call = new InteropCall(new ChromiumPeer(page), callBot, mdnsOnly);
+            var log = new MemoryLog();
+            var callBot = new RtcPeerConnection(PeerHarness.LoopbackOptions(profile), PeerHarness.Certificate, TimeProvider.System, log);
+            var call = new InteropCall(new ChromiumPeer(page), callBot, mdnsOnly) { Log = log };
             call._audioTransceiver = callBot.AddTransceiver(MediaKind.Audio, TransceiverDirection.SendRecv);
             call._videoTransceiver = callBot.AddTransceiver(MediaKind.Video, TransceiverDirection.SendRecv);
             call._audioTransceiver.RemoteFrameSink = call._audio;
@@ -140,8 +145,16 @@ public sealed partial class ChromiumInteropTests(ChromiumFixture chromium) : ICl
         public async Task ChromiumOffersAsync(bool iceRestart = false)
         {
             _chromeHasRemote = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+            // Signaling keeps order: the offer reaches CallBot before the candidates Chromium gathers for it.
+            lock (_heldForCallBot)
+            {
+                _callBotAwaitsOffer = true;
+            }
+
             var offer = await Chrome.CreateOfferAsync(iceRestart);
             await CallBot.SetRemoteOfferAsync(offer);
+            ReleaseHeldCandidates();
             var answer = await CallBot.CreateAnswerAsync();
             await Chrome.SetRemoteAnswerAsync(answer);
             _chromeHasRemote.TrySetResult();
@@ -200,7 +213,23 @@ public sealed partial class ChromiumInteropTests(ChromiumFixture chromium) : ICl
                 Check(now);
             }
 
-            await done.Task.WaitAsync(PeerHarness.Timeout);
+            try
+            {
+                await done.Task.WaitAsync(PeerHarness.Timeout);
+            }
+            catch (TimeoutException)
+            {
+                var agent = CallBot.IceAgent;
+                var c = agent.Counters;
+                var chrome = await Chrome.Page.EvaluateAsync<string>(
+                    "async () => { const r = []; (await window.pc.getStats()).forEach(s => { if (s.type === 'candidate-pair') r.push(`${s.state}/${s.nominated}/${s.requestsSent}/${s.responsesReceived}`); }); return window.pc.iceConnectionState + ' ' + r.join(' '); }");
+                throw new TimeoutException(
+                    $"generation {generation} never selected: state {agent.State}, role {agent.Role}, selected generation " +
+                    $"{agent.SelectedPair?.Generation}, checks sent {c.ChecksSent}, answered {c.RequestsAnswered}, unknown username " +
+                    $"{c.UnknownUsername}, integrity failures {c.IntegrityFailures}, role conflicts {c.RoleConflicts}, unmatched " +
+                    $"responses {c.UnmatchedResponses}; Chromium: {chrome}\nCallBot log:\n{Log.Tail()}");
+            }
+
             CallBot.IceAgent.SelectedPairChanged -= Check;
         }
 
@@ -234,7 +263,32 @@ public sealed partial class ChromiumInteropTests(ChromiumFixture chromium) : ICl
                 }
             }
 
+            lock (_heldForCallBot)
+            {
+                if (_callBotAwaitsOffer)
+                {
+                    _heldForCallBot.Add((candidate, mid, index));
+                    return;
+                }
+            }
+
             CallBot.AddRemoteCandidate(candidate, mid, index);
+        }
+
+        private void ReleaseHeldCandidates()
+        {
+            List<(string Candidate, string? Mid, int? Index)> held;
+            lock (_heldForCallBot)
+            {
+                _callBotAwaitsOffer = false;
+                held = [.. _heldForCallBot];
+                _heldForCallBot.Clear();
+            }
+
+            foreach (var (candidate, mid, index) in held)
+            {
+                CallBot.AddRemoteCandidate(candidate, mid, index);
+            }
         }
 
         private async Task PumpCandidatesAsync()
