@@ -26,8 +26,7 @@ public sealed partial class BotIceRestartTests(SdkInteropFixture fixture, BotHos
         var browser = await sdk.LoginAsync(fixture.NewUserId());
         var sessionId = await browser.CallAsync([bot.UserId]);
         await bot.AcceptedAsync(sessionId, Timeout);
-        await browser.WaitForMediaFlowAsync(bot.UserId, minVideoFrames: 10, minAudioBytes: 2000);
-        await bot.WaitForMediaFromAsync(sessionId, browser.UserId, minVideoFrames: 10, minAudioFrames: 50, Timeout);
+        await MediaBothWaysAsync(browser, bot, sessionId);
         var pc = bot.Connection(sessionId, browser.UserId)!.PeerConnection;
         var oldOfferUfrag = Ufrag(pc.RemoteDescription);
         var oldAnswerUfrag = Ufrag(pc.LocalDescription);
@@ -57,8 +56,7 @@ public sealed partial class BotIceRestartTests(SdkInteropFixture fixture, BotHos
         var call = bot.Agent.PlaceCallAsync([browser.UserId], CallType.Video, TimeSpan.FromMinutes(5), cancellationToken: ct);
         var sessionId = (await browser.WaitForIncomingCallAsync()).SessionId!;
         await browser.AcceptAsync();
-        await browser.WaitForMediaFlowAsync(bot.UserId, minVideoFrames: 10, minAudioBytes: 2000);
-        await bot.WaitForMediaFromAsync(sessionId, browser.UserId, minVideoFrames: 10, minAudioFrames: 50, Timeout);
+        await MediaBothWaysAsync(browser, bot, sessionId);
         var oldOfferUfrag = Ufrag(await StanzaOfAsync(browser, SdkEventNames.SignalReceived, "call"));
         var oldAnswerUfrag = Ufrag(await StanzaOfAsync(browser, SdkEventNames.SignalSent, "accept"));
         var pc = bot.Connection(sessionId, browser.UserId)!.PeerConnection;
@@ -85,6 +83,12 @@ public sealed partial class BotIceRestartTests(SdkInteropFixture fixture, BotHos
         Assert.Equal(CallResult.Completed, outcome.Result);
         Assert.Null(outcome.Error);
         await RecordingAssert.ValidAsync(outcome, expectVideo: true, minSeconds: 2.5);
+    }
+
+    private static async Task MediaBothWaysAsync(ConnectyCubeBrowserClient browser, InteropBot bot, string sessionId)
+    {
+        await browser.WaitForMediaFlowAsync(bot.UserId, minVideoFrames: 10, minAudioBytes: 2000, sessionId: sessionId);
+        await bot.WaitForMediaFromAsync(sessionId, browser.UserId, minVideoFrames: 10, minAudioFrames: 50, Timeout);
     }
 
     /// <summary>After the restart: fresh frames both ways, both ends connected, and the call still up on both.</summary>

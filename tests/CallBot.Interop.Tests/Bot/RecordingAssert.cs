@@ -41,13 +41,15 @@ internal static class RecordingAssert
     }
 
     /// <summary>
-    /// <c>ffmpeg -v error -i FILE -fps_mode passthrough -f null -</c>: what it printed (empty = clean). Frames keep their
-    /// own timestamps, so a live recording's uneven frame spacing is not reported as a muxer error of the null output.
+    /// <c>ffmpeg -v error -i FILE -fps_mode passthrough -enc_time_base:v 1/1000 -f null -</c>: what it printed (empty = clean).
+    /// Frames keep their own timestamps, at the file's own millisecond resolution: with the default encoder time base
+    /// (1/frame rate) two frames of a live recording closer than one nominal frame interval (e.g. 95 and 100 ms) land on
+    /// the same tick, and the null muxer reports "non monotonically increasing dts" for a file that has none.
     /// </summary>
     private static async Task<string> DecodeErrorsAsync(string file, CancellationToken ct)
     {
         var start = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in new[] { "-nostdin", "-v", "error", "-i", file, "-fps_mode", "passthrough", "-f", "null", "-" })
+        foreach (var arg in new[] { "-nostdin", "-v", "error", "-i", file, "-fps_mode", "passthrough", "-enc_time_base:v", "1/1000", "-f", "null", "-" })
         {
             start.ArgumentList.Add(arg);
         }
