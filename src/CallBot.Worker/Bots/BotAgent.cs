@@ -397,17 +397,19 @@ public sealed partial class BotAgent : IAsyncDisposable
         }
 
         var session = call.Session;
-        var media = (_peers as ICallMediaStatsSource)?.GetStats(session.Id, call.RemoteUserId) ?? CallMediaStats.Empty;
+        var peerMedia = PeerMedia(session, call.RemoteUserId);
+        var media = peerMedia.GetValueOrDefault(call.RemoteUserId) ?? CallMediaStats.Empty;
         (_peers as ICallMediaStatsSource)?.Forget(session.Id);
         var result = call.Result ?? (call.Accepted
             ? (call.Error is null ? CallResult.Completed : CallResult.Failed)
             : CallResult.NotAnswered);
         var duration = _time.GetElapsedTime(call.StartTimestamp);
-        var files = media.RecordingFile is { } file && File.Exists(file) ? new[] { file } : [];
+        var files = RecordingFilesOf(peerMedia, call.RemoteUserId);
         var outcome = new CallOutcome(session.Id, UserId, call.RemoteUserId, call.Direction, result, session.CallType == CallType.Video,
             call.StartedAt, duration, media.FirstRemoteFrameAfter, media, files, call.Error)
         {
             EndedByRemote = call.EndedByRemote,
+            PeerMedia = peerMedia,
         };
         if (!call.Done.TrySetResult(outcome))
         {
@@ -438,6 +440,33 @@ public sealed partial class BotAgent : IAsyncDisposable
             BotLog.ActionFailed(_logger, UserId, session.Id, "CallEnded handler", ex);
         }
     }
+
+    /// <summary>Counters of every peer connection of the call (one in a 1:1 call, up to three in a mesh group).</summary>
+    private Dictionary<int, CallMediaStats> PeerMedia(CallSession session, int remoteUserId)
+    {
+        var peers = new Dictionary<int, CallMediaStats>();
+        if (_peers is not ICallMediaStatsSource source)
+        {
+            return peers;
+        }
+
+        foreach (var peer in session.PeerUserIds.Append(remoteUserId))
+        {
+            if (!peers.ContainsKey(peer) && source.GetStats(session.Id, peer) is { } stats)
+            {
+                peers[peer] = stats;
+            }
+        }
+
+        return peers;
+    }
+
+    /// <summary>One file per recorded peer, the call's remote user (the caller, or the first callee) first.</summary>
+    private static string[] RecordingFilesOf(Dictionary<int, CallMediaStats> peerMedia, int remoteUserId) =>
+        [.. peerMedia.OrderBy(p => p.Key == remoteUserId ? 0 : 1).ThenBy(p => p.Key)
+            .Select(p => p.Value.RecordingFile)
+            .OfType<string>()
+            .Where(File.Exists)];
 
     private void Record(CallOutcome outcome)
     {

@@ -49,6 +49,10 @@ public sealed record CallOutcome(
     /// <summary>The peer ended the call with hangUp (rather than this bot, a rejection or a timeout).</summary>
     public bool EndedByRemote { get; init; }
 
+    /// <summary>Counters per remote user: one entry in a 1:1 call, one per other participant in a mesh group call.</summary>
+    [JsonIgnore]
+    public IReadOnlyDictionary<int, CallMediaStats> PeerMedia { get; init; } = new Dictionary<int, CallMediaStats>();
+
     public long FramesSent => Media.FramesSent;
 
     public long FramesReceived => Media.FramesReceived;

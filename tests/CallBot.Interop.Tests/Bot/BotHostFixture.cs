@@ -1,6 +1,7 @@
 using System.Globalization;
 using CallBot.Media.Pacing;
 using CallBot.Recording;
+using CallBot.Signaling.ConnectyCube;
 using CallBot.TestSupport.Prosody;
 using CallBot.Worker;
 using CallBot.Worker.Bots;
@@ -107,7 +108,8 @@ public sealed class BotHostFixture : IAsyncLifetime
             MaxBandwidthKbps = spec.MaxBandwidthKbps,
             ShutdownTimeout = TimeSpan.FromSeconds(10),
         };
-        var agent = new BotAgent(settings, transport, peers, CallBotRuntime.CallClientOptionsFor(videoChat), runtime.Limiter, recordings, runtime.Telemetry, time, loggers);
+        ICallPeerConnectionFactory agentPeers = spec.AdvertisedEndpoint is { } advertised ? new RelayAdvertisingPeerConnectionFactory(peers, advertised) : peers;
+        var agent = new BotAgent(settings, transport, agentPeers, CallBotRuntime.CallClientOptionsFor(videoChat), runtime.Limiter, recordings, runtime.Telemetry, time, loggers);
         return new InteropBot(agent, peers, recordingDirectory, loggers);
     }
 

@@ -23,4 +23,10 @@ public sealed record BotSpec
 
     /// <summary>Log in over <c>wss://</c> (the fixture's certificate trusted) rather than <c>ws://</c>.</summary>
     public bool SecureWebSocket { get; init; } = true;
+
+    /// <summary>
+    /// When set, the bot announces this one UDP endpoint (a <c>UdpImpairmentRelay</c> port that forwards to it) as its only
+    /// candidate, so its peer's media crosses the relay.
+    /// </summary>
+    public System.Net.IPEndPoint? AdvertisedEndpoint { get; init; }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using CallBot.Rtc;
 using CallBot.Signaling.ConnectyCube;
 using CallBot.Worker.Bots;
 using CallBot.Worker.Calls;
@@ -82,6 +83,14 @@ public sealed class InteropBot : IAsyncDisposable
             s => $"bot {UserId} from {remoteUserId}: video {before.VideoFramesReceived}->{s.VideoFramesReceived}, audio {before.AudioFramesReceived}->{s.AudioFramesReceived}");
         return (before, after);
     }
+
+    /// <summary>Waits until the bot's connection with <paramref name="remoteUserId"/> in that call reaches <paramref name="state"/>.</summary>
+    public Task<PeerConnectionState> WaitForConnectionStateAsync(string sessionId, int remoteUserId, PeerConnectionState state, TimeSpan timeout) =>
+        Poll.UntilAsync(
+            () => Connection(sessionId, remoteUserId)?.PeerConnection.ConnectionState ?? PeerConnectionState.New,
+            s => s == state,
+            timeout,
+            s => $"bot {UserId} with {remoteUserId}: {s}, expected {state}");
 
     /// <summary>Hangs up, finalizes recordings, logs out; deletes the recordings unless CALLBOT_KEEP_RECORDINGS is set.</summary>
     public async ValueTask DisposeAsync()

@@ -7,9 +7,25 @@ namespace CallBot.Interop.Tests.Bot;
 /// <summary>A bot's recording of a call: one file, valid per ffprobe with the expected streams, decoded cleanly by FFmpeg.</summary>
 internal static class RecordingAssert
 {
-    public static async Task<RecordingCheck> ValidAsync(CallOutcome outcome, bool expectVideo, double minSeconds)
+    public static Task<RecordingCheck> ValidAsync(CallOutcome outcome, bool expectVideo, double minSeconds) =>
+        FileValidAsync(Assert.Single(outcome.RecordingFiles), expectVideo, minSeconds);
+
+    /// <summary>A group call's recordings: exactly <paramref name="participants"/> files (one per other participant), each valid.</summary>
+    public static async Task<IReadOnlyList<RecordingCheck>> EachValidAsync(CallOutcome outcome, int participants, bool expectVideo, double minSeconds)
     {
-        var file = Assert.Single(outcome.RecordingFiles);
+        Assert.True(outcome.RecordingFiles.Count == participants, $"bot {outcome.BotUserId} recorded {outcome.RecordingFiles.Count} files, expected {participants}: {string.Join(", ", outcome.RecordingFiles)}");
+        Assert.Equal(participants, outcome.RecordingFiles.Distinct(StringComparer.Ordinal).Count());
+        var checks = new List<RecordingCheck>();
+        foreach (var file in outcome.RecordingFiles)
+        {
+            checks.Add(await FileValidAsync(file, expectVideo, minSeconds));
+        }
+
+        return checks;
+    }
+
+    private static async Task<RecordingCheck> FileValidAsync(string file, bool expectVideo, double minSeconds)
+    {
         var ct = TestContext.Current.CancellationToken;
         var check = await RecordingCheck.ProbeAsync(file, expectVideo, minSeconds, ct);
         Assert.True(check.Valid, $"{file}: {check.Error} ({check.Streams}, {check.DurationSeconds:0.00} s)");
@@ -25,13 +41,15 @@ internal static class RecordingAssert
     }
 
     /// <summary>
-    /// <c>ffmpeg -v error -i FILE -fps_mode passthrough -f null -</c>: what it printed (empty = clean). Frames keep their
-    /// own timestamps, so a live recording's uneven frame spacing is not reported as a muxer error of the null output.
+    /// <c>ffmpeg -v error -i FILE -fps_mode passthrough -enc_time_base:v 1/1000 -f null -</c>: what it printed (empty = clean).
+    /// Frames keep their own timestamps, at the file's own millisecond resolution: with the default encoder time base
+    /// (1/frame rate) two frames of a live recording closer than one nominal frame interval (e.g. 95 and 100 ms) land on
+    /// the same tick, and the null muxer reports "non monotonically increasing dts" for a file that has none.
     /// </summary>
     private static async Task<string> DecodeErrorsAsync(string file, CancellationToken ct)
     {
         var start = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in new[] { "-nostdin", "-v", "error", "-i", file, "-fps_mode", "passthrough", "-f", "null", "-" })
+        foreach (var arg in new[] { "-nostdin", "-v", "error", "-i", file, "-fps_mode", "passthrough", "-enc_time_base:v", "1/1000", "-f", "null", "-" })
         {
             start.ArgumentList.Add(arg);
         }
