@@ -6,14 +6,14 @@ internal static class FfmpegDecode
 {
     /// <summary>
     /// Decodes the whole file with <c>ffmpeg -v error</c>; returns what it printed (empty = clean decode). Frames keep
-    /// their own timestamps (<c>-fps_mode passthrough</c>): the null muxer would otherwise resample a live recording's
-    /// variable frame spacing to a constant rate and report two frames closer than 1/fps as a muxer error, which says
-    /// nothing about the file's decodability.
+    /// their own timestamps at the file's millisecond resolution (<c>-fps_mode passthrough -enc_time_base:v 1/1000</c>):
+    /// otherwise the null muxer puts a live recording's variable frame spacing on a 1/fps grid and reports two frames
+    /// closer than 1/fps as "non monotonically increasing dts", which says nothing about the file's decodability.
     /// </summary>
     public static async Task<string> ErrorsAsync(string file, CancellationToken ct)
     {
         var start = new ProcessStartInfo("ffmpeg") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in new[] { "-nostdin", "-v", "error", "-i", file, "-fps_mode", "passthrough", "-f", "null", "-" })
+        foreach (var arg in new[] { "-nostdin", "-v", "error", "-i", file, "-fps_mode", "passthrough", "-enc_time_base:v", "1/1000", "-f", "null", "-" })
         {
             start.ArgumentList.Add(arg);
         }
