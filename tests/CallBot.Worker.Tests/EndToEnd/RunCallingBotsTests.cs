@@ -24,11 +24,18 @@ public sealed partial class RunCallingBotsTests(ProsodyFixture prosody) : IClass
     private const int CallerId = 3001;
     private const int AnswererId = 3002;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
+    private static readonly string ClipCache = Path.Combine(Path.GetTempPath(), "callbot-clips");
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public async Task Run_with_a_calling_and_an_answering_bot_places_the_calls_counts_them_and_records_them()
+    /// <param name="answererMedia">
+    /// Synthetic: both bots send their card. Echo: the answerer sends the caller's own frames back (per-bot media), so the
+    /// caller's recorder gets its keyframe only through the echo bot forwarding its PLI to the caller.
+    /// </param>
+    [Theory]
+    [InlineData("Synthetic")]
+    [InlineData("Echo")]
+    public async Task Run_with_a_calling_and_an_answering_bot_places_the_calls_counts_them_and_records_them(string answererMedia)
     {
         await prosody.RegisterUserAsync(CallerId, 1, Password);
         await prosody.RegisterUserAsync(AnswererId, 1, Password);
@@ -42,13 +49,13 @@ public sealed partial class RunCallingBotsTests(ProsodyFixture prosody) : IClass
             {
                 ["Chat"] = new { Endpoint = prosody.WebSocketEndpoint.ToString(), Domain = ProsodyFixture.Domain, AppId = 1 },
                 ["VideoChat"] = new { LoopbackCandidatesOnly = true },
-                ["Bots"] = new[]
+                ["Bots"] = new object[]
                 {
-                    new { UserId = AnswererId, Password, Role = "Answer" },
+                    new { UserId = AnswererId, Password, Role = "Answer", Media = new { Source = answererMedia, Renditions = 1, CacheDirectory = ClipCache } },
                     new { UserId = CallerId, Password, Role = "Call" },
                 },
                 ["Outbound"] = new { Targets = new[] { AnswererId }, Type = "Video", Count = Calls, Duration = "00:00:02", Interval = "00:00:00.500" },
-                ["Media"] = new { Renditions = 1, CacheDirectory = Path.Combine(Path.GetTempPath(), "callbot-clips") },
+                ["Media"] = new { Renditions = 1, CacheDirectory = ClipCache },
                 ["Recording"] = new { Enabled = true, Directory = Path.Combine(dir, "out") },
                 ["Telemetry"] = new { HealthPrefix = string.Empty, PrometheusPrefix = $"http://127.0.0.1:{metricsPort}/", ShutdownTimeout = "00:00:20" },
             },
