@@ -4,7 +4,10 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using CallBot.TestSupport;
 using CallBot.TestSupport.Prosody;
+using CallBot.Worker.Bots;
 using CallBot.Worker.Cli;
+using CallBot.Worker.Options;
+using Microsoft.Extensions.Logging;
 
 namespace CallBot.Worker.Tests.EndToEnd;
 
@@ -126,6 +129,87 @@ public sealed partial class RunCallingBotsTests(ProsodyFixture prosody) : IClass
         }
     }
 
+    [Fact]
+    public async Task Run_with_only_a_calling_bot_exits_0_once_its_calls_are_done()
+    {
+        await prosody.RegisterUserAsync(CallerId, 1, Password);
+        await prosody.RegisterUserAsync(AnswererId, 1, Password);
+        var dir = Path.Combine(Path.GetTempPath(), "callbot-run-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(dir);
+        var chat = prosody.WebSocketEndpoint.ToString();
+        try
+        {
+            // The answerer is in this process; the service has only the calling bot.
+            await using var host = await CliHost.StartAsync(new Dictionary<string, string?>
+            {
+                ["CallBot:Chat:Endpoint"] = chat,
+                ["CallBot:Chat:Domain"] = ProsodyFixture.Domain,
+                ["CallBot:Chat:AppId"] = "1",
+                ["CallBot:VideoChat:LoopbackCandidatesOnly"] = "true",
+                ["CallBot:Media:Renditions"] = "1",
+                ["CallBot:Media:CacheDirectory"] = ClipCache,
+            }, null, LogLevel.Warning, Ct);
+            await using var answerer = await host.Runtime.StartBotAsync(new BotOptions { UserId = AnswererId, Password = Password }, Ct);
+            var answered = new TaskCompletionSource<CallOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+            answerer.CallEnded += (_, outcome) => answered.TrySetResult(outcome);
+            var config = Path.Combine(dir, "callbot.json");
+            var service = new Dictionary<string, object?>
+            {
+                ["CallBot"] = new Dictionary<string, object?>
+                {
+                    ["Chat"] = new { Endpoint = chat, Domain = ProsodyFixture.Domain, AppId = 1 },
+                    ["VideoChat"] = new { LoopbackCandidatesOnly = true },
+                    ["Bots"] = new[] { new { UserId = CallerId, Password, Role = "Call" } },
+                    ["Outbound"] = new { Targets = new[] { AnswererId }, Type = "Video", Count = 1, Duration = "00:00:02" },
+                    ["Media"] = new { Renditions = 1, CacheDirectory = ClipCache },
+                    ["Telemetry"] = new { HealthPrefix = string.Empty },
+                },
+            };
+            await File.WriteAllTextAsync(config, JsonSerializer.Serialize(service), Ct);
+            using var child = StartRun(config);
+            var log = new List<string>();
+            child.OutputDataReceived += (_, e) => Add(e.Data);
+            child.ErrorDataReceived += (_, e) => Add(e.Data);
+            child.BeginOutputReadLine();
+            child.BeginErrorReadLine();
+            try
+            {
+                await child.WaitForExitAsync(Ct).WaitAsync(Timeout, Ct);
+                var outcome = await answered.Task.WaitAsync(Timeout, Ct);
+
+                Assert.True(child.ExitCode == 0, $"exit {child.ExitCode}\n{Tail(log)}");
+                Assert.Equal(CallResult.Completed, outcome.Result);
+                Assert.True(outcome.MediaFlowed, $"video {outcome.Media.VideoFramesReceived} audio {outcome.Media.AudioFramesReceived} sent {outcome.FramesSent}");
+                Assert.True(outcome.EndedByRemote, "the calling bot did not hang up");
+                var ended = Assert.Single(Lines(log, EndedLine()));
+                Assert.Contains(": Completed after", ended, StringComparison.Ordinal);
+                Assert.Contains(log, l => l.Contains("Every outbound call is done", StringComparison.Ordinal));
+            }
+            finally
+            {
+                if (!child.HasExited)
+                {
+                    child.Kill(entireProcessTree: true);
+                }
+            }
+
+            void Add(string? line)
+            {
+                if (line is not null)
+                {
+                    lock (log)
+                    {
+                        log.Add(line);
+                    }
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     /// <summary><c>dotnet callbot.dll run --config FILE</c> with the plain console formatter (one line per log entry).</summary>
     private static Process StartRun(string config)
     {
@@ -163,7 +247,13 @@ public sealed partial class RunCallingBotsTests(ProsodyFixture prosody) : IClass
         return sum;
     }
 
-    private static List<string> Lines(List<string> log, Regex pattern) => log.Where(l => pattern.IsMatch(l)).ToList();
+    private static List<string> Lines(List<string> log, Regex pattern)
+    {
+        lock (log)
+        {
+            return log.Where(l => pattern.IsMatch(l)).ToList();
+        }
+    }
 
     [GeneratedRegex(@"Bot \d+: call \S+ with \d+ ended: ")]
     private static partial Regex EndedLine();
