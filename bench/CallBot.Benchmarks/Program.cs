@@ -1,8 +1,18 @@
 using BenchmarkDotNet.Running;
+using CallBot.Benchmarks.Setup;
 
 namespace CallBot.Benchmarks;
 
 public static class Program
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+    public static async Task<int> Main(string[] args)
+    {
+        if (args.Length > 0 && args[0] == SetupTimeBenchmark.Command)
+        {
+            return await SetupTimeBenchmark.RunAsync(args[1..]);
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+        return 0;
+    }
 }
