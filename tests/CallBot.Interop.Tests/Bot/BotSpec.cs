@@ -23,4 +23,10 @@ public sealed record BotSpec
 
     /// <summary>Log in over <c>wss://</c> (the fixture's certificate trusted) rather than <c>ws://</c>.</summary>
     public bool SecureWebSocket { get; init; } = true;
+
+    /// <summary>The SDK's <c>iceServers</c> (<c>CallBot:VideoChat:IceServers</c>).</summary>
+    public IReadOnlyList<IceServerOptions> IceServers { get; init; } = [];
+
+    /// <summary>The SDK's <c>alwaysRelayCalls</c>: relay-only ICE.</summary>
+    public bool AlwaysRelayCalls { get; init; }
 }
