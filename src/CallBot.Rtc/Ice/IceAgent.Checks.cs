@@ -195,7 +195,11 @@ public sealed partial class IceAgent
                 return;
             }
 
-            var allFailed = generation.RemoteEndOfCandidates && generation.Triggered.Count == 0;
+            // RFC 8838 §8 / RFC 8445 §8.1.2: with trickle, the check list fails only once no candidate can come on
+            // either side — the peer signaled end-of-candidates AND our own gathering ended. Without the second half an
+            // answerer handed the offerer's whole batch (end included) before its first host candidate existed had no
+            // pairs, "all failed", and flickered Checking → Failed → Connected.
+            var allFailed = generation.RemoteEndOfCandidates && _gathered.Task.IsCompleted && generation.Triggered.Count == 0;
             foreach (var pair in generation.Pairs)
             {
                 if (pair.State != IceCandidatePairState.Failed)

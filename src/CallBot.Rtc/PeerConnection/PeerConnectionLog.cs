@@ -37,4 +37,7 @@ internal static partial class PeerConnectionLog
 
     [LoggerMessage(4011, LogLevel.Warning, "Peer connection {Id}: timer tick failed")]
     public static partial void TickFailed(ILogger logger, string id, Exception exception);
+
+    [LoggerMessage(4012, LogLevel.Warning, "STUN server {Url} does not resolve; it is skipped")]
+    public static partial void StunServerUnresolved(ILogger logger, string url);
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using CallBot.Abstractions;
 using CallBot.Rtc.Ice;
 using CallBot.Rtc.Srtp;
@@ -17,11 +18,25 @@ public sealed class PeerConnectionOptions
     /// </summary>
     public IceOptions Ice { get; init; } = new();
 
-    /// <summary>ICE servers (SDK shape). <c>stun:host:port</c> entries with an IP literal or a resolvable name become STUN servers.</summary>
+    /// <summary>
+    /// ICE servers exactly as the SDK's / W3C <c>iceServers</c>: <c>stun:host[:port]</c> become STUN servers,
+    /// <c>turn:host[:port][?transport=udp|tcp]</c> and <c>turns:host[:port][?transport=tcp]</c> TURN servers (with the entry's
+    /// username and credential). Checked when the connection is constructed (<see cref="IceServerSettings.Validate"/>).
+    /// </summary>
     public IReadOnlyList<IceServerConfig> IceServers { get; init; } = [];
 
-    /// <summary>Use only relay candidates. Not supported yet (there is no TURN client): currently ignored.</summary>
-    public bool RelayOnly { get; init; }
+    /// <summary><see cref="Ice.IceTransportPolicy.Relay"/>: gather, signal and pair only TURN relay candidates (the SDK's <c>alwaysRelayCalls</c>).</summary>
+    public IceTransportPolicy IceTransportPolicy { get; init; } = IceTransportPolicy.All;
+
+    /// <summary>Same as <see cref="IceTransportPolicy"/> = <see cref="Ice.IceTransportPolicy.Relay"/>.</summary>
+    public bool RelayOnly
+    {
+        get => IceTransportPolicy == IceTransportPolicy.Relay;
+        init => IceTransportPolicy = value ? IceTransportPolicy.Relay : IceTransportPolicy.All;
+    }
+
+    /// <summary>Extra root certificate trusted for <c>turns:</c> servers (private CAs, tests). Chain and host name are always validated.</summary>
+    public X509Certificate2? TurnTrustedRootCertificate { get; init; }
 
     /// <summary>SRTP profiles offered (DTLS client) or accepted (DTLS server), most preferred first.</summary>
     public IReadOnlyList<SrtpProfile> SrtpProfiles { get; init; } = [SrtpProfile.AeadAes128Gcm, SrtpProfile.Aes128CmHmacSha1Tag80];

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using System.Net;
 using CallBot.Rtc.Dtls;
 using CallBot.Rtc.Ice;
 using CallBot.Rtc.Media;
@@ -59,56 +58,20 @@ public sealed partial class RtcPeerConnection
             StunServerRto = template.StunServerRto,
             StunServerTransmissions = template.StunServerTransmissions,
             Software = template.Software,
+            TransportPolicy = _options.IceTransportPolicy == IceTransportPolicy.Relay ? IceTransportPolicy.Relay : template.TransportPolicy,
         };
         foreach (var server in template.StunServers)
         {
             options.StunServers.Add(server);
         }
 
-        foreach (var server in _options.IceServers)
+        foreach (var server in template.TurnServers)
         {
-            foreach (var url in server.Urls)
-            {
-                if (TryParseStunUrl(url, out var endPoint))
-                {
-                    options.StunServers.Add(endPoint);
-                }
-            }
+            options.TurnServers.Add(server);
         }
 
+        IceServerSettings.Apply(options, _options.IceServers, _options.TurnTrustedRootCertificate, _logger);
         return options;
-    }
-
-    /// <summary><c>stun:host[:port]</c> with an IP literal (names would need DNS at construction; resolve them before).</summary>
-    internal static bool TryParseStunUrl(string url, out IPEndPoint endPoint)
-    {
-        endPoint = null!;
-        const string scheme = "stun:";
-        if (!url.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
-        {
-            return false;
-        }
-
-        var rest = url[scheme.Length..];
-        var query = rest.IndexOf('?', StringComparison.Ordinal);
-        if (query >= 0)
-        {
-            rest = rest[..query];
-        }
-
-        if (IPEndPoint.TryParse(rest, out var parsed) && parsed.Port != 0)
-        {
-            endPoint = parsed;
-            return true;
-        }
-
-        if (IPAddress.TryParse(rest.Trim('[', ']'), out var address))
-        {
-            endPoint = new IPEndPoint(address, 3478);
-            return true;
-        }
-
-        return false;
     }
 
     private void StartGathering()

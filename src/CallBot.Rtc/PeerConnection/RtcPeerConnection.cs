@@ -40,6 +40,7 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(certificate);
         ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(loggers);
+        IceServerSettings.ThrowIfInvalid(options.IceServers, options.IceTransportPolicy);
         _options = options;
         _certificate = certificate;
         _time = time;

@@ -49,31 +49,12 @@ internal sealed class CallBotOptionsValidator :
             errors.Add($"{VideoChatOptions.Section}:DialingTimeInterval ({options.DialingTimeInterval} s) must be shorter than AnswerTimeInterval ({options.AnswerTimeInterval} s).");
         }
 
-        for (var i = 0; i < options.IceServers.Count; i++)
+        // The peer connection's own strict parser: a bad URL names its key (CallBot:VideoChat:IceServers:0:Urls:1), never a secret.
+        var policy = options.AlwaysRelayCalls ? CallBot.Rtc.Ice.IceTransportPolicy.Relay : CallBot.Rtc.Ice.IceTransportPolicy.All;
+        foreach (var problem in CallBot.Rtc.IceServerSettings.Validate(options.ToIceServerConfigs(), policy))
         {
-            var server = options.IceServers[i];
-            if (server.Urls.Count == 0)
-            {
-                errors.Add($"{VideoChatOptions.Section}:IceServers:{i}:Urls: at least one stun:/turn:/turns: URL is required.");
-            }
-
-            foreach (var url in server.Urls)
-            {
-                var isTurn = url.StartsWith("turn:", StringComparison.OrdinalIgnoreCase) || url.StartsWith("turns:", StringComparison.OrdinalIgnoreCase);
-                if (!isTurn && !url.StartsWith("stun:", StringComparison.OrdinalIgnoreCase))
-                {
-                    errors.Add($"{VideoChatOptions.Section}:IceServers:{i}:Urls: '{url}' is not a stun:, turn: or turns: URL.");
-                }
-                else if (isTurn && (string.IsNullOrEmpty(server.Username) || string.IsNullOrEmpty(server.Credential)))
-                {
-                    errors.Add($"{VideoChatOptions.Section}:IceServers:{i}: TURN server '{url}' needs Username and Credential.");
-                }
-            }
-        }
-
-        if (options.AlwaysRelayCalls && !options.IceServers.Exists(s => s.Urls.Exists(u => u.StartsWith("turn", StringComparison.OrdinalIgnoreCase))))
-        {
-            errors.Add($"{VideoChatOptions.Section}:AlwaysRelayCalls is true but IceServers has no turn:/turns: server.");
+            var key = problem.Key == CallBot.Rtc.IceServerSettings.TransportPolicyKey ? nameof(VideoChatOptions.AlwaysRelayCalls) : problem.Key;
+            errors.Add($"{VideoChatOptions.Section}:{key}: {problem.Message}");
         }
 
         return Result(errors);

@@ -21,7 +21,7 @@ public sealed class VideoChatOptions
     [Range(1, 86_400)]
     public double DisconnectTimeInterval { get; set; } = 30;
 
-    /// <summary>Relay-only ICE policy (<c>iceTransportPolicy: relay</c>).</summary>
+    /// <summary>Relay-only ICE policy (<c>iceTransportPolicy: relay</c>): only TURN relay candidates; needs a <c>turn:</c>/<c>turns:</c> server.</summary>
     public bool AlwaysRelayCalls { get; set; }
 
     /// <summary>Call-wide cap in kbit/s announced in <c>userInfo.maxBandwidth</c>; 0 = none.</summary>
@@ -33,6 +33,18 @@ public sealed class VideoChatOptions
 
     /// <summary>STUN/TURN servers, exactly as the SDK's <c>iceServers</c>.</summary>
     public List<IceServerOptions> IceServers { get; set; } = [];
+
+    /// <summary><see cref="IceServers"/> in the peer connection's shape.</summary>
+    public IReadOnlyList<CallBot.Rtc.IceServerConfig> ToIceServerConfigs()
+    {
+        var servers = new List<CallBot.Rtc.IceServerConfig>(IceServers.Count);
+        foreach (var server in IceServers)
+        {
+            servers.Add(new CallBot.Rtc.IceServerConfig([.. server.Urls], server.Username, server.Credential));
+        }
+
+        return servers;
+    }
 }
 
 public sealed class IceServerOptions

@@ -36,6 +36,9 @@ public sealed class RtcPeerConnectionFactory : ICallPeerConnectionFactory, ICall
         TimeProvider time,
         ILoggerFactory loggers)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        // iceServers / alwaysRelayCalls are checked here, not at the first call (the options validator already did for config).
+        IceServerSettings.ThrowIfInvalid(options.IceServers, options.IceTransportPolicy);
         _options = options;
         _certificate = certificate;
         _clock = clock;

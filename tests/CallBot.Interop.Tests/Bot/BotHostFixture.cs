@@ -81,6 +81,8 @@ public sealed class BotHostFixture : IAsyncLifetime
             DialingTimeInterval = spec.DialingTimeInterval,
             LoopbackCandidatesOnly = true,
             MaxBandwidth = spec.MaxBandwidthKbps,
+            AlwaysRelayCalls = spec.AlwaysRelayCalls,
+            IceServers = [.. spec.IceServers],
         };
         var tracks = await Services.GetRequiredService<BotMediaProvider>().GetTracksAsync(Media, SharedClipUserId, cancellationToken);
         var peers = new TrackingPeerConnectionFactory(new RtcPeerConnectionFactory(

@@ -29,4 +29,10 @@ public sealed record BotSpec
     /// candidate, so its peer's media crosses the relay.
     /// </summary>
     public System.Net.IPEndPoint? AdvertisedEndpoint { get; init; }
+
+    /// <summary>The SDK's <c>iceServers</c> (<c>CallBot:VideoChat:IceServers</c>).</summary>
+    public IReadOnlyList<IceServerOptions> IceServers { get; init; } = [];
+
+    /// <summary>The SDK's <c>alwaysRelayCalls</c>: relay-only ICE.</summary>
+    public bool AlwaysRelayCalls { get; init; }
 }

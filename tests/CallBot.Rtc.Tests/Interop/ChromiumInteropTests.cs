@@ -98,7 +98,7 @@ public sealed partial class ChromiumInteropTests(ChromiumFixture chromium) : ICl
     private static partial Regex HostAddress();
 
     /// <summary>One CallBot peer + one Chromium page, with trickle both ways.</summary>
-    private sealed class InteropCall : IAsyncDisposable
+    internal sealed class InteropCall : IAsyncDisposable
     {
         private readonly Channel<LocalIceCandidate> _toChrome = Channel.CreateUnbounded<LocalIceCandidate>();
         private readonly bool _mdnsOnly;
@@ -125,11 +125,14 @@ public sealed partial class ChromiumInteropTests(ChromiumFixture chromium) : ICl
 
         public MemoryLog Log { get; private init; } = new();
 
-        public static async Task<InteropCall> StartAsync(ChromiumFixture chromium, SrtpProfile profile, bool mdnsOnly = false)
+        /// <param name="options">CallBot's options (default: loopback with <paramref name="profile"/>).</param>
+        /// <param name="chromeConfiguration">Chromium's RTCConfiguration (default: none).</param>
+        public static async Task<InteropCall> StartAsync(ChromiumFixture chromium, SrtpProfile profile, bool mdnsOnly = false,
+            PeerConnectionOptions? options = null, object? chromeConfiguration = null)
         {
             var page = await chromium.NewPageAsync();
             var log = new MemoryLog();
-            var callBot = new RtcPeerConnection(PeerHarness.LoopbackOptions(profile), PeerHarness.Certificate, TimeProvider.System, log);
+            var callBot = new RtcPeerConnection(options ?? PeerHarness.LoopbackOptions(profile), PeerHarness.Certificate, TimeProvider.System, log);
             var call = new InteropCall(new ChromiumPeer(page), callBot, mdnsOnly) { Log = log };
             call._audioTransceiver = callBot.AddTransceiver(MediaKind.Audio, TransceiverDirection.SendRecv);
             call._videoTransceiver = callBot.AddTransceiver(MediaKind.Video, TransceiverDirection.SendRecv);
@@ -137,7 +140,7 @@ public sealed partial class ChromiumInteropTests(ChromiumFixture chromium) : ICl
             call._videoTransceiver.RemoteFrameSink = call._video;
             callBot.LocalCandidate += (_, c) => call._toChrome.Writer.TryWrite(c);
             await call.Chrome.ExposeCandidatesAsync(call.OnChromeCandidate);
-            await call.Chrome.SetupAsync();
+            await call.Chrome.SetupAsync(chromeConfiguration);
             call._candidatePump = call.PumpCandidatesAsync();
             return call;
         }

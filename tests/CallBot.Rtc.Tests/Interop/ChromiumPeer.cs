@@ -10,8 +10,8 @@ namespace CallBot.Rtc.Tests.Interop;
 internal sealed class ChromiumPeer(ChromiumPage page)
 {
     private const string SetupJs = """
-        async () => {
-          const pc = new RTCPeerConnection();
+        async (configuration) => {
+          const pc = new RTCPeerConnection(configuration || undefined);
           window.pc = pc;
           window.cands = [];
           pc.onicecandidate = e => window.onLocalCandidate(JSON.stringify(e.candidate ? { candidate: e.candidate.candidate, sdpMid: e.candidate.sdpMid, sdpMLineIndex: e.candidate.sdpMLineIndex } : null));
@@ -29,7 +29,26 @@ internal sealed class ChromiumPeer(ChromiumPage page)
 
     public ChromiumPage Page => page;
 
-    public Task SetupAsync() => page.EvaluateAsync(SetupJs);
+    /// <summary>Creates window.pc with <paramref name="configuration"/> (an RTCConfiguration, e.g. iceServers + iceTransportPolicy; null = defaults).</summary>
+    public Task SetupAsync(object? configuration = null) => page.EvaluateAsync(SetupJs, configuration);
+
+    /// <summary>candidateType of the local and remote candidate of the transport's selected pair (nulls before one is selected).</summary>
+    public async Task<(string? Local, string? Remote)> SelectedPairTypesAsync()
+    {
+        var json = await page.EvaluateAsync<string>("""
+            async () => {
+              const report = await window.pc.getStats();
+              let pairId = null;
+              report.forEach(s => { if (s.type === 'transport' && s.selectedCandidatePairId) pairId = s.selectedCandidatePairId; });
+              const pair = pairId ? report.get(pairId) : null;
+              const local = pair ? report.get(pair.localCandidateId) : null;
+              const remote = pair ? report.get(pair.remoteCandidateId) : null;
+              return JSON.stringify({ local: local ? local.candidateType : null, remote: remote ? remote.candidateType : null });
+            }
+            """);
+        using var document = JsonDocument.Parse(json);
+        return (document.RootElement.GetProperty("local").GetString(), document.RootElement.GetProperty("remote").GetString());
+    }
 
     public Task<string> CreateOfferAsync(bool iceRestart = false) => page.EvaluateAsync<string>(
         "async (iceRestart) => { const o = await window.pc.createOffer({ iceRestart }); await window.pc.setLocalDescription(o); return o.sdp; }", iceRestart);
