@@ -1,0 +1,120 @@
+using System.Diagnostics;
+using CallBot.Abstractions;
+using CallBot.Rtc.Tests.Payloads;
+
+namespace CallBot.Rtc.Tests.MediaPlane;
+
+/// <summary>
+/// Feeds real ffmpeg frames (looped: VP8 or H.264 at 30 fps, Opus every 20 ms) into senders on the wall clock, like a live
+/// source. Frames are due by a Stopwatch, so a late timer tick catches up with regular timestamps instead of stretching
+/// them. <see cref="RequestKeyFrame"/> (a PLI) makes the next video frame a keyframe: the loop jumps to the GOP start.
+/// </summary>
+internal sealed class LiveMediaPump : IAsyncDisposable
+{
+    public const int VideoFrameMs = 33;
+    public const int AudioFrameMs = 20;
+    private const int VideoTicks = 3000;
+    private const int AudioTicks = 960;
+    private const int GopLength = 15;
+
+    private readonly CancellationTokenSource _stop = new();
+    private readonly IEncodedFrameSink? _video;
+    private readonly IEncodedFrameSink? _audio;
+    private readonly CodecId _videoCodec;
+    private readonly IReadOnlyList<byte[]> _videoFrames;
+    private readonly TimeProvider _time = TimeProvider.System;
+    private readonly Task _loop;
+    private long _videoSent;
+    private long _audioSent;
+    private long _keyFramesSent;
+    private int _keyFrameRequested;
+    private long _lastKeyFrameRequest;
+    private long _lastForcedKeyFrameSent;
+
+    public LiveMediaPump(CodecId videoCodec, IEncodedFrameSink? video, IEncodedFrameSink? audio)
+    {
+        _videoCodec = videoCodec;
+        _video = video;
+        _audio = audio;
+        _videoFrames = videoCodec == CodecId.H264 ? FfmpegSamples.H264AccessUnits : FfmpegSamples.Vp8Frames;
+        _ = FfmpegSamples.OpusPackets;
+        _loop = Task.Run(() => RunAsync(_stop.Token));
+    }
+
+    public long VideoFramesSent => Interlocked.Read(ref _videoSent);
+
+    public long AudioFramesSent => Interlocked.Read(ref _audioSent);
+
+    public long KeyFramesSent => Interlocked.Read(ref _keyFramesSent);
+
+    /// <summary>Timestamp (TimeProvider.System) of the last <see cref="RequestKeyFrame"/>.</summary>
+    public long LastKeyFrameRequest => Interlocked.Read(ref _lastKeyFrameRequest);
+
+    /// <summary>Timestamp of the keyframe sent in answer to the last request.</summary>
+    public long LastForcedKeyFrameSent => Interlocked.Read(ref _lastForcedKeyFrameSent);
+
+    public void RequestKeyFrame()
+    {
+        Interlocked.Exchange(ref _lastKeyFrameRequest, _time.GetTimestamp());
+        Volatile.Write(ref _keyFrameRequested, 1);
+    }
+
+    /// <summary>Stops sending (awaits the loop), so counters are final.</summary>
+    public async Task StopAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _stop.Dispose();
+    }
+
+    private async Task RunAsync(CancellationToken ct)
+    {
+        var opus = FfmpegSamples.OpusPackets;
+        var clock = Stopwatch.StartNew();
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
+        long videoIndex = 0;
+        long gopPosition = 0;
+        long audioIndex = 0;
+        while (await timer.WaitForNextTickAsync(ct))
+        {
+            var elapsed = clock.ElapsedMilliseconds;
+            while (_video is not null && videoIndex * VideoFrameMs <= elapsed)
+            {
+                var forced = Interlocked.Exchange(ref _keyFrameRequested, 0) == 1;
+                if (forced)
+                {
+                    gopPosition = 0;
+                }
+
+                var data = _videoFrames[(int)(gopPosition % _videoFrames.Count)];
+                var isKey = gopPosition % GopLength == 0;
+                _video.OnFrame(new EncodedFrame(_videoCodec, data, videoIndex * VideoTicks, VideoTicks, isKey));
+                if (isKey)
+                {
+                    Interlocked.Increment(ref _keyFramesSent);
+                }
+
+                if (forced)
+                {
+                    Interlocked.Exchange(ref _lastForcedKeyFrameSent, _time.GetTimestamp());
+                }
+
+                videoIndex++;
+                gopPosition++;
+                Interlocked.Increment(ref _videoSent);
+            }
+
+            while (_audio is not null && audioIndex * AudioFrameMs <= elapsed)
+            {
+                _audio.OnFrame(new EncodedFrame(CodecId.Opus, opus[(int)(audioIndex % opus.Count)], audioIndex * AudioTicks, AudioTicks, true));
+                audioIndex++;
+                Interlocked.Increment(ref _audioSent);
+            }
+        }
+    }
+}
