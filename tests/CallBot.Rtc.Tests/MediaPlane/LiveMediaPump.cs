@@ -30,10 +30,14 @@ internal sealed class LiveMediaPump : IAsyncDisposable
     private int _keyFrameRequested;
     private long _lastKeyFrameRequest;
     private long _lastForcedKeyFrameSent;
+    private readonly bool _keyFramesOnRequestOnly;
 
-    public LiveMediaPump(CodecId videoCodec, IEncodedFrameSink? video, IEncodedFrameSink? audio)
+    /// <param name="keyFramesOnRequestOnly">After the first keyframe, loop the delta frames of the first GOP: a keyframe
+    /// is sent only after <see cref="RequestKeyFrame"/> (so a PLI test sees no periodic keyframe).</param>
+    public LiveMediaPump(CodecId videoCodec, IEncodedFrameSink? video, IEncodedFrameSink? audio, bool keyFramesOnRequestOnly = false)
     {
         _videoCodec = videoCodec;
+        _keyFramesOnRequestOnly = keyFramesOnRequestOnly;
         _video = video;
         _audio = audio;
         _videoFrames = videoCodec == CodecId.H264 ? FfmpegSamples.H264AccessUnits : FfmpegSamples.Vp8Frames;
@@ -52,6 +56,9 @@ internal sealed class LiveMediaPump : IAsyncDisposable
 
     /// <summary>Timestamp of the keyframe sent in answer to the last request.</summary>
     public long LastForcedKeyFrameSent => Interlocked.Read(ref _lastForcedKeyFrameSent);
+
+    /// <summary>Runs on the pump's thread right before a requested keyframe is handed to the sender.</summary>
+    public Action? BeforeRequestedKeyFrame { get; set; }
 
     public void RequestKeyFrame()
     {
@@ -89,6 +96,11 @@ internal sealed class LiveMediaPump : IAsyncDisposable
                 if (forced)
                 {
                     gopPosition = 0;
+                    BeforeRequestedKeyFrame?.Invoke();
+                }
+                else if (_keyFramesOnRequestOnly && gopPosition % GopLength == 0 && videoIndex > 0)
+                {
+                    gopPosition++;
                 }
 
                 var data = _videoFrames[(int)(gopPosition % _videoFrames.Count)];
