@@ -65,7 +65,7 @@ internal sealed class ChromiumMediaCall : IAsyncDisposable
     public FrameCounter ReceivedVideo { get; } = new();
 
     public static async Task<ChromiumMediaCall> ConnectAsync(ChromiumFixture chromium, CodecId videoCodec,
-        int width = 320, int height = 240, int fps = 15, Action<RtcPeerConnection>? beforeAnswer = null)
+        int width = 320, int height = 240, int fps = 15, TimeSpan? maxGapWait = null)
     {
         var page = await chromium.NewPageAsync();
         var options = PeerHarness.LoopbackOptions();
@@ -76,6 +76,7 @@ internal sealed class ChromiumMediaCall : IAsyncDisposable
             SrtpProfiles = options.SrtpProfiles,
             DtlsHandshakeTimeout = options.DtlsHandshakeTimeout,
             VideoCodecs = [videoCodec],
+            MaxGapWait = maxGapWait ?? options.MaxGapWait,
         };
         var callBot = PeerHarness.Create(options);
         var relay = UdpImpairmentRelay.Start(new UdpImpairmentRelayOptions { Seed = 4 }, TimeProvider.System);
@@ -84,7 +85,6 @@ internal sealed class ChromiumMediaCall : IAsyncDisposable
         call.Video = callBot.AddTransceiver(MediaKind.Video, TransceiverDirection.SendRecv);
         call.Audio.RemoteFrameSink = call.ReceivedAudio;
         call.Video.RemoteFrameSink = call.ReceivedVideo;
-        beforeAnswer?.Invoke(callBot);
 
         await page.EvaluateAsync(SetupJs, new[] { width, height, fps });
         var offer = await page.EvaluateAsync<string>("async () => { const o = await window.pc.createOffer(); await window.pc.setLocalDescription(o); return o.sdp; }");

@@ -39,6 +39,40 @@ public sealed class ChromiumSendsTests(ChromiumFixture chromium, ITestOutputHelp
     }
 
     /// <summary>
+    /// Must-show 3 against Chromium's NACK responder: 5% loss and 50 ms each way (RTT 100 ms) between Chromium's VP8 sender
+    /// and CallBot; CallBot's NACKs bring back ≥ 99% of Chromium's video packets. "Sent" is the sequence-number span CallBot
+    /// saw (RFC 3550 expected = received + lost): Chromium's packetsSent mixes in some of its retransmissions, so it is
+    /// printed for reference only.
+    /// </summary>
+    [Fact]
+    public async Task CallBot_nacks_recover_99_percent_of_chromium_video_at_5_percent_loss_and_100ms_rtt()
+    {
+        await using var call = await ChromiumMediaCall.ConnectAsync(chromium, CodecId.Vp8, maxGapWait: TimeSpan.FromMilliseconds(400));
+        foreach (var direction in new[] { call.ToCallBot, call.ToChromium })
+        {
+            direction.LossRate = 0.05;
+            direction.Delay = TimeSpan.FromMilliseconds(50);
+        }
+
+        await call.ReceivedVideo.WaitForFramesAsync(150, TimeSpan.FromSeconds(60));
+        await call.StopChromiumTracksAsync();
+        await ReadWhenSettledAsync(call);
+        var chrome = await call.StatsAsync("outbound-rtp", "packetsSent", "retransmittedPacketsSent", "framesEncoded", "nackCount");
+
+        var inbound = call.CallBot.GetStats().Inbound.Single(s => s.Kind == MediaKind.Video);
+        var expected = inbound.PacketsReceived + inbound.PacketsLost;
+        var recovery = (double)inbound.PacketsReceived / expected;
+        var relay = call.ToCallBot.Counters;
+        output.WriteLine($"Chromium video packetsSent {chrome.Video["packetsSent"]} (retransmittedPacketsSent {chrome.Video["retransmittedPacketsSent"]}, {chrome.Video["nackCount"]} NACKs received); " +
+            $"CallBot unique received {inbound.PacketsReceived} of {expected} sequence numbers ({recovery:P2}), NACKs sent {inbound.NackCount}; relay lost {relay.DroppedLoss} of {relay.Received}; " +
+            $"frames encoded {chrome.Video["framesEncoded"]}, assembled {call.ReceivedVideo.Frames}");
+        Assert.True(relay.DroppedLoss >= relay.Received / 50, $"the relay lost only {relay.DroppedLoss} of {relay.Received}");
+        Assert.True(chrome.Video["retransmittedPacketsSent"] > 0);
+        Assert.True(recovery >= 0.99, $"recovered {recovery:P2}");
+        Assert.True(call.ReceivedVideo.Frames >= chrome.Video["framesEncoded"] * 0.98);
+    }
+
+    /// <summary>
     /// Reads Chromium's outbound stats and CallBot's counts together until two reads in a row agree (the stopped encoders'
     /// last frames have crossed the relay), or the timeout passes; returns the last read.
     /// </summary>

@@ -42,7 +42,27 @@ internal sealed class LiveMediaPump : IAsyncDisposable
         _audio = audio;
         _videoFrames = videoCodec == CodecId.H264 ? FfmpegSamples.H264AccessUnits : FfmpegSamples.Vp8Frames;
         _ = FfmpegSamples.OpusPackets;
-        _loop = Task.Run(() => RunAsync(_stop.Token));
+        // A dedicated thread: on a loaded machine a thread-pool timer can be starved for longer than a receiver's freeze
+        // threshold (3 × frame interval or +150 ms), which would be the test's stall, not the stack's.
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _loop = done.Task;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                Run(_stop.Token);
+            }
+            finally
+            {
+                done.TrySetResult();
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "LiveMediaPump",
+            Priority = ThreadPriority.AboveNormal,
+        };
+        thread.Start();
     }
 
     public long VideoFramesSent => Interlocked.Read(ref _videoSent);
@@ -79,15 +99,16 @@ internal sealed class LiveMediaPump : IAsyncDisposable
         _stop.Dispose();
     }
 
-    private async Task RunAsync(CancellationToken ct)
+    private void Run(CancellationToken ct)
     {
         var opus = FfmpegSamples.OpusPackets;
         var clock = Stopwatch.StartNew();
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(10));
         long videoIndex = 0;
         long gopPosition = 0;
         long audioIndex = 0;
-        while (await timer.WaitForNextTickAsync(ct))
+
+        // Pacing, not synchronization: wake every 5 ms and send whatever is due by the stopwatch.
+        while (!ct.WaitHandle.WaitOne(TimeSpan.FromMilliseconds(5)))
         {
             var elapsed = clock.ElapsedMilliseconds;
             while (_video is not null && videoIndex * VideoFrameMs <= elapsed)
