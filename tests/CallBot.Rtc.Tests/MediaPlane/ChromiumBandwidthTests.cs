@@ -9,7 +9,8 @@ namespace CallBot.Rtc.Tests.MediaPlane;
 /// over 5 s after settling, and becomes CallBot's own send target (what the media source's ladder picks a rung from).
 /// The uncapped window first shows Chromium would send more, so the cap is what brings it under 256 kbit/s.
 /// </summary>
-public sealed class ChromiumBandwidthTests(ChromiumFixture chromium, ITestOutputHelper output) : IClassFixture<ChromiumFixture>
+[Collection(MediaPlaneChromiumCollection.Name)]
+public sealed class ChromiumBandwidthTests(ChromiumFixture chromium, ITestOutputHelper output)
 {
     private const int CapKbps = 256;
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(5);
