@@ -7,8 +7,9 @@ namespace CallBot.Rtc.Bwe;
 /// </summary>
 /// <remarks>
 /// <code>
-///   loss &gt; 10%   →  estimate = incoming × (1 − loss / 2)                (decrease)
-///   loss &lt;  2%   →  estimate = min(estimate × 1.08^Δt, 2 × incoming)    (grow, never far above what arrives)
+///   start         →  estimate = Max (no constraint until loss is seen)
+///   loss &gt; 10%   →  estimate = incoming × (1 − loss / 2)      (decrease)
+///   loss &lt;  2%   →  estimate = estimate × 1.08^Δt             (grow back)
 ///   otherwise    →  hold
 ///   then          estimate = clamp(estimate, Min, cap or Max)
 /// </code>
@@ -26,7 +27,7 @@ public sealed class ReceiveBandwidthEstimator
     {
         _time = time;
         _options = options ?? new ReceiveBandwidthEstimatorOptions();
-        _estimate = _options.InitialBitsPerSecond;
+        _estimate = _options.InitialBitsPerSecond ?? _options.MaxBitsPerSecond;
     }
 
     /// <summary>The cap in kbit/s (0 = none); applies at the next <see cref="Update"/> and to <see cref="EstimateBitsPerSecond"/> now.</summary>
@@ -66,9 +67,7 @@ public sealed class ReceiveBandwidthEstimator
         }
         else if (loss < _options.IncreaseLossFraction)
         {
-            var grown = (long)(_estimate * Math.Pow(_options.GrowthPerSecond, seconds));
-            var ceiling = (long)(IncomingBitsPerSecond * _options.IncomingHeadroom);
-            _estimate = Math.Max(_estimate, Math.Min(grown, Math.Max(ceiling, _options.InitialBitsPerSecond)));
+            _estimate = (long)Math.Min(_options.MaxBitsPerSecond, _estimate * Math.Pow(_options.GrowthPerSecond, seconds));
         }
 
         _estimate = Clamp(_estimate);

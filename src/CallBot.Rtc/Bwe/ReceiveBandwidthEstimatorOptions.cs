@@ -3,8 +3,11 @@ namespace CallBot.Rtc.Bwe;
 /// <summary>Tuning of <see cref="ReceiveBandwidthEstimator"/> (defaults follow the loss-based half of GCC, RFC draft-ietf-rmcat-gcc-02 §6).</summary>
 public sealed class ReceiveBandwidthEstimatorOptions
 {
-    /// <summary>Estimate before anything was measured (Chrome's default start bitrate).</summary>
-    public long InitialBitsPerSecond { get; init; } = 300_000;
+    /// <summary>
+    /// Estimate before any loss was seen. Default: no constraint (<see cref="MaxBitsPerSecond"/>): an arrival-rate estimate
+    /// has no delay signal, so without loss it must not hold a sender back (the peer's own estimator ramps up).
+    /// </summary>
+    public long? InitialBitsPerSecond { get; init; }
 
     /// <summary>Never estimate below this.</summary>
     public long MinBitsPerSecond { get; init; } = 30_000;
@@ -21,6 +24,4 @@ public sealed class ReceiveBandwidthEstimatorOptions
     /// <summary>Multiplicative growth per second while loss is low.</summary>
     public double GrowthPerSecond { get; init; } = 1.08;
 
-    /// <summary>Growth stops at this multiple of the measured incoming rate (a sender that sends less is not a signal).</summary>
-    public double IncomingHeadroom { get; init; } = 2.0;
 }

@@ -11,33 +11,32 @@ public sealed class ReceiveBandwidthEstimatorTests
     private long _bytes;
 
     [Fact]
-    public void Starts_at_the_initial_rate_and_grows_8_percent_a_second_up_to_twice_what_arrives()
+    public void Without_loss_it_does_not_constrain_the_sender_and_after_a_decrease_it_grows_8_percent_a_second()
     {
         var bwe = new ReceiveBandwidthEstimator(_time);
-        Assert.Equal(300_000, bwe.Update(_bytes, 0));
-
-        // 1 Mbit/s arriving: the estimate grows by 8%/s, not straight to the ceiling.
-        Assert.Equal(324_000, Step(bwe, 1_000_000, 0));
+        Assert.Equal(20_000_000, bwe.Update(_bytes, 0));
+        Assert.Equal(20_000_000, Step(bwe, 1_000_000, 0));
         Assert.Equal(1_000_000, bwe.IncomingBitsPerSecond);
-        Assert.Equal(349_920, Step(bwe, 1_000_000, 0));
 
-        // 100 kbit/s arriving: the ceiling (2 × incoming, at least the initial rate) stops growth; the estimate holds.
-        var held = bwe.EstimateBitsPerSecond;
-        for (var i = 0; i < 5; i++)
-        {
-            Assert.Equal(held, Step(bwe, 100_000, 0));
-        }
+        Assert.Equal(437_500, Step(bwe, 500_000, 64)); // 25% lost: 500k × (1 − 0.125)
+        Assert.Equal(472_500, Step(bwe, 500_000, 0));  // × 1.08
+        Assert.Equal(510_300, Step(bwe, 500_000, 0));
+    }
+
+    [Fact]
+    public void A_configured_start_is_used_until_the_first_measurement()
+    {
+        var bwe = new ReceiveBandwidthEstimator(_time, new ReceiveBandwidthEstimatorOptions { InitialBitsPerSecond = 300_000 });
+        Assert.Equal(300_000, bwe.Update(_bytes, 0));
+        Assert.Equal(324_000, Step(bwe, 100_000, 0));
     }
 
     [Fact]
     public void Heavy_loss_drops_the_estimate_below_the_incoming_rate_and_moderate_loss_holds_it()
     {
-        var bwe = new ReceiveBandwidthEstimator(_time);
+        var bwe = new ReceiveBandwidthEstimator(_time, new ReceiveBandwidthEstimatorOptions { InitialBitsPerSecond = 1_000_000 });
         bwe.Update(_bytes, 0);
-        Step(bwe, 800_000, 0);
-        var before = bwe.EstimateBitsPerSecond;
-
-        Assert.Equal(before, Step(bwe, 800_000, 13)); // 5% lost: between the thresholds, hold
+        Assert.Equal(1_000_000, Step(bwe, 800_000, 13)); // 5% lost: between the thresholds, hold
 
         // 25% lost (64/256): incoming × (1 − 0.125)
         Assert.Equal(700_000, Step(bwe, 800_000, 64));
@@ -59,13 +58,13 @@ public sealed class ReceiveBandwidthEstimatorTests
         Assert.Equal(256_000, Step(bwe, 2_000_000, 0));
 
         bwe.MaxBitrateKbps = 0;
-        Assert.Equal(276_480, Step(bwe, 2_000_000, 0));
+        Assert.Equal(276_480, Step(bwe, 2_000_000, 0)); // grows from where the cap held it
     }
 
     [Fact]
     public void Updates_without_time_passing_or_with_a_counter_going_back_do_not_break_it()
     {
-        var bwe = new ReceiveBandwidthEstimator(_time);
+        var bwe = new ReceiveBandwidthEstimator(_time, new ReceiveBandwidthEstimatorOptions { InitialBitsPerSecond = 300_000 });
         bwe.Update(1_000, 0);
         Assert.Equal(300_000, bwe.Update(5_000, 0)); // no time passed
         _time.Advance(Second);
