@@ -1,3 +1,4 @@
+using CallBot.Rtc.Bwe;
 using CallBot.Rtc.Interceptors;
 using CallBot.Rtc.Rtp;
 using Microsoft.Extensions.Time.Testing;
@@ -90,6 +91,45 @@ public sealed class InterceptorStageTests
         Assert.InRange(delays.Average(d => d.TotalMilliseconds), 0.9 * 1000 / 1.21828, 1.1 * 1000 / 1.21828);
         Assert.True(delays.Distinct().Count() > 150, "delays are randomized");
         Assert.Equal(201, reports.ReportsDue);
+    }
+
+    [Fact]
+    public void Running_the_stages_on_every_tick_allocates_nothing()
+    {
+        var receiver = new RtpStreamReceiver(7, new RtpStreamReceiverOptions { MaxGapWait = TimeSpan.FromSeconds(1) }, new NullConsumer(), _time);
+        var nacks = new NackGenerator(_time, NackInterval);
+        var pli = new KeyFrameRequester(_time, PliInterval, wantedAtStart: true);
+        var reports = new ReportScheduler(_time, TimeSpan.FromSeconds(1), new Random(1));
+        var bwe = new ReceiveBandwidthEstimator(_time) { MaxBitrateKbps = 256 };
+        var first = Packet(1);
+        var afterGap = Packet(5);
+        receiver.Receive(first, out _);
+        receiver.Receive(afterGap, out _);
+        var missing = new ushort[64];
+        var tick = TimeSpan.FromMilliseconds(20);
+        long found = 0;
+        RunTicks(10); // warm up (JIT, first-call paths)
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        RunTicks(1_000);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+        Assert.True(found > 0);
+
+        void RunTicks(int count)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                _time.Advance(tick);
+                found += nacks.Collect(receiver, missing);
+                pli.ShouldRequest(mediaArriving: true, forced: false);
+                if (reports.IsDue())
+                {
+                    bwe.Update(receiver.BytesReceived, 0);
+                }
+            }
+        }
     }
 
     private static byte[] Packet(ushort seq)
