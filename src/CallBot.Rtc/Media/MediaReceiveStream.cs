@@ -1,4 +1,6 @@
 using CallBot.Abstractions;
+using CallBot.Rtc.Bwe;
+using CallBot.Rtc.Interceptors;
 using CallBot.Rtc.Payloads;
 using CallBot.Rtc.Rtcp;
 using CallBot.Rtc.Rtp;
@@ -7,8 +9,9 @@ namespace CallBot.Rtc.Media;
 
 /// <summary>
 /// One remote SSRC of a transceiver: jitter buffer + RFC 3550 statistics (<see cref="RtpStreamReceiver"/>) feeding a
-/// <see cref="FrameAssembler"/> whose complete frames go to <see cref="FrameSink"/>. Tracks what the RTCP side must ask
-/// for: a keyframe (PLI, repeated until the first keyframe) and missing sequence numbers (NACK).
+/// <see cref="FrameAssembler"/> whose complete frames go to the sink, plus the receive-side interceptor stages the RTCP
+/// timer runs for it: <see cref="Nacks"/> (NACK generator), <see cref="KeyFrames"/> (PLI on decoder need) and
+/// <see cref="Bandwidth"/> (REMB estimate).
 /// Receive loop only (the connection's receive lock covers the timer's calls).
 /// </summary>
 internal sealed class MediaReceiveStream : IEncodedFrameSink, IDisposable
@@ -17,9 +20,9 @@ internal sealed class MediaReceiveStream : IEncodedFrameSink, IDisposable
     private readonly FrameAssembler _assembler;
     private readonly IEncodedFrameSink _sink;
     private long _reportedGaps;
-    private long _lastKeyFrameRequest = long.MinValue;
 
-    public MediaReceiveStream(uint ssrc, CodecId codec, byte payloadType, RtpStreamReceiverOptions options, IEncodedFrameSink sink, TimeProvider time)
+    public MediaReceiveStream(uint ssrc, CodecId codec, byte payloadType, RtpStreamReceiverOptions options, IEncodedFrameSink sink, TimeProvider time,
+        ReceiveStreamFeedbackOptions feedback)
     {
         Ssrc = ssrc;
         Codec = codec;
@@ -27,8 +30,10 @@ internal sealed class MediaReceiveStream : IEncodedFrameSink, IDisposable
         _sink = sink;
         _assembler = new FrameAssembler(codec, CreateDepacketizer(codec), this);
         _receiver = new RtpStreamReceiver(ssrc, options, _assembler, time);
-        _assembler.KeyFrameNeeded += () => KeyFrameWanted = true;
-        KeyFrameWanted = codec.Kind() == MediaKind.Video;
+        KeyFrames = new KeyFrameRequester(time, feedback.KeyFrameRequestInterval, wantedAtStart: codec.Kind() == MediaKind.Video);
+        Nacks = new NackGenerator(time, feedback.NackInterval);
+        Bandwidth = new ReceiveBandwidthEstimator(time);
+        _assembler.KeyFrameNeeded += KeyFrames.OnKeyFrameNeeded;
     }
 
     public uint Ssrc { get; }
@@ -41,12 +46,15 @@ internal sealed class MediaReceiveStream : IEncodedFrameSink, IDisposable
 
     public FrameAssembler Assembler => _assembler;
 
-    /// <summary>True while the video decoder side has no usable reference (before the first keyframe, after loss).</summary>
-    public bool KeyFrameWanted { get; private set; }
+    public KeyFrameRequester KeyFrames { get; }
 
-    public long PlisSent { get; private set; }
+    public NackGenerator Nacks { get; }
 
-    public long NacksSent { get; private set; }
+    public ReceiveBandwidthEstimator Bandwidth { get; }
+
+    public long PlisSent => KeyFrames.PlisSent;
+
+    public long NacksSent => Nacks.NacksSent;
 
     public long FramesDelivered { get; private set; }
 
@@ -55,7 +63,7 @@ internal sealed class MediaReceiveStream : IEncodedFrameSink, IDisposable
         FramesDelivered++;
         if (frame.IsKeyFrame)
         {
-            KeyFrameWanted = false;
+            KeyFrames.OnKeyFrame();
         }
 
         _sink.OnFrame(frame);
@@ -79,40 +87,6 @@ internal sealed class MediaReceiveStream : IEncodedFrameSink, IDisposable
         return true;
     }
 
-    /// <summary>Whether a PLI is due now (a keyframe is wanted and the last request is older than <paramref name="interval"/>).</summary>
-    public bool ShouldRequestKeyFrame(long now, TimeSpan interval, TimeProvider time)
-    {
-        if (!KeyFrameWanted || _receiver.PacketsReceived == 0)
-        {
-            return false;
-        }
-
-        if (_lastKeyFrameRequest != long.MinValue && time.GetElapsedTime(_lastKeyFrameRequest, now) < interval)
-        {
-            return false;
-        }
-
-        _lastKeyFrameRequest = now;
-        PlisSent++;
-        return true;
-    }
-
-    public void OnNackSent() => NacksSent++;
-
-    /// <summary>Rate limit for NACKs: at most one per <paramref name="interval"/>.</summary>
-    public bool ShouldNack(long now, TimeSpan interval, TimeProvider time)
-    {
-        if (_lastNack != long.MinValue && time.GetElapsedTime(_lastNack, now) < interval)
-        {
-            return false;
-        }
-
-        _lastNack = now;
-        return true;
-    }
-
-    private long _lastNack = long.MinValue;
-
     public void OnSenderReport(SenderReport report) => _receiver.OnSenderReport(report);
 
     public void Dispose() => _assembler.Dispose();
@@ -125,3 +99,6 @@ internal sealed class MediaReceiveStream : IEncodedFrameSink, IDisposable
         _ => throw new ArgumentOutOfRangeException(nameof(codec)),
     };
 }
+
+/// <summary>Timing of a receive stream's feedback stages.</summary>
+internal readonly record struct ReceiveStreamFeedbackOptions(TimeSpan NackInterval, TimeSpan KeyFrameRequestInterval);

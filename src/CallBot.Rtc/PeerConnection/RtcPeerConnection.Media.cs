@@ -1,4 +1,5 @@
 using CallBot.Abstractions;
+using CallBot.Rtc.Interceptors;
 using CallBot.Rtc.Media;
 using CallBot.Rtc.Rtcp;
 using CallBot.Rtc.Rtp;
@@ -31,7 +32,7 @@ public sealed partial class RtcPeerConnection
     private long _rtcpDropped;
     private long _rtpBeforeKeys;
     private int _ticking;
-    private long _lastReport = long.MinValue;
+    private ReportScheduler? _reports;
 
     /// <summary>RTP packets dropped after SRTP (unknown stream, bad header, payload type not negotiated).</summary>
     internal long RtpDropped => Interlocked.Read(ref _rtpDropped);
@@ -199,7 +200,7 @@ public sealed partial class RtcPeerConnection
                 stream?.Dispose();
                 stream = new MediaReceiveStream(header.Ssrc, codecId, header.PayloadType,
                     new RtpStreamReceiverOptions { ClockRate = codecId.ClockRate(), MaxGapWait = _options.MaxGapWait },
-                    transceiver.FrameSink, _time);
+                    transceiver.FrameSink, _time, new ReceiveStreamFeedbackOptions(NackInterval, _options.KeyFrameRequestInterval));
                 transceiver.ReceiveStream = stream;
                 _remoteSsrcs[header.Ssrc] = transceiver;
             }
@@ -338,12 +339,9 @@ public sealed partial class RtcPeerConnection
                 return;
             }
 
-            var now = _time.GetTimestamp();
-            var reportDue = _lastReport == long.MinValue || _time.GetElapsedTime(_lastReport, now) >= _options.RtcpInterval;
-            if (reportDue)
-            {
-                _lastReport = now;
-            }
+            _reports ??= new ReportScheduler(_time, _options.RtcpInterval);
+            var reportDue = _reports.IsDue();
+            var maxBandwidthKbps = Volatile.Read(ref _maxBandwidthKbps);
 
             Span<ushort> missing = stackalloc ushort[MaxNackBatch];
             foreach (var transceiver in _transceivers)
@@ -354,34 +352,7 @@ public sealed partial class RtcPeerConnection
                 {
                     if (transceiver.ReceiveStream is { } stream)
                     {
-                        stream.Receiver.Poll();
-                        if (stream.TakeNewGap(out var lost, out var dropped))
-                        {
-                            PostGap(transceiver, new FrameGap(stream.Ssrc, lost, dropped));
-                        }
-
-                        if (NackAllowed(transceiver, stream.PayloadType) && stream.ShouldNack(now, NackInterval, _time))
-                        {
-                            var count = stream.Receiver.GetMissing(missing);
-                            if (count > 0)
-                            {
-                                stream.OnNackSent();
-                                _outgoingRtcp.Add(GenericNack.FromSequenceNumbers(transceiver.Ssrc, stream.Ssrc, missing[..count]));
-                            }
-                        }
-
-                        var forced = transceiver.KeyFrameRequestPending;
-                        transceiver.KeyFrameRequestPending = false;
-                        if (stream.Codec.Kind() == MediaKind.Video
-                            && (stream.ShouldRequestKeyFrame(now, _options.KeyFrameRequestInterval, _time) || forced))
-                        {
-                            _outgoingRtcp.Add(new PictureLossIndication(transceiver.Ssrc, stream.Ssrc));
-                        }
-
-                        if (reportDue)
-                        {
-                            block = stream.Receiver.CreateReportBlock();
-                        }
+                        RunReceiveStages(transceiver, stream, reportDue, maxBandwidthKbps, missing, ref block);
                     }
                 }
 
@@ -415,17 +386,64 @@ public sealed partial class RtcPeerConnection
         }
     }
 
-    private static bool NackAllowed(RtpTransceiver transceiver, byte payloadType)
+    /// <summary>
+    /// The receive-side interceptor chain of one stream, in order: jitter-buffer deadline → NACK generator → PLI on decoder
+    /// need → report block → REMB (bandwidth estimate capped by maxBandwidth; also sent at once when the cap changes).
+    /// Adds what is due to <see cref="_outgoingRtcp"/>. Receive lock held.
+    /// </summary>
+    private void RunReceiveStages(RtpTransceiver transceiver, MediaReceiveStream stream, bool reportDue, int maxBandwidthKbps,
+        Span<ushort> missing, ref ReportBlock? block)
+    {
+        var receiver = stream.Receiver;
+        receiver.Poll();
+        if (stream.TakeNewGap(out var lost, out var dropped))
+        {
+            PostGap(transceiver, new FrameGap(stream.Ssrc, lost, dropped));
+        }
+
+        var feedback = FeedbackFor(transceiver, stream.PayloadType);
+        if (feedback.Nack && stream.Nacks.Collect(receiver, missing) is var count and > 0)
+        {
+            _outgoingRtcp.Add(GenericNack.FromSequenceNumbers(transceiver.Ssrc, stream.Ssrc, missing[..count]));
+        }
+
+        var forced = transceiver.KeyFrameRequestPending;
+        transceiver.KeyFrameRequestPending = false;
+        if (stream.Codec.Kind() == MediaKind.Video && stream.KeyFrames.ShouldRequest(receiver.PacketsReceived > 0, forced))
+        {
+            _outgoingRtcp.Add(new PictureLossIndication(transceiver.Ssrc, stream.Ssrc));
+        }
+
+        var capChanged = stream.Bandwidth.MaxBitrateKbps != maxBandwidthKbps;
+        stream.Bandwidth.MaxBitrateKbps = maxBandwidthKbps;
+        if (reportDue)
+        {
+            block = receiver.CreateReportBlock();
+            stream.Bandwidth.Update(receiver.BytesReceived, block.Value.FractionLost);
+        }
+
+        if (feedback.Remb && (reportDue || capChanged) && receiver.PacketsReceived > 0)
+        {
+            _outgoingRtcp.Add(new ReceiverEstimatedMaxBitrate
+            {
+                SenderSsrc = transceiver.Ssrc,
+                Bitrate = (ulong)stream.Bandwidth.EstimateBitsPerSecond,
+                Ssrcs = [stream.Ssrc],
+            });
+        }
+    }
+
+    private static ReceiveCodec FeedbackFor(RtpTransceiver transceiver, byte payloadType)
     {
         foreach (var codec in transceiver.ReceiveCodecs)
         {
             if (codec.PayloadType == payloadType)
             {
-                return codec.Nack;
+                return codec;
             }
         }
 
-        return false;
+        return default;
     }
 
     private void SendRtcp(SrtpSession session, List<IRtcpPacket> packets)

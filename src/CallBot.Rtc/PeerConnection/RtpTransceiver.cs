@@ -126,7 +126,8 @@ public sealed class RtpTransceiver
             {
                 if (negotiated.TryGetCodecId(out var id))
                 {
-                    codecs.Add(new ReceiveCodec(negotiated.PayloadType, negotiated.RtxPayloadType, id, negotiated.HasFeedback(Sdp.SdpRtcpFeedback.Nack)));
+                    codecs.Add(new ReceiveCodec(negotiated.PayloadType, negotiated.RtxPayloadType, id, negotiated.HasFeedback(Sdp.SdpRtcpFeedback.Nack),
+                        negotiated.HasFeedback(Sdp.SdpRtcpFeedback.GoogRemb)));
                 }
             }
         }
@@ -164,5 +165,5 @@ public sealed class RtpTransceiver
     }
 }
 
-/// <summary>One negotiated codec as the receive path needs it: payload type, RTX partner, CallBot codec, NACK allowed.</summary>
-internal readonly record struct ReceiveCodec(byte PayloadType, byte? RtxPayloadType, CodecId Codec, bool Nack);
+/// <summary>One negotiated codec as the receive path needs it: payload type, RTX partner, CallBot codec, NACK / REMB allowed.</summary>
+internal readonly record struct ReceiveCodec(byte PayloadType, byte? RtxPayloadType, CodecId Codec, bool Nack, bool Remb);

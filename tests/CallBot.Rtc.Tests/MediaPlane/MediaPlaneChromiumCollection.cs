@@ -1,0 +1,14 @@
+using CallBot.TestSupport.Chromium;
+
+namespace CallBot.Rtc.Tests.MediaPlane;
+
+/// <summary>
+/// One Chromium for every MediaPlane class that talks to it, and those classes one at a time: freezeCount and bitrate
+/// are Chromium's own timing measurements, and several browsers decoding at once on two shared cores stall each other's
+/// renderers for longer than the 150 ms freeze threshold.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class MediaPlaneChromiumCollection : ICollectionFixture<ChromiumFixture>
+{
+    public const string Name = "MediaPlane Chromium";
+}
