@@ -10,6 +10,7 @@ namespace CallBot.Worker.Options;
 internal sealed class CallBotOptionsValidator :
     IValidateOptions<ChatOptions>,
     IValidateOptions<VideoChatOptions>,
+    IValidateOptions<IceRestartOptions>,
     IValidateOptions<FleetOptions>,
     IValidateOptions<AnswerPolicyOptions>,
     IValidateOptions<OutboundCallOptions>,
@@ -74,6 +75,22 @@ internal sealed class CallBotOptionsValidator :
         if (options.AlwaysRelayCalls && !options.IceServers.Exists(s => s.Urls.Exists(u => u.StartsWith("turn", StringComparison.OrdinalIgnoreCase))))
         {
             errors.Add($"{VideoChatOptions.Section}:AlwaysRelayCalls is true but IceServers has no turn:/turns: server.");
+        }
+
+        return Result(errors);
+    }
+
+    public ValidateOptionsResult Validate(string? name, IceRestartOptions options)
+    {
+        var errors = Annotations(IceRestartOptions.Section, options);
+        if (options.PingTimeout >= options.AttemptTimeout)
+        {
+            errors.Add($"{IceRestartOptions.Section}:PingTimeout ({options.PingTimeout} s) must be shorter than AttemptTimeout ({options.AttemptTimeout} s).");
+        }
+
+        if (options.BackoffDelay > options.MaxBackoffDelay)
+        {
+            errors.Add($"{IceRestartOptions.Section}:BackoffDelay ({options.BackoffDelay} s) must not exceed MaxBackoffDelay ({options.MaxBackoffDelay} s).");
         }
 
         return Result(errors);
