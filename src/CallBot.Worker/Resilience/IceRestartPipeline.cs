@@ -85,6 +85,9 @@ public sealed class IceRestartPipeline : IAsyncDisposable
     /// <summary>Raised after every attempt (on the attempt's thread).</summary>
     public event EventHandler<IceRestartAttempt>? AttemptCompleted;
 
+    /// <summary>Raised when a failed attempt is followed by a backoff of the given length.</summary>
+    public event EventHandler<TimeSpan>? BackoffScheduled;
+
     /// <summary>Raised once when every attempt failed; the owner hangs up.</summary>
     public event EventHandler<IceRestartGaveUpEventArgs>? GaveUp;
 
@@ -193,7 +196,17 @@ public sealed class IceRestartPipeline : IAsyncDisposable
         Exception? failure = null;
         try
         {
-            await _pipeline.ExecuteAsync(AttemptAsync, _closed.Token).ConfigureAwait(false);
+            var context = ResilienceContextPool.Shared.Get(_closed.Token);
+            context.Properties.Set(IceRestartResilience.Owner, this);
+            try
+            {
+                await _pipeline.ExecuteAsync(static (ctx, self) => self.AttemptAsync(ctx.CancellationToken), context, this).ConfigureAwait(false);
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
+            }
+
             Interlocked.Increment(ref _recoveries);
             ResilienceLog.Recovered(_logger, _link.SessionId, _link.RemoteUserId, _runAttempts);
         }
@@ -230,6 +243,18 @@ public sealed class IceRestartPipeline : IAsyncDisposable
             {
                 ResilienceLog.HandlerFailed(_logger, _link.SessionId, ex);
             }
+        }
+    }
+
+    internal void OnBackoff(TimeSpan delay)
+    {
+        try
+        {
+            BackoffScheduled?.Invoke(this, delay);
+        }
+        catch (Exception ex)
+        {
+            ResilienceLog.HandlerFailed(_logger, _link.SessionId, ex);
         }
     }
 

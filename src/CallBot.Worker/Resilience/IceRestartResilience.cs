@@ -22,6 +22,9 @@ public static class IceRestartResilience
     /// <summary>Backoff jitter: each delay is between (1 - this) and 1 times the exponential value.</summary>
     public const double JitterFraction = 0.2;
 
+    /// <summary>The per-peer pipeline an execution belongs to (the Polly pipeline is shared), for retry notifications.</summary>
+    internal static readonly ResiliencePropertyKey<IceRestartPipeline> Owner = new("callbot.ice_restart.owner");
+
     public static ResiliencePipeline Build(IceRestartOptions options, TimeProvider time, ILoggerFactory loggers, Random? random = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -37,6 +40,15 @@ public static class IceRestartResilience
                 ShouldHandle = new PredicateBuilder().Handle<IceRestartAttemptFailedException>().Handle<TimeoutRejectedException>(),
                 MaxRetryAttempts = options.MaxAttempts - 1,
                 DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(BackoffDelay(options, args.AttemptNumber, jitter.NextDouble())),
+                OnRetry = args =>
+                {
+                    if (args.Context.Properties.TryGetValue(Owner, out var owner))
+                    {
+                        owner.OnBackoff(args.RetryDelay);
+                    }
+
+                    return ValueTask.CompletedTask;
+                },
             });
         }
 
