@@ -44,8 +44,17 @@ public sealed class IceRestartGiveUpTests
         var callee = h.Start(1302);
         var accepted = BotHarness.NextAcceptAsync(callee);
         var calleeEnded = BotHarness.NextOutcomeAsync(callee);
+        var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        caller.Client.ConnectionStateChanged += (_, e) =>
+        {
+            if (e.State == SessionConnectionState.Connected)
+            {
+                connected.TrySetResult();
+            }
+        };
         var call = caller.PlaceCallAsync([1302], CallType.Video, TimeSpan.FromMinutes(5), cancellationToken: Ct);
         await accepted;
+        await connected.Task.WaitAsync(BotHarness.Timeout, Ct); // the caller applied the answer: its link is up
         var peer = await Poll.UntilAsync(() => peers.Created, c => c.Count == 1, BotHarness.Timeout, c => $"{c.Count} peers");
 
         peer[0].Raise(PeerIceState.Disconnected);
