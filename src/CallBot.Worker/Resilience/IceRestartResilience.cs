@@ -53,7 +53,14 @@ public static class IceRestartResilience
         }
 
         builder.AddTimeout(new TimeoutStrategyOptions { Name = "attempt", Timeout = TimeSpan.FromSeconds(options.AttemptTimeout) });
-        builder.ConfigureTelemetry(new Polly.Telemetry.TelemetryOptions { LoggerFactory = loggers });
+        builder.ConfigureTelemetry(new Polly.Telemetry.TelemetryOptions
+        {
+            LoggerFactory = loggers,
+            // A timed-out attempt is the expected shape of an outage, not an error; our own log says when we give up.
+            SeverityProvider = args => args.Event.EventName is "OnTimeout" or "OnRetry"
+                ? Polly.Telemetry.ResilienceEventSeverity.Information
+                : args.Event.Severity,
+        });
         return builder.Build();
     }
 
