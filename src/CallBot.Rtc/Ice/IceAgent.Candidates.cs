@@ -79,6 +79,68 @@ public sealed partial class IceAgent
         }
     }
 
+    /// <summary>On restart: drop host candidates whose address is gone, add one per new address on its family's socket.</summary>
+    private void RefreshHostCandidates()
+    {
+        if (!_gatheringStarted || RelayOnly)
+        {
+            return;
+        }
+
+        List<IPAddress> current;
+        try
+        {
+            current = SelectHostAddresses(_transport.SocketFactory.GetHostAddresses());
+        }
+        catch (System.Net.NetworkInformation.NetworkInformationException)
+        {
+            return; // keep what we have
+        }
+
+        var currentText = current.ConvertAll(a => a.ToString());
+        var hostSockets = new List<Transport.IDatagramSocket>();
+        foreach (var local in _localCandidates)
+        {
+            if (local.Candidate.Type == IceCandidateType.Host && !hostSockets.Contains(local.Socket))
+            {
+                hostSockets.Add(local.Socket);
+            }
+        }
+
+        _localCandidates.RemoveAll(c => c.Candidate.Type == IceCandidateType.Host && !currentText.Contains(c.Candidate.Address));
+        foreach (var family in new[] { AddressFamily.InterNetworkV6, AddressFamily.InterNetwork })
+        {
+            var socket = hostSockets.Find(s => s.AddressFamily == family);
+            if (socket is null)
+            {
+                continue;
+            }
+
+            var ofFamily = current.FindAll(a => a.AddressFamily == family);
+            for (var i = 0; i < ofFamily.Count; i++)
+            {
+                var address = ofFamily[i].ToString();
+                if (_localCandidates.Exists(c => c.Candidate.Type == IceCandidateType.Host && c.Candidate.Address == address))
+                {
+                    continue;
+                }
+
+                var localPreference = 65535 - (i * 256) - (family == AddressFamily.InterNetwork ? 128 : 0);
+                _localCandidates.Add(new IceLocalCandidate(
+                    new IceCandidate
+                    {
+                        Foundation = Foundation("host", address),
+                        Priority = IceCandidate.ComputePriority(IceCandidateType.Host, localPreference),
+                        Address = address,
+                        Port = socket.LocalEndPoint.Port,
+                        Type = IceCandidateType.Host,
+                    },
+                    socket,
+                    localPreference));
+            }
+        }
+    }
+
     private List<IPAddress> SelectHostAddresses(IReadOnlyList<IPAddress> all)
     {
         var chosen = new List<IPAddress>();
@@ -186,7 +248,9 @@ public sealed partial class IceAgent
         _current = new IceGeneration(old.Number + 1, local);
         IceLog.Restarted(_logger, _current.Number);
 
-        // Same sockets, so the same candidates: emit them again for the new offer/answer.
+        // Same sockets (bound to the wildcard address), but the interfaces may have changed since (a new network, a new
+        // address): host candidates follow the current addresses, then all are emitted again for the new offer/answer.
+        RefreshHostCandidates();
         foreach (var candidate in _localCandidates)
         {
             var c = candidate.Candidate;

@@ -15,7 +15,7 @@ namespace CallBot.Signaling.Xmpp;
 /// With XEP-0198 offered, a dropped stream is resumed: messages that arrived meanwhile are delivered and unacknowledged
 /// sends are resent.
 /// </summary>
-public sealed class XmppClient : IChatTransport
+public sealed class XmppClient : IChatTransport, IChatReconnect
 {
     private static readonly SaveOptions Compact = SaveOptions.DisableFormatting | SaveOptions.OmitDuplicateNamespaces;
 
@@ -357,6 +357,42 @@ public sealed class XmppClient : IChatTransport
                 XmppLog.Stalled(_logger, _options.KeepAliveTimeout, session.ReadState, session.SinceLastReceive);
                 throw new XmppStreamException($"connection stalled: no answer to a ping within {_options.KeepAliveTimeout} (reader: {session.ReadState})");
             }
+        }
+    }
+
+    /// <summary>
+    /// Drops the current connection as a network failure would (the loop reconnects, resuming the stream when it can, and
+    /// sends what queued meanwhile) and completes once online again.
+    /// </summary>
+    public async Task ReconnectAsync(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var online = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnState(object? sender, ChatConnectionStateChangedEventArgs e)
+        {
+            if (e.Current == ChatConnectionState.Online)
+            {
+                online.TrySetResult();
+            }
+        }
+
+        StateChanged += OnState;
+        try
+        {
+            XmppSession? session;
+            lock (_gate)
+            {
+                session = _session;
+            }
+            if (session is not null)
+            {
+                await session.AbortAsync().ConfigureAwait(false);
+            }
+            await online.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            StateChanged -= OnState;
         }
     }
 

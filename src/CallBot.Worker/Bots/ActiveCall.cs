@@ -28,6 +28,9 @@ internal sealed class ActiveCall(CallSession session, CallDirection direction, i
 
     public string? Error { get; set; }
 
+    /// <summary>A peer's connection failed and has not come back (cleared when it reconnects).</summary>
+    public string? ConnectionError { get; set; }
+
     /// <summary>The peer sent hangUp.</summary>
     public bool EndedByRemote { get; set; }
 

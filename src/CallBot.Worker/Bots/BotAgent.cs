@@ -4,6 +4,8 @@ using System.Globalization;
 using CallBot.Signaling;
 using CallBot.Signaling.ConnectyCube;
 using CallBot.Worker.Calls;
+using CallBot.Worker.Options;
+using CallBot.Worker.Resilience;
 using CallBot.Worker.Telemetry;
 using Microsoft.Extensions.Logging;
 
@@ -38,7 +40,8 @@ public sealed partial class BotAgent : IAsyncDisposable
         CallRecordings recordings,
         CallBotTelemetry telemetry,
         TimeProvider time,
-        ILoggerFactory loggers)
+        ILoggerFactory loggers,
+        IceRestartOptions? iceRestart = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(transport);
@@ -61,6 +64,12 @@ public sealed partial class BotAgent : IAsyncDisposable
         Client.ConnectionStateChanged += OnConnectionStateChanged;
         Client.SessionClosed += OnSessionClosed;
         _transport.StateChanged += OnChatStateChanged;
+        if (iceRestart is { Enabled: true })
+        {
+            IceRestarts = new IceRestartSupervisor(transport, iceRestart, telemetry, time, loggers);
+            IceRestarts.GaveUp += OnIceRestartGaveUp;
+        }
+
         if (peers is ICallMediaStatsSource media)
         {
             media.FirstRemoteFrame += OnFirstRemoteFrame;
@@ -70,6 +79,9 @@ public sealed partial class BotAgent : IAsyncDisposable
     public int UserId => _settings.UserId;
 
     public CallClient Client { get; }
+
+    /// <summary>The ICE-restart pipelines of this bot's calls; null when <see cref="IceRestartOptions.Enabled"/> is off.</summary>
+    public IceRestartSupervisor? IceRestarts { get; }
 
     public bool IsOnline => _transport.State == ChatConnectionState.Online;
 
@@ -223,6 +235,11 @@ public sealed partial class BotAgent : IAsyncDisposable
 
         await ShutdownAsync().ConfigureAwait(false);
         await Client.DisposeAsync().ConfigureAwait(false);
+        if (IceRestarts is not null)
+        {
+            await IceRestarts.DisposeAsync().ConfigureAwait(false);
+        }
+
         _transport.StateChanged -= OnChatStateChanged;
         await _transport.DisposeAsync().ConfigureAwait(false);
         foreach (var call in _calls.Values)
@@ -360,10 +377,30 @@ public sealed partial class BotAgent : IAsyncDisposable
 
     private void OnConnectionStateChanged(object? sender, CallConnectionStateEventArgs e)
     {
-        if (e.State == SessionConnectionState.Failed && _calls.TryGetValue(e.Session.Id, out var call))
+        if (_calls.TryGetValue(e.Session.Id, out var call))
         {
-            call.Error ??= $"connection with {e.UserId.ToString(CultureInfo.InvariantCulture)} failed";
+            if (e.State == SessionConnectionState.Failed)
+            {
+                call.ConnectionError ??= $"connection with {e.UserId.ToString(CultureInfo.InvariantCulture)} failed";
+            }
+            else if (e.State is SessionConnectionState.Connected or SessionConnectionState.Completed)
+            {
+                call.ConnectionError = null; // recovered (consent came back, or an ICE restart worked)
+            }
         }
+
+        IceRestarts?.OnConnectionState(e.Session, e.UserId, e.State);
+    }
+
+    private void OnIceRestartGaveUp(object? sender, IceRestartGaveUpEventArgs e)
+    {
+        if (!_calls.TryGetValue(e.SessionId, out var call))
+        {
+            return;
+        }
+
+        call.Error ??= IceRestartOptions.ExhaustedReason;
+        _ = RunQuietlyAsync(call, "hangUp", () => call.Session.StopAsync(UserInfo.Empty.With(IceRestartOptions.ReasonKey, IceRestartOptions.ExhaustedReason)));
     }
 
     private void OnSessionClosed(object? sender, CallSessionEventArgs e) => _ = CloseAsync(e.Session);
@@ -377,6 +414,11 @@ public sealed partial class BotAgent : IAsyncDisposable
 
         call.HangUpTimer?.Dispose();
         call.Answered.TrySetResult(false);
+        if (IceRestarts is not null)
+        {
+            await IceRestarts.OnSessionClosedAsync(session.Id).ConfigureAwait(false);
+        }
+
         try
         {
             await _recordings.FinalizeAsync(session.Id).ConfigureAwait(false);
@@ -400,6 +442,7 @@ public sealed partial class BotAgent : IAsyncDisposable
         var peerMedia = PeerMedia(session, call.RemoteUserId);
         var media = peerMedia.GetValueOrDefault(call.RemoteUserId) ?? CallMediaStats.Empty;
         (_peers as ICallMediaStatsSource)?.Forget(session.Id);
+        call.Error ??= call.ConnectionError;
         var result = call.Result ?? (call.Accepted
             ? (call.Error is null ? CallResult.Completed : CallResult.Failed)
             : CallResult.NotAnswered);

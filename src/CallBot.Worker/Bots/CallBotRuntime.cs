@@ -26,6 +26,7 @@ public sealed class CallBotRuntime
     private readonly Lazy<DtlsCertificate> _certificate = new(() => DtlsCertificate.Generate("CallBot"));
     private readonly ChatOptions _chat;
     private readonly VideoChatOptions _videoChat;
+    private readonly IceRestartOptions _iceRestart;
     private readonly AnswerPolicyOptions _answer;
     private readonly ConcurrencyOptions _concurrency;
     private readonly MediaOptions _media;
@@ -41,6 +42,7 @@ public sealed class CallBotRuntime
     public CallBotRuntime(
         IOptions<ChatOptions> chat,
         IOptions<VideoChatOptions> videoChat,
+        IOptions<IceRestartOptions> iceRestart,
         IOptions<AnswerPolicyOptions> answer,
         IOptions<ConcurrencyOptions> concurrency,
         IOptions<MediaOptions> media,
@@ -55,6 +57,7 @@ public sealed class CallBotRuntime
     {
         _chat = chat.Value;
         _videoChat = videoChat.Value;
+        _iceRestart = iceRestart.Value;
         _answer = answer.Value;
         _concurrency = concurrency.Value;
         _media = media.Value;
@@ -100,17 +103,22 @@ public sealed class CallBotRuntime
             MaxBandwidthKbps = _videoChat.MaxBandwidth,
             ShutdownTimeout = _telemetryOptions.ShutdownTimeout,
         };
-        return new BotAgent(settings, transport, peers, CallClientOptionsFor(_videoChat), Limiter, recordings, _telemetry, _time, _loggers);
+        return new BotAgent(settings, transport, peers, CallClientOptionsFor(_videoChat, _iceRestart), Limiter, recordings, _telemetry, _time, _loggers, _iceRestart);
     }
 
-    public static CallClientOptions CallClientOptionsFor(VideoChatOptions videoChat)
+    /// <summary>
+    /// The call client's SDK timings. With the ICE-restart pipeline on, <c>disconnectTimeInterval</c> is raised (as the
+    /// guide does) so the pipeline, not that timer, decides when a disconnected peer is given up.
+    /// </summary>
+    public static CallClientOptions CallClientOptionsFor(VideoChatOptions videoChat, IceRestartOptions? iceRestart = null)
     {
         ArgumentNullException.ThrowIfNull(videoChat);
+        var disconnect = TimeSpan.FromSeconds(videoChat.DisconnectTimeInterval);
         return new CallClientOptions
         {
             AnswerTimeInterval = TimeSpan.FromSeconds(videoChat.AnswerTimeInterval),
             DialingTimeInterval = TimeSpan.FromSeconds(videoChat.DialingTimeInterval),
-            DisconnectTimeInterval = TimeSpan.FromSeconds(videoChat.DisconnectTimeInterval),
+            DisconnectTimeInterval = iceRestart?.EffectiveDisconnectTimeInterval(disconnect) ?? disconnect,
         };
     }
 

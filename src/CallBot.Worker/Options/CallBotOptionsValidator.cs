@@ -10,6 +10,7 @@ namespace CallBot.Worker.Options;
 internal sealed class CallBotOptionsValidator :
     IValidateOptions<ChatOptions>,
     IValidateOptions<VideoChatOptions>,
+    IValidateOptions<IceRestartOptions>,
     IValidateOptions<FleetOptions>,
     IValidateOptions<AnswerPolicyOptions>,
     IValidateOptions<OutboundCallOptions>,
@@ -55,6 +56,22 @@ internal sealed class CallBotOptionsValidator :
         {
             var key = problem.Key == CallBot.Rtc.IceServerSettings.TransportPolicyKey ? nameof(VideoChatOptions.AlwaysRelayCalls) : problem.Key;
             errors.Add($"{VideoChatOptions.Section}:{key}: {problem.Message}");
+        }
+
+        return Result(errors);
+    }
+
+    public ValidateOptionsResult Validate(string? name, IceRestartOptions options)
+    {
+        var errors = Annotations(IceRestartOptions.Section, options);
+        if (options.PingTimeout >= options.AttemptTimeout)
+        {
+            errors.Add($"{IceRestartOptions.Section}:PingTimeout ({options.PingTimeout} s) must be shorter than AttemptTimeout ({options.AttemptTimeout} s).");
+        }
+
+        if (options.BackoffDelay > options.MaxBackoffDelay)
+        {
+            errors.Add($"{IceRestartOptions.Section}:BackoffDelay ({options.BackoffDelay} s) must not exceed MaxBackoffDelay ({options.MaxBackoffDelay} s).");
         }
 
         return Result(errors);

@@ -14,6 +14,7 @@ public static class ConfigReference
     [
         (ChatOptions.Section, typeof(ChatOptions)),
         (VideoChatOptions.Section, typeof(VideoChatOptions)),
+        (IceRestartOptions.Section, typeof(IceRestartOptions)),
         (FleetOptions.Section, typeof(FleetOptions)),
         (AnswerPolicyOptions.Section, typeof(AnswerPolicyOptions)),
         (OutboundCallOptions.Section, typeof(OutboundCallOptions)),

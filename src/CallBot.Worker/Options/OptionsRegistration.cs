@@ -12,6 +12,7 @@ public static class OptionsRegistration
         services.AddSingleton<CallBotOptionsValidator>();
         Add<ChatOptions>(services, configuration, ChatOptions.Section);
         Add<VideoChatOptions>(services, configuration, VideoChatOptions.Section);
+        Add<IceRestartOptions>(services, configuration, IceRestartOptions.Section);
         Add<FleetOptions>(services, configuration, FleetOptions.Section);
         Add<AnswerPolicyOptions>(services, configuration, AnswerPolicyOptions.Section);
         Add<OutboundCallOptions>(services, configuration, OutboundCallOptions.Section);

@@ -69,15 +69,9 @@ public sealed class PeerConnectionAdapter : ICallPeerConnection
 
     public event EventHandler<PeerIceState>? IceStateChanged;
 
-    public async Task<string> CreateOfferAsync(bool iceRestart, CancellationToken cancellationToken)
-    {
-        if (iceRestart)
-        {
-            _telemetry.IceRestarts.Add(1);
-        }
-
-        return await _pc.CreateOfferAsync(iceRestart, cancellationToken).ConfigureAwait(false);
-    }
+    // ICE restarts are counted per attempt, with their outcome, by the worker's IceRestartPipeline.
+    public Task<string> CreateOfferAsync(bool iceRestart, CancellationToken cancellationToken) =>
+        _pc.CreateOfferAsync(iceRestart, cancellationToken);
 
     public async Task<string> CreateAnswerAsync(string remoteOfferSdp, CancellationToken cancellationToken)
     {

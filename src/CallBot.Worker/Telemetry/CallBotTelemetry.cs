@@ -30,7 +30,7 @@ public sealed class CallBotTelemetry : IDisposable
         IceConnectTime = _meter.CreateHistogram<double>("callbot.ice.connect_time", "ms", "Remote description applied to ICE connected.");
         DtlsHandshakeTime = _meter.CreateHistogram<double>("callbot.dtls.handshake_time", "ms", "DTLS handshake duration.");
         ChatReconnects = _meter.CreateCounter<long>("callbot.chat.reconnects", "{reconnect}", "Chat connections re-established.");
-        IceRestarts = _meter.CreateCounter<long>("callbot.ice.restarts", "{restart}", "ICE restarts attempted.");
+        IceRestarts = _meter.CreateCounter<long>("callbot.ice.restarts", "{attempt}", "ICE-restart pipeline attempts, by outcome (recovered, failed, timeout, cancelled) and role.");
         RtpPackets = _meter.CreateCounter<long>("callbot.rtp.packets", "{packet}", "RTP packets by direction and kind.");
         RtpBytes = _meter.CreateCounter<long>("callbot.rtp.bytes", "By", "RTP payload bytes by direction and kind.");
         RtpLost = _meter.CreateCounter<long>("callbot.rtp.lost", "{packet}", "RTP packets lost (receive side).");

@@ -1,0 +1,46 @@
+using CallBot.Signaling.ConnectyCube;
+using CallBot.Worker.Bots;
+using CallBot.Worker.Tests.Bots;
+
+namespace CallBot.Worker.Tests.Resilience;
+
+/// <summary>Chat loss mid-call at the bot level (loopback hub, fake peer connections): calls survive it, signals wait for it.</summary>
+public sealed class ChatBlinkTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_chat_blink_ends_no_call_and_a_hangUp_made_while_offline_reaches_the_peer_after_reconnect()
+    {
+        await using var h = new BotHarness();
+        var callee = h.Start(1202);
+        var chat = new BlinkingChat(h.Hub.Connect(1201));
+        var caller = h.Start(1201, transport: chat);
+        var accepted = BotHarness.NextAcceptAsync(callee);
+        var calleeEnded = BotHarness.NextOutcomeAsync(callee);
+        using var hangUp = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var call = caller.PlaceCallAsync([1202], CallType.Video, TimeSpan.FromMinutes(5), cancellationToken: hangUp.Token);
+        await accepted;
+
+        chat.GoOffline();
+        await chat.GoOnlineAsync();
+        Assert.Equal(1, caller.ActiveCalls);
+        Assert.Equal(1, callee.ActiveCalls);
+
+        chat.GoOffline();
+        await hangUp.CancelAsync();
+        var outcome = await call.WaitAsync(BotHarness.Timeout, Ct); // ends here at once: the hangUp waits in the queue
+        Assert.Equal(CallResult.Completed, outcome.Result);
+        await Poll.UntilAsync(() => chat.Queued, n => n == 1, BotHarness.Timeout, n => $"{n} queued"); // the hangUp, sent on the client's sender queue
+        Assert.Equal(1, callee.ActiveCalls);
+        Assert.DoesNotContain(h.Signals, s => s.From.StartsWith("1201-", StringComparison.Ordinal) && s.Signal == "hangUp");
+
+        await chat.GoOnlineAsync();
+        var other = await calleeEnded;
+
+        Assert.True(other.EndedByRemote);
+        Assert.Equal(CallResult.Completed, other.Result);
+        Assert.Contains(h.Signals, s => s.From.StartsWith("1201-", StringComparison.Ordinal) && s.Signal == "hangUp");
+        Assert.Equal(0, chat.Queued);
+    }
+}

@@ -1,0 +1,78 @@
+using System.Xml.Linq;
+using CallBot.Signaling.ConnectyCube;
+using CallBot.Worker.Bots;
+using CallBot.Worker.Calls;
+using CallBot.Worker.Options;
+using CallBot.Worker.Tests.Bots;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CallBot.Worker.Tests.Resilience;
+
+/// <summary>The bot side of the pipeline: a peer that never comes back is hung up with reason <c>ice-restart-exhausted</c>.</summary>
+public sealed class IceRestartGiveUpTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task When_every_attempt_fails_the_offerer_hangs_up_with_reason_ice_restart_exhausted()
+    {
+        await using var h = new BotHarness();
+        var hangUps = new List<XElement>();
+        h.Hub.MessageRouted += (_, e) =>
+        {
+            if (e.Message.Descendants().Any(x => x.Name.LocalName == "signalType" && x.Value == "hangUp"))
+            {
+                lock (hangUps)
+                {
+                    hangUps.Add(e.Message);
+                }
+            }
+        };
+        var iceRestart = new IceRestartOptions { Threshold = 0.2, PingTimeout = 0.2, AttemptTimeout = 0.5, MaxAttempts = 2, BackoffDelay = 0.1, MaxBackoffDelay = 0.1, Budget = 10 };
+        var peers = new StallablePeers();
+        await using var caller = new BotAgent(
+            new BotAgentSettings { UserId = 1301, ShutdownTimeout = TimeSpan.FromSeconds(5) },
+            h.Hub.Connect(1301),
+            peers,
+            h.ClientOptions,
+            h.Limiter,
+            new CallRecordings(null, TimeProvider.System, NullLoggerFactory.Instance),
+            h.Telemetry,
+            TimeProvider.System,
+            NullLoggerFactory.Instance,
+            iceRestart);
+        var callee = h.Start(1302);
+        var accepted = BotHarness.NextAcceptAsync(callee);
+        var calleeEnded = BotHarness.NextOutcomeAsync(callee);
+        var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        caller.Client.ConnectionStateChanged += (_, e) =>
+        {
+            if (e.State == SessionConnectionState.Connected)
+            {
+                connected.TrySetResult();
+            }
+        };
+        var call = caller.PlaceCallAsync([1302], CallType.Video, TimeSpan.FromMinutes(5), cancellationToken: Ct);
+        await accepted;
+        await connected.Task.WaitAsync(BotHarness.Timeout, Ct); // the caller applied the answer: its link is up
+        var peer = await Poll.UntilAsync(() => peers.Created, c => c.Count == 1, BotHarness.Timeout, c => $"{c.Count} peers");
+
+        peer[0].Raise(PeerIceState.Disconnected);
+        var outcome = await call.WaitAsync(BotHarness.Timeout, Ct);
+        var other = await calleeEnded;
+
+        Assert.Equal(CallResult.Failed, outcome.Result);
+        Assert.Equal(IceRestartOptions.ExhaustedReason, outcome.Error);
+        Assert.Equal(2, caller.IceRestarts!.Attempts);
+        Assert.Equal(0, caller.IceRestarts.Recoveries);
+        Assert.Equal(2, peer[0].RestartOffers);
+        Assert.True(other.EndedByRemote);
+        XElement hangUp;
+        lock (hangUps)
+        {
+            hangUp = Assert.Single(hangUps);
+        }
+
+        Assert.Contains(hangUp.Descendants(), x => x.Name.LocalName == IceRestartOptions.ReasonKey && x.Value == IceRestartOptions.ExhaustedReason);
+    }
+}
