@@ -69,17 +69,49 @@ public sealed partial class ParticipantRecorder
             }
         }
 
-        var ms = ToFileMs(wallUs);
-        if (ms < 0 || ms + DurationMs(frame) <= _audioNextMs - OpusSilence.FrameDurationMs)
+        var targetMs = ToFileMs(wallUs);
+        if (!_options.FillAudioGapsWithSilence)
         {
-            // Before the first written frame, or inside silence already written for a stall.
+            WriteAudioAtTimestampLocked(frame, targetMs);
+            return;
+        }
+
+        // Sample-continuous audio: players and decoders play audio samples back to back and ignore small timestamp
+        // gaps or overlaps, so the file timestamp of a frame must be where its samples really land (the end of the audio
+        // written so far). Sync is kept by inserting silence when the frame's synchronized time is ahead of that and
+        // dropping the frame when it is behind, each by more than AudioRealignMs.
+        var driftMs = targetMs - _audioNextMs;
+        if (driftMs <= -AudioRealignMs)
+        {
+            // Before the first written frame, inside silence already written for a stall, or audio ahead of sync.
             Drop(_audioStats, DropReason.Late);
             return;
         }
 
-        if (_options.FillAudioGapsWithSilence)
+        while (targetMs - _audioNextMs >= AudioRealignMs)
         {
-            FillSilenceLocked(ms);
+            if (!TryEnqueueSilenceLocked())
+            {
+                break;
+            }
+        }
+
+        var ms = Math.Max(_audioNextMs, _lastAudioMs + 1);
+        if (EnqueueFrameLocked(frame, AudioTrackNumber, ms, _audioStats))
+        {
+            _audioStats.StartOffsetMs ??= ms;
+            _lastAudioMs = ms;
+            _audioNextMs = ms + DurationMs(frame);
+        }
+    }
+
+    /// <summary>Without silence fill, audio frames keep their synchronized timestamps and gaps stay gaps.</summary>
+    private void WriteAudioAtTimestampLocked(in EncodedFrame frame, long ms)
+    {
+        if (ms < 0 || ms + DurationMs(frame) <= _audioNextMs - OpusSilence.FrameDurationMs)
+        {
+            Drop(_audioStats, DropReason.Late);
+            return;
         }
 
         ms = Math.Max(ms, _lastAudioMs + 1);
@@ -112,24 +144,34 @@ public sealed partial class ParticipantRecorder
             return;
         }
 
-        var silence = OpusSilence.For(_options.AudioChannels);
         while (_audioNextMs + OpusSilence.FrameDurationMs <= untilMs)
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(silence.Length);
-            silence.CopyTo(buffer);
-            var ms = Math.Max(_audioNextMs, _lastAudioMs + 1);
-            if (!_pipe!.TryEnqueue(new MuxItem(buffer, silence.Length, AudioTrackNumber, ms, true, false, true)))
+            if (!TryEnqueueSilenceLocked())
             {
-                ArrayPool<byte>.Shared.Return(buffer);
-                _audioStats.FramesDroppedQueueFull++;
-                return;
+                break;
             }
-
-            _audioStats.SilenceFramesInserted++;
-            _audioStats.StartOffsetMs ??= ms;
-            _lastAudioMs = ms;
-            _audioNextMs = ms + OpusSilence.FrameDurationMs;
         }
+    }
+
+    /// <summary>One 20 ms Opus silence frame at the end of the audio written so far.</summary>
+    private bool TryEnqueueSilenceLocked()
+    {
+        var silence = OpusSilence.For(_options.AudioChannels);
+        var buffer = ArrayPool<byte>.Shared.Rent(silence.Length);
+        silence.CopyTo(buffer);
+        var ms = Math.Max(_audioNextMs, _lastAudioMs + 1);
+        if (!_pipe!.TryEnqueue(new MuxItem(buffer, silence.Length, AudioTrackNumber, ms, true, false, true)))
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            _audioStats.FramesDroppedQueueFull++;
+            return false;
+        }
+
+        _audioStats.SilenceFramesInserted++;
+        _audioStats.StartOffsetMs ??= ms;
+        _lastAudioMs = ms;
+        _audioNextMs = ms + OpusSilence.FrameDurationMs;
+        return true;
     }
 
     private long ToFileMs(long wallUs) => (long)Math.Round((wallUs - _originUs) / (double)MicrosPerMs, MidpointRounding.AwayFromZero);

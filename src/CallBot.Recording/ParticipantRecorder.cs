@@ -28,6 +28,13 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
     /// <summary>…up to this far behind the video, so a late audio frame still finds its place.</summary>
     private const long AudioStallFillLagMs = 500;
 
+    /// <summary>
+    /// With silence fill, audio is written sample-continuous; when a frame's synchronized time differs from where its
+    /// samples land by this much, a 20 ms silence frame is inserted (audio late) or the frame is dropped (audio early).
+    /// The remaining A/V error stays within ±15 ms (plus whatever a stream's SR says).
+    /// </summary>
+    private const long AudioRealignMs = 15;
+
     private readonly Lock _gate = new();
     private readonly RecordingOptions _options;
     private readonly TimeProvider _time;

@@ -334,4 +334,41 @@ public sealed class ParticipantRecorderTests(TestClips clips) : IClassFixture<Te
         var audioLead = audio[^1] - clips.Opus[^1].Timestamp / 48_000.0;
         Assert.InRange(audioLead - videoLead, -0.04, 0.04);
     }
+
+    [Theory]
+    [InlineData(50, 200)] // audio's path slower: audio must move earlier once the SRs arrive
+    [InlineData(60, 20)] // the video keyframe arrives late (paced): audio must move later
+    public async Task Audio_timestamps_stay_where_its_samples_play_so_a_sync_correction_inserts_or_drops_frames(int videoDelayMs, int audioDelayMs)
+    {
+        // Decoders and players play audio samples back to back; a timestamp that is moved without moving samples is
+        // invisible to them. The 10-minute sync test measured a constant 46 ms offset this way: the first SRs changed
+        // audio's mapping after the first audio frame was written, and slewing only the timestamps left the samples behind.
+        var root = TestClips.NewDirectory();
+        var time = new FakeTimeProvider(Start);
+        var path = Path.Combine(root, "samples.webm");
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions(), time);
+        Assert.True(recorder.Start(root), recorder.Error);
+        var videoDelay = TimeSpan.FromMilliseconds(videoDelayMs);
+        var audioDelay = TimeSpan.FromMilliseconds(audioDelayMs);
+
+        Feeder.Feed(recorder, time, Start, clips.Vp8.Take(30).ToList(), clips.Opus.Take(50).ToList(), videoDelay, audioDelay);
+        var ntpStart = NtpTime.FromUnixMicroseconds(Start.ToUnixTimeMilliseconds() * 1000);
+        recorder.OnSenderReport(MediaKind.Video, ntpStart, 0);
+        recorder.OnSenderReport(MediaKind.Audio, ntpStart, 0);
+        Feeder.Feed(recorder, time, Start, clips.Vp8.Skip(30).ToList(), clips.Opus.Skip(50).ToList(), videoDelay, audioDelay);
+        await recorder.StopAsync();
+
+        var video = FfTool.PacketTimes(path, "v:0");
+        var audio = FfTool.PacketTimes(path, "a:0");
+        for (var i = 1; i < audio.Count; i++)
+        {
+            Assert.InRange(audio[i] - audio[i - 1], 0.019, 0.021); // timestamps advance exactly as the samples do
+        }
+
+        // Where the last audio frame's samples play vs where its capture time says, relative to video: ≤ 15 ms.
+        var videoLead = video[^1] - clips.Vp8[^1].Timestamp / 90_000.0;
+        var audioLead = audio[^1] - clips.Opus[^1].Timestamp / 48_000.0;
+        Assert.InRange(audioLead - videoLead, -0.016, 0.016);
+        Assert.Equal(string.Empty, FfTool.DecodeErrors(path));
+    }
 }
