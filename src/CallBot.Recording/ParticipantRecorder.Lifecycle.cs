@@ -126,6 +126,7 @@ public sealed partial class ParticipantRecorder
             _status = RecordingStatus.Failed;
             _error = message;
             _endedAt ??= _time.GetUtcNow();
+            ReleasePendingAudioLocked();
         }
 
         _metrics?.Failure(reason);
@@ -168,6 +169,13 @@ public sealed partial class ParticipantRecorder
             }
 
             _endedAt ??= _time.GetUtcNow();
+            if (wasRecording && !_headerWritten && _pendingAudio.Count > 0)
+            {
+                // Audio came but no video keyframe: the file is audio-only rather than missing.
+                StartAudioOnlyLocked();
+            }
+
+            ReleasePendingAudioLocked();
         }
 
         if (_keyFrameTimer is not null)

@@ -35,6 +35,9 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
     /// </summary>
     private const long AudioRealignMs = 15;
 
+    /// <summary>Bound on audio frames held while waiting for the first video keyframe.</summary>
+    private const int MaxPendingAudioFrames = 1024;
+
     private readonly Lock _gate = new();
     private readonly RecordingOptions _options;
     private readonly TimeProvider _time;
@@ -46,6 +49,7 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
     private readonly StreamClock _videoClock;
     private readonly StreamStats _audioStats = new();
     private readonly StreamStats _videoStats = new();
+    private readonly List<PendingAudio> _pendingAudio = [];
 
     private RecordingStatus _status = RecordingStatus.Pending;
     private string? _error;
@@ -59,6 +63,7 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
 
     private bool _startCalled;
     private bool _headerWritten;
+    private bool _hasVideoTrack;
     private bool _waitingForKeyFrame = true;
     private long _lastKeyFrameRequestTicks = long.MinValue;
     private long _keyFrameRequests;
@@ -262,6 +267,7 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
                 Status = _status,
                 Error = _error,
                 KeyFrameRequests = _keyFrameRequests,
+                AudioOnly = _headerWritten && !_hasVideoTrack,
                 DurationMs = Math.Max(_lastVideoMs, _audioNextMs),
                 Audio = _audioCodec is null ? null : SnapshotStats(_audioStats, _audioClock),
                 Video = _videoCodec is null ? null : SnapshotStats(_videoStats, _videoClock),

@@ -98,7 +98,7 @@ public sealed class ParticipantRecorderTests(TestClips clips) : IClassFixture<Te
     }
 
     [Fact]
-    public async Task Frames_before_the_first_keyframe_are_dropped_and_keyframes_are_requested_at_a_limited_rate()
+    public async Task Video_frames_before_the_first_keyframe_are_dropped_audio_is_kept_and_keyframes_are_requested_at_a_limited_rate()
     {
         var root = TestClips.NewDirectory();
         var time = new FakeTimeProvider(Start);
@@ -118,10 +118,12 @@ public sealed class ParticipantRecorderTests(TestClips clips) : IClassFixture<Te
 
         var info = await recorder.StopAsync();
         Assert.Equal(29, info.Video!.FramesDroppedBeforeKeyFrame);
-        Assert.True(info.Audio!.FramesDroppedBeforeKeyFrame > 40);
+        Assert.Equal(0, info.Audio!.FramesDroppedBeforeKeyFrame);
+        Assert.Equal(clips.Opus.Count, info.Audio.FramesWritten);
         Assert.Equal(requests, info.KeyFrameRequests);
         Assert.Equal(string.Empty, FfTool.DecodeErrors(path));
-        Assert.InRange(FfTool.PacketTimes(path, "v:0")[0], 0, 0.001);
+        Assert.InRange(FfTool.PacketTimes(path, "a:0")[0], 0, 0.001);
+        Assert.InRange(FfTool.PacketTimes(path, "v:0")[0], 0.99, 1.01); // the keyframe at 1 s, where it was captured
     }
 
     [Fact]
@@ -280,18 +282,94 @@ public sealed class ParticipantRecorderTests(TestClips clips) : IClassFixture<Te
     }
 
     [Fact]
-    public async Task A_participant_that_never_sends_a_keyframe_leaves_no_file()
+    public async Task A_participant_that_sends_neither_audio_nor_a_keyframe_leaves_no_file()
     {
         var root = TestClips.NewDirectory();
         var time = new FakeTimeProvider(Start);
         var path = Path.Combine(root, "none.webm");
         await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions(), time);
         Assert.True(recorder.Start(root), recorder.Error);
-        Feeder.Feed(recorder, time, Start, clips.Vp8.Skip(1).Take(20).ToList(), clips.Opus.Take(30).ToList());
+        Feeder.Feed(recorder, time, Start, clips.Vp8.Skip(1).Take(20).ToList(), []);
 
         var info = await recorder.StopAsync();
         Assert.Equal(RecordingStatus.Empty, info.Status);
         Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public async Task Video_starting_3_s_after_audio_leaves_audio_from_0_and_video_from_3_s()
+    {
+        var root = TestClips.NewDirectory();
+        var time = new FakeTimeProvider(Start);
+        var path = Path.Combine(root, "late-video.webm");
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions(), time);
+        Assert.True(recorder.Start(root), recorder.Error);
+
+        Feeder.Feed(recorder, time, Start, clips.Vp8, clips.Opus, videoOffset: TimeSpan.FromSeconds(3));
+        var info = await recorder.StopAsync();
+
+        Assert.Equal(RecordingStatus.Completed, info.Status);
+        Assert.False(info.AudioOnly);
+        Assert.Equal(0, info.Audio!.StartOffsetMs);
+        Assert.Equal(3000, info.Video!.StartOffsetMs);
+        Assert.Equal(clips.Opus.Count, info.Audio.FramesWritten);
+        Assert.Equal(clips.Vp8.Count, info.Video.FramesWritten);
+        using var probe = FfTool.Probe(path);
+        Assert.Equal("vp8", FfTool.Stream(probe, "video").GetProperty("codec_name").GetString());
+        Assert.Equal("opus", FfTool.Stream(probe, "audio").GetProperty("codec_name").GetString());
+        Assert.Equal(string.Empty, FfTool.DecodeErrors(path));
+        Assert.InRange(FfTool.PacketTimes(path, "a:0")[0], 0, 0.001);
+        Assert.InRange(FfTool.PacketTimes(path, "v:0")[0], 2.999, 3.001);
+        Assert.InRange(FfTool.Seconds(probe.RootElement.GetProperty("format"), "duration"), 3 + TestClips.Seconds - 0.5, 3 + TestClips.Seconds + 0.5);
+    }
+
+    [Fact]
+    public async Task A_participant_without_video_gets_an_audio_only_file()
+    {
+        var root = TestClips.NewDirectory();
+        var time = new FakeTimeProvider(Start);
+        var path = Path.Combine(root, "camera-off.webm");
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions(), time);
+        Assert.True(recorder.Start(root), recorder.Error);
+
+        Feeder.Feed(recorder, time, Start, [], clips.Opus);
+        var info = await recorder.StopAsync();
+
+        Assert.Equal(RecordingStatus.Completed, info.Status);
+        Assert.True(info.AudioOnly);
+        Assert.Equal(clips.Opus.Count, info.Audio!.FramesWritten);
+        using var probe = FfTool.Probe(path);
+        var streams = probe.RootElement.GetProperty("streams");
+        Assert.Equal(1, streams.GetArrayLength());
+        Assert.Equal("opus", FfTool.Stream(probe, "audio").GetProperty("codec_name").GetString());
+        Assert.Equal(string.Empty, FfTool.DecodeErrors(path));
+        Assert.InRange(FfTool.Seconds(probe.RootElement.GetProperty("format"), "duration"), TestClips.Seconds - 0.5, TestClips.Seconds + 0.5);
+    }
+
+    [Fact]
+    public async Task Video_later_than_the_wait_limit_is_dropped_and_the_file_stays_audio_only()
+    {
+        var root = TestClips.NewDirectory();
+        var time = new FakeTimeProvider(Start);
+        var path = Path.Combine(root, "too-late.webm");
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions { VideoWaitLimit = TimeSpan.FromSeconds(2) }, time);
+        var requests = 0;
+        recorder.KeyFrameNeeded += () => Interlocked.Increment(ref requests);
+        Assert.True(recorder.Start(root), recorder.Error);
+
+        Feeder.Feed(recorder, time, Start, clips.Vp8, clips.Opus, videoOffset: TimeSpan.FromSeconds(3));
+        var requestsAfterWait = requests;
+        time.Advance(TimeSpan.FromSeconds(3));
+        var info = await recorder.StopAsync();
+
+        Assert.Equal(RecordingStatus.Completed, info.Status);
+        Assert.True(info.AudioOnly);
+        Assert.Equal(requestsAfterWait, requests); // no more PLIs for a track the file does not have
+        Assert.Equal(clips.Vp8.Count, info.Video!.FramesDroppedOther);
+        Assert.Equal(clips.Opus.Count, info.Audio!.FramesWritten);
+        using var probe = FfTool.Probe(path);
+        Assert.Equal(1, probe.RootElement.GetProperty("streams").GetArrayLength());
+        Assert.Equal(string.Empty, FfTool.DecodeErrors(path));
     }
 
     [Fact]
