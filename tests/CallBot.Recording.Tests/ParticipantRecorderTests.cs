@@ -449,4 +449,44 @@ public sealed class ParticipantRecorderTests(TestClips clips) : IClassFixture<Te
         Assert.InRange(audioLead - videoLead, -0.016, 0.016);
         Assert.Equal(string.Empty, FfTool.DecodeErrors(path));
     }
+
+    [Fact]
+    public async Task Variable_rate_video_with_colliding_and_backward_timestamps_gets_strictly_increasing_blocks_and_decodes_quietly()
+    {
+        // A browser's video: 20-40 fps with jitter (90 kHz → ms rounding can make two frames 1 ms apart), two frames on
+        // one RTP timestamp and one that went backwards (a frame recovered after a NACK). Every block of a track must be
+        // strictly later than the one before, and the plain decode must print nothing.
+        var root = TestClips.NewDirectory();
+        var time = new FakeTimeProvider(Start);
+        var path = Path.Combine(root, "vfr.webm");
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions(), time);
+        Assert.True(recorder.Start(root), recorder.Error);
+
+        int[] intervalsMs = [49, 24, 49, 26, 37, 41, 33, 45, 29, 1, 0, 50];
+        var video = new List<EncodedFrame>(clips.Vp8.Count);
+        long ts = 0;
+        for (var i = 0; i < clips.Vp8.Count; i++)
+        {
+            video.Add(clips.Vp8[i] with { Timestamp = ts });
+            ts += intervalsMs[i % intervalsMs.Length] * 90;
+            if (i == 40)
+            {
+                ts -= 20 * 90; // the next frame carries an older timestamp than this one
+            }
+        }
+
+        Feeder.Feed(recorder, time, Start, video, clips.Opus);
+        var info = await recorder.StopAsync();
+
+        Assert.Equal(RecordingStatus.Completed, info.Status);
+        Assert.Equal(video.Count, info.Video!.FramesWritten);
+        var times = FfTool.PacketTimes(path, "v:0");
+        Assert.Equal(video.Count, times.Count);
+        for (var i = 1; i < times.Count; i++)
+        {
+            Assert.True(times[i] > times[i - 1], $"video block {i} at {times[i]} s is not after {times[i - 1]} s");
+        }
+
+        Assert.Equal(string.Empty, FfTool.DecodeErrors(path));
+    }
 }
