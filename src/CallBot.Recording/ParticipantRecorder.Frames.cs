@@ -53,7 +53,9 @@ public sealed partial class ParticipantRecorder
             return BeginWaitingForKeyFrameLocked();
         }
 
-        ms = Math.Max(ms, _lastVideoMs + 1);
+        // Strictly increasing, at least one declared video tick apart (see MatroskaLiveWriter.VideoTickMs): RTP → ms
+        // rounding, two frames on one RTP timestamp, or a frame recovered late must never repeat or reverse a timestamp.
+        ms = _lastVideoMs < 0 ? ms : Math.Max(ms, _lastVideoMs + MatroskaLiveWriter.VideoTickMs);
         if (!EnqueueFrameLocked(frame, VideoTrackNumber, ms, _videoStats))
         {
             return BeginWaitingForKeyFrameLocked();

@@ -287,7 +287,8 @@ public sealed partial class ParticipantRecorder
         List<string> args = ["-hide_banner", "-nostdin", "-loglevel", "error", "-i", input, "-map", "0"];
         if (videoCodec == CodecId.Vp8)
         {
-            args.AddRange(["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p"]);
+            // -fps_mode vfr: keep the frames as they are (the 2 ms DefaultDuration is a timestamp grid, not a frame rate).
+            args.AddRange(["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-fps_mode", "vfr"]);
         }
         else
         {
