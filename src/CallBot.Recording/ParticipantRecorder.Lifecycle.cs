@@ -67,7 +67,7 @@ public sealed partial class ParticipantRecorder
             return false;
         }
 
-        _ = MonitorFfmpegAsync(_ffmpeg);
+        _monitorTask = MonitorFfmpegAsync(_ffmpeg);
         _metrics?.Started();
         if (_videoCodec is not null)
         {
@@ -134,8 +134,24 @@ public sealed partial class ParticipantRecorder
         _pipe?.Complete();
     }
 
-    private void OnPipeError(Exception ex)
+    private void OnPipeError(Exception ex) => _ = FailOnPipeErrorAsync(ex);
+
+    /// <summary>
+    /// The pipe usually breaks because FFmpeg hit an error (disk full, permissions) and is exiting; its stderr says which
+    /// only once printed. So FFmpeg gets <see cref="PipeErrorGrace"/> to exit (then its exit is classified, with the full
+    /// stderr) before the pipe error itself is reported.
+    /// </summary>
+    private async Task FailOnPipeErrorAsync(Exception ex)
     {
+        try
+        {
+            await _monitorTask.WaitAsync(PipeErrorGrace, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // FFmpeg still runs but stopped reading: report the pipe error.
+        }
+
         var tail = _ffmpeg?.StderrTail ?? string.Empty;
         var (reason, message) = Classify(tail, "FFmpeg stopped reading the recording stream: " + ex.Message);
         Fail(reason, message);

@@ -35,6 +35,9 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
     /// </summary>
     private const long AudioRealignMs = 15;
 
+    /// <summary>How long a broken pipe waits for FFmpeg to exit, so the failure is classified from its stderr.</summary>
+    private static readonly TimeSpan PipeErrorGrace = TimeSpan.FromSeconds(2);
+
     /// <summary>Bound on audio frames held while waiting for the first video keyframe.</summary>
     private const int MaxPendingAudioFrames = 1024;
 
@@ -56,6 +59,7 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
     private FfmpegProcess? _ffmpeg;
     private MkvPipeWriter? _pipe;
     private Task _pipeTask = Task.CompletedTask;
+    private Task _monitorTask = Task.CompletedTask;
     private ITimer? _keyFrameTimer;
     private Task<ParticipantRecordingInfo>? _finalizeTask;
     private DateTimeOffset? _endedAt;

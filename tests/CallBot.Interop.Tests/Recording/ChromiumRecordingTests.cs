@@ -58,9 +58,10 @@ public sealed class ChromiumRecordingTests(ChromiumFixture chromium) : IClassFix
             chromeHasAnswer.TrySetResult();
             await CallBotPeers.WaitForConnectedAsync(callBot);
 
-            // The call's media starts with the first keyframe (the recorder's t = 0) and ends at hang-up.
+            // The recording starts with the first frame of either kind (audio is kept while the first keyframe is awaited)
+            // and ends at hang-up.
             await wiring.WaitUntilAsync(() => wiring.VideoKeyFrames > 0 && wiring.AudioFrames > 0, CallBotPeers.Timeout);
-            var started = wiring.FirstKeyFrameAt!.Value;
+            var started = wiring.FirstFrameAt!.Value;
             var audioAtStart = wiring.AudioFrames;
             await wiring.WaitUntilAsync(() => wiring.AudioFrames - audioAtStart >= (long)(CallDuration.TotalMilliseconds / 20), CallDuration + CallBotPeers.Timeout);
             Assert.Contains(videoCodec == CodecId.H264 ? "H264" : "VP8", await chrome.OutboundVideoMimeTypeAsync(), StringComparison.Ordinal);
