@@ -3,6 +3,7 @@ using System.Text.Json;
 using CallBot.Interop.Tests.Bot;
 using CallBot.Recording;
 using CallBot.Recording.Sidecar;
+using CallBot.Signaling.ConnectyCube;
 using CallBot.Worker.Bots;
 
 namespace CallBot.Interop.Tests.Recording;
