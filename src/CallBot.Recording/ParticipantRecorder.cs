@@ -38,6 +38,12 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
     /// <summary>How long a broken pipe waits for FFmpeg to exit, so the failure is classified from its stderr.</summary>
     private static readonly TimeSpan PipeErrorGrace = TimeSpan.FromSeconds(2);
 
+    /// <summary>
+    /// Audio follows a sync correction at up to half the media time passing (60 ms in 120 ms): audio is sample-continuous,
+    /// so following it means dropping or inserting whole 20 ms frames — a few at once at the start of a call, not a glide.
+    /// </summary>
+    private const double AudioSlewFraction = 0.5;
+
     /// <summary>Bound on audio frames held while waiting for the first video keyframe.</summary>
     private const int MaxPendingAudioFrames = 1024;
 
@@ -112,7 +118,7 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
         _logger = logger ?? NullLogger<ParticipantRecorder>.Instance;
         _metrics = metrics;
         var jumpUs = (long)options.TimestampJumpThreshold.TotalMicroseconds;
-        _audioClock = new StreamClock(CodecId.Opus.ClockRate(), jumpUs);
+        _audioClock = new StreamClock(CodecId.Opus.ClockRate(), jumpUs, AudioSlewFraction);
         _videoClock = new StreamClock(90_000, jumpUs, slew: false);
         _audioStats.Codec = audioCodec?.EncodingName() ?? string.Empty;
         _videoStats.Codec = videoCodec?.EncodingName() ?? string.Empty;

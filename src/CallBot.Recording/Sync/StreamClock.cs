@@ -25,6 +25,9 @@ internal sealed class StreamClock(int clockRate, long jumpThresholdUs = StreamCl
     private const long MicrosPerSecond = 1_000_000;
     private const double SkewSmoothing = 0.05;
 
+    /// <summary>Before any SR, a frame arriving this much earlier than the arrival-based mapping moves the anchor earlier.</summary>
+    private const long EarlyArrivalToleranceUs = 1_000;
+
     /// <summary>Recent sender reports considered together (at 1 SR/s, 8 s: far shorter than any clock drift matters).</summary>
     public const int ReportWindow = 8;
 
@@ -113,6 +116,19 @@ internal sealed class StreamClock(int clockRate, long jumpThresholdUs = StreamCl
         }
         else
         {
+            if (!Synchronized && skew < -EarlyArrivalToleranceUs)
+            {
+                // Before any SR the mapping comes from arrivals, and a frame arrives late but never early: one arriving
+                // before the mapping says it was captured means the anchor frame was late (released in a burst once
+                // SRTP came up, a paced keyframe). Anchor earlier; the change becomes an offset, like an SR correction.
+                _refWallUs += skew;
+                mapped += skew;
+                LastCorrectionUs = skew;
+                _offsetUs -= skew;
+                _skewUs -= skew;
+                skew = 0;
+            }
+
             _skewUs = _hasSkew ? _skewUs + (skew - _skewUs) * SkewSmoothing : skew;
             _hasSkew = true;
         }

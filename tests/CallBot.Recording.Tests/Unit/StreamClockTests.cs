@@ -128,4 +128,26 @@ public sealed class StreamClockTests
         clock.ToWallMicroseconds(180_000, T0 + 2_005_000);
         Assert.Equal(0, clock.LastCorrectionUs);
     }
+
+    [Fact]
+    public void Before_any_sender_report_a_late_first_arrival_is_replaced_by_the_earliest_one()
+    {
+        // The first audio frames arrive 60 ms late in a burst (released once SRTP came up), later ones on time. Frames
+        // are never early, so the mapping must settle on the on-time arrivals: the 60 ms becomes a correction the
+        // recorder slews in (here unslewed: output continuous, PendingOffset holds it).
+        var clock = new StreamClock(48_000, slew: false);
+        for (var i = 0; i < 3; i++)
+        {
+            clock.ToWallMicroseconds(i * 960, T0 + 60_000 + i * 1_000);
+        }
+
+        for (var i = 3; i < 50; i++)
+        {
+            clock.ToWallMicroseconds(i * 960, T0 + i * 20_000 + 500);
+        }
+
+        Assert.InRange(clock.PendingOffsetUs, 56_000, 60_000);
+        Assert.False(clock.Synchronized);
+        Assert.Equal(0, clock.TimestampJumps);
+    }
 }
