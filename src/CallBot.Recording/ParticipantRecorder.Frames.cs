@@ -14,6 +14,13 @@ public sealed partial class ParticipantRecorder
 {
     private bool OnVideoFrameLocked(in EncodedFrame frame, long wallUs)
     {
+        if (_headerWritten && !_hasVideoTrack)
+        {
+            // The file was started audio-only (no keyframe in time); Matroska cannot add a track later.
+            Drop(_videoStats, DropReason.Other);
+            return false;
+        }
+
         if (_waitingForKeyFrame)
         {
             if (!frame.IsKeyFrame)
@@ -23,10 +30,16 @@ public sealed partial class ParticipantRecorder
                 return TryRequestKeyFrameLocked();
             }
 
-            if (!_headerWritten && !TryWriteHeaderLocked(frame, wallUs))
+            if (!_headerWritten)
             {
-                _videoStats.FramesDroppedBeforeKeyFrame++;
-                return TryRequestKeyFrameLocked();
+                var originUs = _pendingAudio.Count > 0 ? Math.Min(_pendingAudio[0].WallUs, wallUs) : wallUs;
+                if (!TryWriteHeaderLocked(frame, originUs, withVideo: true))
+                {
+                    _videoStats.FramesDroppedBeforeKeyFrame++;
+                    return TryRequestKeyFrameLocked();
+                }
+
+                FlushPendingAudioLocked();
             }
 
             _waitingForKeyFrame = false;
@@ -40,7 +53,9 @@ public sealed partial class ParticipantRecorder
             return BeginWaitingForKeyFrameLocked();
         }
 
-        ms = Math.Max(ms, _lastVideoMs + 1);
+        // Strictly increasing, at least one declared video tick apart (see MatroskaLiveWriter.VideoTickMs): RTP → ms
+        // rounding, two frames on one RTP timestamp, or a frame recovered late must never repeat or reverse a timestamp.
+        ms = _lastVideoMs < 0 ? ms : Math.Max(ms, _lastVideoMs + MatroskaLiveWriter.VideoTickMs);
         if (!EnqueueFrameLocked(frame, VideoTrackNumber, ms, _videoStats))
         {
             return BeginWaitingForKeyFrameLocked();
@@ -58,37 +73,124 @@ public sealed partial class ParticipantRecorder
         {
             if (_videoCodec is not null)
             {
-                _audioStats.FramesDroppedBeforeKeyFrame++;
-                _metrics?.FrameDropped();
+                HoldAudioLocked(frame, wallUs);
+                if (VideoWaitIsOverLocked() && !StartAudioOnlyLocked())
+                {
+                    Drop(_audioStats, DropReason.Other);
+                }
+
                 return;
             }
-
-            if (!TryWriteHeaderLocked(frame, wallUs))
+            else if (!TryWriteHeaderLocked(frame, wallUs, withVideo: false))
             {
                 return;
             }
         }
 
-        var ms = ToFileMs(wallUs);
-        if (ms < 0 || ms + DurationMs(frame) <= _audioNextMs - OpusSilence.FrameDurationMs)
+        var data = frame.Data.Span;
+        var buffer = ArrayPool<byte>.Shared.Rent(data.Length);
+        data.CopyTo(buffer);
+        WriteAudioLocked(buffer, data.Length, DurationMs(frame), wallUs);
+    }
+
+    /// <summary>Writes one audio frame (taking ownership of the pooled <paramref name="buffer"/>) at its place on the timeline.</summary>
+    private void WriteAudioLocked(byte[] buffer, int length, long durationMs, long wallUs)
+    {
+        var targetMs = ToFileMs(wallUs);
+        long ms;
+        if (!_options.FillAudioGapsWithSilence)
         {
-            // Before the first written frame, or inside silence already written for a stall.
-            Drop(_audioStats, DropReason.Late);
-            return;
+            // Without silence fill, audio frames keep their synchronized timestamps and gaps stay gaps.
+            if (targetMs < 0 || targetMs + durationMs <= _audioNextMs - OpusSilence.FrameDurationMs)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                Drop(_audioStats, DropReason.Late);
+                return;
+            }
+
+            ms = Math.Max(targetMs, _lastAudioMs + 1);
+        }
+        else
+        {
+            // Sample-continuous audio: players and decoders play audio samples back to back and ignore small timestamp
+            // gaps or overlaps, so the file timestamp of a frame must be where its samples really land (the end of the
+            // audio written so far). Sync is kept by inserting silence when the frame's synchronized time is ahead of
+            // that and dropping the frame when it is behind, each by at least AudioRealignMs.
+            if (targetMs - _audioNextMs <= -AudioRealignMs)
+            {
+                // Before the first written frame, inside silence already written for a stall, or audio ahead of sync.
+                ArrayPool<byte>.Shared.Return(buffer);
+                Drop(_audioStats, DropReason.Late);
+                return;
+            }
+
+            while (targetMs - _audioNextMs >= AudioRealignMs)
+            {
+                if (!TryEnqueueSilenceLocked())
+                {
+                    break;
+                }
+            }
+
+            ms = Math.Max(_audioNextMs, _lastAudioMs + 1);
         }
 
-        if (_options.FillAudioGapsWithSilence)
-        {
-            FillSilenceLocked(ms);
-        }
-
-        ms = Math.Max(ms, _lastAudioMs + 1);
-        if (EnqueueFrameLocked(frame, AudioTrackNumber, ms, _audioStats))
+        if (EnqueueOwnedLocked(buffer, length, AudioTrackNumber, ms, true, _audioStats))
         {
             _audioStats.StartOffsetMs ??= ms;
             _lastAudioMs = ms;
-            _audioNextMs = Math.Max(_audioNextMs, ms + DurationMs(frame));
+            _audioNextMs = Math.Max(_audioNextMs, ms + durationMs);
         }
+    }
+
+    /// <summary>Before the first video keyframe, audio is held (copied to pooled buffers) so the file can start with it.</summary>
+    private void HoldAudioLocked(in EncodedFrame frame, long wallUs)
+    {
+        var data = frame.Data.Span;
+        var buffer = ArrayPool<byte>.Shared.Rent(data.Length);
+        data.CopyTo(buffer);
+        _pendingAudio.Add(new PendingAudio(buffer, data.Length, DurationMs(frame), wallUs));
+    }
+
+    /// <summary>True once <see cref="RecordingOptions.VideoWaitLimit"/> of audio is held (or the hold is full).</summary>
+    private bool VideoWaitIsOverLocked() =>
+        _pendingAudio.Count >= MaxPendingAudioFrames
+        || _pendingAudio[^1].WallUs - _pendingAudio[0].WallUs >= (long)_options.VideoWaitLimit.TotalMicroseconds;
+
+    /// <summary>Starts the file without a video track and writes the held audio; false (held audio released) on failure.</summary>
+    private bool StartAudioOnlyLocked()
+    {
+        if (_pendingAudio.Count == 0 || !TryWriteHeaderLocked(default, _pendingAudio[0].WallUs, withVideo: false))
+        {
+            ReleasePendingAudioLocked();
+            return false;
+        }
+
+        _waitingForKeyFrame = false;
+        _keyFrameTimer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        FlushPendingAudioLocked();
+        return true;
+    }
+
+    private void FlushPendingAudioLocked()
+    {
+        foreach (var held in _pendingAudio)
+        {
+            WriteAudioLocked(held.Buffer, held.Length, held.DurationMs, held.WallUs);
+        }
+
+        _pendingAudio.Clear();
+    }
+
+    private void ReleasePendingAudioLocked()
+    {
+        foreach (var held in _pendingAudio)
+        {
+            ArrayPool<byte>.Shared.Return(held.Buffer);
+        }
+
+        _audioStats.FramesDroppedBeforeKeyFrame += _pendingAudio.Count;
+        _pendingAudio.Clear();
     }
 
     private static long DurationMs(in EncodedFrame frame) =>
@@ -112,32 +214,42 @@ public sealed partial class ParticipantRecorder
             return;
         }
 
-        var silence = OpusSilence.For(_options.AudioChannels);
         while (_audioNextMs + OpusSilence.FrameDurationMs <= untilMs)
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(silence.Length);
-            silence.CopyTo(buffer);
-            var ms = Math.Max(_audioNextMs, _lastAudioMs + 1);
-            if (!_pipe!.TryEnqueue(new MuxItem(buffer, silence.Length, AudioTrackNumber, ms, true, false, true)))
+            if (!TryEnqueueSilenceLocked())
             {
-                ArrayPool<byte>.Shared.Return(buffer);
-                _audioStats.FramesDroppedQueueFull++;
-                return;
+                break;
             }
-
-            _audioStats.SilenceFramesInserted++;
-            _audioStats.StartOffsetMs ??= ms;
-            _lastAudioMs = ms;
-            _audioNextMs = ms + OpusSilence.FrameDurationMs;
         }
+    }
+
+    /// <summary>One 20 ms Opus silence frame at the end of the audio written so far.</summary>
+    private bool TryEnqueueSilenceLocked()
+    {
+        var silence = OpusSilence.For(_options.AudioChannels);
+        var buffer = ArrayPool<byte>.Shared.Rent(silence.Length);
+        silence.CopyTo(buffer);
+        var ms = Math.Max(_audioNextMs, _lastAudioMs + 1);
+        if (!_pipe!.TryEnqueue(new MuxItem(buffer, silence.Length, AudioTrackNumber, ms, true, false, true)))
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+            _audioStats.FramesDroppedQueueFull++;
+            return false;
+        }
+
+        _audioStats.SilenceFramesInserted++;
+        _audioStats.StartOffsetMs ??= ms;
+        _lastAudioMs = ms;
+        _audioNextMs = ms + OpusSilence.FrameDurationMs;
+        return true;
     }
 
     private long ToFileMs(long wallUs) => (long)Math.Round((wallUs - _originUs) / (double)MicrosPerMs, MidpointRounding.AwayFromZero);
 
-    private bool TryWriteHeaderLocked(in EncodedFrame first, long wallUs)
+    private bool TryWriteHeaderLocked(in EncodedFrame first, long originUs, bool withVideo)
     {
         var tracks = new List<MkvTrack>(2);
-        if (_videoCodec is { } video)
+        if (withVideo && _videoCodec is { } video)
         {
             if (video == CodecId.Vp8)
             {
@@ -172,8 +284,9 @@ public sealed partial class ParticipantRecorder
             return false;
         }
 
-        _originUs = wallUs;
+        _originUs = originUs;
         _headerWritten = true;
+        _hasVideoTrack = withVideo;
         return true;
     }
 
@@ -200,7 +313,13 @@ public sealed partial class ParticipantRecorder
             length = data.Length;
         }
 
-        if (!_pipe!.TryEnqueue(new MuxItem(buffer, length, track, ms, frame.IsKeyFrame, false, true)))
+        return EnqueueOwnedLocked(buffer, length, track, ms, frame.IsKeyFrame, stats);
+    }
+
+    /// <summary>Queues a frame already in a pooled buffer (ownership passes to the pipe, or back to the pool on failure).</summary>
+    private bool EnqueueOwnedLocked(byte[] buffer, int length, int track, long ms, bool keyFrame, StreamStats stats)
+    {
+        if (!_pipe!.TryEnqueue(new MuxItem(buffer, length, track, ms, keyFrame, false, true)))
         {
             ArrayPool<byte>.Shared.Return(buffer);
             Drop(stats, DropReason.QueueFull);
@@ -233,7 +352,7 @@ public sealed partial class ParticipantRecorder
 
     private bool BeginWaitingForKeyFrameLocked()
     {
-        if (_videoCodec is null || _status != RecordingStatus.Recording)
+        if (_videoCodec is null || _status != RecordingStatus.Recording || (_headerWritten && !_hasVideoTrack))
         {
             return false;
         }
@@ -275,6 +394,8 @@ public sealed partial class ParticipantRecorder
             KeyFrameNeeded?.Invoke();
         }
     }
+
+    private readonly record struct PendingAudio(byte[] Buffer, int Length, long DurationMs, long WallUs);
 
     private enum DropReason
     {

@@ -67,7 +67,7 @@ public sealed partial class ParticipantRecorder
             return false;
         }
 
-        _ = MonitorFfmpegAsync(_ffmpeg);
+        _monitorTask = MonitorFfmpegAsync(_ffmpeg);
         _metrics?.Started();
         if (_videoCodec is not null)
         {
@@ -126,6 +126,7 @@ public sealed partial class ParticipantRecorder
             _status = RecordingStatus.Failed;
             _error = message;
             _endedAt ??= _time.GetUtcNow();
+            ReleasePendingAudioLocked();
         }
 
         _metrics?.Failure(reason);
@@ -133,8 +134,24 @@ public sealed partial class ParticipantRecorder
         _pipe?.Complete();
     }
 
-    private void OnPipeError(Exception ex)
+    private void OnPipeError(Exception ex) => _ = FailOnPipeErrorAsync(ex);
+
+    /// <summary>
+    /// The pipe usually breaks because FFmpeg hit an error (disk full, permissions) and is exiting; its stderr says which
+    /// only once printed. So FFmpeg gets <see cref="PipeErrorGrace"/> to exit (then its exit is classified, with the full
+    /// stderr) before the pipe error itself is reported.
+    /// </summary>
+    private async Task FailOnPipeErrorAsync(Exception ex)
     {
+        try
+        {
+            await _monitorTask.WaitAsync(PipeErrorGrace, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // FFmpeg still runs but stopped reading: report the pipe error.
+        }
+
         var tail = _ffmpeg?.StderrTail ?? string.Empty;
         var (reason, message) = Classify(tail, "FFmpeg stopped reading the recording stream: " + ex.Message);
         Fail(reason, message);
@@ -168,6 +185,13 @@ public sealed partial class ParticipantRecorder
             }
 
             _endedAt ??= _time.GetUtcNow();
+            if (wasRecording && !_headerWritten && _pendingAudio.Count > 0)
+            {
+                // Audio came but no video keyframe: the file is audio-only rather than missing.
+                StartAudioOnlyLocked();
+            }
+
+            ReleasePendingAudioLocked();
         }
 
         if (_keyFrameTimer is not null)
@@ -279,7 +303,8 @@ public sealed partial class ParticipantRecorder
         List<string> args = ["-hide_banner", "-nostdin", "-loglevel", "error", "-i", input, "-map", "0"];
         if (videoCodec == CodecId.Vp8)
         {
-            args.AddRange(["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p"]);
+            // -fps_mode vfr: keep the frames as they are (the 2 ms DefaultDuration is a timestamp grid, not a frame rate).
+            args.AddRange(["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-fps_mode", "vfr"]);
         }
         else
         {

@@ -28,6 +28,25 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
     /// <summary>…up to this far behind the video, so a late audio frame still finds its place.</summary>
     private const long AudioStallFillLagMs = 500;
 
+    /// <summary>
+    /// With silence fill, audio is written sample-continuous; when a frame's synchronized time differs from where its
+    /// samples land by this much, a 20 ms silence frame is inserted (audio late) or the frame is dropped (audio early).
+    /// The remaining A/V error stays within ±15 ms (plus whatever a stream's SR says).
+    /// </summary>
+    private const long AudioRealignMs = 15;
+
+    /// <summary>How long a broken pipe waits for FFmpeg to exit, so the failure is classified from its stderr.</summary>
+    private static readonly TimeSpan PipeErrorGrace = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// Audio follows a sync correction at up to half the media time passing (60 ms in 120 ms): audio is sample-continuous,
+    /// so following it means dropping or inserting whole 20 ms frames — a few at once at the start of a call, not a glide.
+    /// </summary>
+    private const double AudioSlewFraction = 0.5;
+
+    /// <summary>Bound on audio frames held while waiting for the first video keyframe.</summary>
+    private const int MaxPendingAudioFrames = 1024;
+
     private readonly Lock _gate = new();
     private readonly RecordingOptions _options;
     private readonly TimeProvider _time;
@@ -39,12 +58,14 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
     private readonly StreamClock _videoClock;
     private readonly StreamStats _audioStats = new();
     private readonly StreamStats _videoStats = new();
+    private readonly List<PendingAudio> _pendingAudio = [];
 
     private RecordingStatus _status = RecordingStatus.Pending;
     private string? _error;
     private FfmpegProcess? _ffmpeg;
     private MkvPipeWriter? _pipe;
     private Task _pipeTask = Task.CompletedTask;
+    private Task _monitorTask = Task.CompletedTask;
     private ITimer? _keyFrameTimer;
     private Task<ParticipantRecordingInfo>? _finalizeTask;
     private DateTimeOffset? _endedAt;
@@ -52,6 +73,7 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
 
     private bool _startCalled;
     private bool _headerWritten;
+    private bool _hasVideoTrack;
     private bool _waitingForKeyFrame = true;
     private long _lastKeyFrameRequestTicks = long.MinValue;
     private long _keyFrameRequests;
@@ -96,7 +118,7 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
         _logger = logger ?? NullLogger<ParticipantRecorder>.Instance;
         _metrics = metrics;
         var jumpUs = (long)options.TimestampJumpThreshold.TotalMicroseconds;
-        _audioClock = new StreamClock(CodecId.Opus.ClockRate(), jumpUs);
+        _audioClock = new StreamClock(CodecId.Opus.ClockRate(), jumpUs, AudioSlewFraction);
         _videoClock = new StreamClock(90_000, jumpUs, slew: false);
         _audioStats.Codec = audioCodec?.EncodingName() ?? string.Empty;
         _videoStats.Codec = videoCodec?.EncodingName() ?? string.Empty;
@@ -255,6 +277,7 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
                 Status = _status,
                 Error = _error,
                 KeyFrameRequests = _keyFrameRequests,
+                AudioOnly = _headerWritten && !_hasVideoTrack,
                 DurationMs = Math.Max(_lastVideoMs, _audioNextMs),
                 Audio = _audioCodec is null ? null : SnapshotStats(_audioStats, _audioClock),
                 Video = _videoCodec is null ? null : SnapshotStats(_videoStats, _videoClock),

@@ -14,6 +14,9 @@ public sealed class ParticipantRecordingInfo
     public RecordingStatus Status { get; set; }
     public string? Error { get; set; }
     public long KeyFrameRequests { get; set; }
+
+    /// <summary>True when no video keyframe came within <see cref="RecordingOptions.VideoWaitLimit"/>: the file has no video track.</summary>
+    public bool AudioOnly { get; set; }
     public long DurationMs { get; set; }
     public StreamStats? Audio { get; set; }
     public StreamStats? Video { get; set; }

@@ -29,6 +29,12 @@ public sealed class RecordingOptions
     /// <summary>"Keyframe needed" is raised at most this often while waiting for a video keyframe.</summary>
     public TimeSpan KeyFrameRequestInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// Audio is written from its first frame; while the first video keyframe is awaited it is held, at most this long.
+    /// With no keyframe by then (camera off, video never arriving, or at finalize) the file is audio-only.
+    /// </summary>
+    public TimeSpan VideoWaitLimit { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Audio gaps (mute, loss) become pre-encoded Opus silence with real timestamps.</summary>
     public bool FillAudioGapsWithSilence { get; set; } = true;
 

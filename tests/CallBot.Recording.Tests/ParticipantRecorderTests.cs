@@ -98,7 +98,7 @@ public sealed class ParticipantRecorderTests(TestClips clips) : IClassFixture<Te
     }
 
     [Fact]
-    public async Task Frames_before_the_first_keyframe_are_dropped_and_keyframes_are_requested_at_a_limited_rate()
+    public async Task Video_frames_before_the_first_keyframe_are_dropped_audio_is_kept_and_keyframes_are_requested_at_a_limited_rate()
     {
         var root = TestClips.NewDirectory();
         var time = new FakeTimeProvider(Start);
@@ -118,10 +118,12 @@ public sealed class ParticipantRecorderTests(TestClips clips) : IClassFixture<Te
 
         var info = await recorder.StopAsync();
         Assert.Equal(29, info.Video!.FramesDroppedBeforeKeyFrame);
-        Assert.True(info.Audio!.FramesDroppedBeforeKeyFrame > 40);
+        Assert.Equal(0, info.Audio!.FramesDroppedBeforeKeyFrame);
+        Assert.Equal(clips.Opus.Count, info.Audio.FramesWritten);
         Assert.Equal(requests, info.KeyFrameRequests);
         Assert.Equal(string.Empty, FfTool.DecodeErrors(path));
-        Assert.InRange(FfTool.PacketTimes(path, "v:0")[0], 0, 0.001);
+        Assert.InRange(FfTool.PacketTimes(path, "a:0")[0], 0, 0.001);
+        Assert.InRange(FfTool.PacketTimes(path, "v:0")[0], 0.99, 1.01); // the keyframe at 1 s, where it was captured
     }
 
     [Fact]
@@ -280,18 +282,94 @@ public sealed class ParticipantRecorderTests(TestClips clips) : IClassFixture<Te
     }
 
     [Fact]
-    public async Task A_participant_that_never_sends_a_keyframe_leaves_no_file()
+    public async Task A_participant_that_sends_neither_audio_nor_a_keyframe_leaves_no_file()
     {
         var root = TestClips.NewDirectory();
         var time = new FakeTimeProvider(Start);
         var path = Path.Combine(root, "none.webm");
         await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions(), time);
         Assert.True(recorder.Start(root), recorder.Error);
-        Feeder.Feed(recorder, time, Start, clips.Vp8.Skip(1).Take(20).ToList(), clips.Opus.Take(30).ToList());
+        Feeder.Feed(recorder, time, Start, clips.Vp8.Skip(1).Take(20).ToList(), []);
 
         var info = await recorder.StopAsync();
         Assert.Equal(RecordingStatus.Empty, info.Status);
         Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public async Task Video_starting_3_s_after_audio_leaves_audio_from_0_and_video_from_3_s()
+    {
+        var root = TestClips.NewDirectory();
+        var time = new FakeTimeProvider(Start);
+        var path = Path.Combine(root, "late-video.webm");
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions(), time);
+        Assert.True(recorder.Start(root), recorder.Error);
+
+        Feeder.Feed(recorder, time, Start, clips.Vp8, clips.Opus, videoOffset: TimeSpan.FromSeconds(3));
+        var info = await recorder.StopAsync();
+
+        Assert.Equal(RecordingStatus.Completed, info.Status);
+        Assert.False(info.AudioOnly);
+        Assert.Equal(0, info.Audio!.StartOffsetMs);
+        Assert.Equal(3000, info.Video!.StartOffsetMs);
+        Assert.Equal(clips.Opus.Count, info.Audio.FramesWritten);
+        Assert.Equal(clips.Vp8.Count, info.Video.FramesWritten);
+        using var probe = FfTool.Probe(path);
+        Assert.Equal("vp8", FfTool.Stream(probe, "video").GetProperty("codec_name").GetString());
+        Assert.Equal("opus", FfTool.Stream(probe, "audio").GetProperty("codec_name").GetString());
+        Assert.Equal(string.Empty, FfTool.DecodeErrors(path));
+        Assert.InRange(FfTool.PacketTimes(path, "a:0")[0], 0, 0.001);
+        Assert.InRange(FfTool.PacketTimes(path, "v:0")[0], 2.999, 3.001);
+        Assert.InRange(FfTool.Seconds(probe.RootElement.GetProperty("format"), "duration"), 3 + TestClips.Seconds - 0.5, 3 + TestClips.Seconds + 0.5);
+    }
+
+    [Fact]
+    public async Task A_participant_without_video_gets_an_audio_only_file()
+    {
+        var root = TestClips.NewDirectory();
+        var time = new FakeTimeProvider(Start);
+        var path = Path.Combine(root, "camera-off.webm");
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions(), time);
+        Assert.True(recorder.Start(root), recorder.Error);
+
+        Feeder.Feed(recorder, time, Start, [], clips.Opus);
+        var info = await recorder.StopAsync();
+
+        Assert.Equal(RecordingStatus.Completed, info.Status);
+        Assert.True(info.AudioOnly);
+        Assert.Equal(clips.Opus.Count, info.Audio!.FramesWritten);
+        using var probe = FfTool.Probe(path);
+        var streams = probe.RootElement.GetProperty("streams");
+        Assert.Equal(1, streams.GetArrayLength());
+        Assert.Equal("opus", FfTool.Stream(probe, "audio").GetProperty("codec_name").GetString());
+        Assert.Equal(string.Empty, FfTool.DecodeErrors(path));
+        Assert.InRange(FfTool.Seconds(probe.RootElement.GetProperty("format"), "duration"), TestClips.Seconds - 0.5, TestClips.Seconds + 0.5);
+    }
+
+    [Fact]
+    public async Task Video_later_than_the_wait_limit_is_dropped_and_the_file_stays_audio_only()
+    {
+        var root = TestClips.NewDirectory();
+        var time = new FakeTimeProvider(Start);
+        var path = Path.Combine(root, "too-late.webm");
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions { VideoWaitLimit = TimeSpan.FromSeconds(2) }, time);
+        var requests = 0;
+        recorder.KeyFrameNeeded += () => Interlocked.Increment(ref requests);
+        Assert.True(recorder.Start(root), recorder.Error);
+
+        Feeder.Feed(recorder, time, Start, clips.Vp8, clips.Opus, videoOffset: TimeSpan.FromSeconds(3));
+        var requestsAfterWait = requests;
+        time.Advance(TimeSpan.FromSeconds(3));
+        var info = await recorder.StopAsync();
+
+        Assert.Equal(RecordingStatus.Completed, info.Status);
+        Assert.True(info.AudioOnly);
+        Assert.Equal(requestsAfterWait, requests); // no more PLIs for a track the file does not have
+        Assert.Equal(clips.Vp8.Count, info.Video!.FramesDroppedOther);
+        Assert.Equal(clips.Opus.Count, info.Audio!.FramesWritten);
+        using var probe = FfTool.Probe(path);
+        Assert.Equal(1, probe.RootElement.GetProperty("streams").GetArrayLength());
+        Assert.Equal(string.Empty, FfTool.DecodeErrors(path));
     }
 
     [Fact]
@@ -333,5 +411,85 @@ public sealed class ParticipantRecorderTests(TestClips clips) : IClassFixture<Te
         var videoLead = video[^1] - clips.Vp8[^1].Timestamp / 90_000.0;
         var audioLead = audio[^1] - clips.Opus[^1].Timestamp / 48_000.0;
         Assert.InRange(audioLead - videoLead, -0.04, 0.04);
+    }
+
+    [Theory]
+    [InlineData(50, 200)] // audio's path slower: audio must move earlier once the SRs arrive
+    [InlineData(60, 20)] // the video keyframe arrives late (paced): audio must move later
+    public async Task Audio_timestamps_stay_where_its_samples_play_so_a_sync_correction_inserts_or_drops_frames(int videoDelayMs, int audioDelayMs)
+    {
+        // Decoders and players play audio samples back to back; a timestamp that is moved without moving samples is
+        // invisible to them. The 10-minute sync test measured a constant 46 ms offset this way: the first SRs changed
+        // audio's mapping after the first audio frame was written, and slewing only the timestamps left the samples behind.
+        var root = TestClips.NewDirectory();
+        var time = new FakeTimeProvider(Start);
+        var path = Path.Combine(root, "samples.webm");
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions(), time);
+        Assert.True(recorder.Start(root), recorder.Error);
+        var videoDelay = TimeSpan.FromMilliseconds(videoDelayMs);
+        var audioDelay = TimeSpan.FromMilliseconds(audioDelayMs);
+
+        Feeder.Feed(recorder, time, Start, clips.Vp8.Take(30).ToList(), clips.Opus.Take(50).ToList(), videoDelay, audioDelay);
+        var ntpStart = NtpTime.FromUnixMicroseconds(Start.ToUnixTimeMilliseconds() * 1000);
+        recorder.OnSenderReport(MediaKind.Video, ntpStart, 0);
+        recorder.OnSenderReport(MediaKind.Audio, ntpStart, 0);
+        Feeder.Feed(recorder, time, Start, clips.Vp8.Skip(30).ToList(), clips.Opus.Skip(50).ToList(), videoDelay, audioDelay);
+        await recorder.StopAsync();
+
+        var video = FfTool.PacketTimes(path, "v:0");
+        var audio = FfTool.PacketTimes(path, "a:0");
+        for (var i = 1; i < audio.Count; i++)
+        {
+            Assert.InRange(audio[i] - audio[i - 1], 0.019, 0.021); // timestamps advance exactly as the samples do
+        }
+
+        // Where the last audio frame's samples play vs where its capture time says, relative to video: ≤ 15 ms.
+        var videoLead = video[^1] - clips.Vp8[^1].Timestamp / 90_000.0;
+        var audioLead = audio[^1] - clips.Opus[^1].Timestamp / 48_000.0;
+        Assert.InRange(audioLead - videoLead, -0.016, 0.016);
+        Assert.Equal(string.Empty, FfTool.DecodeErrors(path));
+    }
+
+    [Fact]
+    public async Task Variable_rate_video_with_colliding_and_backward_timestamps_gets_strictly_increasing_blocks_and_decodes_quietly()
+    {
+        // A browser's video: 20-40 fps with jitter (90 kHz → ms rounding can make two frames 1 ms apart), two frames on
+        // one RTP timestamp and one that went backwards (a frame recovered after a NACK). Every block of a track must be
+        // strictly later than the one before, and the plain decode must print nothing.
+        var root = TestClips.NewDirectory();
+        var time = new FakeTimeProvider(Start);
+        var path = Path.Combine(root, "vfr.webm");
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions(), time);
+        Assert.True(recorder.Start(root), recorder.Error);
+
+        int[] intervalsMs = [49, 24, 49, 26, 37, 41, 33, 45, 29, 1, 0, 50];
+        var video = new List<EncodedFrame>(clips.Vp8.Count);
+        long ts = 0;
+        for (var i = 0; i < clips.Vp8.Count; i++)
+        {
+            video.Add(clips.Vp8[i] with { Timestamp = ts });
+            ts += intervalsMs[i % intervalsMs.Length] * 90;
+            if (i == 40)
+            {
+                ts -= 20 * 90; // the next frame carries an older timestamp than this one
+            }
+        }
+
+        Feeder.Feed(recorder, time, Start, video, clips.Opus);
+        var info = await recorder.StopAsync();
+
+        Assert.Equal(RecordingStatus.Completed, info.Status);
+        Assert.Equal(video.Count, info.Video!.FramesWritten);
+        var times = FfTool.PacketTimes(path, "v:0");
+        Assert.Equal(video.Count, times.Count);
+        for (var i = 1; i < times.Count; i++)
+        {
+            Assert.True(times[i] - times[i - 1] >= 0.0019, $"video block {i} at {times[i]} s is not 2 ms after {times[i - 1]} s");
+        }
+
+        // The declared 2 ms grid is what a decode to another muxer rounds to (not a guessed 20-30 fps).
+        using var probe = FfTool.Probe(path);
+        Assert.Equal("500/1", FfTool.Stream(probe, "video").GetProperty("r_frame_rate").GetString());
+        Assert.Equal(string.Empty, FfTool.DecodeErrors(path));
     }
 }

@@ -19,6 +19,15 @@ internal static class MatroskaLiveWriter
     private const byte KeyFrameFlag = 0x80;
     private const int SimpleBlockHeaderLength = 4; // track VINT (1 byte for tracks 1..126) + int16 timestamp + flags
 
+    /// <summary>
+    /// Video blocks are at least this far apart, and the video track declares it as its DefaultDuration. WebRTC video is
+    /// variable-rate: without a declared rate FFmpeg guesses one from the first packets (20 fps for Chromium's fake camera)
+    /// and a decode to another muxer rounds timestamps to that rate, so two frames 49 ms apart can land on one tick
+    /// ("non monotonically increasing dts to muxer"). With 2 ms declared (500 fps, the finest FFmpeg copies into a
+    /// 1 ms-timescale file), any two blocks ≥ 2 ms apart keep distinct ticks.
+    /// </summary>
+    public const int VideoTickMs = 2;
+
     /// <summary>Opus pre-roll for seeking: 80 ms, as RFC 7845 §4.6 recommends.</summary>
     private const ulong OpusSeekPreRollNs = 80_000_000;
 
@@ -73,7 +82,12 @@ internal static class MatroskaLiveWriter
             w.WriteUInt(MatroskaIds.Channels, (ulong)track.Channels);
             w.EndMaster();
         }
-        else if (track.Width > 0 && track.Height > 0)
+        else
+        {
+            w.WriteUInt(MatroskaIds.DefaultDuration, VideoTickMs * TimestampScaleNs);
+        }
+
+        if (!audio && track.Width > 0 && track.Height > 0)
         {
             w.BeginMaster(MatroskaIds.Video);
             w.WriteUInt(MatroskaIds.PixelWidth, (ulong)track.Width);

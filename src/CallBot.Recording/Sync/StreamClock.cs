@@ -9,6 +9,10 @@ namespace CallBot.Recording.Sync;
 /// <para>No jumps when the mapping changes: the difference between the old and the new mapping at the last mapped
 /// timestamp becomes an offset that is slewed to zero by at most <see cref="SlewFraction"/> of the media time that
 /// passes, so output timestamps stay continuous and monotonic while the streams converge on SR-exact sync.</para>
+/// <para>Sender reports are only as exact as the sender makes them: an SR's RTP timestamp is usually extrapolated from the
+/// last packet sent, and a packet sent late (a paced keyframe, a busy sender thread) makes that SR map every timestamp
+/// later than it was captured — never earlier. So the mapping used is, of the last <see cref="ReportWindow"/> SRs, the one
+/// that maps the current timestamp earliest: a late SR is ignored instead of moving the stream by its lateness.</para>
 /// <para>Sender timestamp jumps (encoder restart, SSRC change after ICE restart) are caught by comparing arrival
 /// time with mapped time: a change in that skew beyond <see cref="JumpThresholdUs"/> re-anchors the stream on its
 /// arrival time (keeping the skew it had), and the stale SR is forgotten until a new one arrives.</para>
@@ -20,6 +24,17 @@ internal sealed class StreamClock(int clockRate, long jumpThresholdUs = StreamCl
     public const double DefaultSlewFraction = 0.1;
     private const long MicrosPerSecond = 1_000_000;
     private const double SkewSmoothing = 0.05;
+
+    /// <summary>Before any SR, a frame arriving this much earlier than the arrival-based mapping moves the anchor earlier.</summary>
+    private const long EarlyArrivalToleranceUs = 1_000;
+
+    /// <summary>Recent sender reports considered together (at 1 SR/s, 8 s: far shorter than any clock drift matters).</summary>
+    public const int ReportWindow = 8;
+
+    private readonly long[] _reportNtpUs = new long[ReportWindow];
+    private readonly long[] _reportTs = new long[ReportWindow];
+    private int _reportCount;
+    private int _reportNext;
 
     private bool _hasReference;
     private long _refWallUs;
@@ -71,6 +86,7 @@ internal sealed class StreamClock(int clockRate, long jumpThresholdUs = StreamCl
     {
         _hasReference = false;
         _hasPendingReport = false;
+        _reportCount = 0;
         Synchronized = false;
     }
 
@@ -93,12 +109,26 @@ internal sealed class StreamClock(int clockRate, long jumpThresholdUs = StreamCl
             // The sender's timestamps jumped: keep the arrival relationship we had, drop the stale SR.
             TimestampJumps++;
             Synchronized = false;
+            _reportCount = 0;
             _refWallUs = arrivalUs - (long)_skewUs;
             _refTs = timestamp;
             mapped = _refWallUs;
         }
         else
         {
+            if (!Synchronized && skew < -EarlyArrivalToleranceUs)
+            {
+                // Before any SR the mapping comes from arrivals, and a frame arrives late but never early: one arriving
+                // before the mapping says it was captured means the anchor frame was late (released in a burst once
+                // SRTP came up, a paced keyframe). Anchor earlier; the change becomes an offset, like an SR correction.
+                _refWallUs += skew;
+                mapped += skew;
+                LastCorrectionUs = skew;
+                _offsetUs -= skew;
+                _skewUs -= skew;
+                skew = 0;
+            }
+
             _skewUs = _hasSkew ? _skewUs + (skew - _skewUs) * SkewSmoothing : skew;
             _hasSkew = true;
         }
@@ -132,11 +162,16 @@ internal sealed class StreamClock(int clockRate, long jumpThresholdUs = StreamCl
         _hasPendingReport = false;
         // The SR carries a 32-bit RTP timestamp: place it next to the (unwrapped) timestamp at hand.
         var srTs = timestamp + (int)(_pendingRtp - (uint)timestamp);
+        _reportNtpUs[_reportNext] = _pendingNtpUs;
+        _reportTs[_reportNext] = srTs;
+        _reportNext = (_reportNext + 1) % ReportWindow;
+        _reportCount = Math.Min(_reportCount + 1, ReportWindow);
+        var (ntpUs, ts) = EarliestReport(timestamp);
         if (_hasReference && _hasLast)
         {
             var before = Map(_lastTs);
-            _refWallUs = _pendingNtpUs;
-            _refTs = srTs;
+            _refWallUs = ntpUs;
+            _refTs = ts;
             var after = Map(_lastTs);
             LastCorrectionUs = after - before;
             _offsetUs -= LastCorrectionUs;
@@ -144,13 +179,31 @@ internal sealed class StreamClock(int clockRate, long jumpThresholdUs = StreamCl
         }
         else
         {
-            _refWallUs = _pendingNtpUs;
-            _refTs = srTs;
+            _refWallUs = ntpUs;
+            _refTs = ts;
             _hasReference = true;
             _hasSkew = false;
         }
 
         Synchronized = true;
+    }
+
+    /// <summary>Of the recent SRs, the one that maps <paramref name="timestamp"/> to the earliest wall time.</summary>
+    private (long NtpUs, long Ts) EarliestReport(long timestamp)
+    {
+        var best = -1;
+        long bestWall = 0;
+        for (var i = 0; i < _reportCount; i++)
+        {
+            var wall = _reportNtpUs[i] + (timestamp - _reportTs[i]) * MicrosPerSecond / clockRate;
+            if (best < 0 || wall < bestWall)
+            {
+                best = i;
+                bestWall = wall;
+            }
+        }
+
+        return (_reportNtpUs[best], _reportTs[best]);
     }
 
     private long Map(long timestamp) => _refWallUs + (timestamp - _refTs) * MicrosPerSecond / clockRate;

@@ -13,6 +13,7 @@ namespace CallBot.Worker.Calls;
 public sealed class CallMediaBinding : IAsyncDisposable
 {
     private static readonly TimeSpan BitrateCheckInterval = TimeSpan.FromSeconds(1);
+    private const long NeverRestarted = long.MinValue;
     private static readonly TimeSpan KeyFrameRestartInterval = TimeSpan.FromSeconds(1);
 
     private readonly IReadOnlyList<IMediaTrackPort> _ports;
@@ -27,7 +28,7 @@ public sealed class CallMediaBinding : IAsyncDisposable
     private ITimer? _bitrateTimer;
     private long _keyFramesRequestedByPeer;
     private long _remoteGaps;
-    private long _lastKeyFrameRestart;
+    private long _lastKeyFrameRestart = NeverRestarted;
     private long _keyFrameRestarts;
     private long _firstFrameTicks = -1;
     private long _videoFramesSentFinal;
@@ -142,9 +143,8 @@ public sealed class CallMediaBinding : IAsyncDisposable
             _sending = true;
             var timelineStart = _clock.GetTimestamp();
 
-            // The clip starts with a keyframe: requests in the next second (a receiver asks as soon as it starts) are
-            // answered by it, unless it was lost; then the restart below sends another.
-            Interlocked.Exchange(ref _lastKeyFrameRestart, _time.GetTimestamp());
+            // The clip starts with a keyframe, but the first PLI is still answered at once: that keyframe is often sent
+            // before the receiver's DTLS-SRTP is up and lost, and holding the restart back made recordings start ~1 s late.
             foreach (var port in _ports)
             {
                 var track = port.Kind == MediaKind.Video ? _tracks.Video : _tracks.Audio;
@@ -265,19 +265,22 @@ public sealed class CallMediaBinding : IAsyncDisposable
 
     /// <summary>
     /// Pre-encoded clips cannot make a keyframe on demand, but every clip starts with one: restarting the track answers a
-    /// PLI at once (e.g. our first keyframe was lost while the peer's SRTP was not ready). At most once per
-    /// <see cref="KeyFrameRestartInterval"/>, so a PLI storm does not freeze the picture on frame 0.
+    /// PLI. The first PLI is answered at once (our first keyframe was likely lost while the peer's SRTP was not ready);
+    /// later ones at most once per <see cref="KeyFrameRestartInterval"/>, so a PLI storm does not freeze the picture on frame 0.
     /// </summary>
     private void RestartAtKeyFrame(IMediaTrackPort port)
     {
         var now = _time.GetTimestamp();
         var last = Interlocked.Read(ref _lastKeyFrameRestart);
-        if (!_sending || (last != 0 && _time.GetElapsedTime(last, now) < KeyFrameRestartInterval))
+        if (!_sending || (last != NeverRestarted && _time.GetElapsedTime(last, now) < KeyFrameRestartInterval))
         {
             return;
         }
 
-        Interlocked.Exchange(ref _lastKeyFrameRestart, now);
+        if (Interlocked.CompareExchange(ref _lastKeyFrameRestart, now, last) != last)
+        {
+            return; // another PLI (the other m-line's thread) took this slot
+        }
         foreach (var (p, sender) in SnapshotSenders())
         {
             if (ReferenceEquals(p, port))

@@ -92,7 +92,7 @@ internal sealed class RecordedCallBotCall : IAsyncDisposable
     public async Task RecordForAsync(TimeSpan duration)
     {
         await Wiring.WaitUntilAsync(() => Wiring.VideoKeyFrames > 0 && Wiring.AudioFrames > 0, CallBotPeers.Timeout);
-        MediaStartedAt = Wiring.FirstKeyFrameAt;
+        MediaStartedAt = Wiring.FirstFrameAt;
         var target = (long)(duration.TotalSeconds * SyntheticMediaFixture.FrameRate);
         var videoAtStart = Wiring.VideoFrames;
         await Wiring.WaitUntilAsync(() => Wiring.VideoFrames - videoAtStart >= target, duration + CallBotPeers.Timeout);

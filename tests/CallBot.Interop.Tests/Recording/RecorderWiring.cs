@@ -54,6 +54,9 @@ internal sealed class RecorderWiring : IEncodedFrameSink, IDisposable
     /// <summary>Wall time the first video keyframe arrived: the recording's t = 0 (taken on the receive thread, not after an await).</summary>
     public DateTimeOffset? FirstKeyFrameAt { get; private set; }
 
+    /// <summary>Wall time of the first frame of either kind: the recording's t = 0 (audio is recorded from its first frame).</summary>
+    public DateTimeOffset? FirstFrameAt { get; private set; }
+
     /// <summary>Wall time of the latest video gap and of the first keyframe after it (null until each happened).</summary>
     public DateTimeOffset? LastVideoGapAt { get; private set; }
 
@@ -61,6 +64,14 @@ internal sealed class RecorderWiring : IEncodedFrameSink, IDisposable
 
     public void OnFrame(in EncodedFrame frame)
     {
+        if (FirstFrameAt is null)
+        {
+            lock (_lock)
+            {
+                FirstFrameAt ??= DateTimeOffset.UtcNow;
+            }
+        }
+
         if (frame.Codec.Kind() == MediaKind.Audio)
         {
             Interlocked.Increment(ref _audioFrames);
