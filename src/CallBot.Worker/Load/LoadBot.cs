@@ -28,6 +28,9 @@ internal sealed class LoadBot : IAsyncDisposable
 
     public int UserId { get; }
 
+    /// <summary>Held by the driver for the whole of each call this bot is in (a real call outlasts its planned occupancy by its setup and hang-up).</summary>
+    public SemaphoreSlim Turn { get; } = new(1, 1);
+
     /// <summary>Mutable on purpose: the agent reads it for each incoming call.</summary>
     public AnswerPolicyOptions Answer { get; }
 
@@ -94,6 +97,8 @@ internal sealed class LoadBot : IAsyncDisposable
         {
             await _transport.DisposeAsync().ConfigureAwait(false);
         }
+
+        Turn.Dispose();
     }
 }
 

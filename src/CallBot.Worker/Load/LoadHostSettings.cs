@@ -38,6 +38,11 @@ internal static class LoadHostSettings
             settings[$"{ChatOptions.Section}:Domain"] = chat.Domain;
         }
 
+        if (chat.Tls?.ToUpperInvariant() switch { "NONE" => "None", "DIRECT" => "DirectTls", "STARTTLS" => "StartTls", _ => null } is { } tls)
+        {
+            settings[$"{ChatOptions.Section}:TcpTls"] = tls;
+        }
+
         if (loopbackCandidates)
         {
             settings[$"{VideoChatOptions.Section}:LoopbackCandidatesOnly"] = "true";

@@ -32,6 +32,12 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
     /// <summary>How long a finished call waits for its callees to close their side before the result is built.</summary>
     public static readonly TimeSpan CalleeCloseTimeout = TimeSpan.FromSeconds(20);
 
+    /// <summary>A chat login that has not succeeded by then fails (the client itself would retry forever).</summary>
+    public static readonly TimeSpan LoginTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a call waits for its participants' previous calls to end before it fails as "participant-busy".</summary>
+    public static readonly TimeSpan TurnTimeout = TimeSpan.FromSeconds(30);
+
     private readonly LoadedScenario _scenario;
     private readonly CallBotRuntime _runtime;
     private readonly BotMediaProvider _media;
@@ -88,11 +94,18 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
         var id = (int)user.Id;
         var start = _time.GetTimestamp();
         Signaling.IChatTransport transport;
+        using var expiry = new CancellationTokenSource(LoginTimeout, _time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, expiry.Token);
         try
         {
-            transport = await _runtime.Chats.ConnectAsync(id, user.Password, cancellationToken).ConfigureAwait(false);
+            transport = await _runtime.Chats.ConnectAsync(id, user.Password, timeout.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogLoginFailed(_logger, id, "timeout", $"not online after {LoginTimeout.TotalSeconds:0} s");
+            return new LoginResult(false, _time.GetElapsedTime(start), "login-timeout");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             LogLoginFailed(_logger, id, ex.GetType().Name, ex.Message);
             return new LoginResult(false, _time.GetElapsedTime(start), "login:" + ex.GetType().Name);
@@ -149,9 +162,42 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
                 return Failed(intent, "not-logged-in", TimeSpan.Zero);
             }
 
-            SetAnswer(callee.Answer, intent);
             callees.Add(callee);
             targets.Add(callee.UserId);
+        }
+
+        var participants = new List<LoadBot>(callees.Count + 1) { caller };
+        participants.AddRange(callees);
+        participants.Sort((a, b) => a.UserId.CompareTo(b.UserId));
+        var held = 0;
+        try
+        {
+            foreach (var participant in participants)
+            {
+                if (!await participant.Turn.WaitAsync(TurnTimeout, cancellationToken).ConfigureAwait(false))
+                {
+                    return Failed(intent, "participant-busy", TimeSpan.Zero);
+                }
+
+                held++;
+            }
+
+            return await PlaceAsync(intent, caller, callees, targets, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            for (var i = 0; i < held; i++)
+            {
+                participants[i].Turn.Release();
+            }
+        }
+    }
+
+    private async Task<LoadCallResult> PlaceAsync(CallIntent intent, LoadBot caller, List<LoadBot> callees, List<int> targets, CancellationToken cancellationToken)
+    {
+        foreach (var callee in callees)
+        {
+            SetAnswer(callee.Answer, intent);
         }
 
         if (!caller.Agent.IsOnline)
