@@ -81,7 +81,7 @@ YAML
   t0=""; c0=0; t1=""; c1=0; rss_sum=0; rss_n=0
   while kill -0 "$pid" 2>/dev/null; do
     sleep 2
-    active=$(grep -o 'active=[0-9]*' "$dir/progress.log" | tail -1 | cut -d= -f2)
+    active=$(grep -o 'active=[0-9]*' "$dir/progress.log" | tail -1 | cut -d= -f2 || true)
     if [[ "${active:-0}" -ge "$n" ]]; then
       now=$(date +%s.%N); c=$(cpu_ticks "$pid")
       if [[ -z "$t0" ]]; then t0=$now; c0=$c; else t1=$now; c1=$c; fi
