@@ -3,7 +3,7 @@ using CallBot.Worker.Cli;
 
 namespace CallBot.Worker;
 
-/// <summary>The <c>callbot</c> command line: demo, run, call, answer, health.</summary>
+/// <summary>The <c>callbot</c> command line: demo, run, call, answer, health, load, report merge.</summary>
 public static class CallBotCli
 {
     public static RootCommand Build()
@@ -14,6 +14,8 @@ public static class CallBotCli
         root.Subcommands.Add(CallCommand.Build());
         root.Subcommands.Add(AnswerCommand.Build());
         root.Subcommands.Add(HealthCommand.Build());
+        root.Subcommands.Add(LoadCliCommand.Build());
+        root.Subcommands.Add(ReportCliCommand.Build());
         return root;
     }
 

@@ -25,6 +25,7 @@ public static class LoadCommand
         string? shard = null,
         ILoadProgress? progress = null,
         bool paced = true,
+        System.Diagnostics.Metrics.Meter? meter = null,
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(driverFactory);
@@ -52,8 +53,22 @@ public static class LoadCommand
             return LoadExitCodes.InvalidScenario;
         }
 
-        var runner = new LoadRunner(scenario, driverFactory(scenario), new LoadRunOptions { Shard = shardSpec, Paced = paced }, progress ?? new PlainLoadProgress(output));
-        var result = await runner.RunAsync(cancellationToken);
+        var driver = driverFactory(scenario);
+        LoadRunResult result;
+        try
+        {
+            var runner = new LoadRunner(scenario, driver, new LoadRunOptions { Shard = shardSpec, Paced = paced, Meter = meter }, progress ?? new PlainLoadProgress(output));
+            result = await runner.RunAsync(cancellationToken);
+        }
+        finally
+        {
+            // A real driver holds logged-in bots: log them out before the process reports.
+            if (driver is IAsyncDisposable disposable)
+            {
+                await disposable.DisposeAsync();
+            }
+        }
+
         await WriteReportsAsync(result.Report, outputDirectory, cancellationToken);
         await output.WriteLineAsync($"load: wrote {Path.Combine(outputDirectory, ReportJson)} and {ReportHtml}");
         return result.ExitCode;

@@ -40,6 +40,7 @@ public sealed class LoadRunner(LoadedScenario scenario, ILoadCallDriver driver, 
         progress?.Start($"{scenario.Source.Name} · shard {_options.Shard} · {plan.Calls.Count} calls · {plan.Users.Count} users");
         var failedLogins = await LoginAllAsync(plan, metrics, cancellationToken);
         var callStart = time.GetTimestamp();
+        var callsOffset = soak?.Elapsed ?? TimeSpan.Zero;
         using var stopProgress = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var progressLoop = progress is null ? Task.CompletedTask : ProgressLoopAsync(plan, metrics, callStart, stopProgress.Token);
         var running = new List<Task>(plan.Calls.Count);
@@ -77,7 +78,8 @@ public sealed class LoadRunner(LoadedScenario scenario, ILoadCallDriver driver, 
         if (soak is not null)
         {
             var s = scenario.Source.Soak!;
-            soakReport = soak.ToReport(new SoakLimits(s.MaxRssSlopeMbPerHour, s.MaxGcHeapSlopeMbPerHour, s.MaxThreadSlopePerHour, s.MaxSocketSlopePerHour), _options.Shard.ToString());
+            soakReport = soak.ToReport(new SoakLimits(s.MaxRssSlopeMbPerHour, s.MaxGcHeapSlopeMbPerHour, s.MaxThreadSlopePerHour, s.MaxSocketSlopePerHour), _options.Shard.ToString(),
+                SteadyWindow(scenario, callsOffset));
         }
 
         var shard = new ShardInfo { Index = _options.Shard.Index, Count = _options.Shard.Count };
@@ -93,6 +95,28 @@ public sealed class LoadRunner(LoadedScenario scenario, ILoadCallDriver driver, 
     }
 
     private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
+
+    /// <summary>
+    /// The hold of a ramp-up/hold/ramp-down shape, as soak-sampler offsets: after the first stage when it ramps up, before
+    /// the last when it ramps down. Null (judge every sample) for a single stage.
+    /// </summary>
+    internal static (TimeSpan From, TimeSpan To)? SteadyWindow(LoadedScenario scenario, TimeSpan callsOffset)
+    {
+        var stages = scenario.Stages;
+        if (stages.Count < 2)
+        {
+            return null;
+        }
+
+        var from = stages[0].Target > scenario.StartTarget ? stages[0].Duration : TimeSpan.Zero;
+        var to = scenario.TotalDuration;
+        if (stages[^1].Target < stages[^2].Target)
+        {
+            to -= stages[^1].Duration;
+        }
+
+        return to > from ? (callsOffset + from, callsOffset + to) : null;
+    }
 
     private async Task<HashSet<long>> LoginAllAsync(LoadPlan plan, LoadMetrics metrics, CancellationToken cancellationToken)
     {

@@ -42,6 +42,9 @@ public sealed class ChatSettings
 
     /// <summary>XMPP domain of the user JIDs (defaults to the endpoint host).</summary>
     public string? Domain { get; set; }
+
+    /// <summary>TLS on <c>tcp://</c> endpoints: <c>starttls</c> (default), <c>direct</c>, or <c>none</c> (loopback only).</summary>
+    public string? Tls { get; set; }
 }
 
 /// <summary>Exactly one of <see cref="List"/>, <see cref="Range"/>, <see cref="File"/>.</summary>

@@ -3,6 +3,8 @@ namespace CallBot.Load.Soak;
 /// <summary>
 /// Leak verdicts from soak samples: the ordinary least-squares slope of each resource over time, scaled to per hour,
 /// compared with <see cref="SoakLimits"/>. Fewer than <see cref="MinSamples"/> samples give no verdict (passed, with a note).
+/// With a steady window (the hold between ramp-up and ramp-down) only its samples count: memory rising while calls ramp
+/// up, or sockets closing while they ramp down, is load changing, not a leak.
 /// </summary>
 public static class LeakAnalyzer
 {
@@ -39,10 +41,27 @@ public static class LeakAnalyzer
         return sxx == 0 ? 0 : sxy / sxx;
     }
 
-    public static List<SoakVerdict> Analyze(IReadOnlyList<SoakSample> samples, SoakLimits limits)
+    public static List<SoakVerdict> Analyze(IReadOnlyList<SoakSample> samples, SoakLimits limits, double? steadyFromSeconds = null, double? steadyToSeconds = null)
     {
         ArgumentNullException.ThrowIfNull(samples);
         ArgumentNullException.ThrowIfNull(limits);
+        if (steadyFromSeconds is not null || steadyToSeconds is not null)
+        {
+            var steady = new List<SoakSample>(samples.Count);
+            foreach (var sample in samples)
+            {
+                if (sample.OffsetSeconds >= (steadyFromSeconds ?? double.MinValue) && sample.OffsetSeconds <= (steadyToSeconds ?? double.MaxValue))
+                {
+                    steady.Add(sample);
+                }
+            }
+
+            if (steady.Count >= MinSamples)
+            {
+                samples = steady;
+            }
+        }
+
         var hours = new double[samples.Count];
         for (var i = 0; i < samples.Count; i++)
         {

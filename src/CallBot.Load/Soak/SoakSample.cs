@@ -38,6 +38,11 @@ public sealed class SoakReport
 
     public double IntervalSeconds { get; set; }
 
+    /// <summary>The verdicts' window (sample offsets, seconds): the hold between ramp-up and ramp-down; null = every sample.</summary>
+    public double? SteadyFromSeconds { get; set; }
+
+    public double? SteadyToSeconds { get; set; }
+
     public List<SoakSample> Samples { get; set; } = [];
 
     public List<SoakVerdict> Verdicts { get; set; } = [];

@@ -29,6 +29,9 @@ public sealed class SoakSampler : IAsyncDisposable
 
     public TimeSpan Interval => _interval;
 
+    /// <summary>Time since <see cref="Start"/> (the offset a sample taken now would have).</summary>
+    public TimeSpan Elapsed => _time.GetElapsedTime(_startTimestamp);
+
     public IReadOnlyList<SoakSample> Samples
     {
         get
@@ -68,17 +71,29 @@ public sealed class SoakSampler : IAsyncDisposable
         return sample;
     }
 
-    public SoakReport ToReport(SoakLimits limits, string shard)
+    /// <param name="steady">Offsets (from <see cref="Start"/>) of the window the verdicts judge; null = every sample.</param>
+    public SoakReport ToReport(SoakLimits limits, string shard, (TimeSpan From, TimeSpan To)? steady = null)
     {
         var samples = Samples;
-        var verdicts = LeakAnalyzer.Analyze(samples, limits);
+        var from = steady?.From.TotalSeconds;
+        var to = steady?.To.TotalSeconds;
+        var verdicts = LeakAnalyzer.Analyze(samples, limits, from, to);
         var passed = true;
         foreach (var verdict in verdicts)
         {
             passed &= verdict.Passed;
         }
 
-        return new SoakReport { Shard = shard, IntervalSeconds = _interval.TotalSeconds, Samples = [.. samples], Verdicts = verdicts, Passed = passed };
+        return new SoakReport
+        {
+            Shard = shard,
+            IntervalSeconds = _interval.TotalSeconds,
+            SteadyFromSeconds = from,
+            SteadyToSeconds = to,
+            Samples = [.. samples],
+            Verdicts = verdicts,
+            Passed = passed,
+        };
     }
 
     public async ValueTask DisposeAsync()

@@ -43,6 +43,36 @@ public sealed class SoakTests
     }
 
     [Fact]
+    public void Only_the_steady_window_is_judged_so_ramps_are_not_leaks()
+    {
+        // 10 min ramp-up (RSS climbs 100 → 300 MB, sockets 0 → 200), 40 min flat hold, 10 min ramp-down (sockets close).
+        var samples = Enumerable.Range(0, 361).Select(i =>
+        {
+            var t = i * 10.0;
+            var level = t < 600 ? t / 600 : t > 3000 ? Math.Max(0, (3600 - t) / 600) : 1;
+            return new SoakSample { OffsetSeconds = t, RssBytes = (long)((100 + (200 * Math.Min(1, t / 600))) * Mb), GcHeapBytes = 50 * Mb, Threads = 30, Sockets = (int)(200 * level) };
+        }).ToList();
+
+        var whole = LeakAnalyzer.Analyze(samples, new SoakLimits()).ToDictionary(v => v.Resource);
+        var steady = LeakAnalyzer.Analyze(samples, new SoakLimits(), steadyFromSeconds: 600, steadyToSeconds: 3000).ToDictionary(v => v.Resource);
+
+        Assert.False(whole["rss"].Passed);
+        Assert.True(steady["rss"].Passed);
+        Assert.Equal(0, steady["rss"].SlopePerHour, 0.001);
+        Assert.Equal(0, steady["sockets"].SlopePerHour, 0.001);
+        // A window with too few samples falls back to every sample rather than judging nothing.
+        Assert.Equal(whole["rss"].SlopePerHour, LeakAnalyzer.Analyze(samples, new SoakLimits(), 600, 605).Single(v => v.Resource == "rss").SlopePerHour);
+    }
+
+    [Fact]
+    public void Steady_window_is_the_hold_between_ramp_up_and_ramp_down()
+    {
+        var scenario = TestScenarios.Pairs(); // 10 s ramp-up, 20 s hold, 10 s ramp-down
+        var window = CallBot.Load.Running.LoadRunner.SteadyWindow(scenario, callsOffset: TimeSpan.FromSeconds(3));
+        Assert.Equal((TimeSpan.FromSeconds(13), TimeSpan.FromSeconds(33)), window);
+    }
+
+    [Fact]
     public async Task Sampler_samples_on_its_time_provider_and_reports_a_leak()
     {
         var time = new FakeTimeProvider();

@@ -1,0 +1,70 @@
+using CallBot.Abstractions;
+using CallBot.Load.Driver;
+
+namespace CallBot.Worker.Load;
+
+/// <summary>
+/// A finished call's per-stream results from its connections: the stream "A receives B's video" pairs A's connection to B
+/// (frames received, loss, jitter, freezes) with B's connection to A (frames sent).
+/// </summary>
+internal static class CallStreams
+{
+    private const double AudioClockRate = 48_000;
+    private const double VideoClockRate = 90_000;
+
+    public static List<StreamResult> Build(IReadOnlyList<ConnectionProbe> connections, bool video, Func<int, string> participantName)
+    {
+        var streams = new List<StreamResult>(connections.Count * 2);
+        foreach (var receiver in connections)
+        {
+            ConnectionProbe? sender = null;
+            foreach (var candidate in connections)
+            {
+                if (candidate.LocalUserId == receiver.RemoteUserId && candidate.RemoteUserId == receiver.LocalUserId)
+                {
+                    sender = candidate;
+                    break;
+                }
+            }
+
+            streams.Add(Stream(receiver, sender, MediaKind.Audio, participantName));
+            if (video)
+            {
+                streams.Add(Stream(receiver, sender, MediaKind.Video, participantName));
+            }
+        }
+
+        return streams;
+    }
+
+    private static StreamResult Stream(ConnectionProbe receiver, ConnectionProbe? sender, MediaKind kind, Func<int, string> participantName)
+    {
+        var frames = receiver.Frames;
+        var received = kind == MediaKind.Video ? frames.VideoFramesReceived : frames.AudioFramesReceived;
+        long sent = 0;
+        if (sender is not null)
+        {
+            var senderFrames = sender.Frames;
+            sent = kind == MediaKind.Video ? senderFrames.VideoFramesSent : senderFrames.AudioFramesSent;
+        }
+
+        long packets = 0;
+        long lost = 0;
+        uint jitter = 0;
+        foreach (var inbound in receiver.Rtp.Inbound)
+        {
+            if (inbound.Kind != kind)
+            {
+                continue;
+            }
+
+            packets += inbound.PacketsReceived;
+            lost += Math.Max(0, inbound.PacketsLost);
+            jitter = Math.Max(jitter, inbound.Jitter);
+        }
+
+        var loss = packets + lost > 0 ? (double)lost / (packets + lost) : 0;
+        var jitterMs = jitter * 1000.0 / (kind == MediaKind.Audio ? AudioClockRate : VideoClockRate);
+        return new StreamResult(participantName(receiver.LocalUserId), kind, sent, received, receiver.Freezes(kind), loss, jitterMs, RttMs: null);
+    }
+}

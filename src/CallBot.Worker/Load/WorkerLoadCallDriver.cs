@@ -1,0 +1,349 @@
+using System.Collections.Concurrent;
+using CallBot.Load.Driver;
+using CallBot.Load.Scenario;
+using CallBot.Media.Pacing;
+using CallBot.Recording;
+using CallBot.Rtc;
+using CallBot.Rtc.Transport;
+using CallBot.Signaling.ConnectyCube;
+using CallBot.Worker.Bots;
+using CallBot.Worker.Calls;
+using CallBot.Worker.Options;
+using CallBot.Worker.Rtc;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using BotCallResult = CallBot.Worker.Bots.CallResult;
+using BotCallOutcome = CallBot.Worker.Bots.CallOutcome;
+using LoadCallOutcome = CallBot.Load.Driver.CallOutcome;
+using LoadCallResult = CallBot.Load.Driver.CallResult;
+using WorkerRecordingOptions = CallBot.Worker.Options.RecordingOptions;
+
+namespace CallBot.Worker.Load;
+
+/// <summary>
+/// The real <see cref="ILoadCallDriver"/>: each pool user becomes a <see cref="BotAgent"/> logged into the scenario's chat,
+/// with its group's impaired sockets; each planned call is placed by its caller's agent while the callees' answer policy
+/// is set to the planned outcome (accept after the answer delay, reject, or let it ring). Every bot shares the process's
+/// one media clock, DTLS certificate and encoded clip; one <see cref="StreamMonitor"/> timer watches every stream for freezes.
+/// </summary>
+public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDisposable
+{
+    /// <summary>How long a finished call waits for its callees to close their side before the result is built.</summary>
+    public static readonly TimeSpan CalleeCloseTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>A chat login that has not succeeded by then fails (the client itself would retry forever).</summary>
+    public static readonly TimeSpan LoginTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a call waits for its participants' previous calls to end before it fails as "participant-busy".</summary>
+    public static readonly TimeSpan TurnTimeout = TimeSpan.FromSeconds(30);
+
+    private readonly LoadedScenario _scenario;
+    private readonly CallBotRuntime _runtime;
+    private readonly BotMediaProvider _media;
+    private readonly MediaClock _clock;
+    private readonly RecordingMetrics _recordingMetrics;
+    private readonly VideoChatOptions _videoChat;
+    private readonly MediaOptions _mediaOptions;
+    private readonly WorkerRecordingOptions _recording;
+    private readonly TelemetryOptions _telemetryOptions;
+    private readonly TimeProvider _time;
+    private readonly ILoggerFactory _loggers;
+    private readonly ILogger _logger;
+    private readonly ImpairmentScheduler _impairment;
+    private readonly StreamMonitor _monitor;
+    private readonly CallLimiter _limiter = new(int.MaxValue);
+    private readonly ConcurrentDictionary<long, LoadBot> _bots = new();
+    private readonly Lazy<Task<CallMediaTracks>> _tracks;
+    private int _firstCall;
+
+    public WorkerLoadCallDriver(LoadedScenario scenario, IServiceProvider services, ImpairmentScheduler? impairment = null)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(services);
+        _scenario = scenario;
+        _runtime = services.GetRequiredService<CallBotRuntime>();
+        _media = services.GetRequiredService<BotMediaProvider>();
+        _clock = services.GetRequiredService<MediaClock>();
+        _recordingMetrics = services.GetRequiredService<RecordingMetrics>();
+        _videoChat = services.GetRequiredService<IOptions<VideoChatOptions>>().Value;
+        _mediaOptions = services.GetRequiredService<IOptions<MediaOptions>>().Value;
+        _recording = services.GetRequiredService<IOptions<WorkerRecordingOptions>>().Value;
+        _telemetryOptions = services.GetRequiredService<IOptions<TelemetryOptions>>().Value;
+        _time = services.GetRequiredService<TimeProvider>();
+        _loggers = services.GetRequiredService<ILoggerFactory>();
+        _logger = _loggers.CreateLogger<WorkerLoadCallDriver>();
+        _impairment = impairment ?? ImpairmentScheduler.Shared;
+        _monitor = new StreamMonitor(_time);
+        // One encode for every bot of the run (the synthetic card is labelled "user 0"), started by the first login.
+        _tracks = new Lazy<Task<CallMediaTracks>>(() => _media.GetTracksAsync(_mediaOptions, 0, CancellationToken.None));
+    }
+
+    /// <summary>Bots logged in and not yet disposed.</summary>
+    public int Bots => _bots.Count;
+
+    public async Task<LoginResult> LoginAsync(LoadUser user, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (user.Id is <= 0 or > int.MaxValue)
+        {
+            return new LoginResult(false, TimeSpan.Zero, "bad-user-id");
+        }
+
+        var tracks = await _tracks.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var id = (int)user.Id;
+        var start = _time.GetTimestamp();
+        Signaling.IChatTransport transport;
+        using var expiry = new CancellationTokenSource(LoginTimeout, _time);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, expiry.Token);
+        try
+        {
+            transport = await _runtime.Chats.ConnectAsync(id, user.Password, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            LogLoginFailed(_logger, id, "timeout", $"not online after {LoginTimeout.TotalSeconds:0} s");
+            return new LoginResult(false, _time.GetElapsedTime(start), "login-timeout");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogLoginFailed(_logger, id, ex.GetType().Name, ex.Message);
+            return new LoginResult(false, _time.GetElapsedTime(start), "login:" + ex.GetType().Name);
+        }
+
+        var elapsed = _time.GetElapsedTime(start);
+        var answer = new AnswerPolicyOptions { Policy = AnswerPolicy.Accept, MaxCallDuration = TimeSpan.Zero };
+        var bot = new LoadBot(id, transport, answer, _time);
+        var peerOptions = PeerOptionsFor(user);
+        var recordings = new CallRecordings(_recording.Enabled ? CallBotRuntime.RecorderOptionsFor(_recording, id) : null, _time, _loggers, _recordingMetrics);
+        var plainFactory = new RtcPeerConnectionFactory(peerOptions, _runtime.Certificate, _clock, tracks, new CallRecordings(null, _time, _loggers), _runtime.Telemetry, _time, _loggers);
+        var recordingFactory = _recording.Enabled
+            ? new RtcPeerConnectionFactory(peerOptions, _runtime.Certificate, _clock, tracks, recordings, _runtime.Telemetry, _time, _loggers)
+            : plainFactory;
+        var peers = new LoadPeerConnectionFactory(plainFactory, recordingFactory, _monitor, bot.OnConnectionCreated);
+        var settings = new BotAgentSettings
+        {
+            UserId = id,
+            Answer = answer,
+            CallsPerBot = 1,
+            MaxBandwidthKbps = _videoChat.MaxBandwidth,
+            ShutdownTimeout = _telemetryOptions.ShutdownTimeout,
+        };
+        bot.Attach(new BotAgent(settings, transport, peers, CallBotRuntime.CallClientOptionsFor(_videoChat), _limiter, recordings, _runtime.Telemetry, _time, _loggers));
+        if (!_bots.TryAdd(user.Id, bot))
+        {
+            await bot.DisposeAsync().ConfigureAwait(false);
+            return new LoginResult(false, elapsed, "duplicate-user");
+        }
+
+        return new LoginResult(true, elapsed, null);
+    }
+
+    public async Task<LoadCallResult> RunCallAsync(CallIntent intent, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(intent);
+        if (Interlocked.Exchange(ref _firstCall, 1) == 0)
+        {
+            // Blackout windows count from the start of the calls.
+            _impairment.ResetEpoch();
+        }
+
+        if (!_bots.TryGetValue(intent.Caller.Id, out var caller))
+        {
+            return Failed(intent, "not-logged-in", TimeSpan.Zero);
+        }
+
+        var callees = new List<LoadBot>(intent.Callees.Count);
+        var targets = new List<int>(intent.Callees.Count);
+        foreach (var user in intent.Callees)
+        {
+            if (!_bots.TryGetValue(user.Id, out var callee))
+            {
+                return Failed(intent, "not-logged-in", TimeSpan.Zero);
+            }
+
+            callees.Add(callee);
+            targets.Add(callee.UserId);
+        }
+
+        var participants = new List<LoadBot>(callees.Count + 1) { caller };
+        participants.AddRange(callees);
+        participants.Sort((a, b) => a.UserId.CompareTo(b.UserId));
+        var held = 0;
+        try
+        {
+            foreach (var participant in participants)
+            {
+                if (!await participant.Turn.WaitAsync(TurnTimeout, cancellationToken).ConfigureAwait(false))
+                {
+                    return Failed(intent, "participant-busy", TimeSpan.Zero);
+                }
+
+                held++;
+            }
+
+            return await PlaceAsync(intent, caller, callees, targets, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            for (var i = 0; i < held; i++)
+            {
+                participants[i].Turn.Release();
+            }
+        }
+    }
+
+    private async Task<LoadCallResult> PlaceAsync(CallIntent intent, LoadBot caller, List<LoadBot> callees, List<int> targets, CancellationToken cancellationToken)
+    {
+        foreach (var callee in callees)
+        {
+            SetAnswer(callee.Answer, intent);
+        }
+
+        if (!caller.Agent.IsOnline)
+        {
+            return Failed(intent, "chat-offline", TimeSpan.Zero);
+        }
+
+        var reconnectsBefore = Reconnects(caller, callees);
+        var video = !_scenario.Source.Media.AudioOnly;
+        using var closeWaiter = new CalleeCloseWaiter(callees);
+        var probe = caller.BeginOutgoing(callees.Count, intent.Record);
+        BotCallOutcome outcome;
+        try
+        {
+            outcome = await caller.Agent.PlaceCallAsync(targets, video ? CallType.Video : CallType.Audio, intent.Duration, timeFromMedia: false, cancellationToken).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException)
+        {
+            return Failed(intent, "caller-busy", probe.Elapsed);
+        }
+        finally
+        {
+            caller.EndOutgoing();
+        }
+
+        var calleesClosed = await closeWaiter.WaitAsync(outcome.SessionId, outcome.Result == BotCallResult.Completed ? CalleeCloseTimeout : TimeSpan.FromSeconds(5), _time, cancellationToken)
+            .ConfigureAwait(false);
+        var connections = _monitor.Of(outcome.SessionId);
+        _monitor.Forget(outcome.SessionId);
+        var streams = outcome.Result == BotCallResult.Completed ? CallStreams.Build(connections, video, ParticipantName) : [];
+        var iceRestarts = 0;
+        foreach (var connection in connections)
+        {
+            iceRestarts += connection.IceRestarts;
+        }
+
+        var (result, reason) = Classify(outcome, probe, streams, video, calleesClosed);
+        return new LoadCallResult
+        {
+            Intent = intent,
+            Outcome = result,
+            ErrorReason = reason,
+            Elapsed = probe.Elapsed,
+            AcceptedAfter = probe.Accepted,
+            IceConnectedAfter = probe.IceConnected,
+            FirstRemoteFrameAfter = probe.FirstFrame,
+            IceRestarts = iceRestarts,
+            ChatReconnects = Reconnects(caller, callees) - reconnectsBefore,
+            Streams = streams,
+        };
+    }
+
+    private string ParticipantName(int userId) => _bots.TryGetValue(userId, out _) ? FindLogin(userId) : userId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private string FindLogin(int userId)
+    {
+        foreach (var user in _scenario.Users)
+        {
+            if (user.Id == userId)
+            {
+                return user.Login;
+            }
+        }
+
+        return userId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The planned outcome from the caller's view, checked against what media did.</summary>
+    internal static (LoadCallOutcome Outcome, string? Reason) Classify(BotCallOutcome outcome, OutgoingCallProbe probe, IReadOnlyList<StreamResult> streams, bool video, bool calleesClosed)
+    {
+        switch (outcome.Result)
+        {
+            case BotCallResult.Rejected:
+                return (LoadCallOutcome.Rejected, null);
+            case BotCallResult.Busy:
+                return (LoadCallOutcome.Failed, "callee-busy");
+            case BotCallResult.NotAnswered or BotCallResult.Ignored:
+                return probe.Accepted is null ? (LoadCallOutcome.NoAnswer, null) : (LoadCallOutcome.Failed, "no-ice-connection");
+            case BotCallResult.Failed:
+                return (LoadCallOutcome.Failed, outcome.Error is { } error && error.Contains("connection with", StringComparison.Ordinal) ? "ice-failed" : "call-failed");
+        }
+
+        if (probe.IceConnected is null)
+        {
+            return (LoadCallOutcome.Failed, "no-ice-connection");
+        }
+
+        foreach (var stream in streams)
+        {
+            if (stream.FramesReceived == 0 && (video || stream.Kind == Abstractions.MediaKind.Audio))
+            {
+                return (LoadCallOutcome.Failed, "no-media-" + (stream.Kind == Abstractions.MediaKind.Video ? "video" : "audio"));
+            }
+        }
+
+        return calleesClosed ? (LoadCallOutcome.Completed, null) : (LoadCallOutcome.Failed, "callee-hangup-timeout");
+    }
+
+    private static void SetAnswer(AnswerPolicyOptions answer, CallIntent intent)
+    {
+        answer.Policy = intent.Expect switch
+        {
+            CallExpectation.Answer => AnswerPolicy.Accept,
+            CallExpectation.Reject => AnswerPolicy.Reject,
+            _ => AnswerPolicy.Ignore,
+        };
+        answer.AnswerDelay = intent.Expect == CallExpectation.Answer ? intent.AnswerDelay : TimeSpan.Zero;
+    }
+
+    private static int Reconnects(LoadBot caller, List<LoadBot> callees)
+    {
+        var total = caller.ChatReconnects;
+        foreach (var callee in callees)
+        {
+            total += callee.ChatReconnects;
+        }
+
+        return total;
+    }
+
+    private static LoadCallResult Failed(CallIntent intent, string reason, TimeSpan elapsed) =>
+        new() { Intent = intent, Outcome = LoadCallOutcome.Failed, ErrorReason = reason, Elapsed = elapsed };
+
+    private PeerConnectionOptions PeerOptionsFor(LoadUser user)
+    {
+        var template = CallBotRuntime.PeerConnectionOptionsFor(_videoChat, _runtime.LoopbackOnly || _videoChat.LoopbackCandidatesOnly);
+        return new PeerConnectionOptions
+        {
+            Ice = template.Ice,
+            IceServers = template.IceServers,
+            RelayOnly = template.RelayOnly,
+            HostAddressFilter = template.HostAddressFilter,
+            SocketFactory = LoadImpairment.SocketsFor(_scenario, user, _impairment),
+        };
+    }
+
+    /// <summary>Logs every bot out (hanging up anything still up), a few at a time.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        var bots = _bots.Values.ToArray();
+        _bots.Clear();
+        await Parallel.ForEachAsync(bots, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (bot, _) => await bot.DisposeAsync().ConfigureAwait(false))
+            .ConfigureAwait(false);
+        _monitor.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "load: login of user {UserId} failed ({Kind}: {Error})")]
+    private static partial void LogLoginFailed(ILogger logger, int userId, string kind, string error);
+}

@@ -1,0 +1,133 @@
+using System.Globalization;
+using System.Text.Json;
+using CallBot.Load.Reports;
+using CallBot.Load.Running;
+using CallBot.TestSupport.Prosody;
+using CallBot.Worker.Cli;
+using CallBot.Worker.Tests.EndToEnd;
+
+namespace CallBot.Worker.Tests.Load;
+
+/// <summary>
+/// <c>callbot load</c> with real bots through a private Prosody: real chat logins, ConnectyCube signaling, ICE, DTLS, SRTP
+/// and encoded media. A small scenario passes its thresholds; the same scenario with an impossible threshold exits 99
+/// and names it.
+/// </summary>
+[Collection(RealWebRtcCollection.Name)]
+public sealed class LoadCommandProsodyTests(ProsodyFixture prosody) : IClassFixture<ProsodyFixture>
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Small_scenario_with_real_calls_passes_its_thresholds()
+    {
+        using var folder = new TempFolder();
+        var scenario = await WriteScenarioAsync(folder, firstUser: 4101, users: 4, concurrency: 2, holdSeconds: 10, callSeconds: 4,
+            """
+              call_success_rate: ["rate > 0.99"]
+              call_setup_ms: ["p(95) < 20000"]
+              frames_received_ratio: ["min > 0.5"]
+              video_packet_loss: ["p(99) < 0.05"]
+              freezes: ["count == 0"]
+            """);
+
+        var (exit, _, verdict, report) = await RunAsync(scenario, folder);
+
+        Assert.True(exit == LoadExitCodes.Passed, $"exit {exit}: {verdict}");
+        Assert.True(report.Metrics["calls"].Sum >= 2, verdict);
+        Assert.Equal(report.Metrics["calls"].Sum, report.Metrics["call_success_rate"].Passes);
+        // Real media flowed: each completed call reports audio and video streams both ways, with frames received.
+        Assert.True(report.Metrics["frames_received_ratio"].Histogram!.Count >= 4 * report.Metrics["calls"].Sum, verdict);
+        Assert.True(report.Metrics["chat_login_ms"].Histogram!.Count == 4, verdict);
+        Assert.True(report.Metrics["first_frame_ms"].Histogram!.Count >= 2, verdict);
+        Assert.Empty(report.Errors);
+    }
+
+    [Fact]
+    public async Task Breached_threshold_exits_99_and_is_named()
+    {
+        using var folder = new TempFolder();
+        var scenario = await WriteScenarioAsync(folder, firstUser: 4201, users: 2, concurrency: 1, holdSeconds: 4, callSeconds: 3,
+            """
+              call_success_rate: ["rate > 0.99"]
+              call_setup_ms: ["p(95) < 1"]
+            """);
+
+        var (exit, verdict, log, report) = await RunAsync(scenario, folder);
+
+        Assert.True(exit == LoadExitCodes.ThresholdsBreached, $"exit {exit}: {log}");
+        using var json = JsonDocument.Parse(verdict);
+        Assert.False(json.RootElement.GetProperty("passed").GetBoolean());
+        var breach = Assert.Single(json.RootElement.GetProperty("breaches").EnumerateArray());
+        Assert.Equal("call_setup_ms: p(95) < 1", breach.GetString());
+        // Only the impossible threshold failed: the call itself went through.
+        Assert.Contains(report.Thresholds, t => t.Metric == "call_success_rate" && t.Passed);
+        Assert.True(report.Metrics["calls"].Sum >= 1);
+    }
+
+    /// <returns>The exit code, the JSON verdict on stdout, everything printed (for failure messages), and the report.</returns>
+    private static async Task<(int Exit, string Json, string Log, LoadReport Report)> RunAsync(string scenario, TempFolder folder)
+    {
+        var output = Path.Combine(folder.Path, "out");
+        using var stdout = new StringWriter(CultureInfo.InvariantCulture);
+        using var stderr = new StringWriter(CultureInfo.InvariantCulture);
+        var exit = await LoadCliCommand.RunAsync(new LoadCliArguments(scenario, output, null, Json: true, DryRun: false, ConfigFile: null, LoopbackCandidates: true), stdout, stderr, Ct)
+            .WaitAsync(Timeout, Ct);
+        var report = await LoadReportJson.ReadAsync(Path.Combine(output, LoadCommand.ReportJson), Ct);
+        Assert.True(File.Exists(Path.Combine(output, LoadCommand.ReportHtml)));
+        return (exit, stdout.ToString(), stdout + "\n--- progress ---\n" + stderr, report);
+    }
+
+    private async Task<string> WriteScenarioAsync(TempFolder folder, int firstUser, int users, int concurrency, int holdSeconds, int callSeconds, string thresholds)
+    {
+        var last = firstUser + users - 1;
+        for (var id = firstUser; id <= last; id++)
+        {
+            await prosody.RegisterUserAsync(id, 1, Password(id));
+        }
+
+        var path = Path.Combine(folder.Path, "scenario.yaml");
+        var yaml = $$"""
+            name: prosody-small
+            seed: 7
+            chat: { endpoint: "{{prosody.WebSocketEndpoint}}", app_id: "1", domain: {{ProsodyFixture.Domain}} }
+            users:
+              range: { from: {{firstUser}}, to: {{last}}, login: "bot-{id}", password: "load-{id}" }
+            calls:
+              pattern: pairs
+              duration: { fixed: {{callSeconds}}s }
+              answer_delay: { fixed: 100ms }
+            load:
+              executor: concurrency
+              stages:
+                - { duration: 1s, target: {{concurrency}} }
+                - { duration: {{holdSeconds}}s, target: {{concurrency}} }
+            media:
+              video: { codec: vp8, width: 320, height: 180, fps: 30, bitrate_kbps: 300 }
+            thresholds:
+            {{thresholds}}
+            """;
+        await File.WriteAllTextAsync(path, yaml, Ct);
+        return path;
+    }
+
+    private static string Password(int id) => string.Create(CultureInfo.InvariantCulture, $"load-{id}");
+
+    private sealed class TempFolder : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("callbot-load-").FullName;
+
+        public void Dispose()
+        {
+            try
+            {
+                Directory.Delete(Path, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
