@@ -37,6 +37,13 @@ public sealed class RtpStreamSender : IEncodedFrameSink
     private ushort _rtxSequence;
     private uint _frameTimestamp;
 
+    // The last frames' (RTP timestamp, send time): a sender report maps "now" from the frame sent closest to its due time.
+    private const int MappingWindow = 32;
+    private readonly uint[] _recentRtp = new uint[MappingWindow];
+    private readonly long[] _recentSent = new long[MappingWindow];
+    private int _recentCount;
+    private int _recentNext;
+
     public RtpStreamSender(
         RtpStreamSenderOptions options, IPayloader payloader, RtpPacketHandler send, TimeProvider time, TransportSequenceCounter? transportSequence = null)
     {
@@ -91,6 +98,10 @@ public sealed class RtpStreamSender : IEncodedFrameSink
             FramesSent++;
             LastRtpTimestamp = _frameTimestamp;
             LastSendTimestamp = _time.GetTimestamp();
+            _recentRtp[_recentNext] = _frameTimestamp;
+            _recentSent[_recentNext] = LastSendTimestamp;
+            _recentNext = (_recentNext + 1) % MappingWindow;
+            _recentCount = Math.Min(_recentCount + 1, MappingWindow);
         }
 
         return packets;
@@ -151,20 +162,47 @@ public sealed class RtpStreamSender : IEncodedFrameSink
     }
 
     /// <summary>An SR for this stream at <paramref name="now"/>, extrapolating the RTP timestamp from the last frame sent.</summary>
+    /// <summary>
+    /// A sender report for now. Its RTP timestamp is extrapolated from the recent frame that left closest to its due time
+    /// (the largest extrapolation): frames leave on time or late, never early, so a frame sent late (a busy core, a
+    /// paced burst) would otherwise map "now" to an older media time and shift the receiver's A/V sync by the delay.
+    /// </summary>
     public SenderReport CreateSenderReport(int clockRate, IReadOnlyList<ReportBlock>? blocks = null)
     {
         var now = _time.GetTimestamp();
-        var elapsed = PacketsSent == 0 ? TimeSpan.Zero : _time.GetElapsedTime(LastSendTimestamp, now);
         return new SenderReport
         {
             Ssrc = _options.Ssrc,
             NtpTimestamp = NtpTime.Now(_time),
-            RtpTimestamp = unchecked(LastRtpTimestamp + (uint)(elapsed.TotalSeconds * clockRate)),
+            RtpTimestamp = RtpTimestampAt(now, clockRate),
             PacketCount = unchecked((uint)PacketsSent),
             OctetCount = unchecked((uint)PayloadOctetsSent),
             ReportBlocks = blocks ?? [],
         };
     }
+
+    private uint RtpTimestampAt(long now, int clockRate)
+    {
+        if (_recentCount == 0)
+        {
+            return LastRtpTimestamp;
+        }
+
+        var best = Extrapolate(LastRtpTimestamp, LastSendTimestamp, now, clockRate);
+        for (var i = 0; i < _recentCount; i++)
+        {
+            var candidate = Extrapolate(_recentRtp[i], _recentSent[i], now, clockRate);
+            if (unchecked((int)(candidate - best)) > 0)
+            {
+                best = candidate;
+            }
+        }
+
+        return best;
+    }
+
+    private uint Extrapolate(uint rtp, long sentAt, long now, int clockRate) =>
+        unchecked(rtp + (uint)(_time.GetElapsedTime(sentAt, now).TotalSeconds * clockRate));
 
     private RtpHeader HeaderTemplate(bool assignTransportSequence) => new()
     {

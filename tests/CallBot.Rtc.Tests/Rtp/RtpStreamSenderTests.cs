@@ -147,6 +147,22 @@ public sealed class RtpStreamSenderTests
     }
 
     [Fact]
+    public void Sender_report_maps_from_the_frame_sent_closest_to_its_due_time_not_the_last_late_one()
+    {
+        var sender = CreateSender(payloader: new OpusPayloader());
+        sender.SendFrame(new byte[100], 0); // on time
+        _time.Advance(TimeSpan.FromMilliseconds(20));
+        sender.SendFrame(new byte[100], 960); // on time
+        _time.Advance(TimeSpan.FromMilliseconds(60));
+        sender.SendFrame(new byte[100], 1920); // due 20 ms after the previous one, sent 60 ms after: 40 ms late
+        _time.Advance(TimeSpan.FromMilliseconds(20));
+        var sr = sender.CreateSenderReport(48_000);
+
+        // Now is 100 ms after the first frame: media time 100 ms = 4800 ticks, not 1920 + 20 ms = 2880.
+        Assert.Equal(1000u + 4800, sr.RtpTimestamp);
+    }
+
+    [Fact]
     public void Sending_a_frame_does_not_allocate()
     {
         var sender = new RtpStreamSender(
