@@ -222,6 +222,7 @@ public sealed partial class IceAgent
         _current.Remote = credentials;
         _current.RemoteKey = StunIntegrity.ShortTermKey(credentials.Password);
         BeginCheckingIfReady();
+        ReleaseHeldCandidates(credentials.Ufrag);
     }
 
     private void BeginCheckingIfReady()
@@ -244,6 +245,7 @@ public sealed partial class IceAgent
     {
         var old = _current;
         CancelChecks(old);
+        RememberPastRemoteUfrag(old);
         _previous = _selected is not null && ReferenceEquals(_selected.Generation, old) ? old : null;
         _current = new IceGeneration(old.Number + 1, local);
         IceLog.Restarted(_logger, _current.Number);
@@ -291,9 +293,9 @@ public sealed partial class IceAgent
         }
 
         var generation = _current;
-        if (candidate.Ufrag is not null && generation.Remote is not null && candidate.Ufrag != generation.Remote.Ufrag)
+        if (!BelongsToCurrentGeneration(candidate))
         {
-            return; // belongs to another generation
+            return; // held for a later generation or dropped as stale
         }
 
         var endPoint = candidate.TryGetEndPoint();

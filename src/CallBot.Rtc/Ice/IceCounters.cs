@@ -14,6 +14,9 @@ public sealed class IceCounters
     private long _mdnsCandidatesKeptAside;
     private long _checksSent;
     private long _requestsAnswered;
+    private long _candidatesHeldForNextGeneration;
+    private long _candidatesDroppedStaleGeneration;
+    private long _candidatesDroppedHeldOverflow;
 
     /// <summary>STUN-looking datagrams that failed <see cref="Stun.StunMessage.TryParse"/>.</summary>
     public long StunMalformed => Interlocked.Read(ref _stunMalformed);
@@ -60,4 +63,19 @@ public sealed class IceCounters
     internal void OnCheckSent() => Interlocked.Increment(ref _checksSent);
 
     internal void OnRequestAnswered() => Interlocked.Increment(ref _requestsAnswered);
+
+    /// <summary>Trickled candidates whose ufrag named a generation not applied yet, held until its credentials came.</summary>
+    public long CandidatesHeldForNextGeneration => Interlocked.Read(ref _candidatesHeldForNextGeneration);
+
+    /// <summary>Trickled candidates whose ufrag named an older remote generation: dropped.</summary>
+    public long CandidatesDroppedStaleGeneration => Interlocked.Read(ref _candidatesDroppedStaleGeneration);
+
+    /// <summary>Held candidates dropped because the hold was full (oldest first).</summary>
+    public long CandidatesDroppedHeldOverflow => Interlocked.Read(ref _candidatesDroppedHeldOverflow);
+
+    internal void OnCandidateHeld() => Interlocked.Increment(ref _candidatesHeldForNextGeneration);
+
+    internal void OnCandidateStale() => Interlocked.Increment(ref _candidatesDroppedStaleGeneration);
+
+    internal void OnHeldOverflow() => Interlocked.Increment(ref _candidatesDroppedHeldOverflow);
 }

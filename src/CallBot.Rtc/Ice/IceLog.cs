@@ -37,4 +37,10 @@ internal static partial class IceLog
 
     [LoggerMessage(EventId = 3210, Level = LogLevel.Warning, Message = "ICE could not allocate a relay on {Server}")]
     public static partial void RelayFailed(ILogger logger, string server, Exception exception);
+
+    [LoggerMessage(EventId = 3211, Level = LogLevel.Debug, Message = "ICE remote candidate {Address} names a generation not applied yet; held until its credentials come")]
+    public static partial void CandidateHeld(ILogger logger, string address);
+
+    [LoggerMessage(EventId = 3212, Level = LogLevel.Debug, Message = "ICE remote candidate {Address} belongs to an older remote generation; dropped")]
+    public static partial void CandidateStale(ILogger logger, string address);
 }

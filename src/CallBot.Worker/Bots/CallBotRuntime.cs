@@ -128,13 +128,14 @@ public sealed class CallBotRuntime
         var servers = new List<IceServerConfig>(videoChat.IceServers.Count);
         foreach (var server in videoChat.IceServers)
         {
-            servers.Add(new IceServerConfig([.. server.Urls], server.Username, server.Credential));
+            servers.Add(new IceServerConfig(server.AllUrls(), server.Username, server.Credential));
         }
 
         return new PeerConnectionOptions
         {
             IceServers = servers,
             RelayOnly = videoChat.AlwaysRelayCalls,
+            TurnTrustedRootCertificate = videoChat.LoadTurnTrustedCa(),
             Ice = loopbackOnly ? new IceOptions { IncludeLoopback = true, IncludeIPv6 = false } : new IceOptions(),
             HostAddressFilter = loopbackOnly ? IPAddress.IsLoopback : null,
         };

@@ -50,6 +50,11 @@ internal sealed class CallBotOptionsValidator :
             errors.Add($"{VideoChatOptions.Section}:DialingTimeInterval ({options.DialingTimeInterval} s) must be shorter than AnswerTimeInterval ({options.AnswerTimeInterval} s).");
         }
 
+        if (options.TurnTrustedCaProblem() is { } caProblem)
+        {
+            errors.Add($"{VideoChatOptions.Section}:{nameof(VideoChatOptions.TurnTrustedCaFile)}: {caProblem}");
+        }
+
         // The peer connection's own strict parser: a bad URL names its key (CallBot:VideoChat:IceServers:0:Urls:1), never a secret.
         var policy = options.AlwaysRelayCalls ? CallBot.Rtc.Ice.IceTransportPolicy.Relay : CallBot.Rtc.Ice.IceTransportPolicy.All;
         foreach (var problem in CallBot.Rtc.IceServerSettings.Validate(options.ToIceServerConfigs(), policy))

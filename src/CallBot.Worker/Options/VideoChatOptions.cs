@@ -1,4 +1,6 @@
 using System.ComponentModel.DataAnnotations;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 
 namespace CallBot.Worker.Options;
 
@@ -31,6 +33,37 @@ public sealed class VideoChatOptions
     /// <summary>Gather only loopback host candidates (tests and single-machine labs; not an SDK setting).</summary>
     public bool LoopbackCandidatesOnly { get; set; }
 
+    /// <summary>PEM file of a private CA trusted for <c>turns:</c> servers; checked at start.</summary>
+    public string? TurnTrustedCaFile { get; set; }
+
+    /// <summary>The certificate in <see cref="TurnTrustedCaFile"/>, or null when none is configured.</summary>
+    public X509Certificate2? LoadTurnTrustedCa() =>
+        string.IsNullOrEmpty(TurnTrustedCaFile) ? null : X509Certificate2.CreateFromPem(File.ReadAllText(TurnTrustedCaFile));
+
+    /// <summary>Why <see cref="TurnTrustedCaFile"/> is unusable, or null when it is unset or loads.</summary>
+    public string? TurnTrustedCaProblem()
+    {
+        if (string.IsNullOrEmpty(TurnTrustedCaFile))
+        {
+            return null;
+        }
+
+        if (!File.Exists(TurnTrustedCaFile))
+        {
+            return $"file '{TurnTrustedCaFile}' does not exist";
+        }
+
+        try
+        {
+            using var certificate = LoadTurnTrustedCa();
+            return null;
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            return $"file '{TurnTrustedCaFile}' is not a PEM certificate: {e.Message}";
+        }
+    }
+
     /// <summary>STUN/TURN servers, exactly as the SDK's <c>iceServers</c>.</summary>
     public List<IceServerOptions> IceServers { get; set; } = [];
 
@@ -40,7 +73,7 @@ public sealed class VideoChatOptions
         var servers = new List<CallBot.Rtc.IceServerConfig>(IceServers.Count);
         foreach (var server in IceServers)
         {
-            servers.Add(new CallBot.Rtc.IceServerConfig([.. server.Urls], server.Username, server.Credential));
+            servers.Add(new CallBot.Rtc.IceServerConfig(server.AllUrls(), server.Username, server.Credential));
         }
 
         return servers;
@@ -51,6 +84,25 @@ public sealed class IceServerOptions
 {
     /// <summary><c>stun:host:port</c>, <c>turn:host:port?transport=udp|tcp</c>, <c>turns:host:port</c>.</summary>
     public List<string> Urls { get; set; } = [];
+
+    /// <summary>
+    /// One URL (the SDK's <c>urls: "stun:…"</c> string form). Configuration cannot bind a plain string to the
+    /// <see cref="Urls"/> list, so <c>IceServers:N:Url</c> takes it; it is used before the <see cref="Urls"/> entries.
+    /// </summary>
+    public string? Url { get; set; }
+
+    /// <summary><see cref="Url"/> (when set) followed by <see cref="Urls"/>.</summary>
+    public List<string> AllUrls()
+    {
+        var all = new List<string>(Urls.Count + 1);
+        if (!string.IsNullOrEmpty(Url))
+        {
+            all.Add(Url);
+        }
+
+        all.AddRange(Urls);
+        return all;
+    }
 
     public string? Username { get; set; }
 
