@@ -69,4 +69,7 @@ public sealed record OutboundRtpStreamStats(
     long RetransmittedPackets,
     long NackCount,
     long PliCount,
-    int TargetBitrateKbps);
+    int TargetBitrateKbps,
+    TimeSpan? RoundTripTime = null,
+    long RemotePacketsLost = 0,
+    double RemoteFractionLost = 0);

@@ -16,6 +16,8 @@ public sealed partial class RtcPeerConnection
     private const int MaxNackBatch = 64;
     private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(20);
     private static readonly TimeSpan NackInterval = TimeSpan.FromMilliseconds(40);
+    private static readonly TimeSpan GapWaitMargin = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan MaxAdaptiveGapWait = TimeSpan.FromSeconds(1);
 
     private readonly Lock _receiveLock = new();
     private readonly byte[] _receiveBuffer = new byte[ReceiveBufferSize];
@@ -30,6 +32,7 @@ public sealed partial class RtcPeerConnection
     private int _midExtensionId;
     private long _rtpDropped;
     private long _rtcpDropped;
+    private long _gapWaitTicks;
     private long _rtpBeforeKeys;
     private int _ticking;
     private ReportScheduler? _reports;
@@ -260,6 +263,10 @@ public sealed partial class RtcPeerConnection
             {
                 case SenderReport sr:
                     OnSenderReport(sr);
+                    OnReportBlocks(sr.ReportBlocks);
+                    break;
+                case ReceiverReport rr:
+                    OnReportBlocks(rr.ReportBlocks);
                     break;
                 case PictureLossIndication pli:
                     OnKeyFrameRequest(pli.MediaSsrc);
@@ -314,6 +321,30 @@ public sealed partial class RtcPeerConnection
         Post(() => transceiver.RaiseSenderReport(report));
     }
 
+    /// <summary>
+    /// Report blocks about what we send: RTT per RFC 3550 §6.4.1 (LSR/DLSR) and the peer's loss. The RTT also sets how
+    /// long our receivers wait for a retransmission before accepting a gap: 1.5 RTT + 50 ms, never below the configured
+    /// MaxGapWait, at most one second — a fixed wait shorter than the RTT gives up before any NACK can be answered.
+    /// </summary>
+    private void OnReportBlocks(IReadOnlyList<ReportBlock> blocks)
+    {
+        if (blocks.Count == 0)
+        {
+            return;
+        }
+
+        var arrival = NtpTime.Now(_time);
+        foreach (var block in blocks)
+        {
+            if (_localSsrcs.TryGetValue(block.Ssrc, out var transceiver) && NtpTime.TryGetRoundTripTime(block, arrival, out var rtt))
+            {
+                transceiver.OnRemoteReport(rtt, block.CumulativeLost, block.FractionLost);
+                var wait = TimeSpan.FromTicks(Math.Min((rtt * 1.5 + GapWaitMargin).Ticks, MaxAdaptiveGapWait.Ticks));
+                Interlocked.Exchange(ref _gapWaitTicks, Math.Max(wait.Ticks, _options.MaxGapWait.Ticks));
+            }
+        }
+    }
+
     private void OnKeyFrameRequest(uint mediaSsrc)
     {
         if (_localSsrcs.TryGetValue(mediaSsrc, out var transceiver))
@@ -352,6 +383,11 @@ public sealed partial class RtcPeerConnection
                 {
                     if (transceiver.ReceiveStream is { } stream)
                     {
+                        if (Interlocked.Read(ref _gapWaitTicks) is > 0 and var gapWait)
+                        {
+                            stream.Receiver.MaxGapWait = TimeSpan.FromTicks(gapWait);
+                        }
+
                         RunReceiveStages(transceiver, stream, reportDue, maxBandwidthKbps, missing, ref block);
                     }
                 }

@@ -69,7 +69,8 @@ public sealed partial class RtcPeerConnection
             var counters = send.ReadCounters();
             outbound.Add(new OutboundRtpStreamStats(send.Ssrc, transceiver.Mid, transceiver.Kind, send.Codec,
                 counters.PacketsSent, counters.PayloadBytesSent, counters.FramesSent, send.FramesDropped, counters.Retransmissions,
-                send.NacksReceived, transceiver.KeyFrameRequestsReceived, transceiver.TargetBitrateKbps));
+                send.NacksReceived, transceiver.KeyFrameRequestsReceived, transceiver.TargetBitrateKbps,
+                transceiver.RoundTripTime, transceiver.RemotePacketsLost, transceiver.RemoteFractionLost));
         }
 
         return new PeerConnectionStats(_time.GetUtcNow(), state, iceState, transport, pair, inbound, outbound);

@@ -108,6 +108,25 @@ public sealed class RtpTransceiver
     internal long KeyFrameRequestsReceived => Interlocked.Read(ref _keyFrameRequestsReceived);
 
     private long _keyFrameRequestsReceived;
+    private long _roundTripTicks;
+    private long _remotePacketsLost;
+    private byte _remoteFractionLost;
+
+    /// <summary>The last round-trip time measured from the peer's report about our stream (remote-inbound-rtp).</summary>
+    public TimeSpan? RoundTripTime => Interlocked.Read(ref _roundTripTicks) is > 0 and var t ? TimeSpan.FromTicks(t) : null;
+
+    /// <summary>The peer's cumulative count of our packets lost, from its last report block.</summary>
+    public long RemotePacketsLost => Interlocked.Read(ref _remotePacketsLost);
+
+    /// <summary>The peer's last fraction lost of our packets (0–1).</summary>
+    public double RemoteFractionLost => Volatile.Read(ref _remoteFractionLost) / 256.0;
+
+    internal void OnRemoteReport(TimeSpan roundTrip, int cumulativeLost, byte fractionLost)
+    {
+        Interlocked.Exchange(ref _roundTripTicks, Math.Max(1, roundTrip.Ticks));
+        Interlocked.Exchange(ref _remotePacketsLost, cumulativeLost);
+        Volatile.Write(ref _remoteFractionLost, fractionLost);
+    }
 
     internal void OnKeyFrameRequestReceived() => Interlocked.Increment(ref _keyFrameRequestsReceived);
 

@@ -34,6 +34,13 @@ public sealed class RtpStreamReceiver
     private uint _lastSenderReport;
     private long _lastSenderReportArrival;
 
+    /// <summary>How long a gap may wait for a retransmission; the peer connection raises it with the measured RTT.</summary>
+    public TimeSpan MaxGapWait
+    {
+        get => _options.MaxGapWait;
+        set => _options.MaxGapWait = value;
+    }
+
     public RtpStreamReceiver(uint ssrc, RtpStreamReceiverOptions options, IRtpPayloadConsumer consumer, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -50,6 +50,39 @@ public sealed partial class LossRecoveryTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task With_the_default_gap_wait_the_measured_rtt_stretches_it_and_nack_still_recovers_99_percent()
+    {
+        // Both sides send, as in a call: each side's RTT comes from the peer's report blocks about its own stream.
+        var defaultGapWait = new PeerConnectionOptions().MaxGapWait;
+        Assert.True(defaultGapWait < Rtt + TimeSpan.FromMilliseconds(100), "the test needs a default wait too short for this RTT");
+        await using var pair = await RelayedCallBotPair.ConnectAsync(defaultGapWait);
+        pair.Impair(lossRate: 0.05, OneWayDelay);
+        await using var back = new LiveMediaPump(CodecId.Vp8, pair.VideoB.Sender, audio: null);
+        await using var pump = new LiveMediaPump(CodecId.Vp8, pair.VideoA.Sender, audio: null);
+        await pair.ReceivedByB.WaitForFramesAsync(240, Timeout);
+        await pump.StopAsync();
+        await back.StopAsync();
+
+        var sent = pair.OutboundVideoAtA().PacketsSent;
+        await WaitAsync(() => Settled(pair, sent), Timeout);
+
+        var inbound = pair.InboundVideoAtB();
+        var receiver = pair.VideoB.ReceiveStream!.Receiver;
+        var rttAtB = B(pair).RoundTripTime;
+        var recovery = (double)inbound.PacketsReceived / sent;
+        output.WriteLine($"RTT measured at B {rttAtB?.TotalMilliseconds:0} ms, A {pair.OutboundVideoAtA().RoundTripTime?.TotalMilliseconds:0} ms; " +
+            $"gap wait {receiver.MaxGapWait.TotalMilliseconds:0} ms; sent {sent}, unique received {inbound.PacketsReceived} ({recovery:P2}); " +
+            $"given up {receiver.PacketsGivenUp}; relay A→B lost {pair.Relay.AToB.Counters.DroppedLoss}");
+
+        Assert.NotNull(rttAtB);
+        Assert.InRange(rttAtB.Value, Rtt * 0.9, Rtt + TimeSpan.FromMilliseconds(500));
+        Assert.True(receiver.MaxGapWait >= rttAtB.Value * 1.5, $"gap wait {receiver.MaxGapWait} for RTT {rttAtB}");
+        Assert.True(recovery >= 0.99, $"recovered {recovery:P2}");
+    }
+
+    private static OutboundRtpStreamStats B(RelayedCallBotPair pair) => pair.B.GetStats().Outbound.Single(s => s.Kind == MediaKind.Video);
+
+    [Fact]
     public async Task A_lost_keyframe_brings_a_pli_and_a_new_keyframe_within_one_rtt_plus_encoder_delay()
     {
         // Without generic NACK the receiver cannot repair the keyframe: only a PLI can (nack pli stays negotiated).
