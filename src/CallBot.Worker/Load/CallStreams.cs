@@ -63,8 +63,18 @@ internal static class CallStreams
             jitter = Math.Max(jitter, inbound.Jitter);
         }
 
+        // The receiver's RTT, measured on what it sends of the same kind (the peer's report blocks about it).
+        double? rttMs = null;
+        foreach (var outbound in receiver.Rtp.Outbound)
+        {
+            if (outbound.Kind == kind && outbound.RoundTripTime is { } rtt)
+            {
+                rttMs = rtt.TotalMilliseconds;
+            }
+        }
+
         var loss = packets + lost > 0 ? (double)lost / (packets + lost) : 0;
         var jitterMs = jitter * 1000.0 / (kind == MediaKind.Audio ? AudioClockRate : VideoClockRate);
-        return new StreamResult(participantName(receiver.LocalUserId), kind, sent, received, receiver.Freezes(kind), loss, jitterMs, RttMs: null);
+        return new StreamResult(participantName(receiver.LocalUserId), kind, sent, received, receiver.Freezes(kind), loss, jitterMs, rttMs);
     }
 }

@@ -42,6 +42,7 @@ public sealed class LoadCommandProsodyTests(ProsodyFixture prosody) : IClassFixt
         Assert.True(report.Metrics["frames_received_ratio"].Histogram!.Count >= 4 * report.Metrics["calls"].Sum, verdict);
         Assert.True(report.Metrics["chat_login_ms"].Histogram!.Count == 4, verdict);
         Assert.True(report.Metrics["first_frame_ms"].Histogram!.Count >= 2, verdict);
+        Assert.True(report.Metrics["rtt_ms"].Histogram!.Count >= 2, "RTT from report blocks: " + verdict);
         Assert.Empty(report.Errors);
     }
 
