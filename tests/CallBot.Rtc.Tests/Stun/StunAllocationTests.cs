@@ -3,7 +3,11 @@ using CallBot.Rtc.Stun;
 
 namespace CallBot.Rtc.Tests.Stun;
 
-/// <summary>The STUN hot path allocates nothing (measured on this thread, so other tests cannot disturb it).</summary>
+/// <summary>
+/// The STUN hot path allocates nothing per message (measured on this thread, so other tests cannot disturb it). The bound
+/// is below one byte per message: a one-time allocation while the JIT swaps in tier-1 code mid-loop (seen once, 6.5 KB
+/// in total) is not a per-message cost.
+/// </summary>
 public class StunAllocationTests
 {
     [Fact]
@@ -15,15 +19,16 @@ public class StunAllocationTests
         var ok = RunOnce(key, response, mapped); // warm up (JIT, crypto provider init)
         Assert.True(ok);
 
+        const int Messages = 20_000;
         var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 1000; i++)
+        for (var i = 0; i < Messages; i++)
         {
             ok &= RunOnce(key, response, mapped);
         }
 
         var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.True(ok);
-        Assert.Equal(0, allocated);
+        Assert.True(allocated < Messages, $"{allocated} bytes for {Messages} messages");
     }
 
     private static bool RunOnce(byte[] key, byte[] response, IPEndPoint mapped)
