@@ -20,10 +20,10 @@ public sealed class ChatBlinkTests
         var calleeEnded = BotHarness.NextOutcomeAsync(callee);
         using var hangUp = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var call = caller.PlaceCallAsync([1202], CallType.Video, TimeSpan.FromMinutes(5), cancellationToken: hangUp.Token);
-        await accepted;
+        await accepted.WaitAsync(BotHarness.Timeout, Ct);
 
         chat.GoOffline();
-        await chat.GoOnlineAsync();
+        await chat.GoOnlineAsync().WaitAsync(BotHarness.Timeout, Ct);
         Assert.Equal(1, caller.ActiveCalls);
         Assert.Equal(1, callee.ActiveCalls);
 
@@ -35,8 +35,8 @@ public sealed class ChatBlinkTests
         Assert.Equal(1, callee.ActiveCalls);
         Assert.DoesNotContain(h.Signals, s => s.From.StartsWith("1201-", StringComparison.Ordinal) && s.Signal == "hangUp");
 
-        await chat.GoOnlineAsync();
-        var other = await calleeEnded;
+        await chat.GoOnlineAsync().WaitAsync(BotHarness.Timeout, Ct);
+        var other = await calleeEnded.WaitAsync(BotHarness.Timeout, Ct);
 
         Assert.True(other.EndedByRemote);
         Assert.Equal(CallResult.Completed, other.Result);
