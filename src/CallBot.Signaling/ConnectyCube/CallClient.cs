@@ -51,6 +51,9 @@ public sealed partial class CallClient : IAsyncDisposable
         _transport.MessageReceived += OnMessageReceived;
     }
 
+    private static readonly TimeSpan DisposeSendGrace = TimeSpan.FromSeconds(2);
+    private readonly CancellationTokenSource _disposing = new();
+
     public event EventHandler<IncomingCallEventArgs>? IncomingCall;
     public event EventHandler<CallPeerEventArgs>? Accepted;
     public event EventHandler<CallPeerEventArgs>? Rejected;
@@ -173,7 +176,7 @@ public sealed partial class CallClient : IAsyncDisposable
         {
             try
             {
-                await _transport.SendMessageAsync(stanza);
+                await _transport.SendMessageAsync(stanza, _disposing.Token).WaitAsync(_disposing.Token);
             }
             catch (Exception ex)
             {
@@ -259,6 +262,9 @@ public sealed partial class CallClient : IAsyncDisposable
             return;
         }
         _transport.MessageReceived -= OnMessageReceived;
+
+        // A send still waiting for a chat that is offline (queued until reconnect) must not hold disposal forever.
+        _disposing.CancelAfter(DisposeSendGrace);
         await Queue.InvokeAsync(() =>
         {
             foreach (var session in Sessions)
@@ -270,5 +276,6 @@ public sealed partial class CallClient : IAsyncDisposable
         await Queue.DisposeAsync();
         await _sender.DisposeAsync();
         await _events.DisposeAsync();
+        _disposing.Dispose();
     }
 }

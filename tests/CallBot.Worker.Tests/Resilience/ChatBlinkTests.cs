@@ -43,4 +43,22 @@ public sealed class ChatBlinkTests
         Assert.Contains(h.Signals, s => s.From.StartsWith("1201-", StringComparison.Ordinal) && s.Signal == "hangUp");
         Assert.Equal(0, chat.Queued);
     }
+
+    [Fact]
+    public async Task A_bot_whose_chat_stays_offline_still_shuts_down_within_its_timeouts()
+    {
+        var h = new BotHarness();
+        var chat = new BlinkingChat(h.Hub.Connect(1203));
+        var caller = h.Start(1203, transport: chat); // disposed first, so its hangUp is the one waiting for the chat
+        var callee = h.Start(1204);
+        var accepted = BotHarness.NextAcceptAsync(callee);
+        _ = caller.PlaceCallAsync([1204], CallType.Video, TimeSpan.FromMinutes(5), cancellationToken: Ct);
+        await accepted.WaitAsync(BotHarness.Timeout, Ct);
+        await Poll.UntilAsync(() => caller.ActiveCalls, n => n == 1, BotHarness.Timeout, n => $"{n} active calls");
+        await caller.Client.WhenEventsRaisedAsync().WaitAsync(BotHarness.Timeout, Ct); // the accept's own signals are out
+
+        chat.GoOffline();
+        await h.DisposeAsync().AsTask().WaitAsync(BotHarness.Timeout, Ct); // the hangUp can never leave: shutdown gives up on it
+        Assert.True(chat.Queued >= 1, "the hangUp waited for the chat");
+    }
 }
