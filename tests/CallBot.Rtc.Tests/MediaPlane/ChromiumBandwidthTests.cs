@@ -10,6 +10,7 @@ namespace CallBot.Rtc.Tests.MediaPlane;
 /// The uncapped window first shows Chromium would send more, so the cap is what brings it under 256 kbit/s.
 /// </summary>
 [Collection(MediaPlaneChromiumCollection.Name)]
+[Trait("Category", MediaPlaneChromiumCollection.RunsAlone)]
 public sealed class ChromiumBandwidthTests(ChromiumFixture chromium, ITestOutputHelper output)
 {
     private const int CapKbps = 256;

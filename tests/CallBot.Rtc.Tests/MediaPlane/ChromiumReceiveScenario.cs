@@ -102,6 +102,7 @@ internal static class ChromiumReceiveScenario
 
 /// <summary>Chromium decodes CallBot's VP8 + Opus for 20 s.</summary>
 [Collection(MediaPlaneChromiumCollection.Name)]
+[Trait("Category", MediaPlaneChromiumCollection.RunsAlone)]
 public sealed class ChromiumReceivesVp8Tests(ChromiumFixture chromium, ITestOutputHelper output)
 {
     [Fact]
@@ -111,6 +112,7 @@ public sealed class ChromiumReceivesVp8Tests(ChromiumFixture chromium, ITestOutp
 
 /// <summary>Chromium decodes CallBot's H.264 (negotiated alone) + Opus for 20 s.</summary>
 [Collection(MediaPlaneChromiumCollection.Name)]
+[Trait("Category", MediaPlaneChromiumCollection.RunsAlone)]
 public sealed class ChromiumReceivesH264Tests(ChromiumFixture chromium, ITestOutputHelper output)
 {
     [Fact]

@@ -9,6 +9,7 @@ namespace CallBot.Rtc.Tests.MediaPlane;
 /// packetsSent (Opus: one frame per packet) within 2%, read together once both have stopped moving.
 /// </summary>
 [Collection(MediaPlaneChromiumCollection.Name)]
+[Trait("Category", MediaPlaneChromiumCollection.RunsAlone)]
 public sealed class ChromiumSendsTests(ChromiumFixture chromium, ITestOutputHelper output)
 {
     private const double Tolerance = 0.02;
