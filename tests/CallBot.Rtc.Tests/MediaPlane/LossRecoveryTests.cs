@@ -33,6 +33,9 @@ public sealed partial class LossRecoveryTests(ITestOutputHelper output)
         var sent = pair.OutboundVideoAtA().PacketsSent;
         await WaitAsync(() => Settled(pair, sent), Timeout);
 
+        // The jitter buffer releases the last frames on its next ticks (after a given-up gap: after the gap wait).
+        await WaitAsync(() => pair.ReceivedByB.Frames >= pump.VideoFramesSent * 0.97, Timeout);
+
         var inbound = pair.InboundVideoAtB();
         var outbound = pair.OutboundVideoAtA();
         var receiver = pair.VideoB.ReceiveStream!.Receiver;
