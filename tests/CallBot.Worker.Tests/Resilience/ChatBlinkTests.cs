@@ -18,9 +18,16 @@ public sealed class ChatBlinkTests
         var caller = h.Start(1201, transport: chat);
         var accepted = BotHarness.NextAcceptAsync(callee);
         var calleeEnded = BotHarness.NextOutcomeAsync(callee);
+        var callerSawAccept = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        caller.Client.Accepted += (_, _) => callerSawAccept.TrySetResult();
         using var hangUp = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var call = caller.PlaceCallAsync([1202], CallType.Video, TimeSpan.FromMinutes(5), cancellationToken: hangUp.Token);
         await accepted.WaitAsync(BotHarness.Timeout, Ct);
+
+        // The callee accepting is not the caller having applied the accept: wait for that too, or the hang-up below
+        // can overtake it and end the call as not answered.
+        await callerSawAccept.Task.WaitAsync(BotHarness.Timeout, Ct);
+        await caller.Client.WhenIdleAsync().WaitAsync(BotHarness.Timeout, Ct);
 
         chat.GoOffline();
         await chat.GoOnlineAsync().WaitAsync(BotHarness.Timeout, Ct);
