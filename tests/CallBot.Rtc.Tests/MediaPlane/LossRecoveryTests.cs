@@ -96,7 +96,8 @@ public sealed partial class LossRecoveryTests(ITestOutputHelper output)
         var gapAt = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         pair.VideoB.RemoteGap += (_, _) => gapAt.TrySetResult(TimeProvider.System.GetTimestamp());
         await pair.ReceivedByB.WaitForFramesAsync(30, Timeout);
-        Assert.Equal(1, pair.ReceivedByB.KeyFrames);
+        var keyFramesAtStart = pair.ReceivedByB.KeyFrames; // 1, or 2 when a loaded start-up repeated the first PLI
+        Assert.True(keyFramesAtStart >= 1);
 
         // The next requested keyframe loses its first two packets at the relay (this thread is the only video sender, so
         // the next two video datagrams the relay sees are that keyframe's first two).
@@ -118,7 +119,7 @@ public sealed partial class LossRecoveryTests(ITestOutputHelper output)
             $"RTCP tick 20 ms); PLIs {inbound.PliCount - plisBefore}; frames dropped {inbound.FramesDropped}; relay dropped {pair.Relay.AToB.Counters.DroppedPredicate}");
 
         Assert.Equal(Dropped, pair.Relay.AToB.Counters.DroppedPredicate);
-        Assert.Equal(2, pair.ReceivedByB.KeyFrames);
+        Assert.True(pair.ReceivedByB.KeyFrames > keyFramesAtStart);
         Assert.True(inbound.PliCount > plisBefore);
         Assert.True(inbound.FramesDropped >= 1);
 
