@@ -68,6 +68,36 @@ public sealed class LoadCommandProsodyTests(ProsodyFixture prosody) : IClassFixt
         Assert.True(report.Metrics["calls"].Sum >= 1);
     }
 
+    [Fact]
+    public async Task Audio_only_scenario_sends_audio_and_no_video()
+    {
+        using var folder = new TempFolder();
+        var scenario = await WriteScenarioAsync(folder, firstUser: 4301, users: 2, concurrency: 1, holdSeconds: 4, callSeconds: 3,
+            """
+              call_success_rate: ["rate > 0.99"]
+              audio_packet_loss: ["p(99) < 0.05"]
+              frames_received_ratio: ["min > 0.5"]
+              freezes: ["count == 0"]
+            """,
+            media: "media: { video: none }");
+
+        var (exit, _, verdict, report) = await RunAsync(scenario, folder);
+
+        Assert.True(exit == LoadExitCodes.Passed, $"exit {exit}: {verdict}");
+        var calls = report.Metrics["calls"].Sum;
+        Assert.True(calls >= 1, verdict);
+        // Both sides received audio; no side received a video frame (that would fail the call as unexpected-media-video).
+        Assert.Empty(report.Errors);
+        Assert.Equal((long)(2 * calls), report.Metrics["audio_packet_loss"].Histogram!.Count);
+        Assert.Equal((long)(2 * calls), report.Metrics["frames_received_ratio"].Histogram!.Count);
+        Assert.True(report.Metrics["frames_received_ratio"].Histogram!.Min > 0.5, verdict);
+        Assert.Equal(0, report.Metrics["video_packet_loss"].Histogram!.Count);
+        Assert.Equal(0, report.Metrics["video_jitter_ms"].Histogram!.Count);
+        // The report says the video metrics were not measured rather than showing zeros.
+        var html = await File.ReadAllTextAsync(Path.Combine(folder.Path, "out", LoadCommand.ReportHtml), Ct);
+        Assert.Contains("<tr><td>video_packet_loss</td><td>0</td><td class=\"na\" colspan=\"7\">n/a (no samples)</td></tr>", html, StringComparison.Ordinal);
+    }
+
     /// <returns>The exit code, the JSON verdict on stdout, everything printed (for failure messages), and the report.</returns>
     private static async Task<(int Exit, string Json, string Log, LoadReport Report)> RunAsync(string scenario, TempFolder folder)
     {
@@ -81,7 +111,10 @@ public sealed class LoadCommandProsodyTests(ProsodyFixture prosody) : IClassFixt
         return (exit, stdout.ToString(), stdout + "\n--- progress ---\n" + stderr, report);
     }
 
-    private async Task<string> WriteScenarioAsync(TempFolder folder, int firstUser, int users, int concurrency, int holdSeconds, int callSeconds, string thresholds)
+    private const string VideoMedia = "media:\n  video: { codec: vp8, width: 320, height: 180, fps: 30, bitrate_kbps: 300 }";
+
+    private async Task<string> WriteScenarioAsync(TempFolder folder, int firstUser, int users, int concurrency, int holdSeconds, int callSeconds, string thresholds,
+        string media = VideoMedia)
     {
         var last = firstUser + users - 1;
         for (var id = firstUser; id <= last; id++)
@@ -105,8 +138,7 @@ public sealed class LoadCommandProsodyTests(ProsodyFixture prosody) : IClassFixt
               stages:
                 - { duration: 1s, target: {{concurrency}} }
                 - { duration: {{holdSeconds}}s, target: {{concurrency}} }
-            media:
-              video: { codec: vp8, width: 320, height: 180, fps: 30, bitrate_kbps: 300 }
+            {{media}}
             thresholds:
             {{thresholds}}
             """;
