@@ -1,7 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
+using CallBot.Load.Driver;
+using CallBot.Load.Planning;
 using CallBot.Load.Reports;
 using CallBot.Load.Running;
+using CallBot.Load.Scenario;
 using CallBot.TestSupport.Prosody;
 using CallBot.Worker.Cli;
 using CallBot.Worker.Tests.EndToEnd;
@@ -98,6 +101,44 @@ public sealed class LoadCommandProsodyTests(ProsodyFixture prosody) : IClassFixt
         Assert.Contains("<tr><td>video_packet_loss</td><td>0</td><td class=\"na\" colspan=\"7\">n/a (no samples)</td></tr>", html, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Rejects_no_answers_recordings_and_an_impaired_group_go_through_real_bots()
+    {
+        using var folder = new TempFolder();
+        // Group "lossy" (users 4401, 4402) drops 5 % of what it receives in its own sockets; "clean" is unimpaired.
+        var scenario = await WriteScenarioAsync(folder, firstUser: 4401, users: 4, concurrency: 2, holdSeconds: 12, callSeconds: 6,
+            """
+              call_success_rate: ["rate == 1"]
+            """,
+            calls: """
+              reject_share: 0.25
+              no_answer_share: 0.25
+              record_share: 0.5
+              ring_timeout: 2s
+            groups:
+              - { name: lossy, share: 0.5, impairment: { downlink: { loss: 0.05 } } }
+              - { name: clean, share: 0.5 }
+            """);
+        var plan = LoadPlanner.Plan(ScenarioLoader.LoadFile(scenario), ShardSpec.Whole);
+        Assert.Contains(plan.Calls, c => c.Expect == CallExpectation.Reject);
+        Assert.Contains(plan.Calls, c => c.Expect == CallExpectation.NoAnswer);
+        Assert.Contains(plan.Calls, c => c.Expect == CallExpectation.Answer && c.Record);
+
+        var (exit, _, verdict, report) = await RunAsync(scenario, folder);
+
+        // Every call ended the way the plan asked: rejected, unanswered after the ring timeout, or answered.
+        Assert.True(exit == LoadExitCodes.Passed, $"exit {exit}: {verdict}");
+        Assert.Equal(plan.Calls.Count, (int)report.Metrics["calls"].Sum);
+        Assert.Equal(plan.Calls.Count(c => c.Expect == CallExpectation.Answer), (int)report.Metrics["call_setup_ms"].Histogram!.Count);
+        // The lossy group's receivers measured the loss in their RTP statistics (audio: video gaps are repaired by NACK);
+        // the clean ones did not invent any.
+        Assert.True(report.Metrics["audio_packet_loss"].Histogram!.Max > 0.01, verdict);
+        Assert.True(report.Metrics["audio_packet_loss"].Histogram!.Min < 0.01, verdict);
+        // Recorded calls left a recording in OUT/recordings.
+        var recordings = Path.Combine(folder.Path, "out", "recordings");
+        Assert.True(Directory.Exists(recordings) && Directory.EnumerateFiles(recordings, "*", SearchOption.AllDirectories).Any(f => new FileInfo(f).Length > 0), verdict);
+    }
+
     /// <returns>The exit code, the JSON verdict on stdout, everything printed (for failure messages), and the report.</returns>
     private static async Task<(int Exit, string Json, string Log, LoadReport Report)> RunAsync(string scenario, TempFolder folder)
     {
@@ -106,7 +147,9 @@ public sealed class LoadCommandProsodyTests(ProsodyFixture prosody) : IClassFixt
         using var stderr = new StringWriter(CultureInfo.InvariantCulture);
         var exit = await LoadCliCommand.RunAsync(new LoadCliArguments(scenario, output, null, Json: true, DryRun: false, ConfigFile: null, LoopbackCandidates: true), stdout, stderr, Ct)
             .WaitAsync(Timeout, Ct);
-        var report = await LoadReportJson.ReadAsync(Path.Combine(output, LoadCommand.ReportJson), Ct);
+        var reportPath = Path.Combine(output, LoadCommand.ReportJson);
+        Assert.True(File.Exists(reportPath), $"exit {exit}, no report: {stdout}\n--- progress ---\n{stderr}");
+        var report = await LoadReportJson.ReadAsync(reportPath, Ct);
         Assert.True(File.Exists(Path.Combine(output, LoadCommand.ReportHtml)));
         return (exit, stdout.ToString(), stdout + "\n--- progress ---\n" + stderr, report);
     }
@@ -114,7 +157,7 @@ public sealed class LoadCommandProsodyTests(ProsodyFixture prosody) : IClassFixt
     private const string VideoMedia = "media:\n  video: { codec: vp8, width: 320, height: 180, fps: 30, bitrate_kbps: 300 }";
 
     private async Task<string> WriteScenarioAsync(TempFolder folder, int firstUser, int users, int concurrency, int holdSeconds, int callSeconds, string thresholds,
-        string media = VideoMedia)
+        string media = VideoMedia, string calls = "")
     {
         var last = firstUser + users - 1;
         for (var id = firstUser; id <= last; id++)
@@ -133,6 +176,7 @@ public sealed class LoadCommandProsodyTests(ProsodyFixture prosody) : IClassFixt
               pattern: pairs
               duration: { fixed: {{callSeconds}}s }
               answer_delay: { fixed: 100ms }
+            {{calls}}
             load:
               executor: concurrency
               stages:

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using CallBot.Load.Reports;
 using CallBot.Load.Running;
+using CallBot.Load.Scenario;
 using CallBot.Worker.Cli;
 using CallBot.Worker.Load;
 
@@ -164,7 +165,12 @@ public sealed class ShardClaimsTests
         var config = await stdout;
         Assert.Contains("- auto/4", config, StringComparison.Ordinal);
         Assert.Contains("- --shards", config, StringComparison.Ordinal);
-        Assert.True(File.Exists(Path.Combine(RepoRoot, "docs/load/compose-pairs.yaml")));
+        // The scenario the replicas run is valid and its pool is the one the `users` service registers.
+        var scenario = ScenarioLoader.LoadFile(Path.Combine(RepoRoot, "docs/load/compose-pairs.yaml"));
+        Assert.Equal(2001, scenario.Users[0].Id);
+        Assert.Equal(2040, scenario.Users[^1].Id);
+        Assert.Contains("LOAD_USERS_FROM: '2001'", config, StringComparison.Ordinal);
+        Assert.Contains("LOAD_USERS_TO: '2040'", config, StringComparison.Ordinal);
     }
 
     private static string RepoRoot
