@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text.Json;
 using CallBot.Load.Reports;
 using CallBot.Load.Running;
-using CallBot.Load.Scenario;
 using CallBot.Worker.Cli;
 using CallBot.Worker.Load;
 
@@ -144,46 +143,6 @@ public sealed class ShardClaimsTests
         finally
         {
             Directory.Delete(root, recursive: true);
-        }
-    }
-
-    [Fact]
-    public async Task Load_compose_file_is_valid_and_runs_auto_shards()
-    {
-        var start = new ProcessStartInfo("docker-compose") { WorkingDirectory = RepoRoot, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var arg in new[] { "-f", "deploy/compose/load.yaml", "--profile", "merge", "config" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync(Ct);
-        var stderr = process.StandardError.ReadToEndAsync(Ct);
-        await process.WaitForExitAsync(Ct);
-
-        Assert.True(process.ExitCode == 0, await stderr);
-        var config = await stdout;
-        Assert.Contains("- auto/4", config, StringComparison.Ordinal);
-        Assert.Contains("- --shards", config, StringComparison.Ordinal);
-        // The scenario the replicas run is valid and its pool is the one the `users` service registers.
-        var scenario = ScenarioLoader.LoadFile(Path.Combine(RepoRoot, "docs/load/compose-pairs.yaml"));
-        Assert.Equal(2001, scenario.Users[0].Id);
-        Assert.Equal(2040, scenario.Users[^1].Id);
-        Assert.Contains("LOAD_USERS_FROM: '2001'", config, StringComparison.Ordinal);
-        Assert.Contains("LOAD_USERS_TO: '2040'", config, StringComparison.Ordinal);
-    }
-
-    private static string RepoRoot
-    {
-        get
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "CallBot.sln")))
-            {
-                dir = dir.Parent;
-            }
-
-            return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
         }
     }
 
