@@ -139,6 +139,28 @@ public sealed class LoadCommandProsodyTests(ProsodyFixture prosody) : IClassFixt
         Assert.True(Directory.Exists(recordings) && Directory.EnumerateFiles(recordings, "*", SearchOption.AllDirectories).Any(f => new FileInfo(f).Length > 0), verdict);
     }
 
+    [Fact]
+    public async Task Mesh_group_of_three_connects_the_caller_to_both_callees_with_media()
+    {
+        using var folder = new TempFolder();
+        var scenario = await WriteScenarioAsync(folder, firstUser: 4501, users: 3, concurrency: 1, holdSeconds: 4, callSeconds: 4,
+            """
+              call_success_rate: ["rate == 1"]
+              frames_received_ratio: ["min > 0.3"]
+            """,
+            calls: "  group_size: 3",
+            pattern: "mesh");
+
+        var (exit, _, verdict, report) = await RunAsync(scenario, folder);
+
+        Assert.True(exit == LoadExitCodes.Passed, $"exit {exit}: {verdict}");
+        var calls = report.Metrics["calls"].Sum;
+        Assert.True(calls >= 1, verdict);
+        // Per call at least caller→callee and callee→caller for both callees, audio and video: 8 streams with frames.
+        Assert.True(report.Metrics["frames_received_ratio"].Histogram!.Count >= 8 * calls, verdict);
+        Assert.Equal((long)calls, report.Metrics["call_setup_ms"].Histogram!.Count);
+    }
+
     /// <returns>The exit code, the JSON verdict on stdout, everything printed (for failure messages), and the report.</returns>
     private static async Task<(int Exit, string Json, string Log, LoadReport Report)> RunAsync(string scenario, TempFolder folder)
     {
@@ -157,7 +179,7 @@ public sealed class LoadCommandProsodyTests(ProsodyFixture prosody) : IClassFixt
     private const string VideoMedia = "media:\n  video: { codec: vp8, width: 320, height: 180, fps: 30, bitrate_kbps: 300 }";
 
     private async Task<string> WriteScenarioAsync(TempFolder folder, int firstUser, int users, int concurrency, int holdSeconds, int callSeconds, string thresholds,
-        string media = VideoMedia, string calls = "")
+        string media = VideoMedia, string calls = "", string pattern = "pairs")
     {
         var last = firstUser + users - 1;
         for (var id = firstUser; id <= last; id++)
@@ -173,7 +195,7 @@ public sealed class LoadCommandProsodyTests(ProsodyFixture prosody) : IClassFixt
             users:
               range: { from: {{firstUser}}, to: {{last}}, login: "bot-{id}", password: "load-{id}" }
             calls:
-              pattern: pairs
+              pattern: {{pattern}}
               duration: { fixed: {{callSeconds}}s }
               answer_delay: { fixed: 100ms }
             {{calls}}
