@@ -7,10 +7,8 @@
 # Writes DIR/capacity.md (the table for docs/performance.md), DIR/capacity.json, and each step's report under DIR/step-N/.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-if [[ -z "${CALLBOT_CAPACITY_NETNS:-}" ]]; then
-  export CALLBOT_CAPACITY_NETNS=1
-  exec unshare --net bash -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
-fi
+source "$here/scripts/load/lab.sh"
+load_lab_netns "$0" "$@"
 steps="10 25 50 100 150 200"
 hold=30
 chromium_pairs=2
@@ -26,16 +24,11 @@ while [[ $# -gt 0 ]]; do
 done
 mkdir -p "$out"
 out="$(cd "$out" && pwd)"
-work="$(mktemp -d /tmp/callbot-capacity.XXXXXX)"
-source "$here/scripts/load/prosody-lab.sh"
 max=0
 for n in $steps; do ((n > max)) && max=$n; done
 first=8001
 last=$((first + 2 * max + max / 4 + 3))
-prosody_lab_start "$work/prosody" "$first" "$last" "cap-{id}"
-trap 'prosody_lab_stop; rm -rf "$work"' EXIT
-dotnet build "$here/src/CallBot.Worker" -c Release -v quiet -clp:ErrorsOnly
-cp -r "$here/src/CallBot.Worker/bin/Release/net10.0" "$work/bin"
+load_lab_start capacity "$first" "$last" "cap-{id}"
 ticks=$(getconf CLK_TCK)
 ramp=15
 
@@ -75,7 +68,7 @@ thresholds:
   audio_packet_loss: ["p(99) < 0.01"]
   freezes: ["count == 0"]
 YAML
-  "$work/bin/callbot" load "$dir/scenario.yaml" --out "$dir" --loopback-candidates --json > "$dir/verdict.json" 2> "$dir/progress.log" &
+  "$CALLBOT" load "$dir/scenario.yaml" --out "$dir" --loopback-candidates --json > "$dir/verdict.json" 2> "$dir/progress.log" &
   pid=$!
   # Sample while all n calls are up: CPU over the window, RSS averaged.
   t0=""; c0=0; t1=""; c1=0; rss_sum=0; rss_n=0

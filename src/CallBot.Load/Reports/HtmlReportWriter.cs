@@ -48,6 +48,13 @@ public static class HtmlReportWriter
         {
             var s = data.Summary ?? new MetricSummary();
             html.Append("<tr><td>").Append(E(name)).Append("</td>");
+            if (data.Kind == MetricKind.Trend && data.Histogram is not { Count: > 0 })
+            {
+                // Not measured (e.g. video metrics of an audio-only profile): "n/a", never a row of zeros that reads as a freeze.
+                html.Append("<td>0</td><td class=\"na\" colspan=\"7\">n/a (no samples)</td></tr>");
+                continue;
+            }
+
             foreach (var v in new[] { s.Count, s.Avg, s.Min, s.Med, s.P95, s.P99, s.Max, s.Rate })
             {
                 html.Append("<td>").Append(v is { } x ? x.ToString("0.####", CultureInfo.InvariantCulture) : "").Append("</td>");

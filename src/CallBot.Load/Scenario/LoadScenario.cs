@@ -158,11 +158,22 @@ public sealed class MediaProfileSettings
     /// <summary><c>opus</c> or <c>none</c>.</summary>
     public string Audio { get; set; } = "opus";
 
+    /// <summary>A mapping, or the scalar <c>none</c> (an audio call, like <see cref="AudioOnly"/>).</summary>
     public VideoProfileSettings Video { get; set; } = new();
+
+    /// <summary>Calls are video calls (callType video): neither <c>audio_only</c> nor <c>video: none</c>.</summary>
+    public bool SendsVideo => !AudioOnly && !Video.Disabled;
+
+    /// <summary>Bots send Opus; with <c>audio: none</c> the audio m-line is negotiated but nothing is sent on it.</summary>
+    public bool SendsAudio => Audio != "none";
 }
 
 public sealed class VideoProfileSettings
 {
+    /// <summary>The scenario said <c>video: none</c>.</summary>
+    [YamlDotNet.Serialization.YamlIgnore]
+    public bool Disabled { get; set; }
+
     /// <summary><c>vp8</c> or <c>h264</c>.</summary>
     public string Codec { get; set; } = "vp8";
 

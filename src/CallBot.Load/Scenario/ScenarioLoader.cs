@@ -58,6 +58,7 @@ public static class ScenarioLoader
         {
             raw = new DeserializerBuilder()
                 .WithNamingConvention(UnderscoredNamingConvention.Instance)
+                .WithNodeDeserializer(new NoVideoDeserializer(), s => s.OnTop())
                 .Build()
                 .Deserialize<LoadScenario>(yaml);
         }
@@ -122,7 +123,7 @@ public static class ScenarioLoader
             var users = Users(s.Users, baseDirectory);
             var groupSize = Calls(s.Calls, users.Count);
             var (executor, startTarget, stages) = Shape(s.Load);
-            Media(s.Media);
+            Media(s.Media, s.Thresholds);
             var groups = Groups(s.Groups);
             var thresholds = Thresholds(s.Thresholds);
             var window = Duration("window", s.Window, positive: true);
@@ -363,18 +364,31 @@ public static class ScenarioLoader
             return (executor, shape.StartTarget, stages);
         }
 
-        private void Media(MediaProfileSettings m)
+        private void Media(MediaProfileSettings m, Dictionary<string, List<string>> thresholds)
+        {
+            MediaProfile(m);
+            // A threshold on a kind the calls never carry could only fail with "no samples": say so up front.
+            foreach (var metric in (thresholds ?? []).Keys)
+            {
+                if ((!m.SendsVideo && metric.StartsWith("video_", StringComparison.Ordinal)) || (!m.SendsAudio && metric.StartsWith("audio_", StringComparison.Ordinal)))
+                {
+                    Add("thresholds." + metric, $"the media profile sends no {metric[..metric.IndexOf('_', StringComparison.Ordinal)]}");
+                }
+            }
+        }
+
+        private void MediaProfile(MediaProfileSettings m)
         {
             if (m.Audio is not ("opus" or "none"))
             {
                 Add("media.audio", $"'{m.Audio}' is not opus or none");
             }
 
-            if (m.AudioOnly)
+            if (!m.SendsVideo)
             {
-                if (m.Audio == "none")
+                if (!m.SendsAudio)
                 {
-                    Add("media.audio_only", "audio_only with audio: none sends no media at all");
+                    Add(m.AudioOnly ? "media.audio_only" : "media.video", "no video with audio: none sends no media at all");
                 }
 
                 return;

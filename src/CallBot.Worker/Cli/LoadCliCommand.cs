@@ -17,7 +17,7 @@ namespace CallBot.Worker.Cli;
 internal sealed record LoadCliArguments(string Scenario, string OutputDirectory, string? Shard, bool Json, bool DryRun, string? ConfigFile, bool LoopbackCandidates);
 
 /// <summary>
-/// <c>callbot load SCENARIO.yaml [--shard i/n] [--out DIR] [--json] [--dry-run]</c>: runs the scenario with real bots
+/// <c>callbot load SCENARIO.yaml [--shard i/n|auto/n] [--out DIR] [--json] [--dry-run]</c>: runs the scenario with real bots
 /// (<see cref="WorkerLoadCallDriver"/>), writes report.json and report.html, exits 0 when every threshold held, 99 naming
 /// each breach, 2 for an invalid scenario or configuration.
 /// </summary>
@@ -28,7 +28,10 @@ internal static class LoadCliCommand
     public static Command Build()
     {
         var scenario = new Argument<FileInfo>("scenario") { Description = "Scenario YAML (see docs/load/README.md)." };
-        var shard = new Option<string?>("--shard") { Description = "Run shard i of n (i/n): its part of the user pool and of the load." };
+        var shard = new Option<string?>("--shard")
+        {
+            Description = "Run shard i of n (i/n): its part of the user pool and of the load. auto/n claims the lowest free index in OUT/claims and reports to OUT/shard-i.",
+        };
         var output = new Option<DirectoryInfo?>("--out", "-o") { Description = "Report folder (default: load-report)." };
         var json = new Option<bool>("--json") { Description = "Progress to stderr, one JSON verdict on stdout." };
         var dryRun = new Option<bool>("--dry-run") { Description = "Simulate calls without a network (checks the plan and the report)." };
@@ -62,6 +65,26 @@ internal static class LoadCliCommand
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         var progressWriter = args.Json ? stderr : stdout;
+        if (ShardClaims.TryParseAuto(args.Shard, out var shardCount))
+        {
+            if (!TryLoad(args.Scenario, out _))
+            {
+                // Report the scenario's errors (below) without taking an index.
+                args = args with { Shard = null };
+            }
+            else if (ShardClaims.TryClaim(args.OutputDirectory, shardCount, ShardClaims.DefaultClaimant, out var claimed))
+            {
+                args = args with { Shard = claimed.ToString(), OutputDirectory = ShardClaims.ShardDirectory(args.OutputDirectory, claimed.Index) };
+                await progressWriter.WriteLineAsync($"load: claimed shard {claimed} (report in {args.OutputDirectory})").ConfigureAwait(false);
+            }
+            else
+            {
+                await stderr.WriteLineAsync($"load: all {shardCount} shards in {Path.Combine(args.OutputDirectory, ShardClaims.ClaimsFolder)} are claimed (a finished run's folder? start from an empty --out)")
+                    .ConfigureAwait(false);
+                return LoadExitCodes.Error;
+            }
+        }
+
         ILoadProgress progress = args.Json ? new PlainLoadProgress(stderr) : SpectreLoadProgress.ForConsole(plain: stdout == Console.Out ? null : stdout);
         int exit;
         if (args.DryRun || !TryLoad(args.Scenario, out var scenario))

@@ -7,12 +7,39 @@ namespace CallBot.Worker.Load;
 /// A finished call's per-stream results from its connections: the stream "A receives B's video" pairs A's connection to B
 /// (frames received, loss, jitter, freezes) with B's connection to A (frames sent).
 /// </summary>
+/// <summary>Which kinds a scenario's calls carry (<c>media.audio</c>, <c>media.video</c> / <c>audio_only</c>).</summary>
+internal readonly record struct StreamKinds(bool Audio, bool Video)
+{
+    public bool Includes(MediaKind kind) => kind == MediaKind.Video ? Video : Audio;
+}
+
 internal static class CallStreams
 {
     private const double AudioClockRate = 48_000;
     private const double VideoClockRate = 90_000;
 
-    public static List<StreamResult> Build(IReadOnlyList<ConnectionProbe> connections, bool video, Func<int, string> participantName)
+    /// <summary>"video" or "audio" when a connection received frames of a kind the profile does not send; else null.</summary>
+    public static string? UnexpectedKind(IReadOnlyList<ConnectionProbe> connections, StreamKinds media)
+    {
+        foreach (var connection in connections)
+        {
+            var frames = connection.Frames;
+            if (!media.Video && frames.VideoFramesReceived > 0)
+            {
+                return "video";
+            }
+
+            if (!media.Audio && frames.AudioFramesReceived > 0)
+            {
+                return "audio";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>One stream per receiving side and kind the profile sends: no video streams at all in an audio call.</summary>
+    public static List<StreamResult> Build(IReadOnlyList<ConnectionProbe> connections, StreamKinds media, Func<int, string> participantName)
     {
         var streams = new List<StreamResult>(connections.Count * 2);
         foreach (var receiver in connections)
@@ -27,8 +54,12 @@ internal static class CallStreams
                 }
             }
 
-            streams.Add(Stream(receiver, sender, MediaKind.Audio, participantName));
-            if (video)
+            if (media.Audio)
+            {
+                streams.Add(Stream(receiver, sender, MediaKind.Audio, participantName));
+            }
+
+            if (media.Video)
             {
                 streams.Add(Stream(receiver, sender, MediaKind.Video, participantName));
             }

@@ -21,6 +21,8 @@ internal static class LoadHostSettings
             [$"{ChatOptions.Section}:Endpoint"] = chat.Endpoint,
             [$"{ChatOptions.Section}:AppId"] = chat.AppId,
             [$"{VideoChatOptions.Section}:AnswerTimeInterval"] = Seconds(scenario.RingTimeout),
+            // The call offer is re-sent every dialing interval until the ring timeout; it must be the shorter of the two.
+            [$"{VideoChatOptions.Section}:DialingTimeInterval"] = DialingSeconds(scenario.RingTimeout),
             [$"{MediaOptions.Section}:Source"] = nameof(MediaSourceKind.Synthetic),
             [$"{MediaOptions.Section}:VideoCodec"] = video.Codec,
             [$"{MediaOptions.Section}:Width"] = Invariant(video.Width),
@@ -63,6 +65,11 @@ internal static class LoadHostSettings
 
         return false;
     }
+
+    private static string DialingSeconds(TimeSpan ringTimeout) =>
+        Math.Min(DefaultDialingSeconds, Math.Ceiling(Math.Max(1, ringTimeout.TotalSeconds)) / 2).ToString(CultureInfo.InvariantCulture);
+
+    private static readonly double DefaultDialingSeconds = new VideoChatOptions().DialingTimeInterval;
 
     private static string Seconds(TimeSpan value) => Invariant((int)Math.Ceiling(Math.Max(1, value.TotalSeconds)));
 

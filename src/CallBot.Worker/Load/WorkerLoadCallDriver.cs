@@ -76,7 +76,14 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
         _impairment = impairment ?? ImpairmentScheduler.Shared;
         _monitor = new StreamMonitor(_time);
         // One encode for every bot of the run (the synthetic card is labelled "user 0"), started by the first login.
-        _tracks = new Lazy<Task<CallMediaTracks>>(() => _media.GetTracksAsync(_mediaOptions, 0, CancellationToken.None));
+        _tracks = new Lazy<Task<CallMediaTracks>>(() => TracksAsync(_media.GetTracksAsync(_mediaOptions, 0, CancellationToken.None), scenario.Source.Media.SendsAudio));
+    }
+
+    /// <summary><c>audio: none</c>: the audio m-line is still negotiated (as the SDK does for a muted track) but nothing is sent on it.</summary>
+    private static async Task<CallMediaTracks> TracksAsync(Task<CallMediaTracks> encoded, bool sendsAudio)
+    {
+        var tracks = await encoded.ConfigureAwait(false);
+        return sendsAudio ? tracks : new CallMediaTracks(tracks.Video, null);
     }
 
     /// <summary>Bots logged in and not yet disposed.</summary>
@@ -206,13 +213,13 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
         }
 
         var reconnectsBefore = Reconnects(caller, callees);
-        var video = !_scenario.Source.Media.AudioOnly;
+        var media = new StreamKinds(_scenario.Source.Media.SendsAudio, _scenario.Source.Media.SendsVideo);
         using var closeWaiter = new CalleeCloseWaiter(callees);
         var probe = caller.BeginOutgoing(callees.Count, intent.Record);
         BotCallOutcome outcome;
         try
         {
-            outcome = await caller.Agent.PlaceCallAsync(targets, video ? CallType.Video : CallType.Audio, intent.Duration, timeFromMedia: false, cancellationToken).ConfigureAwait(false);
+            outcome = await caller.Agent.PlaceCallAsync(targets, media.Video ? CallType.Video : CallType.Audio, intent.Duration, timeFromMedia: false, cancellationToken).ConfigureAwait(false);
         }
         catch (InvalidOperationException)
         {
@@ -227,14 +234,14 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
             .ConfigureAwait(false);
         var connections = _monitor.Of(outcome.SessionId);
         _monitor.Forget(outcome.SessionId);
-        var streams = outcome.Result == BotCallResult.Completed ? CallStreams.Build(connections, video, ParticipantName) : [];
+        var streams = outcome.Result == BotCallResult.Completed ? CallStreams.Build(connections, media, ParticipantName) : [];
         var iceRestarts = 0;
         foreach (var connection in connections)
         {
             iceRestarts += connection.IceRestarts;
         }
 
-        var (result, reason) = Classify(outcome, probe, streams, video, calleesClosed);
+        var (result, reason) = Classify(outcome, probe, streams, media, CallStreams.UnexpectedKind(connections, media), calleesClosed);
         return new LoadCallResult
         {
             Intent = intent,
@@ -266,7 +273,8 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
     }
 
     /// <summary>The planned outcome from the caller's view, checked against what media did.</summary>
-    internal static (LoadCallOutcome Outcome, string? Reason) Classify(BotCallOutcome outcome, OutgoingCallProbe probe, IReadOnlyList<StreamResult> streams, bool video, bool calleesClosed)
+    internal static (LoadCallOutcome Outcome, string? Reason) Classify(
+        BotCallOutcome outcome, OutgoingCallProbe probe, IReadOnlyList<StreamResult> streams, StreamKinds media, string? unexpectedKind, bool calleesClosed)
     {
         switch (outcome.Result)
         {
@@ -287,10 +295,16 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
 
         foreach (var stream in streams)
         {
-            if (stream.FramesReceived == 0 && (video || stream.Kind == Abstractions.MediaKind.Audio))
+            if (stream.FramesReceived == 0 && media.Includes(stream.Kind))
             {
                 return (LoadCallOutcome.Failed, "no-media-" + (stream.Kind == Abstractions.MediaKind.Video ? "video" : "audio"));
             }
+        }
+
+        if (unexpectedKind is not null)
+        {
+            // The profile said no video (or no audio), yet frames of that kind arrived.
+            return (LoadCallOutcome.Failed, "unexpected-media-" + unexpectedKind);
         }
 
         return calleesClosed ? (LoadCallOutcome.Completed, null) : (LoadCallOutcome.Failed, "callee-hangup-timeout");

@@ -1,7 +1,10 @@
 using System.Globalization;
 using System.Text.Json;
+using CallBot.Load.Driver;
+using CallBot.Load.Planning;
 using CallBot.Load.Reports;
 using CallBot.Load.Running;
+using CallBot.Load.Scenario;
 using CallBot.TestSupport.Prosody;
 using CallBot.Worker.Cli;
 using CallBot.Worker.Tests.EndToEnd;
@@ -68,6 +71,96 @@ public sealed class LoadCommandProsodyTests(ProsodyFixture prosody) : IClassFixt
         Assert.True(report.Metrics["calls"].Sum >= 1);
     }
 
+    [Fact]
+    public async Task Audio_only_scenario_sends_audio_and_no_video()
+    {
+        using var folder = new TempFolder();
+        var scenario = await WriteScenarioAsync(folder, firstUser: 4301, users: 2, concurrency: 1, holdSeconds: 4, callSeconds: 3,
+            """
+              call_success_rate: ["rate > 0.99"]
+              audio_packet_loss: ["p(99) < 0.05"]
+              frames_received_ratio: ["min > 0.5"]
+              freezes: ["count == 0"]
+            """,
+            media: "media: { video: none }");
+
+        var (exit, _, verdict, report) = await RunAsync(scenario, folder);
+
+        Assert.True(exit == LoadExitCodes.Passed, $"exit {exit}: {verdict}");
+        var calls = report.Metrics["calls"].Sum;
+        Assert.True(calls >= 1, verdict);
+        // Both sides received audio; no side received a video frame (that would fail the call as unexpected-media-video).
+        Assert.Empty(report.Errors);
+        Assert.Equal((long)(2 * calls), report.Metrics["audio_packet_loss"].Histogram!.Count);
+        Assert.Equal((long)(2 * calls), report.Metrics["frames_received_ratio"].Histogram!.Count);
+        Assert.True(report.Metrics["frames_received_ratio"].Histogram!.Min > 0.5, verdict);
+        Assert.Equal(0, report.Metrics["video_packet_loss"].Histogram!.Count);
+        Assert.Equal(0, report.Metrics["video_jitter_ms"].Histogram!.Count);
+        // The report says the video metrics were not measured rather than showing zeros.
+        var html = await File.ReadAllTextAsync(Path.Combine(folder.Path, "out", LoadCommand.ReportHtml), Ct);
+        Assert.Contains("<tr><td>video_packet_loss</td><td>0</td><td class=\"na\" colspan=\"7\">n/a (no samples)</td></tr>", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rejects_no_answers_recordings_and_an_impaired_group_go_through_real_bots()
+    {
+        using var folder = new TempFolder();
+        // Group "lossy" (users 4401, 4402) drops 5 % of what it receives in its own sockets; "clean" is unimpaired.
+        var scenario = await WriteScenarioAsync(folder, firstUser: 4401, users: 4, concurrency: 2, holdSeconds: 12, callSeconds: 6,
+            """
+              call_success_rate: ["rate == 1"]
+            """,
+            calls: """
+              reject_share: 0.25
+              no_answer_share: 0.25
+              record_share: 0.5
+              ring_timeout: 2s
+            groups:
+              - { name: lossy, share: 0.5, impairment: { downlink: { loss: 0.05 } } }
+              - { name: clean, share: 0.5 }
+            """);
+        var plan = LoadPlanner.Plan(ScenarioLoader.LoadFile(scenario), ShardSpec.Whole);
+        Assert.Contains(plan.Calls, c => c.Expect == CallExpectation.Reject);
+        Assert.Contains(plan.Calls, c => c.Expect == CallExpectation.NoAnswer);
+        Assert.Contains(plan.Calls, c => c.Expect == CallExpectation.Answer && c.Record);
+
+        var (exit, _, verdict, report) = await RunAsync(scenario, folder);
+
+        // Every call ended the way the plan asked: rejected, unanswered after the ring timeout, or answered.
+        Assert.True(exit == LoadExitCodes.Passed, $"exit {exit}: {verdict}");
+        Assert.Equal(plan.Calls.Count, (int)report.Metrics["calls"].Sum);
+        Assert.Equal(plan.Calls.Count(c => c.Expect == CallExpectation.Answer), (int)report.Metrics["call_setup_ms"].Histogram!.Count);
+        // The lossy group's receivers measured the loss in their RTP statistics (audio: video gaps are repaired by NACK);
+        // the clean ones did not invent any.
+        Assert.True(report.Metrics["audio_packet_loss"].Histogram!.Max > 0.01, verdict);
+        Assert.True(report.Metrics["audio_packet_loss"].Histogram!.Min < 0.01, verdict);
+        // Recorded calls left a recording in OUT/recordings.
+        var recordings = Path.Combine(folder.Path, "out", "recordings");
+        Assert.True(Directory.Exists(recordings) && Directory.EnumerateFiles(recordings, "*", SearchOption.AllDirectories).Any(f => new FileInfo(f).Length > 0), verdict);
+    }
+
+    [Fact]
+    public async Task Mesh_group_of_three_connects_the_caller_to_both_callees_with_media()
+    {
+        using var folder = new TempFolder();
+        var scenario = await WriteScenarioAsync(folder, firstUser: 4501, users: 3, concurrency: 1, holdSeconds: 4, callSeconds: 4,
+            """
+              call_success_rate: ["rate == 1"]
+              frames_received_ratio: ["min > 0.3"]
+            """,
+            calls: "  group_size: 3",
+            pattern: "mesh");
+
+        var (exit, _, verdict, report) = await RunAsync(scenario, folder);
+
+        Assert.True(exit == LoadExitCodes.Passed, $"exit {exit}: {verdict}");
+        var calls = report.Metrics["calls"].Sum;
+        Assert.True(calls >= 1, verdict);
+        // Per call at least caller→callee and callee→caller for both callees, audio and video: 8 streams with frames.
+        Assert.True(report.Metrics["frames_received_ratio"].Histogram!.Count >= 8 * calls, verdict);
+        Assert.Equal((long)calls, report.Metrics["call_setup_ms"].Histogram!.Count);
+    }
+
     /// <returns>The exit code, the JSON verdict on stdout, everything printed (for failure messages), and the report.</returns>
     private static async Task<(int Exit, string Json, string Log, LoadReport Report)> RunAsync(string scenario, TempFolder folder)
     {
@@ -76,12 +169,17 @@ public sealed class LoadCommandProsodyTests(ProsodyFixture prosody) : IClassFixt
         using var stderr = new StringWriter(CultureInfo.InvariantCulture);
         var exit = await LoadCliCommand.RunAsync(new LoadCliArguments(scenario, output, null, Json: true, DryRun: false, ConfigFile: null, LoopbackCandidates: true), stdout, stderr, Ct)
             .WaitAsync(Timeout, Ct);
-        var report = await LoadReportJson.ReadAsync(Path.Combine(output, LoadCommand.ReportJson), Ct);
+        var reportPath = Path.Combine(output, LoadCommand.ReportJson);
+        Assert.True(File.Exists(reportPath), $"exit {exit}, no report: {stdout}\n--- progress ---\n{stderr}");
+        var report = await LoadReportJson.ReadAsync(reportPath, Ct);
         Assert.True(File.Exists(Path.Combine(output, LoadCommand.ReportHtml)));
         return (exit, stdout.ToString(), stdout + "\n--- progress ---\n" + stderr, report);
     }
 
-    private async Task<string> WriteScenarioAsync(TempFolder folder, int firstUser, int users, int concurrency, int holdSeconds, int callSeconds, string thresholds)
+    private const string VideoMedia = "media:\n  video: { codec: vp8, width: 320, height: 180, fps: 30, bitrate_kbps: 300 }";
+
+    private async Task<string> WriteScenarioAsync(TempFolder folder, int firstUser, int users, int concurrency, int holdSeconds, int callSeconds, string thresholds,
+        string media = VideoMedia, string calls = "", string pattern = "pairs")
     {
         var last = firstUser + users - 1;
         for (var id = firstUser; id <= last; id++)
@@ -97,16 +195,16 @@ public sealed class LoadCommandProsodyTests(ProsodyFixture prosody) : IClassFixt
             users:
               range: { from: {{firstUser}}, to: {{last}}, login: "bot-{id}", password: "load-{id}" }
             calls:
-              pattern: pairs
+              pattern: {{pattern}}
               duration: { fixed: {{callSeconds}}s }
               answer_delay: { fixed: 100ms }
+            {{calls}}
             load:
               executor: concurrency
               stages:
                 - { duration: 1s, target: {{concurrency}} }
                 - { duration: {{holdSeconds}}s, target: {{concurrency}} }
-            media:
-              video: { codec: vp8, width: 320, height: 180, fps: 30, bitrate_kbps: 300 }
+            {{media}}
             thresholds:
             {{thresholds}}
             """;
