@@ -3,13 +3,13 @@
 # this machine carries while every threshold holds (setup p95 < 1 s, loss < 1 %, no freezes, every call succeeds),
 # with CPU and RSS per participant; then, in the same run, the same figures for headless Chromium participants with
 # fake media (scripts/load/chromium-participants.mjs). Runs in its own network namespace (only `lo`).
-#   scripts/load/capacity.sh [--steps "10 25 50 100 150 200"] [--hold 30] [--chromium-pairs 2] [--out DIR]
+#   scripts/load/capacity.sh [--steps "10 50 100 150 200 250 300 350 400"] [--hold 30] [--chromium-pairs 2] [--out DIR]
 # Writes DIR/capacity.md (the table for docs/performance.md), DIR/capacity.json, and each step's report under DIR/step-N/.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$here/scripts/load/lab.sh"
 load_lab_netns "$0" "$@"
-steps="10 25 50 100 150 200"
+steps="10 50 100 150 200 250 300 350 400"
 hold=30
 chromium_pairs=2
 out="$here/docs/load/capacity-$(date -u +%Y-%m-%d)"
