@@ -1,3 +1,5 @@
+using CallBot.Abstractions;
+
 namespace CallBot.Media.Containers;
 
 /// <summary>One H.264 access unit in Annex B form (start codes included): a slice of the reader's input.</summary>
@@ -31,7 +33,6 @@ public sealed class AnnexBReader
     private const int NalAud = 9;
     private const int NalReservedFirst = 14;
     private const int NalReservedLast = 18;
-    private static readonly byte[] StartCode = [0, 0, 1];
 
     private readonly ReadOnlyMemory<byte> _input;
     private readonly int _maxAccessUnitSize;
@@ -61,7 +62,7 @@ public sealed class AnnexBReader
         var span = _input.Span;
         while (true)
         {
-            var nal = FindStartCode(span, _scan, out var headerAt);
+            var nal = AnnexBNalReader.FindStartCode(span, _scan, out var headerAt);
             if (nal < 0)
             {
                 return TryFinishLast(span.Length, out unit);
@@ -147,25 +148,5 @@ public sealed class AnnexBReader
         _auNals++;
         _auHasSlice |= isSlice;
         _auIsIdr |= type == NalSliceIdr;
-    }
-
-    /// <summary>Finds the next 3-byte start code at or after <paramref name="from"/>; returns where it begins (including a leading zero of a 4-byte code) and where the NAL header is.</summary>
-    private static int FindStartCode(ReadOnlySpan<byte> span, int from, out int headerAt)
-    {
-        headerAt = -1;
-        if (from >= span.Length)
-        {
-            return -1;
-        }
-
-        var found = span[from..].IndexOf(StartCode);
-        if (found < 0)
-        {
-            return -1;
-        }
-
-        var at = from + found;
-        headerAt = at + StartCode.Length;
-        return at > from && span[at - 1] == 0 ? at - 1 : at;
     }
 }

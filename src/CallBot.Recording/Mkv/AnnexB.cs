@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using CallBot.Abstractions;
 
 namespace CallBot.Recording.Mkv;
 
@@ -13,50 +14,6 @@ internal static class AnnexB
     private const int NalTypePps = 8;
     private const int LengthPrefix = 4;
 
-    /// <summary>Finds the next NAL unit after <paramref name="offset"/>; false when none is left.</summary>
-    public static bool TryNextNal(ReadOnlySpan<byte> data, ref int offset, out int nalStart, out int nalLength)
-    {
-        nalStart = -1;
-        nalLength = 0;
-        var i = offset;
-        while (i + 3 <= data.Length)
-        {
-            if (data[i] == 0 && data[i + 1] == 0 && data[i + 2] == 1)
-            {
-                nalStart = i + 3;
-                break;
-            }
-
-            i++;
-        }
-
-        if (nalStart < 0)
-        {
-            offset = data.Length;
-            return false;
-        }
-
-        var end = data.Length;
-        for (var j = nalStart; j + 3 <= data.Length; j++)
-        {
-            if (data[j] == 0 && data[j + 1] == 0 && (data[j + 2] == 1 || (data[j + 2] == 0 && j + 3 < data.Length && data[j + 3] == 1)))
-            {
-                end = j;
-                break;
-            }
-        }
-
-        // Trailing zero bytes belong to the next start code (or are padding), not to this NAL.
-        while (end > nalStart && data[end - 1] == 0)
-        {
-            end--;
-        }
-
-        nalLength = end - nalStart;
-        offset = end;
-        return nalLength > 0;
-    }
-
     /// <summary>Upper bound of the converted size: every start code becomes a 4-byte length.</summary>
     public static int MaxConvertedLength(int annexBLength) => annexBLength + annexBLength / 3 + LengthPrefix;
 
@@ -64,17 +21,18 @@ internal static class AnnexB
     public static int ConvertToLengthPrefixed(ReadOnlySpan<byte> annexB, Span<byte> destination)
     {
         var written = 0;
-        var offset = 0;
-        while (TryNextNal(annexB, ref offset, out var start, out var length))
+        var nals = new AnnexBNalReader(annexB);
+        while (nals.MoveNext())
         {
-            if (written + LengthPrefix + length > destination.Length)
+            var nal = nals.Current;
+            if (written + LengthPrefix + nal.Length > destination.Length)
             {
                 return -1;
             }
 
-            BinaryPrimitives.WriteInt32BigEndian(destination[written..], length);
-            annexB.Slice(start, length).CopyTo(destination[(written + LengthPrefix)..]);
-            written += LengthPrefix + length;
+            BinaryPrimitives.WriteInt32BigEndian(destination[written..], nal.Length);
+            nal.CopyTo(destination[(written + LengthPrefix)..]);
+            written += LengthPrefix + nal.Length;
         }
 
         return written;
@@ -91,17 +49,17 @@ internal static class AnnexB
         avcC = [];
         ReadOnlySpan<byte> sps = default;
         ReadOnlySpan<byte> pps = default;
-        var offset = 0;
-        while (TryNextNal(accessUnit, ref offset, out var start, out var length))
+        var nals = new AnnexBNalReader(accessUnit);
+        while (nals.MoveNext())
         {
-            var type = accessUnit[start] & NalTypeMask;
+            var type = nals.Current[0] & NalTypeMask;
             if (type == NalTypeSps && sps.IsEmpty)
             {
-                sps = accessUnit.Slice(start, length);
+                sps = nals.Current;
             }
             else if (type == NalTypePps && pps.IsEmpty)
             {
-                pps = accessUnit.Slice(start, length);
+                pps = nals.Current;
             }
         }
 

@@ -1,3 +1,5 @@
+using CallBot.Abstractions;
+
 namespace CallBot.Recording.Sync;
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using CallBot.Abstractions;
 
 namespace CallBot.Rtc.Payloads;
 
@@ -37,7 +38,7 @@ public sealed class H264Payloader : IPayloader
         }
 
         var emitted = 0;
-        var reader = new AnnexBReader(frame);
+        var reader = new AnnexBNalReader(frame);
         var hasCurrent = NextSendable(ref reader, out var current);
         scoped ReadOnlySpan<byte> single = default; // one pending unit not yet copied
         var aggregated = 0;                   // bytes in _scratch when a STAP-A is being built
@@ -83,7 +84,7 @@ public sealed class H264Payloader : IPayloader
         return emitted;
     }
 
-    private static bool NextSendable(ref AnnexBReader reader, out ReadOnlySpan<byte> unit)
+    private static bool NextSendable(ref AnnexBNalReader reader, out ReadOnlySpan<byte> unit)
     {
         while (reader.MoveNext())
         {

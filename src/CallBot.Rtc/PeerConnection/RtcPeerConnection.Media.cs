@@ -336,7 +336,7 @@ public sealed partial class RtcPeerConnection
         var arrival = NtpTime.Now(_time);
         foreach (var block in blocks)
         {
-            if (_localSsrcs.TryGetValue(block.Ssrc, out var transceiver) && NtpTime.TryGetRoundTripTime(block, arrival, out var rtt))
+            if (_localSsrcs.TryGetValue(block.Ssrc, out var transceiver) && RoundTripTime.TryCompute(block, arrival, out var rtt))
             {
                 transceiver.OnRemoteReport(rtt, block.CumulativeLost, block.FractionLost);
                 var wait = TimeSpan.FromTicks(Math.Min((rtt * 1.5 + GapWaitMargin).Ticks, MaxAdaptiveGapWait.Ticks));

@@ -1,3 +1,4 @@
+using CallBot.Abstractions;
 using CallBot.Rtc.Rtcp;
 
 namespace CallBot.Rtc.Rtp;

@@ -24,6 +24,7 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
     private readonly TimeProvider _time;
     private readonly CertificateTrust _trust;
     private readonly ResiliencePipeline<XmppSession> _connectPipeline;
+    private XmppConnectAttemptFailedEventArgs? _failureAwaitingRetryTimer;
     private readonly XmppSendQueue _queue;
     private readonly StreamManagementState? _sm;
     private int _resumes;
@@ -47,7 +48,10 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
         _trust = new CertificateTrust(options);
         _queue = new XmppSendQueue(options.OfflineQueueCapacity);
         _sm = options.EnableStreamManagement ? new StreamManagementState() : null;
-        _connectPipeline = new ResiliencePipelineBuilder<XmppSession> { TimeProvider = _time }
+        // The failure event goes out once the retry delay's timer exists (see RaiseFailureOnceRetryScheduled), so a
+        // subscriber that advances a fake clock by RetryDelay always triggers the next attempt.
+        var pipelineTime = new TimerCreationNotifyingTimeProvider(_time) { TimerCreated = RaiseFailureOnceRetryScheduled };
+        _connectPipeline = new ResiliencePipelineBuilder<XmppSession> { TimeProvider = pipelineTime }
             .AddRetry(new RetryStrategyOptions<XmppSession>
             {
                 ShouldHandle = new PredicateBuilder<XmppSession>().Handle<Exception>(ex => ex is not (XmppAuthenticationException or OperationCanceledException)),
@@ -60,7 +64,15 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
                 {
                     LastError = args.Outcome.Exception;
                     XmppLog.ConnectFailed(_logger, args.AttemptNumber + 1, _options.Endpoint!, args.RetryDelay, args.Outcome.Exception?.Message ?? "no session");
-                    RaiseAttemptFailed(args.AttemptNumber + 1, args.RetryDelay, args.Outcome.Exception);
+                    var failure = new XmppConnectAttemptFailedEventArgs(args.AttemptNumber + 1, args.RetryDelay, args.Outcome.Exception);
+                    if (args.RetryDelay > TimeSpan.Zero)
+                    {
+                        Volatile.Write(ref _failureAwaitingRetryTimer, failure); // Polly creates the delay timer next
+                    }
+                    else
+                    {
+                        RaiseAttemptFailed(failure); // no delay, no timer: the retry runs at once
+                    }
                     return ValueTask.CompletedTask;
                 },
             })
@@ -96,7 +108,11 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
 
     public event EventHandler<ChatMessageReceivedEventArgs>? MessageReceived;
 
-    /// <summary>A connect attempt failed and another one is scheduled after <see cref="XmppConnectAttemptFailedEventArgs.RetryDelay"/>.</summary>
+    /// <summary>
+    /// A connect attempt failed and another one is scheduled after <see cref="XmppConnectAttemptFailedEventArgs.RetryDelay"/>.
+    /// Raised after the retry's delay timer is registered on the client's <see cref="TimeProvider"/>: advancing that clock
+    /// by RetryDelay from the handler (or after it) starts the next attempt.
+    /// </summary>
     public event EventHandler<XmppConnectAttemptFailedEventArgs>? ConnectAttemptFailed;
 
     /// <summary>
@@ -424,11 +440,20 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
         }
     }
 
-    private void RaiseAttemptFailed(int attempt, TimeSpan delay, Exception? error)
+    private void RaiseFailureOnceRetryScheduled()
+    {
+        var failure = Interlocked.Exchange(ref _failureAwaitingRetryTimer, null);
+        if (failure is not null)
+        {
+            RaiseAttemptFailed(failure);
+        }
+    }
+
+    private void RaiseAttemptFailed(XmppConnectAttemptFailedEventArgs failure)
     {
         try
         {
-            ConnectAttemptFailed?.Invoke(this, new XmppConnectAttemptFailedEventArgs(attempt, delay, error));
+            ConnectAttemptFailed?.Invoke(this, failure);
         }
 #pragma warning disable CA1031 // A subscriber's bug must not take the connection down.
         catch (Exception ex)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using CallBot.TestSupport;
 using CallBot.TestSupport.ConnectyCube;
 using CallBot.TestSupport.Prosody;
 using CallBot.Worker;
@@ -82,7 +83,7 @@ public sealed class BotEchoTests(SdkInteropFixture fixture)
             ["CallBot:Telemetry:HealthPrefix"] = string.Empty,
         });
         builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(new TestOutputLoggerProvider(TestContext.Current.TestOutputHelper, LogLevel.Information));
+        builder.Logging.AddProvider(TestLog.ToTestOutput("bot"));
         return builder.Build();
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using CallBot.Media.Pacing;
 using CallBot.Recording;
 using CallBot.Signaling.ConnectyCube;
+using CallBot.TestSupport;
 using CallBot.TestSupport.Prosody;
 using CallBot.Worker;
 using CallBot.Worker.Bots;
@@ -71,7 +72,7 @@ public sealed class BotHostFixture : IAsyncLifetime
         await prosody.RegisterUserAsync(userId, AppId, BotPassword);
         var runtime = Services.GetRequiredService<CallBotRuntime>();
         var time = Services.GetRequiredService<TimeProvider>();
-        var loggers = LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(TestContext.Current.TestOutputHelper, LogLevel.Information)));
+        var loggers = LoggerFactory.Create(b => b.AddProvider(TestLog.ToTestOutput("bot")));
         var recordingDirectory = Path.Combine(Path.GetTempPath(), $"callbot-botsdk-{userId.ToString(CultureInfo.InvariantCulture)}-{Guid.NewGuid():N}"[..48]);
         var recordingOptions = new WorkerRecordingOptions { Enabled = true, Directory = recordingDirectory };
         var recordings = new CallRecordings(CallBotRuntime.RecorderOptionsFor(recordingOptions, userId), time, loggers, Services.GetRequiredService<RecordingMetrics>());

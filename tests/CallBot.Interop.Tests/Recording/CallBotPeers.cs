@@ -3,6 +3,7 @@ using CallBot.Rtc;
 using CallBot.Rtc.Dtls;
 using CallBot.Rtc.Ice;
 using CallBot.Rtc.Transport;
+using CallBot.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CallBot.Interop.Tests.Recording;
@@ -28,7 +29,7 @@ internal static class CallBotPeers
     public static bool Verbose { get; set; }
 
     public static RtcPeerConnection Create(PeerConnectionOptions options, string name = "pc") =>
-        new(options, Certificate, TimeProvider.System, Verbose ? new TestOutputLoggerFactory(name) : NullLoggerFactory.Instance);
+        new(options, Certificate, TimeProvider.System, Verbose ? TestLog.ToTestOutput(name) : NullLoggerFactory.Instance);
 
     public static RtcPeerConnection CreateOn(IDatagramSocketFactory host) =>
         Create(new PeerConnectionOptions { Ice = new IceOptions { IncludeIPv6 = false }, SocketFactory = host });

@@ -13,23 +13,17 @@ internal static class H264AnnexBReader
         var bytes = File.ReadAllBytes(path);
         var starts = new List<int>();
         var idr = new List<bool>();
-        for (var i = 0; i + 4 < bytes.Length; i++)
+        for (var at = 0; (at = AnnexBNalReader.FindStartCode(bytes, at, out var header)) >= 0 && header < bytes.Length; at = header)
         {
-            if (bytes[i] == 0 && bytes[i + 1] == 0 && bytes[i + 2] == 1)
+            var type = bytes[header] & 0x1F;
+            if (type == NalTypeAud)
             {
-                var type = bytes[i + 3] & 0x1F;
-                var codeStart = i > 0 && bytes[i - 1] == 0 ? i - 1 : i;
-                if (type == NalTypeAud)
-                {
-                    starts.Add(codeStart);
-                    idr.Add(false);
-                }
-                else if (type == NalTypeIdr && idr.Count > 0)
-                {
-                    idr[^1] = true;
-                }
-
-                i += 2;
+                starts.Add(at);
+                idr.Add(false);
+            }
+            else if (type == NalTypeIdr && idr.Count > 0)
+            {
+                idr[^1] = true;
             }
         }
 

@@ -4,6 +4,7 @@ using CallBot.Abstractions;
 using CallBot.Rtc.Ice;
 using CallBot.Rtc.Srtp;
 using CallBot.Rtc.Tests.PeerConnection;
+using CallBot.TestSupport;
 using CallBot.TestSupport.Chromium;
 
 namespace CallBot.Rtc.Tests.Interop;
@@ -123,7 +124,7 @@ public sealed partial class ChromiumInteropTests(ChromiumFixture chromium) : ICl
 
         public RtcPeerConnection CallBot { get; }
 
-        public MemoryLog Log { get; private init; } = new();
+        public TestLog Log { get; private init; } = TestLog.InMemory();
 
         /// <param name="options">CallBot's options (default: loopback with <paramref name="profile"/>).</param>
         /// <param name="chromeConfiguration">Chromium's RTCConfiguration (default: none).</param>
@@ -131,7 +132,7 @@ public sealed partial class ChromiumInteropTests(ChromiumFixture chromium) : ICl
             PeerConnectionOptions? options = null, object? chromeConfiguration = null)
         {
             var page = await chromium.NewPageAsync();
-            var log = new MemoryLog();
+            var log = TestLog.InMemory();
             var callBot = new RtcPeerConnection(options ?? PeerHarness.LoopbackOptions(profile), PeerHarness.Certificate, TimeProvider.System, log);
             var call = new InteropCall(new ChromiumPeer(page), callBot, mdnsOnly) { Log = log };
             call._audioTransceiver = callBot.AddTransceiver(MediaKind.Audio, TransceiverDirection.SendRecv);

@@ -9,7 +9,7 @@ public sealed class H264Tests
     private static List<byte[]> Units(ReadOnlySpan<byte> annexB)
     {
         var list = new List<byte[]>();
-        var reader = new AnnexBReader(annexB);
+        var reader = new AnnexBNalReader(annexB);
         while (reader.MoveNext())
         {
             list.Add(reader.Current.ToArray());
@@ -180,7 +180,7 @@ public sealed class H264Tests
 
         Gen.Byte.Array[0, 200].Sample(bytes =>
         {
-            var reader = new AnnexBReader(bytes);
+            var reader = new AnnexBNalReader(bytes);
             var total = 0;
             while (reader.MoveNext())
             {

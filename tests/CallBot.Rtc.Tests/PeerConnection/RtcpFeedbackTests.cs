@@ -50,7 +50,7 @@ public sealed class RtcpFeedbackTests
         Assert.Equal(inbound.Ssrc, sr.Ssrc);
         Assert.Equal(peers.VideoA.Ssrc, sr.Ssrc);
         Assert.True(sr.PacketCount >= 1);
-        var age = DateTimeOffset.UtcNow - CallBot.Rtc.Rtcp.NtpTime.ToDateTime(sr.NtpTime);
+        var age = DateTimeOffset.UtcNow - CallBot.Abstractions.NtpTime.ToDateTime(sr.NtpTime);
         Assert.InRange(age, TimeSpan.FromSeconds(-1), TimeSpan.FromSeconds(5));
     }
 

@@ -5,6 +5,7 @@ using CallBot.Recording;
 using CallBot.Rtc;
 using CallBot.Rtc.Ice;
 using CallBot.Signaling.ConnectyCube;
+using CallBot.TestSupport;
 using CallBot.TestSupport.Network;
 using CallBot.TestSupport.Prosody;
 using CallBot.Worker.Bots;
@@ -88,7 +89,7 @@ internal sealed class FaultBot : IAsyncDisposable
         var runtime = host.Host.Runtime;
         var time = services.GetRequiredService<TimeProvider>();
         var id = userId.ToString(CultureInfo.InvariantCulture);
-        var loggers = LoggerFactory.Create(b => b.AddProvider(new TestOutputLoggerProvider(TestContext.Current.TestOutputHelper!, id)));
+        var loggers = LoggerFactory.Create(b => b.AddProvider(TestLog.ToTestOutput(id)));
         var directory = Path.Combine(Path.GetTempPath(), $"callbot-fault-{id}-{Guid.NewGuid():N}"[..40]);
         var recordings = new CallRecordings(
             CallBotRuntime.RecorderOptionsFor(new WorkerRecordingOptions { Enabled = true, Directory = directory }, userId),
