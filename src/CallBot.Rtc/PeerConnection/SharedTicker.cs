@@ -95,10 +95,8 @@ internal sealed class SharedTicker
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
-            if (Volatile.Read(ref _disposed) != 0)
-            {
-                return false;
-            }
+            // Like System.Threading.Timer: a disposed timer cannot be restarted (callers rely on the exception).
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
 
             if (period == Timeout.InfiniteTimeSpan && dueTime == Timeout.InfiniteTimeSpan)
             {
