@@ -95,8 +95,10 @@ internal sealed class SharedTicker
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
-            // Like System.Threading.Timer: a disposed timer cannot be restarted (callers rely on the exception).
-            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            if (Volatile.Read(ref _disposed) != 0)
+            {
+                return false;
+            }
 
             if (period == Timeout.InfiniteTimeSpan && dueTime == Timeout.InfiniteTimeSpan)
             {
