@@ -50,10 +50,7 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
         _sessionId = (ulong)RandomNumberGenerator.GetInt32(int.MaxValue) << 20;
         _sendDatagram = SendDatagram;
         _eventPump = Task.Run(PumpEventsAsync);
-        // On the system clock every connection shares one 20 ms timer (one thread-pool item per tick for all of them).
-        _timer = ReferenceEquals(time, TimeProvider.System)
-            ? SharedTicker.System.CreateTimer(static s => ((RtcPeerConnection)s!).OnTick(), this)
-            : time.CreateTimer(static s => ((RtcPeerConnection)s!).OnTick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _timer = time.CreateTimer(static s => ((RtcPeerConnection)s!).OnTick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
     private enum DtlsPhase
