@@ -5,17 +5,21 @@ namespace CallBot.Load.Soak;
 /// <summary>Reads the process's resource use; a seam so tests can feed synthetic samples.</summary>
 public interface IProcessProbe
 {
-    /// <summary>(RSS bytes, GC heap bytes, threads, open sockets).</summary>
-    (long Rss, long GcHeap, int Threads, int Sockets) Read();
+    /// <summary>
+    /// (RSS bytes, GC heap bytes, bytes the GC has committed from the OS, threads, open sockets). RSS minus GC committed
+    /// is native memory (JIT code, thread stacks, OpenSSL, malloc arenas): it tells a managed leak from a native one.
+    /// </summary>
+    (long Rss, long GcHeap, long GcCommitted, int Threads, int Sockets) Read();
 }
 
-/// <summary>The current process: RSS and threads from <see cref="Process"/>, GC heap from the GC, sockets by counting /proc/self/fd links to <c>socket:</c>.</summary>
+/// <summary>The current process: RSS and threads from <see cref="Process"/>, GC heap and committed bytes from the GC, sockets by counting /proc/self/fd links to <c>socket:</c>.</summary>
 public sealed class ProcessProbe : IProcessProbe
 {
-    public (long Rss, long GcHeap, int Threads, int Sockets) Read()
+    public (long Rss, long GcHeap, long GcCommitted, int Threads, int Sockets) Read()
     {
         using var process = Process.GetCurrentProcess();
-        return (process.WorkingSet64, GC.GetTotalMemory(forceFullCollection: false), process.Threads.Count, CountSockets());
+        return (process.WorkingSet64, GC.GetTotalMemory(forceFullCollection: false), GC.GetGCMemoryInfo().TotalCommittedBytes,
+            process.Threads.Count, CountSockets());
     }
 
     /// <summary>Open sockets of this process (Linux); -1 where /proc is missing.</summary>

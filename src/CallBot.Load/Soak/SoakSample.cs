@@ -9,6 +9,9 @@ public sealed class SoakSample
 
     public long GcHeapBytes { get; set; }
 
+    /// <summary>Memory the GC holds from the OS (live objects, garbage not yet collected, free space); RSS minus this is native.</summary>
+    public long GcCommittedBytes { get; set; }
+
     public int Threads { get; set; }
 
     public int Sockets { get; set; }

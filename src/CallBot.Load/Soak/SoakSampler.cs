@@ -53,12 +53,13 @@ public sealed class SoakSampler : IAsyncDisposable
 
     public SoakSample SampleNow()
     {
-        var (rss, heap, threads, sockets) = _probe.Read();
+        var (rss, heap, committed, threads, sockets) = _probe.Read();
         var sample = new SoakSample
         {
             OffsetSeconds = Math.Round(_time.GetElapsedTime(_startTimestamp).TotalSeconds, 3),
             RssBytes = rss,
             GcHeapBytes = heap,
+            GcCommittedBytes = committed,
             Threads = threads,
             Sockets = sockets,
         };

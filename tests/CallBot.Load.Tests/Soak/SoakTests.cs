@@ -120,9 +120,10 @@ public sealed class SoakTests
     public void The_real_process_probe_sees_this_process_and_its_sockets()
     {
         using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
-        var (rss, heap, threads, sockets) = new ProcessProbe().Read();
+        var (rss, heap, committed, threads, sockets) = new ProcessProbe().Read();
         Assert.True(rss > 10 * Mb);
         Assert.True(heap > 0);
+        Assert.True(committed >= heap / 2, $"GC committed {committed} B vs heap {heap} B");
         Assert.True(threads > 1);
         Assert.True(sockets >= 1);
     }
@@ -131,10 +132,10 @@ public sealed class SoakTests
     {
         private int _reads;
 
-        public (long Rss, long GcHeap, int Threads, int Sockets) Read()
+        public (long Rss, long GcHeap, long GcCommitted, int Threads, int Sockets) Read()
         {
             var n = Interlocked.Increment(ref _reads);
-            return ((100 + n) * Mb, 10 * Mb, 20, 5);
+            return ((100 + n) * Mb, 10 * Mb, 12 * Mb, 20, 5);
         }
     }
 }
