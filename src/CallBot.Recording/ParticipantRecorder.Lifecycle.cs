@@ -127,9 +127,11 @@ public sealed partial class ParticipantRecorder
             _error = message;
             _endedAt ??= _time.GetUtcNow();
             ReleasePendingAudioLocked();
+
+            // Counted before the lock is released: a StopAsync that sees Failed must find the failure counted too.
+            _metrics?.Failure(reason);
         }
 
-        _metrics?.Failure(reason);
         LogFailed(_logger, UserId, reason, message);
         _pipe?.Complete();
     }

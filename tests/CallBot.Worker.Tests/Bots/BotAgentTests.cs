@@ -70,10 +70,13 @@ public sealed class BotAgentTests
         using var stopFirst = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         var firstCall = first.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromMinutes(5), cancellationToken: stopFirst.Token);
         await accepted;
+        var calleeRefused = BotHarness.NextOutcomeAsync(callee);
 
         var secondOutcome = await second.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromSeconds(30), cancellationToken: Ct).WaitAsync(BotHarness.Timeout, Ct);
 
         Assert.Equal(CallResult.Busy, secondOutcome.Result);
+        // The caller can hear "busy" before the callee has closed the refused session: wait for the callee's side too.
+        Assert.Equal(CallResult.Busy, (await calleeRefused).Result);
         Assert.False(firstCall.IsCompleted);
         Assert.Equal(1, callee.ActiveCalls);
         await stopFirst.CancelAsync();
