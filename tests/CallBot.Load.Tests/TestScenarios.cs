@@ -5,7 +5,10 @@ namespace CallBot.Load.Tests;
 internal static class TestScenarios
 {
     /// <summary>A pairs scenario: ramp to <paramref name="target"/> concurrent calls over 10 s, hold 20 s, ramp down 10 s.</summary>
-    public static LoadedScenario Pairs(int users = 40, int target = 8, string thresholds = "", string extra = "", int seed = 42)
+    public static LoadedScenario Pairs(int users = 40, int target = 8, string thresholds = "", string extra = "", int seed = 42) =>
+        Load(PairsYaml(users, target, thresholds, extra, seed));
+
+    public static string PairsYaml(int users = 40, int target = 8, string thresholds = "", string extra = "", int seed = 42)
     {
         var yaml = $$"""
             name: fake-pairs
@@ -34,7 +37,7 @@ internal static class TestScenarios
             yaml = yaml.Replace("thresholds:\n", "", StringComparison.Ordinal);
         }
 
-        return Load(yaml);
+        return yaml;
     }
 
     public static LoadedScenario Load(string yaml)

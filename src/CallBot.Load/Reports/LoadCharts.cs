@@ -148,18 +148,23 @@ public static class LoadCharts
             var xs = new double[soak.Samples.Count];
             var rss = new double[xs.Length];
             var heap = new double[xs.Length];
-            var native = new double[xs.Length];
+            var nativeXs = new List<double>(xs.Length);
+            var native = new List<double>(xs.Length);
             for (var i = 0; i < xs.Length; i++)
             {
                 xs[i] = soak.Samples[i].OffsetSeconds / 60.0;
                 rss[i] = soak.Samples[i].RssBytes / 1048576.0;
                 heap[i] = soak.Samples[i].GcHeapBytes / 1048576.0;
-                native[i] = Math.Max(0, soak.Samples[i].RssBytes - soak.Samples[i].GcCommittedBytes) / 1048576.0;
+                if (soak.Samples[i].GcCommittedBytes > 0) // 0: no collection yet (or a report from before the field existed)
+                {
+                    nativeXs.Add(xs[i]);
+                    native.Add(Math.Max(0, soak.Samples[i].RssBytes - soak.Samples[i].GcCommittedBytes) / 1048576.0);
+                }
             }
 
             Line(plot, xs, rss, $"RSS [{soak.Shard}]", Colors.SteelBlue);
             Line(plot, xs, heap, $"GC heap [{soak.Shard}]", Colors.DarkOrange);
-            Line(plot, xs, native, $"RSS - GC committed (native) [{soak.Shard}]", Colors.SeaGreen);
+            Line(plot, [.. nativeXs], [.. native], $"RSS - GC committed (native) [{soak.Shard}]", Colors.SeaGreen);
         }
 
         plot.ShowLegend(Alignment.UpperLeft);

@@ -98,7 +98,8 @@ public sealed class LoadRunner(LoadedScenario scenario, ILoadCallDriver driver, 
 
     /// <summary>
     /// The hold of a ramp-up/hold/ramp-down shape, as soak-sampler offsets: after the first stage when it ramps up, before
-    /// the last when it ramps down. Null (judge every sample) for a single stage.
+    /// the last when it ramps down, less the soak warm-up at its start (at most half the hold). Null (judge every sample)
+    /// for a single stage.
     /// </summary>
     internal static (TimeSpan From, TimeSpan To)? SteadyWindow(LoadedScenario scenario, TimeSpan callsOffset)
     {
@@ -115,7 +116,13 @@ public sealed class LoadRunner(LoadedScenario scenario, ILoadCallDriver driver, 
             to -= stages[^1].Duration;
         }
 
-        return to > from ? (callsOffset + from, callsOffset + to) : null;
+        if (to <= from)
+        {
+            return null;
+        }
+
+        var warmup = scenario.SoakWarmup < (to - from) / 2 ? scenario.SoakWarmup : (to - from) / 2;
+        return (callsOffset + from + warmup, callsOffset + to);
     }
 
     private async Task<HashSet<long>> LoginAllAsync(LoadPlan plan, LoadMetrics metrics, CancellationToken cancellationToken)

@@ -231,6 +231,12 @@ public sealed class SoakSettings
 {
     public string SampleInterval { get; set; } = "10s";
 
+    /// <summary>
+    /// Start of the hold the leak verdicts skip: JIT tiering, buffer pools and the GC's generation budgets settle in the
+    /// first minutes, and their one-off growth is not a leak. At most half of the hold is skipped.
+    /// </summary>
+    public string Warmup { get; set; } = "10m";
+
     public double MaxRssSlopeMbPerHour { get; set; } = 20;
 
     public double MaxGcHeapSlopeMbPerHour { get; set; } = 20;

@@ -58,6 +58,9 @@ public sealed class LoadedScenario
 
     public TimeSpan? SoakInterval { get; init; }
 
+    /// <summary>The part of the hold the soak's leak verdicts skip (<see cref="SoakSettings.Warmup"/>).</summary>
+    public TimeSpan SoakWarmup { get; init; }
+
     public TimeSpan TotalDuration
     {
         get

@@ -133,9 +133,11 @@ public static class ScenarioLoader
             }
 
             TimeSpan? soakInterval = null;
+            var soakWarmup = TimeSpan.Zero;
             if (s.Soak is { } soak)
             {
                 soakInterval = Duration("soak.sample_interval", soak.SampleInterval, positive: true);
+                soakWarmup = Duration("soak.warmup", soak.Warmup, positive: false);
                 NonNegative("soak.max_rss_slope_mb_per_hour", soak.MaxRssSlopeMbPerHour);
                 NonNegative("soak.max_gc_heap_slope_mb_per_hour", soak.MaxGcHeapSlopeMbPerHour);
                 NonNegative("soak.max_thread_slope_per_hour", soak.MaxThreadSlopePerHour);
@@ -168,6 +170,7 @@ public static class ScenarioLoader
                 Thresholds = thresholds,
                 Window = window,
                 SoakInterval = soakInterval,
+                SoakWarmup = soakWarmup,
             };
         }
 

@@ -9,7 +9,10 @@ public sealed class SoakSample
 
     public long GcHeapBytes { get; set; }
 
-    /// <summary>Memory the GC holds from the OS (live objects, garbage not yet collected, free space); RSS minus this is native.</summary>
+    /// <summary>
+    /// Memory the GC held from the OS at its last collection (live objects, garbage, free space); RSS minus this is native.
+    /// 0 before the first collection.
+    /// </summary>
     public long GcCommittedBytes { get; set; }
 
     public int Threads { get; set; }

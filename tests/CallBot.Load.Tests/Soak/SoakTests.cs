@@ -1,4 +1,5 @@
 using CallBot.Load.Soak;
+using CallBot.Load.Scenario;
 using Microsoft.Extensions.Time.Testing;
 
 namespace CallBot.Load.Tests.Soak;
@@ -72,6 +73,26 @@ public sealed class SoakTests
         Assert.Equal((TimeSpan.FromSeconds(13), TimeSpan.FromSeconds(33)), window);
     }
 
+    [Theory]
+    [InlineData("warmup: 5s", 18)] // 5 s of the 20 s hold skipped
+    [InlineData("warmup: 1h", 23)] // capped at half the hold
+    [InlineData("warmup: 0s", 13)]
+    [InlineData("", 23)] // the 10 min default, capped at half the hold
+    public void Soak_warmup_is_skipped_from_the_start_of_the_hold(string warmup, int fromSeconds)
+    {
+        var scenario = TestScenarios.Pairs(extra: $"soak: {{ sample_interval: 1s{(warmup.Length > 0 ? ", " + warmup : "")} }}");
+        var window = CallBot.Load.Running.LoadRunner.SteadyWindow(scenario, callsOffset: TimeSpan.FromSeconds(3));
+        Assert.Equal((TimeSpan.FromSeconds(fromSeconds), TimeSpan.FromSeconds(33)), window);
+    }
+
+    [Fact]
+    public void Soak_warmup_that_is_not_a_duration_is_a_scenario_error_naming_the_key()
+    {
+        var (scenario, errors) = ScenarioLoader.Load(TestScenarios.PairsYaml(extra: "soak: { warmup: soon }"));
+        Assert.Null(scenario);
+        Assert.Contains(errors, e => e.Path == "soak.warmup");
+    }
+
     [Fact]
     public async Task Sampler_samples_on_its_time_provider_and_reports_a_leak()
     {
@@ -120,6 +141,7 @@ public sealed class SoakTests
     public void The_real_process_probe_sees_this_process_and_its_sockets()
     {
         using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        GC.Collect(); // GC committed bytes come from the last collection: none yet would read 0
         var (rss, heap, committed, threads, sockets) = new ProcessProbe().Read();
         Assert.True(rss > 10 * Mb);
         Assert.True(heap > 0);
