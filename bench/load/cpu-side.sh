@@ -5,18 +5,16 @@
 # PERFMAP=1 DOTNET_EnableWriteXorExecute=0 so JIT frames resolve).
 #   bench/load/cpu-side.sh BIN N HOLD OUTDIR [perf]
 set -euo pipefail
-if [[ -z "${CPU_SIDE_NETNS:-}" ]]; then
-  export CPU_SIDE_NETNS=1
-  exec unshare --net bash -c 'ip link set lo up && exec "$0" "$@"' "$0" "$@"
-fi
-bin="$1"; n="$2"; hold="$3"; dir="$4"; mode="${5:-}"
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-work="$(mktemp -d /tmp/callbot-cpu-side.XXXXXX)"
-source "$here/scripts/load/prosody-lab.sh"
+source "$here/scripts/load/lab.sh"
+load_lab_netns "$0" "$@"
+bin="$1"; n="$2"; hold="$3"; dir="$4"; mode="${5:-}"
+# Not load_lab_start: this runs a given build (one side of an A/B), so only the Prosody part of the lab is wanted.
+LAB_WORK="$(mktemp -d /tmp/callbot-cpu-side.XXXXXX)"
+trap load_lab_cleanup EXIT
 first=8001
 users_last=$((first + 2 * n + n / 4 + 3))
-prosody_lab_start "$work/prosody" "$first" "$users_last" "cap-{id}"
-trap 'prosody_lab_stop; rm -rf "$work"' EXIT
+prosody_lab_start "$LAB_WORK/prosody" "$first" "$users_last" "cap-{id}"
 mkdir -p "$dir"
 ramp=15
 ticks=$(getconf CLK_TCK)
