@@ -59,6 +59,9 @@ public sealed class PeerConnectionOptions
     /// <summary>How long a receive gap waits for a NACK retransmission before it is accepted.</summary>
     public TimeSpan MaxGapWait { get; init; } = TimeSpan.FromMilliseconds(150);
 
+    /// <summary>How long sent video packets stay available for NACK retransmission (at most 1024 of them).</summary>
+    public TimeSpan NackHistoryRetention { get; init; } = Rtp.RtpPacketHistory.DefaultRetention;
+
     /// <summary>Interval of RTCP reports (SR for sending streams, RR for receiving ones).</summary>
     public TimeSpan RtcpInterval { get; init; } = TimeSpan.FromSeconds(1);
 

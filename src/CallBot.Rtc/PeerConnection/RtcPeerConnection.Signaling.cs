@@ -333,6 +333,7 @@ public sealed partial class RtcPeerConnection
             Mid = media.Mid,
             AbsSendTimeId = (byte)(media.AbsSendTimeId ?? 0),
             HistorySize = codec.Kind() == MediaKind.Video ? RtpStreamSenderOptions.DefaultHistorySize : 0,
+            HistoryRetention = _options.NackHistoryRetention,
         };
         var direction = TransceiverDirectionExtensions.FromSdp(media.Direction);
         send.Configure(codec, options, direction.CanSend());

@@ -1,19 +1,35 @@
 namespace CallBot.Rtc.Rtp;
 
 /// <summary>
-/// The last N packets a sender sent, kept for NACK retransmission. N is a power of two; slot = sequence &amp; (N − 1).
-/// Slots own fixed buffers allocated once, so recording a packet never allocates: the sender writes each packet
-/// straight into the slot it will live in.
+/// The packets a sender sent in the last <c>retention</c> (at most N of them), kept for NACK retransmission. N is a power of
+/// two; slot = sequence &amp; (N − 1). The sender writes each packet straight into the buffer it will live in.
 /// </summary>
-/// <remarks>Not thread-safe; owned by one <see cref="RtpStreamSender"/>.</remarks>
+/// <remarks>
+/// <para>Buffers are taken when a packet is sent and go back to a spare list once the packet is older than the retention,
+/// so a stream holds about rate × retention buffers (≈ 125 for 600 kbit/s video and 2 s), not N: with hundreds of calls
+/// cycling, buffers for every slot would be megabytes per stream that die in gen 2 when the call ends. After the first
+/// seconds every buffer comes from the spare list, so sending does not allocate.</para>
+/// <para>Not thread-safe; owned by one <see cref="RtpStreamSender"/>.</para>
+/// </remarks>
 public sealed class RtpPacketHistory
 {
-    private readonly byte[][] _buffers;
+    /// <summary>libwebrtc keeps max(1 s, 3 × RTT); 2 s covers NACKs on paths up to ~650 ms RTT.</summary>
+    public static readonly TimeSpan DefaultRetention = TimeSpan.FromSeconds(2);
+
+    private readonly byte[]?[] _buffers;
     private readonly int[] _lengths;
     private readonly ushort[] _sequences;
+    private readonly long[] _sentAt;
     private readonly int _mask;
+    private readonly int _bufferSize;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _retention;
+    private byte[][] _spare = [];
+    private int _spareCount;
+    private ushort _oldest;
+    private int _span;      // sequence numbers from _oldest to the newest rented one, inclusive
 
-    public RtpPacketHistory(int capacity, int maxPacketSize)
+    public RtpPacketHistory(int capacity, int maxPacketSize, TimeProvider time, TimeSpan retention)
     {
         if (capacity <= 0 || (capacity & (capacity - 1)) != 0)
         {
@@ -21,25 +37,58 @@ public sealed class RtpPacketHistory
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPacketSize, RtpHeader.FixedSize);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(retention, TimeSpan.Zero);
         _buffers = new byte[capacity][];
-        for (var i = 0; i < capacity; i++)
-        {
-            _buffers[i] = new byte[maxPacketSize];
-        }
-
         _lengths = new int[capacity];
         _sequences = new ushort[capacity];
+        _sentAt = new long[capacity];
         _mask = capacity - 1;
+        _bufferSize = maxPacketSize;
+        _time = time;
+        _retention = retention;
     }
 
     public int Capacity => _buffers.Length;
 
+    /// <summary>Buffers this history owns: holding packets plus spare. Bounded by rate × retention, not by capacity.</summary>
+    public int BuffersOwned => _span == 0 ? _spareCount : CountHeld() + _spareCount;
+
     /// <summary>The buffer to write packet <paramref name="sequenceNumber"/> into; call <see cref="Commit"/> after writing.</summary>
     public Span<byte> Rent(ushort sequenceNumber)
     {
+        var now = _time.GetTimestamp();
+        EvictExpired(now);
+        if (_span == 0)
+        {
+            _oldest = sequenceNumber;
+            _span = 1;
+        }
+        else
+        {
+            var distance = (ushort)(sequenceNumber - _oldest);
+            if (distance >= 0x8000)
+            {
+                // Behind the oldest kept packet: the stream restarted its numbering, so nothing kept is addressable.
+                EvictAll();
+                _oldest = sequenceNumber;
+                _span = 1;
+            }
+            else
+            {
+                while (distance >= _buffers.Length)
+                {
+                    EvictOldest();
+                    distance = (ushort)(sequenceNumber - _oldest);
+                }
+
+                _span = Math.Max(_span, distance + 1);
+            }
+        }
+
         var slot = sequenceNumber & _mask;
         _lengths[slot] = 0;
-        return _buffers[slot];
+        return _buffers[slot] ??= TakeSpare();
     }
 
     public void Commit(ushort sequenceNumber, int length)
@@ -47,19 +96,83 @@ public sealed class RtpPacketHistory
         var slot = sequenceNumber & _mask;
         _sequences[slot] = sequenceNumber;
         _lengths[slot] = length;
+        _sentAt[slot] = _time.GetTimestamp();
     }
 
-    /// <summary>The stored packet, or false when it was never sent or has been overwritten.</summary>
+    /// <summary>The stored packet, or false when it was never sent, is older than the retention, or has been overwritten.</summary>
     public bool TryGet(ushort sequenceNumber, out ReadOnlySpan<byte> packet)
     {
         var slot = sequenceNumber & _mask;
-        if (_lengths[slot] == 0 || _sequences[slot] != sequenceNumber)
+        if (_lengths[slot] == 0 || _sequences[slot] != sequenceNumber || _buffers[slot] is not { } buffer
+            || _time.GetElapsedTime(_sentAt[slot]) > _retention)
         {
             packet = default;
             return false;
         }
 
-        packet = _buffers[slot].AsSpan(0, _lengths[slot]);
+        packet = buffer.AsSpan(0, _lengths[slot]);
         return true;
+    }
+
+    private void EvictExpired(long now)
+    {
+        while (_span > 0)
+        {
+            var slot = _oldest & _mask;
+            if (_lengths[slot] > 0 && _sequences[slot] == _oldest && _time.GetElapsedTime(_sentAt[slot], now) <= _retention)
+            {
+                return;
+            }
+
+            EvictOldest();
+        }
+    }
+
+    private void EvictAll()
+    {
+        while (_span > 0)
+        {
+            EvictOldest();
+        }
+    }
+
+    private void EvictOldest()
+    {
+        var slot = _oldest & _mask;
+        if (_buffers[slot] is { } buffer)
+        {
+            _buffers[slot] = null;
+            ReturnSpare(buffer);
+        }
+
+        _lengths[slot] = 0;
+        _oldest++;
+        _span--;
+    }
+
+    private byte[] TakeSpare() => _spareCount > 0 ? _spare[--_spareCount] : new byte[_bufferSize];
+
+    private void ReturnSpare(byte[] buffer)
+    {
+        if (_spareCount == _spare.Length)
+        {
+            Array.Resize(ref _spare, Math.Max(8, _spare.Length * 2));
+        }
+
+        _spare[_spareCount++] = buffer;
+    }
+
+    private int CountHeld()
+    {
+        var held = 0;
+        for (var i = 0; i < _span; i++)
+        {
+            if (_buffers[(_oldest + i) & _mask] is not null)
+            {
+                held++;
+            }
+        }
+
+        return held;
     }
 }

@@ -9,8 +9,11 @@ namespace CallBot.Rtc.Rtp;
 /// RTX included), then accepts the gap and releases what follows to an <see cref="IRtpPayloadConsumer"/>.
 /// </summary>
 /// <remarks>
-/// <para>Slots own fixed buffers allocated once, so receiving a packet does not allocate. Call <see cref="Poll"/> from the
-/// transport's timer (every 10-20 ms) so gaps are given up on even when no more packets arrive; times come from TimeProvider.</para>
+/// <para>The packet that is next in order goes straight to the consumer; only packets that arrive after a gap are copied
+/// into a slot. Slot buffers come from a spare list the receiver owns and go back to it when released, so a clean stream
+/// holds no buffers, a lossy one holds as many as it ever had waiting at once, and receiving does not allocate once warm.
+/// Call <see cref="Poll"/> from the transport's timer (every 10-20 ms) so gaps are given up on even when no more packets
+/// arrive; times come from TimeProvider.</para>
 /// <para>Not thread-safe: call from the single receive loop.</para>
 /// </remarks>
 public sealed class RtpStreamReceiver
@@ -21,8 +24,11 @@ public sealed class RtpStreamReceiver
     private readonly IRtpPayloadConsumer _consumer;
     private readonly TimeProvider _time;
     private readonly SequenceUnwrapper _unwrapper = new();
-    private readonly Slot[] _slots;
+    private readonly Slot?[] _slots;   // created on first use: a clean stream never needs one
     private readonly int _mask;
+    private byte[][] _spare = [];
+    private int _spareCount;
+    private int _buffersOwned;
     private bool _started;
     private long _next;            // next sequence to release
     private long _highest;         // highest sequence received
@@ -57,16 +63,14 @@ public sealed class RtpStreamReceiver
         _options = options;
         _consumer = consumer;
         _time = time;
-        _slots = new Slot[capacity];
-        for (var i = 0; i < capacity; i++)
-        {
-            _slots[i] = new Slot(options.MaxPayloadSize);
-        }
-
+        _slots = new Slot?[capacity];
         _mask = capacity - 1;
     }
 
     public uint Ssrc { get; }
+
+    /// <summary>Slot buffers this receiver owns (holding packets plus spare): the most packets it ever held back at once.</summary>
+    public int BuffersOwned => _buffersOwned;
 
     public long PacketsReceived { get; private set; }
     public long BytesReceived { get; private set; }
@@ -126,7 +130,7 @@ public sealed class RtpStreamReceiver
         while (_started && _next <= _highest)
         {
             var waiting = FirstHeldAfterGap();
-            if (waiting < 0 || _time.GetElapsedTime(_slots[waiting & _mask].ArrivalTimestamp, now) < _options.MaxGapWait)
+            if (waiting < 0 || _time.GetElapsedTime(_slots[waiting & _mask]!.ArrivalTimestamp, now) < _options.MaxGapWait)
             {
                 return;
             }
@@ -142,8 +146,7 @@ public sealed class RtpStreamReceiver
         var n = 0;
         for (var s = _next; _started && s < _highest && n < destination.Length; s++)
         {
-            var slot = _slots[s & _mask];
-            if (!slot.Occupied || slot.Sequence != s)
+            if (!Holds(s))
             {
                 destination[n++] = (ushort)s;
             }
@@ -207,8 +210,7 @@ public sealed class RtpStreamReceiver
             return false;
         }
 
-        var slot = _slots[sequence & _mask];
-        if (slot.Occupied && slot.Sequence == sequence)
+        if (Holds(sequence))
         {
             reason = RtpDropReason.Duplicate;
             Duplicates++;
@@ -238,8 +240,17 @@ public sealed class RtpStreamReceiver
             Release();
         }
 
-        slot = _slots[sequence & _mask];
-        slot.Store(sequence, header, payload, now);
+        if (sequence == _next)
+        {
+            _next++;
+            _consumer.OnRtpPayload(sequence, header, payload);
+        }
+        else
+        {
+            var slot = _slots[sequence & _mask] ??= new Slot();
+            slot.Store(sequence, header, payload, now, slot.Buffer ?? TakeSpare());
+        }
+
         Release();
         if (_options.MaxGapWait <= TimeSpan.Zero)
         {
@@ -271,24 +282,52 @@ public sealed class RtpStreamReceiver
     {
         while (true)
         {
-            var slot = _slots[_next & _mask];
-            if (!slot.Occupied || slot.Sequence != _next)
+            if (!Holds(_next))
             {
                 return;
             }
 
+            var slot = _slots[_next & _mask]!;
+
             slot.Occupied = false;
             var sequence = _next++;
             _consumer.OnRtpPayload(sequence, slot.Header, slot.Payload);
+            if (slot.Buffer is { } buffer)
+            {
+                slot.Buffer = null;
+                ReturnSpare(buffer);
+            }
         }
+    }
+
+    private bool Holds(long sequence) => _slots[sequence & _mask] is { Occupied: true } slot && slot.Sequence == sequence;
+
+    private byte[] TakeSpare()
+    {
+        if (_spareCount > 0)
+        {
+            return _spare[--_spareCount];
+        }
+
+        _buffersOwned++;
+        return new byte[_options.MaxPayloadSize];
+    }
+
+    private void ReturnSpare(byte[] buffer)
+    {
+        if (_spareCount == _spare.Length)
+        {
+            Array.Resize(ref _spare, Math.Max(8, _spare.Length * 2));
+        }
+
+        _spare[_spareCount++] = buffer;
     }
 
     private long FirstHeldAfterGap()
     {
         for (var s = _next; s <= _highest; s++)
         {
-            var slot = _slots[s & _mask];
-            if (slot.Occupied && slot.Sequence == s)
+            if (Holds(s))
             {
                 return s;
             }
@@ -308,8 +347,7 @@ public sealed class RtpStreamReceiver
         // sequence numbers can be held, so a wild jump does not walk the whole gap.
         for (var s = Math.Max(_next, sequence - _slots.Length); s < sequence; s++)
         {
-            var slot = _slots[s & _mask];
-            if (slot.Occupied && slot.Sequence == s)
+            if (Holds(s))
             {
                 GiveUpUntil(s);
                 Release();
@@ -329,20 +367,21 @@ public sealed class RtpStreamReceiver
         }
     }
 
-    private sealed class Slot(int maxPayloadSize)
+    private sealed class Slot
     {
-        private readonly byte[] _payload = new byte[maxPayloadSize];
         private int _length;
 
         public bool Occupied { get; set; }
         public long Sequence { get; private set; }
         public RtpHeader Header { get; private set; }
         public long ArrivalTimestamp { get; private set; }
-        public ReadOnlySpan<byte> Payload => _payload.AsSpan(0, _length);
+        public byte[]? Buffer { get; set; }
+        public ReadOnlySpan<byte> Payload => Buffer.AsSpan(0, _length);
 
-        public void Store(long sequence, RtpHeader header, ReadOnlySpan<byte> payload, long arrival)
+        public void Store(long sequence, RtpHeader header, ReadOnlySpan<byte> payload, long arrival, byte[] buffer)
         {
-            payload.CopyTo(_payload);
+            Buffer = buffer;
+            payload.CopyTo(buffer);
             _length = payload.Length;
             Sequence = sequence;
             Header = header;

@@ -57,7 +57,7 @@ public sealed class RtpStreamSender : IEncodedFrameSink
         _time = time;
         _transportSequence = options.TransportSequenceId != 0 ? transportSequence ?? new TransportSequenceCounter() : null;
         var bufferSize = options.MaxPacketSize + options.TrailerReserve;
-        _history = options.HistorySize > 0 ? new RtpPacketHistory(options.HistorySize, bufferSize) : null;
+        _history = options.HistorySize > 0 ? new RtpPacketHistory(options.HistorySize, bufferSize, time, options.HistoryRetention) : null;
         _scratch = new byte[bufferSize + RtxPacket.OsnSize];
         _mid = options.Mid is null ? [] : Encoding.ASCII.GetBytes(options.Mid);
         _sequence = options.InitialSequenceNumber ?? (ushort)RandomNumberGenerator.GetInt32(ushort.MaxValue + 1);

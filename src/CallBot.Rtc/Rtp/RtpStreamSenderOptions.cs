@@ -18,8 +18,11 @@ public sealed class RtpStreamSenderOptions
     /// <summary>Bytes to leave free at the end of each packet buffer for the SRTP auth tag (10 for AES_CM_HMAC_SHA1_80, 16 for GCM).</summary>
     public int TrailerReserve { get; set; } = 16;
 
-    /// <summary>Packets kept for retransmission; a power of two; 0 turns NACK handling off.</summary>
+    /// <summary>Most packets kept for retransmission; a power of two; 0 turns NACK handling off.</summary>
     public int HistorySize { get; set; } = DefaultHistorySize;
+
+    /// <summary>How long a sent packet stays available for retransmission (NACKs for older ones are misses).</summary>
+    public TimeSpan HistoryRetention { get; set; } = RtpPacketHistory.DefaultRetention;
 
     /// <summary>First sequence number and RTP timestamp offset; random by default (RFC 3550 §5.1).</summary>
     public ushort? InitialSequenceNumber { get; set; }

@@ -1,6 +1,7 @@
 using System.Net;
 using CallBot.Rtc.Dtls;
 using CallBot.Rtc.Ice;
+using CallBot.Rtc.Rtp;
 using CallBot.Rtc.Srtp;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -15,8 +16,9 @@ internal static class PeerHarness
 
     public static DtlsCertificate Certificate => SharedCertificate.Value;
 
-    public static PeerConnectionOptions LoopbackOptions(SrtpProfile? profile = null) => new()
+    public static PeerConnectionOptions LoopbackOptions(SrtpProfile? profile = null, TimeSpan? nackHistoryRetention = null) => new()
     {
+        NackHistoryRetention = nackHistoryRetention ?? RtpPacketHistory.DefaultRetention,
         Ice = new IceOptions { IncludeLoopback = true, IncludeIPv6 = false },
         HostAddressFilter = IPAddress.IsLoopback,
         SrtpProfiles = profile is null ? [SrtpProfile.AeadAes128Gcm, SrtpProfile.Aes128CmHmacSha1Tag80] : [profile],

@@ -96,6 +96,42 @@ public sealed class RtpStreamReceiverTests
     }
 
     [Fact]
+    public void In_order_packets_go_straight_through_without_slot_buffers()
+    {
+        var receiver = CreateReceiver(capacity: 512);
+        for (var i = 0; i < 2000; i++)
+        {
+            Assert.True(receiver.Receive(Packet((ushort)(60000 + i), payload: (byte)i), out _));
+        }
+
+        Assert.Equal(2000, _probe.Sequences.Count);
+        Assert.Equal(unchecked((byte)1999), _probe.Payloads[^1][0]);
+        Assert.Equal(0, receiver.BuffersOwned);
+    }
+
+    [Fact]
+    public void Slot_buffers_are_reused_after_each_gap()
+    {
+        // A gap of one packet every 10, recovered by the late packet: at most 9 packets wait at once, ever.
+        var receiver = CreateReceiver(capacity: 512, waitMs: 1000);
+        receiver.Receive(Packet(0, payload: 0), out _);
+        for (var block = 0; block < 100; block++)
+        {
+            var first = (ushort)(1 + (block * 10));
+            for (var k = 1; k < 10; k++)
+            {
+                receiver.Receive(Packet((ushort)(first + k), payload: (byte)k), out _);
+            }
+
+            receiver.Receive(Packet(first, payload: 0), out _);
+        }
+
+        Assert.Equal(Enumerable.Range(0, 1001).Select(i => (long)i), _probe.Sequences);
+        Assert.Equal(Enumerable.Range(0, 1001).Select(i => (byte)(i == 0 ? 0 : (i - 1) % 10)), _probe.Payloads.Select(p => p[0]));
+        Assert.Equal(9, receiver.BuffersOwned);
+    }
+
+    [Fact]
     public void Duplicates_are_dropped()
     {
         var receiver = CreateReceiver();

@@ -69,6 +69,56 @@ public sealed class RtpStreamSenderTests
     }
 
     [Fact]
+    public void History_holds_rate_times_retention_buffers_not_capacity()
+    {
+        // 100 packets/s for 30 s with a 1 s retention and room for 1024: about 100 buffers, reused, never 1024.
+        var history = new RtpPacketHistory(1024, 1216, _time, TimeSpan.FromSeconds(1));
+        ushort sequence = 65000;
+        for (var i = 0; i < 3000; i++, sequence++)
+        {
+            var buffer = history.Rent(sequence);
+            buffer[0] = (byte)i;
+            history.Commit(sequence, 100);
+            _time.Advance(TimeSpan.FromMilliseconds(10));
+        }
+
+        Assert.InRange(history.BuffersOwned, 95, 110);
+        Assert.True(history.TryGet((ushort)(sequence - 50), out var recent));
+        Assert.Equal(unchecked((byte)(3000 - 50)), recent[0]);
+        Assert.False(history.TryGet((ushort)(sequence - 150), out _)); // older than the retention
+    }
+
+    [Fact]
+    public void History_capacity_still_bounds_a_burst_within_the_retention()
+    {
+        var history = new RtpPacketHistory(16, 100, _time, TimeSpan.FromSeconds(10));
+        for (ushort sequence = 0; sequence < 40; sequence++)
+        {
+            history.Rent(sequence)[0] = (byte)sequence;
+            history.Commit(sequence, 10);
+        }
+
+        Assert.Equal(16, history.BuffersOwned);
+        Assert.False(history.TryGet(23, out _));
+        Assert.True(history.TryGet(24, out var kept));
+        Assert.Equal(24, kept[0]);
+    }
+
+    [Fact]
+    public void History_survives_a_sequence_restart()
+    {
+        var history = new RtpPacketHistory(16, 100, _time, TimeSpan.FromSeconds(10));
+        history.Rent(1000);
+        history.Commit(1000, 10);
+        history.Rent(10); // behind the oldest kept: a new numbering
+        history.Commit(10, 10);
+
+        Assert.False(history.TryGet(1000, out _));
+        Assert.True(history.TryGet(10, out _));
+        Assert.Equal(1, history.BuffersOwned); // packet 1000's buffer now holds packet 10
+    }
+
+    [Fact]
     public void Retransmits_the_same_bytes_without_rtx()
     {
         var sender = CreateSender();
@@ -171,9 +221,13 @@ public sealed class RtpStreamSenderTests
             new RtpStreamSenderOptions { Ssrc = 1, PayloadType = 96, AbsSendTimeId = 2, TransportSequenceId = 3, MidId = 4, Mid = "0" },
             new Vp8Payloader(),
             static _ => { },
-            TimeProvider.System);
+            _time); // time stands still, so the history stays capacity-bound once filled
         var frame = new byte[10_000];
-        sender.SendFrame(frame, 0);
+        for (var i = 0; i < 200; i++)
+        {
+            sender.SendFrame(frame, 0); // fills the history: its buffers are taken once, then reused
+        }
+
         sender.Retransmit(sender.NextSequenceNumber);
         const int Frames = 1000;
         var firstSequence = sender.NextSequenceNumber;
