@@ -18,9 +18,17 @@ public sealed class ProcessProbe : IProcessProbe
     public (long Rss, long GcHeap, long GcCommitted, int Threads, int Sockets) Read()
     {
         using var process = Process.GetCurrentProcess();
-        return (process.WorkingSet64, GC.GetTotalMemory(forceFullCollection: false), GC.GetGCMemoryInfo().TotalCommittedBytes,
+        var gc = GC.GetGCMemoryInfo();
+        return (process.WorkingSet64, GcHeapBytes(GC.GetTotalMemory(forceFullCollection: false), gc), gc.TotalCommittedBytes,
             process.Threads.Count, CountSockets());
     }
+
+    /// <summary>
+    /// The GC's own estimate of the heap in use, or when that is not positive, the heap after the last collection minus its
+    /// free space: under the regions GC <c>GetTotalMemory</c> can underflow to 0 or below (dotnet/runtime#106712).
+    /// </summary>
+    public static long GcHeapBytes(long totalMemoryEstimate, GCMemoryInfo lastCollection) =>
+        totalMemoryEstimate > 0 ? totalMemoryEstimate : Math.Max(0, lastCollection.HeapSizeBytes - lastCollection.FragmentedBytes);
 
     /// <summary>Open sockets of this process (Linux); -1 where /proc is missing.</summary>
     public static int CountSockets()

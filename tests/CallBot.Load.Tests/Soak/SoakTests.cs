@@ -150,6 +150,16 @@ public sealed class SoakTests
         Assert.True(sockets >= 1);
     }
 
+    [Fact]
+    public void A_gc_heap_estimate_that_underflowed_falls_back_to_the_last_collection()
+    {
+        GC.Collect();
+        var lastCollection = GC.GetGCMemoryInfo();
+        Assert.Equal(1234, ProcessProbe.GcHeapBytes(1234, lastCollection));
+        Assert.Equal(lastCollection.HeapSizeBytes - lastCollection.FragmentedBytes, ProcessProbe.GcHeapBytes(-4096, lastCollection));
+        Assert.True(ProcessProbe.GcHeapBytes(0, lastCollection) > 0);
+    }
+
     private sealed class LeakyProbe : IProcessProbe
     {
         private int _reads;
