@@ -78,7 +78,7 @@ public sealed class LoadRunner(LoadedScenario scenario, ILoadCallDriver driver, 
         if (soak is not null)
         {
             var s = scenario.Source.Soak!;
-            soakReport = soak.ToReport(new SoakLimits(s.MaxRssSlopeMbPerHour, s.MaxGcHeapSlopeMbPerHour, s.MaxThreadSlopePerHour, s.MaxSocketSlopePerHour), _options.Shard.ToString(),
+            soakReport = soak.ToReport(new SoakLimits(s.MaxRssSlopeMbPerHour, s.MaxGcHeapSlopeMbPerHour, s.MaxThreadSlopePerHour, s.MaxSocketSlopePerHour, scenario.SoakFloorWindow.TotalSeconds), _options.Shard.ToString(),
                 SteadyWindow(scenario, callsOffset));
         }
 

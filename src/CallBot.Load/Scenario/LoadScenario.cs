@@ -237,6 +237,13 @@ public sealed class SoakSettings
     /// </summary>
     public string Warmup { get; set; } = "10m";
 
+    /// <summary>
+    /// Memory verdicts fit the lowest sample of each window this long (the memory left after the GC's collections), not
+    /// every sample: a GC'd process's RSS is a sawtooth, and where the run ends within a cycle would tilt a plain fit.
+    /// Make it longer than one full-collection cycle; with fewer than three windows the plain fit of all samples judges.
+    /// </summary>
+    public string FloorWindow { get; set; } = "10m";
+
     public double MaxRssSlopeMbPerHour { get; set; } = 20;
 
     public double MaxGcHeapSlopeMbPerHour { get; set; } = 20;

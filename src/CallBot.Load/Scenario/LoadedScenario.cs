@@ -61,6 +61,9 @@ public sealed class LoadedScenario
     /// <summary>The part of the hold the soak's leak verdicts skip (<see cref="SoakSettings.Warmup"/>).</summary>
     public TimeSpan SoakWarmup { get; init; }
 
+    /// <summary>Window whose lowest sample is one point of the memory verdicts' fit (<see cref="SoakSettings.FloorWindow"/>).</summary>
+    public TimeSpan SoakFloorWindow { get; init; } = TimeSpan.FromMinutes(10);
+
     public TimeSpan TotalDuration
     {
         get

@@ -134,10 +134,12 @@ public static class ScenarioLoader
 
             TimeSpan? soakInterval = null;
             var soakWarmup = TimeSpan.Zero;
+            var soakFloorWindow = TimeSpan.FromMinutes(10);
             if (s.Soak is { } soak)
             {
                 soakInterval = Duration("soak.sample_interval", soak.SampleInterval, positive: true);
                 soakWarmup = Duration("soak.warmup", soak.Warmup, positive: false);
+                soakFloorWindow = Duration("soak.floor_window", soak.FloorWindow, positive: true);
                 NonNegative("soak.max_rss_slope_mb_per_hour", soak.MaxRssSlopeMbPerHour);
                 NonNegative("soak.max_gc_heap_slope_mb_per_hour", soak.MaxGcHeapSlopeMbPerHour);
                 NonNegative("soak.max_thread_slope_per_hour", soak.MaxThreadSlopePerHour);
@@ -171,6 +173,7 @@ public static class ScenarioLoader
                 Window = window,
                 SoakInterval = soakInterval,
                 SoakWarmup = soakWarmup,
+                SoakFloorWindow = soakFloorWindow,
             };
         }
 

@@ -20,8 +20,12 @@ public sealed class SoakSample
     public int Sockets { get; set; }
 }
 
-/// <summary>Allowed growth per hour; a least-squares slope above a limit is a leak.</summary>
-public sealed record SoakLimits(double RssMbPerHour = 20, double GcHeapMbPerHour = 20, double ThreadsPerHour = 5, double SocketsPerHour = 10);
+/// <summary>
+/// Allowed growth per hour; a least-squares slope above a limit is a leak. Memory is fitted through the lowest sample of
+/// each <paramref name="FloorWindowSeconds"/> window (see <see cref="LeakAnalyzer"/>).
+/// </summary>
+public sealed record SoakLimits(
+    double RssMbPerHour = 20, double GcHeapMbPerHour = 20, double ThreadsPerHour = 5, double SocketsPerHour = 10, double FloorWindowSeconds = 600);
 
 public sealed class SoakVerdict
 {
@@ -30,6 +34,12 @@ public sealed class SoakVerdict
     public string Unit { get; set; } = "";
 
     public double SlopePerHour { get; set; }
+
+    /// <summary>What the slope was fitted to: "floor per 600 s" (lowest sample of each window) or "all samples".</summary>
+    public string Fit { get; set; } = "all samples";
+
+    /// <summary>The plain least-squares slope of every sample in the window, shown next to a floor fit for comparison.</summary>
+    public double AllSamplesSlopePerHour { get; set; }
 
     public double LimitPerHour { get; set; }
 

@@ -44,6 +44,54 @@ public sealed class SoakTests
     }
 
     [Fact]
+    public void A_gc_sawtooth_ending_near_its_peak_is_not_a_leak_but_a_rising_floor_is()
+    {
+        // 50 min at 10 s: the heap climbs 200 MB over each ~10-minute cycle and a full collection drops it back; where the run
+        // ends within a cycle tilts a fit of every sample. The same sawtooth on top of 40 MB/h growth is a leak.
+        static List<SoakSample> Sawtooth(double leakMbPerHour) => [.. Enumerable.Range(0, 301).Select(i =>
+        {
+            var t = i * 10.0;
+            var mb = 300 + (200 * (t % 590) / 590) + (leakMbPerHour * t / 3600);
+            return new SoakSample { OffsetSeconds = t, RssBytes = (long)(mb * Mb), GcHeapBytes = (long)((mb - 150) * Mb), Threads = 20, Sockets = 200 };
+        })];
+
+        var flat = LeakAnalyzer.Analyze(Sawtooth(0), new SoakLimits()).ToDictionary(v => v.Resource);
+        Assert.True(flat["rss"].AllSamplesSlopePerHour > 20, $"the plain fit tilts: {flat["rss"].AllSamplesSlopePerHour} MB/h");
+        Assert.True(flat["rss"].Passed, flat["rss"].Note);
+        Assert.InRange(flat["rss"].SlopePerHour, -5, 5);
+        Assert.Equal("floor per 600 s", flat["rss"].Fit);
+        Assert.Contains("all samples", flat["rss"].Note, StringComparison.Ordinal);
+        Assert.True(flat["gc_heap"].Passed);
+
+        var leaking = LeakAnalyzer.Analyze(Sawtooth(40), new SoakLimits()).ToDictionary(v => v.Resource);
+        Assert.False(leaking["rss"].Passed);
+        Assert.InRange(leaking["rss"].SlopePerHour, 30, 50);
+        Assert.False(leaking["gc_heap"].Passed);
+        Assert.Equal("all samples", leaking["threads"].Fit);
+    }
+
+    [Fact]
+    public void Floors_are_the_lowest_sample_of_each_window_without_a_short_last_one()
+    {
+        double[] hours = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7];
+        double[] values = [5, 3, 4, 9, 2, 8, 7, 1];
+        var (floorHours, floorValues) = LeakAnalyzer.Floors(hours, values, 0.3);
+        // Windows [0, 0.3), [0.3, 0.6) and [0.6, 0.9): the last has 0.1 h of data, under half a window, so it is left out.
+        Assert.Equal([3.0, 2.0], floorValues);
+        Assert.Equal([0.1, 0.4], floorHours);
+        Assert.Empty(LeakAnalyzer.Floors([], [], 0.3).Values);
+    }
+
+    [Fact]
+    public void Fewer_than_three_floor_windows_fit_every_sample()
+    {
+        var samples = Enumerable.Range(0, 121).Select(i => new SoakSample { OffsetSeconds = i * 10, RssBytes = (100 * Mb) + (i * Mb / 10), Threads = 1, Sockets = 1 }).ToList();
+        var rss = LeakAnalyzer.Analyze(samples, new SoakLimits(FloorWindowSeconds: 600)).Single(v => v.Resource == "rss");
+        Assert.Equal("all samples", rss.Fit);
+        Assert.Equal(36, rss.SlopePerHour, 0.5);
+    }
+
+    [Fact]
     public void Only_the_steady_window_is_judged_so_ramps_are_not_leaks()
     {
         // 10 min ramp-up (RSS climbs 100 → 300 MB, sockets 0 → 200), 40 min flat hold, 10 min ramp-down (sockets close).
