@@ -218,7 +218,7 @@ public sealed partial class RtcPeerConnection
 
         if (stream.TakeNewGap(out var missing, out var dropped))
         {
-            PostGap(transceiver, new FrameGap(stream.Ssrc, missing, dropped));
+            PostGap(transceiver, new FrameGap(stream.Ssrc, missing, dropped, _time.GetTimestamp()));
         }
     }
 
@@ -434,7 +434,7 @@ public sealed partial class RtcPeerConnection
         receiver.Poll();
         if (stream.TakeNewGap(out var lost, out var dropped))
         {
-            PostGap(transceiver, new FrameGap(stream.Ssrc, lost, dropped));
+            PostGap(transceiver, new FrameGap(stream.Ssrc, lost, dropped, _time.GetTimestamp()));
         }
 
         var feedback = FeedbackFor(transceiver, stream.PayloadType);

@@ -94,7 +94,9 @@ public sealed partial class LossRecoveryTests(ITestOutputHelper output)
         await using var pump = new LiveMediaPump(CodecId.Vp8, pair.VideoA.Sender, audio: null, keyFramesOnRequestOnly: true);
         pair.VideoA.KeyFrameRequested += (_, _) => pump.RequestKeyFrame();
         var gapAt = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-        pair.VideoB.RemoteGap += (_, _) => gapAt.TrySetResult(TimeProvider.System.GetTimestamp());
+        // When the receive path saw the gap, not when the event queue got to it: under load the event can come after the
+        // new keyframe, which would then not count as "after the gap".
+        pair.VideoB.RemoteGap += (_, g) => gapAt.TrySetResult(g.DetectedAt);
         await pair.ReceivedByB.WaitForFramesAsync(30, Timeout);
         var keyFramesAtStart = pair.ReceivedByB.KeyFrames; // 1, or 2 when a loaded start-up repeated the first PLI
         Assert.True(keyFramesAtStart >= 1);
