@@ -19,6 +19,7 @@ public static class LeakAnalyzer
 {
     public const int MinSamples = 3;
     public const int MinFloors = 3;
+    private const string AllSamplesFit = "all samples";
     private const double BytesPerMb = 1024 * 1024;
 
     /// <summary>Slope of y over x by least squares; 0 for fewer than two distinct x.</summary>
@@ -148,7 +149,7 @@ public static class LeakAnalyzer
 
         var allSamples = Slope(hours, y);
         var slope = allSamples;
-        var fit = "all samples";
+        var fit = AllSamplesFit;
         if (floorWindowHours is { } window)
         {
             var (floorHours, floorValues) = Floors(hours, y, window);
@@ -160,6 +161,8 @@ public static class LeakAnalyzer
         }
 
         var passed = slope <= limit;
+        var verdict = passed ? "flat" : string.Create(CultureInfo.InvariantCulture, $"grows {slope:0.##} {unit}/h, above {limit:0.##}");
+        var comparison = fit == AllSamplesFit ? "" : string.Create(CultureInfo.InvariantCulture, $"; all samples {allSamples:0.##} {unit}/h");
         return new SoakVerdict
         {
             Resource = resource,
@@ -169,7 +172,7 @@ public static class LeakAnalyzer
             AllSamplesSlopePerHour = Math.Round(allSamples, 4),
             LimitPerHour = limit,
             Passed = passed,
-            Note = string.Create(CultureInfo.InvariantCulture, $"{(passed ? "flat" : $"grows {slope:0.##} {unit}/h, above {limit:0.##}")} ({fit}{(fit == "all samples" ? "" : $"; all samples {allSamples:0.##} {unit}/h")})"),
+            Note = $"{verdict} ({fit}{comparison})",
         };
     }
 }

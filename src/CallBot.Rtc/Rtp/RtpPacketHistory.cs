@@ -21,11 +21,9 @@ public sealed class RtpPacketHistory
     private readonly ushort[] _sequences;
     private readonly long[] _sentAt;
     private readonly int _mask;
-    private readonly int _bufferSize;
     private readonly TimeProvider _time;
     private readonly TimeSpan _retention;
-    private byte[][] _spare = [];
-    private int _spareCount;
+    private readonly SpareBuffers _spare;
     private ushort _oldest;
     private int _span;      // sequence numbers from _oldest to the newest rented one, inclusive
 
@@ -44,7 +42,7 @@ public sealed class RtpPacketHistory
         _sequences = new ushort[capacity];
         _sentAt = new long[capacity];
         _mask = capacity - 1;
-        _bufferSize = maxPacketSize;
+        _spare = new SpareBuffers(maxPacketSize);
         _time = time;
         _retention = retention;
     }
@@ -52,7 +50,7 @@ public sealed class RtpPacketHistory
     public int Capacity => _buffers.Length;
 
     /// <summary>Buffers this history owns: holding packets plus spare. Bounded by rate × retention, not by capacity.</summary>
-    public int BuffersOwned => _span == 0 ? _spareCount : CountHeld() + _spareCount;
+    public int BuffersOwned => _spare.Owned;
 
     /// <summary>The buffer to write packet <paramref name="sequenceNumber"/> into; call <see cref="Commit"/> after writing.</summary>
     public Span<byte> Rent(ushort sequenceNumber)
@@ -88,7 +86,8 @@ public sealed class RtpPacketHistory
 
         var slot = sequenceNumber & _mask;
         _lengths[slot] = 0;
-        return _buffers[slot] ??= TakeSpare();
+        _sentAt[slot] = now; // the sender sends right after writing it
+        return _buffers[slot] ??= _spare.Take();
     }
 
     public void Commit(ushort sequenceNumber, int length)
@@ -96,7 +95,6 @@ public sealed class RtpPacketHistory
         var slot = sequenceNumber & _mask;
         _sequences[slot] = sequenceNumber;
         _lengths[slot] = length;
-        _sentAt[slot] = _time.GetTimestamp();
     }
 
     /// <summary>The stored packet, or false when it was never sent, is older than the retention, or has been overwritten.</summary>
@@ -142,37 +140,11 @@ public sealed class RtpPacketHistory
         if (_buffers[slot] is { } buffer)
         {
             _buffers[slot] = null;
-            ReturnSpare(buffer);
+            _spare.Return(buffer);
         }
 
         _lengths[slot] = 0;
         _oldest++;
         _span--;
-    }
-
-    private byte[] TakeSpare() => _spareCount > 0 ? _spare[--_spareCount] : new byte[_bufferSize];
-
-    private void ReturnSpare(byte[] buffer)
-    {
-        if (_spareCount == _spare.Length)
-        {
-            Array.Resize(ref _spare, Math.Max(8, _spare.Length * 2));
-        }
-
-        _spare[_spareCount++] = buffer;
-    }
-
-    private int CountHeld()
-    {
-        var held = 0;
-        for (var i = 0; i < _span; i++)
-        {
-            if (_buffers[(_oldest + i) & _mask] is not null)
-            {
-                held++;
-            }
-        }
-
-        return held;
     }
 }

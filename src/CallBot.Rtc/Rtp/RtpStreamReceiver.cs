@@ -26,9 +26,7 @@ public sealed class RtpStreamReceiver
     private readonly SequenceUnwrapper _unwrapper = new();
     private readonly Slot?[] _slots;   // created on first use: a clean stream never needs one
     private readonly int _mask;
-    private byte[][] _spare = [];
-    private int _spareCount;
-    private int _buffersOwned;
+    private readonly SpareBuffers _spare;
     private bool _started;
     private long _next;            // next sequence to release
     private long _highest;         // highest sequence received
@@ -64,13 +62,14 @@ public sealed class RtpStreamReceiver
         _consumer = consumer;
         _time = time;
         _slots = new Slot?[capacity];
+        _spare = new SpareBuffers(options.MaxPayloadSize);
         _mask = capacity - 1;
     }
 
     public uint Ssrc { get; }
 
     /// <summary>Slot buffers this receiver owns (holding packets plus spare): the most packets it ever held back at once.</summary>
-    public int BuffersOwned => _buffersOwned;
+    public int BuffersOwned => _spare.Owned;
 
     public long PacketsReceived { get; private set; }
     public long BytesReceived { get; private set; }
@@ -248,7 +247,7 @@ public sealed class RtpStreamReceiver
         else
         {
             var slot = _slots[sequence & _mask] ??= new Slot();
-            slot.Store(sequence, header, payload, now, slot.Buffer ?? TakeSpare());
+            slot.Store(sequence, header, payload, now, slot.Buffer ?? _spare.Take());
         }
 
         Release();
@@ -288,40 +287,18 @@ public sealed class RtpStreamReceiver
             }
 
             var slot = _slots[_next & _mask]!;
-
             slot.Occupied = false;
             var sequence = _next++;
             _consumer.OnRtpPayload(sequence, slot.Header, slot.Payload);
             if (slot.Buffer is { } buffer)
             {
                 slot.Buffer = null;
-                ReturnSpare(buffer);
+                _spare.Return(buffer);
             }
         }
     }
 
     private bool Holds(long sequence) => _slots[sequence & _mask] is { Occupied: true } slot && slot.Sequence == sequence;
-
-    private byte[] TakeSpare()
-    {
-        if (_spareCount > 0)
-        {
-            return _spare[--_spareCount];
-        }
-
-        _buffersOwned++;
-        return new byte[_options.MaxPayloadSize];
-    }
-
-    private void ReturnSpare(byte[] buffer)
-    {
-        if (_spareCount == _spare.Length)
-        {
-            Array.Resize(ref _spare, Math.Max(8, _spare.Length * 2));
-        }
-
-        _spare[_spareCount++] = buffer;
-    }
 
     private long FirstHeldAfterGap()
     {
