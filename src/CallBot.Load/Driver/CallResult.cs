@@ -36,6 +36,9 @@ public sealed class CallResult
 
     public IReadOnlyList<StreamResult> Streams { get; init; } = [];
 
+    /// <summary>Each connection's DTLS handshake (ICE connected → keys), on every side where it completed.</summary>
+    public IReadOnlyList<TimeSpan> DtlsHandshakes { get; init; } = [];
+
     /// <summary>The outcome the plan asked for: an expected reject is a success.</summary>
     public bool Succeeded => Outcome == Intent.Expect switch
     {

@@ -67,6 +67,11 @@ public sealed class LoadMetrics
             Record(MetricCatalog.CallAcceptMs, call.AcceptedAfter);
             Record(MetricCatalog.CallSetupMs, call.IceConnectedAfter);
             Record(MetricCatalog.FirstFrameMs, call.FirstRemoteFrameAfter);
+            foreach (var handshake in call.DtlsHandshakes)
+            {
+                _metrics[MetricCatalog.DtlsHandshakeMs].Record(handshake.TotalMilliseconds);
+            }
+
             _metrics[MetricCatalog.IceRestarts].Increment(call.IceRestarts);
             _metrics[MetricCatalog.ChatReconnects].Increment(call.ChatReconnects);
             foreach (var stream in call.Streams)

@@ -19,6 +19,7 @@ public static class MetricCatalog
     public const string CallAcceptMs = "call_accept_ms";
     public const string CallSetupMs = "call_setup_ms";
     public const string FirstFrameMs = "first_frame_ms";
+    public const string DtlsHandshakeMs = "dtls_handshake_ms";
     public const string CallSuccessRate = "call_success_rate";
     public const string Calls = "calls";
     public const string CallFailures = "call_failures";
@@ -38,6 +39,7 @@ public static class MetricCatalog
         [CallAcceptMs] = MetricKind.Trend,
         [CallSetupMs] = MetricKind.Trend,
         [FirstFrameMs] = MetricKind.Trend,
+        [DtlsHandshakeMs] = MetricKind.Trend,
         [CallSuccessRate] = MetricKind.Rate,
         [Calls] = MetricKind.Counter,
         [CallFailures] = MetricKind.Counter,

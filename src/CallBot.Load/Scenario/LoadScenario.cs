@@ -212,6 +212,9 @@ public sealed class LinkSettings
 
     public string? Jitter { get; set; }
 
+    /// <summary>True (default): jitter keeps datagrams in order (a queue's varying delay); false: netem-style independent delays that reorder.</summary>
+    public bool JitterKeepsOrder { get; set; } = true;
+
     public double Reorder { get; set; }
 
     public int? BandwidthKbps { get; set; }

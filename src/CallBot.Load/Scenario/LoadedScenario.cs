@@ -20,7 +20,11 @@ public sealed record ThresholdDefinition(string Metric, ThresholdExpression Expr
 }
 
 /// <summary>A per-direction impairment, in Load's own terms (the worker maps it to CallBot.Rtc.Transport.LinkImpairment).</summary>
-public sealed record LinkProfile(double Loss, TimeSpan Delay, TimeSpan Jitter, double Reorder, int? BandwidthKbps, IReadOnlyList<(TimeSpan At, TimeSpan Duration)> Blackouts);
+public sealed record LinkProfile(double Loss, TimeSpan Delay, TimeSpan Jitter, double Reorder, int? BandwidthKbps, IReadOnlyList<(TimeSpan At, TimeSpan Duration)> Blackouts)
+{
+    /// <summary>Jitter keeps datagrams in order (default); false draws each delay independently, as netem does.</summary>
+    public bool JitterKeepsOrder { get; init; } = true;
+}
 
 public sealed record BotGroup(string Name, double Share, LinkProfile? Uplink, LinkProfile? Downlink);
 

@@ -483,7 +483,7 @@ public static class ScenarioLoader
                 blackouts.Add((Duration($"{at}.blackouts[{i}].at", link.Blackouts[i].At, positive: false), Duration($"{at}.blackouts[{i}].duration", link.Blackouts[i].Duration, positive: true)));
             }
 
-            return new LinkProfile(link.Loss, delay, jitter, link.Reorder, link.BandwidthKbps, blackouts);
+            return new LinkProfile(link.Loss, delay, jitter, link.Reorder, link.BandwidthKbps, blackouts) { JitterKeepsOrder = link.JitterKeepsOrder };
         }
 
         private List<ThresholdDefinition> Thresholds(Dictionary<string, List<string>> thresholds)

@@ -1,28 +1,56 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using System.Net.Sockets;
 using Org.BouncyCastle.Tls;
 
 namespace CallBot.Rtc.Dtls;
 
 /// <summary>
-/// Adapts the push-style UDP receive loop to BouncyCastle's blocking <see cref="DatagramTransport"/>.
-/// <see cref="Enqueue"/> copies a datagram into a pooled buffer on a bounded queue (never blocks the receive
-/// loop); <see cref="Receive(Span{byte}, int)"/> blocks the DTLS thread until one is there or the wait ends.
-/// Sends go straight to the caller's delegate, which must be safe to call from any thread.
+/// Adapts the push-style UDP receive loop to BouncyCastle's blocking <see cref="DatagramTransport"/>, and shapes what
+/// crosses the network the way browsers' DTLS stacks do:
+/// <list type="bullet">
+/// <item><b>Flights packed into datagrams.</b> BouncyCastle hands over one record per <see cref="Send(ReadOnlySpan{byte})"/>
+/// (ChangeCipherSpec and Finished apart). Records are gathered into one datagram up to the send limit and leave when
+/// BouncyCastle next waits for the peer (<see cref="Receive(Span{byte}, int)"/>) or when the owner calls
+/// <see cref="Flush"/>. A flight then crosses the network as one datagram (ours is ~800 B), so a random loss costs a
+/// flight with the probability of one datagram instead of five, and the Finished can no longer overtake its
+/// ChangeCipherSpec (RFC 6347 §4.1.1 allows several records per datagram; BoringSSL and OpenSSL pack the same way).</item>
+/// <item><b>Future-epoch records held for their ChangeCipherSpec.</b> BouncyCastle drops a record of an epoch it has not
+/// switched to yet. A peer that sends ChangeCipherSpec and Finished as separate datagrams loses its Finished whenever
+/// the path reorders the two, and pays a retransmission timeout. Until the peer's ChangeCipherSpec has been seen, a
+/// datagram that starts with a record of epoch ≥ 1 is held (at most <see cref="MaxHeldForEpoch"/>) and released right
+/// after it (RFC 6347 §4.1: records of a future epoch may be queued).</item>
+/// </list>
+/// <see cref="Enqueue"/> copies a datagram into a pooled buffer on a bounded queue (never blocks the receive loop);
+/// <see cref="Receive(Span{byte}, int)"/> blocks the DTLS thread until one is there or the wait ends. Sends go to the
+/// caller's delegate, which must be safe to call from any thread.
 /// </summary>
 internal sealed class DtlsDatagramTransport : DatagramTransport
 {
     // DTLS records never exceed an Ethernet MTU from browsers; anything larger is not ours to parse.
     public const int ReceiveLimit = 1500;
 
+    /// <summary>Datagrams of a future epoch kept while the peer's ChangeCipherSpec is missing (a flight's worth).</summary>
+    public const int MaxHeldForEpoch = 8;
+
+    private const int RecordHeaderLength = 13;
+    private const byte ChangeCipherSpecType = 20;
+
     private readonly Action<ReadOnlySpan<byte>> send;
     private readonly int sendLimit;
     private readonly int capacity;
     private readonly Queue<(byte[] Buffer, int Length)> queue;
+    private readonly Queue<(byte[] Buffer, int Length)> heldForEpoch = new(MaxHeldForEpoch);
     private readonly object gate = new(); // a Monitor, not System.Threading.Lock: Receive needs Monitor.Wait
+    private readonly Lock sendGate = new();
+    private readonly byte[] packing;
+    private int packed;
     private bool closed;
+    private bool peerChangedCipher;
     private long dropped;
     private long sendErrors;
+    private long held;
+    private long datagramsSent;
 
     public DtlsDatagramTransport(Action<ReadOnlySpan<byte>> send, int sendLimit, int capacity)
     {
@@ -30,12 +58,19 @@ internal sealed class DtlsDatagramTransport : DatagramTransport
         this.sendLimit = sendLimit;
         this.capacity = capacity;
         queue = new Queue<(byte[], int)>(capacity);
+        packing = new byte[sendLimit];
     }
 
     /// <summary>Datagrams dropped because the queue was full, they were empty or too large, or the transport was closed.</summary>
     public long Dropped => Interlocked.Read(ref dropped);
 
     public long SendErrors => Interlocked.Read(ref sendErrors);
+
+    /// <summary>Datagrams of a future epoch that arrived before the peer's ChangeCipherSpec and were held for it.</summary>
+    public long HeldForEpoch => Interlocked.Read(ref held);
+
+    /// <summary>Datagrams handed to the send delegate (after packing records).</summary>
+    public long DatagramsSent => Interlocked.Read(ref datagramsSent);
 
     public int Pending
     {
@@ -62,6 +97,37 @@ internal sealed class DtlsDatagramTransport : DatagramTransport
         {
             if (!closed && queue.Count < capacity)
             {
+                if (!peerChangedCipher)
+                {
+                    if (ContainsChangeCipherSpec(datagram))
+                    {
+                        peerChangedCipher = true;
+                        queue.Enqueue((buffer, datagram.Length));
+                        while (heldForEpoch.Count > 0 && queue.Count < capacity)
+                        {
+                            queue.Enqueue(heldForEpoch.Dequeue());
+                        }
+
+                        ReturnAll(heldForEpoch);
+                        Monitor.Pulse(gate);
+                        return true;
+                    }
+
+                    if (FirstRecordEpoch(datagram) > 0)
+                    {
+                        if (heldForEpoch.Count < MaxHeldForEpoch)
+                        {
+                            heldForEpoch.Enqueue((buffer, datagram.Length));
+                            Interlocked.Increment(ref held);
+                            return true;
+                        }
+
+                        ArrayPool<byte>.Shared.Return(buffer);
+                        Interlocked.Increment(ref dropped);
+                        return false;
+                    }
+                }
+
                 queue.Enqueue((buffer, datagram.Length));
                 Monitor.Pulse(gate);
                 return true;
@@ -79,9 +145,11 @@ internal sealed class DtlsDatagramTransport : DatagramTransport
 
     public int Receive(byte[] buf, int off, int len, int waitMillis) => Receive(buf.AsSpan(off, len), waitMillis);
 
-    /// <summary>Blocks up to <paramref name="waitMillis"/> for a datagram; -1 on timeout; throws once closed so a blocked handshake ends.</summary>
+    /// <summary>Sends the packed records first (BouncyCastle waits for the peer only after a whole flight), then blocks up
+    /// to <paramref name="waitMillis"/> for a datagram; -1 on timeout; throws once closed so a blocked handshake ends.</summary>
     public int Receive(Span<byte> buffer, int waitMillis)
     {
+        Flush();
         (byte[] Buffer, int Length) item;
         lock (gate)
         {
@@ -113,6 +181,7 @@ internal sealed class DtlsDatagramTransport : DatagramTransport
 
     public void Send(byte[] buf, int off, int len) => Send(buf.AsSpan(off, len));
 
+    /// <summary>Adds one record to the datagram being packed; a record that does not fit sends the packed ones first.</summary>
     public void Send(ReadOnlySpan<byte> buffer)
     {
         if (Volatile.Read(ref closed))
@@ -120,18 +189,31 @@ internal sealed class DtlsDatagramTransport : DatagramTransport
             return;
         }
 
-        try
+        lock (sendGate)
         {
-            send(buffer);
+            if (packed > 0 && packed + buffer.Length > packing.Length)
+            {
+                FlushLocked();
+            }
+
+            if (buffer.Length > packing.Length)
+            {
+                SendDatagram(buffer); // never larger than GetSendLimit() from BouncyCastle; pass through unchanged if it is
+                return;
+            }
+
+            buffer.CopyTo(packing.AsSpan(packed));
+            packed += buffer.Length;
         }
-        catch (SocketException)
+    }
+
+    /// <summary>Sends the records packed so far as one datagram (after a flight that BouncyCastle does not follow with a
+    /// read: the server's last flight, an alert, close_notify, a retransmission answered after the handshake).</summary>
+    public void Flush()
+    {
+        lock (sendGate)
         {
-            // A transient ICMP error must not fail the handshake; the flight is retransmitted anyway.
-            Interlocked.Increment(ref sendErrors);
-        }
-        catch (ObjectDisposedException)
-        {
-            Interlocked.Increment(ref sendErrors);
+            FlushLocked();
         }
     }
 
@@ -145,13 +227,77 @@ internal sealed class DtlsDatagramTransport : DatagramTransport
                 return;
             }
 
-            closed = true;
-            while (queue.Count > 0)
+            Flush(); // e.g. close_notify written just before
+            Volatile.Write(ref closed, true);
+            ReturnAll(queue);
+            ReturnAll(heldForEpoch);
+            Monitor.PulseAll(gate);
+        }
+    }
+
+    private static void ReturnAll(Queue<(byte[] Buffer, int Length)> items)
+    {
+        while (items.Count > 0)
+        {
+            ArrayPool<byte>.Shared.Return(items.Dequeue().Buffer);
+        }
+    }
+
+    /// <summary>Epoch of the datagram's first DTLS record (RFC 6347 §4.1: type, version, epoch, …); -1 if too short.</summary>
+    private static int FirstRecordEpoch(ReadOnlySpan<byte> datagram) =>
+        datagram.Length < RecordHeaderLength ? -1 : BinaryPrimitives.ReadUInt16BigEndian(datagram[3..]);
+
+    private static bool ContainsChangeCipherSpec(ReadOnlySpan<byte> datagram)
+    {
+        while (datagram.Length >= RecordHeaderLength)
+        {
+            if (datagram[0] == ChangeCipherSpecType)
             {
-                ArrayPool<byte>.Shared.Return(queue.Dequeue().Buffer);
+                return true;
             }
 
-            Monitor.PulseAll(gate);
+            var next = RecordHeaderLength + BinaryPrimitives.ReadUInt16BigEndian(datagram[11..]);
+            if (next > datagram.Length)
+            {
+                return false;
+            }
+
+            datagram = datagram[next..];
+        }
+
+        return false;
+    }
+
+    private void FlushLocked()
+    {
+        if (packed == 0)
+        {
+            return;
+        }
+
+        var length = packed;
+        packed = 0;
+        if (!Volatile.Read(ref closed))
+        {
+            SendDatagram(packing.AsSpan(0, length));
+        }
+    }
+
+    private void SendDatagram(ReadOnlySpan<byte> datagram)
+    {
+        try
+        {
+            send(datagram);
+            Interlocked.Increment(ref datagramsSent);
+        }
+        catch (SocketException)
+        {
+            // A transient ICMP error must not fail the handshake; the flight is retransmitted anyway.
+            Interlocked.Increment(ref sendErrors);
+        }
+        catch (ObjectDisposedException)
+        {
+            Interlocked.Increment(ref sendErrors);
         }
     }
 }

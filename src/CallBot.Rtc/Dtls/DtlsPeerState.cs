@@ -20,9 +20,14 @@ internal sealed class DtlsPeerState
         Crypto = crypto;
         var certificate = new BcTlsCertificate(crypto, options.Certificate.CertificateDer.ToArray());
         LocalChain = new Certificate([certificate]);
+        InitialRetransmitTimeout = options.InitialRetransmitTimeout;
     }
 
     public DtlsSrtpOptions Options { get; }
+
+    /// <summary>First retransmission timeout of this handshake: the option, or one derived from the path's round trip
+    /// (<see cref="DtlsSrtpTransport.HandshakeAsync(TimeSpan?, CancellationToken)"/>); read by BouncyCastle at the start.</summary>
+    public TimeSpan InitialRetransmitTimeout { get; set; }
 
     public BcTlsCrypto Crypto { get; }
 

@@ -38,4 +38,7 @@ public sealed class DtlsSrtpResult
 
     /// <summary>The negotiated TLS cipher suite number (e.g. 0xC02B, ECDHE-ECDSA-AES128-GCM-SHA256).</summary>
     public int CipherSuite { get; }
+
+    /// <summary>From the handshake's start (ICE connected) to its completion on this side.</summary>
+    public TimeSpan HandshakeDuration { get; init; }
 }

@@ -38,7 +38,7 @@ internal sealed class DtlsSrtpServer : DefaultTlsServer
 
     public override int GetHandshakeTimeoutMillis() => (int)state.Options.HandshakeTimeout.TotalMilliseconds;
 
-    public override int GetHandshakeResendTimeMillis() => (int)state.Options.InitialRetransmitTimeout.TotalMilliseconds;
+    public override int GetHandshakeResendTimeMillis() => (int)state.InitialRetransmitTimeout.TotalMilliseconds;
 
     public override bool RequiresExtendedMasterSecret() => state.Options.RequireExtendedMasterSecret;
 

@@ -37,6 +37,12 @@ public sealed class DtlsSrtpTransport : IAsyncDisposable
     private volatile bool disposed;
     private volatile bool peerClosed;
 
+    /// <summary>Lower bound of an RTT-derived first retransmission timeout (libwebrtc's kMinHandshakeTimeout).</summary>
+    public static readonly TimeSpan MinInitialRetransmitTimeout = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Upper bound of an RTT-derived first retransmission timeout (libwebrtc's kMaxHandshakeTimeout).</summary>
+    public static readonly TimeSpan MaxInitialRetransmitTimeout = TimeSpan.FromSeconds(3);
+
     public DtlsSrtpTransport(DtlsSrtpOptions options, Action<ReadOnlySpan<byte>> send, ILogger? logger = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -71,6 +77,19 @@ public sealed class DtlsSrtpTransport : IAsyncDisposable
     /// <summary>Datagrams dropped: queue full, empty or oversized, or arriving after close.</summary>
     public long DroppedDatagrams => datagrams.Dropped;
 
+    /// <summary>Future-epoch datagrams that arrived before the peer's ChangeCipherSpec and were held for it.</summary>
+    public long DatagramsHeldForEpoch => datagrams.HeldForEpoch;
+
+    /// <summary>Datagrams sent (records of a flight are packed into as few as fit).</summary>
+    public long DatagramsSent => datagrams.DatagramsSent;
+
+    /// <summary>The first retransmission timeout the handshake used (or will use).</summary>
+    public TimeSpan InitialRetransmitTimeout => state.InitialRetransmitTimeout;
+
+    /// <summary>2 × <paramref name="roundTripTime"/>, within <see cref="MinInitialRetransmitTimeout"/>..<see cref="MaxInitialRetransmitTimeout"/>.</summary>
+    public static TimeSpan InitialRetransmitTimeoutFor(TimeSpan roundTripTime) =>
+        TimeSpan.FromTicks(Math.Clamp(roundTripTime.Ticks * 2, MinInitialRetransmitTimeout.Ticks, MaxInitialRetransmitTimeout.Ticks));
+
     /// <summary>Hands one received DTLS datagram to the association. Copies it; never blocks; safe from any thread.</summary>
     public void OnDatagram(ReadOnlySpan<byte> datagram)
     {
@@ -87,11 +106,25 @@ public sealed class DtlsSrtpTransport : IAsyncDisposable
 
     /// <summary>Runs the handshake once; later calls return the same task. Fails with <see cref="DtlsHandshakeException"/>
     /// (<see cref="DtlsFingerprintMismatchException"/> for a certificate that is not the SDP one) or on cancellation.</summary>
-    public Task<DtlsSrtpResult> HandshakeAsync(CancellationToken cancellationToken = default)
+    public Task<DtlsSrtpResult> HandshakeAsync(CancellationToken cancellationToken = default) => HandshakeAsync(null, cancellationToken);
+
+    /// <summary>
+    /// Runs the handshake once, its first retransmission timeout derived from the path's <paramref name="roundTripTime"/>
+    /// (the ICE checks' measurement) as libwebrtc does: 2 × RTT within <see cref="MinInitialRetransmitTimeout"/>..
+    /// <see cref="MaxInitialRetransmitTimeout"/>. Without a measurement, <see cref="DtlsSrtpOptions.InitialRetransmitTimeout"/>.
+    /// A fixed 1 s timer makes every lost flight on an 80 ms path cost twelve round trips; doubling from 2 × RTT recovers
+    /// in a few, and still backs off to BouncyCastle's 60 s cap on a dead path.
+    /// </summary>
+    public Task<DtlsSrtpResult> HandshakeAsync(TimeSpan? roundTripTime, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(disposed, this);
         if (Interlocked.Exchange(ref started, 1) == 0)
         {
+            if (roundTripTime is { } rtt)
+            {
+                state.InitialRetransmitTimeout = InitialRetransmitTimeoutFor(rtt);
+            }
+
             handshakeThread = new Thread(RunHandshake, HandshakeThreadStackSize)
             {
                 IsBackground = true,
@@ -120,6 +153,7 @@ public sealed class DtlsSrtpTransport : IAsyncDisposable
                 try
                 {
                     established.Close(); // sends close_notify
+                    datagrams.Flush();
                 }
                 catch (IOException)
                 {
@@ -179,11 +213,12 @@ public sealed class DtlsSrtpTransport : IAsyncDisposable
                 ? new DtlsClientProtocol().Connect((TlsClient)peer, datagrams)
                 : new DtlsServerProtocol().Accept((TlsServer)peer, datagrams);
 
+            datagrams.Flush(); // the server's last flight is not followed by a read
             var profile = state.SelectedProfile!;
             var (local, remote) = DtlsSrtpKeys.CreateContexts(state.KeyingMaterial!, profile, options.Role, options.SrtpContextOptions);
             state.ClearSecrets();
             var result = new DtlsSrtpResult(options.Role, profile, local, remote, state.MatchedFingerprint!,
-                state.ExtendedMasterSecret, state.CipherSuiteNumber);
+                state.ExtendedMasterSecret, state.CipherSuiteNumber) { HandshakeDuration = stopwatch.Elapsed };
             DtlsLog.HandshakeCompleted(logger, options.Role, profile.Name, state.CipherSuiteNumber, state.ExtendedMasterSecret, stopwatch.ElapsedMilliseconds);
 
             established = transport;
@@ -204,6 +239,7 @@ public sealed class DtlsSrtpTransport : IAsyncDisposable
         }
         catch (Exception exception)
         {
+            datagrams.Flush(); // the alert BouncyCastle wrote before throwing
             var failure = Classify(exception);
             if (failure is DtlsFingerprintMismatchException mismatch)
             {
@@ -270,6 +306,7 @@ public sealed class DtlsSrtpTransport : IAsyncDisposable
                     {
                         // Application data is not used by WebRTC media (no data channels here); it is read and dropped.
                         established.Receive(pumpBuffer, 0, pumpBuffer.Length, PostHandshakeWaitMillis);
+                        datagrams.Flush(); // a last flight retransmitted in answer to the peer's
                         if (peerClosed)
                         {
                             ended = new DtlsClosedEventArgs(true, AlertDescription.close_notify, "close_notify received");

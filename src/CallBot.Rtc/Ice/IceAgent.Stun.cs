@@ -223,6 +223,11 @@ public sealed partial class IceAgent
         }
 
         var now = _time.GetUtcNow();
+        if (transaction.Transmissions == 1)
+        {
+            Volatile.Write(ref _roundTripTicks, Math.Max(1, (now - transaction.FirstSentAt).Ticks));
+        }
+
         if (ReferenceEquals(pair, _selected))
         {
             _lastConsentResponse = now;
@@ -461,7 +466,8 @@ public sealed partial class IceAgent
     {
         _transactions[transaction.Id] = transaction;
         transaction.Transmissions = 1;
-        transaction.NextAt = _time.GetUtcNow() + transaction.Rto;
+        transaction.FirstSentAt = _time.GetUtcNow();
+        transaction.NextAt = transaction.FirstSentAt + transaction.Rto;
         transaction.Socket.TrySendTo(transaction.Datagram, transaction.DestinationAddress);
     }
 

@@ -44,6 +44,7 @@ public sealed partial class IceAgent : IAsyncDisposable
     private IceCandidatePair? _selected;
     private volatile SendPath? _sendPath;
     private volatile IceSelectedPair? _selectedInfo;
+    private long _roundTripTicks;
     private volatile IceCredentials _localCredentials;
     private volatile IceRole _role;
     private volatile IceConnectionState _state = IceConnectionState.New;
@@ -88,6 +89,12 @@ public sealed partial class IceAgent : IAsyncDisposable
     public IceCredentials LocalCredentials => _localCredentials;
 
     public IceSelectedPair? SelectedPair => _selectedInfo;
+
+    /// <summary>
+    /// The latest round trip of a connectivity or consent check answered without retransmission (Karn's rule), or null
+    /// before any. The DTLS handshake sizes its first retransmission timeout from it. Safe from any thread.
+    /// </summary>
+    public TimeSpan? RoundTripTime => Volatile.Read(ref _roundTripTicks) is var ticks and > 0 ? TimeSpan.FromTicks(ticks) : null;
 
     public IceCounters Counters { get; } = new();
 

@@ -59,6 +59,9 @@ internal sealed class IceTransaction : IDisposable
 
     public DateTimeOffset NextAt { get; set; }
 
+    /// <summary>When the first transmission left; a response to an unretransmitted request measures the RTT (Karn).</summary>
+    public DateTimeOffset FirstSentAt { get; set; }
+
     public ReadOnlySpan<byte> Datagram => Buffer.AsSpan(0, Length);
 
     public static UInt128 KeyOf(ReadOnlySpan<byte> transactionId) =>

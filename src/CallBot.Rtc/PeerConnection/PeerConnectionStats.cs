@@ -30,7 +30,10 @@ public sealed record TransportStats(
     long RtcpDropped,
     long RtpSent,
     long RtcpSent,
-    long SendDroppedNoPair);
+    long SendDroppedNoPair,
+    TimeSpan? DtlsHandshakeDuration = null,
+    TimeSpan? IceRoundTripTime = null,
+    long DtlsDatagramsHeldForEpoch = 0);
 
 /// <summary>RTCIceCandidatePairStats of the selected pair.</summary>
 public sealed record CandidatePairStats(

@@ -40,7 +40,10 @@ public sealed partial class RtcPeerConnection
             RtcpDropped: Interlocked.Read(ref _rtcpDropped),
             RtpSent: srtp?.RtpSent ?? 0,
             RtcpSent: srtp?.RtcpSent ?? 0,
-            SendDroppedNoPair: ice?.Counters.SendDroppedNoPair ?? 0);
+            SendDroppedNoPair: ice?.Counters.SendDroppedNoPair ?? 0,
+            DtlsHandshakeDuration: _dtlsHandshakeDuration,
+            IceRoundTripTime: ice?.RoundTripTime,
+            DtlsDatagramsHeldForEpoch: _dtls?.DatagramsHeldForEpoch ?? 0);
 
         CandidatePairStats? pair = null;
         if (ice?.SelectedPair is { } selected)

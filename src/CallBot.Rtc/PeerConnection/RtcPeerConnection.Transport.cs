@@ -19,6 +19,7 @@ public sealed partial class RtcPeerConnection
     private Task? _handshake;
     private Task? _gathering;
     private int _handshakeStarted;
+    private TimeSpan? _dtlsHandshakeDuration;
 
     private IceAgent EnsureIce(IceRole role)
     {
@@ -194,7 +195,8 @@ public sealed partial class RtcPeerConnection
     {
         try
         {
-            var result = await dtls.HandshakeAsync(_closing.Token).ConfigureAwait(false);
+            var result = await dtls.HandshakeAsync(_ice?.RoundTripTime, _closing.Token).ConfigureAwait(false);
+            _dtlsHandshakeDuration = result.HandshakeDuration;
             var session = new SrtpSession(result, _sendDatagram);
             lock (_receiveLock)
             {

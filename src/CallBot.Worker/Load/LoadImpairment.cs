@@ -11,6 +11,7 @@ internal static class LoadImpairment
         LossRate = profile.Loss,
         Delay = profile.Delay,
         Jitter = profile.Jitter,
+        JitterKeepsOrder = profile.JitterKeepsOrder,
         ReorderRate = profile.Reorder,
         BandwidthKbps = profile.BandwidthKbps ?? 0,
         Blackouts = [.. profile.Blackouts.Select(b => new BlackoutWindow(b.At, b.Duration))],

@@ -236,9 +236,14 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
         _monitor.Forget(outcome.SessionId);
         var streams = outcome.Result == BotCallResult.Completed ? CallStreams.Build(connections, media, ParticipantName) : [];
         var iceRestarts = 0;
+        var handshakes = new List<TimeSpan>(connections.Count);
         foreach (var connection in connections)
         {
             iceRestarts += connection.IceRestarts;
+            if (connection.Rtp.Transport.DtlsHandshakeDuration is { } handshake)
+            {
+                handshakes.Add(handshake);
+            }
         }
 
         var (result, reason) = Classify(outcome, probe, streams, media, CallStreams.UnexpectedKind(connections, media), calleesClosed);
@@ -252,6 +257,7 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
             IceConnectedAfter = probe.IceConnected,
             FirstRemoteFrameAfter = probe.FirstFrame,
             IceRestarts = iceRestarts,
+            DtlsHandshakes = handshakes,
             ChatReconnects = Reconnects(caller, callees) - reconnectsBefore,
             Streams = streams,
         };

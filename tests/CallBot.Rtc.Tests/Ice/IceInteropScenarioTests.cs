@@ -116,13 +116,6 @@ public class IceInteropScenarioTests
     }
 
     /// <summary>Awaits a counter that raises no event, bounded by the test timeout.</summary>
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        timeout.CancelAfter(IcePeers.Timeout);
-        while (!condition())
-        {
-            await Task.Delay(10, timeout.Token);
-        }
-    }
+    private static Task WaitUntilAsync(Func<bool> condition) =>
+        CallBot.TestSupport.Poll.UntilAsync(condition, IcePeers.Timeout, "ICE interop condition", TestContext.Current.CancellationToken);
 }

@@ -81,27 +81,18 @@ public sealed class ImpairmentScheduler : IDisposable
 
     internal void Schedule(PendingDatagram pending, long due)
     {
-        var rearm = false;
         lock (_gate)
         {
             if (_disposed)
             {
-                rearm = false;
+                return;
             }
-            else
-            {
-                _queue.Enqueue(pending, (due, _sequence++));
-                if (due < _armedFor)
-                {
-                    _armedFor = due;
-                    rearm = true;
-                }
-            }
-        }
 
-        if (rearm)
-        {
-            Arm(due);
+            _queue.Enqueue(pending, (due, _sequence++));
+            if (due < _armedFor)
+            {
+                ArmLocked(due);
+            }
         }
     }
 
@@ -119,8 +110,11 @@ public sealed class ImpairmentScheduler : IDisposable
         _timer.Dispose();
     }
 
-    private void Arm(long due)
+    // Under the lock: armed outside it, a timer callback that computed a later deadline could re-arm after a
+    // Schedule that had just armed an earlier one, and hold that datagram until the later deadline.
+    private void ArmLocked(long due)
     {
+        _armedFor = due;
         var wait = Time.GetElapsedTime(Time.GetTimestamp(), due);
         try
         {
@@ -134,7 +128,6 @@ public sealed class ImpairmentScheduler : IDisposable
     private void OnTimer()
     {
         var batch = t_batch ??= new List<PendingDatagram>(64);
-        long next;
         lock (_gate)
         {
             var now = Time.GetTimestamp();
@@ -144,13 +137,12 @@ public sealed class ImpairmentScheduler : IDisposable
                 batch.Add(pending);
             }
 
-            next = _queue.TryPeek(out _, out var nextKey) ? nextKey.Due : long.MaxValue;
-            _armedFor = next;
-        }
-
-        if (next != long.MaxValue)
-        {
-            Arm(next);
+            var next = _queue.TryPeek(out _, out var nextKey) ? nextKey.Due : long.MaxValue;
+            _armedFor = long.MaxValue;
+            if (next != long.MaxValue && !_disposed)
+            {
+                ArmLocked(next);
+            }
         }
 
         // Outside the lock: sending may block briefly in the OS, and receivers wake up here.

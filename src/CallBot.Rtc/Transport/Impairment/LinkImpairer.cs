@@ -10,7 +10,8 @@ namespace CallBot.Rtc.Transport;
 /// <c>T = bytes·8 / rate</c>; it may leave at <c>max(now, TAT + T − τ)</c> where τ is the bucket depth in time, and then
 /// <c>TAT = max(TAT, departure) + T</c>. Departures are FIFO, so a queue builds up when the offered rate exceeds the cap.
 /// <code>
-///  send ─► blackout? ─► loss? ─► shaper (queue ≤ MaxQueueDelay) ─► + delay ± jitter (+ reorder hold) ─► due time
+///  send ─► blackout? ─► loss? ─► shaper (queue ≤ MaxQueueDelay) ─► + delay ± jitter (FIFO unless !JitterKeepsOrder)
+///       ─► (+ reorder hold) ─► due time
 /// </code>
 /// </remarks>
 public sealed class LinkImpairer
@@ -23,6 +24,7 @@ public sealed class LinkImpairer
     private readonly long _burstTicks;
     private readonly long _maxQueueTicks;
     private long _theoreticalArrival;
+    private long _lastDue = long.MinValue;
 
     public LinkImpairer(LinkImpairment link, int seed, long epochTimestamp, long timestampFrequency)
     {
@@ -85,13 +87,19 @@ public sealed class LinkImpairer
             delay = Math.Max(0, delay);
         }
 
+        due = departure + delay;
+        if (_link.JitterKeepsOrder)
+        {
+            due = Math.Max(due, _lastDue);
+        }
+
+        _lastDue = due;
         if (_link.ReorderRate > 0 && _random.NextDouble() < _link.ReorderRate)
         {
-            delay += ToTicks(_link.ReorderDelay);
+            due += ToTicks(_link.ReorderDelay);
             reordered = true;
         }
 
-        due = departure + delay;
         return ImpairmentVerdict.Deliver;
     }
 

@@ -24,6 +24,14 @@ public sealed record LinkImpairment
     /// <summary>Each datagram's delay is <see cref="Delay"/> ± a uniform value up to this (never below zero).</summary>
     public TimeSpan Jitter { get; init; }
 
+    /// <summary>
+    /// When true (the default), jitter never lets a datagram overtake one sent before it in this direction: it leaves at
+    /// the later of its own due time and the previous datagram's, as through a router queue whose delay varies. When
+    /// false, every datagram's delay is drawn independently (Linux netem's jitter), so datagrams sent closer together
+    /// than the jitter's spread arrive in random order. Reordering of its own is <see cref="ReorderRate"/>.
+    /// </summary>
+    public bool JitterKeepsOrder { get; init; } = true;
+
     /// <summary>Probability (0..1) that a datagram is held back by <see cref="ReorderDelay"/>.</summary>
     public double ReorderRate { get; init; }
 

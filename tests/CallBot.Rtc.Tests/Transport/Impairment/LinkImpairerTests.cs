@@ -42,9 +42,9 @@ public sealed class LinkImpairerTests
     }
 
     [Fact]
-    public void Delay_and_jitter_stay_within_bounds_and_average_to_the_delay()
+    public void Independent_jitter_stays_within_bounds_and_averages_to_the_delay()
     {
-        var impairer = new LinkImpairer(new LinkImpairment { Delay = TimeSpan.FromMilliseconds(80), Jitter = TimeSpan.FromMilliseconds(20) }, 7, 0, Frequency);
+        var impairer = new LinkImpairer(new LinkImpairment { Delay = TimeSpan.FromMilliseconds(80), Jitter = TimeSpan.FromMilliseconds(20), JitterKeepsOrder = false }, 7, 0, Frequency);
         var delays = new List<double>();
         for (var i = 0; i < 10_000; i++)
         {
@@ -55,6 +55,25 @@ public sealed class LinkImpairerTests
         Assert.All(delays, d => Assert.InRange(d, 60, 100));
         Assert.InRange(delays.Average(), 79, 81);
         Assert.True(delays.Min() < 61 && delays.Max() > 99, "jitter should cover its whole range");
+    }
+
+    [Fact]
+    public void Jitter_that_keeps_order_never_lets_a_datagram_overtake_and_stays_within_bounds()
+    {
+        // Datagrams 5 ms apart with ±20 ms of jitter: drawn independently, about a third would overtake the one before.
+        var impairer = new LinkImpairer(new LinkImpairment { Delay = TimeSpan.FromMilliseconds(80), Jitter = TimeSpan.FromMilliseconds(20) }, 7, 0, Frequency);
+        var previous = long.MinValue;
+        var delays = new List<double>();
+        for (var i = 0; i < 10_000; i++)
+        {
+            Assert.Equal(ImpairmentVerdict.Deliver, impairer.Decide(At(i * 5), 1000, out var due, out _));
+            Assert.True(due >= previous, $"datagram {i} overtook the one before");
+            previous = due;
+            delays.Add(Ms(due - At(i * 5)));
+        }
+
+        Assert.All(delays, d => Assert.InRange(d, 60, 100));
+        Assert.True(delays.Min() < 65 && delays.Max() > 99, "jitter should still spread the delay");
     }
 
     [Fact]

@@ -1,0 +1,26 @@
+namespace CallBot.TestSupport;
+
+/// <summary>
+/// The one way tests wait for a state that raises no event (a counter, a queue length): re-check every few
+/// milliseconds, fail with the caller's message once <c>timeout</c> has passed. Not a sleep that hopes work is done:
+/// it returns as soon as the condition holds, and a condition that never holds fails the test.
+/// </summary>
+public static class Poll
+{
+    private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(5);
+
+    public static async Task UntilAsync(Func<bool> condition, TimeSpan timeout, string what, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        var deadline = TimeProvider.System.GetTimestamp() + (long)(timeout.TotalSeconds * TimeProvider.System.TimestampFrequency);
+        while (!condition())
+        {
+            if (TimeProvider.System.GetTimestamp() >= deadline)
+            {
+                throw new TimeoutException($"{what}: not reached within {timeout.TotalSeconds:0.#} s");
+            }
+
+            await Task.Delay(Interval, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}
