@@ -2,7 +2,8 @@
 # Connectivity benchmark under impairment (issue: calls that connect on lossy, delayed links). For each profile it runs
 # CALLS bot<->bot calls through `callbot load` with every participant impaired and prints the success rate, setup
 # (call -> every peer connected) p50/p95, DTLS handshake p95 and the error classes. Runs in its own network namespace.
-#   scripts/load/connectivity.sh [--calls 300] [--rate 1.5] [--profiles "a b c"] [--out DIR] [--callbot PATH]
+#   scripts/load/connectivity.sh [--calls 300] [--rate 1.5] [--profiles "a b c"] [--netem-jitter] [--out DIR] [--callbot PATH]
+# --netem-jitter draws every datagram's delay independently (jitter_keeps_order: false), so jitter reorders datagrams.
 # Profiles (loss, one-way delay ± jitter, applied to every participant's uplink, so each direction of every call crosses
 # exactly one impaired link, as through UdpImpairmentRelay):
 #   a: 3 % loss, 40 ms ± 5 ms      b: 10 % loss, 50 ms ± 10 ms      c: 20 % loss, 100 ms
@@ -17,6 +18,7 @@ rate=1.5
 profiles="a b c"
 out="$here/docs/load/connectivity-$(date -u +%Y-%m-%d)"
 callbot=""
+keeps_order=true
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --calls) calls="$2"; shift 2 ;;
@@ -24,7 +26,8 @@ while [[ $# -gt 0 ]]; do
     --profiles) profiles="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --callbot) callbot="$2"; shift 2 ;;
-    *) echo "usage: $0 [--calls N] [--rate CALLS_PER_S] [--profiles \"a b c\"] [--out DIR] [--callbot PATH]" >&2; exit 2 ;;
+    --netem-jitter) keeps_order=false; shift ;;
+    *) echo "usage: $0 [--calls N] [--rate CALLS_PER_S] [--profiles \"a b c\"] [--netem-jitter] [--out DIR] [--callbot PATH]" >&2; exit 2 ;;
   esac
 done
 mkdir -p "$out"
@@ -37,8 +40,8 @@ load_lab_start connectivity "$first" "$last" "conn-{id}"
 
 link_of() {
   case "$1" in
-    a) echo "{ loss: 0.03, delay: 40ms, jitter: 5ms }" ;;
-    b) echo "{ loss: 0.10, delay: 50ms, jitter: 10ms }" ;;
+    a) echo "{ loss: 0.03, delay: 40ms, jitter: 5ms, jitter_keeps_order: $keeps_order }" ;;
+    b) echo "{ loss: 0.10, delay: 50ms, jitter: 10ms, jitter_keeps_order: $keeps_order }" ;;
     c) echo "{ loss: 0.20, delay: 100ms }" ;;
     *) echo "connectivity: unknown profile '$1'" >&2; exit 2 ;;
   esac
@@ -90,33 +93,28 @@ for p in $profiles; do
   row=$(python3 - "$dir/report.json" "$p" "$link" "$([[ $downlink != none ]] && echo both || echo uplink)" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-def metric(name):
-    for m in r.get("metrics", []):
-        if m.get("name") == name:
-            return m
-    return {}
-def pct(m, q):
-    v = m.get("percentiles", {}).get(q)
+m = r.get("metrics", {})
+def summary(name):
+    return (m.get(name) or {}).get("summary") or {}
+def ms(name, key):
+    v = summary(name).get(key)
     return "-" if v is None else f"{v:.0f}"
-calls = metric("calls").get("count", 0)
-fails = metric("call_failures").get("count", 0)
-rate = metric("call_success_rate")
-ok = rate.get("rate")
-setup = metric("call_setup_ms")
-dtls = metric("dtls_handshake_ms")
+calls = summary("calls").get("count", 0)
+ok = summary("call_success_rate").get("rate")
 errors = r.get("errors", {})
 err = ", ".join(f"{k} {v}" for k, v in sorted(errors.items(), key=lambda kv: -kv[1])) or "-"
-print(f"| {sys.argv[2]} | {sys.argv[3]} ({sys.argv[4]}) | {calls} | {ok*100:.1f} % | {pct(setup,'p50')} | {pct(setup,'p95')} | {pct(dtls,'p95')} | {err} |" if ok is not None else f"| {sys.argv[2]} | {sys.argv[3]} | {calls} | ? | - | - | - | {err} |")
+rate = "?" if ok is None else f"{ok * 100:.1f} %"
+print(f"| {sys.argv[2]} | {sys.argv[3]} ({sys.argv[4]}) | {calls:.0f} | {rate} | {ms('call_setup_ms', 'med')} | {ms('call_setup_ms', 'p95')} | {ms('dtls_handshake_ms', 'med')} | {ms('dtls_handshake_ms', 'p95')} | {err} |")
 PY
 )
   echo "connectivity: $row (exit $code, load $(cut -d' ' -f1 /proc/loadavg))" >&2
   rows+=("$row")
 done
 {
-  echo "Run $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, load average at the end: $(cut -d' ' -f1-3 /proc/loadavg). Command: \`scripts/load/connectivity.sh --calls $calls --rate $rate --profiles \"$profiles\"\`."
+  echo "Run $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores, load average at the end: $(cut -d' ' -f1-3 /proc/loadavg). Command: \`scripts/load/connectivity.sh --calls $calls --rate $rate --profiles \"$profiles\"$([[ $keeps_order == false ]] && echo ' --netem-jitter')\`."
   echo
-  echo "| profile | impairment per participant | calls | success | setup p50 ms | setup p95 ms | DTLS p95 ms | errors |"
-  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |"
+  echo "| profile | impairment per participant | calls | success | setup p50 ms | setup p95 ms | DTLS p50 ms | DTLS p95 ms | errors |"
+  echo "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
   printf '%s\n' "${rows[@]}"
 } > "$out/connectivity.md"
 cat "$out/connectivity.md"
