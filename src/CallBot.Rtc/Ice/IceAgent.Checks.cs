@@ -32,6 +32,12 @@ public sealed partial class IceAgent
 
         foreach (var transaction in _scratch)
         {
+            if (transaction.Cancelled)
+            {
+                CompleteTransaction(transaction); // its time for a late response is over; the triggered check decides
+                continue;
+            }
+
             if (transaction.Transmissions >= transaction.MaxTransmissions)
             {
                 CompleteTransaction(transaction);

@@ -150,6 +150,16 @@ public sealed partial class IceAgent
 
                 break;
             case IceCandidatePairState.InProgress:
+                // RFC 8445 §7.3.1.4: the peer's check just crossed this pair, so our own check (or its response) was
+                // probably lost. Cancel its retransmissions and check again at the next pacing slot instead of waiting
+                // out the RTO: on a lossy path this turns a 500 ms – 1.5 s wait into one pacing interval.
+                CancelChecksOf(pair);
+                pair.State = IceCandidatePairState.Waiting;
+                if (!generation.Triggered.Contains(pair))
+                {
+                    generation.Triggered.Enqueue(pair);
+                }
+
                 break;
             default:
                 // RFC 8445 §7.3.1.4 triggered check.
@@ -469,6 +479,17 @@ public sealed partial class IceAgent
         transaction.FirstSentAt = _time.GetUtcNow();
         transaction.NextAt = transaction.FirstSentAt + transaction.Rto;
         transaction.Socket.TrySendTo(transaction.Datagram, transaction.DestinationAddress);
+    }
+
+    private void CancelChecksOf(IceCandidatePair pair)
+    {
+        foreach (var transaction in _transactions.Values)
+        {
+            if (transaction.Kind == IceTransactionKind.Check && ReferenceEquals(transaction.Pair, pair) && !transaction.UseCandidate)
+            {
+                transaction.Cancelled = true;
+            }
+        }
     }
 
     private void CompleteTransaction(IceTransaction transaction)

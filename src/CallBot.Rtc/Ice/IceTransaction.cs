@@ -59,6 +59,12 @@ internal sealed class IceTransaction : IDisposable
 
     public DateTimeOffset NextAt { get; set; }
 
+    /// <summary>
+    /// Replaced by a triggered check (RFC 8445 §7.3.1.4): no more retransmissions and no failure on timeout, but a
+    /// response that still arrives counts.
+    /// </summary>
+    public bool Cancelled { get; set; }
+
     /// <summary>When the first transmission left; a response to an unretransmitted request measures the RTT (Karn).</summary>
     public DateTimeOffset FirstSentAt { get; set; }
 

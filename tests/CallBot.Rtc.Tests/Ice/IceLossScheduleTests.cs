@@ -65,4 +65,25 @@ public sealed class IceLossScheduleTests
         var sent = network.Delivered + network.Dropped;
         Assert.True(network.Dropped >= sent * 0.05, $"the network dropped only {network.Dropped} of {sent} datagrams");
     }
+
+    [Fact]
+    public async Task A_check_from_the_peer_on_a_pair_in_progress_triggers_a_new_check_instead_of_waiting_for_the_rto()
+    {
+        await using var net = new FakeIceNetwork();
+        var responsesDropped = 0;
+        net.Network.DropWhen = (from, _, data) =>
+        {
+            // The first Binding success response B sends (to A's first check) is lost.
+            var isSuccess = data.Length >= 2 && data.Span[0] == 0x01 && data.Span[1] == 0x01;
+            return from.Address.Equals(FakeIceNetwork.AddressB) && isSuccess && Interlocked.Increment(ref responsesDropped) == 1;
+        };
+        net.Peers.Trickle();
+        await net.Peers.ConnectAsync();
+        var spent = await net.RunUntilAsync(() => net.A.SelectedPair is not null, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(10));
+
+        // B's own check reaches A while A's check is in progress: A checks again at once (RFC 8445 §7.3.1.4) instead of
+        // retransmitting after the 500 ms RTO.
+        Assert.True(Volatile.Read(ref responsesDropped) >= 1, "B never answered A");
+        Assert.True(spent < new IceOptions().CheckRto, $"connected after {spent.TotalMilliseconds:0} ms");
+    }
 }
