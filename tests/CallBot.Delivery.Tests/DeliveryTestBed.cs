@@ -59,9 +59,19 @@ public sealed class DeliveryTestBed : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddRecordingDelivery(builder.Configuration);
-        Host = builder.Build();
-        await Host.StartAsync();
-        return Host;
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync();
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+
+        Host = host;
+        return host;
     }
 
     public T Get<T>()

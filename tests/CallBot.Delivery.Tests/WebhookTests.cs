@@ -97,6 +97,18 @@ public sealed class WebhookTests
         Assert.Equal(ValidateOptionsResult.Success, validator.Validate(null, new UploadOptions()));
     }
 
+    [Fact]
+    public async Task Host_refuses_to_start_with_bad_delivery_options()
+    {
+        await using var bed = new DeliveryTestBed();
+        var settings = bed.Settings();
+        settings["CallBot:Upload:Bucket"] = "";
+        settings["CallBot:Webhooks:Secret"] = "too-short";
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => bed.StartHostAsync(settings));
+        Assert.Contains("CallBot:Upload:Bucket", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("too-short", error.Message, StringComparison.Ordinal);
+    }
+
     private static async Task<HttpStatusCode> PostAsync(HttpClient http, string url, byte[] body, string signature)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
