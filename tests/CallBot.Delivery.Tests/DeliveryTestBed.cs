@@ -6,6 +6,7 @@ using Amazon.S3.Model;
 using CallBot.Recording;
 using CallBot.Recording.Sidecar;
 using CallBot.TestSupport.S3;
+using CallBot.TestSupport.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;

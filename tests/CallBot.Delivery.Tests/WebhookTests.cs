@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using CallBot.Delivery.Webhooks;
+using CallBot.TestSupport.Webhooks;
 using Microsoft.Extensions.Options;
 
 namespace CallBot.Delivery.Tests;

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text.Json;
-using CallBot.TestSupport;
+using CallBot.Delivery;
 
-namespace CallBot.Delivery.Tests;
+namespace CallBot.TestSupport.Webhooks;
 
 /// <summary>One request the receiver accepted (signature valid) or refused.</summary>
 public sealed record ReceivedWebhook(string Type, string Id, string SessionId, JsonElement Body, DateTimeOffset ReceivedAt, SignatureCheck Check);
