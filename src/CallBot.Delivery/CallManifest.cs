@@ -64,6 +64,7 @@ public static class CallManifest
                 ["key"] = f.Key.Length > 0 ? f.Key : null,
                 ["location"] = f.Location,
                 ["uploaded"] = f.Uploaded,
+                ["missing"] = f.Missing ? true : null,
             });
         }
 

@@ -68,5 +68,7 @@ public sealed class DeliveryMetrics : IDisposable
 
     public void QueuedEvents(int count) => Volatile.Write(ref _queuedEvents, count);
 
+    internal System.Diagnostics.Metrics.Meter Meter => _meter;
+
     public void Dispose() => _meter.Dispose();
 }

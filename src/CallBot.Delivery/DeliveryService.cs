@@ -74,8 +74,18 @@ public sealed class DeliveryService : BackgroundService
     {
         try
         {
-            foreach (var file in call.Files.Where(f => !f.Uploaded))
+            foreach (var file in call.Files.Where(f => !f.Uploaded && !f.Missing))
             {
+                if (!File.Exists(Path.Combine(call.RootDirectory, file.File)))
+                {
+                    // Deleted by an operator or never written: nothing to retry; say so and deliver the rest.
+                    file.Missing = true;
+                    _journal.Save(call);
+                    _metrics.UploadFailed("file_missing");
+                    _delivery.EnqueueMissing(call, file);
+                    continue;
+                }
+
                 await _uploader.UploadAsync(call, file, stoppingToken).ConfigureAwait(false);
                 _delivery.EnqueueUploaded(call, file);
             }

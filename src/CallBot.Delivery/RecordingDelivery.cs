@@ -72,7 +72,8 @@ public sealed class RecordingDelivery : IDisposable
             NextAttemptAtUtc = _time.GetUtcNow(),
             Sidecar = sidecar,
         };
-        foreach (var p in sidecar.Participants.Where(p => p.Status != RecordingStatus.Failed))
+        // Empty recordings keep no file; failed ones were announced as recording.failed above.
+        foreach (var p in sidecar.Participants.Where(p => p.Status is not (RecordingStatus.Failed or RecordingStatus.Empty)))
         {
             AddFile(call, p.File, "recording", p.UserId);
             AddFile(call, p.Mp4File, "mp4", p.UserId);
@@ -113,6 +114,16 @@ public sealed class RecordingDelivery : IDisposable
             ["location"] = file.Location,
             ["size"] = file.Size,
             ["sha256"] = file.Sha256,
+        });
+
+    internal void EnqueueMissing(CallUpload call, FileUpload file) =>
+        _webhooks.Enqueue(WebhookEventTypes.RecordingFailed, call.SessionId, "missing:" + file.File, new JsonObject
+        {
+            ["stage"] = "upload",
+            ["userId"] = file.UserId,
+            ["kind"] = file.Kind,
+            ["file"] = file.File,
+            ["error"] = "the local file is missing",
         });
 
     internal void EnqueueGivenUp(CallUpload call) =>

@@ -93,6 +93,38 @@ public sealed class UploadTests
     }
 
     [Fact]
+    [Trait("Category", "Slow")]
+    public async Task Storage_down_for_60_s_with_default_backoff_then_uploads_complete()
+    {
+        // The outage at full length with the product's default request backoff (1 s doubling to 30 s, 8
+        // retries) and a 5 s call retry delay (default 1 min, shortened so the test ends ≤ 5 s after the attempt that
+        // sees storage again). Excluded from the default suite (Category=Slow); ≈ 70–100 s.
+        await using var bed = new DeliveryTestBed();
+        await bed.Storage.StartAsync();
+        bed.Receiver.Start();
+        var local = bed.WriteRandomFile("d/sess-60/7.webm", 12 * 1024 * 1024, seed: 60);
+        var (sidecar, sidecarPath) = bed.Call("sess-60", "7", "d/sess-60/7.webm");
+        var settings = bed.Settings();
+        foreach (var key in new[] { "CallBot:Upload:MaxRetryAttempts", "CallBot:Upload:RetryBaseDelay", "CallBot:Upload:MaxRetryDelay" })
+        {
+            settings.Remove(key);
+        }
+
+        settings["CallBot:Upload:CallRetryDelay"] = "00:00:05";
+        await bed.StartHostAsync(settings);
+        await bed.Storage.StopAsync();
+        var outage = Stopwatch.StartNew();
+        bed.Get<RecordingDelivery>().CallFinalized(sidecar, bed.Root, sidecarPath);
+        await Task.Delay(TimeSpan.FromSeconds(60), TestContext.Current.CancellationToken); // the outage itself (the subject, not a synchronization)
+        Assert.DoesNotContain(bed.Receiver.Accepted, e => e.Type == WebhookEventTypes.CallEnded);
+        await bed.Storage.StartAsync();
+        await DeliveryTestBed.WaitUntilAsync(() => bed.Receiver.Accepted.Any(e => e.Type == WebhookEventTypes.CallEnded), TimeSpan.FromSeconds(120), "call.ended after a 60 s outage");
+        TestContext.Current.TestOutputHelper?.WriteLine($"call.ended {outage.Elapsed.TotalSeconds:F1} s after the outage began");
+        var (sha, _, _) = await bed.DownloadAsync("rec/2026-12-07/sess-60/7.webm");
+        Assert.Equal(DeliveryTestBed.Sha256Of(local), sha);
+    }
+
+    [Fact]
     public async Task Crashed_multipart_upload_resumes_in_a_new_process_without_a_duplicate_object()
     {
         await using var bed = new DeliveryTestBed();

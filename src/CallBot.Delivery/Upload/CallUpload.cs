@@ -40,6 +40,9 @@ public sealed class FileUpload
     public string? UploadId { get; set; }
     public List<PartRecord> Parts { get; set; } = [];
     public bool Uploaded { get; set; }
+
+    /// <summary>The local file was gone when its upload started (reported as recording.failed, not retried).</summary>
+    public bool Missing { get; set; }
     public string? ETag { get; set; }
     public string? Location { get; set; }
 }

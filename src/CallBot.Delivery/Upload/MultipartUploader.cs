@@ -169,14 +169,22 @@ public sealed class MultipartUploader : IDisposable
         using var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.Asynchronous);
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var tasks = new List<Task>();
-        for (var number = 1; number <= partCount; number++)
+        for (var number = 1; number <= partCount && !failed.IsCancellationRequested; number++)
         {
             if (stored.Contains(number))
             {
                 continue;
             }
 
-            await _slots.WaitAsync(failed.Token).ConfigureAwait(false);
+            try
+            {
+                await _slots.WaitAsync(failed.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                break; // a part failed: start no more, wait for those in flight below, then surface the failure
+            }
+
             var partNumber = number;
             tasks.Add(Task.Run(async () =>
             {
@@ -194,21 +202,22 @@ public sealed class MultipartUploader : IDisposable
                     _slots.Release();
                 }
             }, CancellationToken.None));
-            if (tasks.Exists(t => t.IsFaulted))
-            {
-                break;
-            }
         }
 
         try
         {
             await Task.WhenAll(tasks).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception) when (!cancellationToken.IsCancellationRequested)
         {
-            // A sibling part failed and cancelled the rest: surface the real failure.
-            throw tasks.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException)
-                ?? throw new OperationCanceledException(cancellationToken);
+            // Surface the part's real failure, not the cancellations it caused in its siblings.
+            var cause = tasks.Where(t => t.IsFaulted).Select(t => t.Exception!.InnerException!).FirstOrDefault(e => e is not OperationCanceledException);
+            if (cause is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(cause);
+            }
+
+            throw;
         }
     }
 
