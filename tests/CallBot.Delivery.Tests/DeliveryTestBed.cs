@@ -10,6 +10,8 @@ using CallBot.TestSupport.Webhooks;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 
 namespace CallBot.Delivery.Tests;
 
@@ -59,6 +61,8 @@ public sealed class DeliveryTestBed : IAsyncDisposable
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Logging.SetMinimumLevel(LogLevel.Trace);
+        builder.Logging.AddFakeLogging();
         builder.Services.AddRecordingDelivery(builder.Configuration);
         var host = builder.Build();
         try
@@ -73,6 +77,21 @@ public sealed class DeliveryTestBed : IAsyncDisposable
 
         Host = host;
         return host;
+    }
+
+    /// <summary>Every log record of the host (Trace and up): delivery's own, Polly's, the hosting's.</summary>
+    public IReadOnlyList<FakeLogRecord> Logs => Get<FakeLogCollector>().GetSnapshot();
+
+    /// <summary>No record (message, structured values, exception) carries the webhook secret or the S3 secret key.</summary>
+    public void AssertNoSecretLogged()
+    {
+        Assert.NotEmpty(Logs);
+        foreach (var record in Logs)
+        {
+            var text = record.Message + " " + string.Join(' ', record.StructuredState?.Select(kv => kv.Value) ?? []) + " " + record.Exception;
+            Assert.DoesNotContain(Secret, text, StringComparison.Ordinal);
+            Assert.DoesNotContain(S3rverServer.SecretKey, text, StringComparison.Ordinal);
+        }
     }
 
     public T Get<T>()

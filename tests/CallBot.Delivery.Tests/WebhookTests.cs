@@ -40,6 +40,8 @@ public sealed class WebhookTests
         Assert.Empty(bed.Receiver.Refused);
         Assert.Equal(0, outbox.Count);
         Assert.Empty(Directory.GetFiles(Path.Combine(bed.Root, ".delivery", "webhooks"), "*.json"));
+        Assert.Contains(bed.Logs, r => r.Id.Id == 4022); // "Webhook receiver unavailable …"
+        bed.AssertNoSecretLogged();
     }
 
     [Fact]
