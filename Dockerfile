@@ -20,6 +20,8 @@ WORKDIR /app
 COPY --from=build /app ./
 ENV DOTNET_gcServer=0 \
     CallBot__Recording__Directory=/recordings \
+    CallBot__Upload__JournalDirectory=/recordings/.delivery/uploads \
+    CallBot__Webhooks__QueueDirectory=/recordings/.delivery/webhooks \
     CallBot__Telemetry__HealthPrefix=http://+:8080/
 VOLUME ["/recordings"]
 EXPOSE 8080 9464

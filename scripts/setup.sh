@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what CallBot and its tests need on a fresh Debian 12 machine. Idempotent: installs only what is missing.
-#   scripts/setup.sh            everything the tests need (FFmpeg, Prosody, coturn, Chromium, libsrtp2, npm SDK)
+#   scripts/setup.sh            everything the tests need (FFmpeg, Prosody, coturn, Chromium, libsrtp2, npm SDK, s3rver)
 #   scripts/setup.sh --runtime  only what the bot itself needs (FFmpeg, the DejaVu font)
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,6 +37,11 @@ if [ "$runtime_only" = false ]; then
   if [ -f "$sdk_dir/package.json" ] && [ ! -f "$sdk_dir/node_modules/connectycube/package.json" ]; then
     echo "setup: installing the ConnectyCube JS SDK (npm)"
     (cd "$sdk_dir" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+  s3_dir="$here/tests/s3" # s3rver: the S3-compatible server of the recording-delivery tests
+  if [ -f "$s3_dir/package.json" ] && [ ! -f "$s3_dir/node_modules/s3rver/package.json" ]; then
+    echo "setup: installing s3rver (npm)"
+    (cd "$s3_dir" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
   fi
 fi
 echo "setup: ok"

@@ -1,3 +1,4 @@
+using CallBot.Delivery;
 using CallBot.Media;
 using CallBot.Media.Clips;
 using CallBot.Recording;
@@ -42,6 +43,7 @@ public static class CallBotHost
         builder.Services.Configure<ClipCacheOptions>(o => o.DiskDirectory = builder.Configuration.GetValue<string?>($"{MediaOptions.Section}:CacheDirectory") is { Length: > 0 } dir ? dir : null);
         builder.Services.AddSingleton<BotMediaProvider>();
         builder.Services.AddSingleton(sp => new RecordingMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
+        builder.Services.AddRecordingDelivery(builder.Configuration); // CallBot:Upload, CallBot:Webhooks; idle when both are off
         builder.Services.AddSingleton<CallBotRuntime>();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = builder.Configuration.GetValue(
             $"{TelemetryOptions.Section}:ShutdownTimeout", TimeSpan.FromSeconds(15)));

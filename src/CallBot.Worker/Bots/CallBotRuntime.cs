@@ -1,5 +1,6 @@
 using System.Net;
 using CallBot.Media.Pacing;
+using CallBot.Delivery;
 using CallBot.Recording;
 using CallBot.Rtc;
 using CallBot.Rtc.Dtls;
@@ -38,6 +39,7 @@ public sealed class CallBotRuntime
     private readonly RecordingMetrics _recordingMetrics;
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
+    private readonly RecordingDelivery? _delivery;
 
     public CallBotRuntime(
         IOptions<ChatOptions> chat,
@@ -53,8 +55,10 @@ public sealed class CallBotRuntime
         CallBotTelemetry telemetry,
         RecordingMetrics recordingMetrics,
         TimeProvider time,
-        ILoggerFactory loggers)
+        ILoggerFactory loggers,
+        RecordingDelivery? delivery = null)
     {
+        _delivery = delivery;
         _chat = chat.Value;
         _videoChat = videoChat.Value;
         _iceRestart = iceRestart.Value;
@@ -92,7 +96,7 @@ public sealed class CallBotRuntime
     {
         ArgumentNullException.ThrowIfNull(bot);
         var tracks = await _mediaProvider.GetTracksAsync(bot.Media ?? _media, bot.UserId, cancellationToken).ConfigureAwait(false);
-        var recordings = new CallRecordings(_recording.Enabled ? RecorderOptionsFor(_recording, bot.UserId) : null, _time, _loggers, _recordingMetrics);
+        var recordings = new CallRecordings(_recording.Enabled ? RecorderOptionsFor(_recording, bot.UserId) : null, _time, _loggers, _recordingMetrics, _delivery);
         var peers = new RtcPeerConnectionFactory(PeerConnectionOptionsFor(_videoChat, LoopbackOnly || _videoChat.LoopbackCandidatesOnly), Certificate, _clock, tracks, recordings, _telemetry, _time, _loggers);
         var transport = await Chats.ConnectAsync(bot.UserId, bot.Password, cancellationToken).ConfigureAwait(false);
         var settings = new BotAgentSettings

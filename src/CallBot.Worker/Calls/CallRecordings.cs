@@ -1,5 +1,6 @@
 using System.Globalization;
 using CallBot.Abstractions;
+using CallBot.Delivery;
 using CallBot.Recording;
 using CallBot.Recording.Sidecar;
 using Microsoft.Extensions.Logging;
@@ -16,11 +17,14 @@ public sealed class CallRecordings : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly RecordingMetrics? _metrics;
+    private readonly RecordingDelivery? _delivery;
     private readonly Dictionary<string, RecordingSession> _sessions = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
 
-    public CallRecordings(RecordingOptions? options, TimeProvider time, ILoggerFactory loggers, RecordingMetrics? metrics = null)
+    /// <param name="delivery">Upload and webhooks of finalized recordings (null: files stay local, nobody is told).</param>
+    public CallRecordings(RecordingOptions? options, TimeProvider time, ILoggerFactory loggers, RecordingMetrics? metrics = null, RecordingDelivery? delivery = null)
     {
+        _delivery = delivery;
         _options = options;
         _time = time;
         _loggers = loggers;
@@ -58,7 +62,10 @@ public sealed class CallRecordings : IAsyncDisposable
             }
         }
 
-        return session.AddParticipant(remoteUserId.ToString(CultureInfo.InvariantCulture), audioCodec, videoCodec);
+        var userId = remoteUserId.ToString(CultureInfo.InvariantCulture);
+        var recorder = session.AddParticipant(userId, audioCodec, videoCodec);
+        _delivery?.RecordingStarted(sessionId, userId);
+        return recorder;
     }
 
     /// <summary>Finalizes the call's recordings (files, sidecar); null when nothing was recorded. Idempotent.</summary>
@@ -75,7 +82,10 @@ public sealed class CallRecordings : IAsyncDisposable
 
         try
         {
-            return await session.FinalizeAsync().ConfigureAwait(false);
+            var sidecar = await session.FinalizeAsync().ConfigureAwait(false);
+            // Only journals the upload and queues events (small local writes); never waits for storage or the receiver.
+            _delivery?.CallFinalized(sidecar, _options!.RootDirectory, session.SidecarPath);
+            return sidecar;
         }
         finally
         {

@@ -22,6 +22,8 @@ public static class ConfigReference
         (MediaOptions.Section, typeof(MediaOptions)),
         (RecordingOptions.Section, typeof(RecordingOptions)),
         (TelemetryOptions.Section, typeof(TelemetryOptions)),
+        (CallBot.Delivery.UploadOptions.Section, typeof(CallBot.Delivery.UploadOptions)),
+        (CallBot.Delivery.WebhookOptions.Section, typeof(CallBot.Delivery.WebhookOptions)),
     ];
 
     public static IReadOnlyList<ConfigKey> Keys()
@@ -76,6 +78,7 @@ public static class ConfigReference
     private static string Name(Type type) => type.IsEnum ? string.Join(" \\| ", Enum.GetNames(type)) : type.Name switch
     {
         "Int32" => "int",
+        "Int64" => "long",
         "Double" => "number",
         "Boolean" => "bool",
         "String" => "string",

@@ -75,7 +75,7 @@ public sealed class BotHostFixture : IAsyncLifetime
         var loggers = LoggerFactory.Create(b => b.AddProvider(TestLog.ToTestOutput("bot")));
         var recordingDirectory = Path.Combine(Path.GetTempPath(), $"callbot-botsdk-{userId.ToString(CultureInfo.InvariantCulture)}-{Guid.NewGuid():N}"[..48]);
         var recordingOptions = new WorkerRecordingOptions { Enabled = true, Directory = recordingDirectory };
-        var recordings = new CallRecordings(CallBotRuntime.RecorderOptionsFor(recordingOptions, userId), time, loggers, Services.GetRequiredService<RecordingMetrics>());
+        var recordings = new CallRecordings(CallBotRuntime.RecorderOptionsFor(recordingOptions, userId), time, loggers, Services.GetRequiredService<RecordingMetrics>(), spec.Delivery);
         var videoChat = new VideoChatOptions
         {
             AnswerTimeInterval = spec.AnswerTimeInterval,

@@ -35,4 +35,7 @@ public sealed record BotSpec
 
     /// <summary>The SDK's <c>alwaysRelayCalls</c>: relay-only ICE.</summary>
     public bool AlwaysRelayCalls { get; init; }
+
+    /// <summary>Upload and webhooks of the bot's finalized recordings (null: files stay local).</summary>
+    public CallBot.Delivery.RecordingDelivery? Delivery { get; init; }
 }
