@@ -119,6 +119,6 @@ internal sealed class InMemoryPeers : IAsyncDisposable
     }
 
     private static RtcPeerConnection Create(IDatagramSocketFactory sockets) => new(
-        new PeerConnectionOptions { Ice = new IceOptions { IncludeIPv6 = false }, SocketFactory = sockets },
+        new PeerConnectionOptions { Ice = new IceOptions { IncludeIPv6 = false, AllowPrivateRemoteCandidates = true }, SocketFactory = sockets },
         PeerHarness.Certificate, TimeProvider.System, NullLoggerFactory.Instance);
 }
