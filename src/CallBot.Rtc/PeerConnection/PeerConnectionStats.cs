@@ -30,7 +30,11 @@ public sealed record TransportStats(
     long RtcpDropped,
     long RtpSent,
     long RtcpSent,
-    long SendDroppedNoPair);
+    long SendDroppedNoPair,
+    long UnverifiedSourceDatagrams = 0,
+    long RemoteCandidatesRefused = 0,
+    long UnauthenticatedRequestsNotAnswered = 0,
+    long StunQueueFull = 0);
 
 /// <summary>RTCIceCandidatePairStats of the selected pair.</summary>
 public sealed record CandidatePairStats(
@@ -72,4 +76,6 @@ public sealed record OutboundRtpStreamStats(
     int TargetBitrateKbps,
     TimeSpan? RoundTripTime = null,
     long RemotePacketsLost = 0,
-    double RemoteFractionLost = 0);
+    double RemoteFractionLost = 0,
+    long NackResendsSuppressed = 0,
+    long NackResendsOverBudget = 0);
