@@ -293,14 +293,20 @@ public sealed partial class IceAgent
         }
 
         var generation = _current;
-        if (!BelongsToCurrentGeneration(candidate))
+        if (!PassesRemotePolicy(candidate) || !BelongsToCurrentGeneration(candidate))
         {
-            return; // held for a later generation or dropped as stale
+            return; // refused, held for a later generation, or dropped as stale
         }
 
         var endPoint = candidate.TryGetEndPoint();
         if (endPoint is null)
         {
+            if (_namedRemoteCandidates.Count >= _options.MaxRemoteCandidates)
+            {
+                RefuseRemote(candidate, IceAddressRefusal.TooMany);
+                return;
+            }
+
             _namedRemoteCandidates.Add(candidate);
             Interlocked.Increment(ref _namedCount);
             Counters.OnMdnsKeptAside();
@@ -326,6 +332,12 @@ public sealed partial class IceAgent
                 }
             }
 
+            return;
+        }
+
+        if (generation.RemoteCandidates.Count >= _options.MaxRemoteCandidates)
+        {
+            RefuseRemote(candidate, IceAddressRefusal.TooMany);
             return;
         }
 
@@ -370,10 +382,7 @@ public sealed partial class IceAgent
             }
         }
 
-        var created = new IceCandidatePair(local, remote, endPoint, generation);
-        created.ComputePriority(_role);
-        generation.Pairs.Add(created);
-        return created;
+        return AddPair(generation, local, remote, endPoint);
     }
 
     /// <summary>The host candidate to pair with a remote address: same family, loopback with loopback.</summary>

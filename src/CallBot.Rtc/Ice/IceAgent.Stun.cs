@@ -30,12 +30,18 @@ public sealed partial class IceAgent
             return;
         }
 
+        if (!TryQueueStun())
+        {
+            return;
+        }
+
         var copy = datagram.ToArray();
         Post(() => HandleStun(copy, from, socket));
     }
 
     private void HandleStun(byte[] datagram, IPEndPoint source, IDatagramSocket socket)
     {
+        DequeuedStun();
         if (_state == IceConnectionState.Closed || !StunMessage.TryParse(datagram, out var message, out _))
         {
             return;
@@ -65,7 +71,7 @@ public sealed partial class IceAgent
         if (!request.TryGetUsername(out var username) || !request.HasMessageIntegrity)
         {
             Counters.OnBadRequest();
-            SendError(request.TransactionId, source, socket, 400, "Bad Request", key: default);
+            AnswerUnauthenticated(request.TransactionId, source, socket, 400, "Bad Request");
             return;
         }
 
@@ -73,7 +79,7 @@ public sealed partial class IceAgent
         if (generation is null)
         {
             Counters.OnUnknownUsername();
-            SendError(request.TransactionId, source, socket, 401, "Unauthorized", key: default);
+            AnswerUnauthenticated(request.TransactionId, source, socket, 401, "Unauthorized");
             return;
         }
 
@@ -81,9 +87,19 @@ public sealed partial class IceAgent
         {
             Counters.OnIntegrityFailure();
             IceLog.IntegrityFailed(_logger, source);
-            SendError(request.TransactionId, source, socket, 401, "Unauthorized", key: default);
+            AnswerUnauthenticated(request.TransactionId, source, socket, 401, "Unauthorized");
             return;
         }
+
+        if (_addressPolicy.Check(source.Address) is var refusal and not IceAddressRefusal.None)
+        {
+            // Authenticated, but from an address the policy refuses (a loopback or private source): no answer, no pair.
+            Counters.OnRemoteRefused();
+            IceLog.SourceRefused(_logger, source, refusal);
+            return;
+        }
+
+        MarkAuthenticated(source);
 
         // RFC 8445 §7.3.1.1 role conflict.
         if (_role == IceRole.Controlling && request.TryGetIceControlling(out var theirs))
@@ -121,6 +137,12 @@ public sealed partial class IceAgent
         var remote = FindRemote(generation, source);
         if (remote is null)
         {
+            if (generation.RemoteCandidates.Count >= _options.MaxRemoteCandidates)
+            {
+                Counters.OnRemoteRefused();
+                return;
+            }
+
             var priority = request.TryGetPriority(out var p)
                 ? p
                 : IceCandidate.ComputePriority(IceCandidateType.PeerReflexive, 65535);
@@ -134,6 +156,11 @@ public sealed partial class IceAgent
         }
 
         var pair = FindPair(generation, socket, source) ?? AddPair(generation, local, remote, source);
+        if (pair is null)
+        {
+            return;
+        }
+
         var useCandidate = _role == IceRole.Controlled && request.HasUseCandidate;
         if (useCandidate)
         {
@@ -232,6 +259,7 @@ public sealed partial class IceAgent
             return;
         }
 
+        MarkAuthenticated(source);
         var now = _time.GetUtcNow();
         if (transaction.Transmissions == 1)
         {
@@ -348,8 +376,16 @@ public sealed partial class IceAgent
         return null;
     }
 
-    private IceCandidatePair AddPair(IceGeneration generation, IceLocalCandidate local, IceCandidate remote, IPEndPoint endPoint)
+    /// <summary>A new pair on the checklist, or null when the generation already has <see cref="IceOptions.MaxCandidatePairs"/>.</summary>
+    private IceCandidatePair? AddPair(IceGeneration generation, IceLocalCandidate local, IceCandidate remote, IPEndPoint endPoint)
     {
+        if (generation.Pairs.Count >= _options.MaxCandidatePairs)
+        {
+            Counters.OnPairRefused();
+            return null;
+        }
+
+        AllowEarlySource(endPoint);
         var pair = new IceCandidatePair(local, remote, endPoint, generation);
         pair.ComputePriority(_role);
         generation.Pairs.Add(pair);

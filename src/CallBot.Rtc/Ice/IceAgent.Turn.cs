@@ -89,9 +89,7 @@ public sealed partial class IceAgent
 
             if (!exists)
             {
-                var created = new IceCandidatePair(local, remote, endPoint, generation);
-                created.ComputePriority(_role);
-                generation.Pairs.Add(created);
+                AddPair(generation, local, remote, endPoint);
             }
         }
     }

@@ -61,10 +61,15 @@ public sealed partial class IceAgent : IAsyncDisposable
     public IceAgent(IceOptions? options = null, IDatagramSocketFactory? sockets = null, TimeProvider? timeProvider = null, ILogger<IceAgent>? logger = null)
     {
         _options = options ?? new IceOptions();
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_options.MaxRemoteCandidates);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_options.MaxCandidatePairs);
+        ArgumentOutOfRangeException.ThrowIfNegative(_options.UnauthenticatedAnswersPerSecond);
+        _addressPolicy = IceAddressPolicy.From(_options);
         _time = timeProvider ?? TimeProvider.System;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _transport = new DatagramTransport(sockets, _logger);
         _transport.StunPacketReceived = OnStunDatagram;
+        _transport.Admission = AdmitDatagram;
         _role = _options.Role;
         _tieBreaker = RandomTieBreaker();
         _localCredentials = _options.LocalCredentials ?? IceCredentials.Generate();
@@ -136,6 +141,12 @@ public sealed partial class IceAgent : IAsyncDisposable
     {
         ArgumentException.ThrowIfNullOrEmpty(ufrag);
         ArgumentException.ThrowIfNullOrEmpty(password);
+        if (!IceCredentials.IsValidUfrag(ufrag) || !IceCredentials.IsValidPassword(password))
+        {
+            // The ufrag goes into the USERNAME of every check we send: only RFC 8839 §5.4 ice-chars get there.
+            throw new ArgumentException("Remote ICE credentials are not RFC 8839 ice-ufrag/ice-pwd grammar.", nameof(ufrag));
+        }
+
         var credentials = new IceCredentials(ufrag, password);
         Post(() => ApplyRemoteCredentials(credentials));
     }

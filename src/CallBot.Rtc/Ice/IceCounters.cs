@@ -78,4 +78,47 @@ public sealed class IceCounters
     internal void OnCandidateStale() => Interlocked.Increment(ref _candidatesDroppedStaleGeneration);
 
     internal void OnHeldOverflow() => Interlocked.Increment(ref _candidatesDroppedHeldOverflow);
+
+    private long _remoteCandidatesRefused;
+    private long _pairsRefused;
+    private long _unauthenticatedNotAnswered;
+    private long _stunQueueFull;
+    private long _datagramsFromUnverifiedSource;
+    private long _earlyDtlsHeld;
+    private long _earlyDtlsDropped;
+
+    /// <summary>Remote candidates (signaled or peer-reflexive) refused by the address policy, the count cap or the ufrag grammar.</summary>
+    public long RemoteCandidatesRefused => Interlocked.Read(ref _remoteCandidatesRefused);
+
+    /// <summary>Candidate pairs not formed because the generation had <see cref="IceOptions.MaxCandidatePairs"/>.</summary>
+    public long CandidatePairsRefused => Interlocked.Read(ref _pairsRefused);
+
+    /// <summary>Binding requests that failed authentication and were not answered (over the rate limit).</summary>
+    public long UnauthenticatedRequestsNotAnswered => Interlocked.Read(ref _unauthenticatedNotAnswered);
+
+    /// <summary>STUN datagrams dropped on the receive loop because <see cref="IceAgent.MaxQueuedStun"/> were waiting.</summary>
+    public long StunQueueFull => Interlocked.Read(ref _stunQueueFull);
+
+    /// <summary>DTLS, RTP or RTCP datagrams dropped because their source never passed a STUN check with our credentials.</summary>
+    public long DatagramsFromUnverifiedSource => Interlocked.Read(ref _datagramsFromUnverifiedSource);
+
+    /// <summary>DTLS datagrams from a candidate address held until that address authenticated (the peer's ClientHello racing its check).</summary>
+    public long EarlyDtlsHeld => Interlocked.Read(ref _earlyDtlsHeld);
+
+    /// <summary>Early DTLS datagrams dropped because the per-source or total hold was full.</summary>
+    public long EarlyDtlsDropped => Interlocked.Read(ref _earlyDtlsDropped);
+
+    internal void OnRemoteRefused() => Interlocked.Increment(ref _remoteCandidatesRefused);
+
+    internal void OnPairRefused() => Interlocked.Increment(ref _pairsRefused);
+
+    internal void OnUnauthenticatedNotAnswered() => Interlocked.Increment(ref _unauthenticatedNotAnswered);
+
+    internal void OnStunQueueFull() => Interlocked.Increment(ref _stunQueueFull);
+
+    internal void OnUnverifiedSource() => Interlocked.Increment(ref _datagramsFromUnverifiedSource);
+
+    internal void OnEarlyDtlsHeld() => Interlocked.Increment(ref _earlyDtlsHeld);
+
+    internal void OnEarlyDtlsDropped() => Interlocked.Increment(ref _earlyDtlsDropped);
 }

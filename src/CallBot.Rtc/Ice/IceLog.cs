@@ -43,4 +43,10 @@ internal static partial class IceLog
 
     [LoggerMessage(EventId = 3212, Level = LogLevel.Debug, Message = "ICE remote candidate {Address} belongs to an older remote generation; dropped")]
     public static partial void CandidateStale(ILogger logger, string address);
+
+    [LoggerMessage(EventId = 3213, Level = LogLevel.Debug, Message = "ICE remote candidate {Address}:{Port} refused: {Reason}")]
+    public static partial void CandidateRefused(ILogger logger, string address, int port, IceAddressRefusal reason);
+
+    [LoggerMessage(EventId = 3214, Level = LogLevel.Debug, Message = "ICE authenticated request from {Remote} refused by the address policy: {Reason}")]
+    public static partial void SourceRefused(ILogger logger, IPEndPoint remote, IceAddressRefusal reason);
 }

@@ -70,6 +70,30 @@ public sealed class IceOptions
     /// <summary><see cref="IceTransportPolicy.Relay"/> gathers and pairs only relay candidates (the SDK's <c>alwaysRelayCalls</c>).</summary>
     public IceTransportPolicy TransportPolicy { get; set; } = IceTransportPolicy.All;
 
+    /// <summary>
+    /// Pair remote candidates on 127.0.0.0/8 and ::1. Off by default: a caller could otherwise aim the bot's checks at
+    /// services on the bot's own host. Loopback labs, the demo and tests turn it on explicitly.
+    /// </summary>
+    public bool AllowLoopbackRemoteCandidates { get; set; }
+
+    /// <summary>Pair remote candidates on private ranges (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7). Off by default.</summary>
+    public bool AllowPrivateRemoteCandidates { get; set; }
+
+    /// <summary>
+    /// Remote candidates kept per ICE generation (signaled and peer-reflexive); more are refused and counted. A browser
+    /// signals well under 20; 100 leaves room for many interfaces and relays.
+    /// </summary>
+    public int MaxRemoteCandidates { get; set; } = 100;
+
+    /// <summary>Candidate pairs per ICE generation; more are not formed (each pair costs up to 7 checks).</summary>
+    public int MaxCandidatePairs { get; set; } = 100;
+
+    /// <summary>
+    /// Error answers (400/401) to Binding requests that fail authentication, per second (token bucket, this burst too).
+    /// Such requests come from anyone on the network; answering each would make the bot a reflector.
+    /// </summary>
+    public int UnauthenticatedAnswersPerSecond { get; set; } = 20;
+
     /// <summary>SOFTWARE attribute; null = none.</summary>
     public string? Software { get; set; }
 }

@@ -78,7 +78,7 @@ internal sealed class MediaSendStream : IEncodedFrameSink
         {
             if (_sender is null || Codec != codec || options.PayloadType != _payloadType)
             {
-                _sender = new RtpStreamSender(options, CreatePayloader(codec), _onPacket, _time);
+                _sender = new RtpStreamSender(options, CreatePayloader(codec), _onPacket, _time) { RoundTripTime = _roundTrip };
                 _payloadType = options.PayloadType;
             }
 
@@ -101,6 +101,30 @@ internal sealed class MediaSendStream : IEncodedFrameSink
         lock (_lock)
         {
             _sender?.OnNack(nack);
+        }
+    }
+
+    /// <summary>The RTT measured from the peer's reports: NACKed packets are resent at most once per RTT.</summary>
+    public void OnRoundTripTime(TimeSpan roundTrip)
+    {
+        lock (_lock)
+        {
+            _roundTrip = roundTrip;
+            if (_sender is not null)
+            {
+                _sender.RoundTripTime = roundTrip;
+            }
+        }
+    }
+
+    private TimeSpan? _roundTrip;
+
+    /// <summary>Retransmission refusals of the current sender: (suppressed within one RTT, over the byte budget).</summary>
+    public (long Suppressed, long OverBudget) ReadNackRefusals()
+    {
+        lock (_lock)
+        {
+            return _sender is null ? default : (_sender.RetransmissionsSuppressed, _sender.RetransmissionsOverBudget);
         }
     }
 

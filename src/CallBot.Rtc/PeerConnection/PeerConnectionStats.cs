@@ -33,7 +33,11 @@ public sealed record TransportStats(
     long SendDroppedNoPair,
     TimeSpan? DtlsHandshakeDuration = null,
     TimeSpan? IceRoundTripTime = null,
-    long DtlsDatagramsHeldForEpoch = 0);
+    long DtlsDatagramsHeldForEpoch = 0,
+    long UnverifiedSourceDatagrams = 0,
+    long RemoteCandidatesRefused = 0,
+    long UnauthenticatedRequestsNotAnswered = 0,
+    long StunQueueFull = 0);
 
 /// <summary>RTCIceCandidatePairStats of the selected pair.</summary>
 public sealed record CandidatePairStats(
@@ -75,4 +79,6 @@ public sealed record OutboundRtpStreamStats(
     int TargetBitrateKbps,
     TimeSpan? RoundTripTime = null,
     long RemotePacketsLost = 0,
-    double RemoteFractionLost = 0);
+    double RemoteFractionLost = 0,
+    long NackResendsSuppressed = 0,
+    long NackResendsOverBudget = 0);

@@ -214,7 +214,12 @@ public sealed partial class RtcPeerConnection
             {
                 if (_ice is null)
                 {
-                    _earlyCandidates.Add(candidate);
+                    // Trickle before the offer: bounded like the agent's own list (the rest would be refused there anyway).
+                    if (_earlyCandidates.Count < _options.Ice.MaxRemoteCandidates)
+                    {
+                        _earlyCandidates.Add(candidate);
+                    }
+
                     return;
                 }
 

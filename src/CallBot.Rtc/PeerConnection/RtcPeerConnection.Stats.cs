@@ -43,7 +43,11 @@ public sealed partial class RtcPeerConnection
             SendDroppedNoPair: ice?.Counters.SendDroppedNoPair ?? 0,
             DtlsHandshakeDuration: _dtlsHandshakeDuration,
             IceRoundTripTime: ice?.RoundTripTime,
-            DtlsDatagramsHeldForEpoch: _dtls?.DatagramsHeldForEpoch ?? 0);
+            DtlsDatagramsHeldForEpoch: _dtls?.DatagramsHeldForEpoch ?? 0,
+            UnverifiedSourceDatagrams: (ice?.Counters.DatagramsFromUnverifiedSource ?? 0) + (ice?.Counters.EarlyDtlsDropped ?? 0),
+            RemoteCandidatesRefused: (ice?.Counters.RemoteCandidatesRefused ?? 0) + (ice?.Counters.CandidatePairsRefused ?? 0),
+            UnauthenticatedRequestsNotAnswered: ice?.Counters.UnauthenticatedRequestsNotAnswered ?? 0,
+            StunQueueFull: ice?.Counters.StunQueueFull ?? 0);
 
         CandidatePairStats? pair = null;
         if (ice?.SelectedPair is { } selected)
@@ -70,10 +74,11 @@ public sealed partial class RtcPeerConnection
 
             var send = transceiver.SendStream;
             var counters = send.ReadCounters();
+            var (suppressed, overBudget) = send.ReadNackRefusals();
             outbound.Add(new OutboundRtpStreamStats(send.Ssrc, transceiver.Mid, transceiver.Kind, send.Codec,
                 counters.PacketsSent, counters.PayloadBytesSent, counters.FramesSent, send.FramesDropped, counters.Retransmissions,
                 send.NacksReceived, transceiver.KeyFrameRequestsReceived, transceiver.TargetBitrateKbps,
-                transceiver.RoundTripTime, transceiver.RemotePacketsLost, transceiver.RemoteFractionLost));
+                transceiver.RoundTripTime, transceiver.RemotePacketsLost, transceiver.RemoteFractionLost, suppressed, overBudget));
         }
 
         return new PeerConnectionStats(_time.GetUtcNow(), state, iceState, transport, pair, inbound, outbound);

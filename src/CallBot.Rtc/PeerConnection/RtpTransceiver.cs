@@ -124,6 +124,7 @@ public sealed class RtpTransceiver
     internal void OnRemoteReport(TimeSpan roundTrip, int cumulativeLost, byte fractionLost)
     {
         Interlocked.Exchange(ref _roundTripTicks, Math.Max(1, roundTrip.Ticks));
+        _send.OnRoundTripTime(roundTrip);
         Interlocked.Exchange(ref _remotePacketsLost, cumulativeLost);
         Volatile.Write(ref _remoteFractionLost, fractionLost);
     }

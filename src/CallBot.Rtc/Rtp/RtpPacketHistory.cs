@@ -20,6 +20,7 @@ public sealed class RtpPacketHistory
     private readonly int[] _lengths;
     private readonly ushort[] _sequences;
     private readonly long[] _sentAt;
+    private readonly long[] _resentAt;      // 0 = never resent
     private readonly int _mask;
     private readonly TimeProvider _time;
     private readonly TimeSpan _retention;
@@ -41,6 +42,7 @@ public sealed class RtpPacketHistory
         _lengths = new int[capacity];
         _sequences = new ushort[capacity];
         _sentAt = new long[capacity];
+        _resentAt = new long[capacity];
         _mask = capacity - 1;
         _spare = new SpareBuffers(maxPacketSize);
         _time = time;
@@ -51,6 +53,9 @@ public sealed class RtpPacketHistory
 
     /// <summary>Buffers this history owns: holding packets plus spare. Bounded by rate × retention, not by capacity.</summary>
     public int BuffersOwned => _spare.Owned;
+
+    /// <summary>When the last packet was rented (a <see cref="TimeProvider"/> timestamp): the sender's clock reading for it.</summary>
+    public long LastRentAt { get; private set; }
 
     /// <summary>The buffer to write packet <paramref name="sequenceNumber"/> into; call <see cref="Commit"/> after writing.</summary>
     public Span<byte> Rent(ushort sequenceNumber)
@@ -87,6 +92,8 @@ public sealed class RtpPacketHistory
         var slot = sequenceNumber & _mask;
         _lengths[slot] = 0;
         _sentAt[slot] = now; // the sender sends right after writing it
+        LastRentAt = now;
+        _resentAt[slot] = 0;
         return _buffers[slot] ??= _spare.Take();
     }
 
@@ -110,6 +117,23 @@ public sealed class RtpPacketHistory
 
         packet = buffer.AsSpan(0, _lengths[slot]);
         return true;
+    }
+
+    /// <summary>True when <paramref name="sequenceNumber"/> was resent less than <paramref name="interval"/> before <paramref name="now"/>.</summary>
+    public bool ResentWithin(ushort sequenceNumber, long now, TimeSpan interval)
+    {
+        var slot = sequenceNumber & _mask;
+        return _sequences[slot] == sequenceNumber && _resentAt[slot] != 0 && _time.GetElapsedTime(_resentAt[slot], now) < interval;
+    }
+
+    /// <summary>Records that <paramref name="sequenceNumber"/> was resent at <paramref name="now"/> (a <see cref="TimeProvider"/> timestamp).</summary>
+    public void MarkResent(ushort sequenceNumber, long now)
+    {
+        var slot = sequenceNumber & _mask;
+        if (_sequences[slot] == sequenceNumber)
+        {
+            _resentAt[slot] = now == 0 ? 1 : now;
+        }
     }
 
     private void EvictExpired(long now)

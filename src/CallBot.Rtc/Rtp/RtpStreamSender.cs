@@ -34,6 +34,11 @@ public sealed class RtpStreamSender : IEncodedFrameSink
     private readonly long _startTimestamp;
     private readonly uint _timestampOffset;
     private ushort _sequence;
+    private bool _budgetWindowStarted;
+    private long _budgetWindowStart;
+    private long _originalBytesThisWindow;
+    private long _originalBytesLastWindow;
+    private long _resentBytesThisWindow;
     private ushort _rtxSequence;
     private uint _frameTimestamp;
 
@@ -79,6 +84,30 @@ public sealed class RtpStreamSender : IEncodedFrameSink
     public long FramesSent { get; private set; }
     public long Retransmissions { get; private set; }
     public long RetransmissionMisses { get; private set; }
+
+    /// <summary>NACKed packets not resent because they were resent less than one RTT ago (this covers duplicates within one NACK).</summary>
+    public long RetransmissionsSuppressed { get; private set; }
+
+    /// <summary>NACKed packets not resent because the window's retransmission byte budget was spent.</summary>
+    public long RetransmissionsOverBudget { get; private set; }
+
+    /// <summary>Bytes resent for NACKs (RTX included).</summary>
+    public long RetransmittedBytes { get; private set; }
+
+    /// <summary>
+    /// The last measured round-trip time (from the peer's receiver reports); a packet is resent at most once per RTT.
+    /// Null until measured: <see cref="DefaultResendInterval"/> applies.
+    /// </summary>
+    public TimeSpan? RoundTripTime { get; set; }
+
+    /// <summary>Resend interval while the RTT is unknown.</summary>
+    public static readonly TimeSpan DefaultResendInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The resend interval never goes below this, whatever RTT is reported.</summary>
+    public static readonly TimeSpan MinResendInterval = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>The retransmission byte budget is counted per window of this length.</summary>
+    public static readonly TimeSpan BudgetWindow = TimeSpan.FromSeconds(1);
 
     /// <summary>RTP timestamp of the last frame sent, and when (TimeProvider timestamp), for the SR.</summary>
     public uint LastRtpTimestamp { get; private set; }
@@ -140,25 +169,89 @@ public sealed class RtpStreamSender : IEncodedFrameSink
         return true;
     }
 
-    /// <summary>Resends every sequence number a NACK names; returns how many were found.</summary>
+    /// <summary>
+    /// Resends the sequence numbers a NACK names; returns how many were resent. A NACK is remote input: one 1,212-byte NACK
+    /// names up to 5,100 numbers, so each packet is resent at most once per RTT (which also drops duplicates within the
+    /// NACK), and all resends of a <see cref="BudgetWindow"/> stay within <see cref="RtpStreamSenderOptions.RetransmissionBudgetRatio"/>
+    /// of the bytes the stream sent.
+    /// </summary>
     public int OnNack(GenericNack nack)
     {
         ArgumentNullException.ThrowIfNull(nack);
-        var found = 0;
+        var now = _time.GetTimestamp();
+        RollBudgetWindow(now);
+        var resent = 0;
         for (var p = 0; p < nack.Pairs.Count; p++)
         {
             var pair = nack.Pairs[p];
-            found += Retransmit(pair.PacketId) ? 1 : 0;
+            resent += ResendForNack(pair.PacketId, now) ? 1 : 0;
             for (var bit = 0; bit < 16; bit++)
             {
                 if ((pair.LostBitmask & (1 << bit)) != 0)
                 {
-                    found += Retransmit((ushort)(pair.PacketId + bit + 1)) ? 1 : 0;
+                    resent += ResendForNack((ushort)(pair.PacketId + bit + 1), now) ? 1 : 0;
                 }
             }
         }
 
-        return found;
+        return resent;
+    }
+
+    private bool ResendForNack(ushort sequenceNumber, long now)
+    {
+        if (_history is null || !_history.TryGet(sequenceNumber, out var original))
+        {
+            RetransmissionMisses++;
+            return false;
+        }
+
+        var interval = RoundTripTime is { } rtt ? (rtt < MinResendInterval ? MinResendInterval : rtt) : DefaultResendInterval;
+        if (_history.ResentWithin(sequenceNumber, now, interval))
+        {
+            RetransmissionsSuppressed++;
+            return false;
+        }
+
+        var budget = Math.Max(2L * _options.MaxPacketSize,
+            (long)(_options.RetransmissionBudgetRatio * Math.Max(_originalBytesThisWindow, _originalBytesLastWindow)));
+        if (_resentBytesThisWindow + original.Length > budget)
+        {
+            RetransmissionsOverBudget++;
+            return false;
+        }
+
+        var length = original.Length;
+        if (!Retransmit(sequenceNumber))
+        {
+            return false;
+        }
+
+        _history.MarkResent(sequenceNumber, now);
+        _resentBytesThisWindow += length;
+        RetransmittedBytes += length;
+        return true;
+    }
+
+    private void RollBudgetWindow(long now)
+    {
+        if (!_budgetWindowStarted)
+        {
+            _budgetWindowStarted = true;
+            _budgetWindowStart = now;
+            return;
+        }
+
+        var elapsed = _time.GetElapsedTime(_budgetWindowStart, now);
+        if (elapsed < BudgetWindow)
+        {
+            return;
+        }
+
+        // A window or more has passed: the previous window is the last complete one, or nothing when idle longer.
+        _originalBytesLastWindow = elapsed < BudgetWindow * 2 ? _originalBytesThisWindow : 0;
+        _originalBytesThisWindow = 0;
+        _resentBytesThisWindow = 0;
+        _budgetWindowStart = now;
     }
 
     /// <summary>An SR for this stream at <paramref name="now"/>, extrapolating the RTP timestamp from the last frame sent.</summary>
@@ -236,6 +329,12 @@ public sealed class RtpStreamSender : IEncodedFrameSink
         body.CopyTo(buffer[(offset + prefix.Length)..]);
         var length = offset + prefix.Length + body.Length;
         _history?.Commit(sequence, length);
+        if (_history is not null)
+        {
+            RollBudgetWindow(_history.LastRentAt);
+            _originalBytesThisWindow += length;
+        }
+
         PacketsSent++;
         PayloadOctetsSent += prefix.Length + body.Length;
         _send(buffer[..length]);

@@ -24,6 +24,14 @@ public sealed class RtpStreamSenderOptions
     /// <summary>How long a sent packet stays available for retransmission (NACKs for older ones are misses).</summary>
     public TimeSpan HistoryRetention { get; set; } = RtpPacketHistory.DefaultRetention;
 
+    /// <summary>
+    /// Retransmitted bytes allowed per <see cref="RtpStreamSender.BudgetWindow"/>, as a fraction of the original bytes sent
+    /// in the current or previous window (whichever is larger). 1.0 is libwebrtc's limit (retransmissions up to the media
+    /// rate): a whole lost keyframe can be resent, and a peer's NACKs can never make the stream send more than twice its
+    /// own bitrate.
+    /// </summary>
+    public double RetransmissionBudgetRatio { get; set; } = 1.0;
+
     /// <summary>First sequence number and RTP timestamp offset; random by default (RFC 3550 §5.1).</summary>
     public ushort? InitialSequenceNumber { get; set; }
     public uint? InitialTimestamp { get; set; }

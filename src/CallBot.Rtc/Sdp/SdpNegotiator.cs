@@ -10,6 +10,8 @@ public enum SdpNegotiationError
     MediaCountMismatch,
     /// <summary>No a=ice-ufrag / a=ice-pwd in the remote description.</summary>
     MissingIceCredentials,
+    /// <summary>a=ice-ufrag / a=ice-pwd break the RFC 8839 §5.4 grammar (the ufrag would go into every check's USERNAME).</summary>
+    InvalidIceCredentials,
     /// <summary>No usable a=fingerprint in the remote description: DTLS could not be verified.</summary>
     MissingFingerprint,
     /// <summary>Both sides claim the same DTLS role, or the answer says actpass.</summary>
@@ -41,6 +43,12 @@ public static class SdpNegotiator
         if (string.IsNullOrEmpty(ufrag) || string.IsNullOrEmpty(pwd))
         {
             error = SdpNegotiationError.MissingIceCredentials;
+            return false;
+        }
+
+        if (!Ice.IceCredentials.IsValidUfrag(ufrag) || !Ice.IceCredentials.IsValidPassword(pwd))
+        {
+            error = SdpNegotiationError.InvalidIceCredentials;
             return false;
         }
 

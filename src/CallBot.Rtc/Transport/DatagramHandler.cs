@@ -10,3 +10,9 @@ public delegate void DatagramHandler(ReadOnlySpan<byte> datagram);
 
 /// <summary>Like <see cref="DatagramHandler"/> for STUN, with the source address and the socket it arrived on.</summary>
 public delegate void StunDatagramHandler(ReadOnlySpan<byte> datagram, SocketAddress source, IDatagramSocket socket);
+
+/// <summary>
+/// Decides, on the receive loop, whether a DTLS or RTP/RTCP datagram from <paramref name="source"/> goes to its handler now
+/// (true) or not (false: dropped, or kept by the callee to deliver later). Must not allocate on the accept path.
+/// </summary>
+public delegate bool DatagramAdmission(DatagramKind kind, ReadOnlySpan<byte> datagram, SocketAddress source, IDatagramSocket socket);

@@ -37,6 +37,9 @@ public sealed partial class DatagramTransport : IAsyncDisposable
 
     public DatagramHandler? RtpPacketReceived { get; set; }
 
+    /// <summary>Source check for DTLS and RTP/RTCP (the ICE agent's: only addresses that passed a STUN check); null = all.</summary>
+    public DatagramAdmission? Admission { get; set; }
+
     public TransportCounters Counters { get; } = new();
 
     public IDatagramSocketFactory SocketFactory => _factory;
@@ -133,11 +136,19 @@ public sealed partial class DatagramTransport : IAsyncDisposable
                 break;
             case DatagramKind.Dtls when DtlsPacketReceived is { } dtls:
                 Counters.OnDtls();
-                dtls(datagram);
+                if (Admission is not { } admitDtls || admitDtls(DatagramKind.Dtls, datagram, source, socket))
+                {
+                    dtls(datagram);
+                }
+
                 break;
             case DatagramKind.RtpOrRtcp when RtpPacketReceived is { } rtp:
                 Counters.OnRtp();
-                rtp(datagram);
+                if (Admission is not { } admitRtp || admitRtp(DatagramKind.RtpOrRtcp, datagram, source, socket))
+                {
+                    rtp(datagram);
+                }
+
                 break;
             default:
                 Counters.OnDropped();

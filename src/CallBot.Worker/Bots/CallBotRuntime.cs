@@ -140,7 +140,13 @@ public sealed class CallBotRuntime
             IceServers = servers,
             RelayOnly = videoChat.AlwaysRelayCalls,
             TurnTrustedRootCertificate = videoChat.LoadTurnTrustedCa(),
-            Ice = loopbackOnly ? new IceOptions { IncludeLoopback = true, IncludeIPv6 = false } : new IceOptions(),
+            Ice = new IceOptions
+            {
+                IncludeLoopback = loopbackOnly,
+                IncludeIPv6 = !loopbackOnly,
+                AllowLoopbackRemoteCandidates = loopbackOnly || videoChat.AllowLoopbackRemoteCandidates,
+                AllowPrivateRemoteCandidates = videoChat.AllowPrivateRemoteCandidates,
+            },
             HostAddressFilter = loopbackOnly ? IPAddress.IsLoopback : null,
         };
     }

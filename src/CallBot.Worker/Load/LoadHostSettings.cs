@@ -34,6 +34,10 @@ internal static class LoadHostSettings
             [$"{RecordingOptions.Section}:Enabled"] = source.Calls.RecordShare > 0 ? "true" : "false",
             [$"{RecordingOptions.Section}:Directory"] = Path.GetFullPath(Path.Combine(outputDirectory, "recordings")),
             [$"{ConcurrencyOptions.Section}:CallsPerProcess"] = "100000",
+            // The load lab's bots call each other on this host (loopback, or the lab's 10.213/16 namespaces) or on the
+            // shards' private network: a lab tool opens the remote-candidate policy for its own bots, nothing else does.
+            [$"{VideoChatOptions.Section}:AllowLoopbackRemoteCandidates"] = "true",
+            [$"{VideoChatOptions.Section}:AllowPrivateRemoteCandidates"] = "true",
         };
         if (!string.IsNullOrEmpty(chat.Domain))
         {

@@ -30,8 +30,23 @@ public sealed class VideoChatOptions
     [Range(0, 100_000)]
     public int MaxBandwidth { get; set; }
 
-    /// <summary>Gather only loopback host candidates (tests and single-machine labs; not an SDK setting).</summary>
+    /// <summary>
+    /// Gather only loopback host candidates and accept the peer's loopback candidates (tests and single-machine labs: the
+    /// demo and the load lab set it; not an SDK setting).
+    /// </summary>
     public bool LoopbackCandidatesOnly { get; set; }
+
+    /// <summary>
+    /// Send ICE checks to a caller's loopback candidates (127.0.0.0/8, ::1). Off by default: a caller could aim the bot's
+    /// checks at services on the bot's own host. <see cref="LoopbackCandidatesOnly"/> implies it.
+    /// </summary>
+    public bool AllowLoopbackRemoteCandidates { get; set; }
+
+    /// <summary>
+    /// Send ICE checks to a caller's private-range candidates (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7). Off by
+    /// default (a caller could probe the bot's LAN); turn on when callers share a LAN or VPN with the bot.
+    /// </summary>
+    public bool AllowPrivateRemoteCandidates { get; set; }
 
     /// <summary>PEM file of a private CA trusted for <c>turns:</c> servers; checked at start.</summary>
     public string? TurnTrustedCaFile { get; set; }

@@ -146,6 +146,7 @@ public sealed class PeerConnectionAdapter : ICallPeerConnection
         await _binding.DisposeAsync().ConfigureAwait(false);
         var stats = GetStats();
         RecordRtpTotals();
+        RecordRefusals();
         FinalStats = stats;
         await _pc.DisposeAsync().ConfigureAwait(false);
     }
@@ -174,6 +175,38 @@ public sealed class PeerConnectionAdapter : ICallPeerConnection
             var direction = new KeyValuePair<string, object?>("direction", "out");
             _telemetry.RtpPackets.Add(outbound.PacketsSent, kind, direction);
             _telemetry.RtpBytes.Add(outbound.BytesSent, kind, direction);
+        }
+    }
+
+    /// <summary>
+    /// What the media plane refused from the peer or from third hosts (issue 16: candidate policy, unauthenticated STUN,
+    /// off-path DTLS/SRTP, NACK resend bounds), added to <c>callbot.input.dropped</c> when the connection closes.
+    /// </summary>
+    private void RecordRefusals()
+    {
+        if (!_telemetry.InputDropped.Enabled)
+        {
+            return;
+        }
+
+        var stats = _pc.GetStats();
+        var transport = stats.Transport;
+        Add("ice", "candidate_refused", transport.RemoteCandidatesRefused);
+        Add("ice", "unauthenticated_not_answered", transport.UnauthenticatedRequestsNotAnswered);
+        Add("ice", "stun_queue_full", transport.StunQueueFull);
+        Add("transport", "unverified_source", transport.UnverifiedSourceDatagrams);
+        foreach (var outbound in stats.Outbound)
+        {
+            Add("rtp", "nack_resend_suppressed", outbound.NackResendsSuppressed);
+            Add("rtp", "nack_over_budget", outbound.NackResendsOverBudget);
+        }
+
+        void Add(string layer, string reason, long count)
+        {
+            if (count > 0)
+            {
+                _telemetry.InputDropped.Add(count, new KeyValuePair<string, object?>("layer", layer), new KeyValuePair<string, object?>("reason", reason));
+            }
         }
     }
 

@@ -19,7 +19,7 @@ internal static class CallBotPeers
 
     public static PeerConnectionOptions LoopbackOptions(IReadOnlyList<CallBot.Abstractions.CodecId>? videoCodecs = null) => new()
     {
-        Ice = new IceOptions { IncludeLoopback = true, IncludeIPv6 = false },
+        Ice = new IceOptions { IncludeLoopback = true, IncludeIPv6 = false, AllowLoopbackRemoteCandidates = true },
         HostAddressFilter = IPAddress.IsLoopback,
         DtlsHandshakeTimeout = TimeSpan.FromSeconds(15),
         VideoCodecs = videoCodecs ?? [CallBot.Abstractions.CodecId.Vp8, CallBot.Abstractions.CodecId.H264],
@@ -32,7 +32,7 @@ internal static class CallBotPeers
         new(options, Certificate, TimeProvider.System, Verbose ? TestLog.ToTestOutput(name) : NullLoggerFactory.Instance);
 
     public static RtcPeerConnection CreateOn(IDatagramSocketFactory host) =>
-        Create(new PeerConnectionOptions { Ice = new IceOptions { IncludeIPv6 = false }, SocketFactory = host });
+        Create(new PeerConnectionOptions { Ice = new IceOptions { IncludeIPv6 = false, AllowPrivateRemoteCandidates = true }, SocketFactory = host });
 
     /// <summary>Trickles candidates both ways, offers from <paramref name="offerer"/> and waits until both are Connected.</summary>
     public static async Task ConnectAsync(RtcPeerConnection offerer, RtcPeerConnection answerer)

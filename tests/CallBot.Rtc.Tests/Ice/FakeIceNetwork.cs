@@ -19,8 +19,8 @@ internal sealed class FakeIceNetwork : IAsyncDisposable
     {
         Network = new InMemoryNetwork();
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-        var a = new IceAgent(new IceOptions { Role = roleA }, Network.AddHost(AddressA), Time);
-        var b = new IceAgent(new IceOptions { Role = roleB }, Network.AddHost(AddressB), Time);
+        var a = new IceAgent(new IceOptions { Role = roleA, AllowPrivateRemoteCandidates = true }, Network.AddHost(AddressA), Time);
+        var b = new IceAgent(new IceOptions { Role = roleB, AllowPrivateRemoteCandidates = true }, Network.AddHost(AddressB), Time);
         Peers = new IcePeers(a, b);
     }
 

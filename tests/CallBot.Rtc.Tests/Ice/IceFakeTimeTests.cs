@@ -55,7 +55,7 @@ public class IceFakeTimeTests
     {
         await using var net = new FakeIceNetwork(IceRole.Controlling, IceRole.Controlled);
         net.Peers.Trickle();
-        net.A.SetRemoteCredentials(net.B.LocalCredentials.Ufrag, "this-is-not-the-password");
+        net.A.SetRemoteCredentials(net.B.LocalCredentials.Ufrag, "thisIsNotThePasswordAtAll");
         net.B.SetRemoteCredentials(net.A.LocalCredentials.Ufrag, net.A.LocalCredentials.Password);
         await net.Peers.ConnectAsync(exchangeCredentials: false);
 

@@ -82,13 +82,19 @@ public class IceInteropScenarioTests
             attacker.SendTo(SignedRequest(peers.B.LocalCredentials.Ufrag, "wrong-password-wrong-pwd"), target);
         }
 
-        // A marker after the garbage: once it arrives every earlier datagram has been handled (same socket, in order).
+        // DTLS and RTP from the attacker's address never reach the handlers (it never passed a STUN check).
+        attacker.SendTo(new byte[] { 22, 254, 253, 0, 0 }, target);
+        attacker.SendTo(new byte[] { 0x80, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 1 }, target);
+
+        // A marker after the garbage, from A (verified): loopback delivers into B's socket in send order, so once it
+        // arrives every earlier datagram has been handled.
         var marker = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         peers.B.DtlsPacketReceived = _ => marker.TrySetResult();
-        attacker.SendTo(new byte[] { 22, 254, 253, 0, 0 }, target);
+        Assert.True(peers.A.Send(new byte[] { 22, 254, 253, 0, 0 }));
         await marker.Task.WaitAsync(IcePeers.Timeout, TestContext.Current.CancellationToken);
         await peers.B.FlushAsync();
 
+        Assert.Equal(2, peers.B.Counters.DatagramsFromUnverifiedSource);
         Assert.True(peers.B.TransportCounters.Dropped >= PerKind);
         Assert.True(peers.B.Counters.StunMalformed >= PerKind);
         Assert.True(peers.B.Counters.IntegrityFailures >= PerKind);

@@ -18,8 +18,8 @@ public sealed class IceLossScheduleTests
         var pending = new List<(IcePeers Peers, int Index)>();
         for (var i = 0; i < Sessions; i++)
         {
-            var a = new IceAgent(new IceOptions { Role = IceRole.Controlling }, network.AddHost(IPAddress.Parse($"10.1.{i / 200}.{(i % 200) + 1}")), time);
-            var b = new IceAgent(new IceOptions { Role = IceRole.Controlled }, network.AddHost(IPAddress.Parse($"10.2.{i / 200}.{(i % 200) + 1}")), time);
+            var a = new IceAgent(new IceOptions { Role = IceRole.Controlling, AllowPrivateRemoteCandidates = true }, network.AddHost(IPAddress.Parse($"10.1.{i / 200}.{(i % 200) + 1}")), time);
+            var b = new IceAgent(new IceOptions { Role = IceRole.Controlled, AllowPrivateRemoteCandidates = true }, network.AddHost(IPAddress.Parse($"10.2.{i / 200}.{(i % 200) + 1}")), time);
             var peers = new IcePeers(a, b);
             peers.Trickle();
             await peers.ConnectAsync();

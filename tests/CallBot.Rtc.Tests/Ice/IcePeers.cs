@@ -34,6 +34,7 @@ internal sealed class IcePeers : IAsyncDisposable
             {
                 Role = role,
                 IncludeLoopback = true,
+                AllowLoopbackRemoteCandidates = true,
                 AddressFilter = address => address.Equals(loopback),
             };
             tweak?.Invoke(options);

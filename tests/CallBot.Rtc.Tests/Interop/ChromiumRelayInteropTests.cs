@@ -22,6 +22,7 @@ public sealed class ChromiumRelayInteropTests(ChromiumFixture chromium, CoturnFi
         {
             IceServers = [new IceServerConfig([coturn.UdpUrl], coturn.Username, coturn.Password)],
             IceTransportPolicy = IceTransportPolicy.Relay,
+            Ice = new IceOptions { AllowLoopbackRemoteCandidates = true }, // coturn relays on 127.0.0.1
             DtlsHandshakeTimeout = TimeSpan.FromSeconds(10),
         };
         var chromeConfiguration = new

@@ -87,8 +87,12 @@ internal sealed class InMemoryPeers : IAsyncDisposable
         return frame;
     }
 
+    /// <summary>Sends from the attacker's own address (10.0.0.66): an off-path host that knows B's port.</summary>
     public void Inject(ReadOnlySpan<byte> datagram) =>
         _attacker.TrySendTo(datagram, new IPEndPoint(AddressB, B.IceAgent!.SelectedPair!.LocalEndPoint.Port).Serialize());
+
+    /// <summary>Sends from A's own socket on the selected pair: what an on-path attacker (or one spoofing A's address) delivers.</summary>
+    public void InjectAsA(ReadOnlySpan<byte> datagram) => Assert.True(A.IceAgent!.Send(datagram));
 
     public IceCredentials LocalCredentialsOfB => B.IceAgent!.LocalCredentials;
 
@@ -119,6 +123,6 @@ internal sealed class InMemoryPeers : IAsyncDisposable
     }
 
     private static RtcPeerConnection Create(IDatagramSocketFactory sockets) => new(
-        new PeerConnectionOptions { Ice = new IceOptions { IncludeIPv6 = false }, SocketFactory = sockets },
+        new PeerConnectionOptions { Ice = new IceOptions { IncludeIPv6 = false, AllowPrivateRemoteCandidates = true }, SocketFactory = sockets },
         PeerHarness.Certificate, TimeProvider.System, NullLoggerFactory.Instance);
 }

@@ -104,6 +104,6 @@ public sealed class MediaStartUnderLossTests
     }
 
     private static RtcPeerConnection Create(IDatagramSocketFactory sockets) => new(
-        new PeerConnectionOptions { Ice = new IceOptions { IncludeIPv6 = false }, SocketFactory = sockets },
+        new PeerConnectionOptions { Ice = new IceOptions { IncludeIPv6 = false, AllowPrivateRemoteCandidates = true }, SocketFactory = sockets },
         PeerHarness.Certificate, TimeProvider.System, NullLoggerFactory.Instance);
 }

@@ -19,7 +19,7 @@ internal static class PeerHarness
     public static PeerConnectionOptions LoopbackOptions(SrtpProfile? profile = null, TimeSpan? nackHistoryRetention = null) => new()
     {
         NackHistoryRetention = nackHistoryRetention ?? RtpPacketHistory.DefaultRetention,
-        Ice = new IceOptions { IncludeLoopback = true, IncludeIPv6 = false },
+        Ice = new IceOptions { IncludeLoopback = true, IncludeIPv6 = false, AllowLoopbackRemoteCandidates = true },
         HostAddressFilter = IPAddress.IsLoopback,
         SrtpProfiles = profile is null ? [SrtpProfile.AeadAes128Gcm, SrtpProfile.Aes128CmHmacSha1Tag80] : [profile],
         DtlsHandshakeTimeout = TimeSpan.FromSeconds(10),

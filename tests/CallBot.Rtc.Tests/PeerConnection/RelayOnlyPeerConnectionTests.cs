@@ -88,7 +88,7 @@ public sealed class RelayOnlyPeerConnectionTests(CoturnFixture coturn) : IClassF
 
     private PeerConnectionOptions RelayOptions(string url) => new()
     {
-        Ice = new IceOptions { IncludeLoopback = true, IncludeIPv6 = false },
+        Ice = new IceOptions { IncludeLoopback = true, IncludeIPv6 = false, AllowLoopbackRemoteCandidates = true },
         HostAddressFilter = System.Net.IPAddress.IsLoopback,
         IceServers = [new IceServerConfig([url], coturn.Username, coturn.Password)],
         IceTransportPolicy = IceTransportPolicy.Relay,

@@ -44,7 +44,7 @@ public sealed class SecurityAndRobustnessTests
         var tampered = original.ToArray();
         BinaryPrimitives.WriteUInt16BigEndian(tampered.AsSpan(2), (ushort)(BinaryPrimitives.ReadUInt16BigEndian(tampered.AsSpan(2)) + 100));
         tampered[^20] ^= 0x01;
-        peers.Inject(tampered);
+        peers.InjectAsA(tampered);
         var sentinel = await peers.SendFrameAndWaitAsync();
 
         var stats = peers.B.GetStats();
@@ -63,8 +63,8 @@ public sealed class SecurityAndRobustnessTests
         var framesBefore = peers.ReceivedByB.Count;
         var packetsBefore = peers.B.GetStats().Inbound.Single().PacketsReceived;
 
-        peers.Inject(original);
-        peers.Inject(original);
+        peers.InjectAsA(original);
+        peers.InjectAsA(original);
         await peers.SendFrameAndWaitAsync();
 
         var stats = peers.B.GetStats();
@@ -113,14 +113,15 @@ public sealed class SecurityAndRobustnessTests
             peers.Inject(datagram);
         }
 
-        // RTP-looking garbage with a plausible header (version 2, the negotiated VP8 payload type).
+        // RTP-looking garbage with a plausible header (version 2, the negotiated VP8 payload type), from A's address
+        // (on-path or spoofed), so it gets past the source check to SRTP authentication.
         for (var i = 0; i < 200; i++)
         {
             var datagram = new byte[random.Next(12, 1300)];
             random.NextBytes(datagram);
             datagram[0] = 0x80;
             datagram[1] = (byte)(i % 2 == 0 ? 96 : 200);
-            peers.Inject(datagram);
+            peers.InjectAsA(datagram);
         }
 
         var frame = await peers.SendFrameAndWaitAsync();
@@ -130,7 +131,8 @@ public sealed class SecurityAndRobustnessTests
         Assert.Equal(PeerConnectionState.Connected, peers.B.ConnectionState);
         Assert.True(after.DatagramsReceived - before.DatagramsReceived >= 2200);
         var counted = (after.GarbageDatagrams - before.GarbageDatagrams) + (after.SrtpAuthFailures - before.SrtpAuthFailures)
-            + (after.SrtpOtherDrops - before.SrtpOtherDrops) + (after.StunMalformed - before.StunMalformed);
+            + (after.SrtpOtherDrops - before.SrtpOtherDrops) + (after.StunMalformed - before.StunMalformed)
+            + (after.UnverifiedSourceDatagrams - before.UnverifiedSourceDatagrams);
         Assert.True(counted > 1000, $"counted {counted}");
         Assert.True(after.SrtpAuthFailures - before.SrtpAuthFailures >= 100);
     }

@@ -66,7 +66,7 @@ public sealed class IceRelayTests(CoturnFixture coturn) : IClassFixture<CoturnFi
     [Fact]
     public async Task With_policy_all_a_relay_candidate_is_gathered_next_to_host_candidates()
     {
-        var options = new IceOptions { IncludeLoopback = true, AddressFilter = a => a.Equals(IPAddress.Loopback) };
+        var options = new IceOptions { IncludeLoopback = true, AddressFilter = a => a.Equals(IPAddress.Loopback), AllowLoopbackRemoteCandidates = true };
         options.TurnServers.Add(TurnOptions(TurnTransportKind.Udp));
         await using var agent = new IceAgent(options);
         var gathered = new List<IceCandidate>();
@@ -95,7 +95,7 @@ public sealed class IceRelayTests(CoturnFixture coturn) : IClassFixture<CoturnFi
     [Fact]
     public async Task A_TURN_server_that_refuses_us_ends_gathering_without_a_relay_candidate()
     {
-        var options = new IceOptions { TransportPolicy = IceTransportPolicy.Relay };
+        var options = new IceOptions { TransportPolicy = IceTransportPolicy.Relay, AllowLoopbackRemoteCandidates = true };
         var turn = TurnOptions(TurnTransportKind.Udp);
         turn.Password = "wrong";
         options.TurnServers.Add(turn);
@@ -118,7 +118,7 @@ public sealed class IceRelayTests(CoturnFixture coturn) : IClassFixture<CoturnFi
 
     private IceOptions RelayOnly(IceRole role, TurnTransportKind transport)
     {
-        var options = new IceOptions { Role = role, TransportPolicy = IceTransportPolicy.Relay };
+        var options = new IceOptions { Role = role, TransportPolicy = IceTransportPolicy.Relay, AllowLoopbackRemoteCandidates = true };
         options.TurnServers.Add(TurnOptions(transport));
         return options;
     }

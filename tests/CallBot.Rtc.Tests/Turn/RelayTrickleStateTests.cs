@@ -74,7 +74,7 @@ public sealed class RelayTrickleStateTests(CoturnFixture coturn) : IClassFixture
         options.MaxCheckTransmissions = 2;
         await using var agent = new IceAgent(options);
         var states = new StateRecorder(agent);
-        agent.SetRemoteCredentials("ufrag", "a-password-of-22-chars");
+        agent.SetRemoteCredentials("ufrag", "aPasswordOf22CharsOrMore");
         // A relay address on coturn's range that nobody allocated: the permission is granted, checks go unanswered.
         Assert.True(IceCandidate.TryParse($"candidate:1 1 udp 16777215 127.0.0.1 {coturn.MaxRelayPort} typ relay raddr 127.0.0.1 rport 9", out var remote));
         agent.AddRemoteCandidate(remote!);
@@ -88,7 +88,7 @@ public sealed class RelayTrickleStateTests(CoturnFixture coturn) : IClassFixture
 
     private IceOptions RelayOnly(IceRole role)
     {
-        var options = new IceOptions { Role = role, TransportPolicy = IceTransportPolicy.Relay };
+        var options = new IceOptions { Role = role, TransportPolicy = IceTransportPolicy.Relay, AllowLoopbackRemoteCandidates = true };
         options.TurnServers.Add(new TurnClientOptions
         {
             Server = TurnServerUrl.Parse(coturn.UdpUrl),

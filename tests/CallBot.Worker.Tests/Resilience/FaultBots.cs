@@ -97,7 +97,7 @@ internal sealed class FaultBot : IAsyncDisposable
         var tracks = await services.GetRequiredService<BotMediaProvider>().GetTracksAsync(FaultHostFixture.Media, FaultHostFixture.SharedClipUserId, ct);
         var pcOptions = new PeerConnectionOptions
         {
-            Ice = new IceOptions { IncludeIPv6 = false },
+            Ice = new IceOptions { IncludeIPv6 = false, AllowPrivateRemoteCandidates = true }, // the lab namespaces use 10.213.0.0/16
             SocketFactory = new NamespaceSocketFactory(ns),
         };
         var inner = new RtcPeerConnectionFactory(pcOptions, runtime.Certificate, services.GetRequiredService<MediaClock>(), tracks, recordings, runtime.Telemetry, time, loggers);
