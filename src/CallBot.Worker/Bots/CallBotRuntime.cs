@@ -71,7 +71,7 @@ public sealed class CallBotRuntime
         _loggers = loggers;
         Limiter = new CallLimiter(_concurrency.CallsPerProcess);
         Loopback = new LoopbackChatHub(appId: _chat.AppId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Chats = new ChatTransportFactory(_chat, Loopback, time, loggers);
+        Chats = new ChatTransportFactory(_chat, Loopback, time, loggers, telemetry);
     }
 
     public LoopbackChatHub Loopback { get; }
