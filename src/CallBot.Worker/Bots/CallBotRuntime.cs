@@ -156,6 +156,7 @@ public sealed class CallBotRuntime
             Composite = recording.Composite,
             ProduceMp4 = recording.Mp4,
             FinalizeTimeout = recording.FinalizeTimeout,
+            MinFreeDiskBytes = recording.MinFreeDiskMB * 1024L * 1024,
             SidecarTemplate = "{date}/{sessionId}/session-{startedAt}-bot" + bot + ".json",
             CompositeTemplate = "{date}/{sessionId}/composite-{startedAt}-bot" + bot + ".webm",
         };
