@@ -13,24 +13,61 @@ internal static class OwnerOnlyFiles
         CreateMissing(Path.GetDirectoryName(Path.GetFullPath(filePath))!);
     }
 
-    /// <summary>Creates (or truncates) the file with mode 0600 so that FFmpeg, which opens it later, keeps that mode.</summary>
-    public static void CreateEmptyFile(string path)
-    {
-        using (new FileStream(path, CreateOptions()))
-        {
-        }
-
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(path, OwnerFileMode);
-        }
-    }
-
     public static FileStream CreateForWrite(string path) => new(path, CreateOptions());
 
-    private static FileStreamOptions CreateOptions()
+    /// <summary>Most <c>-N</c> suffixes tried before giving up on a name.</summary>
+    public const int MaxUniqueSuffix = 1000;
+
+    /// <summary>
+    /// Creates a new empty file (0600) at <paramref name="path"/>, or at <c>name-2.ext</c>, <c>name-3.ext</c>… when the name
+    /// is taken: two remote names can be equal after sanitizing or truncation, and one recording must never overwrite
+    /// another. <see cref="FileMode.CreateNew"/> makes the check and the creation one step. Returns the path used.
+    /// </summary>
+    public static string CreateUniqueEmptyFile(string path)
     {
-        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        var directory = Path.GetDirectoryName(path)!;
+        var stem = Path.GetFileNameWithoutExtension(path);
+        var extension = Path.GetExtension(path);
+        for (var n = 1; n <= MaxUniqueSuffix; n++)
+        {
+            var candidate = n == 1 ? path : Path.Combine(directory, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{stem}-{n}{extension}"));
+            try
+            {
+                using (new FileStream(candidate, CreateOptions(FileMode.CreateNew)))
+                {
+                }
+            }
+            catch (IOException) when (File.Exists(candidate))
+            {
+                continue;
+            }
+
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(candidate, OwnerFileMode);
+            }
+
+            return candidate;
+        }
+
+        throw new IOException($"{MaxUniqueSuffix} files named like '{Path.GetFileName(path)}' exist already.");
+    }
+
+    /// <summary>Free bytes for an unprivileged user on the file system of <paramref name="path"/> (its nearest existing folder).</summary>
+    public static long FreeBytes(string path)
+    {
+        var existing = Path.GetFullPath(path);
+        while (!Directory.Exists(existing) && Path.GetDirectoryName(existing) is { } parent)
+        {
+            existing = parent;
+        }
+
+        return new DriveInfo(existing).AvailableFreeSpace;
+    }
+
+    private static FileStreamOptions CreateOptions(FileMode mode = FileMode.Create)
+    {
+        var options = new FileStreamOptions { Mode = mode, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows())
         {
             options.UnixCreateMode = OwnerFileMode;

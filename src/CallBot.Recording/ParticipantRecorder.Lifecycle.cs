@@ -29,10 +29,15 @@ public sealed partial class ParticipantRecorder
             _startCalled = true;
         }
 
+        if (!HasRoom(recordingsRoot, out var free))
+        {
+            return FailStart("disk-full", DiskFullMessage(free));
+        }
+
         try
         {
             OwnerOnlyFiles.EnsureDirectoryFor(recordingsRoot, OutputPath);
-            OwnerOnlyFiles.CreateEmptyFile(OutputPath);
+            OutputPath = OwnerOnlyFiles.CreateUniqueEmptyFile(OutputPath);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -48,7 +53,8 @@ public sealed partial class ParticipantRecorder
             return FailStart("ffmpeg-start", $"FFmpeg could not start ({_options.FfmpegPath}): {ex.Message}");
         }
 
-        var pipe = new MkvPipeWriter(_ffmpeg.Input!, _options.MaxQueuedFrames, OnPipeError);
+        var pipe = new MkvPipeWriter(_ffmpeg.Input!, _options.MaxQueuedFrames, OnPipeError, _options.MaxQueuedBytes,
+            () => HasRoom(recordingsRoot, out _), () => Fail("disk-full", DiskFullMessage(_options.FreeSpaceProbe(recordingsRoot))));
         lock (_gate)
         {
             _pipe = pipe;
@@ -99,6 +105,30 @@ public sealed partial class ParticipantRecorder
             await _ffmpeg.DisposeAsync().ConfigureAwait(false);
         }
     }
+
+    /// <summary>The free-space floor (<see cref="RecordingOptions.MinFreeDiskBytes"/>) holds; a probe that fails counts as no room.</summary>
+    private bool HasRoom(string recordingsRoot, out long free)
+    {
+        free = -1;
+        if (_options.MinFreeDiskBytes <= 0)
+        {
+            return true;
+        }
+
+        try
+        {
+            free = _options.FreeSpaceProbe(recordingsRoot);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return false;
+        }
+
+        return free >= _options.MinFreeDiskBytes;
+    }
+
+    private string DiskFullMessage(long free) => string.Create(CultureInfo.InvariantCulture,
+        $"Recording stopped: free disk space {free / (1024 * 1024)} MiB is below the {_options.MinFreeDiskBytes / (1024 * 1024)} MiB floor (Recording:MinFreeDiskBytes); the call goes on");
 
     private bool FailStart(string reason, string message)
     {
@@ -273,7 +303,7 @@ public sealed partial class ParticipantRecorder
         var mp4 = Path.ChangeExtension(OutputPath, ".mp4");
         try
         {
-            OwnerOnlyFiles.CreateEmptyFile(mp4);
+            mp4 = OwnerOnlyFiles.CreateUniqueEmptyFile(mp4);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -131,7 +131,7 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
 
     public string UserId { get; }
 
-    public string OutputPath { get; }
+    public string OutputPath { get; private set; }
 
     public DateTimeOffset StartedAt { get; }
 

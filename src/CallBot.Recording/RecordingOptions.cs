@@ -50,6 +50,18 @@ public sealed class RecordingOptions
     /// <summary>Frames queued towards FFmpeg before new ones are dropped (and counted).</summary>
     public int MaxQueuedFrames { get; set; } = 2048;
 
+    /// <summary>Bytes of frames queued towards FFmpeg before new ones are dropped (and counted): the sender picks frame sizes.</summary>
+    public long MaxQueuedBytes { get; set; } = 32L * 1024 * 1024;
+
+    /// <summary>
+    /// Free space the recordings' file system must keep. Below it a recording does not start, and a running one stops
+    /// (status Failed, reason <c>disk-full</c>, the file ends cleanly); the call itself goes on. 0 turns the floor off.
+    /// </summary>
+    public long MinFreeDiskBytes { get; set; } = 512L * 1024 * 1024;
+
+    /// <summary>Free bytes of the file system holding a path (tests put a fake disk here).</summary>
+    internal Func<string, long> FreeSpaceProbe { get; set; } = OwnerOnlyFiles.FreeBytes;
+
     /// <summary>A change this large between arrival time and mapped time is a sender timestamp jump.</summary>
     public TimeSpan TimestampJumpThreshold { get; set; } = TimeSpan.FromSeconds(1);
 }

@@ -195,7 +195,7 @@ public sealed partial class RecordingSession : IAsyncDisposable
         try
         {
             OwnerOnlyFiles.EnsureDirectoryFor(_paths.Root, output);
-            OwnerOnlyFiles.CreateEmptyFile(output);
+            output = OwnerOnlyFiles.CreateUniqueEmptyFile(output);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

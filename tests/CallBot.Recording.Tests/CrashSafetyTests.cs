@@ -53,7 +53,8 @@ public sealed class CrashSafetyTests(TestClips clips) : IClassFixture<TestClips>
         using var failures = new MetricCollector<long>(metrics.Meter, "callbot.recording.failures");
         var path = Path.Combine(readOnly.Path, "s", "u.webm");
         var time = new FakeTimeProvider(Start);
-        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions(), time, metrics: metrics);
+        // The free-space floor off (this 1 MB mount is below it): the subject is the unwritable directory itself.
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions { MinFreeDiskBytes = 0 }, time, metrics: metrics);
 
         Assert.False(recorder.Start(readOnly.Path));
         Feeder.Feed(recorder, time, Start, clips.Vp8.Take(10).ToList(), clips.Opus.Take(10).ToList()); // the call goes on
@@ -73,7 +74,9 @@ public sealed class CrashSafetyTests(TestClips clips) : IClassFixture<TestClips>
         using var failures = new MetricCollector<long>(metrics.Meter, "callbot.recording.failures");
         var path = Path.Combine(small.Path, "full.webm");
         var time = new FakeTimeProvider(Start);
-        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions { MaxQueuedFrames = 100_000 }, time, metrics: metrics);
+        // The free-space floor off: the subject is what happens when the disk really fills under FFmpeg
+        // (HostileRecordingTests covers the floor that normally stops a recording before that).
+        await using var recorder = new ParticipantRecorder("u1", path, CodecId.Opus, CodecId.Vp8, new RecordingOptions { MaxQueuedFrames = 100_000, MinFreeDiskBytes = 0 }, time, metrics: metrics);
         Assert.True(recorder.Start(small.Path), recorder.Error);
 
         // About 3 MB of media into 2 MB, fed as fast as it comes.

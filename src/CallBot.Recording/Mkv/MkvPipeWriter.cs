@@ -5,20 +5,33 @@ namespace CallBot.Recording.Mkv;
 
 /// <summary>
 /// The single task that owns FFmpeg's stdin: drains queued frames, packs each batch into one Matroska cluster,
-/// writes and flushes it. Producers never block: <see cref="TryEnqueue"/> fails when the queue is full.
+/// writes and flushes it. Producers never block: <see cref="TryEnqueue"/> fails when the queue is full, in frames or
+/// in bytes (a remote sender chooses the frame sizes). Every <see cref="RoomCheckBytes"/> written it asks whether the
+/// disk still has room; when not, it reports that once and writes no more.
 /// </summary>
 internal sealed class MkvPipeWriter
 {
+    /// <summary>How much is written between two free-space checks (a statfs each, off the frame path).</summary>
+    public const int RoomCheckBytes = 64 * 1024;
+
     private readonly Channel<MuxItem> _queue;
     private readonly Stream _output;
     private readonly Action<Exception> _onError;
+    private readonly long _maxQueuedBytes;
+    private readonly Func<bool>? _hasRoom;
+    private readonly Action? _onNoRoom;
     private readonly EbmlWriter _writer = new(64 * 1024);
+    private long _queuedBytes;
+    private long _nextRoomCheck;
     private bool _failed;
 
-    public MkvPipeWriter(Stream output, int capacity, Action<Exception> onError)
+    public MkvPipeWriter(Stream output, int capacity, Action<Exception> onError, long maxQueuedBytes = long.MaxValue, Func<bool>? hasRoom = null, Action? onNoRoom = null)
     {
         _output = output;
         _onError = onError;
+        _maxQueuedBytes = maxQueuedBytes;
+        _hasRoom = hasRoom;
+        _onNoRoom = onNoRoom;
         _queue = Channel.CreateBounded<MuxItem>(new BoundedChannelOptions(capacity)
         {
             SingleReader = true,
@@ -29,7 +42,19 @@ internal sealed class MkvPipeWriter
 
     public long BytesWritten { get; private set; }
 
-    public bool TryEnqueue(in MuxItem item) => _queue.Writer.TryWrite(item);
+    /// <summary>Bytes of frames queued and not yet written.</summary>
+    public long QueuedBytes => Interlocked.Read(ref _queuedBytes);
+
+    public bool TryEnqueue(in MuxItem item)
+    {
+        if (Interlocked.Add(ref _queuedBytes, item.Length) > _maxQueuedBytes || !_queue.Writer.TryWrite(item))
+        {
+            Interlocked.Add(ref _queuedBytes, -item.Length);
+            return false;
+        }
+
+        return true;
+    }
 
     public void Complete() => _queue.Writer.TryComplete();
 
@@ -43,6 +68,7 @@ internal sealed class MkvPipeWriter
             long clusterMs = 0;
             while (reader.TryRead(out var item))
             {
+                Interlocked.Add(ref _queuedBytes, -item.Length);
                 if (item.IsHeader)
                 {
                     if (clusterOpen)
@@ -99,6 +125,15 @@ internal sealed class MkvPipeWriter
             await _output.WriteAsync(_writer.WrittenMemory).ConfigureAwait(false);
             await _output.FlushAsync().ConfigureAwait(false);
             BytesWritten += _writer.Length;
+            if (_hasRoom is not null && BytesWritten >= _nextRoomCheck)
+            {
+                _nextRoomCheck = BytesWritten + RoomCheckBytes;
+                if (!_hasRoom())
+                {
+                    _failed = true; // nothing more goes to a disk that is about to fill: the file ends at a cluster boundary
+                    _onNoRoom?.Invoke();
+                }
+            }
         }
         catch (IOException ex)
         {

@@ -7,8 +7,16 @@ using CallBot.Rtc.Transport;
 
 namespace CallBot.Rtc;
 
-/// <summary>One ICE server as the ConnectyCube SDK / W3C RTCIceServer describe it.</summary>
-public sealed record IceServerConfig(IReadOnlyList<string> Urls, string? Username = null, string? Credential = null);
+/// <summary>One ICE server as the ConnectyCube SDK / W3C RTCIceServer describe it. ToString never shows the credential.</summary>
+public sealed record IceServerConfig(IReadOnlyList<string> Urls, string? Username = null, string? Credential = null)
+{
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("Urls = [").AppendJoin(", ", Urls).Append("], Username = ").Append(Username)
+            .Append(", Credential = ").Append(Credential is null ? "null" : "***");
+        return true;
+    }
+}
 
 /// <summary>Settings of one <see cref="RtcPeerConnection"/>.</summary>
 public sealed class PeerConnectionOptions

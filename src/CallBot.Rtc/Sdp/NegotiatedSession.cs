@@ -106,8 +106,18 @@ public sealed record NegotiatedMedia(string Mid, string MediaType, bool Rejected
 /// What the transport and media layers need after an offer/answer exchange: remote ICE credentials and candidates,
 /// the remote fingerprint, our DTLS role, BUNDLE, and per-mid media parameters.
 /// </summary>
+/// <remarks>ToString never shows the remote ice-pwd (it authenticates STUN checks for the whole call).</remarks>
 public sealed record NegotiatedSession(string RemoteIceUfrag, string RemoteIcePwd, SdpFingerprint RemoteFingerprint, SdpDtlsRole LocalDtlsRole)
 {
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("RemoteIceUfrag = ").Append(RemoteIceUfrag).Append(", RemoteIcePwd = ***, RemoteFingerprint = ").Append(RemoteFingerprint)
+            .Append(", LocalDtlsRole = ").Append(LocalDtlsRole).Append(", RemoteSetup = ").Append(RemoteSetup)
+            .Append(", RemoteCandidates = ").Append(RemoteCandidates.Count).Append(", BundleMids = [").AppendJoin(", ", BundleMids)
+            .Append("], Media = ").Append(Media.Count);
+        return true;
+    }
+
     public SdpSetup RemoteSetup { get; init; }
 
     public bool RemoteIceLite { get; init; }

@@ -5,8 +5,16 @@ namespace CallBot.Rtc.Sdp;
 /// trickle (RFC 8840), the certificate fingerprint (RFC 8122) and already gathered candidates ("candidate:..." values,
 /// unparsed; the ICE layer owns their syntax).
 /// </summary>
+/// <remarks>ToString never shows the ice-pwd.</remarks>
 public sealed record SdpTransportParameters(string IceUfrag, string IcePwd, SdpFingerprint Fingerprint)
 {
+    private bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append("IceUfrag = ").Append(IceUfrag).Append(", IcePwd = ***, Fingerprint = ").Append(Fingerprint)
+            .Append(", Trickle = ").Append(Trickle).Append(", IceLite = ").Append(IceLite).Append(", Candidates = ").Append(Candidates.Count);
+        return true;
+    }
+
     public bool Trickle { get; init; } = true;
 
     public bool IceLite { get; init; }

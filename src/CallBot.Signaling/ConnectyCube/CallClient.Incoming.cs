@@ -16,6 +16,11 @@ public sealed partial class CallClient
         }
         var received = result.Signal!;
         var signal = received.Signal;
+        if (!IsOfThisDeployment(received.From))
+        {
+            CountDrop(CallDropReason.ForeignSender, received.From, signal.SessionId, 0);
+            return;
+        }
         if (received.IsDelayed)
         {
             CountDrop(CallDropReason.Delayed, signal.WireSignalType, signal.SessionId, received.SenderUserId);
@@ -54,6 +59,18 @@ public sealed partial class CallClient
         {
             Interlocked.Decrement(ref _queuedIncoming);
         }
+    }
+
+    /// <summary>
+    /// The sender is a user of this app at this chat domain: the decoder reads a user id from any well-formed JID, but
+    /// a user id means something only together with the app id and domain it was issued for.
+    /// </summary>
+    private bool IsOfThisDeployment(string from)
+    {
+        var local = _transport.LocalJid;
+        var appId = Options.AppId ?? ChatJid.AppId(local);
+        var domain = Options.ChatDomain ?? ChatJid.Domain(local);
+        return ChatJid.TryGetUserId(from, appId, domain, out _);
     }
 
     /// <summary>The SDK's <c>WebRTCSignalingProcessor.onMessage</c> + <c>WebRTCClient.on…Handler</c>. Returns why it was dropped, if it was.</summary>

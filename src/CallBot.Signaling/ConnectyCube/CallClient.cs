@@ -21,6 +21,7 @@ public sealed partial class CallClient : IAsyncDisposable
     private readonly Dictionary<string, CallSession> _sessions = new(StringComparer.Ordinal);
     private readonly HashSet<string> _closedIds = new(StringComparer.Ordinal);
     private readonly Queue<string> _closedOrder = new();
+    private long _closedBytes;
     private readonly Lock _tableLock = new();
     private readonly long[] _drops = new long[Enum.GetValues<CallDropReason>().Length];
     private readonly SerialWorkQueue _events;
@@ -63,6 +64,12 @@ public sealed partial class CallClient : IAsyncDisposable
     public event EventHandler<CallSessionEventArgs>? SessionClosed;
     public event EventHandler<CallPeerEventArgs>? InvalidEvent;
     public event EventHandler<CallUpdateEventArgs>? Updated;
+
+    /// <summary>
+    /// A received stanza was dropped (raised synchronously where it was counted, on the transport's or the work
+    /// queue's thread; keep handlers cheap). The host counts these in its metrics.
+    /// </summary>
+    public event EventHandler<CallDropEventArgs>? SignalDropped;
 
     public CallClientOptions Options { get; }
 
@@ -229,9 +236,12 @@ public sealed partial class CallClient : IAsyncDisposable
             if (_closedIds.Add(session.Id))
             {
                 _closedOrder.Enqueue(session.Id);
-                while (_closedOrder.Count > Options.ClosedSessionMemory)
+                _closedBytes += ClosedIdCost(session.Id);
+                while (_closedOrder.Count > Options.ClosedSessionMemory || _closedBytes > Options.ClosedSessionMemoryBytes)
                 {
-                    _closedIds.Remove(_closedOrder.Dequeue());
+                    var oldest = _closedOrder.Dequeue();
+                    _closedIds.Remove(oldest);
+                    _closedBytes -= ClosedIdCost(oldest);
                 }
             }
         }
@@ -239,10 +249,33 @@ public sealed partial class CallClient : IAsyncDisposable
         Raise(c => c.SessionClosed, new CallSessionEventArgs(session));
     }
 
+    /// <summary>What one remembered id costs: its UTF-16 text, the string header, and its hash-set and queue slots.</summary>
+    private static long ClosedIdCost(string id) => (2L * id.Length) + 64;
+
+    /// <summary>Bytes the remembered closed ids take (see <see cref="CallClientOptions.ClosedSessionMemoryBytes"/>).</summary>
+    public long RememberedClosedBytes
+    {
+        get
+        {
+            lock (_tableLock)
+            {
+                return _closedBytes;
+            }
+        }
+    }
+
     internal void CountDrop(CallDropReason reason, string? detail, string? sessionId, int userId)
     {
         Interlocked.Increment(ref _drops[(int)reason]);
-        CallLog.Dropped(Logger, reason, detail, sessionId, userId);
+        CallLog.Dropped(Logger, reason, LogText.Truncate(detail), sessionId, userId);
+        try
+        {
+            SignalDropped?.Invoke(this, new CallDropEventArgs(reason));
+        }
+        catch (Exception ex)
+        {
+            CallLog.HandlerFailed(Logger, ex);
+        }
     }
 
     private string PeerJid(int userId)

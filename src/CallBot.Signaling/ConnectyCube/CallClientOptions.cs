@@ -27,6 +27,12 @@ public sealed class CallClientOptions
     /// <summary>Ids of ended sessions remembered so that late re-dials don't ring again.</summary>
     public int ClosedSessionMemory { get; set; } = 1024;
 
+    /// <summary>
+    /// Bytes the remembered ids may take (UTF-16 text plus a fixed per-entry overhead); whichever of this and
+    /// <see cref="ClosedSessionMemory"/> is reached first evicts the oldest id. Ids are the caller's to choose.
+    /// </summary>
+    public int ClosedSessionMemoryBytes { get; set; } = 256 * 1024;
+
     /// <summary>Local candidates queued per peer until the pair is stable; remote ones buffered until an offer/answer is applied.</summary>
     public int MaxPendingCandidates { get; set; } = 64;
 
@@ -46,9 +52,9 @@ public sealed class CallClientOptions
             throw new ArgumentException("Timing: need 0 < DialingTimeInterval <= AnswerTimeInterval and DisconnectTimeInterval > 0.");
         }
         if (MaxParticipants < 2 || MaxSessions < 1 || MaxSessionsPerRemoteUser < 1 || ClosedSessionMemory < 1
-            || MaxPendingCandidates < 1 || MaxQueuedIncoming < 1)
+            || ClosedSessionMemoryBytes < 1024 || MaxPendingCandidates < 1 || MaxQueuedIncoming < 1)
         {
-            throw new ArgumentException("Limits must be positive (MaxParticipants at least 2).");
+            throw new ArgumentException("Limits must be positive (MaxParticipants at least 2, ClosedSessionMemoryBytes at least 1024).");
         }
         ArgumentException.ThrowIfNullOrEmpty(Platform);
     }

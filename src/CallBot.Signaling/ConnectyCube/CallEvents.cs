@@ -38,3 +38,9 @@ public sealed class CallUpdateEventArgs(CallSession session, int userId, CallSig
     public int UserId { get; } = userId;
     public CallSignal Signal { get; } = signal;
 }
+
+/// <summary>A received call stanza was dropped, and why.</summary>
+public sealed class CallDropEventArgs(CallDropReason reason) : EventArgs
+{
+    public CallDropReason Reason { get; } = reason;
+}

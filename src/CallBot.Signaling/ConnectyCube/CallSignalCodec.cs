@@ -28,6 +28,9 @@ public static class CallSignalCodec
     internal const int MaxTreeNodes = 512;
     internal const int MaxExtraFields = 64;
 
+    /// <summary>Longest accepted <c>sessionID</c>. The SDKs send a 36-char UUID; 128 leaves room for other clients.</summary>
+    public const int MaxSessionIdLength = 128;
+
     private const string ExtraParams = "extraParams";
     private const string ModuleIdentifier = "moduleIdentifier";
     private const string SignalType = "signalType";
@@ -142,7 +145,7 @@ public static class CallSignalCodec
         var from = (string?)message.Attribute("from");
         if (!ChatJid.TryGetUserId(from, out var senderId))
         {
-            return CallSignalDecodeResult.Rejected(CallSignalRejectReason.MissingSender, from);
+            return CallSignalDecodeResult.Rejected(CallSignalRejectReason.MissingSender, LogText.Truncate(from));
         }
         var isDelayed = Child(message, "delay") is not null || HasLegacyDelay(message);
 
@@ -247,6 +250,11 @@ public static class CallSignalCodec
         {
             return CallSignalDecodeResult.Rejected(CallSignalRejectReason.MissingSessionId);
         }
+        if (!IsValidSessionId(sessionId))
+        {
+            // The id is the caller's to choose and ends up in logs, tables and our replies: no detail, not even its length.
+            return CallSignalDecodeResult.Rejected(CallSignalRejectReason.BadSessionId);
+        }
 
         var type = CallSignalNames.FromWireName(rawType);
         var signal = new CallSignal
@@ -265,6 +273,26 @@ public static class CallSignalCodec
         };
         return CallSignalDecodeResult.Ok(new ReceivedCallSignal(
             signal, senderId, from!, (string?)message.Attribute("to"), (string?)message.Attribute("id"), isDelayed, isCarbon));
+    }
+
+    /// <summary>
+    /// The <c>sessionID</c> grammar: 1..<see cref="MaxSessionIdLength"/> characters from ASCII letters, digits and <c>-_.:</c>
+    /// (a UUID, and any other sane token). Anything else could smuggle markup, log noise or sheer size.
+    /// </summary>
+    public static bool IsValidSessionId(ReadOnlySpan<char> id)
+    {
+        if (id.IsEmpty || id.Length > MaxSessionIdLength)
+        {
+            return false;
+        }
+        foreach (var c in id)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' or ':'))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static XElement Leaf(string name, string value) => new(JabberClient + name, value);

@@ -10,6 +10,8 @@ public enum CallSignalRejectReason
     NotCallSignal,
     MissingSender,
     MissingSessionId,
+    /// <summary>A <c>sessionID</c> outside <see cref="CallSignalCodec.IsValidSessionId"/>: dropped, never stored, logged or echoed.</summary>
+    BadSessionId,
     MissingSignalType,
     BadNumber,
     BadIceCandidate,

@@ -66,4 +66,6 @@ public enum CallDropReason
     QueueFull,
     /// <summary>Too many candidates queued before the pair was stable.</summary>
     CandidateQueueFull,
+    /// <summary>The sender's JID is not a user of this app at this chat domain (strict <see cref="ChatJid"/> parsing).</summary>
+    ForeignSender,
 }

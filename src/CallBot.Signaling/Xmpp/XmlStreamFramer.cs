@@ -38,8 +38,10 @@ internal enum XmlFramingError
 ///   &lt;/stream:stream&gt;                  StreamEnd         depth 1 → 0
 /// </code>
 /// Works on bytes: UTF-8 continuation bytes are all ≥ 0x80, so no ASCII delimiter can hide inside one.
+/// With <c>elementsOnly</c> (WebSocket, RFC 7395: one element per message, no stream header) it starts inside the
+/// stream, so the same limits (depth, size, no comments/DTD/PIs) apply to every transport.
 /// </summary>
-internal sealed class XmlStreamFramer(int maxFrameBytes)
+internal sealed class XmlStreamFramer(int maxFrameBytes, bool elementsOnly = false)
 {
     public const int MaxDepth = 64;
 
@@ -59,10 +61,11 @@ internal sealed class XmlStreamFramer(int maxFrameBytes)
     private static ReadOnlySpan<byte> CDataOpen => "[CDATA["u8;
 
     private readonly int _maxFrameBytes = maxFrameBytes;
+    private readonly bool _elementsOnly = elementsOnly;
     private Lex _lex;
-    private int _depth;
+    private int _depth = elementsOnly ? 1 : 0;
     private bool _inFrame;
-    private bool _headerSeen;
+    private bool _headerSeen = elementsOnly;
     private byte _quote;
     private int _match;
     private long _examined;
@@ -73,9 +76,9 @@ internal sealed class XmlStreamFramer(int maxFrameBytes)
     public void Reset()
     {
         _lex = Lex.Text;
-        _depth = 0;
+        _depth = _elementsOnly ? 1 : 0;
         _inFrame = false;
-        _headerSeen = false;
+        _headerSeen = _elementsOnly;
         _quote = 0;
         _match = 0;
         _examined = 0;

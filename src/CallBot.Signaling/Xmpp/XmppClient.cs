@@ -36,6 +36,7 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
     private ChatConnectionState _state = ChatConnectionState.Disconnected;
     private string _jid = string.Empty;
     private int _connectAttempts;
+    private long _refused;
     private bool _disposed;
 
     public XmppClient(XmppClientOptions options, ILogger<XmppClient>? logger = null, TimeProvider? timeProvider = null)
@@ -46,6 +47,14 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
         _logger = logger ?? NullLogger<XmppClient>.Instance;
         _time = timeProvider ?? TimeProvider.System;
         _trust = new CertificateTrust(options);
+        if (options.DangerousAcceptAnyServerCertificate)
+        {
+            XmppLog.CertificateValidationOff(_logger, options.Endpoint!);
+        }
+        if (!options.IsEncryptedOrLoopback)
+        {
+            XmppLog.UnencryptedAllowed(_logger, options.Endpoint!);
+        }
         _queue = new XmppSendQueue(options.OfflineQueueCapacity);
         _sm = options.EnableStreamManagement ? new StreamManagementState() : null;
         // The failure event goes out once the retry delay's timer exists (see RaiseFailureOnceRetryScheduled), so a
@@ -107,6 +116,15 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
     public event EventHandler<ChatConnectionStateChangedEventArgs>? StateChanged;
 
     public event EventHandler<ChatMessageReceivedEventArgs>? MessageReceived;
+
+    /// <summary>
+    /// The server sent something this client refused (an element too deep, an IQ reply from the wrong sender, input
+    /// that cost the connection). Raised on the read loop; keep handlers cheap. The host counts these in its metrics.
+    /// </summary>
+    public event EventHandler<XmppInputRefusedEventArgs>? InputRefused;
+
+    /// <summary>Inputs refused so far (see <see cref="InputRefused"/>).</summary>
+    public long RefusedCount => Interlocked.Read(ref _refused);
 
     /// <summary>
     /// A connect attempt failed and another one is scheduled after <see cref="XmppConnectAttemptFailedEventArgs.RetryDelay"/>.
@@ -279,6 +297,7 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
             XmppLog.ConnectionLost(_logger, _options.Endpoint!, session.ReadState, fault.Message);
             if (fault is XmppStreamException { IsBadInput: true })
             {
+                OnRefused("bad-input");
                 // Resuming would make the server replay the stanza we just refused, forever.
                 _sm?.ForgetSession();
             }
@@ -287,13 +306,19 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
         }
     }
 
+    private void OnRefused(string reason)
+    {
+        Interlocked.Increment(ref _refused);
+        RaiseSafely(InputRefused, new XmppInputRefusedEventArgs(reason));
+    }
+
     private async ValueTask<XmppSession> ConnectOnceAsync(CancellationToken stop)
     {
         Interlocked.Increment(ref _connectAttempts);
         IXmppTransport transport = _options.Endpoint!.Scheme == "tcp"
             ? new TcpXmppTransport(_options, _trust)
             : new WebSocketXmppTransport(_options, _trust);
-        var session = new XmppSession(transport, _options, _time, _logger, _sm);
+        var session = new XmppSession(transport, _options, _time, _logger, _sm, OnRefused);
         using var timeout = new CancellationTokenSource(_options.ConnectTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, timeout.Token);
         try
@@ -426,11 +451,13 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
         }
     }
 
-    private void RaiseMessage(XElement message)
+    private void RaiseMessage(XElement message) => RaiseSafely(MessageReceived, new ChatMessageReceivedEventArgs(message));
+
+    private void RaiseSafely<T>(EventHandler<T>? handler, T args)
     {
         try
         {
-            MessageReceived?.Invoke(this, new ChatMessageReceivedEventArgs(message));
+            handler?.Invoke(this, args);
         }
 #pragma warning disable CA1031 // A subscriber's bug must not take the connection down.
         catch (Exception ex)

@@ -41,8 +41,14 @@ public sealed class XmppClientOptions
     /// <summary>PEM or DER file of a certificate (CA or self-signed leaf) trusted in addition to the system store.</summary>
     public string? TrustedCertificatePath { get; set; }
 
-    /// <summary>Turns certificate validation off. Tests of the failure path only; never set in production.</summary>
+    /// <summary>Turns certificate validation off (a warning is logged when the client starts). Tests of the failure path only; never set in production.</summary>
     public bool DangerousAcceptAnyServerCertificate { get; set; }
+
+    /// <summary>
+    /// Allows <c>ws://</c>, or <c>tcp://</c> with <see cref="XmppTlsMode.None"/>, to a host that is not loopback. Off by
+    /// default: the SDP (with the DTLS fingerprints that authenticate media) would travel in clear, open to a MITM.
+    /// </summary>
+    public bool AllowUnencrypted { get; set; }
 
     /// <summary>A frame (stanza, or WebSocket message) larger than this closes the stream.</summary>
     public int MaxStanzaBytes { get; set; } = 256 * 1024;
@@ -86,9 +92,11 @@ public sealed class XmppClientOptions
         {
             throw new ArgumentException("XmppClientOptions.UserName is required.");
         }
-        if (Endpoint.Scheme == "tcp" && TlsMode == XmppTlsMode.None && !Endpoint.IsLoopback)
+        if (!IsEncryptedOrLoopback && !AllowUnencrypted)
         {
-            throw new ArgumentException("XmppTlsMode.None is allowed only for loopback endpoints.");
+            throw new ArgumentException(
+                $"{Endpoint.Scheme}:// without TLS is allowed only for loopback endpoints (SDP fingerprints would travel in clear); "
+                + "use wss:// or TLS, or set AllowUnencrypted explicitly.");
         }
         if (MaxStanzaBytes < 1024)
         {
@@ -101,4 +109,13 @@ public sealed class XmppClientOptions
     }
 
     internal string EffectiveDomain => Domain ?? Endpoint!.Host;
+
+    /// <summary>The endpoint is wss://, tcp:// with TLS, or on loopback.</summary>
+    internal bool IsEncryptedOrLoopback =>
+        Endpoint!.IsLoopback || Endpoint.Scheme switch
+        {
+            "wss" => true,
+            "tcp" => TlsMode != XmppTlsMode.None,
+            _ => false,
+        };
 }

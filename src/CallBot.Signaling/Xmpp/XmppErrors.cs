@@ -49,3 +49,10 @@ public sealed class XmppConnectAttemptFailedEventArgs(int attempt, TimeSpan retr
     public TimeSpan RetryDelay { get; } = retryDelay;
     public Exception? Error { get; } = error;
 }
+
+/// <summary>Input from the server refused by this client; <see cref="Reason"/> is a short fixed token, never the input.</summary>
+public sealed class XmppInputRefusedEventArgs(string reason) : EventArgs
+{
+    /// <summary><c>too-deep</c>, <c>iq-result-from-mismatch</c> or <c>bad-input</c> (the connection was dropped).</summary>
+    public string Reason { get; } = reason;
+}

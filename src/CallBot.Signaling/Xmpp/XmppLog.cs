@@ -33,4 +33,13 @@ internal static partial class XmppLog
 
     [LoggerMessage(EventId = 1009, Level = LogLevel.Information, Message = "XMPP stream resumed as {Jid} (XEP-0198)")]
     public static partial void Resumed(ILogger logger, string jid);
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Warning, Message = "XMPP input refused: {Reason} (element {Element}); the stream goes on")]
+    public static partial void Refused(ILogger logger, string reason, string element);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "XMPP TLS certificate validation is OFF for {Endpoint}: anyone on the path can read and change the chat, including the SDP fingerprints that protect media")]
+    public static partial void CertificateValidationOff(ILogger logger, Uri endpoint);
+
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Warning, Message = "XMPP endpoint {Endpoint} is not encrypted and not on loopback (allowed by AllowUnencrypted): SDP fingerprints travel in clear")]
+    public static partial void UnencryptedAllowed(ILogger logger, Uri endpoint);
 }

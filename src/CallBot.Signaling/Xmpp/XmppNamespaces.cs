@@ -16,4 +16,10 @@ internal static class XmppNamespaces
     public static readonly XNamespace Stanzas = "urn:ietf:params:xml:ns:xmpp-stanzas";
     public static readonly XNamespace Ping = "urn:xmpp:ping";
     public static readonly XNamespace StreamManagement = "urn:xmpp:sm:3";
+
+    /// <summary>
+    /// Ours, never on the wire: a transport hands the session <c>&lt;refused name=".." reason=".."/&gt;</c> in this
+    /// namespace in place of an element it refused but could skip without losing the stream (a WebSocket message).
+    /// </summary>
+    public static readonly XNamespace Refused = "urn:callbot:refused";
 }

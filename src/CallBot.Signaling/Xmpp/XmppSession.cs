@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Xml.Linq;
 using CallBot.Signaling.Xmpp.Sasl;
 using CallBot.Signaling.Xmpp.Transports;
@@ -20,16 +21,18 @@ internal sealed class XmppSession : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
-    private readonly ConcurrentDictionary<string, TaskCompletionSource<XElement>> _pendingIq = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, PendingIq> _pendingIq = new(StringComparer.Ordinal);
     private readonly List<XElement> _early = [];
-    private long _nextId;
+    private readonly Action<string>? _refused;
     private long _lastReceivedTicks;
 
     private readonly StreamManagementState? _sm;
     private bool _smActive;
 
-    public XmppSession(IXmppTransport transport, XmppClientOptions options, TimeProvider time, ILogger logger, StreamManagementState? sm = null)
+    /// <param name="refused">Called with a reason for every input refused while the stream goes on (the host counts them).</param>
+    public XmppSession(IXmppTransport transport, XmppClientOptions options, TimeProvider time, ILogger logger, StreamManagementState? sm = null, Action<string>? refused = null)
     {
+        _refused = refused;
         _sm = sm;
         _transport = transport;
         _options = options;
@@ -207,7 +210,7 @@ internal sealed class XmppSession : IAsyncDisposable
 
     private async Task<XElement> RequestDuringNegotiationAsync(string type, XElement payload, CancellationToken ct, bool acceptError = false)
     {
-        string id = NextId("n");
+        string id = NextId();
         await SendRawAsync(new XElement(XmppNamespaces.Client + "iq", new XAttribute("type", type), new XAttribute("id", id), payload), ct).ConfigureAwait(false);
         while (true)
         {
@@ -219,6 +222,11 @@ internal sealed class XmppSession : IAsyncDisposable
             }
             if (answer.Name != XmppNamespaces.Client + "iq" || (string?)answer.Attribute("id") != id)
             {
+                continue;
+            }
+            if (!IsReplyFrom(null, (string?)answer.Attribute("from")))
+            {
+                Refuse("iq-result-from-mismatch", "iq");
                 continue;
             }
             if ((string?)answer.Attribute("type") == "result" || acceptError)
@@ -271,6 +279,11 @@ internal sealed class XmppSession : IAsyncDisposable
             var element = await _transport.ReadElementAsync(ct).ConfigureAwait(false)
                 ?? throw new XmppStreamException("server closed the stream");
             Touch();
+            if (element.Name.Namespace == XmppNamespaces.Refused)
+            {
+                OnRefused(element);
+                continue;
+            }
             ThrowIfStreamError(element);
             CountIfStanza(element);
             if (element.Name == XmppNamespaces.StreamManagement + "r")
@@ -295,15 +308,42 @@ internal sealed class XmppSession : IAsyncDisposable
         }
     }
 
+    /// <summary>A refused element still counts for XEP-0198 when it was a stanza: the server counted it as sent.</summary>
+    private void OnRefused(XElement refusal)
+    {
+        string name = (string?)refusal.Attribute("name") ?? string.Empty;
+        string reason = (string?)refusal.Attribute("reason") ?? "refused";
+        if (_smActive && name is "message" or "presence" or "iq")
+        {
+            _sm!.CountInbound();
+        }
+        Refuse(reason, name);
+    }
+
+    private void Refuse(string reason, string element)
+    {
+        XmppLog.Refused(_logger, reason, LogText.Truncate(element, 32)!);
+        _refused?.Invoke(reason);
+    }
+
     private async Task HandleIqAsync(XElement iq, CancellationToken ct)
     {
         string type = (string?)iq.Attribute("type") ?? string.Empty;
         string? id = (string?)iq.Attribute("id");
         if (type is "result" or "error")
         {
-            if (id is not null && _pendingIq.TryRemove(id, out var pending))
+            if (id is not null && _pendingIq.TryGetValue(id, out var pending))
             {
-                pending.TrySetResult(iq);
+                if (!IsReplyFrom(pending.To, (string?)iq.Attribute("from")))
+                {
+                    // Someone else answering our request (a guessed id): ignored; the real answer may still come.
+                    Refuse("iq-result-from-mismatch", "iq");
+                    return;
+                }
+                if (_pendingIq.TryRemove(id, out _))
+                {
+                    pending.Completion.TrySetResult(iq);
+                }
             }
             return;
         }
@@ -331,15 +371,16 @@ internal sealed class XmppSession : IAsyncDisposable
 
     public async Task PingAsync(TimeSpan timeout, CancellationToken ct)
     {
-        string id = NextId("ping");
-        var tcs = new TaskCompletionSource<XElement>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pendingIq[id] = tcs;
+        string id = NextId();
+        string to = _options.EffectiveDomain;
+        var pending = new PendingIq(to);
+        _pendingIq[id] = pending;
         try
         {
             await SendRawAsync(new XElement(XmppNamespaces.Client + "iq", new XAttribute("type", "get"), new XAttribute("id", id),
-                new XAttribute("to", _options.EffectiveDomain), new XElement(XmppNamespaces.Ping + "ping")), ct).ConfigureAwait(false);
+                new XAttribute("to", to), new XElement(XmppNamespaces.Ping + "ping")), ct).ConfigureAwait(false);
             // An error reply (e.g. service-unavailable) still proves the server is there (XEP-0199 §4.2).
-            await tcs.Task.WaitAsync(timeout, _time, ct).ConfigureAwait(false);
+            await pending.Completion.Task.WaitAsync(timeout, _time, ct).ConfigureAwait(false);
         }
         finally
         {
@@ -398,7 +439,34 @@ internal sealed class XmppSession : IAsyncDisposable
     /// <summary>Test hook: drop the connection without closing the stream, like a network cut.</summary>
     internal ValueTask AbortAsync() => _transport.DisposeAsync();
 
-    private string NextId(string prefix) => prefix + Interlocked.Increment(ref _nextId).ToString(CultureInfo.InvariantCulture);
+    /// <summary>128 random bits: another entity cannot guess an id to answer a request of ours in the server's place.</summary>
+    private static string NextId() => RandomNumberGenerator.GetHexString(32, lowercase: true);
+
+    /// <summary>
+    /// RFC 6120 §8.1.2.1: the reply comes from whom the request went to. A request without <c>to</c> is handled by the
+    /// server for our account: its reply has no <c>from</c>, or our bare or full JID, or (some servers) the domain.
+    /// The server stamps <c>from</c> on everything another entity sends, so an absent <c>from</c> is the server's.
+    /// </summary>
+    private bool IsReplyFrom(string? to, string? from)
+    {
+        if (from is null)
+        {
+            return true;
+        }
+        if (to is not null)
+        {
+            return string.Equals(from, to, StringComparison.OrdinalIgnoreCase);
+        }
+        return string.Equals(from, _options.EffectiveDomain, StringComparison.OrdinalIgnoreCase)
+            || (Jid.Length > 0 && (string.Equals(from, Jid, StringComparison.Ordinal) || string.Equals(from, ConnectyCube.ChatJid.Bare(Jid), StringComparison.OrdinalIgnoreCase)));
+    }
+
+    /// <summary>An IQ request of ours waiting for its reply, and whom it went to (null: the server, for our account).</summary>
+    private sealed class PendingIq(string? to)
+    {
+        public string? To { get; } = to;
+        public TaskCompletionSource<XElement> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     private void Touch() => Interlocked.Exchange(ref _lastReceivedTicks, _time.GetTimestamp());
 
@@ -439,7 +507,7 @@ internal sealed class XmppSession : IAsyncDisposable
     {
         foreach (var pending in _pendingIq.Values)
         {
-            pending.TrySetException(new XmppStreamException("connection closed"));
+            pending.Completion.TrySetException(new XmppStreamException("connection closed"));
         }
         _pendingIq.Clear();
         // The write lock is not disposed: a late sender must see the transport's own error, not ObjectDisposedException.

@@ -63,6 +63,7 @@ public sealed partial class BotAgent : IAsyncDisposable
         Client.Stopped += OnStopped;
         Client.ConnectionStateChanged += OnConnectionStateChanged;
         Client.SessionClosed += OnSessionClosed;
+        Client.SignalDropped += (_, e) => _telemetry.Dropped("call", e.Reason.ToString());
         _transport.StateChanged += OnChatStateChanged;
         if (iceRestart is { Enabled: true })
         {

@@ -28,4 +28,7 @@ internal static partial class BotLog
 
     [LoggerMessage(2008, LogLevel.Information, "Bot {UserId}: call {SessionId} reached its time limit; hanging up")]
     public static partial void TimeLimit(ILogger logger, int userId, string sessionId);
+
+    [LoggerMessage(2009, LogLevel.Warning, "Chat TLS certificate validation is OFF (CallBot:Chat:ValidateCertificates=false) for {Endpoint}: anyone on the path can read and change signaling, including the SDP fingerprints that protect media")]
+    public static partial void CertificateValidationOff(ILogger logger, string endpoint);
 }

@@ -75,7 +75,7 @@ public sealed class CallBotRuntime
         _loggers = loggers;
         Limiter = new CallLimiter(_concurrency.CallsPerProcess);
         Loopback = new LoopbackChatHub(appId: _chat.AppId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Chats = new ChatTransportFactory(_chat, Loopback, time, loggers);
+        Chats = new ChatTransportFactory(_chat, Loopback, time, loggers, telemetry);
     }
 
     public LoopbackChatHub Loopback { get; }
@@ -166,6 +166,7 @@ public sealed class CallBotRuntime
             Composite = recording.Composite,
             ProduceMp4 = recording.Mp4,
             FinalizeTimeout = recording.FinalizeTimeout,
+            MinFreeDiskBytes = recording.MinFreeDiskMB * 1024L * 1024,
             SidecarTemplate = "{date}/{sessionId}/session-{startedAt}-bot" + bot + ".json",
             CompositeTemplate = "{date}/{sessionId}/composite-{startedAt}-bot" + bot + ".webm",
         };

@@ -3,16 +3,39 @@ using CallBot.Signaling;
 using CallBot.Signaling.Loopback;
 using CallBot.Signaling.Xmpp;
 using CallBot.Worker.Options;
+using CallBot.Worker.Telemetry;
 using Microsoft.Extensions.Logging;
 
 namespace CallBot.Worker.Bots;
 
 /// <summary>
 /// Logs a bot into chat: XMPP over <c>ws://</c>, <c>wss://</c> or <c>tcp://</c> when <c>CallBot:Chat:Endpoint</c> is set,
-/// otherwise the process's embedded <see cref="LoopbackChatHub"/>.
+/// otherwise the process's embedded <see cref="LoopbackChatHub"/>. Input the chat client refuses is counted as
+/// <c>callbot.input.dropped{layer=xmpp}</c>.
 /// </summary>
-public sealed class ChatTransportFactory(ChatOptions chat, LoopbackChatHub loopback, TimeProvider time, ILoggerFactory loggers)
+public sealed class ChatTransportFactory
 {
+    private readonly ChatOptions chat;
+    private readonly LoopbackChatHub loopback;
+    private readonly TimeProvider time;
+    private readonly ILoggerFactory loggers;
+    private readonly CallBotTelemetry? telemetry;
+
+    public ChatTransportFactory(ChatOptions chat, LoopbackChatHub loopback, TimeProvider time, ILoggerFactory loggers, CallBotTelemetry? telemetry = null)
+    {
+        ArgumentNullException.ThrowIfNull(chat);
+        ArgumentNullException.ThrowIfNull(loggers);
+        this.chat = chat;
+        this.loopback = loopback;
+        this.time = time;
+        this.loggers = loggers;
+        this.telemetry = telemetry;
+        if (!UsesLoopback && !chat.ValidateCertificates)
+        {
+            BotLog.CertificateValidationOff(loggers.CreateLogger<ChatTransportFactory>(), chat.Endpoint);
+        }
+    }
+
     public bool UsesLoopback => string.IsNullOrEmpty(chat.Endpoint);
 
     public LoopbackChatHub Loopback => loopback;
@@ -26,6 +49,10 @@ public sealed class ChatTransportFactory(ChatOptions chat, LoopbackChatHub loopb
         }
 
         var client = new XmppClient(CreateXmppOptions(chat, userId, password), loggers.CreateLogger<XmppClient>(), time);
+        if (telemetry is not null)
+        {
+            client.InputRefused += (_, e) => telemetry.Dropped("xmpp", e.Reason);
+        }
         try
         {
             await client.ConnectAsync(cancellationToken).ConfigureAwait(false);
@@ -52,6 +79,7 @@ public sealed class ChatTransportFactory(ChatOptions chat, LoopbackChatHub loopb
             DangerousAcceptAnyServerCertificate = !chat.ValidateCertificates,
             ReconnectMaxDelay = chat.ReconnectMaxDelay,
             TlsMode = chat.TcpTls,
+            AllowUnencrypted = chat.AllowUnencrypted,
         };
     }
 }

@@ -28,10 +28,9 @@ internal static class AnswerCommand
         command.SetAction(async (parse, ct) =>
         {
             var output = new CliOutput(parse.GetValue(common.Json));
-            var password = common.ResolvePassword(parse);
+            var password = common.ResolvePassword(parse, output);
             if (string.IsNullOrEmpty(password))
             {
-                output.Error($"--password (or {BotCommandOptions.PasswordVariable}) is required.");
                 return 2;
             }
 

@@ -12,7 +12,8 @@ internal sealed class BotCommandOptions
     public Option<string> Chat { get; } = new("--chat") { Description = "Chat endpoint: wss://host/path, ws://… or tcp://host:port.", Required = true };
     public Option<int> AppId { get; } = new("--app-id") { Description = "ConnectyCube application id.", Required = true };
     public Option<int> User { get; } = new("--user") { Description = "This bot's user id.", Required = true };
-    public Option<string?> Password { get; } = new("--password") { Description = $"Chat password or token (or set {PasswordVariable}). Never logged." };
+    public Option<FileInfo?> PasswordFile { get; } = new("--password-file") { Description = $"File whose first line is the chat password or token (or set {PasswordVariable}). Never logged." };
+    public Option<string?> Password { get; } = new("--password") { Description = $"Chat password on the command line: visible to every user in the process list; prefer --password-file or {PasswordVariable}." };
     public Option<string?> Domain { get; } = new("--domain") { Description = "XMPP domain (default: the endpoint's host)." };
     public Option<FileInfo?> TrustCertificate { get; } = new("--trust-cert") { Description = "PEM certificate to trust for wss:// / TLS." };
     public Option<string> Media { get; } = new("--media") { Description = "synthetic, echo, or a media file path.", DefaultValueFactory = _ => "synthetic" };
@@ -22,14 +23,50 @@ internal sealed class BotCommandOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Chat, AppId, User, Password, Domain, TrustCertificate, Media, Record, Json, Config })
+        foreach (var option in new Option[] { Chat, AppId, User, PasswordFile, Password, Domain, TrustCertificate, Media, Record, Json, Config })
         {
             command.Options.Add(option);
         }
     }
 
-    public string? ResolvePassword(ParseResult parse) =>
-        parse.GetValue(Password) is { Length: > 0 } password ? password : Environment.GetEnvironmentVariable(PasswordVariable);
+    /// <summary>
+    /// The chat secret from <c>--password-file</c>, else <see cref="PasswordVariable"/>, else <c>--password</c> (with a
+    /// warning: any local user can read a command line). Null, with the reason written, when none is usable.
+    /// </summary>
+    public string? ResolvePassword(ParseResult parse, CliOutput output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        if (parse.GetValue(PasswordFile) is { } file)
+        {
+            try
+            {
+                using var reader = file.OpenText();
+                var line = reader.ReadLine();
+                if (string.IsNullOrEmpty(line))
+                {
+                    output.Error($"--password-file: '{file.FullName}' is empty.");
+                    return null;
+                }
+                return line;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                output.Error($"--password-file: cannot read '{file.FullName}': {ex.Message}");
+                return null;
+            }
+        }
+        if (Environment.GetEnvironmentVariable(PasswordVariable) is { Length: > 0 } fromEnvironment)
+        {
+            return fromEnvironment;
+        }
+        if (parse.GetValue(Password) is { Length: > 0 } password)
+        {
+            output.Error($"warning: --password is visible in the process list to every local user; use --password-file or {PasswordVariable}.");
+            return password;
+        }
+        output.Error($"--password-file (or {PasswordVariable}) is required.");
+        return null;
+    }
 
     /// <summary>Configuration keys for these options (the password is not among them: it goes straight to the bot).</summary>
     public Dictionary<string, string?> ToSettings(ParseResult parse)

@@ -40,7 +40,7 @@ internal static class CallCommand
             var settings = common.ToSettings(parse);
             settings[$"{VideoChatOptions.Section}:MaxBandwidth"] = parse.GetValue(maxBandwidth).ToString(CultureInfo.InvariantCulture);
             var callType = parse.GetValue(type) == "audio" ? CallType.Audio : CallType.Video;
-            return await RunAsync(output, settings, parse.GetValue(common.Config)?.FullName, parse.GetValue(common.User), common.ResolvePassword(parse),
+            return await RunAsync(output, settings, parse.GetValue(common.Config)?.FullName, parse.GetValue(common.User), common.ResolvePassword(parse, output),
                 targets, callType, TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(duration))), ct).ConfigureAwait(false);
         });
         return command;
@@ -51,8 +51,7 @@ internal static class CallCommand
     {
         if (string.IsNullOrEmpty(password))
         {
-            output.Error($"--password (or {BotCommandOptions.PasswordVariable}) is required.");
-            return 2;
+            return 2; // ResolvePassword said why
         }
 
         CliHost host;

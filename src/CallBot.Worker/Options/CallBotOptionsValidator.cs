@@ -32,6 +32,11 @@ internal sealed class CallBotOptionsValidator :
             {
                 errors.Add($"{ChatOptions.Section}:Endpoint: a tcp:// endpoint needs a port (e.g. tcp://chat.example:5222).");
             }
+            else if (!options.IsEncryptedOrLoopback(uri) && !options.AllowUnencrypted)
+            {
+                errors.Add($"{ChatOptions.Section}:Endpoint: '{uri.Scheme}://{uri.Host}' is not encrypted and not loopback; SDP fingerprints would travel in clear. "
+                    + $"Use wss:// or TLS, or set {ChatOptions.Section}:AllowUnencrypted=true.");
+            }
         }
 
         if (options.TrustedCertificateFile is { Length: > 0 } file && !File.Exists(file))

@@ -24,4 +24,8 @@ public sealed class RecordingOptions
 
     [Range(typeof(TimeSpan), "00:00:01", "00:10:00")]
     public TimeSpan FinalizeTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Free space (MiB) the recordings' file system keeps: below it recordings stop with a clear error, calls go on. 0 = off.</summary>
+    [Range(0, 1024 * 1024)]
+    public int MinFreeDiskMB { get; set; } = 512;
 }

@@ -217,13 +217,14 @@ public sealed class CallSignalCodecTests
     [InlineData("1001-7@chat.test/web", 1001)]
     [InlineData("1001-7@chat.test", 1001)]
     [InlineData("42@chat.test", 42)]
-    [InlineData("1001-7-x@chat.test", 1001)]
+    [InlineData("1001-7-x@chat.test", 0)]
+    [InlineData("01001-7@chat.test", 0)]
     [InlineData("room_1@muc.chat.test/1001", 0)]
     [InlineData("-7@chat.test", 0)]
     [InlineData("chat.test", 0)]
     [InlineData("", 0)]
     [InlineData("99999999999-7@chat.test", 0)]
-    public void User_id_is_the_digits_before_the_first_dash_of_the_local_part(string jid, int expected)
+    public void User_id_is_the_local_part_number_before_an_optional_numeric_app_id(string jid, int expected)
     {
         Assert.Equal(expected != 0, ChatJid.TryGetUserId(jid, out var id));
         Assert.Equal(expected, id);

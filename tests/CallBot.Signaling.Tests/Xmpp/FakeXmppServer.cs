@@ -42,6 +42,9 @@ internal sealed class FakeXmppServer : IAsyncDisposable
 
     public int UnansweredPings => Volatile.Read(ref _unansweredPings);
 
+    /// <summary>The <c>from</c> of ping results after login; a test sets another entity's JID to play a spoofed reply.</summary>
+    public string PingReplyFrom { get; set; } = "localhost";
+
     private int _unansweredPings;
     private readonly System.Threading.Channels.Channel<string> _fromClient = System.Threading.Channels.Channel.CreateUnbounded<string>();
 
@@ -117,7 +120,7 @@ internal sealed class FakeXmppServer : IAsyncDisposable
                     {
                         if (headers == 2 || _answerPingsAfterLogin(index))
                         {
-                            await WriteAsync(stream, $"<iq type='result' id='{IdOf(text)}' from='localhost'/>");
+                            await WriteAsync(stream, $"<iq type='result' id='{IdOf(text)}' from='{(headers == 2 ? "localhost" : PingReplyFrom)}'/>");
                         }
                         else
                         {

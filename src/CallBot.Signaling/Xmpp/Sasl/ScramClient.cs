@@ -106,7 +106,7 @@ internal sealed class ScramClient : ISaslMechanism
         if (!int.TryParse(iterationsText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int iterations)
             || iterations < MinIterations || iterations > MaxIterations)
         {
-            error = $"iteration count '{iterationsText}' outside {MinIterations}..{MaxIterations}";
+            error = $"iteration count '{LogText.Truncate(iterationsText, 16)}' outside {MinIterations}..{MaxIterations}";
             return false;
         }
         byte[] saltBytes;

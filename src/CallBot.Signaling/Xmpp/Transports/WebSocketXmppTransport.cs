@@ -17,6 +17,7 @@ internal sealed class WebSocketXmppTransport(XmppClientOptions options, Certific
     private readonly ClientWebSocket _socket = new();
     private readonly ArrayBufferWriter<byte> _message = new(ReceiveChunkBytes);
     private readonly int _maxMessageBytes = options.MaxStanzaBytes;
+    private readonly XmlStreamFramer _framer = new(options.MaxStanzaBytes, elementsOnly: true);
     private string _readState = "not connected";
 
     public bool IsEncrypted => options.Endpoint!.Scheme == "wss";
@@ -116,6 +117,17 @@ internal sealed class WebSocketXmppTransport(XmppClientOptions options, Certific
                 throw new XmppStreamException("binary WebSocket message; RFC 7395 §3.2 allows text only", badInput: true);
             }
             _readState = $"parsing a {_message.WrittenCount}-byte message";
+            var check = CheckMessage(_framer, _message.WrittenMemory);
+            if (check == XmlFramingError.TooDeep)
+            {
+                // The message boundary is known, so the stream survives: refuse this one element, before the XML parser
+                // (whose time grows with the square of the depth) ever sees it, and read on.
+                return Refusal(_message.WrittenSpan, "too-deep");
+            }
+            if (check != XmlFramingError.None)
+            {
+                throw new XmppStreamException("malformed XML from the server: " + check, badInput: true);
+            }
             if (!XmppElementParser.TryParse(_message.WrittenMemory, out var element, out string? error))
             {
                 throw new XmppStreamException("malformed XML from the server: " + error, badInput: true);
@@ -131,6 +143,51 @@ internal sealed class WebSocketXmppTransport(XmppClientOptions options, Certific
             }
             return element;
         }
+    }
+
+    /// <summary>
+    /// The TCP framer's rules for one WebSocket message (RFC 7395 §3.3.3: exactly one element): depth at most
+    /// <see cref="XmlStreamFramer.MaxDepth"/>, no comments, DTDs or processing instructions, nothing after the element.
+    /// Linear in the message size.
+    /// </summary>
+    internal static XmlFramingError CheckMessage(XmlStreamFramer framer, ReadOnlyMemory<byte> message)
+    {
+        framer.Reset();
+        var buffer = new ReadOnlySequence<byte>(message);
+        var status = framer.TryReadFrame(ref buffer, out var kind, out _, out var error);
+        if (status == OperationStatus.InvalidData)
+        {
+            return error;
+        }
+        if (status != OperationStatus.Done || kind != XmlFrameKind.Element)
+        {
+            return XmlFramingError.Malformed;
+        }
+        foreach (var segment in buffer)
+        {
+            foreach (byte b in segment.Span)
+            {
+                if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'))
+                {
+                    return XmlFramingError.Malformed;
+                }
+            }
+        }
+        return XmlFramingError.None;
+    }
+
+    /// <summary>The marker handed to the session for a refused message, with the element's name (ASCII, cut at 32 chars).</summary>
+    internal static XElement Refusal(ReadOnlySpan<byte> message, string reason)
+    {
+        var start = message.IndexOf((byte)'<') + 1;
+        var end = start;
+        while (end < message.Length && end - start < 32 && message[end] is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or (byte)'/' or (byte)'>'))
+        {
+            end++;
+        }
+        var name = Encoding.ASCII.GetString(message[start..end]);
+        var colon = name.LastIndexOf(':');
+        return new XElement(XmppNamespaces.Refused + "refused", new XAttribute("name", colon < 0 ? name : name[(colon + 1)..]), new XAttribute("reason", reason));
     }
 
     public async Task CloseAsync(CancellationToken cancellationToken)
