@@ -20,6 +20,7 @@ while [[ $# -gt 2 ]]; do
   esac
 done
 [[ $# -eq 2 ]] || usage
+mkdir -p "$out"
 declare -A bins=([A]="$1" [B]="$2")
 for ((r = 1; r <= rounds; r++)); do
   for side in A B; do

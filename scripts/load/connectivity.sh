@@ -47,6 +47,7 @@ link_of() {
   esac
 }
 
+# A constant arrival rate from the first second: rate × seconds calls (at least CALLS).
 seconds=$(awk -v c="$calls" -v r="$rate" 'BEGIN { printf "%d", c / r + 0.999 }')
 rows=()
 for p in $profiles; do
@@ -70,9 +71,9 @@ for p in $profiles; do
     echo "  ring_timeout: 30s"
     echo "load:"
     echo "  executor: arrival_rate"
+    echo "  start_target: $rate"
     echo "  stages:"
-    echo "    - { duration: 1s, target: $rate }"
-    echo "    - { duration: $((seconds - 1))s, target: $rate }"
+    echo "    - { duration: ${seconds}s, target: $rate }"
     echo "media:"
     echo "  video: { codec: vp8, width: 320, height: 180, fps: 15, bitrate_kbps: 250 }"
     echo "  audio: opus"
