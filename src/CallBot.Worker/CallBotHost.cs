@@ -3,6 +3,7 @@ using CallBot.Media.Clips;
 using CallBot.Recording;
 using CallBot.Worker.Bots;
 using CallBot.Worker.Calls;
+using CallBot.Worker.Cloud;
 using CallBot.Worker.Options;
 using CallBot.Worker.Telemetry;
 using Microsoft.Extensions.Configuration;
@@ -35,7 +36,10 @@ public static class CallBotHost
             builder.Configuration.AddCommandLine(args);
         }
 
+        // Below every source, so each key the preset fills is still overridable (CliHost re-applies it after its own keys).
+        Cloud.CloudPresets.Apply(builder.Configuration, builder.Configuration);
         builder.Services.AddCallBotOptions(builder.Configuration);
+        builder.Services.AddCallBotCloud();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<CallBotTelemetry>();
         builder.Services.AddCallBotMedia();

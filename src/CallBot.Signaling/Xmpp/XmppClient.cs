@@ -36,6 +36,7 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
     private ChatConnectionState _state = ChatConnectionState.Disconnected;
     private string _jid = string.Empty;
     private int _connectAttempts;
+    private string? _lastPassword;
     private bool _disposed;
 
     public XmppClient(XmppClientOptions options, ILogger<XmppClient>? logger = null, TimeProvider? timeProvider = null)
@@ -223,6 +224,7 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
     private async Task RunLoopAsync(CancellationToken stop)
     {
         bool first = true;
+        bool passwordRenewed = false;
         while (!stop.IsCancellationRequested)
         {
             SetState(first ? ChatConnectionState.Connecting : ChatConnectionState.Reconnecting, first ? null : LastError);
@@ -234,6 +236,14 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
             catch (XmppAuthenticationException ex)
             {
                 LastError = ex;
+                if (!passwordRenewed && _options.PasswordSource is { } source && Volatile.Read(ref _lastPassword) is { } refused
+                    && await source.RefusedAsync(refused, stop).ConfigureAwait(false))
+                {
+                    // A session token used as the password expired on the server: one login with a renewed one, at once.
+                    passwordRenewed = true;
+                    continue;
+                }
+
                 XmppLog.AuthenticationFailed(_logger, _options.UserName, _options.Endpoint!, ex.Condition ?? "failure");
                 _queue.FailAll(ex);
                 SetState(ChatConnectionState.Disconnected, ex);
@@ -245,6 +255,7 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
                 return;
             }
             first = false;
+            passwordRenewed = false;
             Exception fault;
             using (var sessionStop = CancellationTokenSource.CreateLinkedTokenSource(stop))
             {
@@ -290,10 +301,17 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
     private async ValueTask<XmppSession> ConnectOnceAsync(CancellationToken stop)
     {
         Interlocked.Increment(ref _connectAttempts);
+        string? password = null;
+        if (_options.PasswordSource is { } source)
+        {
+            password = await source.GetPasswordAsync(stop).ConfigureAwait(false);
+            Volatile.Write(ref _lastPassword, password);
+        }
+
         IXmppTransport transport = _options.Endpoint!.Scheme == "tcp"
             ? new TcpXmppTransport(_options, _trust)
             : new WebSocketXmppTransport(_options, _trust);
-        var session = new XmppSession(transport, _options, _time, _logger, _sm);
+        var session = new XmppSession(transport, _options, _time, _logger, _sm, password);
         using var timeout = new CancellationTokenSource(_options.ConnectTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, timeout.Token);
         try

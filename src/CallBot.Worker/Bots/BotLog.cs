@@ -28,4 +28,13 @@ internal static partial class BotLog
 
     [LoggerMessage(2008, LogLevel.Information, "Bot {UserId}: call {SessionId} reached its time limit; hanging up")]
     public static partial void TimeLimit(ILogger logger, int userId, string sessionId);
+
+    [LoggerMessage(2009, LogLevel.Information, "Bot {UserId}: call {SessionId} came before media was ready; answering once it is")]
+    public static partial void AwaitingMedia(ILogger logger, int userId, string sessionId);
+
+    [LoggerMessage(2010, LogLevel.Information, "Bot {UserId}: media ready after {ElapsedMs:0} ms")]
+    public static partial void MediaReady(ILogger logger, int userId, double elapsedMs);
+
+    [LoggerMessage(2011, LogLevel.Error, "Bot {UserId}: media could not be prepared; calls will fail")]
+    public static partial void MediaFailed(ILogger logger, int userId, Exception error);
 }

@@ -22,6 +22,8 @@ public static class ConfigReference
         (MediaOptions.Section, typeof(MediaOptions)),
         (RecordingOptions.Section, typeof(RecordingOptions)),
         (TelemetryOptions.Section, typeof(TelemetryOptions)),
+        (Cloud.CloudOptions.Section, typeof(Cloud.CloudOptions)),
+        (Cloud.PushOptions.Section, typeof(Cloud.PushOptions)),
     ];
 
     public static IReadOnlyList<ConfigKey> Keys()
