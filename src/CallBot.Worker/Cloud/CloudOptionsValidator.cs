@@ -3,13 +3,8 @@ using Microsoft.Extensions.Options;
 
 namespace CallBot.Worker.Cloud;
 
-/// <summary>
-/// Start-time checks of <c>CallBot:Cloud</c> and <c>CallBot:Push</c>, including the rules across sections: a bot with a
-/// <c>Login</c> and push on calls both need the REST API (endpoint and auth key).
-/// </summary>
-internal sealed class CloudOptionsValidator(IOptions<FleetOptions> fleet, IOptions<CloudOptions> cloud) :
-    IValidateOptions<CloudOptions>,
-    IValidateOptions<PushOptions>
+/// <summary>Start-time checks of <c>CallBot:Cloud</c>, and the rule across sections: a bot with a <c>Login</c> needs the REST API.</summary>
+internal sealed class CloudOptionsValidator(IOptions<FleetOptions> fleet) : IValidateOptions<CloudOptions>
 {
     public ValidateOptionsResult Validate(string? name, CloudOptions options)
     {
@@ -38,7 +33,14 @@ internal sealed class CloudOptionsValidator(IOptions<FleetOptions> fleet, IOptio
 
         return CallBotOptionsValidator.Result(errors);
     }
+}
 
+/// <summary>
+/// Start-time checks of <c>CallBot:Push</c>: push needs the REST API and a login on every calling bot. A class of its
+/// own because it reads <c>CallBot:Cloud</c>, whose validator must not depend on itself.
+/// </summary>
+internal sealed class PushOptionsValidator(IOptions<FleetOptions> fleet, IOptions<CloudOptions> cloud) : IValidateOptions<PushOptions>
+{
     public ValidateOptionsResult Validate(string? name, PushOptions options)
     {
         var errors = CallBotOptionsValidator.Annotations(PushOptions.Section, options);

@@ -20,11 +20,10 @@ public static class OptionsRegistration
         Add<MediaOptions>(services, configuration, MediaOptions.Section);
         Add<RecordingOptions>(services, configuration, RecordingOptions.Section);
         Add<TelemetryOptions>(services, configuration, TelemetryOptions.Section);
-        services.AddSingleton<Cloud.CloudOptionsValidator>();
         services.AddOptions<Cloud.CloudOptions>().Bind(configuration.GetSection(Cloud.CloudOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<Cloud.CloudOptions>>(sp => sp.GetRequiredService<Cloud.CloudOptionsValidator>());
+        services.AddSingleton<IValidateOptions<Cloud.CloudOptions>, Cloud.CloudOptionsValidator>();
         services.AddOptions<Cloud.PushOptions>().Bind(configuration.GetSection(Cloud.PushOptions.Section)).ValidateOnStart();
-        services.AddSingleton<IValidateOptions<Cloud.PushOptions>>(sp => sp.GetRequiredService<Cloud.CloudOptionsValidator>());
+        services.AddSingleton<IValidateOptions<Cloud.PushOptions>, Cloud.PushOptionsValidator>();
         return services;
     }
 
