@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Security.Cryptography;
+using CallBot.Load.Scenario;
 using CallBot.Worker.Cloud;
 using CallBot.Worker.Options;
 using Microsoft.Extensions.DependencyInjection;
@@ -174,7 +175,7 @@ internal static class UsersCommand
                 try
                 {
                     var user = await app.RunAsync((t, c) => api.SignUpAsync(t, credentials, c), token).ConfigureAwait(false);
-                    file.Add(new PoolUser(user.Id, login, credentials.Password));
+                    file.Add(new LoadUser(user.Id, login, credentials.Password, null));
                     Interlocked.Increment(ref created);
                 }
                 catch (ConnectyCubeApiException ex)
@@ -196,10 +197,10 @@ internal static class UsersCommand
         ArgumentNullException.ThrowIfNull(api);
         ArgumentNullException.ThrowIfNull(cli);
         var errors = new List<string>();
-        List<PoolUser> users;
+        List<LoadUser> users;
         try
         {
-            users = UsersFile.Read(path, errors);
+            users = UsersFileFormat.Read(path, errors.Add);
         }
         catch (IOException ex)
         {
