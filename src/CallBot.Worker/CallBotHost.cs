@@ -43,7 +43,7 @@ public static class CallBotHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<CallBotTelemetry>();
         builder.Services.AddCallBotMedia();
-        builder.Services.Configure<ClipCacheOptions>(o => o.DiskDirectory = builder.Configuration.GetValue<string?>($"{MediaOptions.Section}:CacheDirectory") is { Length: > 0 } dir ? dir : null);
+        builder.Services.Configure<ClipCacheOptions>(o => ConfigureClipCache(o, builder.Configuration.GetSection(MediaOptions.Section)));
         builder.Services.AddSingleton<BotMediaProvider>();
         builder.Services.AddSingleton(sp => new RecordingMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         builder.Services.AddSingleton<CallBotRuntime>();
@@ -62,6 +62,17 @@ public static class CallBotHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BotFleetService>());
         builder.Services.AddHostedService<HealthEndpoint>();
         return builder;
+    }
+
+    /// <summary>Clips on disk by default (a warm start loads instead of encoding), under the user's cache directory, bounded.</summary>
+    private static void ConfigureClipCache(ClipCacheOptions cache, IConfiguration media)
+    {
+        var defaults = new MediaOptions();
+        var directory = media.GetValue<string?>(nameof(MediaOptions.CacheDirectory));
+        cache.DiskDirectory = !media.GetValue(nameof(MediaOptions.DiskCache), defaults.DiskCache)
+            ? null
+            : directory is { Length: > 0 } ? directory : ClipCacheOptions.DefaultDirectory();
+        cache.MaxDiskBytes = media.GetValue(nameof(MediaOptions.CacheMaxMegabytes), defaults.CacheMaxMegabytes) * 1024L * 1024L;
     }
 
     private static void AddOpenTelemetry(HostApplicationBuilder builder)

@@ -85,6 +85,9 @@ public sealed partial class BotAgent : IAsyncDisposable
 
     public bool IsOnline => _transport.State == ChatConnectionState.Online;
 
+    /// <summary>Completes when the bot's media is ready; the bot is online (and answers, once it is) before that.</summary>
+    public Task MediaReady => _settings.MediaReady;
+
     public ChatConnectionState ChatState => _transport.State;
 
     /// <summary>Calls from first signal until their session closed (including ringing and ignored ones).</summary>
