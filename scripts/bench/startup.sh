@@ -5,11 +5,19 @@
 # startup; a real chat login adds its round trips (≈ 0.1 s to a Prosody on loopback).
 #   scripts/bench/startup.sh              3 cold + 3 warm runs
 #   scripts/bench/startup.sh --runs 5
+#   scripts/bench/startup.sh --warm-only   one cache fill, then N warm runs
 #   CALLBOT_BENCH_BIN=DIR scripts/bench/startup.sh   use a Release build already in DIR
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs=3
-[ "${1:-}" = "--runs" ] && runs="$2"
+cold=true
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) runs="$2"; shift 2 ;;
+    --warm-only) cold=false; shift ;;
+    *) echo "usage: $0 [--runs N] [--warm-only]" >&2; exit 2 ;;
+  esac
+done
 out="$(mktemp -d /tmp/callbot-startup-XXXXXX)"
 trap 'rm -rf "$out"' EXIT
 bin="${CALLBOT_BENCH_BIN:-$out/bin}"
@@ -40,6 +48,7 @@ one_run() {
 
 echo "kind  run  start→online(ms)  start→media-ready(ms)"
 for i in $(seq 1 "$runs"); do
+  $cold || break
   rm -rf "$out/clips"
   read -r online media < <(one_run)
   echo "cold  $i    $online              $media"
