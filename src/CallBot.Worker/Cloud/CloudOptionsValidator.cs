@@ -22,7 +22,7 @@ internal sealed class CloudOptionsValidator(IOptions<FleetOptions> fleet) : IVal
             }
         }
 
-        var bots = fleet.Value.Bots;
+        var bots = Bots(fleet);
         for (var i = 0; i < bots.Count; i++)
         {
             if (!string.IsNullOrEmpty(bots[i].Login) && !options.IsConfigured)
@@ -32,6 +32,22 @@ internal sealed class CloudOptionsValidator(IOptions<FleetOptions> fleet) : IVal
         }
 
         return CallBotOptionsValidator.Result(errors);
+    }
+
+    /// <summary>
+    /// The configured bots, or none when <c>CallBot:Bots</c> is itself invalid: its own validator reports that, and a
+    /// second, nested failure here would turn the host's one clear error into an aggregate of two.
+    /// </summary>
+    internal static IReadOnlyList<BotOptions> Bots(IOptions<FleetOptions> fleet)
+    {
+        try
+        {
+            return fleet.Value.Bots;
+        }
+        catch (OptionsValidationException)
+        {
+            return [];
+        }
     }
 }
 
@@ -46,12 +62,12 @@ internal sealed class PushOptionsValidator(IOptions<FleetOptions> fleet, IOption
         var errors = CallBotOptionsValidator.Annotations(PushOptions.Section, options);
         if (options.Enabled)
         {
-            if (!cloud.Value.IsConfigured)
+            if (!CloudConfigured())
             {
                 errors.Add($"{PushOptions.Section}:Enabled: push needs {CloudOptions.Section}:ApiEndpoint and {CloudOptions.Section}:AuthKey.");
             }
 
-            var bots = fleet.Value.Bots;
+            var bots = CloudOptionsValidator.Bots(fleet);
             for (var i = 0; i < bots.Count; i++)
             {
                 if (bots[i].Role == BotRole.Call && string.IsNullOrEmpty(bots[i].Login))
@@ -62,5 +78,18 @@ internal sealed class PushOptionsValidator(IOptions<FleetOptions> fleet, IOption
         }
 
         return CallBotOptionsValidator.Result(errors);
+    }
+
+    /// <summary>An invalid <c>CallBot:Cloud</c> is reported by its own validator; push does not report it a second time.</summary>
+    private bool CloudConfigured()
+    {
+        try
+        {
+            return cloud.Value.IsConfigured;
+        }
+        catch (OptionsValidationException)
+        {
+            return true;
+        }
     }
 }
