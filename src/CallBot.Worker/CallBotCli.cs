@@ -3,7 +3,7 @@ using CallBot.Worker.Cli;
 
 namespace CallBot.Worker;
 
-/// <summary>The <c>callbot</c> command line: demo, run, call, answer, health, load, report merge.</summary>
+/// <summary>The <c>callbot</c> command line: demo, run, call, answer, health, load, report merge, users create|delete.</summary>
 public static class CallBotCli
 {
     public static RootCommand Build()
@@ -16,6 +16,7 @@ public static class CallBotCli
         root.Subcommands.Add(HealthCommand.Build());
         root.Subcommands.Add(LoadCliCommand.Build());
         root.Subcommands.Add(ReportCliCommand.Build());
+        root.Subcommands.Add(UsersCommand.Build());
         return root;
     }
 

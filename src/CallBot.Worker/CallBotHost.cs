@@ -4,6 +4,7 @@ using CallBot.Media.Clips;
 using CallBot.Recording;
 using CallBot.Worker.Bots;
 using CallBot.Worker.Calls;
+using CallBot.Worker.Cloud;
 using CallBot.Worker.Options;
 using CallBot.Worker.Telemetry;
 using Microsoft.Extensions.Configuration;
@@ -36,11 +37,14 @@ public static class CallBotHost
             builder.Configuration.AddCommandLine(args);
         }
 
+        // Below every source, so each key the preset fills is still overridable (CliHost re-applies it after its own keys).
+        Cloud.CloudPresets.Apply(builder.Configuration, builder.Configuration);
         builder.Services.AddCallBotOptions(builder.Configuration);
+        builder.Services.AddCallBotCloud();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<CallBotTelemetry>();
         builder.Services.AddCallBotMedia();
-        builder.Services.Configure<ClipCacheOptions>(o => o.DiskDirectory = builder.Configuration.GetValue<string?>($"{MediaOptions.Section}:CacheDirectory") is { Length: > 0 } dir ? dir : null);
+        builder.Services.Configure<ClipCacheOptions>(o => ConfigureClipCache(o, builder.Configuration.GetSection(MediaOptions.Section)));
         builder.Services.AddSingleton<BotMediaProvider>();
         builder.Services.AddSingleton(sp => new RecordingMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         builder.Services.AddRecordingDelivery(builder.Configuration); // CallBot:Upload, CallBot:Webhooks; idle when both are off
@@ -60,6 +64,17 @@ public static class CallBotHost
         builder.Services.AddHostedService(sp => sp.GetRequiredService<BotFleetService>());
         builder.Services.AddHostedService<HealthEndpoint>();
         return builder;
+    }
+
+    /// <summary>Clips on disk by default (a warm start loads instead of encoding), under the user's cache directory, bounded.</summary>
+    private static void ConfigureClipCache(ClipCacheOptions cache, IConfiguration media)
+    {
+        var defaults = new MediaOptions();
+        var directory = media.GetValue<string?>(nameof(MediaOptions.CacheDirectory));
+        cache.DiskDirectory = !media.GetValue(nameof(MediaOptions.DiskCache), defaults.DiskCache)
+            ? null
+            : directory is { Length: > 0 } ? directory : ClipCacheOptions.DefaultDirectory();
+        cache.MaxDiskBytes = media.GetValue(nameof(MediaOptions.CacheMaxMegabytes), defaults.CacheMaxMegabytes) * 1024L * 1024L;
     }
 
     private static void AddOpenTelemetry(HostApplicationBuilder builder)

@@ -257,25 +257,7 @@ public static class ScenarioLoader
                     return users;
                 }
 
-                var lineNo = 0;
-                foreach (var line in File.ReadLines(path))
-                {
-                    lineNo++;
-                    var t = line.Trim();
-                    if (t.Length == 0 || t[0] == '#')
-                    {
-                        continue;
-                    }
-
-                    var parts = t.Split(',');
-                    if (parts.Length != 3 || !long.TryParse(parts[0].Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var id) || parts[2].Trim().Length == 0)
-                    {
-                        Add("users.file", $"{Path.GetFileName(path)} line {lineNo}: expected 'id,login,password'");
-                        continue;
-                    }
-
-                    users.Add(new LoadUser(id, parts[1].Trim(), parts[2].Trim(), null));
-                }
+                users.AddRange(UsersFileFormat.Read(path, e => Add("users.file", e)));
             }
 
             var seen = new HashSet<long>();

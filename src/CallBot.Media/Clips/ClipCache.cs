@@ -121,6 +121,7 @@ public sealed partial class ClipCache
                 var cached = await File.ReadAllBytesAsync(path).ConfigureAwait(false);
                 var clip = ClipParser.Parse(cached, codec, seconds, frameRate, description, bitrateKbps);
                 Log.LoadedFromDisk(_logger, description, path);
+                Touch(path);
                 return clip;
             }
             catch (Exception e) when (e is FfmpegException or IOException)
@@ -150,6 +151,7 @@ public sealed partial class ClipCache
             var temp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
             await File.WriteAllBytesAsync(temp, bytes).ConfigureAwait(false);
             File.Move(temp, path, overwrite: true);
+            Evict(Path.GetDirectoryName(path)!, keep: path);
         }
         catch (IOException e)
         {
@@ -158,6 +160,71 @@ public sealed partial class ClipCache
         catch (UnauthorizedAccessException e)
         {
             Log.DiskWriteFailed(_logger, path, e.Message);
+        }
+    }
+
+    /// <summary>Marks a clip as used now, so eviction (oldest modification first) keeps it.</summary>
+    private static void Touch(string path)
+    {
+        try
+        {
+            File.SetLastWriteTimeUtc(path, DateTime.UtcNow);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // Another process evicted it meanwhile, or the directory is read-only: the clip in memory is all we need.
+        }
+    }
+
+    /// <summary>
+    /// Deletes the least recently used clips until the directory fits <see cref="ClipCacheOptions.MaxDiskBytes"/>, plus
+    /// temporary files an interrupted writer left (older than an hour). Races with other processes are harmless: a file
+    /// already gone is skipped, a reader keeps its open file.
+    /// </summary>
+    private void Evict(string directory, string keep)
+    {
+        try
+        {
+            var files = new DirectoryInfo(directory).GetFiles();
+            var total = 0L;
+            var clips = new List<FileInfo>(files.Length);
+            foreach (var file in files)
+            {
+                if (file.Name.EndsWith(".tmp", StringComparison.Ordinal))
+                {
+                    if (DateTime.UtcNow - file.LastWriteTimeUtc > TimeSpan.FromHours(1))
+                    {
+                        file.Delete();
+                    }
+
+                    continue;
+                }
+
+                total += file.Length;
+                clips.Add(file);
+            }
+
+            clips.Sort(static (a, b) => a.LastWriteTimeUtc.CompareTo(b.LastWriteTimeUtc));
+            foreach (var clip in clips)
+            {
+                if (total <= _options.MaxDiskBytes)
+                {
+                    break;
+                }
+
+                if (string.Equals(clip.FullName, keep, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                total -= clip.Length;
+                clip.Delete();
+                Log.Evicted(_logger, clip.FullName);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Log.DiskWriteFailed(_logger, directory, e.Message);
         }
     }
 
@@ -191,5 +258,8 @@ public sealed partial class ClipCache
 
         [LoggerMessage(EventId = 5104, Level = LogLevel.Warning, Message = "Could not write clip cache file {Path}: {Reason}")]
         public static partial void DiskWriteFailed(ILogger logger, string path, string reason);
+
+        [LoggerMessage(EventId = 5105, Level = LogLevel.Debug, Message = "Evicted clip cache file {Path} (cache over its size bound)")]
+        public static partial void Evicted(ILogger logger, string path);
     }
 }

@@ -37,6 +37,7 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
     private string _jid = string.Empty;
     private int _connectAttempts;
     private long _refused;
+    private string? _lastPassword;
     private bool _disposed;
 
     public XmppClient(XmppClientOptions options, ILogger<XmppClient>? logger = null, TimeProvider? timeProvider = null)
@@ -241,6 +242,7 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
     private async Task RunLoopAsync(CancellationToken stop)
     {
         bool first = true;
+        bool passwordRenewed = false;
         while (!stop.IsCancellationRequested)
         {
             SetState(first ? ChatConnectionState.Connecting : ChatConnectionState.Reconnecting, first ? null : LastError);
@@ -252,6 +254,14 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
             catch (XmppAuthenticationException ex)
             {
                 LastError = ex;
+                if (!passwordRenewed && _options.PasswordSource is { } source && Volatile.Read(ref _lastPassword) is { } refused
+                    && await source.RefusedAsync(refused, stop).ConfigureAwait(false))
+                {
+                    // A session token used as the password expired on the server: one login with a renewed one, at once.
+                    passwordRenewed = true;
+                    continue;
+                }
+
                 XmppLog.AuthenticationFailed(_logger, _options.UserName, _options.Endpoint!, ex.Condition ?? "failure");
                 _queue.FailAll(ex);
                 SetState(ChatConnectionState.Disconnected, ex);
@@ -263,6 +273,7 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
                 return;
             }
             first = false;
+            passwordRenewed = false;
             Exception fault;
             using (var sessionStop = CancellationTokenSource.CreateLinkedTokenSource(stop))
             {
@@ -315,10 +326,17 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
     private async ValueTask<XmppSession> ConnectOnceAsync(CancellationToken stop)
     {
         Interlocked.Increment(ref _connectAttempts);
+        string? password = null;
+        if (_options.PasswordSource is { } source)
+        {
+            password = await source.GetPasswordAsync(stop).ConfigureAwait(false);
+            Volatile.Write(ref _lastPassword, password);
+        }
+
         IXmppTransport transport = _options.Endpoint!.Scheme == "tcp"
             ? new TcpXmppTransport(_options, _trust)
             : new WebSocketXmppTransport(_options, _trust);
-        var session = new XmppSession(transport, _options, _time, _logger, _sm, OnRefused);
+        var session = new XmppSession(transport, _options, _time, _logger, _sm, OnRefused, password);
         using var timeout = new CancellationTokenSource(_options.ConnectTimeout, _time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(stop, timeout.Token);
         try

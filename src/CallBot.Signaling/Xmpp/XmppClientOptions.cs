@@ -35,6 +35,9 @@ public sealed class XmppClientOptions
     /// <summary>Never logged.</summary>
     public string Password { get; set; } = string.Empty;
 
+    /// <summary>When set, asked for the password before every login (a session token that can expire); <see cref="Password"/> is unused.</summary>
+    public IXmppPasswordSource? PasswordSource { get; set; }
+
     /// <summary>Requested resource; the server's choice when null.</summary>
     public string? Resource { get; set; }
 

@@ -27,13 +27,17 @@ internal sealed class XmppSession : IAsyncDisposable
     private long _lastReceivedTicks;
 
     private readonly StreamManagementState? _sm;
+    private readonly string? _password;
     private bool _smActive;
 
     /// <param name="refused">Called with a reason for every input refused while the stream goes on (the host counts them).</param>
-    public XmppSession(IXmppTransport transport, XmppClientOptions options, TimeProvider time, ILogger logger, StreamManagementState? sm = null, Action<string>? refused = null)
+    /// <param name="password">The password or session token for this connection (null: <see cref="XmppClientOptions.Password"/>).</param>
+    public XmppSession(IXmppTransport transport, XmppClientOptions options, TimeProvider time, ILogger logger, StreamManagementState? sm = null,
+        Action<string>? refused = null, string? password = null)
     {
         _refused = refused;
         _sm = sm;
+        _password = password;
         _transport = transport;
         _options = options;
         _time = time;
@@ -145,7 +149,7 @@ internal sealed class XmppSession : IAsyncDisposable
             .Select(m => m.Value.Trim()).ToHashSet(StringComparer.Ordinal) ?? [];
         // PLAIN only where the password cannot be read on the way: TLS, or a loopback endpoint.
         bool allowPlain = _transport.IsEncrypted || _options.Endpoint!.IsLoopback;
-        var mechanism = SaslMechanismSelector.Select(offered, _options.UserName, _options.Password, allowPlain)
+        var mechanism = SaslMechanismSelector.Select(offered, _options.UserName, _password ?? _options.Password, allowPlain)
             ?? throw new XmppAuthenticationException("invalid-mechanism",
                 $"no usable SASL mechanism (server offers: {string.Join(' ', offered)}; PLAIN allowed: {allowPlain})");
         await SendRawAsync(new XElement(XmppNamespaces.Sasl + "auth", new XAttribute("mechanism", mechanism.Name),

@@ -86,6 +86,9 @@ public sealed partial class BotAgent : IAsyncDisposable
 
     public bool IsOnline => _transport.State == ChatConnectionState.Online;
 
+    /// <summary>Completes when the bot's media is ready; the bot is online (and answers, once it is) before that.</summary>
+    public Task MediaReady => _settings.MediaReady;
+
     public ChatConnectionState ChatState => _transport.State;
 
     /// <summary>Calls from first signal until their session closed (including ringing and ignored ones).</summary>
@@ -120,6 +123,7 @@ public sealed partial class BotAgent : IAsyncDisposable
         CallSession session;
         try
         {
+            await _settings.MediaReady.WaitAsync(cancellationToken).ConfigureAwait(false);
             session = Client.CreateSession(targets, callType, _settings.MaxBandwidthKbps);
         }
         catch
@@ -135,6 +139,7 @@ public sealed partial class BotAgent : IAsyncDisposable
         try
         {
             await session.CallAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            _settings.CallPlaced?.Invoke(session);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -296,6 +301,13 @@ public sealed partial class BotAgent : IAsyncDisposable
             if (_settings.Answer.AnswerDelay > TimeSpan.Zero)
             {
                 await Task.Delay(_settings.Answer.AnswerDelay, _time, _stopping.Token).ConfigureAwait(false);
+            }
+
+            if (!_settings.MediaReady.IsCompleted)
+            {
+                // Called before media was ready (a restarted bot): answer as soon as it is, while the caller still dials.
+                BotLog.AwaitingMedia(_logger, UserId, call.Session.Id);
+                await _settings.MediaReady.WaitAsync(_settings.AnswerTimeout, _time, _stopping.Token).ConfigureAwait(false);
             }
 
             if (call.Session.State != CallSessionState.New)

@@ -31,4 +31,13 @@ internal static partial class BotLog
 
     [LoggerMessage(2009, LogLevel.Warning, "Chat TLS certificate validation is OFF (CallBot:Chat:ValidateCertificates=false) for {Endpoint}: anyone on the path can read and change signaling, including the SDP fingerprints that protect media")]
     public static partial void CertificateValidationOff(ILogger logger, string endpoint);
+
+    [LoggerMessage(2010, LogLevel.Information, "Bot {UserId}: call {SessionId} came before media was ready; answering once it is")]
+    public static partial void AwaitingMedia(ILogger logger, int userId, string sessionId);
+
+    [LoggerMessage(2011, LogLevel.Information, "Bot {UserId}: media ready after {ElapsedMs:0} ms")]
+    public static partial void MediaReady(ILogger logger, int userId, double elapsedMs);
+
+    [LoggerMessage(2012, LogLevel.Error, "Bot {UserId}: media could not be prepared; calls will fail")]
+    public static partial void MediaFailed(ILogger logger, int userId, Exception error);
 }

@@ -8,6 +8,7 @@ using CallBot.Rtc.Ice;
 using CallBot.Signaling.ConnectyCube;
 using CallBot.Signaling.Loopback;
 using CallBot.Worker.Calls;
+using CallBot.Worker.Cloud;
 using CallBot.Worker.Options;
 using CallBot.Worker.Rtc;
 using CallBot.Worker.Telemetry;
@@ -40,6 +41,10 @@ public sealed class CallBotRuntime
     private readonly TimeProvider _time;
     private readonly ILoggerFactory _loggers;
     private readonly RecordingDelivery? _delivery;
+    private readonly ILogger _logger;
+    private readonly CloudOptions _cloud;
+    private readonly SessionTokens? _sessions;
+    private readonly CallPushNotifier? _push;
 
     public CallBotRuntime(
         IOptions<ChatOptions> chat,
@@ -56,7 +61,10 @@ public sealed class CallBotRuntime
         RecordingMetrics recordingMetrics,
         TimeProvider time,
         ILoggerFactory loggers,
-        RecordingDelivery? delivery = null)
+        RecordingDelivery? delivery = null,
+        IOptions<CloudOptions>? cloud = null,
+        SessionTokens? sessions = null,
+        CallPushNotifier? push = null)
     {
         _delivery = delivery;
         _chat = chat.Value;
@@ -73,6 +81,10 @@ public sealed class CallBotRuntime
         _recordingMetrics = recordingMetrics;
         _time = time;
         _loggers = loggers;
+        _logger = loggers.CreateLogger<CallBotRuntime>();
+        _cloud = cloud?.Value ?? new CloudOptions();
+        _sessions = sessions;
+        _push = push;
         Limiter = new CallLimiter(_concurrency.CallsPerProcess);
         Loopback = new LoopbackChatHub(appId: _chat.AppId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Chats = new ChatTransportFactory(_chat, Loopback, time, loggers, telemetry);
@@ -91,14 +103,23 @@ public sealed class CallBotRuntime
     /// <summary>Only loopback host candidates (the embedded demo and tests on loopback).</summary>
     public bool LoopbackOnly { get; set; }
 
-    /// <summary>Logs <paramref name="bot"/> in and returns its agent, ready for calls. Media is encoded first (once per process).</summary>
+    /// <summary>
+    /// Logs <paramref name="bot"/> in and returns its agent, online. Its media is encoded meanwhile (once per process, from
+    /// the disk cache when it holds the clips): a call that comes before the media is ready is answered once it is.
+    /// With a <see cref="BotOptions.Login"/> and <c>CallBot:Cloud</c>, the bot first creates a REST user session and logs
+    /// into chat with its token.
+    /// </summary>
     public async Task<BotAgent> StartBotAsync(BotOptions bot, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(bot);
-        var tracks = await _mediaProvider.GetTracksAsync(bot.Media ?? _media, bot.UserId, cancellationToken).ConfigureAwait(false);
+        var tracks = PrepareMediaAsync(bot);
+        var rest = !string.IsNullOrEmpty(bot.Login) && _cloud.IsConfigured && _sessions is not null
+            ? _sessions.For(new ApiCredentials(bot.Login, bot.Password))
+            : null;
         var recordings = new CallRecordings(_recording.Enabled ? RecorderOptionsFor(_recording, bot.UserId) : null, _time, _loggers, _recordingMetrics, _delivery);
         var peers = new RtcPeerConnectionFactory(PeerConnectionOptionsFor(_videoChat, LoopbackOnly || _videoChat.LoopbackCandidatesOnly), Certificate, _clock, tracks, recordings, _telemetry, _time, _loggers);
-        var transport = await Chats.ConnectAsync(bot.UserId, bot.Password, cancellationToken).ConfigureAwait(false);
+        var transport = await Chats.ConnectAsync(bot.UserId, bot.Password, cancellationToken, rest).ConfigureAwait(false);
+        var push = _push is { Enabled: true } && rest is not null ? _push : null;
         var settings = new BotAgentSettings
         {
             UserId = bot.UserId,
@@ -106,8 +127,34 @@ public sealed class CallBotRuntime
             CallsPerBot = _concurrency.CallsPerBot,
             MaxBandwidthKbps = _videoChat.MaxBandwidth,
             ShutdownTimeout = _telemetryOptions.ShutdownTimeout,
+            MediaReady = tracks,
+            AnswerTimeout = TimeSpan.FromSeconds(_videoChat.AnswerTimeInterval),
+            CallPlaced = push is null ? null : session => _ = push.NotifyAsync(rest!, bot.UserId, session.OpponentIds, session.Id, session.CallType),
         };
         return new BotAgent(settings, transport, peers, CallClientOptionsFor(_videoChat, _iceRestart), Limiter, recordings, _telemetry, _time, _loggers, _iceRestart);
+    }
+
+    /// <summary>Starts encoding (or loading) the bot's media; its outcome is logged, never left unobserved.</summary>
+    private Task<CallMediaTracks> PrepareMediaAsync(BotOptions bot)
+    {
+        var started = _time.GetTimestamp();
+        var tracks = _mediaProvider.GetTracksAsync(bot.Media ?? _media, bot.UserId, CancellationToken.None);
+        _ = tracks.ContinueWith(
+            t =>
+            {
+                if (t.IsCompletedSuccessfully)
+                {
+                    BotLog.MediaReady(_logger, bot.UserId, _time.GetElapsedTime(started).TotalMilliseconds);
+                }
+                else
+                {
+                    BotLog.MediaFailed(_logger, bot.UserId, t.Exception?.GetBaseException() ?? new OperationCanceledException());
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        return tracks;
     }
 
     /// <summary>

@@ -41,14 +41,17 @@ public sealed class ChatTransportFactory
     public LoopbackChatHub Loopback => loopback;
 
     /// <summary>Returns a transport that is online (throws when the login is refused or the server cannot be reached).</summary>
-    public async Task<IChatTransport> ConnectAsync(int userId, string password, CancellationToken cancellationToken)
+    /// <param name="passwordSource">Asked for the password at every login instead of <paramref name="password"/> (a REST session token).</param>
+    public async Task<IChatTransport> ConnectAsync(int userId, string password, CancellationToken cancellationToken, IXmppPasswordSource? passwordSource = null)
     {
         if (UsesLoopback)
         {
             return loopback.Connect(userId);
         }
 
-        var client = new XmppClient(CreateXmppOptions(chat, userId, password), loggers.CreateLogger<XmppClient>(), time);
+        var options = CreateXmppOptions(chat, userId, password);
+        options.PasswordSource = passwordSource;
+        var client = new XmppClient(options, loggers.CreateLogger<XmppClient>(), time);
         if (telemetry is not null)
         {
             client.InputRefused += (_, e) => telemetry.Dropped("xmpp", e.Reason);

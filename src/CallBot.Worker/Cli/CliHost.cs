@@ -31,6 +31,7 @@ internal sealed class CliHost : IAsyncDisposable
         var builder = CallBotHost.CreateBuilder([], configFile);
         var values = new Dictionary<string, string?>(settings) { ["CallBot:Telemetry:HealthPrefix"] = string.Empty };
         builder.Configuration.AddInMemoryCollection(values);
+        Cloud.CloudPresets.Apply(builder.Configuration, builder.Configuration);
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(logLevel);

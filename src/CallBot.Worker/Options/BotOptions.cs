@@ -21,6 +21,12 @@ public sealed class BotOptions
     [Required]
     public string Password { get; set; } = string.Empty;
 
+    /// <summary>
+    /// REST login (with <c>CallBot:Cloud</c>): the bot creates a user session with Login + Password and logs into chat with
+    /// the session token, renewed when it expires. Empty = chat login with <see cref="Password"/> itself.
+    /// </summary>
+    public string? Login { get; set; }
+
     public BotRole Role { get; set; } = BotRole.Answer;
 
     /// <summary>What this bot sends; null = the process default (<c>CallBot:Media</c>).</summary>

@@ -178,7 +178,7 @@ internal sealed class CallBotOptionsValidator :
         return errors;
     }
 
-    private static List<string> Annotations(string section, object options)
+    internal static List<string> Annotations(string section, object options)
     {
         var results = new List<ValidationResult>();
         Validator.TryValidateObject(options, new ValidationContext(options), results, validateAllProperties: true);
@@ -194,6 +194,6 @@ internal sealed class CallBotOptionsValidator :
         return errors;
     }
 
-    private static ValidateOptionsResult Result(List<string> errors) =>
+    internal static ValidateOptionsResult Result(List<string> errors) =>
         errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
 }

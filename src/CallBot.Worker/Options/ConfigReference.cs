@@ -24,6 +24,8 @@ public static class ConfigReference
         (TelemetryOptions.Section, typeof(TelemetryOptions)),
         (CallBot.Delivery.UploadOptions.Section, typeof(CallBot.Delivery.UploadOptions)),
         (CallBot.Delivery.WebhookOptions.Section, typeof(CallBot.Delivery.WebhookOptions)),
+        (Cloud.CloudOptions.Section, typeof(Cloud.CloudOptions)),
+        (Cloud.PushOptions.Section, typeof(Cloud.PushOptions)),
     ];
 
     public static IReadOnlyList<ConfigKey> Keys()

@@ -45,8 +45,18 @@ public sealed class MediaOptions
     [Range(1, 3)]
     public int Renditions { get; set; } = 3;
 
-    /// <summary>Directory where encoded clips are kept between runs (keyed by source, profile and FFmpeg version); empty = memory only.</summary>
+    /// <summary>
+    /// Directory where encoded clips are kept between runs (keyed by source, profile and FFmpeg version); empty = the
+    /// user's cache directory (<c>$XDG_CACHE_HOME/callbot/clips</c> or <c>~/.cache/callbot/clips</c>). Process-wide.
+    /// </summary>
     public string? CacheDirectory { get; set; }
+
+    /// <summary>Keep encoded clips on disk (a warm start loads them instead of encoding); false = memory only. Process-wide.</summary>
+    public bool DiskCache { get; set; } = true;
+
+    /// <summary>Bound of the disk cache; least recently used clips are deleted beyond it. Process-wide.</summary>
+    [Range(16, 1_000_000)]
+    public int CacheMaxMegabytes { get; set; } = 512;
 
     [Range(6, 510)]
     public int AudioBitrateKbps { get; set; } = 32;

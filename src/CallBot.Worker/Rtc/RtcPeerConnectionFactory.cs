@@ -19,7 +19,7 @@ public sealed class RtcPeerConnectionFactory : ICallPeerConnectionFactory, ICall
     private readonly PeerConnectionOptions _options;
     private readonly DtlsCertificate _certificate;
     private readonly MediaClock _clock;
-    private readonly CallMediaTracks _tracks;
+    private readonly Task<CallMediaTracks> _tracks;
     private readonly CallRecordings _recordings;
     private readonly CallBotTelemetry _telemetry;
     private readonly TimeProvider _time;
@@ -31,6 +31,23 @@ public sealed class RtcPeerConnectionFactory : ICallPeerConnectionFactory, ICall
         DtlsCertificate certificate,
         MediaClock clock,
         CallMediaTracks tracks,
+        CallRecordings recordings,
+        CallBotTelemetry telemetry,
+        TimeProvider time,
+        ILoggerFactory loggers)
+        : this(options, certificate, clock, Task.FromResult(tracks), recordings, telemetry, time, loggers)
+    {
+    }
+
+    /// <summary>
+    /// With tracks still encoding: the bot goes online meanwhile. Connections are created only once a call is placed or
+    /// accepted, and the bot waits for <paramref name="tracks"/> before either.
+    /// </summary>
+    public RtcPeerConnectionFactory(
+        PeerConnectionOptions options,
+        DtlsCertificate certificate,
+        MediaClock clock,
+        Task<CallMediaTracks> tracks,
         CallRecordings recordings,
         CallBotTelemetry telemetry,
         TimeProvider time,
@@ -55,8 +72,13 @@ public sealed class RtcPeerConnectionFactory : ICallPeerConnectionFactory, ICall
     public ICallPeerConnection Create(CallPeerContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
+        if (!_tracks.IsCompletedSuccessfully)
+        {
+            throw new InvalidOperationException("the bot's media is not ready; calls are placed and accepted only after it is");
+        }
+
         var pc = new RtcPeerConnection(_options, _certificate, _time, _loggers);
-        var plan = new MediaPlan(_clock, _tracks, (audio, video) => _recordings.StartParticipant(context.SessionId, context.RemoteUserId, audio, video));
+        var plan = new MediaPlan(_clock, _tracks.Result, (audio, video) => _recordings.StartParticipant(context.SessionId, context.RemoteUserId, audio, video));
         var adapter = new PeerConnectionAdapter(context, pc, plan, _telemetry, _time);
         adapter.Media.FirstRemoteFrame += after => FirstRemoteFrame?.Invoke(this, new FirstRemoteFrameEventArgs(context.SessionId, context.RemoteUserId, after));
         _connections[(context.SessionId, context.RemoteUserId)] = adapter;

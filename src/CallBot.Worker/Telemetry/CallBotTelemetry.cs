@@ -38,6 +38,9 @@ public sealed class CallBotTelemetry : IDisposable
         RecordingBytes = _meter.CreateCounter<long>("callbot.recording.bytes", "By", "Bytes written to recordings.");
         RecordingErrors = _meter.CreateCounter<long>("callbot.recording.errors", "{error}", "Recordings stopped by an error.");
         InputDropped = _meter.CreateCounter<long>("callbot.input.dropped", "{item}", "Malformed or unwanted input dropped, by layer and reason.");
+        CloudRequests = _meter.CreateCounter<long>("callbot.cloud.requests", "{request}", "ConnectyCube REST requests, by operation and outcome.");
+        CloudSessionRenewals = _meter.CreateCounter<long>("callbot.cloud.session_renewals", "{session}", "REST session tokens renewed after expiry or refusal.");
+        PushSent = _meter.CreateCounter<long>("callbot.push.sent", "{push}", "Push events sent with outgoing calls, by result.");
     }
 
     public Counter<long> CallsStarted { get; }
@@ -57,6 +60,9 @@ public sealed class CallBotTelemetry : IDisposable
     public Counter<long> RecordingBytes { get; }
     public Counter<long> RecordingErrors { get; }
     public Counter<long> InputDropped { get; }
+    public Counter<long> CloudRequests { get; }
+    public Counter<long> CloudSessionRenewals { get; }
+    public Counter<long> PushSent { get; }
 
     public long ActiveCalls => Interlocked.Read(ref _activeCalls);
 

@@ -71,6 +71,22 @@ public sealed class ProsodyFixture : IAsyncLifetime
         return user;
     }
 
+    /// <summary>Replaces the password of <c>userId-appId</c> (as the cloud's chat does when a session token changes); live streams stay.</summary>
+    public async Task SetPasswordAsync(long userId, long appId, string password)
+    {
+        string user = string.Create(CultureInfo.InvariantCulture, $"{userId}-{appId}");
+        try
+        {
+            await RunToolAsync(ProsodyCtlPath, ["--config", ConfigPath, "deluser", $"{user}@{Domain}"]).ConfigureAwait(false);
+        }
+        catch (InvalidOperationException)
+        {
+            // No such user yet.
+        }
+
+        await RunToolAsync(ProsodyCtlPath, ["--config", ConfigPath, "register", user, Domain, password]).ConfigureAwait(false);
+    }
+
     /// <summary>SIGKILL: the server vanishes without closing streams, like a crash.</summary>
     public async Task KillAsync()
     {
