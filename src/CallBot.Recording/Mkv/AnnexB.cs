@@ -63,7 +63,9 @@ internal static class AnnexB
             }
         }
 
-        if (sps.Length < 4 || pps.IsEmpty)
+        // avcC stores each parameter set's length in 16 bits (ISO/IEC 14496-15 §5.3.3.1): a longer one from a hostile
+        // sender would wrap and leave CodecPrivate unparseable, so it is refused like a missing one.
+        if (sps.Length < 4 || pps.IsEmpty || sps.Length > ushort.MaxValue || pps.Length > ushort.MaxValue)
         {
             return false;
         }

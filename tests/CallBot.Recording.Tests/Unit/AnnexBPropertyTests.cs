@@ -93,4 +93,22 @@ public sealed class AnnexBPropertyTests
             Assert.Equal(pps, avcC.AsSpan(p + 3, ppsLength).ToArray());
             Assert.Equal(avcC.Length, p + 3 + ppsLength);
         }, iter: FuzzBudget.Iterations(5_000), time: FuzzBudget.Seconds, threads: 1, seed: FuzzBudget.Seed, writeLine: FuzzBudget.Report);
+
+    [Theory]
+    [InlineData(70_000, 4)]
+    [InlineData(16, 65_536)]
+    public void A_parameter_set_too_long_for_avcc_is_refused_not_wrapped(int spsLength, int ppsLength)
+    {
+        // avcC has 16 bits for each length: 70,000 would be written as 4,464 and the recording's CodecPrivate would lie.
+        var sps = new byte[spsLength];
+        Array.Fill(sps, (byte)0x42);
+        sps[0] = 0x67;
+        var pps = new byte[ppsLength];
+        Array.Fill(pps, (byte)0x42);
+        pps[0] = 0x68;
+        byte[] accessUnit = [0, 0, 0, 1, .. sps, 0, 0, 0, 1, .. pps];
+
+        Assert.False(AnnexB.TryBuildAvcConfig(accessUnit, out var avcC));
+        Assert.Empty(avcC);
+    }
 }
