@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Security.Cryptography;
 using Amazon.S3;
 using Amazon.S3.Model;
@@ -188,15 +186,8 @@ public sealed class DeliveryTestBed : IAsyncDisposable
     }
 
     /// <summary>Polls <paramref name="condition"/> until true or <paramref name="timeout"/> (then fails with <paramref name="what"/>).</summary>
-    public static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)
-    {
-        var clock = Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(clock.Elapsed < timeout, $"timed out after {timeout.TotalSeconds.ToString(CultureInfo.InvariantCulture)} s waiting for {what}");
-            await Task.Delay(20);
-        }
-    }
+    public static Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what) =>
+        CallBot.TestSupport.Poll.UntilAsync(condition, timeout, what, TestContext.Current.CancellationToken);
 
     public async ValueTask DisposeAsync()
     {

@@ -50,7 +50,6 @@ internal sealed class DtlsDatagramTransport : DatagramTransport
     private long dropped;
     private long sendErrors;
     private long held;
-    private long datagramsSent;
 
     public DtlsDatagramTransport(Action<ReadOnlySpan<byte>> send, int sendLimit, int capacity)
     {
@@ -68,9 +67,6 @@ internal sealed class DtlsDatagramTransport : DatagramTransport
 
     /// <summary>Datagrams of a future epoch that arrived before the peer's ChangeCipherSpec and were held for it.</summary>
     public long HeldForEpoch => Interlocked.Read(ref held);
-
-    /// <summary>Datagrams handed to the send delegate (after packing records).</summary>
-    public long DatagramsSent => Interlocked.Read(ref datagramsSent);
 
     public int Pending
     {
@@ -108,6 +104,7 @@ internal sealed class DtlsDatagramTransport : DatagramTransport
                             queue.Enqueue(heldForEpoch.Dequeue());
                         }
 
+                        Interlocked.Add(ref dropped, heldForEpoch.Count); // no room left behind the ChangeCipherSpec
                         ReturnAll(heldForEpoch);
                         Monitor.Pulse(gate);
                         return true;
@@ -220,6 +217,7 @@ internal sealed class DtlsDatagramTransport : DatagramTransport
     /// <summary>Wakes any blocked reader with <see cref="DtlsTransportClosedException"/> and returns queued buffers to the pool.</summary>
     public void Close()
     {
+        Flush(); // e.g. close_notify written just before; sent outside the receive lock
         lock (gate)
         {
             if (closed)
@@ -227,7 +225,6 @@ internal sealed class DtlsDatagramTransport : DatagramTransport
                 return;
             }
 
-            Flush(); // e.g. close_notify written just before
             Volatile.Write(ref closed, true);
             ReturnAll(queue);
             ReturnAll(heldForEpoch);
@@ -288,7 +285,6 @@ internal sealed class DtlsDatagramTransport : DatagramTransport
         try
         {
             send(datagram);
-            Interlocked.Increment(ref datagramsSent);
         }
         catch (SocketException)
         {

@@ -80,9 +80,6 @@ public sealed class DtlsSrtpTransport : IAsyncDisposable
     /// <summary>Future-epoch datagrams that arrived before the peer's ChangeCipherSpec and were held for it.</summary>
     public long DatagramsHeldForEpoch => datagrams.HeldForEpoch;
 
-    /// <summary>Datagrams sent (records of a flight are packed into as few as fit).</summary>
-    public long DatagramsSent => datagrams.DatagramsSent;
-
     /// <summary>The first retransmission timeout the handshake used (or will use).</summary>
     public TimeSpan InitialRetransmitTimeout => state.InitialRetransmitTimeout;
 
@@ -152,8 +149,7 @@ public sealed class DtlsSrtpTransport : IAsyncDisposable
             {
                 try
                 {
-                    established.Close(); // sends close_notify
-                    datagrams.Flush();
+                    established.Close(); // sends close_notify (datagrams.Close below flushes it)
                 }
                 catch (IOException)
                 {

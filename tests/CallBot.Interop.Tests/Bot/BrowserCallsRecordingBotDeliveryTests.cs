@@ -47,12 +47,8 @@ public sealed class BrowserCallsRecordingBotDeliveryTests(SdkInteropFixture fixt
         await RecordingAssert.ValidAsync(outcome, expectVideo: true, minSeconds: 2.5);
         var local = Assert.Single(outcome.RecordingFiles);
 
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (!receiver.Accepted.Any(e => e.SessionId == sessionId && e.Type == WebhookEventTypes.CallEnded))
-        {
-            Assert.True(DateTime.UtcNow < deadline, "no call.ended within 60 s of the hang-up");
-            await Task.Delay(20, ct); // polling the receiver's record, bounded by the deadline
-        }
+        await CallBot.TestSupport.Poll.UntilAsync(() => receiver.Accepted.Any(e => e.SessionId == sessionId && e.Type == WebhookEventTypes.CallEnded),
+            TimeSpan.FromSeconds(60), "call.ended after the hang-up", ct);
 
         Assert.Empty(receiver.Refused);
         var events = receiver.Accepted.Where(e => e.SessionId == sessionId).ToList();
