@@ -12,6 +12,11 @@ public static class Program
             return await SetupTimeBenchmark.RunAsync(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == ImpairedSetupBenchmark.Command)
+        {
+            return await ImpairedSetupBenchmark.RunAsync(args[1..]);
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

@@ -123,7 +123,7 @@ public sealed partial class IceAgent
     private void RunNomination(DateTimeOffset now)
     {
         var generation = _current;
-        if (_role != IceRole.Controlling || generation.Selected is not null || generation.NominationInFlight is not null
+        if (_role != IceRole.Controlling || generation.Nominated || generation.NominationInFlight is not null
             || generation.FirstValidAt is not { } firstValid)
         {
             return;
@@ -224,8 +224,8 @@ public sealed partial class IceAgent
         }
 
         // Completed once per generation; after a consent loss and recovery the state stays Connected.
-        if (_state == IceConnectionState.Connected && !generation.Completed && ReferenceEquals(_selected, generation.Selected)
-            && generation.RemoteEndOfCandidates)
+        if (_state == IceConnectionState.Connected && !generation.Completed && generation.Nominated
+            && ReferenceEquals(_selected, generation.Selected) && generation.RemoteEndOfCandidates)
         {
             foreach (var pair in generation.Pairs)
             {
@@ -240,10 +240,30 @@ public sealed partial class IceAgent
         }
     }
 
-    private void Select(IceCandidatePair pair)
+    /// <summary>The first pair of a generation that is valid both ways carries media until one is nominated.</summary>
+    private void SelectIfFirstUsable(IceCandidatePair pair)
+    {
+        if (pair.Generation.Selected is null && pair.State == IceCandidatePairState.Succeeded && pair.CheckedByPeer)
+        {
+            Select(pair, nominated: false);
+        }
+    }
+
+    /// <summary>
+    /// Moves media to <paramref name="pair"/>: <paramref name="nominated"/> once USE-CANDIDATE succeeded on it, otherwise as
+    /// the first pair of a generation valid both ways with nothing selected yet, so DTLS starts one nomination round trip earlier
+    /// (on a 200 ms, 20 % loss path that round trip and its retransmissions cost ≈ 0.3–1 s). A nomination of another pair
+    /// later moves media there.
+    /// </summary>
+    private void Select(IceCandidatePair pair, bool nominated)
     {
         var generation = pair.Generation;
-        generation.NominationInFlight = null;
+        if (nominated)
+        {
+            generation.NominationInFlight = null;
+            generation.Nominated = true;
+        }
+
         if (ReferenceEquals(generation.Selected, pair) && ReferenceEquals(_selected, pair))
         {
             return;
@@ -287,7 +307,7 @@ public sealed partial class IceAgent
                 next = Min(next, _nextCheckAt);
             }
 
-            if (_role == IceRole.Controlling && generation.Selected is null && generation.NominationInFlight is null
+            if (_role == IceRole.Controlling && !generation.Nominated && generation.NominationInFlight is null
                 && generation.FirstValidAt is { } firstValid)
             {
                 next = Min(next, firstValid + _options.NominationWait);

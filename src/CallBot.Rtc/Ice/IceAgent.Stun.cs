@@ -167,12 +167,17 @@ public sealed partial class IceAgent
             pair.NominatedByPeer = true;
         }
 
+        pair.CheckedByPeer = true;
         switch (pair.State)
         {
             case IceCandidatePairState.Succeeded:
                 if (useCandidate)
                 {
-                    Select(pair);
+                    Select(pair, nominated: true);
+                }
+                else
+                {
+                    SelectIfFirstUsable(pair);
                 }
 
                 break;
@@ -284,12 +289,12 @@ public sealed partial class IceAgent
         generation.FirstValidAt ??= now;
         if (transaction.UseCandidate || (_role == IceRole.Controlled && pair.NominatedByPeer))
         {
-            Select(pair);
+            Select(pair, nominated: true);
+            return;
         }
-        else
-        {
-            RunNomination(now);
-        }
+
+        SelectIfFirstUsable(pair);
+        RunNomination(now);
     }
 
     private void OnCheckError(IceTransaction transaction, IceCandidatePair pair, IceGeneration generation, int errorCode)

@@ -33,6 +33,12 @@ internal sealed class IceCandidatePair
     /// <summary>Controlled side: the peer sent USE-CANDIDATE for this pair.</summary>
     public bool NominatedByPeer { get; set; }
 
+    /// <summary>
+    /// A check from the peer passed integrity on this pair: the peer knows our password, so its ICE can validate the pair
+    /// too. With our own check's success this makes the pair usable before nomination (libwebrtc: writable and receiving).
+    /// </summary>
+    public bool CheckedByPeer { get; set; }
+
     public ulong Priority { get; private set; }
 
     public void ComputePriority(IceRole role)
@@ -79,5 +85,12 @@ internal sealed class IceGeneration(int number, IceCredentials local)
 
     public IceCandidatePair? NominationInFlight { get; set; }
 
+    /// <summary>
+    /// The pair media uses in this generation: the nominated one, or before nomination the first valid pair (RFC 8445
+    /// §12.1: data may flow on a valid pair before one is nominated; libwebrtc does the same on both sides).
+    /// </summary>
     public IceCandidatePair? Selected { get; set; }
+
+    /// <summary>Whether <see cref="Selected"/> is nominated (USE-CANDIDATE succeeded), not just the first valid pair.</summary>
+    public bool Nominated { get; set; }
 }

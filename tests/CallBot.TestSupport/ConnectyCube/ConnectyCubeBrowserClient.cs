@@ -127,6 +127,15 @@ public sealed class ConnectyCubeBrowserClient : IAsyncDisposable
     public Task SetMaxBandwidthAsync(int kbps, string? sessionId = null) =>
         InvokeAsync<bool>("([s, k]) => window.cbHarness.setMaxBandwidth(s, k)", new object?[] { SessionOrCurrent(sessionId), kbps });
 
+    /// <summary>
+    /// Puts the calls this page sets up from now on behind a <c>UdpImpairmentRelay</c> on loopback: every UDP candidate the
+    /// page receives (trickled or in a remote description) names port <paramref name="incomingPort"/> (the relay port that
+    /// forwards to the peer), every one it hands the SDK to send names <paramref name="outgoingPort"/> (the port that
+    /// forwards to this page); TCP candidates are withheld both ways. (0, 0) routes directly again.
+    /// </summary>
+    public Task RouteCandidatesAsync(int incomingPort, int outgoingPort) =>
+        InvokeAsync<bool>("([i, o]) => window.cbHarness.routeCandidates(i, o)", new object?[] { incomingPort, outgoingPort });
+
     /// <summary>The session as the SDK sees it: id, initiatorId, opponentsIds, callType, state, maxBandwidth, peers.</summary>
     public async Task<JsonElement> GetSessionStateAsync(string? sessionId = null)
     {

@@ -315,6 +315,85 @@
     }
   };
 
+  // Candidate routing for impaired-link benchmarks: every UDP candidate this page hands its peer (trickled, or in
+  // the local description the SDK sends) names 127.0.0.1:outgoingPort, and every candidate it receives names
+  // 127.0.0.1:incomingPort — the two ports of a UdpImpairmentRelay — so STUN, DTLS and SRTP all cross the relay.
+  // Non-UDP candidates are withheld. Patched on the prototype because the SDK keeps its own reference to the class.
+  const route = { incoming: 0, outgoing: 0 };
+
+  function rewriteCandidate(candidate, port) {
+    // candidate:FOUNDATION COMPONENT TRANSPORT PRIORITY ADDRESS PORT typ TYPE ... (RFC 8839 §5.1)
+    const prefix = candidate.startsWith('a=') ? 'a=' : '';
+    const fields = candidate.slice(prefix.length).split(' ');
+    if (fields.length < 8 || fields[2].toLowerCase() !== 'udp') return null;
+    fields[4] = '127.0.0.1';
+    fields[5] = String(port);
+    return prefix + fields.join(' ');
+  }
+
+  function rewriteSdp(sdp, port) {
+    return sdp
+      .split('\r\n')
+      .map((line) => (line.startsWith('a=candidate:') ? rewriteCandidate(line, port) : line))
+      .filter((line) => line !== null)
+      .join('\r\n');
+  }
+
+  (function patchPeerConnection() {
+    const proto = window.RTCPeerConnection && window.RTCPeerConnection.prototype;
+    if (!proto) return;
+    const addIceCandidate = proto.addIceCandidate;
+    proto.addIceCandidate = function (candidate, ...rest) {
+      if (route.incoming && candidate && candidate.candidate) {
+        const rewritten = rewriteCandidate(candidate.candidate, route.incoming);
+        if (rewritten === null) return Promise.resolve();
+        candidate = { candidate: rewritten, sdpMid: candidate.sdpMid, sdpMLineIndex: candidate.sdpMLineIndex };
+      }
+      return addIceCandidate.call(this, candidate, ...rest);
+    };
+    const setRemoteDescription = proto.setRemoteDescription;
+    proto.setRemoteDescription = function (description, ...rest) {
+      if (route.incoming && description && description.sdp) {
+        description = { type: description.type, sdp: rewriteSdp(description.sdp, route.incoming) };
+      }
+      return setRemoteDescription.call(this, description, ...rest);
+    };
+    const localDescription = Object.getOwnPropertyDescriptor(proto, 'localDescription');
+    Object.defineProperty(proto, 'localDescription', {
+      configurable: true,
+      get() {
+        const description = localDescription.get.call(this);
+        if (!route.outgoing || !description) return description;
+        return { type: description.type, sdp: rewriteSdp(description.sdp, route.outgoing) };
+      },
+    });
+    const wrapped = new WeakMap();
+    const addEventListener = proto.addEventListener;
+    proto.addEventListener = function (type, listener, ...rest) {
+      if (type !== 'icecandidate' || typeof listener !== 'function') return addEventListener.call(this, type, listener, ...rest);
+      const wrapper = (event) => {
+        if (!route.outgoing || !event.candidate) return listener.call(this, event);
+        const rewritten = rewriteCandidate(event.candidate.candidate, route.outgoing);
+        if (rewritten === null) return undefined;
+        const c = event.candidate;
+        return listener.call(this, { type: event.type, candidate: { candidate: rewritten, sdpMid: c.sdpMid, sdpMLineIndex: c.sdpMLineIndex } });
+      };
+      wrapped.set(listener, wrapper);
+      return addEventListener.call(this, type, wrapper, ...rest);
+    };
+    const removeEventListener = proto.removeEventListener;
+    proto.removeEventListener = function (type, listener, ...rest) {
+      return removeEventListener.call(this, type, (type === 'icecandidate' && wrapped.get(listener)) || listener, ...rest);
+    };
+  })();
+
+  // Routes the candidates of calls set up from now on through the relay (0, 0 = direct again).
+  harness.routeCandidates = function (incomingPort, outgoingPort) {
+    route.incoming = incomingPort;
+    route.outgoing = outgoingPort;
+    return true;
+  };
+
   harness.disconnect = async function () {
     Object.values(harness.sessions).forEach((s) => {
       try {

@@ -1,0 +1,348 @@
+using System.Globalization;
+using System.Text;
+using CallBot.Signaling.ConnectyCube;
+using CallBot.TestSupport.Chromium;
+using CallBot.TestSupport.ConnectyCube;
+using CallBot.TestSupport.Network;
+using CallBot.TestSupport.Prosody;
+using CallBot.Worker;
+using CallBot.Worker.Bots;
+using CallBot.Worker.Options;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace CallBot.Benchmarks.Setup;
+
+/// <summary>
+/// <c>impaired-setup [--calls N] [--loss P] [--delay-ms D] [--jitter-ms J] [--paths chromium-chromium,chromium-bot,bot-chromium]
+/// [--out FILE]</c>: call setup over an impaired link, side by side — the REAL ConnectyCube SDK in headless Chromium calling
+/// Chromium, Chromium calling a bot, a bot calling Chromium — every call through its own <see cref="UdpImpairmentRelay"/>
+/// (independent random loss P, one-way delay D ± J ms keeping order, both directions). The pages rewrite the candidates they
+/// receive and send to the relay's ports (<see cref="ConnectyCubeBrowserClient.RouteCandidatesAsync"/>), so STUN, DTLS
+/// and SRTP of every path cross the same impairment; the bot is untouched. A call succeeds when both ends decode a remote
+/// frame within <see cref="CallBudget"/>. Prints success rate and p50/p95 per path. A benchmark: it asserts nothing.
+/// </summary>
+internal static class ImpairedSetupBenchmark
+{
+    public const string Command = "impaired-setup";
+
+    private const int AppId = 1;
+    private const string BotPassword = "bench-secret";
+    private const int BotId = 3002; // the setup benchmark's callee: a machine that ran it has the clips cached
+    private const int CallerPageId = 4101;
+    private const int CalleePageId = 4102;
+
+    /// <summary>From the call to both ends' first decoded remote frame; later counts as a failed call.</summary>
+    private static readonly TimeSpan CallBudget = TimeSpan.FromSeconds(20);
+
+    private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(30);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var calls = 50;
+        var loss = 0.10;
+        var delayMs = 50.0;
+        var jitterMs = 10.0;
+        var paths = "chromium-chromium,chromium-bot,bot-chromium";
+        string? output = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--calls" when i + 1 < args.Length:
+                    calls = int.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                case "--loss" when i + 1 < args.Length:
+                    loss = double.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                case "--delay-ms" when i + 1 < args.Length:
+                    delayMs = double.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                case "--jitter-ms" when i + 1 < args.Length:
+                    jitterMs = double.Parse(args[++i], CultureInfo.InvariantCulture);
+                    break;
+                case "--paths" when i + 1 < args.Length:
+                    paths = args[++i];
+                    break;
+                case "--out" when i + 1 < args.Length:
+                    output = args[++i];
+                    break;
+                default:
+                    await Console.Error.WriteLineAsync("usage: impaired-setup [--calls N] [--loss P] [--delay-ms D] [--jitter-ms J] [--paths chromium-chromium,chromium-bot,bot-chromium] [--out FILE]");
+                    return 2;
+            }
+        }
+
+        var link = new Link(loss, TimeSpan.FromMilliseconds(delayMs), TimeSpan.FromMilliseconds(jitterMs));
+        var results = new List<PathResult>();
+        await using var prosody = new ProsodyFixture();
+        await prosody.InitializeAsync();
+        await prosody.RegisterUserAsync(BotId, AppId, BotPassword);
+        using var host = BuildHost(prosody);
+        await host.StartAsync();
+        try
+        {
+            var runtime = host.Services.GetRequiredService<CallBotRuntime>();
+            await using var bot = await runtime.StartBotAsync(new BotOptions { UserId = BotId, Password = BotPassword }, CancellationToken.None);
+            var botTimes = new BotCallTimes(bot);
+            await using var chromium = new ChromiumFixture();
+            await chromium.InitializeAsync();
+            await using var sdk = new ConnectyCubeSdkHarness(chromium, prosody, new ConnectyCubeSdkOptions { SdkDebugLog = false, Timeout = StepTimeout });
+            var caller = await sdk.LoginAsync(CallerPageId);
+            var callee = await sdk.LoginAsync(CalleePageId);
+            foreach (var path in paths.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var result = path switch
+                {
+                    "chromium-chromium" => await RunPathAsync("SDK in Chromium → SDK in Chromium", calls, link, relay => ChromiumCallsChromiumAsync(caller, callee, relay)),
+                    "chromium-bot" => await RunPathAsync("SDK in Chromium → bot", calls, link, relay => ChromiumCallsBotAsync(caller, bot, botTimes, relay)),
+                    "bot-chromium" => await RunPathAsync("bot → SDK in Chromium", calls, link, relay => BotCallsChromiumAsync(bot, botTimes, callee, relay)),
+                    _ => throw new ArgumentException($"unknown path '{path}' (chromium-chromium, chromium-bot, bot-chromium)"),
+                };
+                results.Add(result);
+            }
+        }
+        finally
+        {
+            await host.StopAsync();
+        }
+
+        var report = Report(results, calls, link);
+        Console.WriteLine(report);
+        if (output is not null)
+        {
+            await File.WriteAllTextAsync(output, report);
+        }
+
+        return 0;
+    }
+
+    private static IHost BuildHost(ProsodyFixture prosody)
+    {
+        var builder = CallBotHost.CreateBuilder([]);
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["CallBot:Chat:Endpoint"] = prosody.WebSocketEndpoint.ToString(),
+            ["CallBot:Chat:Domain"] = ProsodyFixture.Domain,
+            ["CallBot:Chat:AppId"] = AppId.ToString(CultureInfo.InvariantCulture),
+            ["CallBot:VideoChat:LoopbackCandidatesOnly"] = "true",
+            ["CallBot:Media:Renditions"] = "1",
+            ["CallBot:Media:CacheDirectory"] = Path.Combine(Path.GetTempPath(), "callbot-clips"),
+            ["CallBot:Recording:Enabled"] = "false",
+            ["CallBot:Telemetry:HealthPrefix"] = string.Empty,
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        return builder.Build();
+    }
+
+    /// <summary>Each call through a fresh relay seeded by its number (the caller is side A, the callee side B).</summary>
+    private static async Task<PathResult> RunPathAsync(string name, int calls, Link link, Func<UdpImpairmentRelay, Task<CallTimes>> call)
+    {
+        var result = new PathResult(name);
+        for (var i = 0; i < calls; i++)
+        {
+            await using var relay = UdpImpairmentRelay.Start(new UdpImpairmentRelayOptions { Seed = 1000 + (2 * i) }, TimeProvider.System);
+            foreach (var direction in new[] { relay.AToB, relay.BToA })
+            {
+                direction.LossRate = link.Loss;
+                direction.Delay = link.Delay;
+                direction.Jitter = link.Jitter;
+                direction.JitterKeepsOrder = true;
+            }
+
+            CallTimes times;
+            try
+            {
+                times = await call(relay);
+            }
+            catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or Microsoft.Playwright.PlaywrightException)
+            {
+                times = CallTimes.Failed(ex.Message);
+            }
+
+            result.Add(i + 1, times, CallBudget);
+            result.Count(relay.AToB.Counters, relay.BToA.Counters);
+            if ((i + 1) % 10 == 0 || i + 1 == calls)
+            {
+                Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{name}: {i + 1}/{calls} calls, {result.Succeeded} connected"));
+            }
+        }
+
+        return result;
+    }
+
+    private static async Task<CallTimes> ChromiumCallsChromiumAsync(ConnectyCubeBrowserClient caller, ConnectyCubeBrowserClient callee, UdpImpairmentRelay relay)
+    {
+        await caller.RouteCandidatesAsync(relay.EndpointA.Port, relay.EndpointB.Port);
+        await callee.RouteCandidatesAsync(relay.EndpointB.Port, relay.EndpointA.Port);
+        var id = await caller.CallAsync([callee.UserId]);
+        try
+        {
+            var dial = await caller.WaitForEventAsync(SdkEventNames.Dial, e => e.SessionId == id);
+            await callee.WaitForIncomingCallAsync(StepTimeout);
+            await callee.AcceptAsync(id);
+            var accepted = await caller.WaitForEventAsync(SdkEventNames.Accept, e => e.SessionId == id);
+            var atCaller = await caller.WaitForEventAsync(SdkEventNames.FirstFrame, e => e.SessionId == id, StepTimeout);
+            var atCallee = await callee.WaitForEventAsync(SdkEventNames.FirstFrame, e => e.SessionId == id, StepTimeout);
+            return new CallTimes(accepted.TimeMs - dial.TimeMs, atCallee.TimeMs - dial.TimeMs, atCaller.TimeMs - dial.TimeMs, null);
+        }
+        finally
+        {
+            await caller.HangUpAsync(id);
+            await callee.WaitForEventAsync(SdkEventNames.Close, e => e.SessionId == id, StepTimeout);
+        }
+    }
+
+    private static async Task<CallTimes> ChromiumCallsBotAsync(ConnectyCubeBrowserClient caller, BotAgent bot, BotCallTimes botTimes, UdpImpairmentRelay relay)
+    {
+        await caller.RouteCandidatesAsync(relay.EndpointA.Port, relay.EndpointB.Port);
+        var id = await caller.CallAsync([bot.UserId]);
+        try
+        {
+            var dial = await caller.WaitForEventAsync(SdkEventNames.Dial, e => e.SessionId == id);
+            var accepted = await caller.WaitForEventAsync(SdkEventNames.Accept, e => e.SessionId == id);
+            var atCaller = await caller.WaitForEventAsync(SdkEventNames.FirstFrame, e => e.SessionId == id, StepTimeout);
+            var atBot = await botTimes.FirstFrameAsync(id, StepTimeout);
+            return new CallTimes(accepted.TimeMs - dial.TimeMs, atBot - dial.TimeMs, atCaller.TimeMs - dial.TimeMs, null);
+        }
+        finally
+        {
+            await caller.HangUpAsync(id);
+            await botTimes.EndedAsync(id, StepTimeout);
+        }
+    }
+
+    private static async Task<CallTimes> BotCallsChromiumAsync(BotAgent bot, BotCallTimes botTimes, ConnectyCubeBrowserClient callee, UdpImpairmentRelay relay)
+    {
+        await callee.RouteCandidatesAsync(relay.EndpointB.Port, relay.EndpointA.Port);
+        var t0 = BotCallTimes.Now();
+        var call = bot.PlaceCallAsync([callee.UserId], CallType.Video, TimeSpan.FromMinutes(2));
+        string? id = null;
+        try
+        {
+            var incoming = await callee.WaitForIncomingCallAsync(StepTimeout);
+            id = incoming.SessionId!;
+            await callee.AcceptAsync(id);
+            var atCallee = await callee.WaitForEventAsync(SdkEventNames.FirstFrame, e => e.SessionId == id, StepTimeout);
+            var atBot = await botTimes.FirstFrameAsync(id, StepTimeout);
+            var accepted = botTimes.AcceptedAt(id) is { } a ? a - t0 : double.NaN;
+            return new CallTimes(accepted, atCallee.TimeMs - t0, atBot - t0, null);
+        }
+        finally
+        {
+            if (id is not null)
+            {
+                await callee.HangUpAsync(id);
+            }
+
+            await call.WaitAsync(StepTimeout);
+        }
+    }
+
+    private static string Report(List<PathResult> results, int calls, Link link)
+    {
+        var text = new StringBuilder()
+            .AppendLine(CultureInfo.InvariantCulture,
+                $"Call setup through UdpImpairmentRelay: {link.Loss:P0} random loss, {link.Delay.TotalMilliseconds:0} ± {link.Jitter.TotalMilliseconds:0} ms one way (order kept), each direction; {calls} sequential calls per path; success = both ends decode a remote frame within {CallBudget.TotalSeconds:0} s; {Environment.ProcessorCount} cores, load average {LoadAverage()}")
+            .AppendLine()
+            .AppendLine("| Path | Connected | Success | Datagrams through the relays | Lost by the relays |\n|---|---|---|---|---|");
+        foreach (var result in results)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {result.Name} | {result.Succeeded}/{result.Attempted} | {(double)result.Succeeded / Math.Max(1, result.Attempted):P1} | {result.RelayReceived} | {(double)result.RelayDroppedByLoss / Math.Max(1, result.RelayReceived):P1} |");
+        }
+
+        text.AppendLine().AppendLine(SetupSeries.Header);
+        foreach (var result in results)
+        {
+            foreach (var series in result.Series)
+            {
+                text.AppendLine(series.Row());
+            }
+        }
+
+        foreach (var result in results)
+        {
+            foreach (var failure in result.Failures)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture, $"  {result.Name} {failure}");
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static string LoadAverage()
+    {
+        try
+        {
+            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
+    }
+
+    private sealed record Link(double Loss, TimeSpan Delay, TimeSpan Jitter);
+
+    /// <summary>Milliseconds from the call: accept at the caller, first remote frame at the callee and at the caller.</summary>
+    private sealed record CallTimes(double Accepted, double FirstFrameAtCallee, double FirstFrameAtCaller, string? Error)
+    {
+        public static CallTimes Failed(string error) => new(double.NaN, double.NaN, double.NaN, error);
+
+        public double MediaBothWays => Math.Max(FirstFrameAtCallee, FirstFrameAtCaller);
+    }
+
+    private sealed class PathResult(string name)
+    {
+        private readonly SetupSeries _accept = new(name, "call → accept");
+        private readonly SetupSeries _callee = new(name, "call → first remote frame at callee");
+        private readonly SetupSeries _caller = new(name, "call → first remote frame at caller");
+        private readonly SetupSeries _both = new(name, "call → media both ways");
+
+        public string Name { get; } = name;
+
+        public int Attempted { get; private set; }
+
+        public int Succeeded { get; private set; }
+
+        public List<string> Failures { get; } = [];
+
+        /// <summary>Datagrams the relays received and dropped by loss, both directions, all calls: proof the path crossed them.</summary>
+        public long RelayReceived { get; private set; }
+
+        public long RelayDroppedByLoss { get; private set; }
+
+        public void Count(RelayCounters aToB, RelayCounters bToA)
+        {
+            RelayReceived += aToB.Received + bToA.Received;
+            RelayDroppedByLoss += aToB.DroppedLoss + bToA.DroppedLoss;
+        }
+
+        public IEnumerable<SetupSeries> Series => [_accept, _callee, _caller, _both];
+
+        public void Add(int number, CallTimes times, TimeSpan budget)
+        {
+            Attempted++;
+            if (times.Error is not null || double.IsNaN(times.MediaBothWays) || times.MediaBothWays > budget.TotalMilliseconds)
+            {
+                Failures.Add(string.Create(CultureInfo.InvariantCulture, $"#{number}: {times.Error?.Split('\n')[0] ?? $"media both ways after {times.MediaBothWays:0} ms"}"));
+                return;
+            }
+
+            Succeeded++;
+            if (!double.IsNaN(times.Accepted))
+            {
+                _accept.Add(times.Accepted);
+            }
+
+            _callee.Add(times.FirstFrameAtCallee);
+            _caller.Add(times.FirstFrameAtCaller);
+            _both.Add(times.MediaBothWays);
+        }
+    }
+}
