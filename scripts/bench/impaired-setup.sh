@@ -5,7 +5,7 @@
 # per path. Defaults: profile b of issue 14 (10 % loss, 50 ± 10 ms each way), 50 calls per path. As root it runs in a
 # fresh network namespace that has only `lo`.
 #   scripts/bench/impaired-setup.sh
-#   scripts/bench/impaired-setup.sh --calls 10 --loss 0.03 --delay-ms 40 --jitter-ms 5 --paths chromium-bot --out /tmp/b.md
+#   scripts/bench/impaired-setup.sh --calls 10 --loss 0.20 --delay-ms 100 --jitter-ms 0 --budget-s 6 --paths chromium-bot --out /tmp/c.md
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dotnet build bench/CallBot.Benchmarks -c Release -nologo -v quiet -clp:ErrorsOnly
