@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using CallBot.Abstractions;
 using CallBot.Rtc.Dtls;
 using CallBot.Rtc.Ice;
+using CallBot.Rtc.Interceptors;
 using CallBot.Rtc.Media;
 using Microsoft.Extensions.Logging;
 
@@ -50,6 +51,7 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
         _sessionId = (ulong)RandomNumberGenerator.GetInt32(int.MaxValue) << 20;
         _sendDatagram = SendDatagram;
         _eventPump = Task.Run(PumpEventsAsync);
+        _interceptors = new InterceptorChain(new InterceptorContext(options, time, _demux, Post, _cname));
         _timer = time.CreateTimer(static s => ((RtcPeerConnection)s!).OnTick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
@@ -172,6 +174,7 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
         {
             _srtp?.Dispose();
             _srtp = null;
+            _interceptors.Close();
             foreach (var transceiver in _transceivers)
             {
                 transceiver.SendStream.Attach(null);
