@@ -23,6 +23,9 @@ public sealed partial class RtcPeerConnection
     private IceCredentials? _remoteCredentials;
     private bool _localRestartPending;
 
+    // Trickled candidates that arrived before the ICE agent existed (bounded by Ice.MaxRemoteCandidates).
+    private readonly List<string?> _earlyCandidates = [];
+
     /// <summary>The last local description (offer or answer) as SDP text.</summary>
     public string? LocalDescription => _currentLocal is { } local ? SdpWriter.Write(local) : null;
 
@@ -223,8 +226,6 @@ public sealed partial class RtcPeerConnection
 
         ApplyRemoteCandidate(ice, candidate);
     }
-
-    private readonly List<string?> _earlyCandidates = [];
 
     private void ApplyRemoteCandidate(IceAgent ice, string? candidate)
     {
