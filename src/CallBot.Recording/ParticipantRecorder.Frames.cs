@@ -251,23 +251,27 @@ public sealed partial class ParticipantRecorder
         var tracks = new List<MkvTrack>(2);
         if (withVideo && _videoCodec is { } video)
         {
-            if (video == CodecId.Vp8)
+            // CodecPrivate is codec-specific: the codec table names the codec, the bitstream tells the rest.
+            switch (video)
             {
-                if (!Vp8KeyFrame.TryReadSize(first.Data.Span, out var width, out var height))
-                {
-                    return false;
-                }
+                case CodecId.Vp8:
+                    if (!Vp8KeyFrame.TryReadSize(first.Data.Span, out var width, out var height))
+                    {
+                        return false;
+                    }
 
-                tracks.Add(new MkvTrack(VideoTrackNumber, video, [], width, height));
-            }
-            else
-            {
-                if (!AnnexB.TryBuildAvcConfig(first.Data.Span, out var avcC))
-                {
-                    return false;
-                }
+                    tracks.Add(new MkvTrack(VideoTrackNumber, video, [], width, height));
+                    break;
+                case CodecId.H264:
+                    if (!AnnexB.TryBuildAvcConfig(first.Data.Span, out var avcC))
+                    {
+                        return false;
+                    }
 
-                tracks.Add(new MkvTrack(VideoTrackNumber, video, avcC));
+                    tracks.Add(new MkvTrack(VideoTrackNumber, video, avcC));
+                    break;
+                default:
+                    throw new UnknownCodecException(video.ToString());
             }
         }
 
@@ -277,7 +281,7 @@ public sealed partial class ParticipantRecorder
         }
 
         var writer = new EbmlWriter(512);
-        MatroskaLiveWriter.WriteHeader(writer, tracks, webm: _videoCodec != CodecId.H264);
+        MatroskaLiveWriter.WriteHeader(writer, tracks, webm: IsWebM(_videoCodec));
         var header = writer.Written.ToArray();
         if (!_pipe!.TryEnqueue(new MuxItem(header, header.Length, 0, 0, false, true, false)))
         {

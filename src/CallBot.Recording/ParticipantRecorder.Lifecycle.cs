@@ -333,7 +333,7 @@ public sealed partial class ParticipantRecorder
     internal static IEnumerable<string> Mp4Arguments(string input, string output, CodecId? videoCodec)
     {
         List<string> args = ["-hide_banner", "-nostdin", "-loglevel", "error", "-i", input, "-map", "0"];
-        if (videoCodec == CodecId.Vp8)
+        if (videoCodec is { } video && !CodecTable.Get(video).Mp4Copy)
         {
             // -fps_mode vfr: keep the frames as they are (the 2 ms DefaultDuration is a timestamp grid, not a frame rate).
             args.AddRange(["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-fps_mode", "vfr"]);
@@ -356,7 +356,7 @@ public sealed partial class ParticipantRecorder
             "-f", "matroska", "-analyzeduration", "0", "-probesize", "65536",
             "-i", "pipe:0",
             "-map", "0", "-c", "copy",
-            "-f", _videoCodec == CodecId.H264 ? "matroska" : "webm",
+            "-f", IsWebM(_videoCodec) ? "webm" : "matroska",
             "-cluster_time_limit", clusterMs,
             "-flush_packets", "1",
             "-max_interleave_delta", (MicrosPerSecond).ToString(CultureInfo.InvariantCulture),

@@ -162,7 +162,10 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
     internal int? FfmpegProcessId => _ffmpeg?.ProcessId;
 
     /// <summary>The container extension for these codecs: .webm for VP8 (or audio only), .mkv for H.264.</summary>
-    public static string ExtensionFor(CodecId? videoCodec) => videoCodec == CodecId.H264 ? ".mkv" : ".webm";
+    public static string ExtensionFor(CodecId? videoCodec) => IsWebM(videoCodec) ? ".webm" : ".mkv";
+
+    /// <summary>WebM when the video codec fits in it (audio is always Opus), Matroska otherwise.</summary>
+    internal static bool IsWebM(CodecId? videoCodec) => videoCodec is not { } video || CodecTable.Get(video).WebM;
 
     /// <inheritdoc />
     public void OnFrame(in EncodedFrame frame)

@@ -47,8 +47,7 @@ public class MediaPipelineBenchmarks
         _send = new MediaSendStream(0x1234, null, TimeProvider.System);
         _send.Configure(CodecId.Vp8, new RtpStreamSenderOptions { Ssrc = 0x1234, PayloadType = 96, MidId = 4, Mid = "1" }, enabled: true);
         _send.Attach(_sender);
-        _receive = new MediaReceiveStream(0x1234, CodecId.Vp8, 96, new RtpStreamReceiverOptions(), new NullSink(), TimeProvider.System,
-            new ReceiveStreamFeedbackOptions(TimeSpan.FromMilliseconds(40), TimeSpan.FromMilliseconds(500)));
+        _receive = new MediaReceiveStream(0x1234, CodecId.Vp8, 96, new RtpStreamReceiverOptions(), new NullSink(), TimeProvider.System);
     }
 
     [GlobalCleanup]
@@ -71,7 +70,7 @@ public class MediaPipelineBenchmarks
         datagram.CopyTo(_wire);
         if (_receiver.TryUnprotectRtp(_wire, datagram.Length, out var length, out _))
         {
-            _receive.Receive(_wire.AsSpan(0, length), out _);
+            _receive.Reader(_wire.AsSpan(0, length), out _);
         }
 
         return true;

@@ -236,12 +236,7 @@ public sealed partial class ClipCache
         return newline < 0 ? text.Trim() : text[..newline].Trim();
     }
 
-    private static string Extension(CodecId codec) => codec switch
-    {
-        CodecId.Vp8 => "ivf",
-        CodecId.H264 => "h264",
-        _ => "ogg",
-    };
+    private static string Extension(CodecId codec) => CodecTable.Get(codec).FfmpegFormat;
 
     private static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 

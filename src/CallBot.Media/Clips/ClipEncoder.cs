@@ -88,23 +88,14 @@ public sealed class ClipEncoder
             // Key frames exactly every K frames, never elsewhere: renditions of a ladder align on them.
             "-force_key_frames", $"expr:eq(mod(n,{k}),0)",
         };
-        if (profile.Codec == CodecId.Vp8)
+        var codec = CodecTable.Get(profile.Codec);
+        args.AddRange(codec.FfmpegEncodeArguments);
+        if (codec.Id == CodecId.H264 && (long)profile.Width * profile.Height <= 1280L * 720 && profile.FrameRate <= 30)
         {
-            args.AddRange(["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "5", "-auto-alt-ref", "0", "-lag-in-frames", "0",
-                "-error-resilient", "1", "-f", "ivf", "pipe:1"]);
+            args.AddRange(["-level:v", "3.1"]); // profile-level-id 42e01f, what browsers offer first
         }
-        else
-        {
-            args.AddRange(["-c:v", "libx264", "-preset", "veryfast", "-tune", "zerolatency", "-profile:v", "baseline", "-bf", "0", "-sc_threshold", "0",
-                // AUD before each access unit and SPS/PPS before every IDR: a receiver can join at any key frame.
-                "-x264-params", "aud=1:repeat-headers=1"]);
-            if ((long)profile.Width * profile.Height <= 1280L * 720 && profile.FrameRate <= 30)
-            {
-                args.AddRange(["-level:v", "3.1"]); // profile-level-id 42e01f, what browsers offer first
-            }
 
-            args.AddRange(["-f", "h264", "pipe:1"]);
-        }
+        args.AddRange(["-f", codec.FfmpegFormat, "pipe:1"]);
 
         return args;
     }
@@ -116,15 +107,18 @@ public sealed class ClipEncoder
         ArgumentNullException.ThrowIfNull(profile);
         var inv = CultureInfo.InvariantCulture;
         const string normalise = "aresample=48000";
-        return new List<string>(input.InputArguments)
+        var opus = CodecTable.Get(CodecId.Opus);
+        var args = new List<string>(input.InputArguments)
         {
             "-map", "0:a:0", "-vn", "-sn", "-dn",
             "-af", input.Filter is null ? normalise : $"{input.Filter},{normalise}",
             "-t", clipSeconds.ToString(inv),
             "-ac", profile.Channels.ToString(inv),
-            "-c:a", "libopus", "-b:a", $"{profile.BitrateKbps.ToString(inv)}k", "-vbr", "on", "-application", "audio", "-frame_duration", "20",
-            "-f", "ogg", "pipe:1",
+            "-b:a", $"{profile.BitrateKbps.ToString(inv)}k",
         };
+        args.AddRange(opus.FfmpegEncodeArguments);
+        args.AddRange(["-f", opus.FfmpegFormat, "pipe:1"]);
+        return args;
     }
 
     private async Task<byte[]> RunAsync(List<string> arguments, CancellationToken cancellationToken)

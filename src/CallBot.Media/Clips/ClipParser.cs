@@ -23,7 +23,7 @@ public static class ClipParser
             CodecId.Vp8 => ReadIvf(encoded, builder),
             CodecId.H264 => ReadAnnexB(encoded, builder, codec.ClockRate() / frameRate),
             CodecId.Opus => ReadOgg(encoded, builder),
-            _ => ContainerError.UnsupportedCodec,
+            _ => throw new UnknownCodecException(codec.ToString()),
         };
         if (error != ContainerError.None)
         {

@@ -11,11 +11,5 @@ namespace CallBot.Recording.Mkv;
 /// <param name="Channels">Audio channel count.</param>
 internal sealed record MkvTrack(int Number, CodecId Codec, byte[] CodecPrivate, int Width = 0, int Height = 0, int Channels = 2)
 {
-    public string MatroskaCodecId => Codec switch
-    {
-        CodecId.Vp8 => "V_VP8",
-        CodecId.H264 => "V_MPEG4/ISO/AVC",
-        CodecId.Opus => "A_OPUS",
-        _ => throw new ArgumentOutOfRangeException(nameof(Codec)),
-    };
+    public string MatroskaCodecId => CodecTable.Get(Codec).MatroskaCodecId;
 }

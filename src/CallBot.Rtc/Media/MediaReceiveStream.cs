@@ -1,5 +1,4 @@
 using CallBot.Abstractions;
-using CallBot.Rtc.Bwe;
 using CallBot.Rtc.Interceptors;
 using CallBot.Rtc.Payloads;
 using CallBot.Rtc.Rtcp;
@@ -9,9 +8,9 @@ namespace CallBot.Rtc.Media;
 
 /// <summary>
 /// One remote SSRC of a transceiver: jitter buffer + RFC 3550 statistics (<see cref="RtpStreamReceiver"/>) feeding a
-/// <see cref="FrameAssembler"/> whose complete frames go to the sink, plus the receive-side interceptor stages the RTCP
-/// timer runs for it: <see cref="Nacks"/> (NACK generator), <see cref="KeyFrames"/> (PLI on decoder need) and
-/// <see cref="Bandwidth"/> (REMB estimate).
+/// <see cref="FrameAssembler"/> whose complete frames go to the sink. The media stages that watch it (NACK, PLI, REMB,
+/// reports) keep their own state per stream (<see cref="InterceptorChain"/>); packets reach it through
+/// <see cref="Reader"/>, the stages' reader chain ending in <see cref="Receive"/>.
 /// Receive loop only (the connection's receive lock covers the timer's calls).
 /// </summary>
 internal sealed class MediaReceiveStream : IEncodedFrameSink, IDisposable
@@ -21,20 +20,19 @@ internal sealed class MediaReceiveStream : IEncodedFrameSink, IDisposable
     private readonly IEncodedFrameSink _sink;
     private long _reportedGaps;
 
-    public MediaReceiveStream(uint ssrc, CodecId codec, byte payloadType, RtpStreamReceiverOptions options, IEncodedFrameSink sink, TimeProvider time,
-        ReceiveStreamFeedbackOptions feedback)
+    public MediaReceiveStream(uint ssrc, CodecId codec, byte payloadType, RtpStreamReceiverOptions options, IEncodedFrameSink sink, TimeProvider time)
     {
         Ssrc = ssrc;
         Codec = codec;
         PayloadType = payloadType;
         _sink = sink;
-        _assembler = new FrameAssembler(codec, CreateDepacketizer(codec), this);
+        _assembler = new FrameAssembler(codec, RtpCodecs.CreateDepacketizer(codec), this);
         _receiver = new RtpStreamReceiver(ssrc, options, _assembler, time);
-        KeyFrames = new KeyFrameRequester(time, feedback.KeyFrameRequestInterval, wantedAtStart: codec.Kind() == MediaKind.Video);
-        Nacks = new NackGenerator(time, feedback.NackInterval);
-        Bandwidth = new ReceiveBandwidthEstimator(time);
-        _assembler.KeyFrameNeeded += KeyFrames.OnKeyFrameNeeded;
+        Reader = Receive;
     }
+
+    /// <summary>A keyframe was delivered (the keyframe stage stops asking for one).</summary>
+    public event Action? KeyFrameDelivered;
 
     public uint Ssrc { get; }
 
@@ -46,15 +44,14 @@ internal sealed class MediaReceiveStream : IEncodedFrameSink, IDisposable
 
     public FrameAssembler Assembler => _assembler;
 
-    public KeyFrameRequester KeyFrames { get; }
+    /// <summary>Where the receive loop hands this stream's media packets (set when the stream is bound).</summary>
+    public RtpPacketReader Reader { get; set; }
 
-    public NackGenerator Nacks { get; }
+    /// <summary>PLIs sent for this stream (counted by the stats stage).</summary>
+    public long PlisSent { get; set; }
 
-    public ReceiveBandwidthEstimator Bandwidth { get; }
-
-    public long PlisSent => KeyFrames.PlisSent;
-
-    public long NacksSent => Nacks.NacksSent;
+    /// <summary>NACK packets sent for this stream (counted by the stats stage).</summary>
+    public long NacksSent { get; set; }
 
     public long FramesDelivered { get; private set; }
 
@@ -63,7 +60,7 @@ internal sealed class MediaReceiveStream : IEncodedFrameSink, IDisposable
         FramesDelivered++;
         if (frame.IsKeyFrame)
         {
-            KeyFrames.OnKeyFrame();
+            KeyFrameDelivered?.Invoke();
         }
 
         _sink.OnFrame(frame);
@@ -90,15 +87,4 @@ internal sealed class MediaReceiveStream : IEncodedFrameSink, IDisposable
     public void OnSenderReport(SenderReport report) => _receiver.OnSenderReport(report);
 
     public void Dispose() => _assembler.Dispose();
-
-    private static IDepacketizer CreateDepacketizer(CodecId codec) => codec switch
-    {
-        CodecId.Opus => new OpusDepacketizer(),
-        CodecId.Vp8 => new Vp8Depacketizer(),
-        CodecId.H264 => new H264Depacketizer(),
-        _ => throw new ArgumentOutOfRangeException(nameof(codec)),
-    };
 }
-
-/// <summary>Timing of a receive stream's feedback stages.</summary>
-internal readonly record struct ReceiveStreamFeedbackOptions(TimeSpan NackInterval, TimeSpan KeyFrameRequestInterval);

@@ -17,6 +17,7 @@ internal sealed class MediaSendStream : IEncodedFrameSink
     private readonly TimeProvider _time;
     private RtpStreamSender? _sender;
     private volatile SrtpSession? _session;
+    private volatile RtpPacketHandler _writer;
     private volatile bool _enabled;
     private CodecId _codec;
     private int _clockRate;
@@ -30,7 +31,20 @@ internal sealed class MediaSendStream : IEncodedFrameSink
         RtxSsrc = rtxSsrc;
         _time = time;
         _onPacket = OnPacket;
+        SendToSession = SendRtp;
+        _writer = SendToSession;
     }
+
+    /// <summary>The end of the RTP writer chain: SRTP-protect and send.</summary>
+    public RtpPacketHandler SendToSession { get; }
+
+    /// <summary>Where packets go: <see cref="SendToSession"/>, or the stages' wrappers around it (set when the stream is bound).</summary>
+    public RtpPacketHandler Writer
+    {
+        get => _writer;
+        set => _writer = value;
+    }
+
 
     public uint Ssrc { get; }
 
@@ -78,7 +92,7 @@ internal sealed class MediaSendStream : IEncodedFrameSink
         {
             if (_sender is null || Codec != codec || options.PayloadType != _payloadType)
             {
-                _sender = new RtpStreamSender(options, CreatePayloader(codec), _onPacket, _time) { RoundTripTime = _roundTrip };
+                _sender = new RtpStreamSender(options, RtpCodecs.CreatePayloader(codec), _onPacket, _time) { RoundTripTime = _roundTrip };
                 _payloadType = options.PayloadType;
             }
 
@@ -95,9 +109,11 @@ internal sealed class MediaSendStream : IEncodedFrameSink
 
     public void Attach(SrtpSession? session) => _session = session;
 
+    /// <summary>Stats stage: a NACK about this stream arrived.</summary>
+    public void CountNackReceived() => Interlocked.Increment(ref _nacksReceived);
+
     public void OnNack(GenericNack nack)
     {
-        Interlocked.Increment(ref _nacksReceived);
         lock (_lock)
         {
             _sender?.OnNack(nack);
@@ -147,15 +163,9 @@ internal sealed class MediaSendStream : IEncodedFrameSink
         }
     }
 
-    private static IPayloader CreatePayloader(CodecId codec) => codec switch
-    {
-        CodecId.Opus => new OpusPayloader(),
-        CodecId.Vp8 => new Vp8Payloader(),
-        CodecId.H264 => new H264Payloader(),
-        _ => throw new ArgumentOutOfRangeException(nameof(codec)),
-    };
+    private void OnPacket(ReadOnlySpan<byte> packet) => _writer(packet);
 
-    private void OnPacket(ReadOnlySpan<byte> packet) => _session?.SendRtp(packet);
+    private void SendRtp(ReadOnlySpan<byte> packet) => _session?.SendRtp(packet);
 }
 
 internal readonly record struct OutboundCounters(long PacketsSent, long PayloadBytesSent, long FramesSent, long Retransmissions);

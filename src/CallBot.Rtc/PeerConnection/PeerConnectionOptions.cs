@@ -76,6 +76,13 @@ public sealed class PeerConnectionOptions
     /// <summary>How often a PLI is repeated while a video receive stream still waits for its first keyframe.</summary>
     public TimeSpan KeyFrameRequestInterval { get; init; } = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>
+    /// The media stages this connection runs (names from <c>Interceptors/InterceptorRegistry</c>: nack, keyframe, report,
+    /// remb, stats); always run in the registry's order. A stage left out also drops its rtcp-fb from our SDP.
+    /// Checked when the connection is constructed.
+    /// </summary>
+    public IReadOnlyList<string> Interceptors { get; init; } = Rtc.Interceptors.InterceptorRegistry.Names;
+
     /// <summary>Sockets to use (tests: <see cref="InMemoryNetwork"/>); null = real UDP.</summary>
     public IDatagramSocketFactory? SocketFactory { get; init; }
 }

@@ -3,103 +3,51 @@ using CallBot.Rtc.Interceptors;
 using CallBot.Rtc.Media;
 using CallBot.Rtc.Rtcp;
 using CallBot.Rtc.Rtp;
-using CallBot.Rtc.Sdp;
 using CallBot.Rtc.Srtp;
 
 namespace CallBot.Rtc;
 
-/// <summary>Receive path (SRTP → demux → jitter buffer → frames), RTCP handling, and the report/feedback timer.</summary>
+/// <summary>
+/// Receive path (SRTP → demux → the stream's reader chain → jitter buffer → frames) and the RTCP timer. Everything the
+/// media stages decide (NACK, PLI/FIR, reports, REMB, feedback stats) is in <see cref="InterceptorChain"/>: see
+/// Interceptors/README.md.
+/// </summary>
 public sealed partial class RtcPeerConnection
 {
     private const int ReceiveBufferSize = 2048;
     private const int RtcpBufferSize = 1500;
-    private const int MaxNackBatch = 64;
     private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(20);
-    private static readonly TimeSpan NackInterval = TimeSpan.FromMilliseconds(40);
-    private static readonly TimeSpan GapWaitMargin = TimeSpan.FromMilliseconds(50);
-    private static readonly TimeSpan MaxAdaptiveGapWait = TimeSpan.FromSeconds(1);
 
+    // The receive part: the loop's buffers, the demux tables, the stages; all under _receiveLock.
     private readonly Lock _receiveLock = new();
     private readonly byte[] _receiveBuffer = new byte[ReceiveBufferSize];
-    private readonly byte[] _rtcpBuffer = new byte[RtcpBufferSize];
-    private readonly List<IRtcpPacket> _outgoingRtcp = [];
-    private readonly ITimer _timer;
-
-    // Receive-loop state (under _receiveLock).
-    private readonly Dictionary<uint, RtpTransceiver> _remoteSsrcs = [];
-    private readonly Dictionary<uint, RtpTransceiver> _localSsrcs = [];
-    private readonly Dictionary<byte, RtpTransceiver> _payloadTypes = [];
-    private int _midExtensionId;
+    private readonly RtpDemux _demux = new();
+    private readonly InterceptorChain _interceptors;
     private long _rtpDropped;
-    private long _rtcpDropped;
-    private long _gapWaitTicks;
     private long _rtpBeforeKeys;
+
+    // The RTCP timer: one tick at a time (_ticking), its own send buffer.
+    private readonly ITimer _timer;
+    private readonly byte[] _rtcpBuffer = new byte[RtcpBufferSize];
     private int _ticking;
-    private ReportScheduler? _reports;
 
     /// <summary>RTP packets dropped after SRTP (unknown stream, bad header, payload type not negotiated).</summary>
     internal long RtpDropped => Interlocked.Read(ref _rtpDropped);
 
-    /// <summary>Rebuilds the demux tables after a negotiation (called with the signaling semaphore held).</summary>
-    private void UpdateDemux(NegotiatedSession session)
+    /// <summary>Rebuilds the demux tables after a negotiation and binds the sending streams that got a codec (signaling semaphore held).</summary>
+    private void UpdateDemux()
     {
         lock (_receiveLock)
         {
-            _payloadTypes.Clear();
-            var ambiguous = new HashSet<byte>();
-            _midExtensionId = 0;
-            _localSsrcs.Clear();
-            foreach (var transceiver in _transceivers)
+            var transceivers = _transceivers;
+            _demux.Update(transceivers);
+            foreach (var transceiver in transceivers)
             {
-                _localSsrcs[transceiver.Ssrc] = transceiver;
-                var media = transceiver.Negotiated;
-                if (media is null || media.Rejected)
+                if (transceiver.SendStream.Codec is not null)
                 {
-                    continue;
-                }
-
-                if (_midExtensionId == 0 && media.MidExtensionId is { } midId)
-                {
-                    _midExtensionId = midId;
-                }
-
-                foreach (var ssrc in media.RemoteSsrcs)
-                {
-                    _remoteSsrcs[ssrc.Ssrc] = transceiver;
-                    if (ssrc.RtxSsrc is { } rtx)
-                    {
-                        _remoteSsrcs[rtx] = transceiver;
-                    }
-                }
-
-                foreach (var codec in media.Codecs)
-                {
-                    AddPayloadType(codec.PayloadType, transceiver, ambiguous);
-                    if (codec.RtxPayloadType is { } rtxPt)
-                    {
-                        AddPayloadType(rtxPt, transceiver, ambiguous);
-                    }
+                    _interceptors.BindLocalStream(transceiver);
                 }
             }
-
-            _ = session;
-        }
-
-        void AddPayloadType(byte pt, RtpTransceiver transceiver, HashSet<byte> ambiguous)
-        {
-            if (ambiguous.Contains(pt))
-            {
-                return;
-            }
-
-            if (_payloadTypes.TryGetValue(pt, out var existing) && !ReferenceEquals(existing, transceiver))
-            {
-                _payloadTypes.Remove(pt);
-                ambiguous.Add(pt);
-                return;
-            }
-
-            _payloadTypes[pt] = transceiver;
         }
     }
 
@@ -129,7 +77,7 @@ public sealed partial class RtcPeerConnection
             {
                 if (session.TryUnprotectRtcp(buffer, datagram.Length, out var rtcpLength, out _))
                 {
-                    HandleRtcp(buffer.AsSpan(0, rtcpLength));
+                    _interceptors.ReadRtcp(buffer.AsSpan(0, rtcpLength));
                 }
 
                 return;
@@ -150,7 +98,7 @@ public sealed partial class RtcPeerConnection
             return;
         }
 
-        var transceiver = Demux(header, packet);
+        var transceiver = _demux.Find(header, packet, _transceivers);
         if (transceiver is null || !transceiver.CanReceive)
         {
             Interlocked.Increment(ref _rtpDropped);
@@ -183,7 +131,6 @@ public sealed partial class RtcPeerConnection
         }
 
         var codec = codecs[found];
-        var codecId = codec.Codec;
         var stream = transceiver.ReceiveStream;
         bool ok;
         if (isRtx)
@@ -200,15 +147,10 @@ public sealed partial class RtcPeerConnection
         {
             if (stream is null || stream.Ssrc != header.Ssrc || stream.PayloadType != header.PayloadType)
             {
-                stream?.Dispose();
-                stream = new MediaReceiveStream(header.Ssrc, codecId, header.PayloadType,
-                    new RtpStreamReceiverOptions { ClockRate = codecId.ClockRate(), MaxGapWait = _options.MaxGapWait },
-                    transceiver.FrameSink, _time, new ReceiveStreamFeedbackOptions(NackInterval, _options.KeyFrameRequestInterval));
-                transceiver.ReceiveStream = stream;
-                _remoteSsrcs[header.Ssrc] = transceiver;
+                stream = StartReceiveStream(transceiver, header, codec.Codec);
             }
 
-            ok = stream.Receive(packet, out _);
+            ok = stream.Reader(packet, out _);
         }
 
         if (!ok)
@@ -222,139 +164,27 @@ public sealed partial class RtcPeerConnection
         }
     }
 
+    /// <summary>A new remote SSRC (or payload type) on the transceiver: the old stream is unbound and replaced.</summary>
+    private MediaReceiveStream StartReceiveStream(RtpTransceiver transceiver, in RtpHeader header, CodecId codec)
+    {
+        if (transceiver.ReceiveStream is { } old)
+        {
+            _interceptors.UnbindRemoteStream(old);
+            old.Dispose();
+        }
+
+        var stream = new MediaReceiveStream(header.Ssrc, codec, header.PayloadType,
+            new RtpStreamReceiverOptions { ClockRate = codec.ClockRate(), MaxGapWait = _options.MaxGapWait }, transceiver.FrameSink, _time);
+        transceiver.ReceiveStream = stream;
+        _demux.Learn(header.Ssrc, transceiver);
+        _interceptors.BindRemoteStream(transceiver, stream);
+        return stream;
+    }
+
     // A separate method: a lambda in the per-packet methods would allocate its closure on every call, not only on loss.
     private void PostGap(RtpTransceiver transceiver, FrameGap gap) => Post(() => transceiver.RaiseRemoteGap(gap));
 
-    /// <summary>By SSRC (learned or from a=ssrc), else the mid header extension (what Chrome sends), else a unique payload type.</summary>
-    private RtpTransceiver? Demux(in RtpHeader header, ReadOnlySpan<byte> packet)
-    {
-        if (_remoteSsrcs.TryGetValue(header.Ssrc, out var known))
-        {
-            return known;
-        }
-
-        if (_midExtensionId > 0 && header.TryGetExtension(packet, _midExtensionId, out var mid))
-        {
-            foreach (var transceiver in _transceivers)
-            {
-                if (transceiver.MidBytes.AsSpan().SequenceEqual(mid))
-                {
-                    _remoteSsrcs[header.Ssrc] = transceiver;
-                    return transceiver;
-                }
-            }
-        }
-
-        return _payloadTypes.TryGetValue(header.PayloadType, out var byPt) ? byPt : null;
-    }
-
-    private void HandleRtcp(ReadOnlySpan<byte> datagram)
-    {
-        var reader = new RtcpCompoundReader(datagram);
-        while (reader.MoveNext())
-        {
-            if (!RtcpPacketParser.TryParse(reader.Current, out var packet, out _) || packet is null)
-            {
-                Interlocked.Increment(ref _rtcpDropped);
-                continue;
-            }
-
-            switch (packet)
-            {
-                case SenderReport sr:
-                    OnSenderReport(sr);
-                    OnReportBlocks(sr.ReportBlocks);
-                    break;
-                case ReceiverReport rr:
-                    OnReportBlocks(rr.ReportBlocks);
-                    break;
-                case PictureLossIndication pli:
-                    OnKeyFrameRequest(pli.MediaSsrc);
-                    break;
-                case FullIntraRequest fir:
-                    foreach (var entry in fir.Entries)
-                    {
-                        OnKeyFrameRequest(entry.Ssrc);
-                    }
-
-                    break;
-                case GenericNack nack:
-                    if (_localSsrcs.TryGetValue(nack.MediaSsrc, out var nacked))
-                    {
-                        nacked.SendStream.OnNack(nack);
-                    }
-
-                    break;
-                case ReceiverEstimatedMaxBitrate remb:
-                    foreach (var ssrc in remb.Ssrcs)
-                    {
-                        if (_localSsrcs.TryGetValue(ssrc, out var limited))
-                        {
-                            limited.RembKbps = (int)Math.Min(int.MaxValue, remb.Bitrate / 1000);
-                            limited.UpdateTargetBitrate();
-                        }
-                    }
-
-                    break;
-            }
-        }
-
-        if (reader.Error != RtcpDropReason.None)
-        {
-            Interlocked.Increment(ref _rtcpDropped);
-        }
-    }
-
-    private void OnSenderReport(SenderReport sr)
-    {
-        if (!_remoteSsrcs.TryGetValue(sr.Ssrc, out var transceiver))
-        {
-            return;
-        }
-
-        if (transceiver.ReceiveStream is { } stream && stream.Ssrc == sr.Ssrc)
-        {
-            stream.OnSenderReport(sr);
-        }
-
-        var report = new RemoteSenderReport(sr.Ssrc, sr.NtpTimestamp, sr.RtpTimestamp, sr.PacketCount, sr.OctetCount);
-        Post(() => transceiver.RaiseSenderReport(report));
-    }
-
-    /// <summary>
-    /// Report blocks about what we send: RTT per RFC 3550 §6.4.1 (LSR/DLSR) and the peer's loss. The RTT also sets how
-    /// long our receivers wait for a retransmission before accepting a gap: 1.5 RTT + 50 ms, never below the configured
-    /// MaxGapWait, at most one second — a fixed wait shorter than the RTT gives up before any NACK can be answered.
-    /// </summary>
-    private void OnReportBlocks(IReadOnlyList<ReportBlock> blocks)
-    {
-        if (blocks.Count == 0)
-        {
-            return;
-        }
-
-        var arrival = NtpTime.Now(_time);
-        foreach (var block in blocks)
-        {
-            if (_localSsrcs.TryGetValue(block.Ssrc, out var transceiver) && RoundTripTime.TryCompute(block, arrival, out var rtt))
-            {
-                transceiver.OnRemoteReport(rtt, block.CumulativeLost, block.FractionLost);
-                var wait = TimeSpan.FromTicks(Math.Min((rtt * 1.5 + GapWaitMargin).Ticks, MaxAdaptiveGapWait.Ticks));
-                Interlocked.Exchange(ref _gapWaitTicks, Math.Max(wait.Ticks, _options.MaxGapWait.Ticks));
-            }
-        }
-    }
-
-    private void OnKeyFrameRequest(uint mediaSsrc)
-    {
-        if (_localSsrcs.TryGetValue(mediaSsrc, out var transceiver))
-        {
-            transceiver.OnKeyFrameRequestReceived();
-            Post(transceiver.RaiseKeyFrameRequested);
-        }
-    }
-
-    /// <summary>Timer (every 20 ms while connected): jitter-buffer deadlines, NACK, PLI, and SR/RR every RtcpInterval.</summary>
+    /// <summary>Timer (every 20 ms while connected): jitter-buffer deadlines, then the stages' writer chain per transceiver.</summary>
     private void OnTick()
     {
         if (Interlocked.Exchange(ref _ticking, 1) != 0)
@@ -370,43 +200,35 @@ public sealed partial class RtcPeerConnection
                 return;
             }
 
-            _reports ??= new ReportScheduler(_time, _options.RtcpInterval);
-            var reportDue = _reports.IsDue();
             var maxBandwidthKbps = Volatile.Read(ref _maxBandwidthKbps);
+            bool reportDue;
+            lock (_receiveLock)
+            {
+                reportDue = _interceptors.IsReportDue();
+            }
 
-            Span<ushort> missing = stackalloc ushort[MaxNackBatch];
             foreach (var transceiver in _transceivers)
             {
-                _outgoingRtcp.Clear();
-                ReportBlock? block = null;
+                List<IRtcpPacket> packets;
                 lock (_receiveLock)
                 {
-                    if (transceiver.ReceiveStream is { } stream)
+                    var stream = transceiver.ReceiveStream;
+                    if (stream is not null)
                     {
-                        if (Interlocked.Read(ref _gapWaitTicks) is > 0 and var gapWait)
+                        stream.Receiver.Poll();
+                        if (stream.TakeNewGap(out var lost, out var dropped))
                         {
-                            stream.Receiver.MaxGapWait = TimeSpan.FromTicks(gapWait);
+                            PostGap(transceiver, new FrameGap(stream.Ssrc, lost, dropped, _time.GetTimestamp()));
                         }
-
-                        RunReceiveStages(transceiver, stream, reportDue, maxBandwidthKbps, missing, ref block);
                     }
+
+                    packets = _interceptors.WriteRtcp(transceiver, stream, reportDue, maxBandwidthKbps);
                 }
 
-                if (reportDue)
+                // Outside the receive lock: no socket send under it. The batch is reused only by the next tick (_ticking).
+                if (packets.Count > 0)
                 {
-                    var blocks = block is { } b ? new[] { b } : [];
-                    IRtcpPacket? report = transceiver.SendStream.CreateSenderReport(blocks);
-                    report ??= block is not null ? new ReceiverReport { Ssrc = transceiver.Ssrc, ReportBlocks = blocks } : null;
-                    if (report is not null)
-                    {
-                        _outgoingRtcp.Insert(0, report);
-                        _outgoingRtcp.Add(new SourceDescription { Chunks = [new SdesChunk(transceiver.Ssrc, _cname)] });
-                    }
-                }
-
-                if (_outgoingRtcp.Count > 0)
-                {
-                    SendRtcp(session, _outgoingRtcp);
+                    SendRtcp(session, packets);
                 }
             }
         }
@@ -422,66 +244,7 @@ public sealed partial class RtcPeerConnection
         }
     }
 
-    /// <summary>
-    /// The receive-side interceptor chain of one stream, in order: jitter-buffer deadline → NACK generator → PLI on decoder
-    /// need → report block → REMB (bandwidth estimate capped by maxBandwidth; also sent at once when the cap changes).
-    /// Adds what is due to <see cref="_outgoingRtcp"/>. Receive lock held.
-    /// </summary>
-    private void RunReceiveStages(RtpTransceiver transceiver, MediaReceiveStream stream, bool reportDue, int maxBandwidthKbps,
-        Span<ushort> missing, ref ReportBlock? block)
-    {
-        var receiver = stream.Receiver;
-        receiver.Poll();
-        if (stream.TakeNewGap(out var lost, out var dropped))
-        {
-            PostGap(transceiver, new FrameGap(stream.Ssrc, lost, dropped, _time.GetTimestamp()));
-        }
-
-        var feedback = FeedbackFor(transceiver, stream.PayloadType);
-        if (feedback.Nack && stream.Nacks.Collect(receiver, missing) is var count and > 0)
-        {
-            _outgoingRtcp.Add(GenericNack.FromSequenceNumbers(transceiver.Ssrc, stream.Ssrc, missing[..count]));
-        }
-
-        var forced = transceiver.KeyFrameRequestPending;
-        transceiver.KeyFrameRequestPending = false;
-        if (stream.Codec.Kind() == MediaKind.Video && stream.KeyFrames.ShouldRequest(receiver.PacketsReceived > 0, forced))
-        {
-            _outgoingRtcp.Add(new PictureLossIndication(transceiver.Ssrc, stream.Ssrc));
-        }
-
-        var capChanged = stream.Bandwidth.MaxBitrateKbps != maxBandwidthKbps;
-        stream.Bandwidth.MaxBitrateKbps = maxBandwidthKbps;
-        if (reportDue)
-        {
-            block = receiver.CreateReportBlock();
-            stream.Bandwidth.Update(receiver.BytesReceived, block.Value.FractionLost);
-        }
-
-        if (feedback.Remb && (reportDue || capChanged) && receiver.PacketsReceived > 0)
-        {
-            _outgoingRtcp.Add(new ReceiverEstimatedMaxBitrate
-            {
-                SenderSsrc = transceiver.Ssrc,
-                Bitrate = (ulong)stream.Bandwidth.EstimateBitsPerSecond,
-                Ssrcs = [stream.Ssrc],
-            });
-        }
-    }
-
-    private static ReceiveCodec FeedbackFor(RtpTransceiver transceiver, byte payloadType)
-    {
-        foreach (var codec in transceiver.ReceiveCodecs)
-        {
-            if (codec.PayloadType == payloadType)
-            {
-                return codec;
-            }
-        }
-
-        return default;
-    }
-
+    /// <summary>Writes the packets as one compound RTCP packet (what fits) and sends it. Timer thread only.</summary>
     private void SendRtcp(SrtpSession session, List<IRtcpPacket> packets)
     {
         var offset = 0;

@@ -9,15 +9,9 @@ namespace CallBot.Rtc;
 /// <summary>JSEP offer/answer: descriptions in and out, transceiver ↔ m-line mapping, applying the negotiated session.</summary>
 public sealed partial class RtcPeerConnection
 {
-    private const byte OpusPayloadType = 111;
-    private const byte Vp8PayloadType = 96;
-    private const byte Vp8RtxPayloadType = 97;
-    private const byte H264PayloadType = 102;
-    private const byte H264RtxPayloadType = 103;
     private const int MidExtensionId = 4;
     private const int AbsSendTimeExtensionId = 2;
 
-    private static readonly string[] VideoFeedback = ["ccm fir", SdpRtcpFeedback.Nack, "nack pli", SdpRtcpFeedback.GoogRemb];
     private static readonly string[] SupportedExtensions = [SdpHeaderExtensionUris.SdesMid, SdpHeaderExtensionUris.AbsSendTime];
 
     private readonly ulong _sessionId;
@@ -28,6 +22,9 @@ public sealed partial class RtcPeerConnection
     private SessionDescription? _currentRemote;
     private IceCredentials? _remoteCredentials;
     private bool _localRestartPending;
+
+    // Trickled candidates that arrived before the ICE agent existed (bounded by Ice.MaxRemoteCandidates).
+    private readonly List<string?> _earlyCandidates = [];
 
     /// <summary>The last local description (offer or answer) as SDP text.</summary>
     public string? LocalDescription => _currentLocal is { } local ? SdpWriter.Write(local) : null;
@@ -230,8 +227,6 @@ public sealed partial class RtcPeerConnection
         ApplyRemoteCandidate(ice, candidate);
     }
 
-    private readonly List<string?> _earlyCandidates = [];
-
     private void ApplyRemoteCandidate(IceAgent ice, string? candidate)
     {
         if (string.IsNullOrWhiteSpace(candidate))
@@ -286,7 +281,7 @@ public sealed partial class RtcPeerConnection
             ConfigureTransceiver(transceiver, media);
         }
 
-        UpdateDemux(session);
+        UpdateDemux();
         EnsureDtls(session);
         ice.Start();
     }
@@ -421,27 +416,27 @@ public sealed partial class RtcPeerConnection
         };
     }
 
+    /// <summary>
+    /// What we offer/answer for a kind, from the codec table: Opus for audio, the configured video codecs in order. The
+    /// rtcp-fb lines are those the enabled stages use; RTX only when NACK is enabled (nothing would ask for it).
+    /// </summary>
     private List<SdpCodec> CodecsFor(MediaKind kind)
     {
-        if (kind == MediaKind.Audio)
-        {
-            return [new SdpCodec(OpusPayloadType, "opus", 48_000, 2, "minptime=10;useinbandfec=1", [])];
-        }
-
+        IReadOnlyList<CodecId> ids = kind == MediaKind.Audio ? [CodecId.Opus] : _options.VideoCodecs;
+        var feedback = _interceptors.RtcpFeedback;
         var codecs = new List<SdpCodec>();
-        foreach (var codec in _options.VideoCodecs)
+        foreach (var id in ids)
         {
-            switch (codec)
+            var codec = CodecTable.Get(id);
+            if (codec.Kind != kind)
             {
-                case CodecId.Vp8:
-                    codecs.Add(new SdpCodec(Vp8PayloadType, "VP8", 90_000, null, null, VideoFeedback));
-                    codecs.Add(SdpCodec.Rtx(Vp8RtxPayloadType, Vp8PayloadType));
-                    break;
-                case CodecId.H264:
-                    var h264 = SdpCodec.H264(H264PayloadType);
-                    codecs.Add(h264 with { RtcpFeedback = VideoFeedback });
-                    codecs.Add(SdpCodec.Rtx(H264RtxPayloadType, H264PayloadType));
-                    break;
+                throw new PeerConnectionException($"Codec {codec.SdpName} is not a {kind} codec.");
+            }
+
+            codecs.Add(SdpCodec.Local(codec, feedback.Contains));
+            if (codec.RtxPayloadType is { } rtx && feedback.Contains(SdpRtcpFeedback.Nack))
+            {
+                codecs.Add(SdpCodec.Rtx(rtx, codec.PayloadType, codec.ClockRate));
             }
         }
 

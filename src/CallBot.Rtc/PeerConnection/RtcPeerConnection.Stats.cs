@@ -37,7 +37,7 @@ public sealed partial class RtcPeerConnection
             SrtpReplayed: replayed,
             SrtpOtherDrops: otherDrops,
             RtpDropped: Interlocked.Read(ref _rtpDropped),
-            RtcpDropped: Interlocked.Read(ref _rtcpDropped),
+            RtcpDropped: _interceptors.RtcpDropped,
             RtpSent: srtp?.RtpSent ?? 0,
             RtcpSent: srtp?.RtcpSent ?? 0,
             SendDroppedNoPair: ice?.Counters.SendDroppedNoPair ?? 0,

@@ -20,6 +20,7 @@ public sealed partial class RtcPeerConnection
     private Task? _gathering;
     private int _handshakeStarted;
     private TimeSpan? _dtlsHandshakeDuration;
+    private SdpFingerprint? _remoteFingerprint;
 
     private IceAgent EnsureIce(IceRole role)
     {
@@ -156,8 +157,6 @@ public sealed partial class RtcPeerConnection
             StartHandshake();
         }
     }
-
-    private SdpFingerprint? _remoteFingerprint;
 
     private void SendDtls(ReadOnlySpan<byte> datagram) => _ice?.Send(datagram);
 

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using CallBot.Abstractions;
 using CallBot.Rtc.Dtls;
 using CallBot.Rtc.Ice;
+using CallBot.Rtc.Interceptors;
 using CallBot.Rtc.Media;
 using Microsoft.Extensions.Logging;
 
@@ -22,13 +23,18 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
     private readonly string _id = Convert.ToHexString(RandomNumberGenerator.GetBytes(4));
     private readonly string _cname;
     private readonly SemaphoreSlim _signaling = new(1, 1);
+
+    // Transceivers (copy-on-write array; writers under _transceiverLock) and the send cap applied to each.
     private readonly Lock _transceiverLock = new();
+    private volatile RtpTransceiver[] _transceivers = [];
+    private int _maxBandwidthKbps;
+
+    // Lifecycle: connection state (under _stateLock), the event pump, closing.
     private readonly Lock _stateLock = new();
     private readonly Channel<Action> _events = Channel.CreateUnbounded<Action>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _eventPump;
     private readonly CancellationTokenSource _closing = new();
     private readonly AsyncLocal<bool> _onEventPump = new();
-    private volatile RtpTransceiver[] _transceivers = [];
     private IceConnectionState _iceState = IceConnectionState.New;
     private DtlsPhase _dtlsPhase = DtlsPhase.New;
     private PeerConnectionState _state = PeerConnectionState.New;
@@ -48,6 +54,8 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
         _logger = loggers.CreateLogger<RtcPeerConnection>();
         _cname = options.CName ?? Convert.ToBase64String(RandomNumberGenerator.GetBytes(12));
         _sessionId = (ulong)RandomNumberGenerator.GetInt32(int.MaxValue) << 20;
+        // Before any task starts: an invalid stage name throws here with nothing to clean up.
+        _interceptors = new InterceptorChain(new InterceptorContext(options, time, _demux, Post, _cname));
         _sendDatagram = SendDatagram;
         _eventPump = Task.Run(PumpEventsAsync);
         _timer = time.CreateTimer(static s => ((RtcPeerConnection)s!).OnTick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
@@ -125,8 +133,6 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
         _maxBandwidthKbps = kbps;
     }
 
-    private int _maxBandwidthKbps;
-
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref _closed, 1) != 0)
@@ -172,6 +178,7 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
         {
             _srtp?.Dispose();
             _srtp = null;
+            _interceptors.Close();
             foreach (var transceiver in _transceivers)
             {
                 transceiver.SendStream.Attach(null);

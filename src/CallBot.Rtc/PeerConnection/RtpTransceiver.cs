@@ -129,6 +129,20 @@ public sealed class RtpTransceiver
         Volatile.Write(ref _remoteFractionLost, fractionLost);
     }
 
+    /// <summary>The receive codec with this payload type, or the default (no feedback) when there is none.</summary>
+    internal ReceiveCodec FindReceiveCodec(byte payloadType)
+    {
+        foreach (var codec in ReceiveCodecs)
+        {
+            if (codec.PayloadType == payloadType)
+            {
+                return codec;
+            }
+        }
+
+        return default;
+    }
+
     internal void OnKeyFrameRequestReceived() => Interlocked.Increment(ref _keyFrameRequestsReceived);
 
     internal void AssignMid(string mid)
@@ -146,8 +160,7 @@ public sealed class RtpTransceiver
             {
                 if (negotiated.TryGetCodecId(out var id))
                 {
-                    codecs.Add(new ReceiveCodec(negotiated.PayloadType, negotiated.RtxPayloadType, id, negotiated.HasFeedback(Sdp.SdpRtcpFeedback.Nack),
-                        negotiated.HasFeedback(Sdp.SdpRtcpFeedback.GoogRemb)));
+                    codecs.Add(new ReceiveCodec(negotiated.PayloadType, negotiated.RtxPayloadType, id, negotiated.RtcpFeedback));
                 }
             }
         }
@@ -185,5 +198,25 @@ public sealed class RtpTransceiver
     }
 }
 
-/// <summary>One negotiated codec as the receive path needs it: payload type, RTX partner, CallBot codec, NACK / REMB allowed.</summary>
-internal readonly record struct ReceiveCodec(byte PayloadType, byte? RtxPayloadType, CodecId Codec, bool Nack, bool Remb);
+/// <summary>One negotiated codec as the receive path needs it: payload type, RTX partner, CallBot codec, the rtcp-fb kinds negotiated.</summary>
+internal readonly record struct ReceiveCodec(byte PayloadType, byte? RtxPayloadType, CodecId Codec, IReadOnlyList<string>? Feedback)
+{
+    /// <summary>Whether this rtcp-fb kind was negotiated for the codec (false for the default value: no codec).</summary>
+    public bool HasFeedback(string kind)
+    {
+        if (Feedback is null)
+        {
+            return false;
+        }
+
+        foreach (var feedback in Feedback)
+        {
+            if (string.Equals(feedback, kind, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}

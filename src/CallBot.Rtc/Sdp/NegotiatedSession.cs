@@ -15,17 +15,9 @@ public sealed record NegotiatedCodec(byte PayloadType, string Name, int ClockRat
     /// <summary>Which of CallBot's codecs this is (by rtpmap name and clock), or false for any other codec.</summary>
     public bool TryGetCodecId(out CodecId codec)
     {
-        foreach (var candidate in (ReadOnlySpan<CodecId>)[CodecId.Opus, CodecId.Vp8, CodecId.H264])
-        {
-            if (string.Equals(Name, candidate.EncodingName(), StringComparison.OrdinalIgnoreCase) && ClockRate == candidate.ClockRate())
-            {
-                codec = candidate;
-                return true;
-            }
-        }
-
-        codec = default;
-        return false;
+        var found = CodecTable.TryFind(Name, ClockRate, out var entry);
+        codec = found ? entry.Id : default;
+        return found;
     }
 
     public bool HasFeedback(string kind)

@@ -34,22 +34,39 @@ public sealed record SdpCodec(byte PayloadType, string Name, int ClockRate, int?
         CodecId.Opus => Opus(payloadType),
         CodecId.Vp8 => Vp8(payloadType),
         CodecId.H264 => H264(payloadType),
-        _ => throw new ArgumentOutOfRangeException(nameof(codec)),
+        _ => throw new UnknownCodecException(codec.ToString()),
     };
+
+    /// <summary>
+    /// What we offer and answer for <paramref name="codec"/>: the codec table's rtpmap and fmtp, and those of its rtcp-fb
+    /// kinds that <paramref name="feedbackEnabled"/> accepts (the enabled media stages).
+    /// </summary>
+    public static SdpCodec Local(CodecDescription codec, Func<string, bool> feedbackEnabled)
+    {
+        ArgumentNullException.ThrowIfNull(codec);
+        ArgumentNullException.ThrowIfNull(feedbackEnabled);
+        return new(codec.PayloadType, codec.SdpName, codec.ClockRate, codec.Channels, codec.SdpFmtp,
+            [.. codec.RtcpFeedback.Where(feedbackEnabled)]);
+    }
 
     /// <summary>Opus as browsers offer it: 48 kHz stereo, in-band FEC, transport-cc.</summary>
     public static SdpCodec Opus(byte payloadType = 111) =>
-        new(payloadType, "opus", 48_000, 2, "minptime=10;useinbandfec=1", [SdpRtcpFeedback.TransportCc]);
+        FromTable(CodecId.Opus, payloadType, [SdpRtcpFeedback.TransportCc]);
 
     /// <summary>VP8 with the feedback Chrome uses.</summary>
-    public static SdpCodec Vp8(byte payloadType = 96) =>
-        new(payloadType, "VP8", VideoClockRate, null, null, VideoFeedback);
+    public static SdpCodec Vp8(byte payloadType = 96) => FromTable(CodecId.Vp8, payloadType, VideoFeedback);
 
     /// <summary>H.264 constrained baseline 3.1, packetization-mode 1 (what browsers prefer).</summary>
     public static SdpCodec H264(byte payloadType = 102, string profileLevelId = "42e01f", int packetizationMode = 1) =>
-        new(payloadType, "H264", VideoClockRate, null,
+        new(payloadType, CodecTable.Get(CodecId.H264).SdpName, VideoClockRate, null,
             string.Create(CultureInfo.InvariantCulture, $"level-asymmetry-allowed=1;packetization-mode={packetizationMode};profile-level-id={profileLevelId}"),
             VideoFeedback);
+
+    private static SdpCodec FromTable(CodecId id, byte payloadType, IReadOnlyList<string> feedback)
+    {
+        var codec = CodecTable.Get(id);
+        return new(payloadType, codec.SdpName, codec.ClockRate, codec.Channels, codec.SdpFmtp, feedback);
+    }
 
     private static readonly string[] VideoFeedback =
         [SdpRtcpFeedback.GoogRemb, SdpRtcpFeedback.TransportCc, "ccm fir", SdpRtcpFeedback.Nack, "nack pli"];

@@ -35,7 +35,7 @@ public sealed class BotMediaProvider(ClipCache cache)
         MediaSource source = options.Source == MediaSourceKind.File
             ? new FileSource(options.File!)
             : new SyntheticSource(new SyntheticSourceOptions { Label = label });
-        var codec = string.Equals(options.VideoCodec, "h264", StringComparison.OrdinalIgnoreCase) ? CodecId.H264 : CodecId.Vp8;
+        var codec = CodecTable.Parse(options.VideoCodec).Id;
         var top = new VideoProfile(codec, options.Width, options.Height, options.FrameRate, options.VideoBitrateKbps, KeyFrameInterval: options.FrameRate * 2);
         var video = await cache.GetVideoTrackAsync(source, Ladder(top, options.Renditions), cancellationToken).ConfigureAwait(false);
         var audio = await cache.GetAudioTrackAsync(source, new AudioProfile(options.AudioBitrateKbps), cancellationToken).ConfigureAwait(false);

@@ -20,7 +20,7 @@ internal sealed class InMemoryPeers : IAsyncDisposable
     private readonly IDatagramSocket _attacker;
     private int _frameIndex;
 
-    private InMemoryPeers(InMemoryNetwork network)
+    private InMemoryPeers(InMemoryNetwork network, IReadOnlyList<string>? stagesOfB)
     {
         Network = network;
         network.DropWhen = (from, to, data) =>
@@ -35,7 +35,7 @@ internal sealed class InMemoryPeers : IAsyncDisposable
             return false;
         };
         A = Create(network.AddHost(AddressA));
-        B = Create(network.AddHost(AddressB));
+        B = Create(network.AddHost(AddressB), stagesOfB);
         _attacker = network.AddHost(AttackerAddress).Bind(new IPEndPoint(AttackerAddress, 0));
     }
 
@@ -57,9 +57,11 @@ internal sealed class InMemoryPeers : IAsyncDisposable
     /// <summary>Every datagram A sent to B, in order.</summary>
     public ConcurrentQueue<byte[]> Tapped { get; } = new();
 
-    public static async Task<InMemoryPeers> ConnectAsync(Func<string, string>? mungeAnswer = null)
+    /// <param name="mungeAnswer">Edits B's answer before A applies it.</param>
+    /// <param name="stagesOfB">B's <see cref="PeerConnectionOptions.Interceptors"/> (null = all).</param>
+    public static async Task<InMemoryPeers> ConnectAsync(Func<string, string>? mungeAnswer = null, IReadOnlyList<string>? stagesOfB = null)
     {
-        var peers = new InMemoryPeers(new InMemoryNetwork());
+        var peers = new InMemoryPeers(new InMemoryNetwork(), stagesOfB);
         peers.VideoA = peers.A.AddTransceiver(MediaKind.Video, TransceiverDirection.SendRecv);
         peers.VideoB = peers.B.AddTransceiver(MediaKind.Video, TransceiverDirection.SendRecv);
         peers.VideoB.RemoteFrameSink = peers.ReceivedByB;
@@ -122,7 +124,12 @@ internal sealed class InMemoryPeers : IAsyncDisposable
         return frame;
     }
 
-    private static RtcPeerConnection Create(IDatagramSocketFactory sockets) => new(
-        new PeerConnectionOptions { Ice = new IceOptions { IncludeIPv6 = false, AllowPrivateRemoteCandidates = true }, SocketFactory = sockets },
+    private static RtcPeerConnection Create(IDatagramSocketFactory sockets, IReadOnlyList<string>? stages = null) => new(
+        new PeerConnectionOptions
+        {
+            Ice = new IceOptions { IncludeIPv6 = false, AllowPrivateRemoteCandidates = true },
+            SocketFactory = sockets,
+            Interceptors = stages ?? CallBot.Rtc.Interceptors.InterceptorRegistry.Names,
+        },
         PeerHarness.Certificate, TimeProvider.System, NullLoggerFactory.Instance);
 }

@@ -131,6 +131,50 @@ public sealed class RtcpFeedbackTests
         Assert.Equal(0, peers.VideoB.TargetBitrateKbps);
     }
 
+    [Fact]
+    public async Task A_receiver_without_the_nack_and_remb_stages_negotiates_neither_and_a_loss_is_not_retransmitted()
+    {
+        await using var peers = await InMemoryPeers.ConnectAsync(stagesOfB: ["keyframe", "report", "stats"]);
+        await peers.SendFrameAndWaitAsync();
+        var gap = new TaskCompletionSource<FrameGap>(TaskCreationOptions.RunContinuationsAsynchronously);
+        peers.VideoB.RemoteGap += (_, g) => gap.TrySetResult(g);
+        var lost = -1;
+        peers.DropAtoB = datagram =>
+        {
+            if (lost < 0 && IsRtp(datagram) && (datagram[1] & 0x80) == 0 && datagram.Length > 1000)
+            {
+                lost = BinaryPrimitives.ReadUInt16BigEndian(datagram.AsSpan(2));
+                return true;
+            }
+
+            return false;
+        };
+
+        peers.VideoA.Sender.OnFrame(new EncodedFrame(CodecId.Vp8, InMemoryPeers.SyntheticVp8KeyFrame(9, 5000), 90_000, 3000, true));
+        await gap.Task.WaitAsync(Timeout, TestContext.Current.CancellationToken);
+        await peers.SendFrameAndWaitAsync();
+
+        var answer = peers.B.LocalDescription!;
+        Assert.DoesNotContain(" nack\r\n", answer, StringComparison.Ordinal);
+        Assert.DoesNotContain("goog-remb", answer, StringComparison.Ordinal);
+        Assert.DoesNotContain("rtx/90000", answer, StringComparison.Ordinal);
+        Assert.Contains(" nack pli\r\n", answer, StringComparison.Ordinal); // the keyframe stage still runs
+        var outbound = peers.A.GetStats().Outbound.Single();
+        Assert.Equal(0, outbound.NackCount);              // no NACK reached A
+        Assert.Equal(0, outbound.RetransmittedPackets);
+    }
+
+    [Fact]
+    public async Task By_default_the_answer_negotiates_nack_remb_and_rtx()
+    {
+        await using var peers = await InMemoryPeers.ConnectAsync();
+
+        var answer = peers.B.LocalDescription!;
+        Assert.Contains(" nack\r\n", answer, StringComparison.Ordinal);
+        Assert.Contains(" goog-remb\r\n", answer, StringComparison.Ordinal);
+        Assert.Contains("rtx/90000", answer, StringComparison.Ordinal);
+    }
+
     private static bool IsRtp(byte[] datagram) => datagram.Length > 12 && datagram[0] is >= 128 and <= 191 && datagram[1] is < 192 or > 223;
 
     private static Task Raised(Action<EventHandler> subscribe)

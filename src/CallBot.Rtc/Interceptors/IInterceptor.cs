@@ -1,0 +1,78 @@
+using CallBot.Rtc.Media;
+using CallBot.Rtc.Rtcp;
+using CallBot.Rtc.Rtp;
+
+namespace CallBot.Rtc.Interceptors;
+
+/// <summary>Hands one received RTP packet on (toward the jitter buffer); false when it was dropped. The span is valid during the call only.</summary>
+internal delegate bool RtpPacketReader(ReadOnlySpan<byte> packet, out RtpDropReason reason);
+
+/// <summary>
+/// One media-plane stage of a peer connection (Pion's <c>interceptor.Interceptor</c> is the model): it sees the streams
+/// as they are bound and unbound, every incoming RTCP packet (reader chain), and adds what it wants to send at each RTCP
+/// tick (writer chain). It may wrap a stream's RTP writer or reader to see or add packets (transport-cc, FEC).
+/// </summary>
+/// <remarks>
+/// Threading: every method runs with the connection's receive lock held, so a stage needs no lock of its own for state
+/// touched only here. A wrapper returned by a Bind method runs per packet on the stream's own thread (the producer for a
+/// local stream, the receive loop for a remote one) and must allocate nothing.
+/// </remarks>
+internal interface IInterceptor
+{
+    /// <summary>The name that enables it in <see cref="PeerConnectionOptions.Interceptors"/>.</summary>
+    string Name { get; }
+
+    /// <summary>The rtcp-fb kinds this stage uses: offered and answered only while the stage is enabled.</summary>
+    IReadOnlyList<string> RtcpFeedback { get; }
+
+    /// <summary>A transceiver's sending stream got a codec. Returns <paramref name="writer"/> or a wrapper around it.</summary>
+    RtpPacketHandler BindLocalStream(RtpTransceiver transceiver, RtpPacketHandler writer);
+
+    void UnbindLocalStream(RtpTransceiver transceiver);
+
+    /// <summary>A remote SSRC started on a transceiver. Returns <paramref name="reader"/> or a wrapper around it.</summary>
+    RtpPacketReader BindRemoteStream(RtpTransceiver transceiver, MediaReceiveStream stream, RtpPacketReader reader);
+
+    void UnbindRemoteStream(MediaReceiveStream stream);
+
+    /// <summary>Reader chain: one parsed packet of an incoming compound RTCP packet.</summary>
+    void ReadRtcp(IRtcpPacket packet);
+
+    /// <summary>Writer chain: adds to <paramref name="batch"/> what this stage sends for one transceiver at this tick.</summary>
+    void WriteRtcp(RtcpBatch batch);
+
+    /// <summary>The connection closed (after every stream was unbound).</summary>
+    void Close();
+}
+
+/// <summary>The do-nothing stage a real one derives from, overriding what it needs (Pion's <c>NoOp</c>).</summary>
+internal abstract class Interceptor : IInterceptor
+{
+    public abstract string Name { get; }
+
+    public virtual IReadOnlyList<string> RtcpFeedback => [];
+
+    public virtual RtpPacketHandler BindLocalStream(RtpTransceiver transceiver, RtpPacketHandler writer) => writer;
+
+    public virtual void UnbindLocalStream(RtpTransceiver transceiver)
+    {
+    }
+
+    public virtual RtpPacketReader BindRemoteStream(RtpTransceiver transceiver, MediaReceiveStream stream, RtpPacketReader reader) => reader;
+
+    public virtual void UnbindRemoteStream(MediaReceiveStream stream)
+    {
+    }
+
+    public virtual void ReadRtcp(IRtcpPacket packet)
+    {
+    }
+
+    public virtual void WriteRtcp(RtcpBatch batch)
+    {
+    }
+
+    public virtual void Close()
+    {
+    }
+}

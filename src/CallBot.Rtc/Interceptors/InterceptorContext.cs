@@ -1,0 +1,9 @@
+namespace CallBot.Rtc.Interceptors;
+
+/// <summary>What a stage of one connection is built with: its settings, the clock, the SSRC tables and the event queue.</summary>
+/// <param name="Options">The connection's settings.</param>
+/// <param name="Time">The connection's clock.</param>
+/// <param name="Streams">Which transceiver owns an SSRC (read under the receive lock, like every stage call).</param>
+/// <param name="Post">Raises an application event on the connection's event pump, outside every lock.</param>
+/// <param name="CName">The RTCP CNAME of the connection.</param>
+internal sealed record InterceptorContext(PeerConnectionOptions Options, TimeProvider Time, RtpDemux Streams, Action<Action> Post, string CName);

@@ -1,0 +1,57 @@
+namespace CallBot.Rtc.Interceptors;
+
+/// <summary>
+/// The stages a connection can run, in chain order, by name. <see cref="PeerConnectionOptions.Interceptors"/> picks which
+/// are enabled (the order is this one, whatever the configured order: later stages read what earlier ones left in the
+/// batch, and stats count what all of them sent). Adding a stage: one line here plus its own file.
+/// </summary>
+internal static class InterceptorRegistry
+{
+    public const string Nack = "nack";
+    public const string KeyFrame = "keyframe";
+    public const string Report = "report";
+    public const string Remb = "remb";
+    public const string Stats = "stats";
+
+    private static readonly (string Name, Func<InterceptorContext, IInterceptor> Create)[] Catalog =
+    [
+        (Nack, static c => new NackInterceptor(c)),
+        (KeyFrame, static c => new KeyFrameInterceptor(c)),
+        (Report, static c => new ReportInterceptor(c)),
+        (Remb, static c => new RembInterceptor(c)),
+        (Stats, static c => new StatsInterceptor(c)),
+    ];
+
+    /// <summary>Every stage, in chain order (the default of <see cref="PeerConnectionOptions.Interceptors"/>).</summary>
+    public static IReadOnlyList<string> Names { get; } = [.. Catalog.Select(c => c.Name)];
+
+    /// <summary>Throws <see cref="ArgumentException"/> for a name that is not a stage (checked when the connection is built).</summary>
+    public static void ThrowIfInvalid(IReadOnlyList<string> enabled)
+    {
+        ArgumentNullException.ThrowIfNull(enabled);
+        foreach (var name in enabled)
+        {
+            if (!Names.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                throw new ArgumentException($"Unknown media stage '{name}'; the stages are {string.Join(", ", Names)}.", nameof(enabled));
+            }
+        }
+    }
+
+    /// <summary>The enabled stages of one connection, in chain order.</summary>
+    public static IInterceptor[] Create(InterceptorContext context)
+    {
+        var enabled = context.Options.Interceptors;
+        ThrowIfInvalid(enabled);
+        var stages = new List<IInterceptor>(Catalog.Length);
+        foreach (var (name, create) in Catalog)
+        {
+            if (enabled.Contains(name, StringComparer.OrdinalIgnoreCase))
+            {
+                stages.Add(create(context));
+            }
+        }
+
+        return [.. stages];
+    }
+}
