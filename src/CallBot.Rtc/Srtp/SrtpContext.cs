@@ -115,21 +115,13 @@ public sealed class SrtpContext : IDisposable
 
         var ssrc = BinaryPrimitives.ReadUInt32BigEndian(buffer[SsrcOffset..]);
         var sequence = BinaryPrimitives.ReadUInt16BigEndian(buffer[SequenceOffset..]);
-        var known = streams.TryGetValue(ssrc, out var stream);
-        if (!known)
+        if (!TryGetReceivingStream(ssrc, out var stream, out var known, out reason))
         {
-            if (streams.Count >= options.MaxStreams)
-            {
-                reason = Drops.Count(SrtpDropReason.TooManyStreams);
-                return false;
-            }
-
-            stream = spare;
-            stream.Reset();
+            return false;
         }
 
         // Nothing in the stream changes until the packet authenticated: a first RTP packet takes s_l = SEQ, ROC = 0.
-        var hasRtp = stream!.HasRtp;
+        var hasRtp = stream.HasRtp;
         var currentRoc = hasRtp ? stream.Roc : 0;
         var highest = hasRtp ? stream.HighestSequence : sequence;
         var roc = SrtpIndex.EstimateRoc(currentRoc, highest, sequence);
@@ -200,22 +192,14 @@ public sealed class SrtpContext : IDisposable
         }
 
         var ssrc = BinaryPrimitives.ReadUInt32BigEndian(buffer[RtcpSenderSsrcOffset..]);
-        var known = streams.TryGetValue(ssrc, out var stream);
-        if (!known)
+        if (!TryGetReceivingStream(ssrc, out var stream, out var known, out reason))
         {
-            if (streams.Count >= options.MaxStreams)
-            {
-                reason = Drops.Count(SrtpDropReason.TooManyStreams);
-                return false;
-            }
-
-            stream = spare;
-            stream.Reset();
+            return false;
         }
 
         var indexWord = cipher.ReadSrtcpIndexWord(buffer, length);
         var index = indexWord & ~SrtpCipher.SrtcpEncryptedFlag;
-        if (!CheckReplay(stream!.RtcpWindow, index, out reason))
+        if (!CheckReplay(stream.RtcpWindow, index, out reason))
         {
             return false;
         }
@@ -271,6 +255,30 @@ public sealed class SrtpContext : IDisposable
 
         stream = new SrtpStreamState(options.ReplayWindowSize);
         streams.Add(ssrc, stream);
+        return true;
+    }
+
+    /// <summary>
+    /// The receiving state for ssrc; an unknown SSRC gets the reset spare, which joins the table (<see cref="AdoptSpare"/>)
+    /// only once a packet authenticated, so forged packets cannot fill the table.
+    /// </summary>
+    private bool TryGetReceivingStream(uint ssrc, out SrtpStreamState stream, out bool known, out SrtpDropReason reason)
+    {
+        reason = SrtpDropReason.None;
+        known = streams.TryGetValue(ssrc, out stream!);
+        if (known)
+        {
+            return true;
+        }
+
+        if (streams.Count >= options.MaxStreams)
+        {
+            reason = Drops.Count(SrtpDropReason.TooManyStreams);
+            return false;
+        }
+
+        stream = spare;
+        stream.Reset();
         return true;
     }
 
