@@ -14,9 +14,9 @@ public class EnumCounters<TKey>
     // One slot per value, sized from the largest one; checked once per enum type.
     private static readonly int Slots = CountSlots();
 
-    private readonly long[] counts = new long[Slots];
+    private readonly long[] _counts = new long[Slots];
 
-    public long this[TKey key] => Volatile.Read(ref counts[Index(key)]);
+    public long this[TKey key] => Volatile.Read(ref _counts[Index(key)]);
 
     /// <summary>Sum over every key.</summary>
     public long Total
@@ -24,9 +24,9 @@ public class EnumCounters<TKey>
         get
         {
             long total = 0;
-            for (var i = 0; i < counts.Length; i++)
+            for (var i = 0; i < _counts.Length; i++)
             {
-                total += Volatile.Read(ref counts[i]);
+                total += Volatile.Read(ref _counts[i]);
             }
 
             return total;
@@ -36,7 +36,7 @@ public class EnumCounters<TKey>
     /// <summary>Adds one to key's count and returns key, so a drop site can count and report its reason in one expression.</summary>
     internal TKey Count(TKey key)
     {
-        Interlocked.Increment(ref counts[Index(key)]);
+        Interlocked.Increment(ref _counts[Index(key)]);
         return key;
     }
 

@@ -468,14 +468,11 @@ public sealed partial class IceAgent
 
         writer.AddMessageIntegrity(generation.RemoteKey);
         writer.AddFingerprint();
-        if (!writer.TryComplete(out var length))
+        if (!TrySeal(ref writer, transaction, transactionId))
         {
-            transaction.Dispose();
             return;
         }
 
-        transaction.Length = length;
-        transaction.Id = IceTransaction.KeyOf(transactionId);
         StartTransaction(transaction);
         Counters.Count(IceCounter.ChecksSent);
         if (kind == IceTransactionKind.Check)
@@ -496,16 +493,27 @@ public sealed partial class IceAgent
         RandomNumberGenerator.Fill(transactionId);
         var writer = new StunWriter(transaction.Buffer, StunMessageType.BindingRequest, transactionId);
         writer.AddFingerprint();
+        if (!TrySeal(ref writer, transaction, transactionId))
+        {
+            return;
+        }
+
+        _pendingServerTransactions++;
+        StartTransaction(transaction);
+    }
+
+    /// <summary>Completes the request into the transaction's buffer and keys it by its id; on overflow the transaction is disposed.</summary>
+    private static bool TrySeal(ref StunWriter writer, IceTransaction transaction, ReadOnlySpan<byte> transactionId)
+    {
         if (!writer.TryComplete(out var length))
         {
             transaction.Dispose();
-            return;
+            return false;
         }
 
         transaction.Length = length;
         transaction.Id = IceTransaction.KeyOf(transactionId);
-        _pendingServerTransactions++;
-        StartTransaction(transaction);
+        return true;
     }
 
     private void StartTransaction(IceTransaction transaction)

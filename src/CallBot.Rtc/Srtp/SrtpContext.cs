@@ -36,10 +36,10 @@ public sealed class SrtpContext : IDisposable
     private const int ExtensionHeaderLength = 4;
     private const int RtcpSenderSsrcOffset = 4;
 
-    private readonly SrtpCipher cipher;
-    private readonly SrtpContextOptions options;
-    private readonly Dictionary<uint, SrtpStreamState> streams = [];
-    private SrtpStreamState spare;
+    private readonly SrtpCipher _cipher;
+    private readonly SrtpContextOptions _options;
+    private readonly Dictionary<uint, SrtpStreamState> _streams = [];
+    private SrtpStreamState _spare;
 
     public SrtpContext(SrtpProfile profile, ReadOnlySpan<byte> masterKey, ReadOnlySpan<byte> masterSalt, SrtpContextOptions? options = null)
         : this(profile, SrtpSessionKeys.Derive(profile, masterKey, masterSalt), options)
@@ -50,9 +50,9 @@ public sealed class SrtpContext : IDisposable
     {
         ArgumentNullException.ThrowIfNull(profile);
         Profile = profile;
-        this.options = options ?? SrtpContextOptions.Default;
-        cipher = profile.IsAead ? new AesGcmCipher(keys) : new AesCmHmacSha1Cipher(profile, keys);
-        spare = new SrtpStreamState(this.options.ReplayWindowSize);
+        _options = options ?? SrtpContextOptions.Default;
+        _cipher = profile.IsAead ? new AesGcmCipher(keys) : new AesCmHmacSha1Cipher(profile, keys);
+        _spare = new SrtpStreamState(_options.ReplayWindowSize);
     }
 
     public SrtpProfile Profile { get; }
@@ -60,7 +60,7 @@ public sealed class SrtpContext : IDisposable
     public SrtpDropCounters Drops { get; } = new();
 
     /// <summary>Number of SSRCs this context tracks.</summary>
-    public int StreamCount => streams.Count;
+    public int StreamCount => _streams.Count;
 
     /// <summary>
     /// Encrypts the RTP packet in buffer[..length] and appends the tag. The buffer must have
@@ -97,7 +97,7 @@ public sealed class SrtpContext : IDisposable
 
         var roc = SrtpIndex.EstimateRoc(stream.Roc, stream.HighestSequence, sequence);
         SrtpIndex.Update(ref stream.Roc, ref stream.HighestSequence, roc, sequence);
-        cipher.ProtectRtp(buffer, headerLength, length, ssrc, roc, SrtpIndex.Compose(roc, sequence));
+        _cipher.ProtectRtp(buffer, headerLength, length, ssrc, roc, SrtpIndex.Compose(roc, sequence));
         newLength = length + Profile.RtpAuthTagLength;
         return true;
     }
@@ -131,7 +131,7 @@ public sealed class SrtpContext : IDisposable
             return false;
         }
 
-        if (!cipher.UnprotectRtp(buffer, headerLength, length, ssrc, roc, index))
+        if (!_cipher.UnprotectRtp(buffer, headerLength, length, ssrc, roc, index))
         {
             reason = Drops.Count(SrtpDropReason.AuthFailed);
             return false;
@@ -176,7 +176,7 @@ public sealed class SrtpContext : IDisposable
 
         var index = stream.NextSrtcpIndex;
         stream.NextSrtcpIndex = (index + 1) & 0x7FFF_FFFF;
-        newLength = cipher.ProtectRtcp(buffer, length, ssrc, index);
+        newLength = _cipher.ProtectRtcp(buffer, length, ssrc, index);
         return true;
     }
 
@@ -197,14 +197,14 @@ public sealed class SrtpContext : IDisposable
             return false;
         }
 
-        var indexWord = cipher.ReadSrtcpIndexWord(buffer, length);
+        var indexWord = _cipher.ReadSrtcpIndexWord(buffer, length);
         var index = indexWord & ~SrtpCipher.SrtcpEncryptedFlag;
         if (!CheckReplay(stream.RtcpWindow, index, out reason))
         {
             return false;
         }
 
-        var plainLength = cipher.UnprotectRtcp(buffer, length, ssrc, indexWord);
+        var plainLength = _cipher.UnprotectRtcp(buffer, length, ssrc, indexWord);
         if (plainLength < 0)
         {
             reason = Drops.Count(SrtpDropReason.AuthFailed);
@@ -221,7 +221,7 @@ public sealed class SrtpContext : IDisposable
         return true;
     }
 
-    public void Dispose() => cipher.Dispose();
+    public void Dispose() => _cipher.Dispose();
 
     private bool CheckReplay(ReplayWindow window, ulong index, out SrtpDropReason reason)
     {
@@ -242,19 +242,19 @@ public sealed class SrtpContext : IDisposable
     private bool TryGetSendingStream(uint ssrc, out SrtpStreamState stream, out SrtpDropReason reason)
     {
         reason = SrtpDropReason.None;
-        if (streams.TryGetValue(ssrc, out stream!))
+        if (_streams.TryGetValue(ssrc, out stream!))
         {
             return true;
         }
 
-        if (streams.Count >= options.MaxStreams)
+        if (_streams.Count >= _options.MaxStreams)
         {
             reason = Drops.Count(SrtpDropReason.TooManyStreams);
             return false;
         }
 
-        stream = new SrtpStreamState(options.ReplayWindowSize);
-        streams.Add(ssrc, stream);
+        stream = new SrtpStreamState(_options.ReplayWindowSize);
+        _streams.Add(ssrc, stream);
         return true;
     }
 
@@ -265,27 +265,27 @@ public sealed class SrtpContext : IDisposable
     private bool TryGetReceivingStream(uint ssrc, out SrtpStreamState stream, out bool known, out SrtpDropReason reason)
     {
         reason = SrtpDropReason.None;
-        known = streams.TryGetValue(ssrc, out stream!);
+        known = _streams.TryGetValue(ssrc, out stream!);
         if (known)
         {
             return true;
         }
 
-        if (streams.Count >= options.MaxStreams)
+        if (_streams.Count >= _options.MaxStreams)
         {
             reason = Drops.Count(SrtpDropReason.TooManyStreams);
             return false;
         }
 
-        stream = spare;
+        stream = _spare;
         stream.Reset();
         return true;
     }
 
     private void AdoptSpare(uint ssrc)
     {
-        streams.Add(ssrc, spare);
-        spare = new SrtpStreamState(options.ReplayWindowSize);
+        _streams.Add(ssrc, _spare);
+        _spare = new SrtpStreamState(_options.ReplayWindowSize);
     }
 
     private bool TryReadRtpHeader(ReadOnlySpan<byte> buffer, int length, int trailerLength, out int headerLength, out SrtpDropReason reason)
