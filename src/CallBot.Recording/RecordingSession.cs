@@ -256,6 +256,6 @@ public sealed partial class RecordingSession : IAsyncDisposable
         return false;
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Recording session {SessionId}: {Message}")]
+    [LoggerMessage(EventId = 3511, Level = LogLevel.Error, Message = "Recording session {SessionId}: {Message}")]
     private static partial void LogSidecarFailed(ILogger logger, string sessionId, string message);
 }

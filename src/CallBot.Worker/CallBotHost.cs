@@ -6,6 +6,7 @@ using CallBot.Worker.Bots;
 using CallBot.Worker.Calls;
 using CallBot.Worker.Cloud;
 using CallBot.Worker.Options;
+using CallBot.Worker.Resilience;
 using CallBot.Worker.Telemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,6 +42,7 @@ public static class CallBotHost
         Cloud.CloudPresets.Apply(builder.Configuration, builder.Configuration);
         builder.Services.AddCallBotOptions(builder.Configuration);
         builder.Services.AddCallBotCloud();
+        builder.Services.AddIceRestartResilience();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<CallBotTelemetry>();
         builder.Services.AddCallBotMedia();

@@ -1,5 +1,6 @@
 using System.Net;
 using BenchmarkDotNet.Attributes;
+using CallBot.Rtc.Ice;
 using CallBot.Rtc.Stun;
 
 namespace CallBot.Benchmarks.Stun;

@@ -242,19 +242,19 @@ public sealed partial class ClipCache
 
     private static partial class Log
     {
-        [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Encoded clip {Description}: {Frames} frames, {Bytes} bytes")]
+        [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Encoded clip {Description}: {Frames} frames, {Bytes} bytes")]
         public static partial void Encoded(ILogger logger, string description, int frames, int bytes);
 
-        [LoggerMessage(EventId = 5102, Level = LogLevel.Debug, Message = "Loaded clip {Description} from {Path}")]
+        [LoggerMessage(EventId = 3002, Level = LogLevel.Debug, Message = "Loaded clip {Description} from {Path}")]
         public static partial void LoadedFromDisk(ILogger logger, string description, string path);
 
-        [LoggerMessage(EventId = 5103, Level = LogLevel.Warning, Message = "Ignoring invalid cached clip {Path}: {Reason}")]
+        [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Ignoring invalid cached clip {Path}: {Reason}")]
         public static partial void DiskEntryInvalid(ILogger logger, string path, string reason);
 
-        [LoggerMessage(EventId = 5104, Level = LogLevel.Warning, Message = "Could not write clip cache file {Path}: {Reason}")]
+        [LoggerMessage(EventId = 3004, Level = LogLevel.Warning, Message = "Could not write clip cache file {Path}: {Reason}")]
         public static partial void DiskWriteFailed(ILogger logger, string path, string reason);
 
-        [LoggerMessage(EventId = 5105, Level = LogLevel.Debug, Message = "Evicted clip cache file {Path} (cache over its size bound)")]
+        [LoggerMessage(EventId = 3005, Level = LogLevel.Debug, Message = "Evicted clip cache file {Path} (cache over its size bound)")]
         public static partial void Evicted(ILogger logger, string path);
     }
 }

@@ -35,12 +35,13 @@ public sealed class IvfReader
 
     private const uint Signature = 0x46494B44; // "DKIF" read little endian
     private const uint FourCcVp8 = 0x30385056; // "VP80" read little endian
-    private const int HeaderLengthOffset = 6;
-    private const int FourCcOffset = 8;
-    private const int WidthOffset = 12;
-    private const int HeightOffset = 14;
-    private const int RateOffset = 16;
-    private const int ScaleOffset = 20;
+    // File header layout, shared with IvfWriter.
+    internal const int HeaderLengthOffset = 6;
+    internal const int FourCcOffset = 8;
+    internal const int WidthOffset = 12;
+    internal const int HeightOffset = 14;
+    internal const int RateOffset = 16;
+    internal const int ScaleOffset = 20;
     private const int MaxHeaderLength = 1024;
     private const byte Vp8InterFrameBit = 0x01;
 

@@ -9,13 +9,6 @@ namespace CallBot.Media.Containers;
 /// </summary>
 public static class IvfWriter
 {
-    private const int HeaderLengthOffset = 6;
-    private const int FourCcOffset = 8;
-    private const int WidthOffset = 12;
-    private const int HeightOffset = 14;
-    private const int RateOffset = 16;
-    private const int ScaleOffset = 20;
-
     /// <summary>Writes the 32-byte file header; pts of later frames count units of <paramref name="timeBaseNumerator"/>/<paramref name="timeBaseDenominator"/> seconds.</summary>
     public static void WriteFileHeader(IBufferWriter<byte> output, int width, int height, uint timeBaseNumerator, uint timeBaseDenominator)
     {
@@ -23,12 +16,12 @@ public static class IvfWriter
         var span = output.GetSpan(IvfReader.FileHeaderSize)[..IvfReader.FileHeaderSize];
         span.Clear();
         "DKIF"u8.CopyTo(span);
-        BinaryPrimitives.WriteUInt16LittleEndian(span[HeaderLengthOffset..], IvfReader.FileHeaderSize);
-        "VP80"u8.CopyTo(span[FourCcOffset..]);
-        BinaryPrimitives.WriteUInt16LittleEndian(span[WidthOffset..], checked((ushort)width));
-        BinaryPrimitives.WriteUInt16LittleEndian(span[HeightOffset..], checked((ushort)height));
-        BinaryPrimitives.WriteUInt32LittleEndian(span[RateOffset..], timeBaseDenominator);
-        BinaryPrimitives.WriteUInt32LittleEndian(span[ScaleOffset..], timeBaseNumerator);
+        BinaryPrimitives.WriteUInt16LittleEndian(span[IvfReader.HeaderLengthOffset..], IvfReader.FileHeaderSize);
+        "VP80"u8.CopyTo(span[IvfReader.FourCcOffset..]);
+        BinaryPrimitives.WriteUInt16LittleEndian(span[IvfReader.WidthOffset..], checked((ushort)width));
+        BinaryPrimitives.WriteUInt16LittleEndian(span[IvfReader.HeightOffset..], checked((ushort)height));
+        BinaryPrimitives.WriteUInt32LittleEndian(span[IvfReader.RateOffset..], timeBaseDenominator);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[IvfReader.ScaleOffset..], timeBaseNumerator);
         output.Advance(IvfReader.FileHeaderSize);
     }
 

@@ -12,13 +12,13 @@ namespace CallBot.Rtc.Dtls;
 /// </summary>
 public sealed class DtlsCertificate
 {
-    private readonly byte[] certificateDer;
-    private readonly byte[] privateKeyPkcs8;
+    private readonly byte[] _certificateDer;
+    private readonly byte[] _privateKeyPkcs8;
 
     private DtlsCertificate(byte[] certificateDer, byte[] privateKeyPkcs8)
     {
-        this.certificateDer = certificateDer;
-        this.privateKeyPkcs8 = privateKeyPkcs8;
+        _certificateDer = certificateDer;
+        _privateKeyPkcs8 = privateKeyPkcs8;
         PrivateKey = PrivateKeyFactory.CreateKey(privateKeyPkcs8);
         Fingerprint = DtlsFingerprint.Compute(certificateDer);
     }
@@ -26,7 +26,7 @@ public sealed class DtlsCertificate
     /// <summary>sha-256 fingerprint of the certificate, for <c>a=fingerprint</c>.</summary>
     public DtlsFingerprint Fingerprint { get; }
 
-    public ReadOnlySpan<byte> CertificateDer => certificateDer;
+    public ReadOnlySpan<byte> CertificateDer => _certificateDer;
 
     internal AsymmetricKeyParameter PrivateKey { get; }
 
@@ -70,10 +70,10 @@ public sealed class DtlsCertificate
         return new DtlsCertificate(certificate.RawData, pkcs8);
     }
 
-    public string ExportCertificatePem() => PemEncoding.WriteString("CERTIFICATE", certificateDer);
+    public string ExportCertificatePem() => PemEncoding.WriteString("CERTIFICATE", _certificateDer);
 
     /// <summary>The private key as PKCS#8 PEM. Handle as a secret: never log it.</summary>
-    public string ExportPrivateKeyPem() => PemEncoding.WriteString("PRIVATE KEY", privateKeyPkcs8);
+    public string ExportPrivateKeyPem() => PemEncoding.WriteString("PRIVATE KEY", _privateKeyPkcs8);
 
     internal bool IsEcdsa => PrivateKey is Org.BouncyCastle.Crypto.Parameters.ECPrivateKeyParameters;
 }

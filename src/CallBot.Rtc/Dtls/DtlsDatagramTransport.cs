@@ -36,43 +36,43 @@ internal sealed class DtlsDatagramTransport : DatagramTransport
     private const int RecordHeaderLength = 13;
     private const byte ChangeCipherSpecType = 20;
 
-    private readonly Action<ReadOnlySpan<byte>> send;
-    private readonly int sendLimit;
-    private readonly int capacity;
+    private readonly Action<ReadOnlySpan<byte>> _send;
+    private readonly int _sendLimit;
+    private readonly int _capacity;
     private readonly Queue<(byte[] Buffer, int Length)> queue;
     private readonly Queue<(byte[] Buffer, int Length)> heldForEpoch = new(MaxHeldForEpoch);
-    private readonly object gate = new(); // a Monitor, not System.Threading.Lock: Receive needs Monitor.Wait
-    private readonly Lock sendGate = new();
-    private readonly byte[] packing;
-    private int packed;
-    private bool closed;
-    private bool peerChangedCipher;
-    private long dropped;
-    private long sendErrors;
-    private long held;
+    private readonly object _gate = new(); // a Monitor, not System.Threading.Lock: Receive needs Monitor.Wait
+    private readonly Lock _sendGate = new();
+    private readonly byte[] _packing;
+    private int _packed;
+    private bool _closed;
+    private bool _peerChangedCipher;
+    private long _dropped;
+    private long _sendErrors;
+    private long _held;
 
     public DtlsDatagramTransport(Action<ReadOnlySpan<byte>> send, int sendLimit, int capacity)
     {
-        this.send = send;
-        this.sendLimit = sendLimit;
-        this.capacity = capacity;
+        _send = send;
+        _sendLimit = sendLimit;
+        _capacity = capacity;
         queue = new Queue<(byte[], int)>(capacity);
-        packing = new byte[sendLimit];
+        _packing = new byte[sendLimit];
     }
 
     /// <summary>Datagrams dropped because the queue was full, they were empty or too large, or the transport was closed.</summary>
-    public long Dropped => Interlocked.Read(ref dropped);
+    public long Dropped => Interlocked.Read(ref _dropped);
 
-    public long SendErrors => Interlocked.Read(ref sendErrors);
+    public long SendErrors => Interlocked.Read(ref _sendErrors);
 
     /// <summary>Datagrams of a future epoch that arrived before the peer's ChangeCipherSpec and were held for it.</summary>
-    public long HeldForEpoch => Interlocked.Read(ref held);
+    public long HeldForEpoch => Interlocked.Read(ref _held);
 
     public int Pending
     {
         get
         {
-            lock (gate)
+            lock (_gate)
             {
                 return queue.Count;
             }
@@ -83,30 +83,30 @@ internal sealed class DtlsDatagramTransport : DatagramTransport
     {
         if (datagram.IsEmpty || datagram.Length > ReceiveLimit)
         {
-            Interlocked.Increment(ref dropped);
+            Interlocked.Increment(ref _dropped);
             return false;
         }
 
         var buffer = ArrayPool<byte>.Shared.Rent(datagram.Length);
         datagram.CopyTo(buffer);
-        lock (gate)
+        lock (_gate)
         {
-            if (!closed && queue.Count < capacity)
+            if (!_closed && queue.Count < _capacity)
             {
-                if (!peerChangedCipher)
+                if (!_peerChangedCipher)
                 {
                     if (ContainsChangeCipherSpec(datagram))
                     {
-                        peerChangedCipher = true;
+                        _peerChangedCipher = true;
                         queue.Enqueue((buffer, datagram.Length));
-                        while (heldForEpoch.Count > 0 && queue.Count < capacity)
+                        while (heldForEpoch.Count > 0 && queue.Count < _capacity)
                         {
                             queue.Enqueue(heldForEpoch.Dequeue());
                         }
 
-                        Interlocked.Add(ref dropped, heldForEpoch.Count); // no room left behind the ChangeCipherSpec
+                        Interlocked.Add(ref _dropped, heldForEpoch.Count); // no room left behind the ChangeCipherSpec
                         ReturnAll(heldForEpoch);
-                        Monitor.Pulse(gate);
+                        Monitor.Pulse(_gate);
                         return true;
                     }
 
@@ -115,30 +115,30 @@ internal sealed class DtlsDatagramTransport : DatagramTransport
                         if (heldForEpoch.Count < MaxHeldForEpoch)
                         {
                             heldForEpoch.Enqueue((buffer, datagram.Length));
-                            Interlocked.Increment(ref held);
+                            Interlocked.Increment(ref _held);
                             return true;
                         }
 
                         ArrayPool<byte>.Shared.Return(buffer);
-                        Interlocked.Increment(ref dropped);
+                        Interlocked.Increment(ref _dropped);
                         return false;
                     }
                 }
 
                 queue.Enqueue((buffer, datagram.Length));
-                Monitor.Pulse(gate);
+                Monitor.Pulse(_gate);
                 return true;
             }
         }
 
         ArrayPool<byte>.Shared.Return(buffer);
-        Interlocked.Increment(ref dropped);
+        Interlocked.Increment(ref _dropped);
         return false;
     }
 
     public int GetReceiveLimit() => ReceiveLimit;
 
-    public int GetSendLimit() => sendLimit;
+    public int GetSendLimit() => _sendLimit;
 
     public int Receive(byte[] buf, int off, int len, int waitMillis) => Receive(buf.AsSpan(off, len), waitMillis);
 
@@ -148,12 +148,12 @@ internal sealed class DtlsDatagramTransport : DatagramTransport
     {
         Flush();
         (byte[] Buffer, int Length) item;
-        lock (gate)
+        lock (_gate)
         {
             var deadline = Environment.TickCount64 + Math.Max(0, waitMillis);
             while (queue.Count == 0)
             {
-                if (closed)
+                if (_closed)
                 {
                     throw new DtlsTransportClosedException();
                 }
@@ -164,7 +164,7 @@ internal sealed class DtlsDatagramTransport : DatagramTransport
                     return -1;
                 }
 
-                Monitor.Wait(gate, (int)remaining);
+                Monitor.Wait(_gate, (int)remaining);
             }
 
             item = queue.Dequeue();
@@ -181,26 +181,26 @@ internal sealed class DtlsDatagramTransport : DatagramTransport
     /// <summary>Adds one record to the datagram being packed; a record that does not fit sends the packed ones first.</summary>
     public void Send(ReadOnlySpan<byte> buffer)
     {
-        if (Volatile.Read(ref closed))
+        if (Volatile.Read(ref _closed))
         {
             return;
         }
 
-        lock (sendGate)
+        lock (_sendGate)
         {
-            if (packed > 0 && packed + buffer.Length > packing.Length)
+            if (_packed > 0 && _packed + buffer.Length > _packing.Length)
             {
                 FlushLocked();
             }
 
-            if (buffer.Length > packing.Length)
+            if (buffer.Length > _packing.Length)
             {
                 SendDatagram(buffer); // never larger than GetSendLimit() from BouncyCastle; pass through unchanged if it is
                 return;
             }
 
-            buffer.CopyTo(packing.AsSpan(packed));
-            packed += buffer.Length;
+            buffer.CopyTo(_packing.AsSpan(_packed));
+            _packed += buffer.Length;
         }
     }
 
@@ -208,7 +208,7 @@ internal sealed class DtlsDatagramTransport : DatagramTransport
     /// read: the server's last flight, an alert, close_notify, a retransmission answered after the handshake).</summary>
     public void Flush()
     {
-        lock (sendGate)
+        lock (_sendGate)
         {
             FlushLocked();
         }
@@ -218,17 +218,17 @@ internal sealed class DtlsDatagramTransport : DatagramTransport
     public void Close()
     {
         Flush(); // e.g. close_notify written just before; sent outside the receive lock
-        lock (gate)
+        lock (_gate)
         {
-            if (closed)
+            if (_closed)
             {
                 return;
             }
 
-            Volatile.Write(ref closed, true);
+            Volatile.Write(ref _closed, true);
             ReturnAll(queue);
             ReturnAll(heldForEpoch);
-            Monitor.PulseAll(gate);
+            Monitor.PulseAll(_gate);
         }
     }
 
@@ -267,16 +267,16 @@ internal sealed class DtlsDatagramTransport : DatagramTransport
 
     private void FlushLocked()
     {
-        if (packed == 0)
+        if (_packed == 0)
         {
             return;
         }
 
-        var length = packed;
-        packed = 0;
-        if (!Volatile.Read(ref closed))
+        var length = _packed;
+        _packed = 0;
+        if (!Volatile.Read(ref _closed))
         {
-            SendDatagram(packing.AsSpan(0, length));
+            SendDatagram(_packing.AsSpan(0, length));
         }
     }
 
@@ -284,16 +284,16 @@ internal sealed class DtlsDatagramTransport : DatagramTransport
     {
         try
         {
-            send(datagram);
+            _send(datagram);
         }
         catch (SocketException)
         {
             // A transient ICMP error must not fail the handshake; the flight is retransmitted anyway.
-            Interlocked.Increment(ref sendErrors);
+            Interlocked.Increment(ref _sendErrors);
         }
         catch (ObjectDisposedException)
         {
-            Interlocked.Increment(ref sendErrors);
+            Interlocked.Increment(ref _sendErrors);
         }
     }
 }

@@ -11,18 +11,18 @@ namespace CallBot.Rtc.Dtls;
 /// </summary>
 public sealed class DtlsFingerprint : IEquatable<DtlsFingerprint>
 {
-    private readonly byte[] digest;
+    private readonly byte[] _digest;
 
     private DtlsFingerprint(string algorithm, byte[] digest)
     {
         Algorithm = algorithm;
-        this.digest = digest;
+        _digest = digest;
     }
 
     /// <summary>Hash function name in SDP spelling, lower case: sha-256, sha-384 or sha-512 (sha-1 is refused, RFC 8827 §6.5).</summary>
     public string Algorithm { get; }
 
-    public ReadOnlySpan<byte> Digest => digest;
+    public ReadOnlySpan<byte> Digest => _digest;
 
     /// <summary>Fingerprint of a DER certificate with the given hash (default sha-256, what browsers send).</summary>
     public static DtlsFingerprint Compute(ReadOnlySpan<byte> certificateDer, string algorithm = "sha-256")
@@ -96,30 +96,30 @@ public sealed class DtlsFingerprint : IEquatable<DtlsFingerprint>
 
     /// <summary>True when the DER certificate hashes to this fingerprint (constant-time compare).</summary>
     public bool Matches(ReadOnlySpan<byte> certificateDer) =>
-        CryptographicOperations.FixedTimeEquals(Compute(certificateDer, Algorithm).digest, digest);
+        CryptographicOperations.FixedTimeEquals(Compute(certificateDer, Algorithm)._digest, _digest);
 
     /// <summary><c>sha-256 AB:CD:...</c>, upper-case hex as browsers write it.</summary>
     public override string ToString()
     {
-        var builder = new StringBuilder(Algorithm.Length + 1 + (digest.Length * 3));
+        var builder = new StringBuilder(Algorithm.Length + 1 + (_digest.Length * 3));
         builder.Append(Algorithm).Append(' ');
-        for (var i = 0; i < digest.Length; i++)
+        for (var i = 0; i < _digest.Length; i++)
         {
             if (i > 0)
             {
                 builder.Append(':');
             }
 
-            builder.Append(digest[i].ToString("X2", CultureInfo.InvariantCulture));
+            builder.Append(_digest[i].ToString("X2", CultureInfo.InvariantCulture));
         }
 
         return builder.ToString();
     }
 
     public bool Equals(DtlsFingerprint? other) =>
-        other is not null && Algorithm == other.Algorithm && digest.AsSpan().SequenceEqual(other.digest);
+        other is not null && Algorithm == other.Algorithm && _digest.AsSpan().SequenceEqual(other._digest);
 
     public override bool Equals(object? obj) => Equals(obj as DtlsFingerprint);
 
-    public override int GetHashCode() => HashCode.Combine(Algorithm, digest.Length > 0 ? digest[0] : 0, digest.Length > 1 ? digest[1] : 0);
+    public override int GetHashCode() => HashCode.Combine(Algorithm, _digest.Length > 0 ? _digest[0] : 0, _digest.Length > 1 ? _digest[1] : 0);
 }

@@ -6,12 +6,12 @@ namespace CallBot.Rtc.Dtls;
 /// <summary>BouncyCastle DTLS 1.2 client offering use_srtp and checking the server's certificate against SDP.</summary>
 internal sealed class DtlsSrtpClient : DefaultTlsClient
 {
-    private readonly DtlsPeerState state;
+    private readonly DtlsPeerState _state;
 
     public DtlsSrtpClient(DtlsPeerState state, BcTlsCrypto crypto)
         : base(crypto)
     {
-        this.state = state;
+        _state = state;
     }
 
     /// <summary>Extra ClientHello extensions (tests use it to imitate newer browsers).</summary>
@@ -20,7 +20,7 @@ internal sealed class DtlsSrtpClient : DefaultTlsClient
     public override IDictionary<int, byte[]> GetClientExtensions()
     {
         var extensions = base.GetClientExtensions() ?? new Dictionary<int, byte[]>();
-        TlsSrtpUtilities.AddUseSrtpExtension(extensions, new UseSrtpData(state.OfferedProfileIds(), []));
+        TlsSrtpUtilities.AddUseSrtpExtension(extensions, new UseSrtpData(_state.OfferedProfileIds(), []));
         if (ExtraExtensions is not null)
         {
             foreach (var (type, data) in ExtraExtensions)
@@ -35,27 +35,27 @@ internal sealed class DtlsSrtpClient : DefaultTlsClient
     public override void ProcessServerExtensions(IDictionary<int, byte[]> serverExtensions)
     {
         base.ProcessServerExtensions(serverExtensions);
-        state.AcceptProfile(TlsSrtpUtilities.GetUseSrtpExtension(serverExtensions));
+        _state.AcceptProfile(TlsSrtpUtilities.GetUseSrtpExtension(serverExtensions));
     }
 
     public override TlsAuthentication GetAuthentication() => new Authentication(this);
 
-    public override int GetHandshakeTimeoutMillis() => (int)state.Options.HandshakeTimeout.TotalMilliseconds;
+    public override int GetHandshakeTimeoutMillis() => (int)_state.Options.HandshakeTimeout.TotalMilliseconds;
 
-    public override int GetHandshakeResendTimeMillis() => (int)state.InitialRetransmitTimeout.TotalMilliseconds;
+    public override int GetHandshakeResendTimeMillis() => (int)_state.InitialRetransmitTimeout.TotalMilliseconds;
 
-    public override bool RequiresExtendedMasterSecret() => state.Options.RequireExtendedMasterSecret;
+    public override bool RequiresExtendedMasterSecret() => _state.Options.RequireExtendedMasterSecret;
 
     public override void NotifyAlertReceived(short alertLevel, short alertDescription)
     {
         base.NotifyAlertReceived(alertLevel, alertDescription);
-        state.AlertReceived?.Invoke(alertLevel, alertDescription);
+        _state.AlertReceived?.Invoke(alertLevel, alertDescription);
     }
 
     public override void NotifyHandshakeComplete()
     {
         base.NotifyHandshakeComplete();
-        state.OnHandshakeComplete(m_context);
+        _state.OnHandshakeComplete(m_context);
     }
 
     protected override ProtocolVersion[] GetSupportedVersions() => ProtocolVersion.DTLSv12.Only();
@@ -65,8 +65,8 @@ internal sealed class DtlsSrtpClient : DefaultTlsClient
     private sealed class Authentication(DtlsSrtpClient client) : TlsAuthentication
     {
         public void NotifyServerCertificate(TlsServerCertificate serverCertificate) =>
-            client.state.VerifyPeerCertificate(serverCertificate.Certificate);
+            client._state.VerifyPeerCertificate(serverCertificate.Certificate);
 
-        public TlsCredentials GetClientCredentials(CertificateRequest certificateRequest) => client.state.CreateSigner(client.m_context);
+        public TlsCredentials GetClientCredentials(CertificateRequest certificateRequest) => client._state.CreateSigner(client.m_context);
     }
 }

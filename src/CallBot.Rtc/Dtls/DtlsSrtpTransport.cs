@@ -21,21 +21,21 @@ public sealed class DtlsSrtpTransport : IAsyncDisposable
     private const int PostHandshakeWaitMillis = 1;
     private const int HandshakeThreadStackSize = 256 * 1024;
 
-    private readonly DtlsSrtpOptions options;
-    private readonly ILogger logger;
-    private readonly DtlsDatagramTransport datagrams;
-    private readonly DtlsPeerState state;
-    private readonly TlsPeer peer;
-    private readonly TaskCompletionSource<DtlsSrtpResult> completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Lock pumpGate = new();
-    private readonly byte[] pumpBuffer = new byte[DtlsDatagramTransport.ReceiveLimit];
-    private Thread? handshakeThread;
-    private DtlsTransport? established;
-    private int started;
-    private int pumpScheduled;
-    private int closedRaised;
-    private volatile bool disposed;
-    private volatile bool peerClosed;
+    private readonly DtlsSrtpOptions _options;
+    private readonly ILogger _logger;
+    private readonly DtlsDatagramTransport _datagrams;
+    private readonly DtlsPeerState _state;
+    private readonly TlsPeer _peer;
+    private readonly TaskCompletionSource<DtlsSrtpResult> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _pumpGate = new();
+    private readonly byte[] _pumpBuffer = new byte[DtlsDatagramTransport.ReceiveLimit];
+    private Thread? _handshakeThread;
+    private DtlsTransport? _established;
+    private int _started;
+    private int _pumpScheduled;
+    private int _closedRaised;
+    private volatile bool _disposed;
+    private volatile bool _peerClosed;
 
     /// <summary>Lower bound of an RTT-derived first retransmission timeout (libwebrtc's kMinHandshakeTimeout).</summary>
     public static readonly TimeSpan MinInitialRetransmitTimeout = TimeSpan.FromMilliseconds(50);
@@ -52,36 +52,36 @@ public sealed class DtlsSrtpTransport : IAsyncDisposable
             throw new ArgumentException("At least one SRTP profile is needed.", nameof(options));
         }
 
-        this.options = options;
-        this.logger = logger ?? NullLogger.Instance;
-        datagrams = new DtlsDatagramTransport(send, options.MaxDatagramSize, options.ReceiveQueueCapacity);
+        _options = options;
+        _logger = logger ?? NullLogger.Instance;
+        _datagrams = new DtlsDatagramTransport(send, options.MaxDatagramSize, options.ReceiveQueueCapacity);
         var crypto = new BcTlsCrypto(new SecureRandom());
-        state = new DtlsPeerState(options, crypto) { AlertReceived = OnAlert };
-        peer = options.Role == DtlsRole.Client
-            ? new DtlsSrtpClient(state, crypto) { ExtraExtensions = options.ExtraClientExtensions }
-            : new DtlsSrtpServer(state, crypto);
+        _state = new DtlsPeerState(options, crypto) { AlertReceived = OnAlert };
+        _peer = options.Role == DtlsRole.Client
+            ? new DtlsSrtpClient(_state, crypto) { ExtraExtensions = options.ExtraClientExtensions }
+            : new DtlsSrtpServer(_state, crypto);
     }
 
     /// <summary>Raised once when an established association ends (close_notify, fatal alert or read failure). Not raised after <see cref="DisposeAsync"/>.</summary>
     public event EventHandler<DtlsClosedEventArgs>? Closed;
 
-    public DtlsRole Role => options.Role;
+    public DtlsRole Role => _options.Role;
 
-    public DtlsFingerprint LocalFingerprint => options.Certificate.Fingerprint;
+    public DtlsFingerprint LocalFingerprint => _options.Certificate.Fingerprint;
 
-    public bool IsConnected => established is not null && !peerClosed && !disposed;
+    public bool IsConnected => _established is not null && !_peerClosed && !_disposed;
 
     /// <summary>For tests: the handshake thread, which must end when the handshake does.</summary>
-    internal Thread? HandshakeThread => handshakeThread;
+    internal Thread? HandshakeThread => _handshakeThread;
 
     /// <summary>Datagrams dropped: queue full, empty or oversized, or arriving after close.</summary>
-    public long DroppedDatagrams => datagrams.Dropped;
+    public long DroppedDatagrams => _datagrams.Dropped;
 
     /// <summary>Future-epoch datagrams that arrived before the peer's ChangeCipherSpec and were held for it.</summary>
-    public long DatagramsHeldForEpoch => datagrams.HeldForEpoch;
+    public long DatagramsHeldForEpoch => _datagrams.HeldForEpoch;
 
     /// <summary>The first retransmission timeout the handshake used (or will use).</summary>
-    public TimeSpan InitialRetransmitTimeout => state.InitialRetransmitTimeout;
+    public TimeSpan InitialRetransmitTimeout => _state.InitialRetransmitTimeout;
 
     /// <summary>2 × <paramref name="roundTripTime"/>, within <see cref="MinInitialRetransmitTimeout"/>..<see cref="MaxInitialRetransmitTimeout"/>.</summary>
     public static TimeSpan InitialRetransmitTimeoutFor(TimeSpan roundTripTime) =>
@@ -90,12 +90,12 @@ public sealed class DtlsSrtpTransport : IAsyncDisposable
     /// <summary>Hands one received DTLS datagram to the association. Copies it; never blocks; safe from any thread.</summary>
     public void OnDatagram(ReadOnlySpan<byte> datagram)
     {
-        if (disposed || !datagrams.Enqueue(datagram))
+        if (_disposed || !_datagrams.Enqueue(datagram))
         {
             return;
         }
 
-        if (established is not null)
+        if (_established is not null)
         {
             SchedulePump();
         }
@@ -114,42 +114,42 @@ public sealed class DtlsSrtpTransport : IAsyncDisposable
     /// </summary>
     public Task<DtlsSrtpResult> HandshakeAsync(TimeSpan? roundTripTime, CancellationToken cancellationToken = default)
     {
-        ObjectDisposedException.ThrowIf(disposed, this);
-        if (Interlocked.Exchange(ref started, 1) == 0)
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (Interlocked.Exchange(ref _started, 1) == 0)
         {
             if (roundTripTime is { } rtt)
             {
-                state.InitialRetransmitTimeout = InitialRetransmitTimeoutFor(rtt);
+                _state.InitialRetransmitTimeout = InitialRetransmitTimeoutFor(rtt);
             }
 
-            handshakeThread = new Thread(RunHandshake, HandshakeThreadStackSize)
+            _handshakeThread = new Thread(RunHandshake, HandshakeThreadStackSize)
             {
                 IsBackground = true,
-                Name = $"dtls-handshake-{options.Role}",
+                Name = $"dtls-handshake-{_options.Role}",
             };
-            handshakeThread.Start();
+            _handshakeThread.Start();
             _ = WatchAsync(cancellationToken);
         }
 
-        return completion.Task.WaitAsync(cancellationToken);
+        return _completion.Task.WaitAsync(cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
     {
-        if (disposed)
+        if (_disposed)
         {
             return;
         }
 
-        disposed = true;
-        peer.Cancel();
-        lock (pumpGate)
+        _disposed = true;
+        _peer.Cancel();
+        lock (_pumpGate)
         {
-            if (established is not null && !peerClosed)
+            if (_established is not null && !_peerClosed)
             {
                 try
                 {
-                    established.Close(); // sends close_notify (datagrams.Close below flushes it)
+                    _established.Close(); // sends close_notify (datagrams.Close below flushes it)
                 }
                 catch (IOException)
                 {
@@ -158,23 +158,23 @@ public sealed class DtlsSrtpTransport : IAsyncDisposable
             }
         }
 
-        datagrams.Close();
-        if (handshakeThread is not null)
+        _datagrams.Close();
+        if (_handshakeThread is not null)
         {
             // The closed transport throws into the blocked read, so the thread ends promptly.
-            await Task.WhenAny(completion.Task, Task.Delay(options.HandshakeTimeout)).ConfigureAwait(false);
+            await Task.WhenAny(_completion.Task, Task.Delay(_options.HandshakeTimeout)).ConfigureAwait(false);
         }
 
-        state.ClearSecrets();
+        _state.ClearSecrets();
     }
 
     // Bounds the handshake even if BouncyCastle's own timer never fires (e.g. a peer trickling garbage), and honours cancellation.
     private async Task WatchAsync(CancellationToken cancellationToken)
     {
-        var budget = options.HandshakeTimeout + TimeSpan.FromSeconds(1);
+        var budget = _options.HandshakeTimeout + TimeSpan.FromSeconds(1);
         try
         {
-            await completion.Task.WaitAsync(budget, cancellationToken).ConfigureAwait(false);
+            await _completion.Task.WaitAsync(budget, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -192,42 +192,42 @@ public sealed class DtlsSrtpTransport : IAsyncDisposable
 
     private void Abort()
     {
-        if (established is null)
+        if (_established is null)
         {
-            peer.Cancel();
-            datagrams.Close();
+            _peer.Cancel();
+            _datagrams.Close();
         }
     }
 
     private void RunHandshake()
     {
         var stopwatch = Stopwatch.StartNew();
-        DtlsLog.HandshakeStarting(logger, options.Role);
+        DtlsLog.HandshakeStarting(_logger, _options.Role);
         try
         {
-            var transport = options.Role == DtlsRole.Client
-                ? new DtlsClientProtocol().Connect((TlsClient)peer, datagrams)
-                : new DtlsServerProtocol().Accept((TlsServer)peer, datagrams);
+            var transport = _options.Role == DtlsRole.Client
+                ? new DtlsClientProtocol().Connect((TlsClient)_peer, _datagrams)
+                : new DtlsServerProtocol().Accept((TlsServer)_peer, _datagrams);
 
-            datagrams.Flush(); // the server's last flight is not followed by a read
-            var profile = state.SelectedProfile!;
-            var (local, remote) = DtlsSrtpKeys.CreateContexts(state.KeyingMaterial!, profile, options.Role, options.SrtpContextOptions);
-            state.ClearSecrets();
-            var result = new DtlsSrtpResult(options.Role, profile, local, remote, state.MatchedFingerprint!,
-                state.ExtendedMasterSecret, state.CipherSuiteNumber) { HandshakeDuration = stopwatch.Elapsed };
-            DtlsLog.HandshakeCompleted(logger, options.Role, profile.Name, state.CipherSuiteNumber, state.ExtendedMasterSecret, stopwatch.ElapsedMilliseconds);
+            _datagrams.Flush(); // the server's last flight is not followed by a read
+            var profile = _state.SelectedProfile!;
+            var (local, remote) = DtlsSrtpKeys.CreateContexts(_state.KeyingMaterial!, profile, _options.Role, _options.SrtpContextOptions);
+            _state.ClearSecrets();
+            var result = new DtlsSrtpResult(_options.Role, profile, local, remote, _state.MatchedFingerprint!,
+                _state.ExtendedMasterSecret, _state.CipherSuiteNumber) { HandshakeDuration = stopwatch.Elapsed };
+            DtlsLog.HandshakeCompleted(_logger, _options.Role, profile.Name, _state.CipherSuiteNumber, _state.ExtendedMasterSecret, stopwatch.ElapsedMilliseconds);
 
-            established = transport;
-            if (disposed)
+            _established = transport;
+            if (_disposed)
             {
                 transport.Close();
             }
-            else if (datagrams.Pending > 0)
+            else if (_datagrams.Pending > 0)
             {
                 SchedulePump();
             }
 
-            if (!completion.TrySetResult(result))
+            if (!_completion.TrySetResult(result))
             {
                 local.Dispose();
                 remote.Dispose();
@@ -235,29 +235,29 @@ public sealed class DtlsSrtpTransport : IAsyncDisposable
         }
         catch (Exception exception)
         {
-            datagrams.Flush(); // the alert BouncyCastle wrote before throwing
+            _datagrams.Flush(); // the alert BouncyCastle wrote before throwing
             var failure = Classify(exception);
             if (failure is DtlsFingerprintMismatchException mismatch)
             {
-                DtlsLog.FingerprintMismatch(logger, mismatch.Actual?.ToString() ?? "(none)");
+                DtlsLog.FingerprintMismatch(_logger, mismatch.Actual?.ToString() ?? "(none)");
             }
             else
             {
-                DtlsLog.HandshakeFailed(logger, options.Role, failure.Failure, exception);
+                DtlsLog.HandshakeFailed(_logger, _options.Role, failure.Failure, exception);
             }
 
-            completion.TrySetException(failure);
+            _completion.TrySetException(failure);
         }
     }
 
     private DtlsHandshakeException Classify(Exception exception)
     {
-        if (state.MismatchedFingerprint is { } actual)
+        if (_state.MismatchedFingerprint is { } actual)
         {
             return new DtlsFingerprintMismatchException(actual, exception);
         }
 
-        if (disposed)
+        if (_disposed)
         {
             return new DtlsHandshakeException(DtlsFailure.Closed, "DTLS transport disposed during the handshake.", exception);
         }
@@ -268,7 +268,7 @@ public sealed class DtlsSrtpTransport : IAsyncDisposable
             DtlsTransportClosedException => new DtlsHandshakeException(DtlsFailure.Timeout, "DTLS handshake aborted (timeout or cancellation).", exception),
             TlsFatalAlertReceived received => new DtlsHandshakeException(DtlsFailure.AlertReceived,
                 $"Peer sent fatal alert {AlertDescription.GetText(received.AlertDescription)}.", exception),
-            TlsFatalAlert { AlertDescription: AlertDescription.handshake_failure or AlertDescription.illegal_parameter } when state.SelectedProfile is null =>
+            TlsFatalAlert { AlertDescription: AlertDescription.handshake_failure or AlertDescription.illegal_parameter } when _state.SelectedProfile is null =>
                 new DtlsHandshakeException(DtlsFailure.NoSrtpProfile, "No usable SRTP protection profile.", exception),
             _ => new DtlsHandshakeException(DtlsFailure.ProtocolError, $"DTLS handshake failed: {exception.Message}", exception),
         };
@@ -276,7 +276,7 @@ public sealed class DtlsSrtpTransport : IAsyncDisposable
 
     private void SchedulePump()
     {
-        if (Interlocked.CompareExchange(ref pumpScheduled, 1, 0) == 0)
+        if (Interlocked.CompareExchange(ref _pumpScheduled, 1, 0) == 0)
         {
             ThreadPool.UnsafeQueueUserWorkItem(static self => self.Pump(), this, preferLocal: false);
         }
@@ -289,11 +289,11 @@ public sealed class DtlsSrtpTransport : IAsyncDisposable
         while (true)
         {
             DtlsClosedEventArgs? ended = null;
-            while (ended is null && datagrams.Pending > 0 && !disposed && !peerClosed)
+            while (ended is null && _datagrams.Pending > 0 && !_disposed && !_peerClosed)
             {
-                lock (pumpGate)
+                lock (_pumpGate)
                 {
-                    if (disposed || established is null)
+                    if (_disposed || _established is null)
                     {
                         break;
                     }
@@ -301,9 +301,9 @@ public sealed class DtlsSrtpTransport : IAsyncDisposable
                     try
                     {
                         // Application data is not used by WebRTC media (no data channels here); it is read and dropped.
-                        established.Receive(pumpBuffer, 0, pumpBuffer.Length, PostHandshakeWaitMillis);
-                        datagrams.Flush(); // a last flight retransmitted in answer to the peer's
-                        if (peerClosed)
+                        _established.Receive(_pumpBuffer, 0, _pumpBuffer.Length, PostHandshakeWaitMillis);
+                        _datagrams.Flush(); // a last flight retransmitted in answer to the peer's
+                        if (_peerClosed)
                         {
                             ended = new DtlsClosedEventArgs(true, AlertDescription.close_notify, "close_notify received");
                         }
@@ -315,7 +315,7 @@ public sealed class DtlsSrtpTransport : IAsyncDisposable
                     catch (Exception exception) when (exception is IOException or TlsException or InvalidOperationException)
                     {
                         // BouncyCastle closes the transport itself after close_notify, so the read that follows fails.
-                        ended = peerClosed
+                        ended = _peerClosed
                             ? new DtlsClosedEventArgs(true, AlertDescription.close_notify, "close_notify received")
                             : new DtlsClosedEventArgs(false, null, exception.Message);
                     }
@@ -324,13 +324,13 @@ public sealed class DtlsSrtpTransport : IAsyncDisposable
 
             if (ended is not null)
             {
-                peerClosed = true;
+                _peerClosed = true;
                 RaiseClosed(ended);
                 return;
             }
 
-            Volatile.Write(ref pumpScheduled, 0);
-            if (datagrams.Pending == 0 || disposed || peerClosed || Interlocked.CompareExchange(ref pumpScheduled, 1, 0) != 0)
+            Volatile.Write(ref _pumpScheduled, 0);
+            if (_datagrams.Pending == 0 || _disposed || _peerClosed || Interlocked.CompareExchange(ref _pumpScheduled, 1, 0) != 0)
             {
                 return;
             }
@@ -339,21 +339,21 @@ public sealed class DtlsSrtpTransport : IAsyncDisposable
 
     private void OnAlert(short level, short description)
     {
-        DtlsLog.AlertReceived(logger, level, description);
+        DtlsLog.AlertReceived(_logger, level, description);
         if (description == AlertDescription.close_notify)
         {
-            peerClosed = true;
+            _peerClosed = true;
         }
     }
 
     private void RaiseClosed(DtlsClosedEventArgs args)
     {
-        if (disposed || Interlocked.Exchange(ref closedRaised, 1) != 0)
+        if (_disposed || Interlocked.Exchange(ref _closedRaised, 1) != 0)
         {
             return;
         }
 
-        DtlsLog.Closed(logger, args.ByPeer, args.AlertDescription, args.Reason);
+        DtlsLog.Closed(_logger, args.ByPeer, args.AlertDescription, args.Reason);
         Closed?.Invoke(this, args);
     }
 }

@@ -309,7 +309,7 @@ public sealed partial class IceAgent
 
             _namedRemoteCandidates.Add(candidate);
             Interlocked.Increment(ref _namedCount);
-            Counters.OnMdnsKeptAside();
+            Counters.Count(IceCounter.MdnsCandidatesKeptAside);
             IceLog.NameCandidateKeptAside(_logger, candidate.Address);
             return;
         }

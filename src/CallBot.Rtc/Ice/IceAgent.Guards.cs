@@ -69,7 +69,7 @@ public sealed partial class IceAgent
 
     private void RefuseRemote(IceCandidate candidate, IceAddressRefusal refusal)
     {
-        Counters.OnRemoteRefused();
+        Counters.Count(IceCounter.RemoteCandidatesRefused);
         IceLog.CandidateRefused(_logger, candidate.Address.Length > 64 ? candidate.Address[..64] : candidate.Address, candidate.Port, refusal);
     }
 
@@ -84,7 +84,7 @@ public sealed partial class IceAgent
         _answerTokens = Math.Min(rate, _answerTokens + (elapsed * rate));
         if (_answerTokens < 1)
         {
-            Counters.OnUnauthenticatedNotAnswered();
+            Counters.Count(IceCounter.UnauthenticatedRequestsNotAnswered);
             return;
         }
 
@@ -101,7 +101,7 @@ public sealed partial class IceAgent
         }
 
         Interlocked.Decrement(ref _queuedStun);
-        Counters.OnStunQueueFull();
+        Counters.Count(IceCounter.StunQueueFull);
         return false;
     }
 

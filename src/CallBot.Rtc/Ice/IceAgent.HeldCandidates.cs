@@ -31,7 +31,7 @@ public sealed partial class IceAgent
 
         if (_pastRemoteUfrags.Contains(ufrag) && _current.Remote?.Ufrag != ufrag)
         {
-            Counters.OnCandidateStale();
+            Counters.Count(IceCounter.CandidatesDroppedStaleGeneration);
             IceLog.CandidateStale(_logger, candidate.Address);
             return false;
         }
@@ -45,12 +45,12 @@ public sealed partial class IceAgent
         if (_heldCandidates.Count >= MaxHeldCandidates)
         {
             _heldCandidates.RemoveAt(0);
-            Counters.OnHeldOverflow();
+            Counters.Count(IceCounter.CandidatesDroppedHeldOverflow);
         }
 
         _heldCandidates.Add(candidate);
         Volatile.Write(ref _heldCount, _heldCandidates.Count);
-        Counters.OnCandidateHeld();
+        Counters.Count(IceCounter.CandidatesHeldForNextGeneration);
         IceLog.CandidateHeld(_logger, candidate.Address);
         return false;
     }
@@ -74,7 +74,7 @@ public sealed partial class IceAgent
             else if (held.Ufrag is { } ufrag && _pastRemoteUfrags.Contains(ufrag))
             {
                 _heldCandidates.RemoveAt(i);
-                Counters.OnCandidateStale();
+                Counters.Count(IceCounter.CandidatesDroppedStaleGeneration);
             }
         }
 

@@ -39,7 +39,7 @@ public sealed partial class IceAgent
 
         if (kind != DatagramKind.Dtls || !Contains(_pairRemotes, source))
         {
-            Counters.OnUnverifiedSource();
+            Counters.Count(IceCounter.DatagramsFromUnverifiedSource);
             return false;
         }
 
@@ -58,7 +58,7 @@ public sealed partial class IceAgent
 
             if (fromSource >= MaxHeldDtlsPerSource || _heldDtls.Count >= MaxHeldDtls)
             {
-                Counters.OnEarlyDtlsDropped();
+                Counters.Count(IceCounter.EarlyDtlsDropped);
                 return false;
             }
 
@@ -67,7 +67,7 @@ public sealed partial class IceAgent
             _heldDtls.Add(new HeldDatagram(copy, datagram.ToArray()));
         }
 
-        Counters.OnEarlyDtlsHeld();
+        Counters.Count(IceCounter.EarlyDtlsHeld);
         return false;
     }
 

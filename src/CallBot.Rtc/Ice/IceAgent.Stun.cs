@@ -15,7 +15,7 @@ public sealed partial class IceAgent
     {
         if (!StunMessage.TryParse(datagram, out _, out _))
         {
-            Counters.OnStunMalformed();
+            Counters.Count(IceCounter.StunMalformed);
             return;
         }
 
@@ -26,7 +26,7 @@ public sealed partial class IceAgent
         }
         catch (ArgumentException)
         {
-            Counters.OnStunMalformed();
+            Counters.Count(IceCounter.StunMalformed);
             return;
         }
 
@@ -70,7 +70,7 @@ public sealed partial class IceAgent
     {
         if (!request.TryGetUsername(out var username) || !request.HasMessageIntegrity)
         {
-            Counters.OnBadRequest();
+            Counters.Count(IceCounter.BadRequests);
             AnswerUnauthenticated(request.TransactionId, source, socket, 400, "Bad Request");
             return;
         }
@@ -78,14 +78,14 @@ public sealed partial class IceAgent
         var generation = FindGenerationByLocalUfrag(username);
         if (generation is null)
         {
-            Counters.OnUnknownUsername();
+            Counters.Count(IceCounter.UnknownUsername);
             AnswerUnauthenticated(request.TransactionId, source, socket, 401, "Unauthorized");
             return;
         }
 
         if (!request.VerifyMessageIntegrity(generation.LocalKey))
         {
-            Counters.OnIntegrityFailure();
+            Counters.Count(IceCounter.IntegrityFailures);
             IceLog.IntegrityFailed(_logger, source);
             AnswerUnauthenticated(request.TransactionId, source, socket, 401, "Unauthorized");
             return;
@@ -94,7 +94,7 @@ public sealed partial class IceAgent
         if (_addressPolicy.Check(source.Address) is var refusal and not IceAddressRefusal.None)
         {
             // Authenticated, but from an address the policy refuses (a loopback or private source): no answer, no pair.
-            Counters.OnRemoteRefused();
+            Counters.Count(IceCounter.RemoteCandidatesRefused);
             IceLog.SourceRefused(_logger, source, refusal);
             return;
         }
@@ -104,7 +104,7 @@ public sealed partial class IceAgent
         // RFC 8445 §7.3.1.1 role conflict.
         if (_role == IceRole.Controlling && request.TryGetIceControlling(out var theirs))
         {
-            Counters.OnRoleConflict();
+            Counters.Count(IceCounter.RoleConflicts);
             if (_tieBreaker >= theirs)
             {
                 SendError(request.TransactionId, source, socket, 487, "Role Conflict", generation.LocalKey);
@@ -115,7 +115,7 @@ public sealed partial class IceAgent
         }
         else if (_role == IceRole.Controlled && request.TryGetIceControlled(out theirs))
         {
-            Counters.OnRoleConflict();
+            Counters.Count(IceCounter.RoleConflicts);
             if (_tieBreaker >= theirs)
             {
                 SwitchRole(IceRole.Controlling);
@@ -128,7 +128,7 @@ public sealed partial class IceAgent
         }
 
         SendSuccess(request.TransactionId, source, socket, generation.LocalKey);
-        Counters.OnRequestAnswered();
+        Counters.Count(IceCounter.RequestsAnswered);
         if (!ReferenceEquals(generation, _current))
         {
             return; // an old generation: answering keeps the peer's consent alive, nothing else
@@ -139,7 +139,7 @@ public sealed partial class IceAgent
         {
             if (generation.RemoteCandidates.Count >= _options.MaxRemoteCandidates)
             {
-                Counters.OnRemoteRefused();
+                Counters.Count(IceCounter.RemoteCandidatesRefused);
                 return;
             }
 
@@ -161,7 +161,7 @@ public sealed partial class IceAgent
             return;
         }
 
-        var useCandidate = _role == IceRole.Controlled && request.HasUseCandidate;
+        var useCandidate = _role == IceRole.Controlled && request.HasUseCandidate();
         if (useCandidate)
         {
             pair.NominatedByPeer = true;
@@ -210,7 +210,7 @@ public sealed partial class IceAgent
         var id = IceTransaction.KeyOf(response.TransactionId);
         if (!_transactions.TryGetValue(id, out var transaction))
         {
-            Counters.OnUnmatchedResponse();
+            Counters.Count(IceCounter.UnmatchedResponses);
             return;
         }
 
@@ -239,7 +239,7 @@ public sealed partial class IceAgent
         if ((mustBeSigned || response.HasMessageIntegrity)
             && (!response.HasMessageIntegrity || !response.VerifyMessageIntegrity(generation.RemoteKey)))
         {
-            Counters.OnIntegrityFailure();
+            Counters.Count(IceCounter.IntegrityFailures);
             IceLog.IntegrityFailed(_logger, source);
             return;
         }
@@ -307,7 +307,7 @@ public sealed partial class IceAgent
         if (errorCode == 487)
         {
             // RFC 8445 §7.2.5.1: switch role, and retry the check.
-            Counters.OnRoleConflict();
+            Counters.Count(IceCounter.RoleConflicts);
             SwitchRole(transaction.SentAsControlling ? IceRole.Controlled : IceRole.Controlling);
             pair.State = IceCandidatePairState.Waiting;
             if (!generation.Triggered.Contains(pair))
@@ -386,7 +386,7 @@ public sealed partial class IceAgent
     {
         if (generation.Pairs.Count >= _options.MaxCandidatePairs)
         {
-            Counters.OnPairRefused();
+            Counters.Count(IceCounter.CandidatePairsRefused);
             return null;
         }
 
@@ -473,16 +473,13 @@ public sealed partial class IceAgent
 
         writer.AddMessageIntegrity(generation.RemoteKey);
         writer.AddFingerprint();
-        if (!writer.TryComplete(out var length))
+        if (!TrySeal(ref writer, transaction, transactionId))
         {
-            transaction.Dispose();
             return;
         }
 
-        transaction.Length = length;
-        transaction.Id = IceTransaction.KeyOf(transactionId);
         StartTransaction(transaction);
-        Counters.OnCheckSent();
+        Counters.Count(IceCounter.ChecksSent);
         if (kind == IceTransactionKind.Check)
         {
             pair.State = IceCandidatePairState.InProgress;
@@ -501,16 +498,27 @@ public sealed partial class IceAgent
         RandomNumberGenerator.Fill(transactionId);
         var writer = new StunWriter(transaction.Buffer, StunMessageType.BindingRequest, transactionId);
         writer.AddFingerprint();
+        if (!TrySeal(ref writer, transaction, transactionId))
+        {
+            return;
+        }
+
+        _pendingServerTransactions++;
+        StartTransaction(transaction);
+    }
+
+    /// <summary>Completes the request into the transaction's buffer and keys it by its id; on overflow the transaction is disposed.</summary>
+    private static bool TrySeal(ref StunWriter writer, IceTransaction transaction, ReadOnlySpan<byte> transactionId)
+    {
         if (!writer.TryComplete(out var length))
         {
             transaction.Dispose();
-            return;
+            return false;
         }
 
         transaction.Length = length;
         transaction.Id = IceTransaction.KeyOf(transactionId);
-        _pendingServerTransactions++;
-        StartTransaction(transaction);
+        return true;
     }
 
     private void StartTransaction(IceTransaction transaction)

@@ -187,13 +187,13 @@ public sealed partial class IceAgent : IAsyncDisposable
         var path = _sendPath;
         if (path is null)
         {
-            Counters.OnSendDroppedNoPair();
+            Counters.Count(IceCounter.SendDroppedNoPair);
             return false;
         }
 
         if (!path.Socket.TrySendTo(datagram, path.Remote))
         {
-            Counters.OnSendFailed();
+            Counters.Count(IceCounter.SendFailed);
             return false;
         }
 

@@ -5,48 +5,48 @@ namespace CallBot.Rtc.Ice;
 
 internal static partial class IceLog
 {
-    [LoggerMessage(EventId = 3200, Level = LogLevel.Information, Message = "ICE state {State}")]
+    [LoggerMessage(EventId = 2000, Level = LogLevel.Information, Message = "ICE state {State}")]
     public static partial void StateChanged(ILogger logger, IceConnectionState state);
 
-    [LoggerMessage(EventId = 3201, Level = LogLevel.Information, Message = "ICE selected pair {Local} -> {Remote} (generation {Generation})")]
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "ICE selected pair {Local} -> {Remote} (generation {Generation})")]
     public static partial void PairSelected(ILogger logger, string local, IPEndPoint remote, int generation);
 
-    [LoggerMessage(EventId = 3202, Level = LogLevel.Debug, Message = "ICE role switched to {Role} after a role conflict")]
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Debug, Message = "ICE role switched to {Role} after a role conflict")]
     public static partial void RoleSwitched(ILogger logger, IceRole role);
 
-    [LoggerMessage(EventId = 3203, Level = LogLevel.Debug, Message = "ICE learned peer-reflexive remote candidate {Remote}")]
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Debug, Message = "ICE learned peer-reflexive remote candidate {Remote}")]
     public static partial void PeerReflexiveLearned(ILogger logger, IPEndPoint remote);
 
-    [LoggerMessage(EventId = 3204, Level = LogLevel.Debug, Message = "ICE STUN integrity check failed from {Remote}")]
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Debug, Message = "ICE STUN integrity check failed from {Remote}")]
     public static partial void IntegrityFailed(ILogger logger, IPEndPoint remote);
 
-    [LoggerMessage(EventId = 3205, Level = LogLevel.Debug, Message = "ICE remote candidate {Address} is a name (mDNS); kept aside, peer-reflexive learning will cover it")]
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Debug, Message = "ICE remote candidate {Address} is a name (mDNS); kept aside, peer-reflexive learning will cover it")]
     public static partial void NameCandidateKeptAside(ILogger logger, string address);
 
-    [LoggerMessage(EventId = 3206, Level = LogLevel.Warning, Message = "ICE could not bind a socket for {Family}")]
+    [LoggerMessage(EventId = 2006, Level = LogLevel.Warning, Message = "ICE could not bind a socket for {Family}")]
     public static partial void BindFailed(ILogger logger, System.Net.Sockets.AddressFamily family, Exception exception);
 
-    [LoggerMessage(EventId = 3207, Level = LogLevel.Warning, Message = "ICE agent work item failed")]
+    [LoggerMessage(EventId = 2007, Level = LogLevel.Warning, Message = "ICE agent work item failed")]
     public static partial void WorkFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 3208, Level = LogLevel.Warning, Message = "ICE event handler threw")]
+    [LoggerMessage(EventId = 2008, Level = LogLevel.Warning, Message = "ICE event handler threw")]
     public static partial void HandlerFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 3209, Level = LogLevel.Information, Message = "ICE restart: generation {Generation}")]
+    [LoggerMessage(EventId = 2009, Level = LogLevel.Information, Message = "ICE restart: generation {Generation}")]
     public static partial void Restarted(ILogger logger, int generation);
 
-    [LoggerMessage(EventId = 3210, Level = LogLevel.Warning, Message = "ICE could not allocate a relay on {Server}")]
+    [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "ICE could not allocate a relay on {Server}")]
     public static partial void RelayFailed(ILogger logger, string server, Exception exception);
 
-    [LoggerMessage(EventId = 3211, Level = LogLevel.Debug, Message = "ICE remote candidate {Address} names a generation not applied yet; held until its credentials come")]
+    [LoggerMessage(EventId = 2011, Level = LogLevel.Debug, Message = "ICE remote candidate {Address} names a generation not applied yet; held until its credentials come")]
     public static partial void CandidateHeld(ILogger logger, string address);
 
-    [LoggerMessage(EventId = 3212, Level = LogLevel.Debug, Message = "ICE remote candidate {Address} belongs to an older remote generation; dropped")]
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Debug, Message = "ICE remote candidate {Address} belongs to an older remote generation; dropped")]
     public static partial void CandidateStale(ILogger logger, string address);
 
-    [LoggerMessage(EventId = 3213, Level = LogLevel.Debug, Message = "ICE remote candidate {Address}:{Port} refused: {Reason}")]
+    [LoggerMessage(EventId = 2013, Level = LogLevel.Debug, Message = "ICE remote candidate {Address}:{Port} refused: {Reason}")]
     public static partial void CandidateRefused(ILogger logger, string address, int port, IceAddressRefusal reason);
 
-    [LoggerMessage(EventId = 3214, Level = LogLevel.Debug, Message = "ICE authenticated request from {Remote} refused by the address policy: {Reason}")]
+    [LoggerMessage(EventId = 2014, Level = LogLevel.Debug, Message = "ICE authenticated request from {Remote} refused by the address policy: {Reason}")]
     public static partial void SourceRefused(ILogger logger, IPEndPoint remote, IceAddressRefusal reason);
 }

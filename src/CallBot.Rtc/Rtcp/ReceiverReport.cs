@@ -26,14 +26,8 @@ public sealed record ReceiverReport : IRtcpPacket
     public static bool TryParse(ReadOnlySpan<byte> packet, out ReceiverReport? report, out RtcpDropReason reason)
     {
         report = null;
-        if (!RtcpHeader.TryParseExpected(packet, RtcpPacketType.ReceiverReport, -1, FixedSize, out var header, out var length, out reason))
+        if (!ReportBlock.TryParseReport(packet, RtcpPacketType.ReceiverReport, FixedSize, out var blocks, out reason))
         {
-            return false;
-        }
-
-        if (!ReportBlock.TryReadList(packet[FixedSize..length], header.Count, out var blocks))
-        {
-            reason = RtcpDropReason.BadCount;
             return false;
         }
 
@@ -41,25 +35,16 @@ public sealed record ReceiverReport : IRtcpPacket
         return true;
     }
 
-    public int GetSize() => FixedSize + (ReportBlocks.Count * ReportBlock.Size);
+    public int GetSize() => ReportBlock.ReportSize(FixedSize, ReportBlocks);
 
     public bool TryWrite(Span<byte> destination, out int written)
     {
-        written = 0;
-        var size = GetSize();
-        if (destination.Length < size || ReportBlocks.Count > RtcpHeader.MaxCount)
+        if (!ReportBlock.TryWriteReport(destination, RtcpPacketType.ReceiverReport, FixedSize, ReportBlocks, out written))
         {
             return false;
         }
 
-        RtcpHeader.For(RtcpPacketType.ReceiverReport, ReportBlocks.Count, size).Write(destination);
         BinaryPrimitives.WriteUInt32BigEndian(destination[4..], Ssrc);
-        for (var i = 0; i < ReportBlocks.Count; i++)
-        {
-            ReportBlocks[i].Write(destination[(FixedSize + (i * ReportBlock.Size))..]);
-        }
-
-        written = size;
         return true;
     }
 }

@@ -86,4 +86,53 @@ public readonly record struct ReportBlock(
 
         return true;
     }
+
+    /// <summary>
+    /// Reads an SR or RR: its header, <paramref name="fixedSize"/> bytes of sender part, then RC report blocks.
+    /// Shared by <see cref="SenderReport"/> and <see cref="ReceiverReport"/>, which differ only in the sender part.
+    /// </summary>
+    internal static bool TryParseReport(
+        ReadOnlySpan<byte> packet, byte type, int fixedSize, out ReportBlock[] blocks, out RtcpDropReason reason)
+    {
+        blocks = [];
+        if (!RtcpHeader.TryParseExpected(packet, type, -1, fixedSize, out var header, out var length, out reason))
+        {
+            return false;
+        }
+
+        if (!TryReadList(packet[fixedSize..length], header.Count, out blocks))
+        {
+            reason = RtcpDropReason.BadCount;
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Size of an SR or RR whose sender part is <paramref name="fixedSize"/> bytes (header included).</summary>
+    internal static int ReportSize(int fixedSize, IReadOnlyList<ReportBlock> blocks) => fixedSize + (blocks.Count * Size);
+
+    /// <summary>
+    /// Writes an SR or RR header and its report blocks after the sender part; the caller writes the sender part
+    /// (from byte 4) when this returns true.
+    /// </summary>
+    internal static bool TryWriteReport(
+        Span<byte> destination, byte type, int fixedSize, IReadOnlyList<ReportBlock> blocks, out int written)
+    {
+        written = 0;
+        var size = ReportSize(fixedSize, blocks);
+        if (destination.Length < size || blocks.Count > RtcpHeader.MaxCount)
+        {
+            return false;
+        }
+
+        RtcpHeader.For(type, blocks.Count, size).Write(destination);
+        for (var i = 0; i < blocks.Count; i++)
+        {
+            blocks[i].Write(destination[(fixedSize + (i * Size))..]);
+        }
+
+        written = size;
+        return true;
+    }
 }

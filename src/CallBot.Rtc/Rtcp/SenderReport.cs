@@ -41,14 +41,8 @@ public sealed record SenderReport : IRtcpPacket
     public static bool TryParse(ReadOnlySpan<byte> packet, out SenderReport? report, out RtcpDropReason reason)
     {
         report = null;
-        if (!RtcpHeader.TryParseExpected(packet, RtcpPacketType.SenderReport, -1, FixedSize, out var header, out var length, out reason))
+        if (!ReportBlock.TryParseReport(packet, RtcpPacketType.SenderReport, FixedSize, out var blocks, out reason))
         {
-            return false;
-        }
-
-        if (!ReportBlock.TryReadList(packet[FixedSize..length], header.Count, out var blocks))
-        {
-            reason = RtcpDropReason.BadCount;
             return false;
         }
 
@@ -64,29 +58,20 @@ public sealed record SenderReport : IRtcpPacket
         return true;
     }
 
-    public int GetSize() => FixedSize + (ReportBlocks.Count * ReportBlock.Size);
+    public int GetSize() => ReportBlock.ReportSize(FixedSize, ReportBlocks);
 
     public bool TryWrite(Span<byte> destination, out int written)
     {
-        written = 0;
-        var size = GetSize();
-        if (destination.Length < size || ReportBlocks.Count > RtcpHeader.MaxCount)
+        if (!ReportBlock.TryWriteReport(destination, RtcpPacketType.SenderReport, FixedSize, ReportBlocks, out written))
         {
             return false;
         }
 
-        RtcpHeader.For(RtcpPacketType.SenderReport, ReportBlocks.Count, size).Write(destination);
         BinaryPrimitives.WriteUInt32BigEndian(destination[4..], Ssrc);
         BinaryPrimitives.WriteUInt64BigEndian(destination[8..], NtpTimestamp);
         BinaryPrimitives.WriteUInt32BigEndian(destination[16..], RtpTimestamp);
         BinaryPrimitives.WriteUInt32BigEndian(destination[20..], PacketCount);
         BinaryPrimitives.WriteUInt32BigEndian(destination[24..], OctetCount);
-        for (var i = 0; i < ReportBlocks.Count; i++)
-        {
-            ReportBlocks[i].Write(destination[(FixedSize + (i * ReportBlock.Size))..]);
-        }
-
-        written = size;
         return true;
     }
 }

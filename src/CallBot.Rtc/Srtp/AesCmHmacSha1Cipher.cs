@@ -9,77 +9,77 @@ internal sealed class AesCmHmacSha1Cipher : SrtpCipher
     private const int Sha1Length = 20;
     private const int RocLength = 4;
 
-    private readonly int rtpTagLength;
-    private readonly int rtcpTagLength;
-    private readonly Aes rtpAes;
-    private readonly Aes rtcpAes;
-    private readonly AesCounterMode rtpCtr;
-    private readonly AesCounterMode rtcpCtr;
-    private readonly IncrementalHash rtpHmac;
-    private readonly IncrementalHash rtcpHmac;
-    private readonly byte[] rtpSalt;
-    private readonly byte[] rtcpSalt;
-    private readonly byte[] mac = new byte[Sha1Length];
-    private readonly byte[] iv = new byte[SrtpKeyDerivation.BlockSize];
-    private readonly byte[] roc = new byte[RocLength];
+    private readonly int _rtpTagLength;
+    private readonly int _rtcpTagLength;
+    private readonly Aes _rtpAes;
+    private readonly Aes _rtcpAes;
+    private readonly AesCounterMode _rtpCtr;
+    private readonly AesCounterMode _rtcpCtr;
+    private readonly IncrementalHash _rtpHmac;
+    private readonly IncrementalHash _rtcpHmac;
+    private readonly byte[] _rtpSalt;
+    private readonly byte[] _rtcpSalt;
+    private readonly byte[] _mac = new byte[Sha1Length];
+    private readonly byte[] _iv = new byte[SrtpKeyDerivation.BlockSize];
+    private readonly byte[] _roc = new byte[RocLength];
 
     public AesCmHmacSha1Cipher(SrtpProfile profile, SrtpSessionKeys keys)
     {
-        rtpTagLength = profile.RtpAuthTagLength;
-        rtcpTagLength = profile.RtcpAuthTagLength;
-        rtpAes = Aes.Create();
-        rtpAes.Key = keys.RtpKey;
-        rtcpAes = Aes.Create();
-        rtcpAes.Key = keys.RtcpKey;
-        rtpCtr = new AesCounterMode(rtpAes);
-        rtcpCtr = new AesCounterMode(rtcpAes);
-        rtpHmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA1, keys.RtpAuthKey);
-        rtcpHmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA1, keys.RtcpAuthKey);
-        rtpSalt = keys.RtpSalt;
-        rtcpSalt = keys.RtcpSalt;
+        _rtpTagLength = profile.RtpAuthTagLength;
+        _rtcpTagLength = profile.RtcpAuthTagLength;
+        _rtpAes = Aes.Create();
+        _rtpAes.Key = keys.RtpKey;
+        _rtcpAes = Aes.Create();
+        _rtcpAes.Key = keys.RtcpKey;
+        _rtpCtr = new AesCounterMode(_rtpAes);
+        _rtcpCtr = new AesCounterMode(_rtcpAes);
+        _rtpHmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA1, keys.RtpAuthKey);
+        _rtcpHmac = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA1, keys.RtcpAuthKey);
+        _rtpSalt = keys.RtpSalt;
+        _rtcpSalt = keys.RtcpSalt;
     }
 
     public override void ProtectRtp(Span<byte> packet, int headerLength, int length, uint ssrc, uint rolloverCounter, ulong index)
     {
-        SrtpKeyDerivation.WriteAesCmIv(iv, rtpSalt, ssrc, index);
-        rtpCtr.Xor(iv, packet[headerLength..length]);
+        SrtpKeyDerivation.WriteAesCmIv(_iv, _rtpSalt, ssrc, index);
+        _rtpCtr.Xor(_iv, packet[headerLength..length]);
         RtpMac(packet[..length], rolloverCounter);
-        mac.AsSpan(0, rtpTagLength).CopyTo(packet[length..]);
+        _mac.AsSpan(0, _rtpTagLength).CopyTo(packet[length..]);
     }
 
     public override bool UnprotectRtp(Span<byte> packet, int headerLength, int length, uint ssrc, uint rolloverCounter, ulong index)
     {
-        var authenticated = length - rtpTagLength;
+        var authenticated = length - _rtpTagLength;
         RtpMac(packet[..authenticated], rolloverCounter);
-        if (!CryptographicOperations.FixedTimeEquals(mac.AsSpan(0, rtpTagLength), packet.Slice(authenticated, rtpTagLength)))
+        if (!CryptographicOperations.FixedTimeEquals(_mac.AsSpan(0, _rtpTagLength), packet.Slice(authenticated, _rtpTagLength)))
         {
             return false;
         }
 
-        SrtpKeyDerivation.WriteAesCmIv(iv, rtpSalt, ssrc, index);
-        rtpCtr.Xor(iv, packet[headerLength..authenticated]);
+        SrtpKeyDerivation.WriteAesCmIv(_iv, _rtpSalt, ssrc, index);
+        _rtpCtr.Xor(_iv, packet[headerLength..authenticated]);
         return true;
     }
 
     public override int ProtectRtcp(Span<byte> packet, int length, uint ssrc, uint srtcpIndex)
     {
-        SrtpKeyDerivation.WriteAesCmIv(iv, rtcpSalt, ssrc, srtcpIndex);
-        rtcpCtr.Xor(iv, packet[RtcpHeaderLength..length]);
+        SrtpKeyDerivation.WriteAesCmIv(_iv, _rtcpSalt, ssrc, srtcpIndex);
+        _rtcpCtr.Xor(_iv, packet[RtcpHeaderLength..length]);
         BinaryPrimitives.WriteUInt32BigEndian(packet[length..], SrtcpEncryptedFlag | srtcpIndex);
         var authenticated = length + SrtcpIndexLength;
         RtcpMac(packet[..authenticated]);
-        mac.AsSpan(0, rtcpTagLength).CopyTo(packet[authenticated..]);
-        return authenticated + rtcpTagLength;
+        _mac.AsSpan(0, _rtcpTagLength).CopyTo(packet[authenticated..]);
+        return authenticated + _rtcpTagLength;
     }
 
     public override uint ReadSrtcpIndexWord(ReadOnlySpan<byte> packet, int length) =>
-        BinaryPrimitives.ReadUInt32BigEndian(packet[(length - rtcpTagLength - SrtcpIndexLength)..]);
+        BinaryPrimitives.ReadUInt32BigEndian(packet[(length - _rtcpTagLength - SrtcpIndexLength)..]);
 
     public override int UnprotectRtcp(Span<byte> packet, int length, uint ssrc, uint indexWord)
     {
-        var authenticated = length - rtcpTagLength;
+        var authenticated = length - _rtcpTagLength;
         RtcpMac(packet[..authenticated]);
-        if (!CryptographicOperations.FixedTimeEquals(mac.AsSpan(0, rtcpTagLength), packet.Slice(authenticated, rtcpTagLength)))
+        if (!CryptographicOperations.FixedTimeEquals(_mac.AsSpan(0, _rtcpTagLength), packet.Slice(authenticated, _rtcpTagLength)))
         {
             return -1;
         }
@@ -87,8 +87,8 @@ internal sealed class AesCmHmacSha1Cipher : SrtpCipher
         var plainLength = authenticated - SrtcpIndexLength;
         if ((indexWord & SrtcpEncryptedFlag) != 0)
         {
-            SrtpKeyDerivation.WriteAesCmIv(iv, rtcpSalt, ssrc, indexWord & ~SrtcpEncryptedFlag);
-            rtcpCtr.Xor(iv, packet[RtcpHeaderLength..plainLength]);
+            SrtpKeyDerivation.WriteAesCmIv(_iv, _rtcpSalt, ssrc, indexWord & ~SrtcpEncryptedFlag);
+            _rtcpCtr.Xor(_iv, packet[RtcpHeaderLength..plainLength]);
         }
 
         return plainLength;
@@ -96,26 +96,26 @@ internal sealed class AesCmHmacSha1Cipher : SrtpCipher
 
     public override void Dispose()
     {
-        rtpCtr.Dispose();
-        rtcpCtr.Dispose();
-        rtpAes.Dispose();
-        rtcpAes.Dispose();
-        rtpHmac.Dispose();
-        rtcpHmac.Dispose();
+        _rtpCtr.Dispose();
+        _rtcpCtr.Dispose();
+        _rtpAes.Dispose();
+        _rtcpAes.Dispose();
+        _rtpHmac.Dispose();
+        _rtcpHmac.Dispose();
     }
 
     // Authentication tag input for SRTP is the authenticated portion followed by the 32-bit ROC (RFC 3711 §4.2).
     private void RtpMac(ReadOnlySpan<byte> authenticated, uint rolloverCounter)
     {
-        BinaryPrimitives.WriteUInt32BigEndian(roc, rolloverCounter);
-        rtpHmac.AppendData(authenticated);
-        rtpHmac.AppendData(roc);
-        rtpHmac.TryGetHashAndReset(mac, out _);
+        BinaryPrimitives.WriteUInt32BigEndian(_roc, rolloverCounter);
+        _rtpHmac.AppendData(authenticated);
+        _rtpHmac.AppendData(_roc);
+        _rtpHmac.TryGetHashAndReset(_mac, out _);
     }
 
     private void RtcpMac(ReadOnlySpan<byte> authenticated)
     {
-        rtcpHmac.AppendData(authenticated);
-        rtcpHmac.TryGetHashAndReset(mac, out _);
+        _rtcpHmac.AppendData(authenticated);
+        _rtcpHmac.TryGetHashAndReset(_mac, out _);
     }
 }

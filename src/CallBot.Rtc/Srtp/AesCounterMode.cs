@@ -13,15 +13,15 @@ internal sealed class AesCounterMode : IDisposable
     private const int BlocksPerChunk = 32;
     private const int ChunkBytes = BlocksPerChunk * SrtpKeyDerivation.BlockSize;
 
-    private readonly ICryptoTransform ecb;
-    private readonly byte[] counters = new byte[ChunkBytes];
-    private readonly byte[] keystream = new byte[ChunkBytes];
+    private readonly ICryptoTransform _ecb;
+    private readonly byte[] _counters = new byte[ChunkBytes];
+    private readonly byte[] _keystream = new byte[ChunkBytes];
 
     public AesCounterMode(Aes aes)
     {
         aes.Mode = CipherMode.ECB;
         aes.Padding = PaddingMode.None;
-        ecb = aes.CreateEncryptor();
+        _ecb = aes.CreateEncryptor();
     }
 
     /// <summary>XORs <paramref name="data"/> with the keystream that starts at counter block <paramref name="iv"/>.</summary>
@@ -34,21 +34,21 @@ internal sealed class AesCounterMode : IDisposable
             var blocks = (chunk + SrtpKeyDerivation.BlockSize - 1) / SrtpKeyDerivation.BlockSize;
             for (var b = 0; b < blocks; b++)
             {
-                var counter = counters.AsSpan(b * SrtpKeyDerivation.BlockSize, SrtpKeyDerivation.BlockSize);
+                var counter = _counters.AsSpan(b * SrtpKeyDerivation.BlockSize, SrtpKeyDerivation.BlockSize);
                 iv[..14].CopyTo(counter);
                 var low = (ushort)(BinaryPrimitives.ReadUInt16BigEndian(iv[14..]) + block + b);
                 BinaryPrimitives.WriteUInt16BigEndian(counter[14..], low);
             }
 
             var bytes = blocks * SrtpKeyDerivation.BlockSize;
-            ecb.TransformBlock(counters, 0, bytes, keystream, 0);
-            XorInPlace(data[..chunk], keystream.AsSpan(0, chunk));
+            _ecb.TransformBlock(_counters, 0, bytes, _keystream, 0);
+            XorInPlace(data[..chunk], _keystream.AsSpan(0, chunk));
             data = data[chunk..];
             block += blocks;
         }
     }
 
-    public void Dispose() => ecb.Dispose();
+    public void Dispose() => _ecb.Dispose();
 
     private static void XorInPlace(Span<byte> data, ReadOnlySpan<byte> key)
     {

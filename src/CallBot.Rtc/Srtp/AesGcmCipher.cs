@@ -10,36 +10,36 @@ internal sealed class AesGcmCipher : SrtpCipher
     private const int TagLength = 16;
     private const int RtcpAadLength = RtcpHeaderLength + SrtcpIndexLength;
 
-    private readonly AesGcm rtpGcm;
-    private readonly AesGcm rtcpGcm;
-    private readonly byte[] rtpSalt;
-    private readonly byte[] rtcpSalt;
-    private readonly byte[] nonce = new byte[SrtpKeyDerivation.GcmIvLength];
-    private readonly byte[] rtcpAad = new byte[RtcpAadLength];
+    private readonly AesGcm _rtpGcm;
+    private readonly AesGcm _rtcpGcm;
+    private readonly byte[] _rtpSalt;
+    private readonly byte[] _rtcpSalt;
+    private readonly byte[] _nonce = new byte[SrtpKeyDerivation.GcmIvLength];
+    private readonly byte[] _rtcpAad = new byte[RtcpAadLength];
 
     public AesGcmCipher(SrtpSessionKeys keys)
     {
-        rtpGcm = new AesGcm(keys.RtpKey, TagLength);
-        rtcpGcm = new AesGcm(keys.RtcpKey, TagLength);
-        rtpSalt = keys.RtpSalt;
-        rtcpSalt = keys.RtcpSalt;
+        _rtpGcm = new AesGcm(keys.RtpKey, TagLength);
+        _rtcpGcm = new AesGcm(keys.RtcpKey, TagLength);
+        _rtpSalt = keys.RtpSalt;
+        _rtcpSalt = keys.RtcpSalt;
     }
 
     public override void ProtectRtp(Span<byte> packet, int headerLength, int length, uint ssrc, uint roc, ulong index)
     {
-        SrtpKeyDerivation.WriteGcmRtpIv(nonce, rtpSalt, ssrc, roc, (ushort)index);
+        SrtpKeyDerivation.WriteGcmRtpIv(_nonce, _rtpSalt, ssrc, roc, (ushort)index);
         var payload = packet[headerLength..length];
-        rtpGcm.Encrypt(nonce, payload, payload, packet.Slice(length, TagLength), packet[..headerLength]);
+        _rtpGcm.Encrypt(_nonce, payload, payload, packet.Slice(length, TagLength), packet[..headerLength]);
     }
 
     public override bool UnprotectRtp(Span<byte> packet, int headerLength, int length, uint ssrc, uint roc, ulong index)
     {
-        SrtpKeyDerivation.WriteGcmRtpIv(nonce, rtpSalt, ssrc, roc, (ushort)index);
+        SrtpKeyDerivation.WriteGcmRtpIv(_nonce, _rtpSalt, ssrc, roc, (ushort)index);
         var cipherEnd = length - TagLength;
         var payload = packet[headerLength..cipherEnd];
         try
         {
-            rtpGcm.Decrypt(nonce, payload, packet.Slice(cipherEnd, TagLength), payload, packet[..headerLength]);
+            _rtpGcm.Decrypt(_nonce, payload, packet.Slice(cipherEnd, TagLength), payload, packet[..headerLength]);
             return true;
         }
         catch (AuthenticationTagMismatchException)
@@ -51,11 +51,11 @@ internal sealed class AesGcmCipher : SrtpCipher
     public override int ProtectRtcp(Span<byte> packet, int length, uint ssrc, uint srtcpIndex)
     {
         var indexWord = SrtcpEncryptedFlag | srtcpIndex;
-        packet[..RtcpHeaderLength].CopyTo(rtcpAad);
-        BinaryPrimitives.WriteUInt32BigEndian(rtcpAad.AsSpan(RtcpHeaderLength), indexWord);
-        SrtpKeyDerivation.WriteGcmRtcpIv(nonce, rtcpSalt, ssrc, srtcpIndex);
+        packet[..RtcpHeaderLength].CopyTo(_rtcpAad);
+        BinaryPrimitives.WriteUInt32BigEndian(_rtcpAad.AsSpan(RtcpHeaderLength), indexWord);
+        SrtpKeyDerivation.WriteGcmRtcpIv(_nonce, _rtcpSalt, ssrc, srtcpIndex);
         var body = packet[RtcpHeaderLength..length];
-        rtcpGcm.Encrypt(nonce, body, body, packet.Slice(length, TagLength), rtcpAad);
+        _rtcpGcm.Encrypt(_nonce, body, body, packet.Slice(length, TagLength), _rtcpAad);
         BinaryPrimitives.WriteUInt32BigEndian(packet[(length + TagLength)..], indexWord);
         return length + TagLength + SrtcpIndexLength;
     }
@@ -66,16 +66,16 @@ internal sealed class AesGcmCipher : SrtpCipher
     public override int UnprotectRtcp(Span<byte> packet, int length, uint ssrc, uint indexWord)
     {
         var tagStart = length - SrtcpIndexLength - TagLength;
-        SrtpKeyDerivation.WriteGcmRtcpIv(nonce, rtcpSalt, ssrc, indexWord & ~SrtcpEncryptedFlag);
+        SrtpKeyDerivation.WriteGcmRtcpIv(_nonce, _rtcpSalt, ssrc, indexWord & ~SrtcpEncryptedFlag);
         var tag = packet.Slice(tagStart, TagLength);
         try
         {
             if ((indexWord & SrtcpEncryptedFlag) != 0)
             {
-                packet[..RtcpHeaderLength].CopyTo(rtcpAad);
-                BinaryPrimitives.WriteUInt32BigEndian(rtcpAad.AsSpan(RtcpHeaderLength), indexWord);
+                packet[..RtcpHeaderLength].CopyTo(_rtcpAad);
+                BinaryPrimitives.WriteUInt32BigEndian(_rtcpAad.AsSpan(RtcpHeaderLength), indexWord);
                 var body = packet[RtcpHeaderLength..tagStart];
-                rtcpGcm.Decrypt(nonce, body, tag, body, rtcpAad);
+                _rtcpGcm.Decrypt(_nonce, body, tag, body, _rtcpAad);
                 return tagStart;
             }
 
@@ -89,8 +89,8 @@ internal sealed class AesGcmCipher : SrtpCipher
 
     public override void Dispose()
     {
-        rtpGcm.Dispose();
-        rtcpGcm.Dispose();
+        _rtpGcm.Dispose();
+        _rtcpGcm.Dispose();
     }
 
     // E = 0 (RFC 7714 §9.2): the whole packet and the index word are AAD. Browsers never send this; rent, don't cache.
@@ -101,7 +101,7 @@ internal sealed class AesGcmCipher : SrtpCipher
         {
             packet[..plainLength].CopyTo(aad);
             BinaryPrimitives.WriteUInt32BigEndian(aad.AsSpan(plainLength), indexWord);
-            rtcpGcm.Decrypt(nonce, ReadOnlySpan<byte>.Empty, tag, Span<byte>.Empty, aad.AsSpan(0, plainLength + SrtcpIndexLength));
+            _rtcpGcm.Decrypt(_nonce, ReadOnlySpan<byte>.Empty, tag, Span<byte>.Empty, aad.AsSpan(0, plainLength + SrtcpIndexLength));
             return true;
         }
         finally

@@ -26,9 +26,9 @@ public sealed class ReplayWindow
     private const int BitsPerWord = 64;
 
     // bit k of the window (word k / 64, bit k % 64) stands for index (highest - k).
-    private readonly ulong[] words;
-    private ulong highest;
-    private bool hasHighest;
+    private readonly ulong[] _words;
+    private ulong _highest;
+    private bool _hasHighest;
 
     public ReplayWindow(int size = DefaultSize)
     {
@@ -37,22 +37,22 @@ public sealed class ReplayWindow
             throw new ArgumentOutOfRangeException(nameof(size), size, "A multiple of 64 between 64 and 4096.");
         }
 
-        words = new ulong[size / BitsPerWord];
+        _words = new ulong[size / BitsPerWord];
     }
 
-    public int Size => words.Length * BitsPerWord;
+    public int Size => _words.Length * BitsPerWord;
 
     /// <summary>The highest committed index, or null before the first commit.</summary>
-    public ulong? Highest => hasHighest ? highest : null;
+    public ulong? Highest => _hasHighest ? _highest : null;
 
     public ReplayCheck Check(ulong index)
     {
-        if (!hasHighest || index > highest)
+        if (!_hasHighest || index > _highest)
         {
             return ReplayCheck.Fresh;
         }
 
-        var behind = highest - index;
+        var behind = _highest - index;
         if (behind >= (ulong)Size)
         {
             return ReplayCheck.TooOld;
@@ -64,63 +64,63 @@ public sealed class ReplayWindow
     /// <summary>Marks an index as received; call only after <see cref="Check"/> returned Fresh and the tag verified.</summary>
     public void Commit(ulong index)
     {
-        if (!hasHighest)
+        if (!_hasHighest)
         {
-            hasHighest = true;
-            highest = index;
-            words[0] = 1;
+            _hasHighest = true;
+            _highest = index;
+            _words[0] = 1;
             return;
         }
 
-        if (index > highest)
+        if (index > _highest)
         {
-            ShiftUp(index - highest);
-            highest = index;
-            words[0] |= 1;
+            ShiftUp(index - _highest);
+            _highest = index;
+            _words[0] |= 1;
             return;
         }
 
-        var behind = highest - index;
+        var behind = _highest - index;
         if (behind < (ulong)Size)
         {
-            words[(int)behind / BitsPerWord] |= 1UL << ((int)behind % BitsPerWord);
+            _words[(int)behind / BitsPerWord] |= 1UL << ((int)behind % BitsPerWord);
         }
     }
 
     public void Reset()
     {
-        Array.Clear(words);
-        hasHighest = false;
-        highest = 0;
+        Array.Clear(_words);
+        _hasHighest = false;
+        _highest = 0;
     }
 
-    private bool IsSet(int behind) => (words[behind / BitsPerWord] & (1UL << (behind % BitsPerWord))) != 0;
+    private bool IsSet(int behind) => (_words[behind / BitsPerWord] & (1UL << (behind % BitsPerWord))) != 0;
 
     // Moves every mark `delta` positions further behind the new highest index.
     private void ShiftUp(ulong delta)
     {
         if (delta >= (ulong)Size)
         {
-            Array.Clear(words);
+            Array.Clear(_words);
             return;
         }
 
         var wordShift = (int)delta / BitsPerWord;
         var bitShift = (int)delta % BitsPerWord;
-        for (var i = words.Length - 1; i >= 0; i--)
+        for (var i = _words.Length - 1; i >= 0; i--)
         {
             var source = i - wordShift;
             ulong value = 0;
             if (source >= 0)
             {
-                value = words[source] << bitShift;
+                value = _words[source] << bitShift;
                 if (bitShift != 0 && source - 1 >= 0)
                 {
-                    value |= words[source - 1] >> (BitsPerWord - bitShift);
+                    value |= _words[source - 1] >> (BitsPerWord - bitShift);
                 }
             }
 
-            words[i] = value;
+            _words[i] = value;
         }
     }
 }

@@ -36,10 +36,10 @@ public sealed class SrtpContext : IDisposable
     private const int ExtensionHeaderLength = 4;
     private const int RtcpSenderSsrcOffset = 4;
 
-    private readonly SrtpCipher cipher;
-    private readonly SrtpContextOptions options;
-    private readonly Dictionary<uint, SrtpStreamState> streams = [];
-    private SrtpStreamState spare;
+    private readonly SrtpCipher _cipher;
+    private readonly SrtpContextOptions _options;
+    private readonly Dictionary<uint, SrtpStreamState> _streams = [];
+    private SrtpStreamState _spare;
 
     public SrtpContext(SrtpProfile profile, ReadOnlySpan<byte> masterKey, ReadOnlySpan<byte> masterSalt, SrtpContextOptions? options = null)
         : this(profile, SrtpSessionKeys.Derive(profile, masterKey, masterSalt), options)
@@ -50,9 +50,9 @@ public sealed class SrtpContext : IDisposable
     {
         ArgumentNullException.ThrowIfNull(profile);
         Profile = profile;
-        this.options = options ?? SrtpContextOptions.Default;
-        cipher = profile.IsAead ? new AesGcmCipher(keys) : new AesCmHmacSha1Cipher(profile, keys);
-        spare = new SrtpStreamState(this.options.ReplayWindowSize);
+        _options = options ?? SrtpContextOptions.Default;
+        _cipher = profile.IsAead ? new AesGcmCipher(keys) : new AesCmHmacSha1Cipher(profile, keys);
+        _spare = new SrtpStreamState(_options.ReplayWindowSize);
     }
 
     public SrtpProfile Profile { get; }
@@ -60,7 +60,7 @@ public sealed class SrtpContext : IDisposable
     public SrtpDropCounters Drops { get; } = new();
 
     /// <summary>Number of SSRCs this context tracks.</summary>
-    public int StreamCount => streams.Count;
+    public int StreamCount => _streams.Count;
 
     /// <summary>
     /// Encrypts the RTP packet in buffer[..length] and appends the tag. The buffer must have
@@ -97,7 +97,7 @@ public sealed class SrtpContext : IDisposable
 
         var roc = SrtpIndex.EstimateRoc(stream.Roc, stream.HighestSequence, sequence);
         SrtpIndex.Update(ref stream.Roc, ref stream.HighestSequence, roc, sequence);
-        cipher.ProtectRtp(buffer, headerLength, length, ssrc, roc, SrtpIndex.Compose(roc, sequence));
+        _cipher.ProtectRtp(buffer, headerLength, length, ssrc, roc, SrtpIndex.Compose(roc, sequence));
         newLength = length + Profile.RtpAuthTagLength;
         return true;
     }
@@ -115,21 +115,13 @@ public sealed class SrtpContext : IDisposable
 
         var ssrc = BinaryPrimitives.ReadUInt32BigEndian(buffer[SsrcOffset..]);
         var sequence = BinaryPrimitives.ReadUInt16BigEndian(buffer[SequenceOffset..]);
-        var known = streams.TryGetValue(ssrc, out var stream);
-        if (!known)
+        if (!TryGetReceivingStream(ssrc, out var stream, out var known, out reason))
         {
-            if (streams.Count >= options.MaxStreams)
-            {
-                reason = Drops.Count(SrtpDropReason.TooManyStreams);
-                return false;
-            }
-
-            stream = spare;
-            stream.Reset();
+            return false;
         }
 
         // Nothing in the stream changes until the packet authenticated: a first RTP packet takes s_l = SEQ, ROC = 0.
-        var hasRtp = stream!.HasRtp;
+        var hasRtp = stream.HasRtp;
         var currentRoc = hasRtp ? stream.Roc : 0;
         var highest = hasRtp ? stream.HighestSequence : sequence;
         var roc = SrtpIndex.EstimateRoc(currentRoc, highest, sequence);
@@ -139,7 +131,7 @@ public sealed class SrtpContext : IDisposable
             return false;
         }
 
-        if (!cipher.UnprotectRtp(buffer, headerLength, length, ssrc, roc, index))
+        if (!_cipher.UnprotectRtp(buffer, headerLength, length, ssrc, roc, index))
         {
             reason = Drops.Count(SrtpDropReason.AuthFailed);
             return false;
@@ -184,7 +176,7 @@ public sealed class SrtpContext : IDisposable
 
         var index = stream.NextSrtcpIndex;
         stream.NextSrtcpIndex = (index + 1) & 0x7FFF_FFFF;
-        newLength = cipher.ProtectRtcp(buffer, length, ssrc, index);
+        newLength = _cipher.ProtectRtcp(buffer, length, ssrc, index);
         return true;
     }
 
@@ -200,27 +192,19 @@ public sealed class SrtpContext : IDisposable
         }
 
         var ssrc = BinaryPrimitives.ReadUInt32BigEndian(buffer[RtcpSenderSsrcOffset..]);
-        var known = streams.TryGetValue(ssrc, out var stream);
-        if (!known)
-        {
-            if (streams.Count >= options.MaxStreams)
-            {
-                reason = Drops.Count(SrtpDropReason.TooManyStreams);
-                return false;
-            }
-
-            stream = spare;
-            stream.Reset();
-        }
-
-        var indexWord = cipher.ReadSrtcpIndexWord(buffer, length);
-        var index = indexWord & ~SrtpCipher.SrtcpEncryptedFlag;
-        if (!CheckReplay(stream!.RtcpWindow, index, out reason))
+        if (!TryGetReceivingStream(ssrc, out var stream, out var known, out reason))
         {
             return false;
         }
 
-        var plainLength = cipher.UnprotectRtcp(buffer, length, ssrc, indexWord);
+        var indexWord = _cipher.ReadSrtcpIndexWord(buffer, length);
+        var index = indexWord & ~SrtpCipher.SrtcpEncryptedFlag;
+        if (!CheckReplay(stream.RtcpWindow, index, out reason))
+        {
+            return false;
+        }
+
+        var plainLength = _cipher.UnprotectRtcp(buffer, length, ssrc, indexWord);
         if (plainLength < 0)
         {
             reason = Drops.Count(SrtpDropReason.AuthFailed);
@@ -237,7 +221,7 @@ public sealed class SrtpContext : IDisposable
         return true;
     }
 
-    public void Dispose() => cipher.Dispose();
+    public void Dispose() => _cipher.Dispose();
 
     private bool CheckReplay(ReplayWindow window, ulong index, out SrtpDropReason reason)
     {
@@ -258,26 +242,50 @@ public sealed class SrtpContext : IDisposable
     private bool TryGetSendingStream(uint ssrc, out SrtpStreamState stream, out SrtpDropReason reason)
     {
         reason = SrtpDropReason.None;
-        if (streams.TryGetValue(ssrc, out stream!))
+        if (_streams.TryGetValue(ssrc, out stream!))
         {
             return true;
         }
 
-        if (streams.Count >= options.MaxStreams)
+        if (_streams.Count >= _options.MaxStreams)
         {
             reason = Drops.Count(SrtpDropReason.TooManyStreams);
             return false;
         }
 
-        stream = new SrtpStreamState(options.ReplayWindowSize);
-        streams.Add(ssrc, stream);
+        stream = new SrtpStreamState(_options.ReplayWindowSize);
+        _streams.Add(ssrc, stream);
+        return true;
+    }
+
+    /// <summary>
+    /// The receiving state for ssrc; an unknown SSRC gets the reset spare, which joins the table (<see cref="AdoptSpare"/>)
+    /// only once a packet authenticated, so forged packets cannot fill the table.
+    /// </summary>
+    private bool TryGetReceivingStream(uint ssrc, out SrtpStreamState stream, out bool known, out SrtpDropReason reason)
+    {
+        reason = SrtpDropReason.None;
+        known = _streams.TryGetValue(ssrc, out stream!);
+        if (known)
+        {
+            return true;
+        }
+
+        if (_streams.Count >= _options.MaxStreams)
+        {
+            reason = Drops.Count(SrtpDropReason.TooManyStreams);
+            return false;
+        }
+
+        stream = _spare;
+        stream.Reset();
         return true;
     }
 
     private void AdoptSpare(uint ssrc)
     {
-        streams.Add(ssrc, spare);
-        spare = new SrtpStreamState(options.ReplayWindowSize);
+        _streams.Add(ssrc, _spare);
+        _spare = new SrtpStreamState(_options.ReplayWindowSize);
     }
 
     private bool TryReadRtpHeader(ReadOnlySpan<byte> buffer, int length, int trailerLength, out int headerLength, out SrtpDropReason reason)

@@ -3,6 +3,7 @@ namespace CallBot.Rtc.Stun;
 /// <summary>
 /// STUN attribute numbers (IANA "STUN Attributes" registry). Types below 0x8000 are
 /// comprehension-required, 0x8000 and above comprehension-optional (RFC 8489 §14).
+/// Only the attributes of STUN itself: ICE's are in <see cref="Ice.IceAttributeType"/>, TURN's in <see cref="Turn.TurnAttributeType"/>.
 /// </summary>
 public static class StunAttributeType
 {
@@ -18,23 +19,11 @@ public static class StunAttributeType
     public const ushort Userhash = 0x001E;
     public const ushort XorMappedAddress = 0x0020;
 
-    /// <summary>RFC 8445 §16.1.</summary>
-    public const ushort Priority = 0x0024;
-
-    /// <summary>RFC 8445 §16.1.</summary>
-    public const ushort UseCandidate = 0x0025;
-
     public const ushort PasswordAlgorithms = 0x8002;
     public const ushort AlternateDomain = 0x8003;
     public const ushort Software = 0x8022;
     public const ushort AlternateServer = 0x8023;
     public const ushort Fingerprint = 0x8028;
-
-    /// <summary>RFC 8445 §16.1.</summary>
-    public const ushort IceControlled = 0x8029;
-
-    /// <summary>RFC 8445 §16.1.</summary>
-    public const ushort IceControlling = 0x802A;
 
     public static bool IsComprehensionRequired(ushort type) => type < 0x8000;
 }

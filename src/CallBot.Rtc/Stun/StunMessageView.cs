@@ -74,14 +74,6 @@ public readonly ref struct StunMessageView
     /// <summary>USERNAME as UTF-8 bytes (RFC 8489 §14.3).</summary>
     public bool TryGetUsername(out ReadOnlySpan<byte> utf8) => TryGetAttribute(StunAttributeType.Username, out utf8);
 
-    public bool TryGetPriority(out uint priority) => TryGetUInt32(StunAttributeType.Priority, out priority);
-
-    public bool HasUseCandidate => HasAttribute(StunAttributeType.UseCandidate);
-
-    public bool TryGetIceControlling(out ulong tieBreaker) => TryGetUInt64(StunAttributeType.IceControlling, out tieBreaker);
-
-    public bool TryGetIceControlled(out ulong tieBreaker) => TryGetUInt64(StunAttributeType.IceControlled, out tieBreaker);
-
     /// <summary>
     /// ERROR-CODE (RFC 8489 §14.8): 21 reserved bits, 3-bit class, 8-bit number, then a UTF-8 reason.
     /// </summary>
@@ -149,7 +141,8 @@ public readonly ref struct StunMessageView
         return _integritySha256Offset < 0 ? _integrityOffset : Math.Min(_integrityOffset, _integritySha256Offset);
     }
 
-    private bool TryGetUInt32(ushort type, out uint result)
+    /// <summary>A 32-bit big-endian attribute value; false when absent or not 4 bytes long.</summary>
+    public bool TryGetUInt32(ushort type, out uint result)
     {
         if (TryGetAttribute(type, out var value) && value.Length == 4)
         {
@@ -161,7 +154,8 @@ public readonly ref struct StunMessageView
         return false;
     }
 
-    private bool TryGetUInt64(ushort type, out ulong result)
+    /// <summary>A 64-bit big-endian attribute value; false when absent or not 8 bytes long.</summary>
+    public bool TryGetUInt64(ushort type, out ulong result)
     {
         if (TryGetAttribute(type, out var value) && value.Length == 8)
         {

@@ -91,13 +91,8 @@ public ref struct StunWriter
         }
     }
 
-    public void AddPriority(uint priority) => AddUInt32(StunAttributeType.Priority, priority);
-
-    public void AddUseCandidate() => Reserve(StunAttributeType.UseCandidate, 0);
-
-    public void AddIceControlling(ulong tieBreaker) => AddUInt64(StunAttributeType.IceControlling, tieBreaker);
-
-    public void AddIceControlled(ulong tieBreaker) => AddUInt64(StunAttributeType.IceControlled, tieBreaker);
+    /// <summary>An attribute with no value (a flag such as ICE's USE-CANDIDATE).</summary>
+    public void AddFlag(ushort type) => Reserve(type, 0);
 
     public void AddXorMappedAddress(IPEndPoint endPoint)
     {
@@ -160,7 +155,7 @@ public ref struct StunWriter
         }
     }
 
-    private void AddUInt32(ushort type, uint value)
+    public void AddUInt32(ushort type, uint value)
     {
         var slot = Reserve(type, 4);
         if (!slot.IsEmpty)
@@ -169,7 +164,7 @@ public ref struct StunWriter
         }
     }
 
-    private void AddUInt64(ushort type, ulong value)
+    public void AddUInt64(ushort type, ulong value)
     {
         var slot = Reserve(type, 8);
         if (!slot.IsEmpty)

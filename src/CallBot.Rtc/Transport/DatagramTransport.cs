@@ -127,15 +127,15 @@ public sealed partial class DatagramTransport : IAsyncDisposable
     /// <summary>Classifies and dispatches one datagram (public so tests and TURN can inject unwrapped data).</summary>
     public void Dispatch(ReadOnlySpan<byte> datagram, SocketAddress source, IDatagramSocket socket)
     {
-        Counters.OnReceived();
+        Counters.Count(TransportCounter.Received);
         switch (DatagramClassifier.Classify(datagram))
         {
             case DatagramKind.Stun when StunPacketReceived is { } stun:
-                Counters.OnStun();
+                Counters.Count(TransportCounter.Stun);
                 stun(datagram, source, socket);
                 break;
             case DatagramKind.Dtls when DtlsPacketReceived is { } dtls:
-                Counters.OnDtls();
+                Counters.Count(TransportCounter.Dtls);
                 if (Admission is not { } admitDtls || admitDtls(DatagramKind.Dtls, datagram, source, socket))
                 {
                     dtls(datagram);
@@ -143,7 +143,7 @@ public sealed partial class DatagramTransport : IAsyncDisposable
 
                 break;
             case DatagramKind.RtpOrRtcp when RtpPacketReceived is { } rtp:
-                Counters.OnRtp();
+                Counters.Count(TransportCounter.RtpOrRtcp);
                 if (Admission is not { } admitRtp || admitRtp(DatagramKind.RtpOrRtcp, datagram, source, socket))
                 {
                     rtp(datagram);
@@ -151,7 +151,7 @@ public sealed partial class DatagramTransport : IAsyncDisposable
 
                 break;
             default:
-                Counters.OnDropped();
+                Counters.Count(TransportCounter.Dropped);
                 break;
         }
     }
@@ -171,7 +171,7 @@ public sealed partial class DatagramTransport : IAsyncDisposable
                 }
                 catch (SocketException ex) when (!cancellationToken.IsCancellationRequested)
                 {
-                    Counters.OnReceiveError();
+                    Counters.Count(TransportCounter.ReceiveErrors);
                     LogReceiveError(_logger, ex.SocketErrorCode);
                     continue;
                 }
@@ -203,9 +203,9 @@ public sealed partial class DatagramTransport : IAsyncDisposable
         }
     }
 
-    [LoggerMessage(EventId = 3100, Level = LogLevel.Debug, Message = "UDP receive error {Error}; loop continues")]
+    [LoggerMessage(EventId = 2200, Level = LogLevel.Debug, Message = "UDP receive error {Error}; loop continues")]
     private static partial void LogReceiveError(ILogger logger, SocketError error);
 
-    [LoggerMessage(EventId = 3101, Level = LogLevel.Warning, Message = "Datagram handler threw; datagram dropped")]
+    [LoggerMessage(EventId = 2201, Level = LogLevel.Warning, Message = "Datagram handler threw; datagram dropped")]
     private static partial void LogHandlerFailed(ILogger logger, Exception exception);
 }

@@ -1,38 +1,26 @@
+using CallBot.Rtc.Diagnostics;
+
 namespace CallBot.Rtc.Transport;
 
-/// <summary>Datagram counts of one <see cref="DatagramTransport"/>; updated without locks.</summary>
-public sealed class TransportCounters
+/// <summary>What <see cref="TransportCounters"/> counts.</summary>
+public enum TransportCounter
 {
-    private long _received;
-    private long _stun;
-    private long _dtls;
-    private long _rtp;
-    private long _dropped;
-    private long _receiveErrors;
-
-    public long Received => Interlocked.Read(ref _received);
-
-    public long Stun => Interlocked.Read(ref _stun);
-
-    public long Dtls => Interlocked.Read(ref _dtls);
-
-    public long RtpOrRtcp => Interlocked.Read(ref _rtp);
+    Received,
+    Stun,
+    Dtls,
+    RtpOrRtcp,
 
     /// <summary>Datagrams whose first byte matched no handler (or whose handler was not set).</summary>
-    public long Dropped => Interlocked.Read(ref _dropped);
+    Dropped,
 
     /// <summary>Socket errors the receive loop survived (e.g. ICMP unreachable reported on Windows).</summary>
-    public long ReceiveErrors => Interlocked.Read(ref _receiveErrors);
+    ReceiveErrors,
+}
 
-    internal void OnReceived() => Interlocked.Increment(ref _received);
-
-    internal void OnStun() => Interlocked.Increment(ref _stun);
-
-    internal void OnDtls() => Interlocked.Increment(ref _dtls);
-
-    internal void OnRtp() => Interlocked.Increment(ref _rtp);
-
-    internal void OnDropped() => Interlocked.Increment(ref _dropped);
-
-    internal void OnReceiveError() => Interlocked.Increment(ref _receiveErrors);
+/// <summary>Datagram counts of one <see cref="DatagramTransport"/>: <c>transport.Counters[TransportCounter.Stun]</c>. Lock-free.</summary>
+public sealed class TransportCounters : EnumCounters<TransportCounter>
+{
+    // Read by RtcPeerConnection.Stats, which the peer-connection rework (issue 20, part B) owns; it can move to the indexer.
+    public long Received => this[TransportCounter.Received];
+    public long Dropped => this[TransportCounter.Dropped];
 }

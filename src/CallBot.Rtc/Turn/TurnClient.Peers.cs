@@ -46,7 +46,7 @@ public sealed partial class TurnClient
         var transport = Volatile.Read(ref _transport);
         if (transport is null || Allocation is null || Volatile.Read(ref _disposed) != 0)
         {
-            Counters.OnSendFailure();
+            Counters.Count(TurnCounter.SendFailures);
             return false;
         }
 
@@ -58,7 +58,7 @@ public sealed partial class TurnClient
                 entry = TryCreatePeerLocked(peer);
                 if (entry is null)
                 {
-                    Counters.OnSendFailure();
+                    Counters.Count(TurnCounter.SendFailures);
                     return false;
                 }
             }
@@ -98,7 +98,7 @@ public sealed partial class TurnClient
 
                 if (!queued)
                 {
-                    Counters.OnSendFailure();
+                    Counters.Count(TurnCounter.SendFailures);
                 }
 
                 return queued;
@@ -132,11 +132,11 @@ public sealed partial class TurnClient
             frame[(ChannelData.HeaderSize + payload.Length)..].Clear();
             if (transport.TrySend(frame))
             {
-                Counters.OnChannelDataSent();
+                Counters.Count(TurnCounter.ChannelDataSent);
                 return true;
             }
 
-            Counters.OnSendFailure();
+            Counters.Count(TurnCounter.SendFailures);
             return false;
         }
         finally
@@ -159,11 +159,11 @@ public sealed partial class TurnClient
             writer.AddAttribute(TurnAttributeType.Data, payload);
             if (writer.TryComplete(out var length) && transport.TrySend(buffer.AsSpan(0, length)))
             {
-                Counters.OnSendIndication();
+                Counters.Count(TurnCounter.SendIndicationsSent);
                 return true;
             }
 
-            Counters.OnSendFailure();
+            Counters.Count(TurnCounter.SendFailures);
             return false;
         }
         finally
@@ -230,7 +230,7 @@ public sealed partial class TurnClient
             },
             peer,
             cancellationToken).ConfigureAwait(false);
-        Counters.OnChannelBind();
+        Counters.Count(TurnCounter.ChannelBinds);
     }
 
     private Task EnsurePermissionAsync(TurnPermission permission, bool force, CancellationToken cancellationToken)
@@ -279,7 +279,7 @@ public sealed partial class TurnClient
             },
             peers,
             cancellationToken).ConfigureAwait(false);
-        Counters.OnPermission();
+        Counters.Count(TurnCounter.PermissionRequests);
     }
 
     private static void AddXorPeerAddress(ref StunWriter writer, IPEndPoint peer)
@@ -326,7 +326,7 @@ public sealed partial class TurnClient
             while (permission.Waiting.TryDequeue(out var item))
             {
                 ArrayPool<byte>.Shared.Return(item.Buffer);
-                Counters.OnSendFailure();
+                Counters.Count(TurnCounter.SendFailures);
             }
         }
     }
@@ -409,7 +409,7 @@ public sealed partial class TurnClient
     {
         if (!ChannelData.TryParse(frame, out var channel, out var payload, out var reason))
         {
-            Counters.OnDropped(reason);
+            Counters.Drops.Count(reason);
             return;
         }
 
@@ -421,11 +421,11 @@ public sealed partial class TurnClient
 
         if (peer is null)
         {
-            Counters.OnDropped(TurnDropReason.UnknownChannel);
+            Counters.Drops.Count(TurnDropReason.UnknownChannel);
             return;
         }
 
-        Counters.OnChannelDataReceived();
+        Counters.Count(TurnCounter.ChannelDataReceived);
         Deliver(payload, peer);
     }
 
@@ -435,7 +435,7 @@ public sealed partial class TurnClient
         var endPoint = TurnResponse.ReadXorAddress(message, TurnAttributeType.XorPeerAddress);
         if (endPoint is null || !message.TryGetAttribute(TurnAttributeType.Data, out var payload))
         {
-            Counters.OnDropped(TurnDropReason.BadDataIndication);
+            Counters.Drops.Count(TurnDropReason.BadDataIndication);
             return;
         }
 
@@ -444,7 +444,7 @@ public sealed partial class TurnClient
         {
             if (!_permissions.TryGetValue(endPoint.Address, out var permission) || !permission.Installed)
             {
-                Counters.OnDropped(TurnDropReason.NoPermission);
+                Counters.Drops.Count(TurnDropReason.NoPermission);
                 return;
             }
 
@@ -453,11 +453,11 @@ public sealed partial class TurnClient
 
         if (peer is null)
         {
-            Counters.OnDropped(TurnDropReason.NoPermission);
+            Counters.Drops.Count(TurnDropReason.NoPermission);
             return;
         }
 
-        Counters.OnDataIndication();
+        Counters.Count(TurnCounter.DataIndicationsReceived);
         Deliver(payload, peer);
     }
 
@@ -465,7 +465,7 @@ public sealed partial class TurnClient
     {
         if (RelaySocket is { } socket && !socket.Enqueue(payload, peer))
         {
-            Counters.OnDropped(TurnDropReason.ReceiveQueueFull);
+            Counters.Drops.Count(TurnDropReason.ReceiveQueueFull);
         }
     }
 }

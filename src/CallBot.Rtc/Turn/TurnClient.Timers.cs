@@ -31,7 +31,7 @@ public sealed partial class TurnClient
             },
             this,
             cancellationToken).ConfigureAwait(false);
-        Counters.OnRefresh();
+        Counters.Count(TurnCounter.Refreshes);
         var lifetime = TurnResponse.ReadLifetime(response) ?? _options.RequestedLifetime;
         ScheduleRefresh(lifetime);
         Refreshed?.Invoke(this, lifetime);

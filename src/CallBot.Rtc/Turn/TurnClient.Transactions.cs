@@ -38,7 +38,7 @@ public sealed partial class TurnClient
                 return response;
             }
 
-            Counters.OnErrorResponse();
+            Counters.Count(TurnCounter.ErrorResponses);
             if (info.Code == TurnErrorCode.Unauthorized && !challenged && TryTakeChallenge(info))
             {
                 challenged = true;
@@ -118,7 +118,7 @@ public sealed partial class TurnClient
             {
                 if (i > 0)
                 {
-                    Counters.OnRetransmission();
+                    Counters.Count(TurnCounter.Retransmissions);
                 }
 
                 Send(transport, request);
@@ -141,10 +141,10 @@ public sealed partial class TurnClient
 
     private void Send(ITurnTransport transport, byte[] request)
     {
-        Counters.OnRequestSent();
+        Counters.Count(TurnCounter.RequestsSent);
         if (!transport.TrySend(request))
         {
-            Counters.OnSendFailure();
+            Counters.Count(TurnCounter.SendFailures);
         }
     }
 
@@ -203,7 +203,7 @@ public sealed partial class TurnClient
 
             if (!StunMessage.TryParse(frame, out var message, out _))
             {
-                Counters.OnDropped(StunMessage.LooksLikeStun(frame) ? TurnDropReason.BadStun : TurnDropReason.NotStunOrChannelData);
+                Counters.Drops.Count(StunMessage.LooksLikeStun(frame) ? TurnDropReason.BadStun : TurnDropReason.NotStunOrChannelData);
                 return;
             }
 
@@ -212,7 +212,7 @@ public sealed partial class TurnClient
                 case StunClass.SuccessResponse or StunClass.ErrorResponse:
                     if (!_transactions.TryComplete(message, out var reason))
                     {
-                        Counters.OnDropped(reason);
+                        Counters.Drops.Count(reason);
                     }
 
                     break;
@@ -220,7 +220,7 @@ public sealed partial class TurnClient
                     OnDataIndication(message);
                     break;
                 default:
-                    Counters.OnDropped(TurnDropReason.UnexpectedStun);
+                    Counters.Drops.Count(TurnDropReason.UnexpectedStun);
                     break;
             }
         }
@@ -228,7 +228,7 @@ public sealed partial class TurnClient
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            Counters.OnHandlerFailure();
+            Counters.Count(TurnCounter.HandlerFailures);
             TurnLog.HandlerFailed(_logger, ex);
         }
     }

@@ -87,7 +87,7 @@ public sealed partial class TurnClient : IAsyncDisposable
                 using var timeout = new CancellationTokenSource(_options.ReleaseTimeout, _time);
                 await TransactAsync(Stun.StunMethod.Refresh, static (ref Stun.StunWriter w, TurnClient _) => w.AddAttribute(TurnAttributeType.Lifetime, [0, 0, 0, 0]), this, timeout.Token)
                     .ConfigureAwait(false);
-                Counters.OnRefresh();
+                Counters.Count(TurnCounter.Refreshes);
                 TurnLog.Released(_logger);
             }
 #pragma warning disable CA1031 // Release is best effort: the server frees the allocation at expiry anyway.
@@ -197,7 +197,7 @@ public sealed partial class TurnClient : IAsyncDisposable
                 cancellationToken).ConfigureAwait(false);
             var allocation = TurnResponse.ReadAllocation(response, TimeSpan.FromSeconds(lifetimeSeconds))
                 ?? throw new TurnException("Allocate success response without a valid XOR-RELAYED-ADDRESS");
-            Counters.OnAllocation();
+            Counters.Count(TurnCounter.Allocations);
             var socket = new TurnRelaySocket(this, allocation.RelayedEndPoint, _options.ReceiveQueueCapacity);
             Volatile.Write(ref _relaySocket, socket);
             Volatile.Write(ref _allocation, allocation);

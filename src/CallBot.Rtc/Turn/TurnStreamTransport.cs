@@ -201,7 +201,7 @@ internal sealed class TurnStreamTransport : ITurnTransport
 
                     if (result == TurnStreamFraming.Result.Invalid)
                     {
-                        _counters.OnDropped(TurnDropReason.NotStunOrChannelData);
+                        _counters.Drops.Count(TurnDropReason.NotStunOrChannelData);
                         throw new InvalidDataException("TURN stream lost framing");
                     }
 

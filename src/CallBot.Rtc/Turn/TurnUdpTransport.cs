@@ -71,7 +71,7 @@ internal sealed class TurnUdpTransport : ITurnTransport
 
                 if (!source.Equals(_server))
                 {
-                    _counters.OnDropped(TurnDropReason.NotStunOrChannelData);
+                    _counters.Drops.Count(TurnDropReason.NotStunOrChannelData);
                     continue;
                 }
 

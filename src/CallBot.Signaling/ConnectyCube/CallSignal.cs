@@ -2,7 +2,7 @@ namespace CallBot.Signaling.ConnectyCube;
 
 /// <summary>
 /// The content of one <c>&lt;extraParams&gt;</c> of the <c>WebRTCVideoChat</c> module. Which fields a signal carries
-/// depends on its type (see docs/signaling-protocol.md); absent fields are null or empty.
+/// depends on its type (docs/signaling-protocol.md, "The signals"); absent fields are null or empty.
 /// </summary>
 public sealed record CallSignal
 {

@@ -59,9 +59,7 @@ internal static class XmppElementParser
         }
         catch (XmlException ex)
         {
-            element = null;
-            error = ex.Message;
-            return false;
+            return Rejected(ex, out element, out error);
         }
     }
 
@@ -79,10 +77,15 @@ internal static class XmppElementParser
         }
         catch (XmlException ex)
         {
-            element = null;
-            error = ex.Message;
-            return false;
+            return Rejected(ex, out element, out error);
         }
+    }
+
+    private static bool Rejected(XmlException ex, out XElement? element, out string? error)
+    {
+        element = null;
+        error = ex.Message;
+        return false;
     }
 
     private static ReadOnlySpan<byte> StreamEnd => "</stream:stream>"u8;

@@ -123,21 +123,21 @@ public sealed partial class BotFleetService(
         }
     }
 
-    [LoggerMessage(2101, LogLevel.Warning, "No bots configured (CallBot:Bots is empty); the service only serves health endpoints")]
+    [LoggerMessage(5101, LogLevel.Warning, "No bots configured (CallBot:Bots is empty); the service only serves health endpoints")]
     private static partial void LogNoBots(ILogger logger);
 
-    [LoggerMessage(2102, LogLevel.Information, "Bot {UserId} online ({Role})")]
+    [LoggerMessage(5102, LogLevel.Information, "Bot {UserId} online ({Role})")]
     private static partial void LogOnline(ILogger logger, int userId, BotRole role);
 
-    [LoggerMessage(2103, LogLevel.Error, "A bot could not start; stopping")]
+    [LoggerMessage(5103, LogLevel.Error, "A bot could not start; stopping")]
     private static partial void LogStartFailed(ILogger logger, Exception error);
 
-    [LoggerMessage(2104, LogLevel.Information, "Every outbound call is done; stopping")]
+    [LoggerMessage(5104, LogLevel.Information, "Every outbound call is done; stopping")]
     private static partial void LogCallsDone(ILogger logger);
 
-    [LoggerMessage(2105, LogLevel.Information, "{Count} bot(s) hung up, finalized and logged out")]
+    [LoggerMessage(5105, LogLevel.Information, "{Count} bot(s) hung up, finalized and logged out")]
     private static partial void LogStopped(ILogger logger, int count);
 
-    [LoggerMessage(2106, LogLevel.Warning, "Shutdown timeout reached before every bot stopped")]
+    [LoggerMessage(5106, LogLevel.Warning, "Shutdown timeout reached before every bot stopped")]
     private static partial void LogStopTimedOut(ILogger logger);
 }

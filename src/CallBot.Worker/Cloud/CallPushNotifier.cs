@@ -60,10 +60,10 @@ public sealed partial class CallPushNotifier(ConnectyCubeApi api, IOptions<PushO
 
     private static partial class Log
     {
-        [LoggerMessage(2421, LogLevel.Information, "Push for call {SessionId} sent to {Recipients}")]
+        [LoggerMessage(5221, LogLevel.Information, "Push for call {SessionId} sent to {Recipients}")]
         public static partial void Sent(ILogger logger, string sessionId, string recipients);
 
-        [LoggerMessage(2422, LogLevel.Warning, "Push for call {SessionId} to {Recipients} failed: {Reason}")]
+        [LoggerMessage(5222, LogLevel.Warning, "Push for call {SessionId} to {Recipients} failed: {Reason}")]
         public static partial void Failed(ILogger logger, string sessionId, string recipients, string reason);
     }
 }

@@ -304,13 +304,13 @@ public sealed partial class ConnectyCubeApi
 
     private static partial class Log
     {
-        [LoggerMessage(2401, LogLevel.Debug, "REST {Method} {Path}: {Status} in {ElapsedMs:0} ms")]
+        [LoggerMessage(5201, LogLevel.Debug, "REST {Method} {Path}: {Status} in {ElapsedMs:0} ms")]
         public static partial void Answered(ILogger logger, string method, string path, int status, double elapsedMs);
 
-        [LoggerMessage(2402, LogLevel.Warning, "REST {Method} {Path} refused: {Status} {Reason}")]
+        [LoggerMessage(5202, LogLevel.Warning, "REST {Method} {Path} refused: {Status} {Reason}")]
         public static partial void Refused(ILogger logger, string method, string path, int status, string reason);
 
-        [LoggerMessage(2403, LogLevel.Warning, "REST {Method} {Path} failed: {Reason}")]
+        [LoggerMessage(5203, LogLevel.Warning, "REST {Method} {Path} failed: {Reason}")]
         public static partial void Unreachable(ILogger logger, string method, string path, string reason);
     }
 }

@@ -128,13 +128,13 @@ public sealed partial class UserSession : IXmppPasswordSource, IDisposable
 
     private static partial class Log
     {
-        [LoggerMessage(2411, LogLevel.Information, "REST session created for {Login} (user {UserId})")]
+        [LoggerMessage(5211, LogLevel.Information, "REST session created for {Login} (user {UserId})")]
         public static partial void Created(ILogger logger, string login, long userId);
 
-        [LoggerMessage(2412, LogLevel.Information, "REST session renewed for {Login} (user {UserId})")]
+        [LoggerMessage(5212, LogLevel.Information, "REST session renewed for {Login} (user {UserId})")]
         public static partial void Renewed(ILogger logger, string login, long userId);
 
-        [LoggerMessage(2413, LogLevel.Warning, "Chat refused the session token of {Login}; renewing the session")]
+        [LoggerMessage(5213, LogLevel.Warning, "Chat refused the session token of {Login}; renewing the session")]
         public static partial void ChatRefusedToken(ILogger logger, string login);
     }
 }

@@ -364,6 +364,6 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
         _monitor.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "load: login of user {UserId} failed ({Kind}: {Error})")]
+    [LoggerMessage(EventId = 5501, Level = LogLevel.Warning, Message = "load: login of user {UserId} failed ({Kind}: {Error})")]
     private static partial void LogLoginFailed(ILogger logger, int userId, string kind, string error);
 }

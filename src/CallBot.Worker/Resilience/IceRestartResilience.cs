@@ -1,6 +1,9 @@
 using CallBot.Worker.Options;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Polly;
+using Polly.Registry;
 using Polly.Retry;
 using Polly.Timeout;
 
@@ -25,12 +28,34 @@ public static class IceRestartResilience
     /// <summary>The per-peer pipeline an execution belongs to (the Polly pipeline is shared), for retry notifications.</summary>
     internal static readonly ResiliencePropertyKey<IceRestartPipeline> Owner = new("callbot.ice_restart.owner");
 
+    /// <summary>
+    /// Registers the pipeline under <see cref="PipelineName"/> (<c>AddResiliencePipeline</c>), from
+    /// <see cref="IceRestartOptions"/> and the <see cref="TimeProvider"/> and <see cref="ILoggerFactory"/> in DI; bots take
+    /// it from <see cref="ResiliencePipelineProvider{TKey}"/>.
+    /// </summary>
+    public static IServiceCollection AddIceRestartResilience(this IServiceCollection services)
+    {
+        services.AddResiliencePipeline(PipelineName, static (builder, context) =>
+        {
+            var provider = context.ServiceProvider;
+            builder.TimeProvider = provider.GetService<TimeProvider>() ?? TimeProvider.System;
+            Configure(builder, provider.GetRequiredService<IOptions<IceRestartOptions>>().Value, provider.GetRequiredService<ILoggerFactory>(), Random.Shared);
+        });
+        return services;
+    }
+
+    /// <summary>The same pipeline without DI, for a bot built by hand (tests pass a seeded <paramref name="random"/>).</summary>
     public static ResiliencePipeline Build(IceRestartOptions options, TimeProvider time, ILoggerFactory loggers, Random? random = null)
+    {
+        var builder = new ResiliencePipelineBuilder { Name = PipelineName, TimeProvider = time };
+        Configure(builder, options, loggers, random ?? Random.Shared);
+        return builder.Build();
+    }
+
+    private static void Configure(ResiliencePipelineBuilder builder, IceRestartOptions options, ILoggerFactory loggers, Random jitter)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggers);
-        var jitter = random ?? Random.Shared;
-        var builder = new ResiliencePipelineBuilder { Name = PipelineName, TimeProvider = time };
         builder.AddTimeout(new TimeoutStrategyOptions { Name = "budget", Timeout = TimeSpan.FromSeconds(options.Budget) });
         if (options.MaxAttempts > 1)
         {
@@ -61,7 +86,6 @@ public static class IceRestartResilience
                 ? Polly.Telemetry.ResilienceEventSeverity.Information
                 : args.Event.Severity,
         });
-        return builder.Build();
     }
 
     /// <summary>

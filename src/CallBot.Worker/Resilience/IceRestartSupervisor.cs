@@ -25,16 +25,24 @@ public sealed class IceRestartSupervisor : IAsyncDisposable
     private int _recoveries;
 
     public IceRestartSupervisor(IChatTransport chat, IceRestartOptions options, CallBotTelemetry telemetry, TimeProvider time, ILoggerFactory loggers)
+        : this(chat, options, IceRestartResilience.Build(options, time, loggers), telemetry, time, loggers)
+    {
+    }
+
+    /// <param name="pipeline">The registered <see cref="IceRestartResilience.PipelineName"/> pipeline (shared by every peer and bot).</param>
+    public IceRestartSupervisor(
+        IChatTransport chat, IceRestartOptions options, ResiliencePipeline pipeline, CallBotTelemetry telemetry, TimeProvider time, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(chat);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(pipeline);
         ArgumentNullException.ThrowIfNull(loggers);
         _chat = chat;
         _options = options;
         _telemetry = telemetry;
         _time = time;
         _logger = loggers.CreateLogger<IceRestartPipeline>();
-        _pipeline = IceRestartResilience.Build(options, time, loggers);
+        _pipeline = pipeline;
     }
 
     /// <summary>Attempts made by every pipeline of this bot (including ones already dropped).</summary>

@@ -92,9 +92,9 @@ internal sealed partial class HealthEndpoint(IOptions<TelemetryOptions> options,
         context.Response.Close();
     }
 
-    [LoggerMessage(1001, LogLevel.Information, "Health endpoints on {Prefix} (/healthz, /readyz)")]
+    [LoggerMessage(5301, LogLevel.Information, "Health endpoints on {Prefix} (/healthz, /readyz)")]
     private static partial void LogListening(ILogger logger, string prefix);
 
-    [LoggerMessage(1002, LogLevel.Warning, "Health endpoints disabled: cannot listen on {Prefix}: {Reason}")]
+    [LoggerMessage(5302, LogLevel.Warning, "Health endpoints disabled: cannot listen on {Prefix}: {Reason}")]
     private static partial void LogCannotListen(ILogger logger, string prefix, string reason);
 }

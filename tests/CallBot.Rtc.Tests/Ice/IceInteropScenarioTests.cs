@@ -22,7 +22,7 @@ public class IceInteropScenarioTests
             peers.BStates.WaitForAsync(IceConnectionState.Connected)).WaitAsync(IcePeers.Timeout, TestContext.Current.CancellationToken);
 
         Assert.NotEqual(peers.A.Role, peers.B.Role);
-        Assert.True(peers.A.Counters.RoleConflicts + peers.B.Counters.RoleConflicts > 0);
+        Assert.True(peers.A.Counters[IceCounter.RoleConflicts] + peers.B.Counters[IceCounter.RoleConflicts] > 0);
     }
 
     [Theory]

@@ -35,7 +35,7 @@ public class IceRestartTrickleOrderTests
         if (withUfrag)
         {
             // Held, then added to generation 1: B knows A's signaled candidate, not only a peer-reflexive stand-in.
-            Assert.True(net.B.Counters.CandidatesHeldForNextGeneration > 0);
+            Assert.True(net.B.Counters[IceCounter.CandidatesHeldForNextGeneration] > 0);
             Assert.Equal(0, net.B.HeldCandidateCount);
             Assert.Equal(IceCandidateType.Host, net.B.SelectedPair!.Remote.Type);
         }
@@ -59,8 +59,8 @@ public class IceRestartTrickleOrderTests
         net.B.AddRemoteCandidate(oldCandidate);
         await net.QuiesceAsync();
 
-        Assert.Equal(1, net.B.Counters.CandidatesDroppedStaleGeneration);
-        Assert.Equal(0, net.B.Counters.CandidatesHeldForNextGeneration);
+        Assert.Equal(1, net.B.Counters[IceCounter.CandidatesDroppedStaleGeneration]);
+        Assert.Equal(0, net.B.Counters[IceCounter.CandidatesHeldForNextGeneration]);
         Assert.Equal(0, net.B.HeldCandidateCount);
     }
 
@@ -81,7 +81,7 @@ public class IceRestartTrickleOrderTests
         await net.QuiesceAsync();
 
         Assert.Equal(IceAgent.MaxHeldCandidates, net.B.HeldCandidateCount);
-        Assert.Equal(IceAgent.MaxHeldCandidates + 5, net.B.Counters.CandidatesHeldForNextGeneration);
-        Assert.Equal(5, net.B.Counters.CandidatesDroppedHeldOverflow);
+        Assert.Equal(IceAgent.MaxHeldCandidates + 5, net.B.Counters[IceCounter.CandidatesHeldForNextGeneration]);
+        Assert.Equal(5, net.B.Counters[IceCounter.CandidatesDroppedHeldOverflow]);
     }
 }

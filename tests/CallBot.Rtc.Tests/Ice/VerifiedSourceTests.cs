@@ -60,7 +60,7 @@ public sealed class VerifiedSourceTests
         stranger.TrySendTo(Dtls(99), botEndPoint.Serialize());
         await IdleAsync(network, bot);
         Assert.Empty(delivered);
-        Assert.Equal(IceAgent.MaxHeldDtlsPerSource, bot.Counters.EarlyDtlsHeld);
+        Assert.Equal(IceAgent.MaxHeldDtlsPerSource, bot.Counters[IceCounter.EarlyDtlsHeld]);
         Assert.Equal(10 - IceAgent.MaxHeldDtlsPerSource, bot.Counters.EarlyDtlsDropped);
         Assert.Equal(1, bot.Counters.DatagramsFromUnverifiedSource);
 

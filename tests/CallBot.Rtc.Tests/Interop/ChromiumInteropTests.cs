@@ -229,9 +229,9 @@ public sealed partial class ChromiumInteropTests(ChromiumFixture chromium) : ICl
                     "async () => { const r = []; (await window.pc.getStats()).forEach(s => { if (s.type === 'candidate-pair') r.push(`${s.state}/${s.nominated}/${s.requestsSent}/${s.responsesReceived}`); }); return window.pc.iceConnectionState + ' ' + r.join(' '); }");
                 throw new TimeoutException(
                     $"generation {generation} never selected: state {agent.State}, role {agent.Role}, selected generation " +
-                    $"{agent.SelectedPair?.Generation}, checks sent {c.ChecksSent}, answered {c.RequestsAnswered}, unknown username " +
-                    $"{c.UnknownUsername}, integrity failures {c.IntegrityFailures}, role conflicts {c.RoleConflicts}, unmatched " +
-                    $"responses {c.UnmatchedResponses}; Chromium: {chrome}\nCallBot log:\n{Log.Tail()}");
+                    $"{agent.SelectedPair?.Generation}, checks sent {c[IceCounter.ChecksSent]}, answered {c[IceCounter.RequestsAnswered]}, unknown username " +
+                    $"{c[IceCounter.UnknownUsername]}, integrity failures {c.IntegrityFailures}, role conflicts {c[IceCounter.RoleConflicts]}, unmatched " +
+                    $"responses {c[IceCounter.UnmatchedResponses]}; Chromium: {chrome}\nCallBot log:\n{Log.Tail()}");
             }
 
             CallBot.IceAgent.SelectedPairChanged -= Check;

@@ -4,6 +4,7 @@ using System.Text;
 using CallBot.Abstractions;
 using CallBot.Rtc.Dtls;
 using CallBot.Rtc.Stun;
+using CallBot.Rtc.Ice;
 
 namespace CallBot.Rtc.Tests.PeerConnection;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using CallBot.Rtc.Stun;
+using CallBot.Rtc.Ice;
 
 namespace CallBot.Rtc.Tests.Stun;
 
@@ -24,7 +25,7 @@ public class Rfc5769Tests
         Assert.True(msg.TryGetIceControlled(out var tieBreaker));
         Assert.Equal(0x932ff9b151263b36UL, tieBreaker);
         Assert.False(msg.TryGetIceControlling(out _));
-        Assert.False(msg.HasUseCandidate);
+        Assert.False(msg.HasUseCandidate());
     }
 
     [Fact]

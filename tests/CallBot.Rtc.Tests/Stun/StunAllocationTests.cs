@@ -1,5 +1,6 @@
 using System.Net;
 using CallBot.Rtc.Stun;
+using CallBot.Rtc.Ice;
 
 namespace CallBot.Rtc.Tests.Stun;
 

@@ -1,4 +1,5 @@
 using CallBot.Rtc.Stun;
+using CallBot.Rtc.Ice;
 
 namespace CallBot.Rtc.Tests.Stun;
 

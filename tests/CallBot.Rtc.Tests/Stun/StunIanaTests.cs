@@ -1,4 +1,5 @@
 using CallBot.Rtc.Stun;
+using CallBot.Rtc.Ice;
 
 namespace CallBot.Rtc.Tests.Stun;
 
@@ -17,15 +18,15 @@ public class StunIanaTests
     [InlineData(StunAttributeType.PasswordAlgorithm, 0x001D)]
     [InlineData(StunAttributeType.Userhash, 0x001E)]
     [InlineData(StunAttributeType.XorMappedAddress, 0x0020)]
-    [InlineData(StunAttributeType.Priority, 0x0024)]
-    [InlineData(StunAttributeType.UseCandidate, 0x0025)]
+    [InlineData(IceAttributeType.Priority, 0x0024)]
+    [InlineData(IceAttributeType.UseCandidate, 0x0025)]
     [InlineData(StunAttributeType.PasswordAlgorithms, 0x8002)]
     [InlineData(StunAttributeType.AlternateDomain, 0x8003)]
     [InlineData(StunAttributeType.Software, 0x8022)]
     [InlineData(StunAttributeType.AlternateServer, 0x8023)]
     [InlineData(StunAttributeType.Fingerprint, 0x8028)]
-    [InlineData(StunAttributeType.IceControlled, 0x8029)]
-    [InlineData(StunAttributeType.IceControlling, 0x802A)]
+    [InlineData(IceAttributeType.IceControlled, 0x8029)]
+    [InlineData(IceAttributeType.IceControlling, 0x802A)]
     public void Attribute_numbers_match_registry(ushort actual, int expected) => Assert.Equal(expected, actual);
 
     [Theory]

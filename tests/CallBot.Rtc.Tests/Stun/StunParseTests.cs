@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using CallBot.Rtc.Stun;
+using CallBot.Rtc.Ice;
 
 namespace CallBot.Rtc.Tests.Stun;
 
@@ -157,7 +158,7 @@ public class StunParseTests
         writer.AddUseCandidate(); // after MI: must not count
         Assert.True(writer.TryComplete(out var length));
         Assert.True(StunMessage.TryParse(buffer.AsSpan(0, length), out var msg, out _));
-        Assert.False(msg.HasUseCandidate);
+        Assert.False(msg.HasUseCandidate());
         Assert.True(msg.VerifyMessageIntegrity(key));
     }
 
@@ -184,7 +185,7 @@ public class StunParseTests
         Assert.Equal(1853817087u, priority);
         Assert.True(msg.TryGetIceControlling(out var tie));
         Assert.Equal(0x0102030405060708UL, tie);
-        Assert.True(msg.HasUseCandidate);
+        Assert.True(msg.HasUseCandidate());
         Assert.Equal(txId, msg.TransactionId.ToArray());
     }
 

@@ -41,7 +41,7 @@ public sealed class TurnClientFakeServerTests
         Assert.Equal("nonce-2", FakeTurnServer.NonceOf(third));
         Assert.True(FakeTurnServer.IntegrityValid(third));
         Assert.True(FakeTurnServer.HasAttribute(third, TurnAttributeType.RequestedTransport));
-        Assert.Equal(2, client.Counters.ErrorResponses);
+        Assert.Equal(2, client.Counters[TurnCounter.ErrorResponses]);
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public sealed class TurnClientFakeServerTests
         var failure = await Assert.ThrowsAsync<TurnErrorResponseException>(() => client.AllocateAsync(Ct));
 
         Assert.Equal(TurnErrorCode.StaleNonce, failure.Code);
-        Assert.Equal(4, client.Counters.RequestsSent); // challenge, then 438 twice retried, third 438 surfaced
+        Assert.Equal(4, client.Counters[TurnCounter.RequestsSent]); // challenge, then 438 twice retried, third 438 surfaced
     }
 
     [Theory]
@@ -74,7 +74,7 @@ public sealed class TurnClientFakeServerTests
 
         Assert.Equal(code, failure.Code);
         Assert.False(failure.IsTransient);
-        Assert.Equal(2, client.Counters.RequestsSent);
+        Assert.Equal(2, client.Counters[TurnCounter.RequestsSent]);
     }
 
     [Theory]
@@ -104,7 +104,7 @@ public sealed class TurnClientFakeServerTests
 
         Assert.Equal(Relayed, allocation.RelayedEndPoint);
         Assert.Equal(2, attempts);
-        Assert.Equal(4, client.Counters.RequestsSent); // each attempt is a fresh connection: 401 challenge + request
+        Assert.Equal(4, client.Counters[TurnCounter.RequestsSent]); // each attempt is a fresh connection: 401 challenge + request
     }
 
     [Fact]
@@ -118,7 +118,7 @@ public sealed class TurnClientFakeServerTests
         var allocation = await client.AllocateAsync(Ct);
 
         Assert.Equal(Relayed, allocation.RelayedEndPoint);
-        Assert.Equal(1, client.Counters.Dropped(TurnDropReason.BadIntegrity));
+        Assert.Equal(1, client.Counters.Drops[TurnDropReason.BadIntegrity]);
     }
 
     [Fact]
@@ -144,8 +144,8 @@ public sealed class TurnClientFakeServerTests
         Assert.False(allocate.IsCompleted);
         time.Advance(TimeSpan.FromMilliseconds(1));
         await Assert.ThrowsAsync<TurnTimeoutException>(() => allocate);
-        Assert.Equal(7, client.Counters.RequestsSent);
-        Assert.Equal(6, client.Counters.Retransmissions);
+        Assert.Equal(7, client.Counters[TurnCounter.RequestsSent]);
+        Assert.Equal(6, client.Counters[TurnCounter.Retransmissions]);
     }
 
     [Fact]
@@ -170,10 +170,10 @@ public sealed class TurnClientFakeServerTests
 
         await Assert.ThrowsAsync<TurnTimeoutException>(() => client.AllocateAsync(Ct));
 
-        Assert.Equal(0, client.Counters.HandlerFailures);
-        Assert.True(client.Counters.Dropped(TurnDropReason.BadStun) >= 2);
-        Assert.True(client.Counters.Dropped(TurnDropReason.UnknownChannel) >= 1);
-        Assert.True(client.Counters.Dropped(TurnDropReason.NotStunOrChannelData) >= 3);
+        Assert.Equal(0, client.Counters[TurnCounter.HandlerFailures]);
+        Assert.True(client.Counters.Drops[TurnDropReason.BadStun] >= 2);
+        Assert.True(client.Counters.Drops[TurnDropReason.UnknownChannel] >= 1);
+        Assert.True(client.Counters.Drops[TurnDropReason.NotStunOrChannelData] >= 3);
     }
 
     [Fact]
@@ -211,7 +211,7 @@ public sealed class TurnClientFakeServerTests
             frames++;
         }, iter: 20_000, threads: 1);
 
-        Assert.Equal(0, client.Counters.HandlerFailures);
-        Assert.Equal(frames, client.Counters.TotalDropped);
+        Assert.Equal(0, client.Counters[TurnCounter.HandlerFailures]);
+        Assert.Equal(frames, client.Counters.Drops.Total);
     }
 }

@@ -26,8 +26,8 @@ public sealed class TurnCoturnTests(CoturnFixture coturn) : IClassFixture<Coturn
         Assert.Equal(IPAddress.Loopback, allocation.MappedEndPoint?.Address);
         Assert.Equal(TimeSpan.FromMinutes(10), allocation.Lifetime);
         Assert.Equal(allocation.RelayedEndPoint, client.RelaySocket!.LocalEndPoint);
-        Assert.Equal(2, client.Counters.RequestsSent); // unauthenticated Allocate → 401 → authenticated Allocate
-        Assert.Equal(1, client.Counters.Allocations);
+        Assert.Equal(2, client.Counters[TurnCounter.RequestsSent]); // unauthenticated Allocate → 401 → authenticated Allocate
+        Assert.Equal(1, client.Counters[TurnCounter.Allocations]);
     }
 
     [Theory]
@@ -58,10 +58,10 @@ public sealed class TurnCoturnTests(CoturnFixture coturn) : IClassFixture<Coturn
         Assert.Equal(inbound, payload);
         Assert.Equal(peer.EndPoint, source);
 
-        Assert.Equal(1, client.Counters.ChannelDataSent);
-        Assert.Equal(1, client.Counters.ChannelDataReceived);
-        Assert.Equal(0, client.Counters.SendIndicationsSent);
-        Assert.Equal(0, client.Counters.TotalDropped);
+        Assert.Equal(1, client.Counters[TurnCounter.ChannelDataSent]);
+        Assert.Equal(1, client.Counters[TurnCounter.ChannelDataReceived]);
+        Assert.Equal(0, client.Counters[TurnCounter.SendIndicationsSent]);
+        Assert.Equal(0, client.Counters.Drops.Total);
     }
 
     [Fact]
@@ -84,11 +84,11 @@ public sealed class TurnCoturnTests(CoturnFixture coturn) : IClassFixture<Coturn
 
         // The background ChannelBind completes; from then on data goes as ChannelData.
         Assert.Equal(ChannelData.MinChannel, await client.BindChannelAsync(peer.EndPoint, Ct).WaitAsync(Timeout, Ct));
-        var sentBefore = client.Counters.ChannelDataSent;
+        var sentBefore = client.Counters[TurnCounter.ChannelDataSent];
         Assert.True(relay.TrySendTo([6], peer.EndPoint.Serialize()));
         Assert.Equal([6], (await peer.ReceiveAsync()).Payload);
-        Assert.Equal(sentBefore + 1, client.Counters.ChannelDataSent);
-        Assert.Equal(1, client.Counters.SendIndicationsSent);
+        Assert.Equal(sentBefore + 1, client.Counters[TurnCounter.ChannelDataSent]);
+        Assert.Equal(1, client.Counters[TurnCounter.SendIndicationsSent]);
     }
 
     [Fact]
@@ -121,7 +121,7 @@ public sealed class TurnCoturnTests(CoturnFixture coturn) : IClassFixture<Coturn
         var failure = await Assert.ThrowsAsync<TurnErrorResponseException>(() => client.AllocateAsync(Ct).WaitAsync(Timeout, Ct));
 
         Assert.Equal(TurnErrorCode.Unauthorized, failure.Code);
-        Assert.Equal(2, client.Counters.RequestsSent); // the challenge and one authenticated attempt, no Polly retries
+        Assert.Equal(2, client.Counters[TurnCounter.RequestsSent]); // the challenge and one authenticated attempt, no Polly retries
         Assert.Null(client.RelaySocket);
     }
 
@@ -136,7 +136,7 @@ public sealed class TurnCoturnTests(CoturnFixture coturn) : IClassFixture<Coturn
 
         var relayed = client.Allocation!.RelayedEndPoint;
         await client.DisposeAsync();
-        Assert.Equal(2, client.Counters.Refreshes);
+        Assert.Equal(2, client.Counters[TurnCounter.Refreshes]);
         Assert.Contains("lifetime=0", coturn.ReadLog(), StringComparison.Ordinal);
 
         // The relayed port is free again: a new allocation from another client works and the old socket is closed.

@@ -82,8 +82,8 @@ public sealed class TurnDataPathTests
         }
 
         AllocationAssert.LessThanOneBytePerOperation(GC.GetAllocatedBytesForCurrentThread() - before, RoundTrips, "ChannelData round trips");
-        Assert.Equal(2000 + RoundTrips, client.Counters.ChannelDataSent);
-        Assert.Equal(2000 + RoundTrips, client.Counters.ChannelDataReceived);
+        Assert.Equal(2000 + RoundTrips, client.Counters[TurnCounter.ChannelDataSent]);
+        Assert.Equal(2000 + RoundTrips, client.Counters[TurnCounter.ChannelDataReceived]);
     }
 
     [Fact]
@@ -100,7 +100,7 @@ public sealed class TurnDataPathTests
             client.OnFrame([0x40, 0x00, 0x00, 0x01, (byte)i]);
         }
 
-        Assert.Equal(3, client.Counters.Dropped(TurnDropReason.ReceiveQueueFull));
+        Assert.Equal(3, client.Counters.Drops[TurnDropReason.ReceiveQueueFull]);
     }
 
     [Fact]
@@ -118,11 +118,11 @@ public sealed class TurnDataPathTests
         Assert.True(writer.TryComplete(out var length));
 
         client.OnFrame(frame.AsSpan(0, length));
-        Assert.Equal(1, client.Counters.Dropped(TurnDropReason.NoPermission));
+        Assert.Equal(1, client.Counters.Drops[TurnDropReason.NoPermission]);
 
         client.BindLocallyForTests(Peer, ChannelData.MinChannel); // now permitted
         client.OnFrame(frame.AsSpan(0, length));
-        Assert.Equal(1, client.Counters.DataIndicationsReceived);
+        Assert.Equal(1, client.Counters[TurnCounter.DataIndicationsReceived]);
         var buffer = new byte[8];
         var source = new SocketAddress(System.Net.Sockets.AddressFamily.InterNetwork);
         Assert.Equal(3, await relay.ReceiveFromAsync(buffer, source, Ct));

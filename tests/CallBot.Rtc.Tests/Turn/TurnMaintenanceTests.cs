@@ -47,7 +47,7 @@ public sealed class TurnMaintenanceTests(CoturnFixture coturn) : IClassFixture<C
         var methods = new[] { FakeTurnServer.MethodOf(await server.NextRequestAsync()), FakeTurnServer.MethodOf(await server.NextRequestAsync()) };
         Assert.Contains(StunMethod.Refresh, methods);
         Assert.Contains(StunMethod.ChannelBind, methods);
-        Assert.Equal(0, client.Counters.Retransmissions);
+        Assert.Equal(0, client.Counters[TurnCounter.Retransmissions]);
     }
 
     [Fact]
@@ -74,7 +74,7 @@ public sealed class TurnMaintenanceTests(CoturnFixture coturn) : IClassFixture<C
             client.Refreshed -= OnRefreshed;
         }
 
-        Assert.Equal(2, client.Counters.Refreshes);
+        Assert.Equal(2, client.Counters[TurnCounter.Refreshes]);
     }
 
     [Fact]

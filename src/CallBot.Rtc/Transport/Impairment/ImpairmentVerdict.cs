@@ -1,3 +1,5 @@
+using CallBot.Rtc.Diagnostics;
+
 namespace CallBot.Rtc.Transport;
 
 /// <summary>What a <see cref="LinkImpairer"/> decided for one datagram.</summary>
@@ -9,53 +11,49 @@ public enum ImpairmentVerdict
     DroppedQueueFull,
 }
 
-/// <summary>Per-direction counts of an impaired socket (read with <see cref="Interlocked"/> semantics).</summary>
-public sealed class ImpairmentCounters
+/// <summary>What <see cref="ImpairmentCounters"/> counts.</summary>
+public enum ImpairmentCounter
 {
-    private long _delivered;
-    private long _delayed;
-    private long _reordered;
-    private long _lost;
-    private long _blackout;
-    private long _queueFull;
+    Delivered,
 
-    public long Delivered => Interlocked.Read(ref _delivered);
+    /// <summary>Delivered later than sent (a delay or jitter applied).</summary>
+    Delayed,
 
-    public long Delayed => Interlocked.Read(ref _delayed);
+    /// <summary>Delivered after a datagram sent later than it.</summary>
+    Reordered,
+    DroppedLoss,
+    DroppedBlackout,
+    DroppedQueueFull,
+}
 
-    public long Reordered => Interlocked.Read(ref _reordered);
-
-    public long DroppedLoss => Interlocked.Read(ref _lost);
-
-    public long DroppedBlackout => Interlocked.Read(ref _blackout);
-
-    public long DroppedQueueFull => Interlocked.Read(ref _queueFull);
-
+/// <summary>Per-direction counts of an impaired socket: <c>socket.UplinkCounters[ImpairmentCounter.DroppedLoss]</c>. Lock-free.</summary>
+public sealed class ImpairmentCounters : EnumCounters<ImpairmentCounter>
+{
     internal void Count(ImpairmentVerdict verdict, bool delayed, bool reordered)
     {
         switch (verdict)
         {
             case ImpairmentVerdict.Deliver:
-                Interlocked.Increment(ref _delivered);
+                Count(ImpairmentCounter.Delivered);
                 if (delayed)
                 {
-                    Interlocked.Increment(ref _delayed);
+                    Count(ImpairmentCounter.Delayed);
                 }
 
                 if (reordered)
                 {
-                    Interlocked.Increment(ref _reordered);
+                    Count(ImpairmentCounter.Reordered);
                 }
 
                 break;
             case ImpairmentVerdict.DroppedLoss:
-                Interlocked.Increment(ref _lost);
+                Count(ImpairmentCounter.DroppedLoss);
                 break;
             case ImpairmentVerdict.DroppedBlackout:
-                Interlocked.Increment(ref _blackout);
+                Count(ImpairmentCounter.DroppedBlackout);
                 break;
             default:
-                Interlocked.Increment(ref _queueFull);
+                Count(ImpairmentCounter.DroppedQueueFull);
                 break;
         }
     }

@@ -43,7 +43,7 @@ public sealed class ImpairedDatagramSocketTests
             Assert.Equal(Peer, inner.Sent[i].To);
         }
 
-        Assert.Equal(10, socket.UplinkCounters.Delayed);
+        Assert.Equal(10, socket.UplinkCounters[ImpairmentCounter.Delayed]);
     }
 
     [Fact]
@@ -61,9 +61,9 @@ public sealed class ImpairedDatagramSocketTests
             time.Advance(TimeSpan.FromMilliseconds(1));
         }
 
-        Assert.Equal(1000, socket.UplinkCounters.DroppedBlackout);
-        Assert.InRange(socket.UplinkCounters.DroppedLoss, 150, 250); // 10% of the 2000 outside the blackout
-        Assert.Equal(3000 - 1000 - socket.UplinkCounters.DroppedLoss, inner.Sent.Count);
+        Assert.Equal(1000, socket.UplinkCounters[ImpairmentCounter.DroppedBlackout]);
+        Assert.InRange(socket.UplinkCounters[ImpairmentCounter.DroppedLoss], 150, 250); // 10% of the 2000 outside the blackout
+        Assert.Equal(3000 - 1000 - socket.UplinkCounters[ImpairmentCounter.DroppedLoss], inner.Sent.Count);
         Assert.DoesNotContain(inner.Sent, s => s.At >= TimeSpan.FromSeconds(1) && s.At < TimeSpan.FromSeconds(2));
     }
 
@@ -84,7 +84,7 @@ public sealed class ImpairedDatagramSocketTests
         time.Advance(TimeSpan.FromSeconds(1));
         var firstTwoSeconds = inner.Sent.Count(s => s.At < TimeSpan.FromSeconds(2));
         Assert.InRange(firstTwoSeconds * 1000 * 8 / 2.0 / 1000, 390, 410); // kbit/s
-        Assert.True(socket.UplinkCounters.DroppedQueueFull > 1500);
+        Assert.True(socket.UplinkCounters[ImpairmentCounter.DroppedQueueFull] > 1500);
     }
 
     [Fact]
@@ -106,9 +106,9 @@ public sealed class ImpairedDatagramSocketTests
 
         await inner.WhenPumpDrainedAsync(100).WaitAsync(Wait, TestContext.Current.CancellationToken);
         Assert.False(first.IsCompleted); // everything is still delayed
-        var delivered = socket.DownlinkCounters.Delivered;
+        var delivered = socket.DownlinkCounters[ImpairmentCounter.Delivered];
         Assert.InRange(delivered, 35, 65);
-        Assert.Equal(100 - delivered, socket.DownlinkCounters.DroppedLoss);
+        Assert.Equal(100 - delivered, socket.DownlinkCounters[ImpairmentCounter.DroppedLoss]);
 
         time.Advance(TimeSpan.FromMilliseconds(30));
         var received = new List<byte> { buffer[(await first.WaitAsync(Wait, TestContext.Current.CancellationToken)) > 0 ? 0 : 0] };
