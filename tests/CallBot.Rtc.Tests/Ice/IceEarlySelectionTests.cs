@@ -20,7 +20,7 @@ public sealed class IceEarlySelectionTests
         var nominationsDropped = 0;
         net.Network.DropWhen = (_, _, data) =>
         {
-            var drop = Volatile.Read(ref dropNominations) && StunMessage.TryParse(data.Span, out var message, out _) && message.HasUseCandidate;
+            var drop = Volatile.Read(ref dropNominations) && StunMessage.TryParse(data.Span, out var message, out _) && message.HasUseCandidate();
             if (drop)
             {
                 Interlocked.Increment(ref nominationsDropped);
