@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Globalization;
+using CallBot.Abstractions.Ffmpeg;
 using CallBot.Abstractions;
 using CallBot.Recording.Ffmpeg;
 using CallBot.Recording.Mkv;
@@ -46,14 +47,14 @@ public sealed partial class ParticipantRecorder
 
         try
         {
-            _ffmpeg = FfmpegProcess.Start(_options.FfmpegPath, BuildArguments(), withInput: true);
+            _ffmpeg = FfmpegProcess.Start(_options.FfmpegPath, BuildArguments(), redirectStdout: false, redirectStdin: true, MuxerStderrLimit);
         }
-        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
+        catch (FfmpegException ex)
         {
             return FailStart("ffmpeg-start", $"FFmpeg could not start ({_options.FfmpegPath}): {ex.Message}");
         }
 
-        var pipe = new MkvPipeWriter(_ffmpeg.Input!, _options.MaxQueuedFrames, OnPipeError, _options.MaxQueuedBytes,
+        var pipe = new MkvPipeWriter(_ffmpeg.StandardInput, _options.MaxQueuedFrames, OnPipeError, _options.MaxQueuedBytes,
             () => HasRoom(recordingsRoot, out _), () => Fail("disk-full", DiskFullMessage(_options.FreeSpaceProbe(recordingsRoot))));
         lock (_gate)
         {
@@ -191,7 +192,7 @@ public sealed partial class ParticipantRecorder
 
     private async Task MonitorFfmpegAsync(FfmpegProcess ffmpeg)
     {
-        await ffmpeg.WaitAsync(Timeout.InfiniteTimeSpan).ConfigureAwait(false);
+        await ffmpeg.WaitForExitAsync(Timeout.InfiniteTimeSpan).ConfigureAwait(false);
         bool unexpected;
         lock (_gate)
         {
@@ -247,7 +248,7 @@ public sealed partial class ParticipantRecorder
             // FFmpeg stopped reading; the kill below ends the write that hangs.
         }
 
-        exited = await _ffmpeg.CloseAndWaitAsync(_options.FinalizeTimeout).ConfigureAwait(false);
+        exited = await _ffmpeg.CloseInputAndWaitAsync(_options.FinalizeTimeout).ConfigureAwait(false);
         _metrics?.Stopped();
 
         long written;
@@ -311,7 +312,7 @@ public sealed partial class ParticipantRecorder
             return;
         }
 
-        var (ok, error) = await FfmpegProcess.RunAsync(_options.FfmpegPath, Mp4Arguments(OutputPath, mp4, _videoCodec), _options.PostProcessTimeout).ConfigureAwait(false);
+        var (ok, error) = await FfmpegJob.RunAsync(_options.FfmpegPath, Mp4Arguments(OutputPath, mp4, _videoCodec), _options.PostProcessTimeout).ConfigureAwait(false);
         if (ok)
         {
             lock (_gate)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using CallBot.Abstractions;
+using CallBot.Abstractions.Ffmpeg;
 using CallBot.Recording.Ffmpeg;
 using CallBot.Recording.Mkv;
 using CallBot.Recording.Sync;
@@ -43,6 +44,9 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
     /// so following it means dropping or inserting whole 20 ms frames — a few at once at the start of a call, not a glide.
     /// </summary>
     private const double AudioSlewFraction = 0.5;
+
+    /// <summary>Bytes of the muxer's stderr kept: at -loglevel error its last lines say why it stopped, and they go into <see cref="Error"/>.</summary>
+    private const int MuxerStderrLimit = 4 * 1024;
 
     /// <summary>Bound on audio frames held while waiting for the first video keyframe.</summary>
     private const int MaxPendingAudioFrames = 1024;
@@ -159,7 +163,7 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
     }
 
     /// <summary>FFmpeg's process id while it runs (tests kill it to prove crash safety).</summary>
-    internal int? FfmpegProcessId => _ffmpeg?.ProcessId;
+    internal int? FfmpegProcessId => _ffmpeg?.Id;
 
     /// <summary>The container extension for these codecs: .webm for VP8 (or audio only), .mkv for H.264.</summary>
     public static string ExtensionFor(CodecId? videoCodec) => videoCodec == CodecId.H264 ? ".mkv" : ".webm";
@@ -294,19 +298,14 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
         return copy;
     }
 
-    private static (string Reason, string Message) Classify(string stderrTail, string fallback)
+    /// <summary>
+    /// The failure reason and operator message for FFmpeg's stderr. The muxer reads only its stdin pipe, so a file FFmpeg
+    /// cannot open (permission denied, no such directory) is its output.
+    /// </summary>
+    private static (string Reason, string Message) Classify(string stderrTail, string fallback) => FfmpegErrorClassifier.Classify(stderrTail) switch
     {
-        if (stderrTail.Contains("No space left on device", StringComparison.OrdinalIgnoreCase))
-        {
-            return ("disk-full", "Disk full: no space left on device while writing the recording. " + stderrTail);
-        }
-
-        if (stderrTail.Contains("Permission denied", StringComparison.OrdinalIgnoreCase)
-            || stderrTail.Contains("Read-only file system", StringComparison.OrdinalIgnoreCase))
-        {
-            return ("unwritable", "Recording file is not writable. " + stderrTail);
-        }
-
-        return ("ffmpeg-exit", stderrTail.Length > 0 ? fallback + ": " + stderrTail : fallback);
-    }
+        FfmpegErrorKind.DiskFull => ("disk-full", "Disk full: no space left on device while writing the recording. " + stderrTail),
+        FfmpegErrorKind.OutputUnwritable or FfmpegErrorKind.InputMissing => ("unwritable", "Recording file is not writable. " + stderrTail),
+        _ => ("ffmpeg-exit", stderrTail.Length > 0 ? fallback + ": " + stderrTail : fallback),
+    };
 }

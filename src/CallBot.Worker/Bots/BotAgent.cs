@@ -67,8 +67,8 @@ public sealed partial class BotAgent : IAsyncDisposable
         _transport.StateChanged += OnChatStateChanged;
         if (iceRestart is { Enabled: true })
         {
-            IceRestarts = new IceRestartSupervisor(transport, iceRestart, telemetry, time, loggers);
-            IceRestarts.GaveUp += OnIceRestartGaveUp;
+            IceRestartSupervisor = new IceRestartSupervisor(transport, iceRestart, telemetry, time, loggers);
+            IceRestartSupervisor.GaveUp += OnIceRestartGaveUp;
         }
 
         if (peers is ICallMediaStatsSource media)
@@ -82,7 +82,7 @@ public sealed partial class BotAgent : IAsyncDisposable
     public CallClient Client { get; }
 
     /// <summary>The ICE-restart pipelines of this bot's calls; null when <see cref="IceRestartOptions.Enabled"/> is off.</summary>
-    public IceRestartSupervisor? IceRestarts { get; }
+    public IceRestartSupervisor? IceRestartSupervisor { get; }
 
     public bool IsOnline => _transport.State == ChatConnectionState.Online;
 
@@ -95,7 +95,7 @@ public sealed partial class BotAgent : IAsyncDisposable
     public int ActiveCalls => _calls.Count;
 
     /// <summary>Raised once per call when its session closed, with the call's summary.</summary>
-    public event EventHandler<CallOutcome>? CallEnded;
+    public event EventHandler<CallSummary>? CallEnded;
 
     /// <summary>Raised (on the receive loop) when the first frame from a peer of a call arrived.</summary>
     public event EventHandler<FirstRemoteFrameEventArgs>? MediaFlowing;
@@ -111,7 +111,7 @@ public sealed partial class BotAgent : IAsyncDisposable
     /// once the first remote frame arrived, waiting at most <see cref="MediaSetupTimeout"/> for it), then hangs up.
     /// Completes with the call's outcome when its session closed (answered or not).
     /// </summary>
-    public async Task<CallOutcome> PlaceCallAsync(IReadOnlyList<int> targets, CallType callType, TimeSpan duration, bool timeFromMedia = false, CancellationToken cancellationToken = default)
+    public async Task<CallSummary> PlaceCallAsync(IReadOnlyList<int> targets, CallType callType, TimeSpan duration, bool timeFromMedia = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(targets);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
@@ -143,7 +143,7 @@ public sealed partial class BotAgent : IAsyncDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            call.Result ??= CallResult.Failed;
+            call.Result ??= CallDisposition.Failed;
             call.Error ??= ex.Message;
             await StopQuietlyAsync(call, "call").ConfigureAwait(false);
         }
@@ -174,10 +174,10 @@ public sealed partial class BotAgent : IAsyncDisposable
     }
 
     /// <summary>Places <paramref name="count"/> calls one after another (0 = until cancelled), pausing <paramref name="interval"/> between them.</summary>
-    public async Task<IReadOnlyList<CallOutcome>> RunOutboundAsync(
+    public async Task<IReadOnlyList<CallSummary>> RunOutboundAsync(
         IReadOnlyList<int> targets, CallType callType, int count, TimeSpan duration, TimeSpan interval, CancellationToken cancellationToken)
     {
-        var outcomes = new List<CallOutcome>();
+        var outcomes = new List<CallSummary>();
         for (var i = 0; count == 0 || i < count; i++)
         {
             if (cancellationToken.IsCancellationRequested || _stopping.IsCancellationRequested)
@@ -241,9 +241,9 @@ public sealed partial class BotAgent : IAsyncDisposable
 
         await ShutdownAsync().ConfigureAwait(false);
         await Client.DisposeAsync().ConfigureAwait(false);
-        if (IceRestarts is not null)
+        if (IceRestartSupervisor is not null)
         {
-            await IceRestarts.DisposeAsync().ConfigureAwait(false);
+            await IceRestartSupervisor.DisposeAsync().ConfigureAwait(false);
         }
 
         _transport.StateChanged -= OnChatStateChanged;
@@ -281,15 +281,15 @@ public sealed partial class BotAgent : IAsyncDisposable
                 _ = AcceptAfterDelayAsync(call);
                 break;
             case AnswerDecision.Reject:
-                call.Result = CallResult.Rejected;
+                call.Result = CallDisposition.Rejected;
                 _ = RunQuietlyAsync(call, "reject", () => session.RejectAsync());
                 break;
             case AnswerDecision.Busy:
-                call.Result = CallResult.Busy;
+                call.Result = CallDisposition.Busy;
                 _ = RunQuietlyAsync(call, "reject busy", () => session.RejectAsync(UserInfo.Empty.With(UserInfo.BusyKey, "true")));
                 break;
             default:
-                call.Result = CallResult.Ignored;
+                call.Result = CallDisposition.Ignored;
                 break;
         }
     }
@@ -327,7 +327,7 @@ public sealed partial class BotAgent : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            call.Result ??= CallResult.Failed;
+            call.Result ??= CallDisposition.Failed;
             call.Error ??= ex.Message;
             BotLog.ActionFailed(_logger, UserId, call.Session.Id, "accept", ex);
             await StopQuietlyAsync(call, "hangUp").ConfigureAwait(false);
@@ -350,7 +350,7 @@ public sealed partial class BotAgent : IAsyncDisposable
     {
         if (_calls.TryGetValue(e.Session.Id, out var call) && !call.Accepted)
         {
-            call.Result ??= e.UserInfo.IsBusy ? CallResult.Busy : CallResult.Rejected;
+            call.Result ??= e.UserInfo.IsBusy ? CallDisposition.Busy : CallDisposition.Rejected;
         }
     }
 
@@ -358,7 +358,7 @@ public sealed partial class BotAgent : IAsyncDisposable
     {
         if (_calls.TryGetValue(e.Session.Id, out var call) && !call.Accepted)
         {
-            call.Result ??= CallResult.NotAnswered;
+            call.Result ??= CallDisposition.NotAnswered;
         }
     }
 
@@ -402,7 +402,7 @@ public sealed partial class BotAgent : IAsyncDisposable
             }
         }
 
-        IceRestarts?.OnConnectionState(e.Session, e.UserId, e.State);
+        IceRestartSupervisor?.OnConnectionState(e.Session, e.UserId, e.State);
     }
 
     private void OnIceRestartGaveUp(object? sender, IceRestartGaveUpEventArgs e)
@@ -427,9 +427,9 @@ public sealed partial class BotAgent : IAsyncDisposable
 
         call.HangUpTimer?.Dispose();
         call.Answered.TrySetResult(false);
-        if (IceRestarts is not null)
+        if (IceRestartSupervisor is not null)
         {
-            await IceRestarts.OnSessionClosedAsync(session.Id).ConfigureAwait(false);
+            await IceRestartSupervisor.OnSessionClosedAsync(session.Id).ConfigureAwait(false);
         }
 
         try
@@ -457,11 +457,11 @@ public sealed partial class BotAgent : IAsyncDisposable
         (_peers as ICallMediaStatsSource)?.Forget(session.Id);
         call.Error ??= call.ConnectionError;
         var result = call.Result ?? (call.Accepted
-            ? (call.Error is null ? CallResult.Completed : CallResult.Failed)
-            : CallResult.NotAnswered);
+            ? (call.Error is null ? CallDisposition.Completed : CallDisposition.Failed)
+            : CallDisposition.NotAnswered);
         var duration = _time.GetElapsedTime(call.StartTimestamp);
         var files = RecordingFilesOf(peerMedia, call.RemoteUserId);
-        var outcome = new CallOutcome(session.Id, UserId, call.RemoteUserId, call.Direction, result, session.CallType == CallType.Video,
+        var outcome = new CallSummary(session.Id, UserId, call.RemoteUserId, call.Direction, result, session.CallType == CallType.Video,
             call.StartedAt, duration, media.FirstRemoteFrameAfter, media, files, call.Error)
         {
             EndedByRemote = call.EndedByRemote,
@@ -482,7 +482,7 @@ public sealed partial class BotAgent : IAsyncDisposable
         if (call.Activity is { } activity)
         {
             activity.SetTag("callbot.result", result.ToString());
-            activity.SetStatus(result is CallResult.Failed ? ActivityStatusCode.Error : ActivityStatusCode.Ok, call.Error);
+            activity.SetStatus(result is CallDisposition.Failed ? ActivityStatusCode.Error : ActivityStatusCode.Ok, call.Error);
             activity.Stop();
         }
 
@@ -524,18 +524,18 @@ public sealed partial class BotAgent : IAsyncDisposable
             .OfType<string>()
             .Where(File.Exists)];
 
-    private void Record(CallOutcome outcome)
+    private void Record(CallSummary outcome)
     {
         var direction = Tag("direction", outcome.Direction == CallDirection.Outgoing ? "outgoing" : "incoming");
         switch (outcome.Result)
         {
-            case CallResult.Rejected or CallResult.Busy:
-                _telemetry.CallsRejected.Add(1, direction, Tag("busy", outcome.Result == CallResult.Busy));
+            case CallDisposition.Rejected or CallDisposition.Busy:
+                _telemetry.CallsRejected.Add(1, direction, Tag("busy", outcome.Result == CallDisposition.Busy));
                 break;
-            case CallResult.NotAnswered or CallResult.Ignored:
+            case CallDisposition.NotAnswered or CallDisposition.Ignored:
                 _telemetry.CallsNotAnswered.Add(1, direction);
                 break;
-            case CallResult.Failed:
+            case CallDisposition.Failed:
                 _telemetry.CallsFailed.Add(1, direction);
                 break;
         }

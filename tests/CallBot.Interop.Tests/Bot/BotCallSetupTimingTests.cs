@@ -47,7 +47,7 @@ public sealed class BotCallSetupTimingTests(SdkInteropFixture fixture, BotHostFi
             inBrowserFrame.Add(frame.TimeMs - dial.TimeMs);
             inBotFrame.Add(botFirstFrame[sessionId].ToUnixTimeMilliseconds() - dial.TimeMs);
             await browser.HangUpAsync();
-            Assert.Equal(CallResult.Completed, (await bot.EndedAsync(sessionId, Timeout)).Result);
+            Assert.Equal(CallDisposition.Completed, (await bot.EndedAsync(sessionId, Timeout)).Result);
         }
 
         var outAccept = new List<double>();
@@ -66,7 +66,7 @@ public sealed class BotCallSetupTimingTests(SdkInteropFixture fixture, BotHostFi
             outBrowserFrame.Add(frame.TimeMs - started.ToUnixTimeMilliseconds());
             outBotFrame.Add((botFirstFrame[sessionId] - started).TotalMilliseconds);
             await browser.HangUpAsync();
-            Assert.Equal(CallResult.Completed, (await call.WaitAsync(Timeout, ct)).Result);
+            Assert.Equal(CallDisposition.Completed, (await call.WaitAsync(Timeout, ct)).Result);
         }
 
         var report = new StringBuilder()

@@ -80,7 +80,7 @@ public sealed partial class BotIceRestartTests(SdkInteropFixture fixture, BotHos
 
         await session.StopAsync(cancellationToken: ct);
         var outcome = await call.WaitAsync(Timeout, ct);
-        Assert.Equal(CallResult.Completed, outcome.Result);
+        Assert.Equal(CallDisposition.Completed, outcome.Result);
         Assert.Null(outcome.Error);
         await RecordingAssert.ValidAsync(outcome, expectVideo: true, minSeconds: 2.5);
     }

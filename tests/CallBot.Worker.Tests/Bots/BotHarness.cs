@@ -77,9 +77,9 @@ internal sealed class BotHarness : IAsyncDisposable
         return agent;
     }
 
-    public static Task<CallOutcome> NextOutcomeAsync(BotAgent agent)
+    public static Task<CallSummary> NextOutcomeAsync(BotAgent agent)
     {
-        var done = new TaskCompletionSource<CallOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var done = new TaskCompletionSource<CallSummary>(TaskCreationOptions.RunContinuationsAsynchronously);
         agent.CallEnded += (_, o) => done.TrySetResult(o);
         return done.Task.WaitAsync(Timeout);
     }

@@ -37,7 +37,7 @@ public sealed class ChatBlinkTests
         chat.GoOffline();
         await hangUp.CancelAsync();
         var outcome = await call.WaitAsync(BotHarness.Timeout, Ct); // ends here at once: the hangUp waits in the queue
-        Assert.Equal(CallResult.Completed, outcome.Result);
+        Assert.Equal(CallDisposition.Completed, outcome.Result);
         await Poll.UntilAsync(() => chat.Queued, n => n == 1, BotHarness.Timeout, n => $"{n} queued"); // the hangUp, sent on the client's sender queue
         Assert.Equal(1, callee.ActiveCalls);
         Assert.DoesNotContain(h.Signals, s => s.From.StartsWith("1201-", StringComparison.Ordinal) && s.Signal == "hangUp");
@@ -46,7 +46,7 @@ public sealed class ChatBlinkTests
         var other = await calleeEnded.WaitAsync(BotHarness.Timeout, Ct);
 
         Assert.True(other.EndedByRemote);
-        Assert.Equal(CallResult.Completed, other.Result);
+        Assert.Equal(CallDisposition.Completed, other.Result);
         Assert.Contains(h.Signals, s => s.From.StartsWith("1201-", StringComparison.Ordinal) && s.Signal == "hangUp");
         Assert.Equal(0, chat.Queued);
     }

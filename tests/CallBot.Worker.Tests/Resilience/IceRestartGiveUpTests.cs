@@ -61,10 +61,10 @@ public sealed class IceRestartGiveUpTests
         var outcome = await call.WaitAsync(BotHarness.Timeout, Ct);
         var other = await calleeEnded;
 
-        Assert.Equal(CallResult.Failed, outcome.Result);
+        Assert.Equal(CallDisposition.Failed, outcome.Result);
         Assert.Equal(IceRestartOptions.ExhaustedReason, outcome.Error);
-        Assert.Equal(2, caller.IceRestarts!.Attempts);
-        Assert.Equal(0, caller.IceRestarts.Recoveries);
+        Assert.Equal(2, caller.IceRestartSupervisor!.Attempts);
+        Assert.Equal(0, caller.IceRestartSupervisor.Recoveries);
         Assert.Equal(2, peer[0].RestartOffers);
         Assert.True(other.EndedByRemote);
         XElement hangUp;
