@@ -45,21 +45,20 @@ public sealed partial class ParticipantRecorder
             return FailStart("unwritable", $"Recording directory is not writable: {ex.Message}");
         }
 
+        RecordingMuxer muxer;
         try
         {
-            _ffmpeg = FfmpegProcess.Start(_options.FfmpegPath, BuildArguments(), redirectStdout: false, redirectStdin: true, MuxerStderrLimit);
+            muxer = RecordingMuxer.Start(OutputPath, _audioCodec, _videoCodec, _options, OnPipeError,
+                () => HasRoom(recordingsRoot, out _), () => Fail("disk-full", DiskFullMessage(_options.FreeSpaceProbe(recordingsRoot))));
         }
         catch (FfmpegException ex)
         {
             return FailStart("ffmpeg-start", $"FFmpeg could not start ({_options.FfmpegPath}): {ex.Message}");
         }
 
-        var pipe = new MkvPipeWriter(_ffmpeg.StandardInput, _options.MaxQueuedFrames, OnPipeError, _options.MaxQueuedBytes,
-            () => HasRoom(recordingsRoot, out _), () => Fail("disk-full", DiskFullMessage(_options.FreeSpaceProbe(recordingsRoot))));
         lock (_gate)
         {
-            _pipe = pipe;
-            _pipeTask = Task.Run(pipe.RunAsync);
+            _muxer = muxer;
             if (_finalizeTask is null)
             {
                 _status = RecordingStatus.Recording;
@@ -69,16 +68,23 @@ public sealed partial class ParticipantRecorder
         if (Status != RecordingStatus.Recording)
         {
             // StopAsync raced with Start: end what was just started.
-            pipe.Complete();
-            _ffmpeg.Kill();
+            muxer.Complete();
+            muxer.Kill();
             return false;
         }
 
-        _monitorTask = MonitorFfmpegAsync(_ffmpeg);
+        _monitorTask = MonitorFfmpegAsync(muxer);
         _metrics?.Started();
         if (_videoCodec is not null)
         {
-            _keyFrameTimer = _time.CreateTimer(static s => ((ParticipantRecorder)s!).OnKeyFrameTimer(), this, TimeSpan.Zero, _options.KeyFrameRequestInterval);
+            var timer = _time.CreateTimer(static s => ((ParticipantRecorder)s!).OnKeyFrameTimer(), this, TimeSpan.Zero, _options.KeyFrameRequestInterval);
+            lock (_gate)
+            {
+                // Running from now; stopped at once if a keyframe already came.
+                _keyFrameTimer = timer;
+                _keyFrameTimerRunning = true;
+                SyncKeyFrameTimerLocked();
+            }
         }
 
         LogStarted(_logger, UserId, OutputPath);
@@ -101,9 +107,9 @@ public sealed partial class ParticipantRecorder
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
-        if (_ffmpeg is not null)
+        if (_muxer is not null)
         {
-            await _ffmpeg.DisposeAsync().ConfigureAwait(false);
+            await _muxer.DisposeAsync().ConfigureAwait(false);
         }
     }
 
@@ -157,14 +163,14 @@ public sealed partial class ParticipantRecorder
             _status = RecordingStatus.Failed;
             _error = message;
             _endedAt ??= _time.GetUtcNow();
-            ReleasePendingAudioLocked();
+            _timeline.ReleaseHeldAudio();
 
             // Counted before the lock is released: a StopAsync that sees Failed must find the failure counted too.
             _metrics?.Failure(reason);
         }
 
         LogFailed(_logger, UserId, reason, message);
-        _pipe?.Complete();
+        _muxer?.Complete();
     }
 
     private void OnPipeError(Exception ex) => _ = FailOnPipeErrorAsync(ex);
@@ -185,14 +191,14 @@ public sealed partial class ParticipantRecorder
             // FFmpeg still runs but stopped reading: report the pipe error.
         }
 
-        var tail = _ffmpeg?.StderrTail ?? string.Empty;
+        var tail = _muxer?.StderrTail ?? string.Empty;
         var (reason, message) = Classify(tail, "FFmpeg stopped reading the recording stream: " + ex.Message);
         Fail(reason, message);
     }
 
-    private async Task MonitorFfmpegAsync(FfmpegProcess ffmpeg)
+    private async Task MonitorFfmpegAsync(RecordingMuxer muxer)
     {
-        await ffmpeg.WaitForExitAsync(Timeout.InfiniteTimeSpan).ConfigureAwait(false);
+        await muxer.WaitForExitAsync().ConfigureAwait(false);
         bool unexpected;
         lock (_gate)
         {
@@ -201,7 +207,7 @@ public sealed partial class ParticipantRecorder
 
         if (unexpected)
         {
-            var (reason, message) = Classify(ffmpeg.StderrTail, string.Create(CultureInfo.InvariantCulture, $"FFmpeg exited during the recording (code {ffmpeg.ExitCode})"));
+            var (reason, message) = Classify(muxer.StderrTail, string.Create(CultureInfo.InvariantCulture, $"FFmpeg exited during the recording (code {muxer.ExitCode})"));
             Fail(reason, message);
         }
     }
@@ -218,13 +224,9 @@ public sealed partial class ParticipantRecorder
             }
 
             _endedAt ??= _time.GetUtcNow();
-            if (wasRecording && !_headerWritten && _pendingAudio.Count > 0)
-            {
-                // Audio came but no video keyframe: the file is audio-only rather than missing.
-                StartAudioOnlyLocked();
-            }
-
-            ReleasePendingAudioLocked();
+            // Audio came but no video keyframe: the file is audio-only rather than missing.
+            _timeline.Finish(wasRecording ? _muxer : null);
+            SyncKeyFrameTimerLocked(); // stops it: no Change on the timer once it is disposed below
         }
 
         if (_keyFrameTimer is not null)
@@ -232,30 +234,19 @@ public sealed partial class ParticipantRecorder
             await _keyFrameTimer.DisposeAsync().ConfigureAwait(false);
         }
 
-        if (_ffmpeg is null)
+        if (_muxer is null)
         {
             return Snapshot();
         }
 
-        _pipe?.Complete();
-        var exited = false;
-        try
-        {
-            await _pipeTask.WaitAsync(_options.FinalizeTimeout).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            // FFmpeg stopped reading; the kill below ends the write that hangs.
-        }
-
-        exited = await _ffmpeg.CloseInputAndWaitAsync(_options.FinalizeTimeout).ConfigureAwait(false);
+        var exited = await _muxer.FinishAsync(_options.FinalizeTimeout).ConfigureAwait(false);
         _metrics?.Stopped();
 
         long written;
         string? failureReason = null;
         lock (_gate)
         {
-            written = _framesWritten;
+            written = _timeline.FramesWritten;
             if (_status == RecordingStatus.Finalizing)
             {
                 if (!exited)
@@ -268,10 +259,10 @@ public sealed partial class ParticipantRecorder
                 {
                     _status = RecordingStatus.Empty;
                 }
-                else if (_ffmpeg.ExitCode != 0)
+                else if (_muxer.ExitCode != 0)
                 {
                     _status = RecordingStatus.Failed;
-                    (failureReason, _error) = Classify(_ffmpeg.StderrTail, $"FFmpeg exited with code {_ffmpeg.ExitCode}");
+                    (failureReason, _error) = Classify(_muxer.StderrTail, $"FFmpeg exited with code {_muxer.ExitCode}");
                 }
                 else
                 {
@@ -346,23 +337,6 @@ public sealed partial class ParticipantRecorder
 
         args.AddRange(["-c:a", "copy", "-movflags", "+faststart", "-f", "mp4", "-y", output]);
         return args;
-    }
-
-    private List<string> BuildArguments()
-    {
-        var clusterMs = ((long)_options.ClusterTimeLimit.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
-        return
-        [
-            "-hide_banner", "-loglevel", "error", "-nostats",
-            "-f", "matroska", "-analyzeduration", "0", "-probesize", "65536",
-            "-i", "pipe:0",
-            "-map", "0", "-c", "copy",
-            "-f", _videoCodec == CodecId.H264 ? "matroska" : "webm",
-            "-cluster_time_limit", clusterMs,
-            "-flush_packets", "1",
-            "-max_interleave_delta", (MicrosPerSecond).ToString(CultureInfo.InvariantCulture),
-            "-y", OutputPath,
-        ];
     }
 
     private static void TryDelete(string path)
