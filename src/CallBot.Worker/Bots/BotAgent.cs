@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using CallBot.Signaling;
 using CallBot.Signaling.ConnectyCube;
@@ -20,21 +19,22 @@ public sealed partial class BotAgent : IAsyncDisposable
 {
     private readonly BotAgentSettings _settings;
     private readonly IChatTransport _transport;
-    private readonly ICallPeerConnectionFactory _peers;
-    private readonly CallLimiter _limiter;
     private readonly CallRecordings _recordings;
     private readonly CallBotTelemetry _telemetry;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly BotCallSlots _slots;
+    private readonly CallSummaryRecorder _summaries;
+    private readonly CallActions _actions;
     private readonly ConcurrentDictionary<string, ActiveCall> _calls = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
-    private int _slots;
     private int _disposed;
 
     public BotAgent(
         BotAgentSettings settings,
         IChatTransport transport,
         ICallPeerConnectionFactory peers,
+        ICallMediaStatsSource? mediaStats,
         CallClientOptions clientOptions,
         CallLimiter limiter,
         CallRecordings recordings,
@@ -49,12 +49,13 @@ public sealed partial class BotAgent : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(loggers);
         _settings = settings;
         _transport = transport;
-        _peers = peers;
-        _limiter = limiter;
         _recordings = recordings;
         _telemetry = telemetry;
         _time = time;
         _logger = loggers.CreateLogger<BotAgent>();
+        _slots = new BotCallSlots(settings.CallsPerBot, limiter, telemetry);
+        _summaries = new CallSummaryRecorder(settings.UserId, mediaStats, telemetry, time, _logger);
+        _actions = new CallActions(settings.UserId, time, _logger);
         Client = new CallClient(transport, peers, clientOptions, time, loggers.CreateLogger<CallClient>());
         Client.IncomingCall += OnIncomingCall;
         Client.Accepted += OnAccepted;
@@ -71,9 +72,9 @@ public sealed partial class BotAgent : IAsyncDisposable
             IceRestartSupervisor.GaveUp += OnIceRestartGaveUp;
         }
 
-        if (peers is ICallMediaStatsSource media)
+        if (mediaStats is not null)
         {
-            media.FirstRemoteFrame += OnFirstRemoteFrame;
+            mediaStats.FirstRemoteFrame += OnFirstRemoteFrame;
         }
     }
 
@@ -115,9 +116,9 @@ public sealed partial class BotAgent : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(targets);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (!TryTakeSlot())
+        if (!_slots.TryTake())
         {
-            throw new InvalidOperationException($"Bot {UserId} has no free call slot (CallsPerBot {_settings.CallsPerBot}, process {_limiter.Capacity}).");
+            throw new InvalidOperationException($"Bot {UserId} has no free call slot ({_slots.Describe()}).");
         }
 
         CallSession session;
@@ -128,14 +129,13 @@ public sealed partial class BotAgent : IAsyncDisposable
         }
         catch
         {
-            ReleaseSlot();
+            _slots.Release();
             throw;
         }
 
         var call = Track(session, CallDirection.Outgoing, targets[0]);
         call.HoldsSlot = true;
         BotLog.Calling(_logger, UserId, string.Join(',', targets), callType, session.Id);
-        _telemetry.CallsStarted.Add(1, Tag("direction", "outgoing"));
         try
         {
             await session.CallAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -145,7 +145,7 @@ public sealed partial class BotAgent : IAsyncDisposable
         {
             call.Result ??= CallDisposition.Failed;
             call.Error ??= ex.Message;
-            await StopQuietlyAsync(call, "call").ConfigureAwait(false);
+            await _actions.StopQuietlyAsync(call, "call").ConfigureAwait(false);
         }
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
@@ -167,7 +167,7 @@ public sealed partial class BotAgent : IAsyncDisposable
 
         if (!call.Done.Task.IsCompleted)
         {
-            await StopQuietlyAsync(call, "hangUp").ConfigureAwait(false);
+            await _actions.StopQuietlyAsync(call, "hangUp").ConfigureAwait(false);
         }
 
         return await call.Done.Task.ConfigureAwait(false);
@@ -220,7 +220,7 @@ public sealed partial class BotAgent : IAsyncDisposable
         timeout.CancelAfter(_settings.ShutdownTimeout);
         try
         {
-            await Task.WhenAll(calls.Select(c => StopQuietlyAsync(c, "hangUp"))).WaitAsync(timeout.Token).ConfigureAwait(false);
+            await Task.WhenAll(calls.Select(c => _actions.StopQuietlyAsync(c, "hangUp"))).WaitAsync(timeout.Token).ConfigureAwait(false);
             await Task.WhenAll(calls.Select(c => c.Done.Task)).WaitAsync(timeout.Token).ConfigureAwait(false);
             await Client.WhenEventsRaisedAsync().WaitAsync(timeout.Token).ConfigureAwait(false);
         }
@@ -261,19 +261,18 @@ public sealed partial class BotAgent : IAsyncDisposable
     private void OnIncomingCall(object? sender, IncomingCallEventArgs e)
     {
         var session = e.Session;
-        var hasCapacity = _settings.Answer.Policy == Options.AnswerPolicy.Accept && TryTakeSlot();
+        var hasCapacity = _settings.Answer.Policy == Options.AnswerPolicy.Accept && _slots.TryTake();
         var decision = _stopping.IsCancellationRequested
             ? AnswerDecision.Busy
             : AnswerPolicyEvaluator.Decide(_settings.Answer, e.CallerUserId, hasCapacity);
         if (hasCapacity && decision != AnswerDecision.Accept)
         {
-            ReleaseSlot();
+            _slots.Release();
             hasCapacity = false;
         }
 
         var call = Track(session, CallDirection.Incoming, e.CallerUserId);
         call.HoldsSlot = hasCapacity;
-        _telemetry.CallsStarted.Add(1, Tag("direction", "incoming"));
         BotLog.Incoming(_logger, UserId, session.Id, e.CallerUserId, session.CallType, decision);
         switch (decision)
         {
@@ -282,11 +281,11 @@ public sealed partial class BotAgent : IAsyncDisposable
                 break;
             case AnswerDecision.Reject:
                 call.Result = CallDisposition.Rejected;
-                _ = RunQuietlyAsync(call, "reject", () => session.RejectAsync());
+                _ = _actions.RunQuietlyAsync(call, "reject", () => session.RejectAsync());
                 break;
             case AnswerDecision.Busy:
                 call.Result = CallDisposition.Busy;
-                _ = RunQuietlyAsync(call, "reject busy", () => session.RejectAsync(UserInfo.Empty.With(UserInfo.BusyKey, "true")));
+                _ = _actions.RunQuietlyAsync(call, "reject busy", () => session.RejectAsync(UserInfo.Empty.With(UserInfo.BusyKey, "true")));
                 break;
             default:
                 call.Result = CallDisposition.Ignored;
@@ -318,8 +317,8 @@ public sealed partial class BotAgent : IAsyncDisposable
             await call.Session.AcceptAsync().ConfigureAwait(false);
             call.Accepted = true;
             call.Answered.TrySetResult(true);
-            _telemetry.CallsAnswered.Add(1, Tag("direction", "incoming"));
-            StartTimeLimit(call, _settings.Answer.MaxCallDuration);
+            _summaries.Answered(CallDirection.Incoming);
+            _actions.StartTimeLimit(call, _settings.Answer.MaxCallDuration);
             CallAccepted?.Invoke(this, call.Session.Id);
         }
         catch (OperationCanceledException)
@@ -330,7 +329,7 @@ public sealed partial class BotAgent : IAsyncDisposable
             call.Result ??= CallDisposition.Failed;
             call.Error ??= ex.Message;
             BotLog.ActionFailed(_logger, UserId, call.Session.Id, "accept", ex);
-            await StopQuietlyAsync(call, "hangUp").ConfigureAwait(false);
+            await _actions.StopQuietlyAsync(call, "hangUp").ConfigureAwait(false);
         }
     }
 
@@ -342,7 +341,7 @@ public sealed partial class BotAgent : IAsyncDisposable
         }
 
         call.Accepted = true;
-        _telemetry.CallsAnswered.Add(1, Tag("direction", "outgoing"));
+        _summaries.Answered(CallDirection.Outgoing);
         call.Answered.TrySetResult(true);
     }
 
@@ -413,7 +412,7 @@ public sealed partial class BotAgent : IAsyncDisposable
         }
 
         call.Error ??= IceRestartOptions.ExhaustedReason;
-        _ = RunQuietlyAsync(call, "hangUp", () => call.Session.StopAsync(UserInfo.Empty.With(IceRestartOptions.ReasonKey, IceRestartOptions.ExhaustedReason)));
+        _ = _actions.RunQuietlyAsync(call, "hangUp", () => call.Session.StopAsync(UserInfo.Empty.With(IceRestartOptions.ReasonKey, IceRestartOptions.ExhaustedReason)));
     }
 
     private void OnSessionClosed(object? sender, CallSessionEventArgs e) => _ = CloseAsync(e.Session);
@@ -451,98 +450,26 @@ public sealed partial class BotAgent : IAsyncDisposable
             return;
         }
 
-        var session = call.Session;
-        var peerMedia = PeerMedia(session, call.RemoteUserId);
-        var media = peerMedia.GetValueOrDefault(call.RemoteUserId) ?? CallMediaStats.Empty;
-        (_peers as ICallMediaStatsSource)?.Forget(session.Id);
-        call.Error ??= call.ConnectionError;
-        var result = call.Result ?? (call.Accepted
-            ? (call.Error is null ? CallDisposition.Completed : CallDisposition.Failed)
-            : CallDisposition.NotAnswered);
-        var duration = _time.GetElapsedTime(call.StartTimestamp);
-        var files = RecordingFilesOf(peerMedia, call.RemoteUserId);
-        var outcome = new CallSummary(session.Id, UserId, call.RemoteUserId, call.Direction, result, session.CallType == CallType.Video,
-            call.StartedAt, duration, media.FirstRemoteFrameAfter, media, files, call.Error)
-        {
-            EndedByRemote = call.EndedByRemote,
-            PeerMedia = peerMedia,
-        };
-        if (!call.Done.TrySetResult(outcome))
+        var summary = _summaries.Summarize(call);
+        if (!call.Done.TrySetResult(summary))
         {
             return;
         }
 
-        _calls.TryRemove(session.Id, out _);
+        _calls.TryRemove(call.Session.Id, out _);
         if (call.HoldsSlot)
         {
-            ReleaseSlot();
+            _slots.Release();
         }
 
-        Record(outcome);
-        if (call.Activity is { } activity)
-        {
-            activity.SetTag("callbot.result", result.ToString());
-            activity.SetStatus(result is CallDisposition.Failed ? ActivityStatusCode.Error : ActivityStatusCode.Ok, call.Error);
-            activity.Stop();
-        }
-
-        BotLog.Ended(_logger, UserId, session.Id, call.RemoteUserId, result, duration, outcome.SetupTime?.TotalMilliseconds, outcome.FramesSent, outcome.FramesReceived);
+        _summaries.Record(call, summary);
         try
         {
-            CallEnded?.Invoke(this, outcome);
+            CallEnded?.Invoke(this, summary);
         }
         catch (Exception ex)
         {
-            BotLog.ActionFailed(_logger, UserId, session.Id, "CallEnded handler", ex);
-        }
-    }
-
-    /// <summary>Counters of every peer connection of the call (one in a 1:1 call, up to three in a mesh group).</summary>
-    private Dictionary<int, CallMediaStats> PeerMedia(CallSession session, int remoteUserId)
-    {
-        var peers = new Dictionary<int, CallMediaStats>();
-        if (_peers is not ICallMediaStatsSource source)
-        {
-            return peers;
-        }
-
-        foreach (var peer in session.PeerUserIds.Append(remoteUserId))
-        {
-            if (!peers.ContainsKey(peer) && source.GetStats(session.Id, peer) is { } stats)
-            {
-                peers[peer] = stats;
-            }
-        }
-
-        return peers;
-    }
-
-    /// <summary>One file per recorded peer, the call's remote user (the caller, or the first callee) first.</summary>
-    private static string[] RecordingFilesOf(Dictionary<int, CallMediaStats> peerMedia, int remoteUserId) =>
-        [.. peerMedia.OrderBy(p => p.Key == remoteUserId ? 0 : 1).ThenBy(p => p.Key)
-            .Select(p => p.Value.RecordingFile)
-            .OfType<string>()
-            .Where(File.Exists)];
-
-    private void Record(CallSummary outcome)
-    {
-        var direction = Tag("direction", outcome.Direction == CallDirection.Outgoing ? "outgoing" : "incoming");
-        switch (outcome.Result)
-        {
-            case CallDisposition.Rejected or CallDisposition.Busy:
-                _telemetry.CallsRejected.Add(1, direction, Tag("busy", outcome.Result == CallDisposition.Busy));
-                break;
-            case CallDisposition.NotAnswered or CallDisposition.Ignored:
-                _telemetry.CallsNotAnswered.Add(1, direction);
-                break;
-            case CallDisposition.Failed:
-                _telemetry.CallsFailed.Add(1, direction);
-                break;
-        }
-
-        if (outcome.SetupTime is { } setup)
-        {
-            _telemetry.CallSetupTime.Record(setup.TotalMilliseconds, direction);
+            BotLog.ActionFailed(_logger, UserId, call.Session.Id, "CallEnded handler", ex);
         }
     }
 
@@ -550,92 +477,9 @@ public sealed partial class BotAgent : IAsyncDisposable
 
     private ActiveCall Track(CallSession session, CallDirection direction, int remoteUserId)
     {
-        var parent = Activity.Current;
-        var activity = CallBotTelemetry.ActivitySource.StartActivity(direction == CallDirection.Outgoing ? "call.outgoing" : "call.incoming");
-        Activity.Current = parent;
-        activity?.SetTag("callbot.session_id", session.Id);
-        activity?.SetTag("callbot.bot", UserId);
-        activity?.SetTag("callbot.remote_user", remoteUserId);
-        activity?.SetTag("callbot.call_type", session.CallType.ToString());
-        var call = new ActiveCall(session, direction, remoteUserId, _time.GetUtcNow(), _time.GetTimestamp(), activity);
+        var call = _summaries.Begin(session, direction, remoteUserId);
         _calls[session.Id] = call;
         return call;
-    }
-
-    private void StartTimeLimit(ActiveCall call, TimeSpan limit)
-    {
-        if (limit <= TimeSpan.Zero)
-        {
-            return;
-        }
-
-        call.HangUpTimer = _time.CreateTimer(_ =>
-        {
-            BotLog.TimeLimit(_logger, UserId, call.Session.Id);
-            _ = StopQuietlyAsync(call, "hangUp");
-        }, null, limit, Timeout.InfiniteTimeSpan);
-    }
-
-    private Task StopQuietlyAsync(ActiveCall call, string action)
-    {
-        var state = call.Session.State;
-        if (state is not (CallSessionState.New or CallSessionState.Active))
-        {
-            return Task.CompletedTask;
-        }
-
-        if (call.Direction == CallDirection.Incoming && !call.Accepted)
-        {
-            // Still ringing here (ignored, or waiting for the answer delay): decline it.
-            return state == CallSessionState.New ? RunQuietlyAsync(call, "reject", () => call.Session.RejectAsync()) : Task.CompletedTask;
-        }
-
-        return RunQuietlyAsync(call, action, () => call.Session.StopAsync());
-    }
-
-    private async Task RunQuietlyAsync(ActiveCall call, string action, Func<Task> run)
-    {
-        try
-        {
-            await run().ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            BotLog.ActionFailed(_logger, UserId, call.Session.Id, action, ex);
-        }
-    }
-
-    private bool TryTakeSlot()
-    {
-        while (true)
-        {
-            var current = Volatile.Read(ref _slots);
-            if (current >= _settings.CallsPerBot)
-            {
-                return false;
-            }
-
-            if (Interlocked.CompareExchange(ref _slots, current + 1, current) == current)
-            {
-                break;
-            }
-        }
-
-        if (_limiter.TryAcquire())
-        {
-            _telemetry.CallBegan();
-            return true;
-        }
-
-        Interlocked.Decrement(ref _slots);
-        return false;
-    }
-
-    private void ReleaseSlot()
-    {
-        Interlocked.Decrement(ref _slots);
-        _limiter.Release();
-        _telemetry.CallEnded();
     }
 
     private void OnChatStateChanged(object? sender, ChatConnectionStateChangedEventArgs e)
@@ -646,6 +490,4 @@ public sealed partial class BotAgent : IAsyncDisposable
             _telemetry.ChatReconnects.Add(1);
         }
     }
-
-    private static KeyValuePair<string, object?> Tag(string key, object? value) => new(key, value);
 }

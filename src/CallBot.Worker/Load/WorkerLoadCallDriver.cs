@@ -132,7 +132,7 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
             MaxBandwidthKbps = _videoChat.MaxBandwidth,
             ShutdownTimeout = _telemetryOptions.ShutdownTimeout,
         };
-        bot.Attach(new BotAgent(settings, transport, peers, CallBotRuntime.CallClientOptionsFor(_videoChat), _limiter, recordings, _runtime.Telemetry, _time, _loggers));
+        bot.Attach(new BotAgent(settings, transport, peers, peers, CallBotRuntime.CallClientOptionsFor(_videoChat), _limiter, recordings, _runtime.Telemetry, _time, _loggers));
         if (!_bots.TryAdd(user.Id, bot))
         {
             await bot.DisposeAsync().ConfigureAwait(false);

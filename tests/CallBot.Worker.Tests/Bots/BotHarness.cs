@@ -67,6 +67,7 @@ internal sealed class BotHarness : IAsyncDisposable
             new BotAgentSettings { UserId = userId, Answer = answer ?? new AnswerPolicyOptions(), CallsPerBot = callsPerBot, ShutdownTimeout = TimeSpan.FromSeconds(5) },
             transport ?? Hub.Connect(userId),
             new FakeCallPeers(),
+            null,
             ClientOptions,
             Limiter,
             new CallRecordings(null, TimeProvider.System, NullLoggerFactory.Instance),

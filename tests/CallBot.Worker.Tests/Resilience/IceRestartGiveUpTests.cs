@@ -34,6 +34,7 @@ public sealed class IceRestartGiveUpTests
             new BotAgentSettings { UserId = 1301, ShutdownTimeout = TimeSpan.FromSeconds(5) },
             h.Hub.Connect(1301),
             peers,
+            null,
             h.ClientOptions,
             h.Limiter,
             new CallRecordings(null, TimeProvider.System, NullLoggerFactory.Instance),
