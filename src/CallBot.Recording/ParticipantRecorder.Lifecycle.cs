@@ -1,12 +1,7 @@
-using System.Buffers;
 using System.Globalization;
 using CallBot.Abstractions.Ffmpeg;
-using CallBot.Abstractions;
 using CallBot.Recording.Ffmpeg;
-using CallBot.Recording.Mkv;
-using CallBot.Recording.Sync;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CallBot.Recording;
 
@@ -30,9 +25,10 @@ public sealed partial class ParticipantRecorder
             _startCalled = true;
         }
 
-        if (!HasRoom(recordingsRoot, out var free))
+        var floor = new FreeSpaceFloor(_options, recordingsRoot);
+        if (!floor.HasRoom(out var free))
         {
-            return FailStart("disk-full", DiskFullMessage(free));
+            return FailStart("disk-full", floor.DiskFullMessage(free));
         }
 
         try
@@ -49,7 +45,7 @@ public sealed partial class ParticipantRecorder
         try
         {
             muxer = RecordingMuxer.Start(OutputPath, _audioCodec, _videoCodec, _options, OnPipeError,
-                () => HasRoom(recordingsRoot, out _), () => Fail("disk-full", DiskFullMessage(_options.FreeSpaceProbe(recordingsRoot))));
+                () => floor.HasRoom(out _), () => Fail("disk-full", floor.DiskFullMessage(_options.FreeSpaceProbe(recordingsRoot))));
         }
         catch (FfmpegException ex)
         {
@@ -113,30 +109,6 @@ public sealed partial class ParticipantRecorder
         }
     }
 
-    /// <summary>The free-space floor (<see cref="RecordingOptions.MinFreeDiskBytes"/>) holds; a probe that fails counts as no room.</summary>
-    private bool HasRoom(string recordingsRoot, out long free)
-    {
-        free = -1;
-        if (_options.MinFreeDiskBytes <= 0)
-        {
-            return true;
-        }
-
-        try
-        {
-            free = _options.FreeSpaceProbe(recordingsRoot);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            return false;
-        }
-
-        return free >= _options.MinFreeDiskBytes;
-    }
-
-    private string DiskFullMessage(long free) => string.Create(CultureInfo.InvariantCulture,
-        $"Recording stopped: free disk space {free / (1024 * 1024)} MiB is below the {_options.MinFreeDiskBytes / (1024 * 1024)} MiB floor (Recording:MinFreeDiskBytes); the call goes on");
-
     private bool FailStart(string reason, string message)
     {
         lock (_gate)
@@ -192,7 +164,7 @@ public sealed partial class ParticipantRecorder
         }
 
         var tail = _muxer?.StderrTail ?? string.Empty;
-        var (reason, message) = Classify(tail, "FFmpeg stopped reading the recording stream: " + ex.Message);
+        var (reason, message) = RecordingMuxer.Classify(tail, "FFmpeg stopped reading the recording stream: " + ex.Message);
         Fail(reason, message);
     }
 
@@ -207,7 +179,7 @@ public sealed partial class ParticipantRecorder
 
         if (unexpected)
         {
-            var (reason, message) = Classify(muxer.StderrTail, string.Create(CultureInfo.InvariantCulture, $"FFmpeg exited during the recording (code {muxer.ExitCode})"));
+            var (reason, message) = RecordingMuxer.Classify(muxer.StderrTail, string.Create(CultureInfo.InvariantCulture, $"FFmpeg exited during the recording (code {muxer.ExitCode})"));
             Fail(reason, message);
         }
     }
@@ -262,7 +234,7 @@ public sealed partial class ParticipantRecorder
                 else if (_muxer.ExitCode != 0)
                 {
                     _status = RecordingStatus.Failed;
-                    (failureReason, _error) = Classify(_muxer.StderrTail, $"FFmpeg exited with code {_muxer.ExitCode}");
+                    (failureReason, _error) = RecordingMuxer.Classify(_muxer.StderrTail, $"FFmpeg exited with code {_muxer.ExitCode}");
                 }
                 else
                 {
@@ -278,7 +250,7 @@ public sealed partial class ParticipantRecorder
 
         if (Status == RecordingStatus.Empty)
         {
-            TryDelete(OutputPath);
+            OwnerOnlyFiles.TryDelete(OutputPath);
         }
 
         if (_options.ProduceMp4 && Status is RecordingStatus.Completed or RecordingStatus.TimedOut)
@@ -292,62 +264,16 @@ public sealed partial class ParticipantRecorder
 
     private async Task ProduceMp4Async()
     {
-        var mp4 = Path.ChangeExtension(OutputPath, ".mp4");
-        try
+        var (mp4, error) = await Mp4Remux.RunAsync(_options.FfmpegPath, OutputPath, _videoCodec, _options.PostProcessTimeout).ConfigureAwait(false);
+        if (mp4 is null)
         {
-            mp4 = OwnerOnlyFiles.CreateUniqueEmptyFile(mp4);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            LogFailed(_logger, UserId, "mp4", ex.Message);
+            LogFailed(_logger, UserId, "mp4", error);
             return;
         }
 
-        var (ok, error) = await FfmpegJob.RunAsync(_options.FfmpegPath, Mp4Arguments(OutputPath, mp4, _videoCodec), _options.PostProcessTimeout).ConfigureAwait(false);
-        if (ok)
+        lock (_gate)
         {
-            lock (_gate)
-            {
-                _mp4Path = mp4;
-            }
-        }
-        else
-        {
-            TryDelete(mp4);
-            LogFailed(_logger, UserId, "mp4", error);
-        }
-    }
-
-    /// <summary>
-    /// MP4 at finalize: H.264 is copied; VP8 has no MP4 mapping FFmpeg accepts, so it is re-encoded to H.264 there
-    /// (off the live path). Opus is copied. <c>+faststart</c> moves the index to the front for progressive playback.
-    /// </summary>
-    internal static IEnumerable<string> Mp4Arguments(string input, string output, CodecId? videoCodec)
-    {
-        List<string> args = ["-hide_banner", "-nostdin", "-loglevel", "error", "-i", input, "-map", "0"];
-        if (videoCodec == CodecId.Vp8)
-        {
-            // -fps_mode vfr: keep the frames as they are (the 2 ms DefaultDuration is a timestamp grid, not a frame rate).
-            args.AddRange(["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-fps_mode", "vfr"]);
-        }
-        else
-        {
-            args.AddRange(["-c:v", "copy"]);
-        }
-
-        args.AddRange(["-c:a", "copy", "-movflags", "+faststart", "-f", "mp4", "-y", output]);
-        return args;
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Leaving an empty file behind is harmless.
+            _mp4Path = mp4;
         }
     }
 

@@ -1,5 +1,4 @@
 using CallBot.Abstractions;
-using CallBot.Abstractions.Ffmpeg;
 using CallBot.Recording.Ffmpeg;
 using CallBot.Recording.Timeline;
 using Microsoft.Extensions.Logging;
@@ -50,21 +49,7 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
         RecordingMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (audioCodec is null && videoCodec is null)
-        {
-            throw new ArgumentException("A recording needs at least one stream.", nameof(audioCodec));
-        }
-
-        if (audioCodec is { } a && a.Kind() != MediaKind.Audio)
-        {
-            throw new ArgumentException("Not an audio codec.", nameof(audioCodec));
-        }
-
-        if (videoCodec is { } v && v.Kind() != MediaKind.Video)
-        {
-            throw new ArgumentException("Not a video codec.", nameof(videoCodec));
-        }
-
+        _timeline = new RecordingTimeline(audioCodec, videoCodec, options, timeProvider ?? TimeProvider.System, metrics); // validates the codecs
         UserId = userId;
         OutputPath = outputPath;
         _audioCodec = audioCodec;
@@ -73,7 +58,6 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger<ParticipantRecorder>.Instance;
         _metrics = metrics;
-        _timeline = new RecordingTimeline(audioCodec, videoCodec, options, _time, metrics);
         StartedAt = _time.GetUtcNow();
     }
 
@@ -204,14 +188,12 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
     private void SyncKeyFrameTimerLocked()
     {
         var wanted = _timeline.WaitingForKeyFrame && _status == RecordingStatus.Recording;
-        if (_keyFrameTimer is null || wanted == _keyFrameTimerRunning)
+        if (_keyFrameTimer is not null && wanted != _keyFrameTimerRunning)
         {
-            return;
+            _keyFrameTimerRunning = wanted;
+            var period = wanted ? _options.KeyFrameRequestInterval : Timeout.InfiniteTimeSpan;
+            _keyFrameTimer.Change(period, period);
         }
-
-        _keyFrameTimerRunning = wanted;
-        var period = wanted ? _options.KeyFrameRequestInterval : Timeout.InfiniteTimeSpan;
-        _keyFrameTimer.Change(period, period);
     }
 
     private void OnKeyFrameTimer()
@@ -227,15 +209,4 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
             KeyFrameNeeded?.Invoke();
         }
     }
-
-    /// <summary>
-    /// The failure reason and operator message for FFmpeg's stderr. The muxer reads only its stdin pipe, so a file FFmpeg
-    /// cannot open (permission denied, no such directory) is its output.
-    /// </summary>
-    private static (string Reason, string Message) Classify(string stderrTail, string fallback) => FfmpegErrorClassifier.Classify(stderrTail) switch
-    {
-        FfmpegErrorKind.DiskFull => ("disk-full", "Disk full: no space left on device while writing the recording. " + stderrTail),
-        FfmpegErrorKind.OutputUnwritable or FfmpegErrorKind.InputMissing => ("unwritable", "Recording file is not writable. " + stderrTail),
-        _ => ("ffmpeg-exit", stderrTail.Length > 0 ? fallback + ": " + stderrTail : fallback),
-    };
 }

@@ -162,6 +162,17 @@ internal sealed class RecordingMuxer : ITimelineOutput, IAsyncDisposable
         return Enqueue(buffer, silence.Length, AudioTrackNumber, ms, keyFrame: true);
     }
 
+    /// <summary>
+    /// The failure reason and operator message for FFmpeg's stderr. This muxer reads only its stdin pipe, so a file FFmpeg
+    /// cannot open (permission denied, no such directory) is its output.
+    /// </summary>
+    public static (string Reason, string Message) Classify(string stderrTail, string fallback) => FfmpegErrorClassifier.Classify(stderrTail) switch
+    {
+        FfmpegErrorKind.DiskFull => ("disk-full", "Disk full: no space left on device while writing the recording. " + stderrTail),
+        FfmpegErrorKind.OutputUnwritable or FfmpegErrorKind.InputMissing => ("unwritable", "Recording file is not writable. " + stderrTail),
+        _ => ("ffmpeg-exit", stderrTail.Length > 0 ? fallback + ": " + stderrTail : fallback),
+    };
+
     public ValueTask DisposeAsync() => _ffmpeg.DisposeAsync();
 
     /// <summary>Queues a frame already in a pooled buffer (ownership passes to the pipe, or back to the pool on failure).</summary>

@@ -59,6 +59,21 @@ internal sealed class RecordingTimeline
 
     public RecordingTimeline(CodecId? audioCodec, CodecId? videoCodec, RecordingOptions options, TimeProvider timeProvider, RecordingMetrics? metrics = null)
     {
+        if (audioCodec is null && videoCodec is null)
+        {
+            throw new ArgumentException("A recording needs at least one stream.", nameof(audioCodec));
+        }
+
+        if (audioCodec is { } a && a.Kind() != MediaKind.Audio)
+        {
+            throw new ArgumentException("Not an audio codec.", nameof(audioCodec));
+        }
+
+        if (videoCodec is { } v && v.Kind() != MediaKind.Video)
+        {
+            throw new ArgumentException("Not a video codec.", nameof(videoCodec));
+        }
+
         _audioCodec = audioCodec;
         _videoCodec = videoCodec;
         _options = options;
@@ -428,19 +443,12 @@ internal sealed class RecordingTimeline
 
     private void Drop(StreamStats stats, DropReason reason)
     {
-        switch (reason)
+        _ = reason switch
         {
-            case DropReason.Late:
-                stats.FramesDroppedLate++;
-                break;
-            case DropReason.QueueFull:
-                stats.FramesDroppedQueueFull++;
-                break;
-            default:
-                stats.FramesDroppedOther++;
-                break;
-        }
-
+            DropReason.Late => stats.FramesDroppedLate++,
+            DropReason.QueueFull => stats.FramesDroppedQueueFull++,
+            _ => stats.FramesDroppedOther++,
+        };
         _metrics?.FrameDropped();
     }
 
