@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using CallBot.Rtc;
 using CallBot.Signaling.ConnectyCube;
+using CallBot.TestSupport;
 using CallBot.Worker.Bots;
 using CallBot.Worker.Calls;
 using CallBot.Worker.Rtc;
@@ -80,7 +81,7 @@ public sealed class InteropBot : IAsyncDisposable
             () => Stats(sessionId, remoteUserId),
             s => s.VideoFramesReceived - before.VideoFramesReceived >= minVideoFrames && s.AudioFramesReceived - before.AudioFramesReceived >= minAudioFrames,
             timeout,
-            s => $"bot {UserId} from {remoteUserId}: video {before.VideoFramesReceived}->{s.VideoFramesReceived}, audio {before.AudioFramesReceived}->{s.AudioFramesReceived}");
+            s => $"bot {UserId} from {remoteUserId}: video {before.VideoFramesReceived}->{s.VideoFramesReceived}, audio {before.AudioFramesReceived}->{s.AudioFramesReceived}", cancellationToken: TestContext.Current.CancellationToken);
         return (before, after);
     }
 
@@ -90,7 +91,7 @@ public sealed class InteropBot : IAsyncDisposable
             () => Connection(sessionId, remoteUserId)?.PeerConnection.ConnectionState ?? PeerConnectionState.New,
             s => s == state,
             timeout,
-            s => $"bot {UserId} with {remoteUserId}: {s}, expected {state}");
+            s => $"bot {UserId} with {remoteUserId}: {s}, expected {state}", cancellationToken: TestContext.Current.CancellationToken);
 
     /// <summary>Hangs up, finalizes recordings, logs out; deletes the recordings unless CALLBOT_KEEP_RECORDINGS is set.</summary>
     public async ValueTask DisposeAsync()

@@ -4,6 +4,7 @@ using CallBot.Signaling;
 using CallBot.Signaling.ConnectyCube;
 using CallBot.TestSupport.Network;
 using CallBot.TestSupport.Prosody;
+using CallBot.TestSupport;
 using CallBot.Worker.Bots;
 using CallBot.Worker.Calls;
 using CallBot.Worker.Cli;
@@ -83,7 +84,7 @@ public sealed class IceRestartFaultTests(ProsodyFixture prosody, FaultHostFixtur
         var cut = Stopwatch.StartNew();
         await call.Lab.SetLinkDownAsync(call.Link.B);
         Log("link down");
-        await Poll.UntilAsync(() => call.A.Agent.IceRestartSupervisor.Attempts, n => n >= 1, TimeSpan.FromSeconds(35), n => $"attempts {n}");
+        await Poll.UntilAsync(() => call.A.Agent.IceRestartSupervisor.Attempts, n => n >= 1, TimeSpan.FromSeconds(35), n => $"attempts {n}", cancellationToken: TestContext.Current.CancellationToken);
         Log($"first attempt ended {cut.Elapsed.TotalSeconds:0.0} s after the cut");
         await Task.Delay(TimeSpan.FromSeconds(40) - cut.Elapsed, Ct); // outage timeline, not synchronization
         await call.Lab.SetLinkUpAsync(call.Link.B);
@@ -130,7 +131,7 @@ public sealed class IceRestartFaultTests(ProsodyFixture prosody, FaultHostFixtur
         {
             await prosody.KillAsync();
             Log("prosody killed");
-            await Poll.UntilAsync(() => (call.A.Agent.ChatState, call.B.Agent.ChatState), s => s.Item1 != ChatConnectionState.Online && s.Item2 != ChatConnectionState.Online, TimeSpan.FromSeconds(30), s => $"chat {s}");
+            await Poll.UntilAsync(() => (call.A.Agent.ChatState, call.B.Agent.ChatState), s => s.Item1 != ChatConnectionState.Online && s.Item2 != ChatConnectionState.Online, TimeSpan.FromSeconds(30), s => $"chat {s}", cancellationToken: TestContext.Current.CancellationToken);
             var last = call.Packets();
             for (var second = 0; second < 20; second++)
             {
@@ -149,10 +150,10 @@ public sealed class IceRestartFaultTests(ProsodyFixture prosody, FaultHostFixtur
             Log("prosody back");
         }
 
-        await Poll.UntilAsync(() => (call.A.Agent.ChatState, call.B.Agent.ChatState), s => s.Item1 == ChatConnectionState.Online && s.Item2 == ChatConnectionState.Online, Timeout, s => $"chat {s}");
+        await Poll.UntilAsync(() => (call.A.Agent.ChatState, call.B.Agent.ChatState), s => s.Item1 == ChatConnectionState.Online && s.Item2 == ChatConnectionState.Online, Timeout, s => $"chat {s}", cancellationToken: TestContext.Current.CancellationToken);
         var session = Assert.Single(call.A.Agent.Client.Sessions);
         await session.IceRestartAsync(call.B.UserId, Ct);
-        await Poll.UntilAsync(call.Generations, g => g.A > before.A && g.B > before.B, Timeout, g => $"generations {g}, before {before}");
+        await Poll.UntilAsync(call.Generations, g => g.A > before.A && g.B > before.B, Timeout, g => $"generations {g}, before {before}", cancellationToken: TestContext.Current.CancellationToken);
         await call.MediaResumesAsync(Timeout);
 
         Assert.Equal(0, call.A.Agent.IceRestartSupervisor!.Attempts); // the connection never broke
@@ -222,7 +223,7 @@ public sealed class IceRestartFaultTests(ProsodyFixture prosody, FaultHostFixtur
             () => (A.IceState(SessionId, B.UserId), B.IceState(SessionId, A.UserId)),
             s => s.Item1 is IceConnectionState.Connected or IceConnectionState.Completed && s.Item2 is IceConnectionState.Connected or IceConnectionState.Completed,
             timeout,
-            s => $"ICE {s}");
+            s => $"ICE {s}", cancellationToken: TestContext.Current.CancellationToken);
 
         /// <summary>
         /// From now, waits until both bots received at least 25 more RTP packets from each other (both directions flow);
@@ -239,7 +240,7 @@ public sealed class IceRestartFaultTests(ProsodyFixture prosody, FaultHostFixtur
                 s => s.Item1.A - start.A >= 25 && s.Item1.B - start.B >= 25 && (!requireRestart || s.Item2 > generation),
                 timeout,
                 s => $"packets {start} -> {s.Item1}, generation {generation} -> {s.Item2}",
-                TimeSpan.FromMilliseconds(20));
+                TimeSpan.FromMilliseconds(20), cancellationToken: TestContext.Current.CancellationToken);
             return since.Elapsed;
         }
 
@@ -253,7 +254,7 @@ public sealed class IceRestartFaultTests(ProsodyFixture prosody, FaultHostFixtur
                     && s.B.VideoFramesReceived - start.B.VideoFramesReceived >= 60 && s.B.AudioFramesReceived - start.B.AudioFramesReceived >= 100,
                 timeout,
                 s => $"frames A {start.A.VideoFramesReceived}/{start.A.AudioFramesReceived} -> {s.A.VideoFramesReceived}/{s.A.AudioFramesReceived}, "
-                    + $"B {start.B.VideoFramesReceived}/{start.B.AudioFramesReceived} -> {s.B.VideoFramesReceived}/{s.B.AudioFramesReceived}");
+                    + $"B {start.B.VideoFramesReceived}/{start.B.AudioFramesReceived} -> {s.B.VideoFramesReceived}/{s.B.AudioFramesReceived}", cancellationToken: TestContext.Current.CancellationToken);
         }
 
         /// <summary>

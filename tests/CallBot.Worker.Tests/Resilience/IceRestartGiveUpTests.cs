@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using CallBot.Signaling.ConnectyCube;
+using CallBot.TestSupport;
 using CallBot.Worker.Bots;
 using CallBot.Worker.Calls;
 using CallBot.Worker.Options;
@@ -56,7 +57,7 @@ public sealed class IceRestartGiveUpTests
         var call = caller.PlaceCallAsync([1302], CallType.Video, TimeSpan.FromMinutes(5), cancellationToken: Ct);
         await accepted;
         await connected.Task.WaitAsync(BotHarness.Timeout, Ct); // the caller applied the answer: its link is up
-        var peer = await Poll.UntilAsync(() => peers.Created, c => c.Count == 1, BotHarness.Timeout, c => $"{c.Count} peers");
+        var peer = await Poll.UntilAsync(() => peers.Created, c => c.Count == 1, BotHarness.Timeout, c => $"{c.Count} peers", cancellationToken: TestContext.Current.CancellationToken);
 
         peer[0].Raise(PeerIceState.Disconnected);
         var outcome = await call.WaitAsync(BotHarness.Timeout, Ct);
