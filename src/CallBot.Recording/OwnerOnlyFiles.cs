@@ -15,6 +15,19 @@ internal static class OwnerOnlyFiles
 
     public static FileStream CreateForWrite(string path) => new(path, CreateOptions());
 
+    /// <summary>Deletes a file this process created; a failure leaves it behind, which is harmless.</summary>
+    public static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Leaving an empty file behind is harmless.
+        }
+    }
+
     /// <summary>Most <c>-N</c> suffixes tried before giving up on a name.</summary>
     public const int MaxUniqueSuffix = 1000;
 

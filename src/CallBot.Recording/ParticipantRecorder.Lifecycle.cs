@@ -1,11 +1,7 @@
-using System.Buffers;
 using System.Globalization;
-using CallBot.Abstractions;
+using CallBot.Abstractions.Ffmpeg;
 using CallBot.Recording.Ffmpeg;
-using CallBot.Recording.Mkv;
-using CallBot.Recording.Sync;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CallBot.Recording;
 
@@ -29,9 +25,10 @@ public sealed partial class ParticipantRecorder
             _startCalled = true;
         }
 
-        if (!HasRoom(recordingsRoot, out var free))
+        var floor = new FreeSpaceFloor(_options, recordingsRoot);
+        if (!floor.HasRoom(out var free))
         {
-            return FailStart("disk-full", DiskFullMessage(free));
+            return FailStart("disk-full", floor.DiskFullMessage(free));
         }
 
         try
@@ -44,21 +41,20 @@ public sealed partial class ParticipantRecorder
             return FailStart("unwritable", $"Recording directory is not writable: {ex.Message}");
         }
 
+        RecordingMuxer muxer;
         try
         {
-            _ffmpeg = FfmpegProcess.Start(_options.FfmpegPath, BuildArguments(), withInput: true);
+            muxer = RecordingMuxer.Start(OutputPath, _audioCodec, _videoCodec, _options, OnPipeError,
+                () => floor.HasRoom(out _), () => Fail("disk-full", floor.DiskFullMessage(_options.FreeSpaceProbe(recordingsRoot))));
         }
-        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
+        catch (FfmpegException ex)
         {
             return FailStart("ffmpeg-start", $"FFmpeg could not start ({_options.FfmpegPath}): {ex.Message}");
         }
 
-        var pipe = new MkvPipeWriter(_ffmpeg.Input!, _options.MaxQueuedFrames, OnPipeError, _options.MaxQueuedBytes,
-            () => HasRoom(recordingsRoot, out _), () => Fail("disk-full", DiskFullMessage(_options.FreeSpaceProbe(recordingsRoot))));
         lock (_gate)
         {
-            _pipe = pipe;
-            _pipeTask = Task.Run(pipe.RunAsync);
+            _muxer = muxer;
             if (_finalizeTask is null)
             {
                 _status = RecordingStatus.Recording;
@@ -68,16 +64,23 @@ public sealed partial class ParticipantRecorder
         if (Status != RecordingStatus.Recording)
         {
             // StopAsync raced with Start: end what was just started.
-            pipe.Complete();
-            _ffmpeg.Kill();
+            muxer.Complete();
+            muxer.Kill();
             return false;
         }
 
-        _monitorTask = MonitorFfmpegAsync(_ffmpeg);
+        _monitorTask = MonitorFfmpegAsync(muxer);
         _metrics?.Started();
         if (_videoCodec is not null)
         {
-            _keyFrameTimer = _time.CreateTimer(static s => ((ParticipantRecorder)s!).OnKeyFrameTimer(), this, TimeSpan.Zero, _options.KeyFrameRequestInterval);
+            var timer = _time.CreateTimer(static s => ((ParticipantRecorder)s!).OnKeyFrameTimer(), this, TimeSpan.Zero, _options.KeyFrameRequestInterval);
+            lock (_gate)
+            {
+                // Running from now; stopped at once if a keyframe already came.
+                _keyFrameTimer = timer;
+                _keyFrameTimerRunning = true;
+                SyncKeyFrameTimerLocked();
+            }
         }
 
         LogStarted(_logger, UserId, OutputPath);
@@ -100,35 +103,11 @@ public sealed partial class ParticipantRecorder
     public async ValueTask DisposeAsync()
     {
         await StopAsync().ConfigureAwait(false);
-        if (_ffmpeg is not null)
+        if (_muxer is not null)
         {
-            await _ffmpeg.DisposeAsync().ConfigureAwait(false);
+            await _muxer.DisposeAsync().ConfigureAwait(false);
         }
     }
-
-    /// <summary>The free-space floor (<see cref="RecordingOptions.MinFreeDiskBytes"/>) holds; a probe that fails counts as no room.</summary>
-    private bool HasRoom(string recordingsRoot, out long free)
-    {
-        free = -1;
-        if (_options.MinFreeDiskBytes <= 0)
-        {
-            return true;
-        }
-
-        try
-        {
-            free = _options.FreeSpaceProbe(recordingsRoot);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
-        {
-            return false;
-        }
-
-        return free >= _options.MinFreeDiskBytes;
-    }
-
-    private string DiskFullMessage(long free) => string.Create(CultureInfo.InvariantCulture,
-        $"Recording stopped: free disk space {free / (1024 * 1024)} MiB is below the {_options.MinFreeDiskBytes / (1024 * 1024)} MiB floor (Recording:MinFreeDiskBytes); the call goes on");
 
     private bool FailStart(string reason, string message)
     {
@@ -156,14 +135,14 @@ public sealed partial class ParticipantRecorder
             _status = RecordingStatus.Failed;
             _error = message;
             _endedAt ??= _time.GetUtcNow();
-            ReleasePendingAudioLocked();
+            _timeline.ReleaseHeldAudio();
 
             // Counted before the lock is released: a StopAsync that sees Failed must find the failure counted too.
             _metrics?.Failure(reason);
         }
 
         LogFailed(_logger, UserId, reason, message);
-        _pipe?.Complete();
+        _muxer?.Complete();
     }
 
     private void OnPipeError(Exception ex) => _ = FailOnPipeErrorAsync(ex);
@@ -184,14 +163,14 @@ public sealed partial class ParticipantRecorder
             // FFmpeg still runs but stopped reading: report the pipe error.
         }
 
-        var tail = _ffmpeg?.StderrTail ?? string.Empty;
-        var (reason, message) = Classify(tail, "FFmpeg stopped reading the recording stream: " + ex.Message);
+        var tail = _muxer?.StderrTail ?? string.Empty;
+        var (reason, message) = RecordingMuxer.Classify(tail, "FFmpeg stopped reading the recording stream: " + ex.Message);
         Fail(reason, message);
     }
 
-    private async Task MonitorFfmpegAsync(FfmpegProcess ffmpeg)
+    private async Task MonitorFfmpegAsync(RecordingMuxer muxer)
     {
-        await ffmpeg.WaitAsync(Timeout.InfiniteTimeSpan).ConfigureAwait(false);
+        await muxer.WaitForExitAsync().ConfigureAwait(false);
         bool unexpected;
         lock (_gate)
         {
@@ -200,7 +179,7 @@ public sealed partial class ParticipantRecorder
 
         if (unexpected)
         {
-            var (reason, message) = Classify(ffmpeg.StderrTail, string.Create(CultureInfo.InvariantCulture, $"FFmpeg exited during the recording (code {ffmpeg.ExitCode})"));
+            var (reason, message) = RecordingMuxer.Classify(muxer.StderrTail, string.Create(CultureInfo.InvariantCulture, $"FFmpeg exited during the recording (code {muxer.ExitCode})"));
             Fail(reason, message);
         }
     }
@@ -217,13 +196,9 @@ public sealed partial class ParticipantRecorder
             }
 
             _endedAt ??= _time.GetUtcNow();
-            if (wasRecording && !_headerWritten && _pendingAudio.Count > 0)
-            {
-                // Audio came but no video keyframe: the file is audio-only rather than missing.
-                StartAudioOnlyLocked();
-            }
-
-            ReleasePendingAudioLocked();
+            // Audio came but no video keyframe: the file is audio-only rather than missing.
+            _timeline.Finish(wasRecording ? _muxer : null);
+            SyncKeyFrameTimerLocked(); // stops it: no Change on the timer once it is disposed below
         }
 
         if (_keyFrameTimer is not null)
@@ -231,30 +206,19 @@ public sealed partial class ParticipantRecorder
             await _keyFrameTimer.DisposeAsync().ConfigureAwait(false);
         }
 
-        if (_ffmpeg is null)
+        if (_muxer is null)
         {
             return Snapshot();
         }
 
-        _pipe?.Complete();
-        var exited = false;
-        try
-        {
-            await _pipeTask.WaitAsync(_options.FinalizeTimeout).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            // FFmpeg stopped reading; the kill below ends the write that hangs.
-        }
-
-        exited = await _ffmpeg.CloseAndWaitAsync(_options.FinalizeTimeout).ConfigureAwait(false);
+        var exited = await _muxer.FinishAsync(_options.FinalizeTimeout).ConfigureAwait(false);
         _metrics?.Stopped();
 
         long written;
         string? failureReason = null;
         lock (_gate)
         {
-            written = _framesWritten;
+            written = _timeline.FramesWritten;
             if (_status == RecordingStatus.Finalizing)
             {
                 if (!exited)
@@ -267,10 +231,10 @@ public sealed partial class ParticipantRecorder
                 {
                     _status = RecordingStatus.Empty;
                 }
-                else if (_ffmpeg.ExitCode != 0)
+                else if (_muxer.ExitCode != 0)
                 {
                     _status = RecordingStatus.Failed;
-                    (failureReason, _error) = Classify(_ffmpeg.StderrTail, $"FFmpeg exited with code {_ffmpeg.ExitCode}");
+                    (failureReason, _error) = RecordingMuxer.Classify(_muxer.StderrTail, $"FFmpeg exited with code {_muxer.ExitCode}");
                 }
                 else
                 {
@@ -286,7 +250,7 @@ public sealed partial class ParticipantRecorder
 
         if (Status == RecordingStatus.Empty)
         {
-            TryDelete(OutputPath);
+            OwnerOnlyFiles.TryDelete(OutputPath);
         }
 
         if (_options.ProduceMp4 && Status is RecordingStatus.Completed or RecordingStatus.TimedOut)
@@ -300,88 +264,25 @@ public sealed partial class ParticipantRecorder
 
     private async Task ProduceMp4Async()
     {
-        var mp4 = Path.ChangeExtension(OutputPath, ".mp4");
-        try
+        var (mp4, error) = await Mp4Remux.RunAsync(_options.FfmpegPath, OutputPath, _videoCodec, _options.PostProcessTimeout).ConfigureAwait(false);
+        if (mp4 is null)
         {
-            mp4 = OwnerOnlyFiles.CreateUniqueEmptyFile(mp4);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            LogFailed(_logger, UserId, "mp4", ex.Message);
+            LogFailed(_logger, UserId, "mp4", error);
             return;
         }
 
-        var (ok, error) = await FfmpegProcess.RunAsync(_options.FfmpegPath, Mp4Arguments(OutputPath, mp4, _videoCodec), _options.PostProcessTimeout).ConfigureAwait(false);
-        if (ok)
+        lock (_gate)
         {
-            lock (_gate)
-            {
-                _mp4Path = mp4;
-            }
-        }
-        else
-        {
-            TryDelete(mp4);
-            LogFailed(_logger, UserId, "mp4", error);
+            _mp4Path = mp4;
         }
     }
 
-    /// <summary>
-    /// MP4 at finalize: H.264 is copied; VP8 has no MP4 mapping FFmpeg accepts, so it is re-encoded to H.264 there
-    /// (off the live path). Opus is copied. <c>+faststart</c> moves the index to the front for progressive playback.
-    /// </summary>
-    internal static IEnumerable<string> Mp4Arguments(string input, string output, CodecId? videoCodec)
-    {
-        List<string> args = ["-hide_banner", "-nostdin", "-loglevel", "error", "-i", input, "-map", "0"];
-        if (videoCodec is { } video && !CodecTable.Get(video).Mp4Copy)
-        {
-            // -fps_mode vfr: keep the frames as they are (the 2 ms DefaultDuration is a timestamp grid, not a frame rate).
-            args.AddRange(["-c:v", "libx264", "-preset", "veryfast", "-crf", "23", "-pix_fmt", "yuv420p", "-fps_mode", "vfr"]);
-        }
-        else
-        {
-            args.AddRange(["-c:v", "copy"]);
-        }
-
-        args.AddRange(["-c:a", "copy", "-movflags", "+faststart", "-f", "mp4", "-y", output]);
-        return args;
-    }
-
-    private List<string> BuildArguments()
-    {
-        var clusterMs = ((long)_options.ClusterTimeLimit.TotalMilliseconds).ToString(CultureInfo.InvariantCulture);
-        return
-        [
-            "-hide_banner", "-loglevel", "error", "-nostats",
-            "-f", "matroska", "-analyzeduration", "0", "-probesize", "65536",
-            "-i", "pipe:0",
-            "-map", "0", "-c", "copy",
-            "-f", IsWebM(_videoCodec) ? "webm" : "matroska",
-            "-cluster_time_limit", clusterMs,
-            "-flush_packets", "1",
-            "-max_interleave_delta", (MicrosPerSecond).ToString(CultureInfo.InvariantCulture),
-            "-y", OutputPath,
-        ];
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // Leaving an empty file behind is harmless.
-        }
-    }
-
-    [LoggerMessage(EventId = 3501, Level = LogLevel.Information, Message = "Recording {UserId} to {Path}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recording {UserId} to {Path}")]
     private static partial void LogStarted(ILogger logger, string userId, string path);
 
-    [LoggerMessage(EventId = 3502, Level = LogLevel.Error, Message = "Recording of {UserId} failed ({Reason}): {Message}")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Recording of {UserId} failed ({Reason}): {Message}")]
     private static partial void LogFailed(ILogger logger, string userId, string reason, string message);
 
-    [LoggerMessage(EventId = 3503, Level = LogLevel.Information, Message = "Recording of {UserId} finalized: {Status}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recording of {UserId} finalized: {Status}")]
     private static partial void LogFinalized(ILogger logger, string userId, RecordingStatus status);
 }

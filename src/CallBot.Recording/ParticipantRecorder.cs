@@ -1,51 +1,22 @@
-using System.Buffers;
-using System.Globalization;
 using CallBot.Abstractions;
 using CallBot.Recording.Ffmpeg;
-using CallBot.Recording.Mkv;
-using CallBot.Recording.Sync;
+using CallBot.Recording.Timeline;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CallBot.Recording;
 
 /// <summary>
-/// Records one remote participant (audio + video) into one Matroska/WebM file through FFmpeg (<c>-c copy</c>).
-/// Frames arrive complete and in order per stream (the RTP layer reorders and assembles); this class maps them onto
-/// one timeline from RTCP sender reports, waits for a video keyframe, fills audio gaps with Opus silence and hands a
-/// live Matroska stream to FFmpeg's stdin. Never throws on bad input or I/O: failures end in <see cref="Status"/>.
+/// Records one remote participant (audio + video) into one Matroska/WebM file. The coordinator of three parts: the
+/// <see cref="RecordingTimeline"/> decides where each frame lands (sync from RTCP sender reports, keyframe gate, Opus
+/// silence fill), the <see cref="RecordingMuxer"/> owns FFmpeg and the pipe into it, and this class owns the lock, the
+/// status, start, failure and bounded finalization. Frames arrive complete and in order per stream (the RTP layer reorders
+/// and assembles). Never throws on bad input or I/O: failures end in <see cref="Status"/>.
 /// </summary>
 public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDisposable
 {
-    private const int AudioTrackNumber = 2;
-    private const int VideoTrackNumber = 1;
-    private const long MicrosPerMs = 1000;
-    private const long MicrosPerSecond = 1_000_000;
-
-    /// <summary>Audio silent this long behind video is filled with silence even before audio resumes.</summary>
-    private const long AudioStallFillMs = 1000;
-
-    /// <summary>…up to this far behind the video, so a late audio frame still finds its place.</summary>
-    private const long AudioStallFillLagMs = 500;
-
-    /// <summary>
-    /// With silence fill, audio is written sample-continuous; when a frame's synchronized time differs from where its
-    /// samples land by this much, a 20 ms silence frame is inserted (audio late) or the frame is dropped (audio early).
-    /// The remaining A/V error stays within ±15 ms (plus whatever a stream's SR says).
-    /// </summary>
-    private const long AudioRealignMs = 15;
-
     /// <summary>How long a broken pipe waits for FFmpeg to exit, so the failure is classified from its stderr.</summary>
     private static readonly TimeSpan PipeErrorGrace = TimeSpan.FromSeconds(2);
-
-    /// <summary>
-    /// Audio follows a sync correction at up to half the media time passing (60 ms in 120 ms): audio is sample-continuous,
-    /// so following it means dropping or inserting whole 20 ms frames — a few at once at the start of a call, not a glide.
-    /// </summary>
-    private const double AudioSlewFraction = 0.5;
-
-    /// <summary>Bound on audio frames held while waiting for the first video keyframe.</summary>
-    private const int MaxPendingAudioFrames = 1024;
 
     private readonly Lock _gate = new();
     private readonly RecordingOptions _options;
@@ -54,34 +25,18 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
     private readonly RecordingMetrics? _metrics;
     private readonly CodecId? _audioCodec;
     private readonly CodecId? _videoCodec;
-    private readonly StreamClock _audioClock;
-    private readonly StreamClock _videoClock;
-    private readonly StreamStats _audioStats = new();
-    private readonly StreamStats _videoStats = new();
-    private readonly List<PendingAudio> _pendingAudio = [];
+    private readonly RecordingTimeline _timeline;
 
     private RecordingStatus _status = RecordingStatus.Pending;
     private string? _error;
-    private FfmpegProcess? _ffmpeg;
-    private MkvPipeWriter? _pipe;
-    private Task _pipeTask = Task.CompletedTask;
+    private RecordingMuxer? _muxer;
     private Task _monitorTask = Task.CompletedTask;
     private ITimer? _keyFrameTimer;
+    private bool _keyFrameTimerRunning;
     private Task<ParticipantRecordingInfo>? _finalizeTask;
     private DateTimeOffset? _endedAt;
     private string? _mp4Path;
-
     private bool _startCalled;
-    private bool _headerWritten;
-    private bool _hasVideoTrack;
-    private bool _waitingForKeyFrame = true;
-    private long _lastKeyFrameRequestTicks = long.MinValue;
-    private long _keyFrameRequests;
-    private long _originUs;
-    private long _lastVideoMs = -1;
-    private long _lastAudioMs = -1;
-    private long _audioNextMs;
-    private long _framesWritten;
 
     public ParticipantRecorder(
         string userId,
@@ -94,21 +49,7 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
         RecordingMetrics? metrics = null)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (audioCodec is null && videoCodec is null)
-        {
-            throw new ArgumentException("A recording needs at least one stream.", nameof(audioCodec));
-        }
-
-        if (audioCodec is { } a && a.Kind() != MediaKind.Audio)
-        {
-            throw new ArgumentException("Not an audio codec.", nameof(audioCodec));
-        }
-
-        if (videoCodec is { } v && v.Kind() != MediaKind.Video)
-        {
-            throw new ArgumentException("Not a video codec.", nameof(videoCodec));
-        }
-
+        _timeline = new RecordingTimeline(audioCodec, videoCodec, options, timeProvider ?? TimeProvider.System, metrics); // validates the codecs
         UserId = userId;
         OutputPath = outputPath;
         _audioCodec = audioCodec;
@@ -117,12 +58,6 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
         _time = timeProvider ?? TimeProvider.System;
         _logger = logger ?? NullLogger<ParticipantRecorder>.Instance;
         _metrics = metrics;
-        var jumpUs = (long)options.TimestampJumpThreshold.TotalMicroseconds;
-        _audioClock = new StreamClock(CodecId.Opus.ClockRate(), jumpUs, AudioSlewFraction);
-        _videoClock = new StreamClock(90_000, jumpUs, slew: false);
-        _audioStats.Codec = audioCodec?.EncodingName() ?? string.Empty;
-        _videoStats.Codec = videoCodec?.EncodingName() ?? string.Empty;
-        _waitingForKeyFrame = videoCodec is not null;
         StartedAt = _time.GetUtcNow();
     }
 
@@ -159,7 +94,7 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
     }
 
     /// <summary>FFmpeg's process id while it runs (tests kill it to prove crash safety).</summary>
-    internal int? FfmpegProcessId => _ffmpeg?.ProcessId;
+    internal int? FfmpegProcessId => _muxer?.ProcessId;
 
     /// <summary>The container extension for these codecs: .webm for VP8 (or audio only), .mkv for H.264.</summary>
     public static string ExtensionFor(CodecId? videoCodec) => IsWebM(videoCodec) ? ".webm" : ".mkv";
@@ -170,7 +105,7 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
     /// <inheritdoc />
     public void OnFrame(in EncodedFrame frame)
     {
-        var requestKeyFrame = false;
+        bool requestKeyFrame;
         lock (_gate)
         {
             if (_status != RecordingStatus.Recording)
@@ -178,28 +113,8 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
                 return;
             }
 
-            var kind = frame.Codec.Kind();
-            var stats = kind == MediaKind.Audio ? _audioStats : _videoStats;
-            stats.FramesReceived++;
-            stats.BytesReceived += frame.Data.Length;
-            if (frame.Codec != (kind == MediaKind.Audio ? _audioCodec : _videoCodec) || frame.Data.IsEmpty)
-            {
-                Drop(stats, DropReason.Other);
-                return;
-            }
-
-            var arrivalUs = _time.GetUtcNow().ToUnixTimeMilliseconds() * MicrosPerMs;
-            if (kind == MediaKind.Video)
-            {
-                var wallUs = _videoClock.ToWallMicroseconds(frame.Timestamp, arrivalUs);
-                requestKeyFrame = OnVideoFrameLocked(frame, wallUs);
-            }
-            else
-            {
-                _audioClock.TargetOffsetUs = _videoCodec is null ? 0 : _videoClock.PendingOffsetUs;
-                var wallUs = _audioClock.ToWallMicroseconds(frame.Timestamp, arrivalUs);
-                OnAudioFrameLocked(frame, wallUs);
-            }
+            requestKeyFrame = _timeline.OnFrame(frame, _muxer!);
+            SyncKeyFrameTimerLocked();
         }
 
         if (requestKeyFrame)
@@ -211,17 +126,11 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
     /// <summary>The RTP layer gave up on some frames of this stream (loss after NACK wait, or a mute gap).</summary>
     public void OnGap(MediaKind kind)
     {
-        var requestKeyFrame = false;
+        bool requestKeyFrame;
         lock (_gate)
         {
-            if (kind == MediaKind.Audio)
-            {
-                _audioStats.Gaps++;
-                return;
-            }
-
-            _videoStats.Gaps++;
-            requestKeyFrame = BeginWaitingForKeyFrameLocked();
+            requestKeyFrame = _timeline.OnGap(kind, canRequestKeyFrame: _status == RecordingStatus.Recording);
+            SyncKeyFrameTimerLocked();
         }
 
         if (requestKeyFrame)
@@ -235,28 +144,18 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
     {
         lock (_gate)
         {
-            var clock = kind == MediaKind.Audio ? _audioClock : _videoClock;
-            clock.OnSenderReport(ntpTimestamp, rtpTimestamp);
-            (kind == MediaKind.Audio ? _audioStats : _videoStats).SenderReports++;
+            _timeline.OnSenderReport(kind, ntpTimestamp, rtpTimestamp);
         }
     }
 
     /// <summary>The stream's RTP timeline restarted (new SSRC, ICE restart): the same file continues.</summary>
     public void OnStreamRestarted(MediaKind kind)
     {
-        var requestKeyFrame = false;
+        bool requestKeyFrame;
         lock (_gate)
         {
-            if (kind == MediaKind.Audio)
-            {
-                _audioClock.Restart();
-                _audioStats.Restarts++;
-                return;
-            }
-
-            _videoClock.Restart();
-            _videoStats.Restarts++;
-            requestKeyFrame = BeginWaitingForKeyFrameLocked();
+            requestKeyFrame = _timeline.OnStreamRestarted(kind, canRequestKeyFrame: _status == RecordingStatus.Recording);
+            SyncKeyFrameTimerLocked();
         }
 
         if (requestKeyFrame)
@@ -276,40 +175,41 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
                 Mp4File = _mp4Path,
                 StartedAtUtc = StartedAt,
                 EndedAtUtc = _endedAt,
-                TimelineOriginUtc = _headerWritten ? DateTimeOffset.FromUnixTimeMilliseconds(_originUs / MicrosPerMs) : null,
+                TimelineOriginUtc = _timeline.OriginUtc,
                 Status = _status,
                 Error = _error,
-                KeyFrameRequests = _keyFrameRequests,
-                AudioOnly = _headerWritten && !_hasVideoTrack,
-                DurationMs = Math.Max(_lastVideoMs, _audioNextMs),
-                Audio = _audioCodec is null ? null : SnapshotStats(_audioStats, _audioClock),
-                Video = _videoCodec is null ? null : SnapshotStats(_videoStats, _videoClock),
+                KeyFrameRequests = _timeline.KeyFrameRequests,
+                AudioOnly = _timeline.AudioOnly,
+                DurationMs = _timeline.DurationMs,
+                Audio = _timeline.AudioStats,
+                Video = _timeline.VideoStats,
             };
         }
     }
 
-    private static StreamStats SnapshotStats(StreamStats stats, StreamClock clock)
+    /// <summary>The keyframe-request timer runs exactly while the timeline waits for a keyframe during the recording.</summary>
+    private void SyncKeyFrameTimerLocked()
     {
-        var copy = stats.Clone();
-        copy.LastSyncCorrectionMs = clock.LastCorrectionUs / 1000.0;
-        copy.SyncedBySenderReports = clock.Synchronized;
-        copy.TimestampJumps = clock.TimestampJumps;
-        return copy;
+        var wanted = _timeline.WaitingForKeyFrame && _status == RecordingStatus.Recording;
+        if (_keyFrameTimer is not null && wanted != _keyFrameTimerRunning)
+        {
+            _keyFrameTimerRunning = wanted;
+            var period = wanted ? _options.KeyFrameRequestInterval : Timeout.InfiniteTimeSpan;
+            _keyFrameTimer.Change(period, period);
+        }
     }
 
-    private static (string Reason, string Message) Classify(string stderrTail, string fallback)
+    private void OnKeyFrameTimer()
     {
-        if (stderrTail.Contains("No space left on device", StringComparison.OrdinalIgnoreCase))
+        bool request;
+        lock (_gate)
         {
-            return ("disk-full", "Disk full: no space left on device while writing the recording. " + stderrTail);
+            request = _status == RecordingStatus.Recording && _timeline.OnKeyFrameTimer();
         }
 
-        if (stderrTail.Contains("Permission denied", StringComparison.OrdinalIgnoreCase)
-            || stderrTail.Contains("Read-only file system", StringComparison.OrdinalIgnoreCase))
+        if (request)
         {
-            return ("unwritable", "Recording file is not writable. " + stderrTail);
+            KeyFrameNeeded?.Invoke();
         }
-
-        return ("ffmpeg-exit", stderrTail.Length > 0 ? fallback + ": " + stderrTail : fallback);
     }
 }

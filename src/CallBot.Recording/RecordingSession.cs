@@ -1,4 +1,5 @@
 using System.Text.Json;
+using CallBot.Abstractions.Ffmpeg;
 using CallBot.Abstractions;
 using CallBot.Recording.Ffmpeg;
 using CallBot.Recording.Naming;
@@ -203,7 +204,7 @@ public sealed partial class RecordingSession : IAsyncDisposable
             return;
         }
 
-        var (ok, error) = await FfmpegProcess.RunAsync(_options.FfmpegPath, CompositeBuilder.BuildArguments(inputs, output), _options.PostProcessTimeout).ConfigureAwait(false);
+        var (ok, error) = await FfmpegJob.RunAsync(_options.FfmpegPath, CompositeBuilder.BuildArguments(inputs, output), _options.PostProcessTimeout).ConfigureAwait(false);
         if (ok)
         {
             sidecar.CompositeFile = Relative(output);

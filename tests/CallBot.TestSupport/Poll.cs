@@ -23,4 +23,32 @@ public static class Poll
             await Task.Delay(Interval, cancellationToken).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Samples <paramref name="sample"/> every <paramref name="period"/> (default 100 ms) until <paramref name="done"/>
+    /// holds and returns that sample; after <paramref name="timeout"/> fails with <paramref name="describe"/> of the last one.
+    /// </summary>
+    public static async Task<T> UntilAsync<T>(Func<T> sample, Func<T, bool> done, TimeSpan timeout, Func<T, string> describe, TimeSpan? period = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sample);
+        ArgumentNullException.ThrowIfNull(done);
+        ArgumentNullException.ThrowIfNull(describe);
+        using var timer = new PeriodicTimer(period ?? TimeSpan.FromMilliseconds(100));
+        var deadline = TimeProvider.System.GetTimestamp() + (long)(timeout.TotalSeconds * TimeProvider.System.TimestampFrequency);
+        while (true)
+        {
+            var value = sample();
+            if (done(value))
+            {
+                return value;
+            }
+
+            if (TimeProvider.System.GetTimestamp() >= deadline)
+            {
+                throw new TimeoutException($"not reached within {timeout.TotalSeconds:0.#} s: {describe(value)}");
+            }
+
+            await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
 }

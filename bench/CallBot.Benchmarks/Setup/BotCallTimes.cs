@@ -14,7 +14,7 @@ internal sealed class BotCallTimes
     private readonly ConcurrentDictionary<string, double> _accepted = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, double> _iceConnected = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<double>> _firstFrame = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, TaskCompletionSource<CallOutcome>> _ended = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<CallSummary>> _ended = new(StringComparer.Ordinal);
 
     public BotCallTimes(BotAgent agent)
     {
@@ -43,11 +43,11 @@ internal sealed class BotCallTimes
 
     public Task<double> FirstFrameAsync(string sessionId, TimeSpan timeout) => FirstFrame(sessionId).Task.WaitAsync(timeout);
 
-    public Task<CallOutcome> EndedAsync(string sessionId, TimeSpan timeout) => Ended(sessionId).Task.WaitAsync(timeout);
+    public Task<CallSummary> EndedAsync(string sessionId, TimeSpan timeout) => Ended(sessionId).Task.WaitAsync(timeout);
 
     private TaskCompletionSource<double> FirstFrame(string sessionId) =>
         _firstFrame.GetOrAdd(sessionId, _ => new TaskCompletionSource<double>(TaskCreationOptions.RunContinuationsAsynchronously));
 
-    private TaskCompletionSource<CallOutcome> Ended(string sessionId) =>
-        _ended.GetOrAdd(sessionId, _ => new TaskCompletionSource<CallOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
+    private TaskCompletionSource<CallSummary> Ended(string sessionId) =>
+        _ended.GetOrAdd(sessionId, _ => new TaskCompletionSource<CallSummary>(TaskCreationOptions.RunContinuationsAsynchronously));
 }

@@ -153,7 +153,7 @@ internal static class SetupTimeBenchmark
                 var outcome = await caller.PlaceCallAsync([callee.UserId], CallType.Video, Hold, timeFromMedia: true).WaitAsync(StepTimeout);
                 var id = outcome.SessionId;
                 await calleeTimes.EndedAsync(id, StepTimeout);
-                if (outcome.Result != CallResult.Completed || callerTimes.FirstFrameAt(id) is null || calleeTimes.FirstFrameAt(id) is null)
+                if (outcome.Result != CallDisposition.Completed || callerTimes.FirstFrameAt(id) is null || calleeTimes.FirstFrameAt(id) is null)
                 {
                     failures.Add($"{Path} #{i + 1}: {outcome.Result} {outcome.Error}");
                     continue;

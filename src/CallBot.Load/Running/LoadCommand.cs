@@ -106,7 +106,7 @@ public static class LoadCommand
     public static ILoadCallDriver DryRunDriver(LoadedScenario scenario)
     {
         ArgumentNullException.ThrowIfNull(scenario);
-        return new FakeLoadCallDriver(new FakeCallBehavior { AudioOnly = !scenario.Source.Media.SendsVideo, Fps = scenario.Source.Media.Video.Fps }, scenario.RingTimeout, seed: scenario.Source.Seed);
+        return new DryRunCallDriver(new DryRunCallBehavior { AudioOnly = !scenario.Source.Media.SendsVideo, Fps = scenario.Source.Media.Video.Fps }, scenario.RingTimeout, seed: scenario.Source.Seed);
     }
 
     public static async Task WriteReportsAsync(LoadReport report, string outputDirectory, CancellationToken cancellationToken = default)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using CallBot.Abstractions.Ffmpeg;
 using CallBot.Abstractions;
 using CallBot.Media.Ffmpeg;
 using CallBot.Media.Profiles;

@@ -1,3 +1,4 @@
+using CallBot.Abstractions.Ffmpeg;
 using CallBot.Abstractions;
 using CallBot.Media.Containers;
 using CallBot.Media.Ffmpeg;

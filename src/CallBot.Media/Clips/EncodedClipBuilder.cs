@@ -1,4 +1,5 @@
 using System.Buffers;
+using CallBot.Abstractions.Ffmpeg;
 using CallBot.Abstractions;
 using CallBot.Media.Ffmpeg;
 

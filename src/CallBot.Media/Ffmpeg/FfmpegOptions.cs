@@ -1,3 +1,5 @@
+using CallBot.Abstractions.Ffmpeg;
+
 namespace CallBot.Media.Ffmpeg;
 
 /// <summary>Where FFmpeg lives and how much it may cost. Bind from configuration section <c>Media:Ffmpeg</c>.</summary>
@@ -7,7 +9,7 @@ public sealed class FfmpegOptions
     public static readonly TimeSpan DefaultRunTimeout = TimeSpan.FromMinutes(2);
 
     /// <summary>Bytes of stderr kept (the tail); FFmpeg can print without end on a broken input.</summary>
-    public const int DefaultStderrLimit = 16 * 1024;
+    public const int DefaultStderrLimit = FfmpegProcess.DefaultStderrLimit;
 
     /// <summary>Largest encoded output read into memory (one clip rendition).</summary>
     public const int DefaultMaxOutputBytes = 256 * 1024 * 1024;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using CallBot.Abstractions.Ffmpeg;
 
 namespace CallBot.Media.Ffmpeg;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
+using CallBot.Abstractions.Ffmpeg;
 using CallBot.Media.Ffmpeg;
 using CallBot.Media.Profiles;
 

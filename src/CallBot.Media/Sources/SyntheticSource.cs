@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using CallBot.Abstractions.Ffmpeg;
 using CallBot.Media.Ffmpeg;
 using CallBot.Media.Profiles;
 

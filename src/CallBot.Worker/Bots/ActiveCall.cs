@@ -24,7 +24,7 @@ internal sealed class ActiveCall(CallSession session, CallDirection direction, i
     public bool Accepted { get; set; }
 
     /// <summary>Set by the event that decided how the call ends (reject, busy, not answered, failure).</summary>
-    public CallResult? Result { get; set; }
+    public CallDisposition? Result { get; set; }
 
     public string? Error { get; set; }
 
@@ -42,5 +42,5 @@ internal sealed class ActiveCall(CallSession session, CallDirection direction, i
     /// <summary>Completes when the first remote frame arrived.</summary>
     public TaskCompletionSource MediaStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public TaskCompletionSource<CallOutcome> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public TaskCompletionSource<CallSummary> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 }

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using CallBot.Signaling;
 using CallBot.Signaling.ConnectyCube;
@@ -20,21 +19,22 @@ public sealed partial class BotAgent : IAsyncDisposable
 {
     private readonly BotAgentSettings _settings;
     private readonly IChatTransport _transport;
-    private readonly ICallPeerConnectionFactory _peers;
-    private readonly CallLimiter _limiter;
     private readonly CallRecordings _recordings;
     private readonly CallBotTelemetry _telemetry;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly BotCallSlots _slots;
+    private readonly CallSummaryRecorder _summaries;
+    private readonly CallActions _actions;
     private readonly ConcurrentDictionary<string, ActiveCall> _calls = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _stopping = new();
-    private int _slots;
     private int _disposed;
 
     public BotAgent(
         BotAgentSettings settings,
         IChatTransport transport,
         ICallPeerConnectionFactory peers,
+        ICallMediaStatsSource? mediaStats,
         CallClientOptions clientOptions,
         CallLimiter limiter,
         CallRecordings recordings,
@@ -49,12 +49,13 @@ public sealed partial class BotAgent : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(loggers);
         _settings = settings;
         _transport = transport;
-        _peers = peers;
-        _limiter = limiter;
         _recordings = recordings;
         _telemetry = telemetry;
         _time = time;
         _logger = loggers.CreateLogger<BotAgent>();
+        _slots = new BotCallSlots(settings.CallsPerBot, limiter, telemetry);
+        _summaries = new CallSummaryRecorder(settings.UserId, mediaStats, telemetry, time, _logger);
+        _actions = new CallActions(settings.UserId, time, _logger);
         Client = new CallClient(transport, peers, clientOptions, time, loggers.CreateLogger<CallClient>());
         Client.IncomingCall += OnIncomingCall;
         Client.Accepted += OnAccepted;
@@ -67,13 +68,13 @@ public sealed partial class BotAgent : IAsyncDisposable
         _transport.StateChanged += OnChatStateChanged;
         if (iceRestart is { Enabled: true })
         {
-            IceRestarts = new IceRestartSupervisor(transport, iceRestart, telemetry, time, loggers);
-            IceRestarts.GaveUp += OnIceRestartGaveUp;
+            IceRestartSupervisor = new IceRestartSupervisor(transport, iceRestart, telemetry, time, loggers);
+            IceRestartSupervisor.GaveUp += OnIceRestartGaveUp;
         }
 
-        if (peers is ICallMediaStatsSource media)
+        if (mediaStats is not null)
         {
-            media.FirstRemoteFrame += OnFirstRemoteFrame;
+            mediaStats.FirstRemoteFrame += OnFirstRemoteFrame;
         }
     }
 
@@ -82,7 +83,7 @@ public sealed partial class BotAgent : IAsyncDisposable
     public CallClient Client { get; }
 
     /// <summary>The ICE-restart pipelines of this bot's calls; null when <see cref="IceRestartOptions.Enabled"/> is off.</summary>
-    public IceRestartSupervisor? IceRestarts { get; }
+    public IceRestartSupervisor? IceRestartSupervisor { get; }
 
     public bool IsOnline => _transport.State == ChatConnectionState.Online;
 
@@ -95,7 +96,7 @@ public sealed partial class BotAgent : IAsyncDisposable
     public int ActiveCalls => _calls.Count;
 
     /// <summary>Raised once per call when its session closed, with the call's summary.</summary>
-    public event EventHandler<CallOutcome>? CallEnded;
+    public event EventHandler<CallSummary>? CallEnded;
 
     /// <summary>Raised (on the receive loop) when the first frame from a peer of a call arrived.</summary>
     public event EventHandler<FirstRemoteFrameEventArgs>? MediaFlowing;
@@ -111,13 +112,13 @@ public sealed partial class BotAgent : IAsyncDisposable
     /// once the first remote frame arrived, waiting at most <see cref="MediaSetupTimeout"/> for it), then hangs up.
     /// Completes with the call's outcome when its session closed (answered or not).
     /// </summary>
-    public async Task<CallOutcome> PlaceCallAsync(IReadOnlyList<int> targets, CallType callType, TimeSpan duration, bool timeFromMedia = false, CancellationToken cancellationToken = default)
+    public async Task<CallSummary> PlaceCallAsync(IReadOnlyList<int> targets, CallType callType, TimeSpan duration, bool timeFromMedia = false, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(targets);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        if (!TryTakeSlot())
+        if (!_slots.TryTake())
         {
-            throw new InvalidOperationException($"Bot {UserId} has no free call slot (CallsPerBot {_settings.CallsPerBot}, process {_limiter.Capacity}).");
+            throw new InvalidOperationException($"Bot {UserId} has no free call slot ({_slots.Describe()}).");
         }
 
         CallSession session;
@@ -128,14 +129,13 @@ public sealed partial class BotAgent : IAsyncDisposable
         }
         catch
         {
-            ReleaseSlot();
+            _slots.Release();
             throw;
         }
 
         var call = Track(session, CallDirection.Outgoing, targets[0]);
         call.HoldsSlot = true;
         BotLog.Calling(_logger, UserId, string.Join(',', targets), callType, session.Id);
-        _telemetry.CallsStarted.Add(1, Tag("direction", "outgoing"));
         try
         {
             await session.CallAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
@@ -143,9 +143,9 @@ public sealed partial class BotAgent : IAsyncDisposable
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            call.Result ??= CallResult.Failed;
+            call.Result ??= CallDisposition.Failed;
             call.Error ??= ex.Message;
-            await StopQuietlyAsync(call, "call").ConfigureAwait(false);
+            await _actions.StopQuietlyAsync(call, "call").ConfigureAwait(false);
         }
 
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
@@ -167,17 +167,17 @@ public sealed partial class BotAgent : IAsyncDisposable
 
         if (!call.Done.Task.IsCompleted)
         {
-            await StopQuietlyAsync(call, "hangUp").ConfigureAwait(false);
+            await _actions.StopQuietlyAsync(call, "hangUp").ConfigureAwait(false);
         }
 
         return await call.Done.Task.ConfigureAwait(false);
     }
 
     /// <summary>Places <paramref name="count"/> calls one after another (0 = until cancelled), pausing <paramref name="interval"/> between them.</summary>
-    public async Task<IReadOnlyList<CallOutcome>> RunOutboundAsync(
+    public async Task<IReadOnlyList<CallSummary>> RunOutboundAsync(
         IReadOnlyList<int> targets, CallType callType, int count, TimeSpan duration, TimeSpan interval, CancellationToken cancellationToken)
     {
-        var outcomes = new List<CallOutcome>();
+        var outcomes = new List<CallSummary>();
         for (var i = 0; count == 0 || i < count; i++)
         {
             if (cancellationToken.IsCancellationRequested || _stopping.IsCancellationRequested)
@@ -220,7 +220,7 @@ public sealed partial class BotAgent : IAsyncDisposable
         timeout.CancelAfter(_settings.ShutdownTimeout);
         try
         {
-            await Task.WhenAll(calls.Select(c => StopQuietlyAsync(c, "hangUp"))).WaitAsync(timeout.Token).ConfigureAwait(false);
+            await Task.WhenAll(calls.Select(c => _actions.StopQuietlyAsync(c, "hangUp"))).WaitAsync(timeout.Token).ConfigureAwait(false);
             await Task.WhenAll(calls.Select(c => c.Done.Task)).WaitAsync(timeout.Token).ConfigureAwait(false);
             await Client.WhenEventsRaisedAsync().WaitAsync(timeout.Token).ConfigureAwait(false);
         }
@@ -241,9 +241,9 @@ public sealed partial class BotAgent : IAsyncDisposable
 
         await ShutdownAsync().ConfigureAwait(false);
         await Client.DisposeAsync().ConfigureAwait(false);
-        if (IceRestarts is not null)
+        if (IceRestartSupervisor is not null)
         {
-            await IceRestarts.DisposeAsync().ConfigureAwait(false);
+            await IceRestartSupervisor.DisposeAsync().ConfigureAwait(false);
         }
 
         _transport.StateChanged -= OnChatStateChanged;
@@ -261,19 +261,18 @@ public sealed partial class BotAgent : IAsyncDisposable
     private void OnIncomingCall(object? sender, IncomingCallEventArgs e)
     {
         var session = e.Session;
-        var hasCapacity = _settings.Answer.Policy == Options.AnswerPolicy.Accept && TryTakeSlot();
+        var hasCapacity = _settings.Answer.Policy == Options.AnswerPolicy.Accept && _slots.TryTake();
         var decision = _stopping.IsCancellationRequested
             ? AnswerDecision.Busy
             : AnswerPolicyEvaluator.Decide(_settings.Answer, e.CallerUserId, hasCapacity);
         if (hasCapacity && decision != AnswerDecision.Accept)
         {
-            ReleaseSlot();
+            _slots.Release();
             hasCapacity = false;
         }
 
         var call = Track(session, CallDirection.Incoming, e.CallerUserId);
         call.HoldsSlot = hasCapacity;
-        _telemetry.CallsStarted.Add(1, Tag("direction", "incoming"));
         BotLog.Incoming(_logger, UserId, session.Id, e.CallerUserId, session.CallType, decision);
         switch (decision)
         {
@@ -281,15 +280,15 @@ public sealed partial class BotAgent : IAsyncDisposable
                 _ = AcceptAfterDelayAsync(call);
                 break;
             case AnswerDecision.Reject:
-                call.Result = CallResult.Rejected;
-                _ = RunQuietlyAsync(call, "reject", () => session.RejectAsync());
+                call.Result = CallDisposition.Rejected;
+                _ = _actions.RunQuietlyAsync(call, "reject", () => session.RejectAsync());
                 break;
             case AnswerDecision.Busy:
-                call.Result = CallResult.Busy;
-                _ = RunQuietlyAsync(call, "reject busy", () => session.RejectAsync(UserInfo.Empty.With(UserInfo.BusyKey, "true")));
+                call.Result = CallDisposition.Busy;
+                _ = _actions.RunQuietlyAsync(call, "reject busy", () => session.RejectAsync(UserInfo.Empty.With(UserInfo.BusyKey, "true")));
                 break;
             default:
-                call.Result = CallResult.Ignored;
+                call.Result = CallDisposition.Ignored;
                 break;
         }
     }
@@ -318,8 +317,8 @@ public sealed partial class BotAgent : IAsyncDisposable
             await call.Session.AcceptAsync().ConfigureAwait(false);
             call.Accepted = true;
             call.Answered.TrySetResult(true);
-            _telemetry.CallsAnswered.Add(1, Tag("direction", "incoming"));
-            StartTimeLimit(call, _settings.Answer.MaxCallDuration);
+            _summaries.Answered(CallDirection.Incoming);
+            _actions.StartTimeLimit(call, _settings.Answer.MaxCallDuration);
             CallAccepted?.Invoke(this, call.Session.Id);
         }
         catch (OperationCanceledException)
@@ -327,10 +326,10 @@ public sealed partial class BotAgent : IAsyncDisposable
         }
         catch (Exception ex)
         {
-            call.Result ??= CallResult.Failed;
+            call.Result ??= CallDisposition.Failed;
             call.Error ??= ex.Message;
             BotLog.ActionFailed(_logger, UserId, call.Session.Id, "accept", ex);
-            await StopQuietlyAsync(call, "hangUp").ConfigureAwait(false);
+            await _actions.StopQuietlyAsync(call, "hangUp").ConfigureAwait(false);
         }
     }
 
@@ -342,7 +341,7 @@ public sealed partial class BotAgent : IAsyncDisposable
         }
 
         call.Accepted = true;
-        _telemetry.CallsAnswered.Add(1, Tag("direction", "outgoing"));
+        _summaries.Answered(CallDirection.Outgoing);
         call.Answered.TrySetResult(true);
     }
 
@@ -350,7 +349,7 @@ public sealed partial class BotAgent : IAsyncDisposable
     {
         if (_calls.TryGetValue(e.Session.Id, out var call) && !call.Accepted)
         {
-            call.Result ??= e.UserInfo.IsBusy ? CallResult.Busy : CallResult.Rejected;
+            call.Result ??= e.UserInfo.IsBusy ? CallDisposition.Busy : CallDisposition.Rejected;
         }
     }
 
@@ -358,7 +357,7 @@ public sealed partial class BotAgent : IAsyncDisposable
     {
         if (_calls.TryGetValue(e.Session.Id, out var call) && !call.Accepted)
         {
-            call.Result ??= CallResult.NotAnswered;
+            call.Result ??= CallDisposition.NotAnswered;
         }
     }
 
@@ -402,7 +401,7 @@ public sealed partial class BotAgent : IAsyncDisposable
             }
         }
 
-        IceRestarts?.OnConnectionState(e.Session, e.UserId, e.State);
+        IceRestartSupervisor?.OnConnectionState(e.Session, e.UserId, e.State);
     }
 
     private void OnIceRestartGaveUp(object? sender, IceRestartGaveUpEventArgs e)
@@ -413,7 +412,7 @@ public sealed partial class BotAgent : IAsyncDisposable
         }
 
         call.Error ??= IceRestartOptions.ExhaustedReason;
-        _ = RunQuietlyAsync(call, "hangUp", () => call.Session.StopAsync(UserInfo.Empty.With(IceRestartOptions.ReasonKey, IceRestartOptions.ExhaustedReason)));
+        _ = _actions.RunQuietlyAsync(call, "hangUp", () => call.Session.StopAsync(UserInfo.Empty.With(IceRestartOptions.ReasonKey, IceRestartOptions.ExhaustedReason)));
     }
 
     private void OnSessionClosed(object? sender, CallSessionEventArgs e) => _ = CloseAsync(e.Session);
@@ -427,9 +426,9 @@ public sealed partial class BotAgent : IAsyncDisposable
 
         call.HangUpTimer?.Dispose();
         call.Answered.TrySetResult(false);
-        if (IceRestarts is not null)
+        if (IceRestartSupervisor is not null)
         {
-            await IceRestarts.OnSessionClosedAsync(session.Id).ConfigureAwait(false);
+            await IceRestartSupervisor.OnSessionClosedAsync(session.Id).ConfigureAwait(false);
         }
 
         try
@@ -451,98 +450,26 @@ public sealed partial class BotAgent : IAsyncDisposable
             return;
         }
 
-        var session = call.Session;
-        var peerMedia = PeerMedia(session, call.RemoteUserId);
-        var media = peerMedia.GetValueOrDefault(call.RemoteUserId) ?? CallMediaStats.Empty;
-        (_peers as ICallMediaStatsSource)?.Forget(session.Id);
-        call.Error ??= call.ConnectionError;
-        var result = call.Result ?? (call.Accepted
-            ? (call.Error is null ? CallResult.Completed : CallResult.Failed)
-            : CallResult.NotAnswered);
-        var duration = _time.GetElapsedTime(call.StartTimestamp);
-        var files = RecordingFilesOf(peerMedia, call.RemoteUserId);
-        var outcome = new CallOutcome(session.Id, UserId, call.RemoteUserId, call.Direction, result, session.CallType == CallType.Video,
-            call.StartedAt, duration, media.FirstRemoteFrameAfter, media, files, call.Error)
-        {
-            EndedByRemote = call.EndedByRemote,
-            PeerMedia = peerMedia,
-        };
-        if (!call.Done.TrySetResult(outcome))
+        var summary = _summaries.Summarize(call);
+        if (!call.Done.TrySetResult(summary))
         {
             return;
         }
 
-        _calls.TryRemove(session.Id, out _);
+        _calls.TryRemove(call.Session.Id, out _);
         if (call.HoldsSlot)
         {
-            ReleaseSlot();
+            _slots.Release();
         }
 
-        Record(outcome);
-        if (call.Activity is { } activity)
-        {
-            activity.SetTag("callbot.result", result.ToString());
-            activity.SetStatus(result is CallResult.Failed ? ActivityStatusCode.Error : ActivityStatusCode.Ok, call.Error);
-            activity.Stop();
-        }
-
-        BotLog.Ended(_logger, UserId, session.Id, call.RemoteUserId, result, duration, outcome.SetupTime?.TotalMilliseconds, outcome.FramesSent, outcome.FramesReceived);
+        _summaries.Record(call, summary);
         try
         {
-            CallEnded?.Invoke(this, outcome);
+            CallEnded?.Invoke(this, summary);
         }
         catch (Exception ex)
         {
-            BotLog.ActionFailed(_logger, UserId, session.Id, "CallEnded handler", ex);
-        }
-    }
-
-    /// <summary>Counters of every peer connection of the call (one in a 1:1 call, up to three in a mesh group).</summary>
-    private Dictionary<int, CallMediaStats> PeerMedia(CallSession session, int remoteUserId)
-    {
-        var peers = new Dictionary<int, CallMediaStats>();
-        if (_peers is not ICallMediaStatsSource source)
-        {
-            return peers;
-        }
-
-        foreach (var peer in session.PeerUserIds.Append(remoteUserId))
-        {
-            if (!peers.ContainsKey(peer) && source.GetStats(session.Id, peer) is { } stats)
-            {
-                peers[peer] = stats;
-            }
-        }
-
-        return peers;
-    }
-
-    /// <summary>One file per recorded peer, the call's remote user (the caller, or the first callee) first.</summary>
-    private static string[] RecordingFilesOf(Dictionary<int, CallMediaStats> peerMedia, int remoteUserId) =>
-        [.. peerMedia.OrderBy(p => p.Key == remoteUserId ? 0 : 1).ThenBy(p => p.Key)
-            .Select(p => p.Value.RecordingFile)
-            .OfType<string>()
-            .Where(File.Exists)];
-
-    private void Record(CallOutcome outcome)
-    {
-        var direction = Tag("direction", outcome.Direction == CallDirection.Outgoing ? "outgoing" : "incoming");
-        switch (outcome.Result)
-        {
-            case CallResult.Rejected or CallResult.Busy:
-                _telemetry.CallsRejected.Add(1, direction, Tag("busy", outcome.Result == CallResult.Busy));
-                break;
-            case CallResult.NotAnswered or CallResult.Ignored:
-                _telemetry.CallsNotAnswered.Add(1, direction);
-                break;
-            case CallResult.Failed:
-                _telemetry.CallsFailed.Add(1, direction);
-                break;
-        }
-
-        if (outcome.SetupTime is { } setup)
-        {
-            _telemetry.CallSetupTime.Record(setup.TotalMilliseconds, direction);
+            BotLog.ActionFailed(_logger, UserId, call.Session.Id, "CallEnded handler", ex);
         }
     }
 
@@ -550,92 +477,9 @@ public sealed partial class BotAgent : IAsyncDisposable
 
     private ActiveCall Track(CallSession session, CallDirection direction, int remoteUserId)
     {
-        var parent = Activity.Current;
-        var activity = CallBotTelemetry.ActivitySource.StartActivity(direction == CallDirection.Outgoing ? "call.outgoing" : "call.incoming");
-        Activity.Current = parent;
-        activity?.SetTag("callbot.session_id", session.Id);
-        activity?.SetTag("callbot.bot", UserId);
-        activity?.SetTag("callbot.remote_user", remoteUserId);
-        activity?.SetTag("callbot.call_type", session.CallType.ToString());
-        var call = new ActiveCall(session, direction, remoteUserId, _time.GetUtcNow(), _time.GetTimestamp(), activity);
+        var call = _summaries.Begin(session, direction, remoteUserId);
         _calls[session.Id] = call;
         return call;
-    }
-
-    private void StartTimeLimit(ActiveCall call, TimeSpan limit)
-    {
-        if (limit <= TimeSpan.Zero)
-        {
-            return;
-        }
-
-        call.HangUpTimer = _time.CreateTimer(_ =>
-        {
-            BotLog.TimeLimit(_logger, UserId, call.Session.Id);
-            _ = StopQuietlyAsync(call, "hangUp");
-        }, null, limit, Timeout.InfiniteTimeSpan);
-    }
-
-    private Task StopQuietlyAsync(ActiveCall call, string action)
-    {
-        var state = call.Session.State;
-        if (state is not (CallSessionState.New or CallSessionState.Active))
-        {
-            return Task.CompletedTask;
-        }
-
-        if (call.Direction == CallDirection.Incoming && !call.Accepted)
-        {
-            // Still ringing here (ignored, or waiting for the answer delay): decline it.
-            return state == CallSessionState.New ? RunQuietlyAsync(call, "reject", () => call.Session.RejectAsync()) : Task.CompletedTask;
-        }
-
-        return RunQuietlyAsync(call, action, () => call.Session.StopAsync());
-    }
-
-    private async Task RunQuietlyAsync(ActiveCall call, string action, Func<Task> run)
-    {
-        try
-        {
-            await run().ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            BotLog.ActionFailed(_logger, UserId, call.Session.Id, action, ex);
-        }
-    }
-
-    private bool TryTakeSlot()
-    {
-        while (true)
-        {
-            var current = Volatile.Read(ref _slots);
-            if (current >= _settings.CallsPerBot)
-            {
-                return false;
-            }
-
-            if (Interlocked.CompareExchange(ref _slots, current + 1, current) == current)
-            {
-                break;
-            }
-        }
-
-        if (_limiter.TryAcquire())
-        {
-            _telemetry.CallBegan();
-            return true;
-        }
-
-        Interlocked.Decrement(ref _slots);
-        return false;
-    }
-
-    private void ReleaseSlot()
-    {
-        Interlocked.Decrement(ref _slots);
-        _limiter.Release();
-        _telemetry.CallEnded();
     }
 
     private void OnChatStateChanged(object? sender, ChatConnectionStateChangedEventArgs e)
@@ -646,6 +490,4 @@ public sealed partial class BotAgent : IAsyncDisposable
             _telemetry.ChatReconnects.Add(1);
         }
     }
-
-    private static KeyValuePair<string, object?> Tag(string key, object? value) => new(key, value);
 }

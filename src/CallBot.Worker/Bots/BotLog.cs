@@ -12,7 +12,7 @@ internal static partial class BotLog
     public static partial void Calling(ILogger logger, int userId, string targets, CallType callType, string sessionId);
 
     [LoggerMessage(5003, LogLevel.Information, "Bot {UserId}: call {SessionId} with {RemoteUserId} ended: {Result} after {Duration}; setup {SetupMs} ms, frames sent {FramesSent} received {FramesReceived}")]
-    public static partial void Ended(ILogger logger, int userId, string sessionId, int remoteUserId, CallResult result, TimeSpan duration, double? setupMs, long framesSent, long framesReceived);
+    public static partial void Ended(ILogger logger, int userId, string sessionId, int remoteUserId, CallDisposition result, TimeSpan duration, double? setupMs, long framesSent, long framesReceived);
 
     [LoggerMessage(5004, LogLevel.Warning, "Bot {UserId}: call {SessionId}: {Action} failed")]
     public static partial void ActionFailed(ILogger logger, int userId, string sessionId, string action, Exception error);

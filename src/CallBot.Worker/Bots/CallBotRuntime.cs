@@ -131,7 +131,7 @@ public sealed class CallBotRuntime
             AnswerTimeout = TimeSpan.FromSeconds(_videoChat.AnswerTimeInterval),
             CallPlaced = push is null ? null : session => _ = push.NotifyAsync(rest!, bot.UserId, session.OpponentIds, session.Id, session.CallType),
         };
-        return new BotAgent(settings, transport, peers, CallClientOptionsFor(_videoChat, _iceRestart), Limiter, recordings, _telemetry, _time, _loggers, _iceRestart);
+        return new BotAgent(settings, transport, peers, peers, CallClientOptionsFor(_videoChat, _iceRestart), Limiter, recordings, _telemetry, _time, _loggers, _iceRestart);
     }
 
     /// <summary>Starts encoding (or loading) the bot's media; its outcome is logged, never left unobserved.</summary>

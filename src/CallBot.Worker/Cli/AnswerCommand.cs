@@ -63,7 +63,7 @@ internal static class AnswerCommand
                     return 2;
                 }
 
-                var outcomes = new List<CallOutcome>();
+                var outcomes = new List<CallSummary>();
                 var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 agent.CallEnded += (_, outcome) =>
                 {
@@ -91,7 +91,7 @@ internal static class AnswerCommand
                     }
 
                     await agent.ShutdownAsync(CancellationToken.None).ConfigureAwait(false);
-                    List<CallOutcome> done;
+                    List<CallSummary> done;
                     lock (outcomes)
                     {
                         done = [.. outcomes];
@@ -110,11 +110,11 @@ internal static class AnswerCommand
         return command;
     }
 
-    internal static bool MetPolicy(AnswerPolicy policy, CallOutcome outcome) => policy switch
+    internal static bool MetPolicy(AnswerPolicy policy, CallSummary outcome) => policy switch
     {
         AnswerPolicy.Accept => outcome.MediaFlowed,
-        AnswerPolicy.Reject => outcome.Result == CallResult.Rejected,
-        AnswerPolicy.Busy => outcome.Result == CallResult.Busy,
-        _ => outcome.Result is CallResult.Ignored or CallResult.NotAnswered,
+        AnswerPolicy.Reject => outcome.Result == CallDisposition.Rejected,
+        AnswerPolicy.Busy => outcome.Result == CallDisposition.Busy,
+        _ => outcome.Result is CallDisposition.Ignored or CallDisposition.NotAnswered,
     };
 }

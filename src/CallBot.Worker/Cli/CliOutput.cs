@@ -58,7 +58,7 @@ public sealed class CliOutput(bool json, TextWriter? stdout = null, TextWriter? 
     public void WriteJson<T>(T value) => _out.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
 
     /// <summary>Prints call outcomes as a table (terminal) or one line per call (plain).</summary>
-    public void Calls(IReadOnlyList<CallOutcome> outcomes, IReadOnlyList<RecordingCheck>? recordings = null)
+    public void Calls(IReadOnlyList<CallSummary> outcomes, IReadOnlyList<RecordingCheck>? recordings = null)
     {
         if (Json)
         {
@@ -77,7 +77,7 @@ public sealed class CliOutput(bool json, TextWriter? stdout = null, TextWriter? 
             foreach (var o in outcomes)
             {
                 table.AddRow(
-                    Cell(o.BotUserId), Cell(o.RemoteUserId), o.Direction.ToString(), o.Result == CallResult.Completed ? "[green]Completed[/]" : $"[yellow]{o.Result}[/]",
+                    Cell(o.BotUserId), Cell(o.RemoteUserId), o.Direction.ToString(), o.Result == CallDisposition.Completed ? "[green]Completed[/]" : $"[yellow]{o.Result}[/]",
                     o.SetupTime is { } s ? Cell($"{s.TotalMilliseconds:0} ms") : "-", Cell(o.FramesSent), Cell(o.FramesReceived), Cell(o.PacketsLost), Cell($"{o.Duration.TotalSeconds:0.0} s"));
             }
 
@@ -123,7 +123,7 @@ public sealed record CallJson(
     long FramesSent, long FramesReceived, long VideoFramesReceived, long AudioFramesReceived, long PacketsLost, bool MediaFlowed,
     IReadOnlyList<string> RecordingFiles, string? Error, bool EndedByRemote)
 {
-    public static CallJson From(CallOutcome o) => new(
+    public static CallJson From(CallSummary o) => new(
         o.SessionId, o.BotUserId, o.RemoteUserId, o.Direction.ToString(), o.Result.ToString(), o.Video, o.SetupTime?.TotalMilliseconds,
         o.Duration.TotalSeconds, o.FramesSent, o.FramesReceived, o.Media.VideoFramesReceived, o.Media.AudioFramesReceived, o.PacketsLost,
         o.MediaFlowed, o.RecordingFiles, o.Error, o.EndedByRemote);

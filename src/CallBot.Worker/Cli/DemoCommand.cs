@@ -69,7 +69,7 @@ internal static class DemoCommand
         return ok ? 0 : 1;
     }
 
-    public sealed record DemoResult(List<CallOutcome> Outcomes, TimeSpan Elapsed);
+    public sealed record DemoResult(List<CallSummary> Outcomes, TimeSpan Elapsed);
 
     /// <summary>The demo call itself; the outcomes of caller and callee (in that order when both ended).</summary>
     public static async Task<DemoResult> RunCallAsync(CliOutput output, TimeSpan duration, DirectoryInfo directory, CancellationToken ct, int calls = 1)
@@ -99,11 +99,11 @@ internal static class DemoCommand
                 var caller = await host.Runtime.StartBotAsync(new BotOptions { UserId = Caller, Password = "demo", Role = BotRole.Call }, ct).ConfigureAwait(false);
                 await using (caller.ConfigureAwait(false))
                 {
-                    var outcomes = new List<CallOutcome>();
+                    var outcomes = new List<CallSummary>();
                     for (var i = 0; i < calls; i++)
                     {
-                        var calleeDone = new TaskCompletionSource<CallOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
-                        void OnCalleeEnded(object? sender, CallOutcome o) => calleeDone.TrySetResult(o);
+                        var calleeDone = new TaskCompletionSource<CallSummary>(TaskCreationOptions.RunContinuationsAsynchronously);
+                        void OnCalleeEnded(object? sender, CallSummary o) => calleeDone.TrySetResult(o);
                         callee.CallEnded += OnCalleeEnded;
                         output.Status($"{Caller} calls {Callee} (video) for {duration.TotalSeconds:0} s{(calls > 1 ? $" ({i + 1}/{calls})" : "")}…");
                         outcomes.Add(await caller.PlaceCallAsync([Callee], CallType.Video, duration, timeFromMedia: true, ct).ConfigureAwait(false));

@@ -6,7 +6,7 @@ namespace CallBot.Worker.Cli;
 /// <summary>Call setup time (peer connection created → first remote frame) percentiles over many calls.</summary>
 public static class SetupPercentiles
 {
-    public static string Describe(IEnumerable<CallOutcome> outcomes)
+    public static string Describe(IEnumerable<CallSummary> outcomes)
     {
         var samples = outcomes.Where(o => o.Direction == CallDirection.Outgoing && o.SetupTime is not null)
             .Select(o => o.SetupTime!.Value.TotalMilliseconds).Order().ToArray();

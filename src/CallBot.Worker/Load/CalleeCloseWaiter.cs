@@ -43,7 +43,7 @@ internal sealed class CalleeCloseWaiter : IDisposable
         }
     }
 
-    private void OnCallEnded(object? sender, CallOutcome outcome)
+    private void OnCallEnded(object? sender, CallSummary outcome)
     {
         lock (_gate)
         {

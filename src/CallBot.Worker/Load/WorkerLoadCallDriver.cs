@@ -13,10 +13,6 @@ using CallBot.Worker.Rtc;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using BotCallResult = CallBot.Worker.Bots.CallResult;
-using BotCallOutcome = CallBot.Worker.Bots.CallOutcome;
-using LoadCallOutcome = CallBot.Load.Driver.CallOutcome;
-using LoadCallResult = CallBot.Load.Driver.CallResult;
 using WorkerRecordingOptions = CallBot.Worker.Options.RecordingOptions;
 
 namespace CallBot.Worker.Load;
@@ -136,7 +132,7 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
             MaxBandwidthKbps = _videoChat.MaxBandwidth,
             ShutdownTimeout = _telemetryOptions.ShutdownTimeout,
         };
-        bot.Attach(new BotAgent(settings, transport, peers, CallBotRuntime.CallClientOptionsFor(_videoChat), _limiter, recordings, _runtime.Telemetry, _time, _loggers));
+        bot.Attach(new BotAgent(settings, transport, peers, peers, CallBotRuntime.CallClientOptionsFor(_videoChat), _limiter, recordings, _runtime.Telemetry, _time, _loggers));
         if (!_bots.TryAdd(user.Id, bot))
         {
             await bot.DisposeAsync().ConfigureAwait(false);
@@ -146,7 +142,7 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
         return new LoginResult(true, elapsed, null);
     }
 
-    public async Task<LoadCallResult> RunCallAsync(CallIntent intent, CancellationToken cancellationToken)
+    public async Task<CallResult> RunCallAsync(CallIntent intent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(intent);
         if (Interlocked.Exchange(ref _firstCall, 1) == 0)
@@ -200,7 +196,7 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
         }
     }
 
-    private async Task<LoadCallResult> PlaceAsync(CallIntent intent, LoadBot caller, List<LoadBot> callees, List<int> targets, CancellationToken cancellationToken)
+    private async Task<CallResult> PlaceAsync(CallIntent intent, LoadBot caller, List<LoadBot> callees, List<int> targets, CancellationToken cancellationToken)
     {
         foreach (var callee in callees)
         {
@@ -216,7 +212,7 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
         var media = new StreamKinds(_scenario.Source.Media.SendsAudio, _scenario.Source.Media.SendsVideo);
         using var closeWaiter = new CalleeCloseWaiter(callees);
         var probe = caller.BeginOutgoing(callees.Count, intent.Record);
-        BotCallOutcome outcome;
+        CallSummary outcome;
         try
         {
             outcome = await caller.Agent.PlaceCallAsync(targets, media.Video ? CallType.Video : CallType.Audio, intent.Duration, timeFromMedia: false, cancellationToken).ConfigureAwait(false);
@@ -230,11 +226,11 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
             caller.EndOutgoing();
         }
 
-        var calleesClosed = await closeWaiter.WaitAsync(outcome.SessionId, outcome.Result == BotCallResult.Completed ? CalleeCloseTimeout : TimeSpan.FromSeconds(5), _time, cancellationToken)
+        var calleesClosed = await closeWaiter.WaitAsync(outcome.SessionId, outcome.Result == CallDisposition.Completed ? CalleeCloseTimeout : TimeSpan.FromSeconds(5), _time, cancellationToken)
             .ConfigureAwait(false);
         var connections = _monitor.Of(outcome.SessionId);
         _monitor.Forget(outcome.SessionId);
-        var streams = outcome.Result == BotCallResult.Completed ? CallStreams.Build(connections, media, ParticipantName) : [];
+        var streams = outcome.Result == CallDisposition.Completed ? CallStreams.Build(connections, media, ParticipantName) : [];
         var iceRestarts = 0;
         var handshakes = new List<TimeSpan>(connections.Count);
         foreach (var connection in connections)
@@ -247,7 +243,7 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
         }
 
         var (result, reason) = Classify(outcome, probe, streams, media, CallStreams.UnexpectedKind(connections, media), calleesClosed);
-        return new LoadCallResult
+        return new CallResult
         {
             Intent = intent,
             Outcome = result,
@@ -279,41 +275,41 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
     }
 
     /// <summary>The planned outcome from the caller's view, checked against what media did.</summary>
-    internal static (LoadCallOutcome Outcome, string? Reason) Classify(
-        BotCallOutcome outcome, OutgoingCallProbe probe, IReadOnlyList<StreamResult> streams, StreamKinds media, string? unexpectedKind, bool calleesClosed)
+    internal static (CallOutcome Outcome, string? Reason) Classify(
+        CallSummary outcome, OutgoingCallProbe probe, IReadOnlyList<StreamResult> streams, StreamKinds media, string? unexpectedKind, bool calleesClosed)
     {
         switch (outcome.Result)
         {
-            case BotCallResult.Rejected:
-                return (LoadCallOutcome.Rejected, null);
-            case BotCallResult.Busy:
-                return (LoadCallOutcome.Failed, "callee-busy");
-            case BotCallResult.NotAnswered or BotCallResult.Ignored:
-                return probe.Accepted is null ? (LoadCallOutcome.NoAnswer, null) : (LoadCallOutcome.Failed, "no-ice-connection");
-            case BotCallResult.Failed:
-                return (LoadCallOutcome.Failed, outcome.Error is { } error && error.Contains("connection with", StringComparison.Ordinal) ? "ice-failed" : "call-failed");
+            case CallDisposition.Rejected:
+                return (CallOutcome.Rejected, null);
+            case CallDisposition.Busy:
+                return (CallOutcome.Failed, "callee-busy");
+            case CallDisposition.NotAnswered or CallDisposition.Ignored:
+                return probe.Accepted is null ? (CallOutcome.NoAnswer, null) : (CallOutcome.Failed, "no-ice-connection");
+            case CallDisposition.Failed:
+                return (CallOutcome.Failed, outcome.Error is { } error && error.Contains("connection with", StringComparison.Ordinal) ? "ice-failed" : "call-failed");
         }
 
         if (probe.IceConnected is null)
         {
-            return (LoadCallOutcome.Failed, "no-ice-connection");
+            return (CallOutcome.Failed, "no-ice-connection");
         }
 
         foreach (var stream in streams)
         {
             if (stream.FramesReceived == 0 && media.Includes(stream.Kind))
             {
-                return (LoadCallOutcome.Failed, "no-media-" + (stream.Kind == Abstractions.MediaKind.Video ? "video" : "audio"));
+                return (CallOutcome.Failed, "no-media-" + (stream.Kind == Abstractions.MediaKind.Video ? "video" : "audio"));
             }
         }
 
         if (unexpectedKind is not null)
         {
             // The profile said no video (or no audio), yet frames of that kind arrived.
-            return (LoadCallOutcome.Failed, "unexpected-media-" + unexpectedKind);
+            return (CallOutcome.Failed, "unexpected-media-" + unexpectedKind);
         }
 
-        return calleesClosed ? (LoadCallOutcome.Completed, null) : (LoadCallOutcome.Failed, "callee-hangup-timeout");
+        return calleesClosed ? (CallOutcome.Completed, null) : (CallOutcome.Failed, "callee-hangup-timeout");
     }
 
     private static void SetAnswer(AnswerPolicyOptions answer, CallIntent intent)
@@ -338,8 +334,8 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
         return total;
     }
 
-    private static LoadCallResult Failed(CallIntent intent, string reason, TimeSpan elapsed) =>
-        new() { Intent = intent, Outcome = LoadCallOutcome.Failed, ErrorReason = reason, Elapsed = elapsed };
+    private static CallResult Failed(CallIntent intent, string reason, TimeSpan elapsed) =>
+        new() { Intent = intent, Outcome = CallOutcome.Failed, ErrorReason = reason, Elapsed = elapsed };
 
     private PeerConnectionOptions PeerOptionsFor(LoadUser user)
     {

@@ -25,7 +25,7 @@ public sealed class BotAudioOnlyTests(SdkInteropFixture fixture, BotHostFixture 
 
         await browser.HangUpAsync();
         var outcome = await bot.EndedAsync(sessionId, Timeout);
-        Assert.Equal(CallResult.Completed, outcome.Result);
+        Assert.Equal(CallDisposition.Completed, outcome.Result);
         Assert.False(outcome.Video);
         Assert.True(outcome.MediaFlowed);
         await RecordingAssert.ValidAsync(outcome, expectVideo: false, minSeconds: 1.5);
@@ -46,7 +46,7 @@ public sealed class BotAudioOnlyTests(SdkInteropFixture fixture, BotHostFixture 
 
         await browser.HangUpAsync();
         var outcome = await call.WaitAsync(Timeout, TestContext.Current.CancellationToken);
-        Assert.Equal(CallResult.Completed, outcome.Result);
+        Assert.Equal(CallDisposition.Completed, outcome.Result);
         Assert.False(outcome.Video);
         Assert.True(outcome.MediaFlowed);
         await RecordingAssert.ValidAsync(outcome, expectVideo: false, minSeconds: 1.5);

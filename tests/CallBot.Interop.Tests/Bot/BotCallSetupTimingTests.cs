@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using CallBot.Signaling.ConnectyCube;
 using CallBot.TestSupport.ConnectyCube;
+using CallBot.TestSupport;
 using CallBot.Worker.Bots;
 
 namespace CallBot.Interop.Tests.Bot;
@@ -42,12 +43,12 @@ public sealed class BotCallSetupTimingTests(SdkInteropFixture fixture, BotHostFi
             var dial = await browser.WaitForEventAsync(SdkEventNames.Dial, e => e.SessionId == sessionId);
             var accept = await browser.WaitForEventAsync(SdkEventNames.Accept, e => e.SessionId == sessionId);
             var frame = await browser.WaitForEventAsync(SdkEventNames.FirstFrame, e => e.SessionId == sessionId, Timeout);
-            await Poll.UntilAsync(() => botFirstFrame.ContainsKey(sessionId), x => x, Timeout, _ => "no frame at the bot");
+            await Poll.UntilAsync(() => botFirstFrame.ContainsKey(sessionId), x => x, Timeout, _ => "no frame at the bot", cancellationToken: TestContext.Current.CancellationToken);
             inAccept.Add(accept.TimeMs - dial.TimeMs);
             inBrowserFrame.Add(frame.TimeMs - dial.TimeMs);
             inBotFrame.Add(botFirstFrame[sessionId].ToUnixTimeMilliseconds() - dial.TimeMs);
             await browser.HangUpAsync();
-            Assert.Equal(CallResult.Completed, (await bot.EndedAsync(sessionId, Timeout)).Result);
+            Assert.Equal(CallDisposition.Completed, (await bot.EndedAsync(sessionId, Timeout)).Result);
         }
 
         var outAccept = new List<double>();
@@ -61,12 +62,12 @@ public sealed class BotCallSetupTimingTests(SdkInteropFixture fixture, BotHostFi
             var sessionId = incoming.SessionId!;
             await browser.AcceptAsync();
             var frame = await browser.WaitForEventAsync(SdkEventNames.FirstFrame, e => e.SessionId == sessionId, Timeout);
-            await Poll.UntilAsync(() => botFirstFrame.ContainsKey(sessionId), x => x, Timeout, _ => "no frame at the bot");
+            await Poll.UntilAsync(() => botFirstFrame.ContainsKey(sessionId), x => x, Timeout, _ => "no frame at the bot", cancellationToken: TestContext.Current.CancellationToken);
             outAccept.Add((botAccepted[sessionId] - started).TotalMilliseconds);
             outBrowserFrame.Add(frame.TimeMs - started.ToUnixTimeMilliseconds());
             outBotFrame.Add((botFirstFrame[sessionId] - started).TotalMilliseconds);
             await browser.HangUpAsync();
-            Assert.Equal(CallResult.Completed, (await call.WaitAsync(Timeout, ct)).Result);
+            Assert.Equal(CallDisposition.Completed, (await call.WaitAsync(Timeout, ct)).Result);
         }
 
         var report = new StringBuilder()

@@ -49,7 +49,7 @@ public sealed class BotCallsBrowserTests(SdkInteropFixture fixture, BotHostFixtu
         Assert.True(closed.TimeMs - hungUpAt.ToUnixTimeMilliseconds() < HangUpLimit.TotalMilliseconds, $"browser closed {closed.TimeMs - hungUpAt.ToUnixTimeMilliseconds():0} ms after the bot hung up");
         Assert.True(botEnded - hungUpAt < HangUpLimit, $"the bot's call ended {(botEnded - hungUpAt).TotalMilliseconds:0} ms after its hang-up");
         Assert.Equal(sessionId, outcome.SessionId);
-        Assert.Equal(CallResult.Completed, outcome.Result);
+        Assert.Equal(CallDisposition.Completed, outcome.Result);
         Assert.Equal(CallDirection.Outgoing, outcome.Direction);
         Assert.False(outcome.EndedByRemote);
         Assert.True(outcome.MediaFlowed, $"sent {outcome.FramesSent} video {outcome.Media.VideoFramesReceived} audio {outcome.Media.AudioFramesReceived}");

@@ -37,7 +37,7 @@ public sealed class BotEchoTests(SdkInteropFixture fixture)
             var runtime = host.Services.GetRequiredService<CallBotRuntime>();
             await using var bot = await runtime.StartBotAsync(
                 new BotOptions { UserId = botId, Password = Password, Media = new MediaOptions { Source = MediaSourceKind.Echo } }, ct);
-            var ended = new TaskCompletionSource<CallOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var ended = new TaskCompletionSource<CallSummary>(TaskCreationOptions.RunContinuationsAsynchronously);
             bot.CallEnded += (_, outcome) => ended.TrySetResult(outcome);
             await using var sdk = fixture.NewHarness();
             var browser = await sdk.LoginAsync(fixture.NewUserId());
@@ -58,7 +58,7 @@ public sealed class BotEchoTests(SdkInteropFixture fixture)
 
             await browser.HangUpAsync(sessionId);
             var outcome = await ended.Task.WaitAsync(Timeout, ct);
-            Assert.Equal(CallResult.Completed, outcome.Result);
+            Assert.Equal(CallDisposition.Completed, outcome.Result);
             Assert.True(outcome.MediaFlowed, $"sent {outcome.FramesSent} video {outcome.Media.VideoFramesReceived} audio {outcome.Media.AudioFramesReceived}");
             Assert.True(outcome.Media.VideoFramesSent > 0 && outcome.Media.AudioFramesSent > 0, "the bot echoed nothing");
             Assert.True(outcome.Media.VideoFramesSent <= outcome.Media.VideoFramesReceived, "an echo bot sends no video of its own");

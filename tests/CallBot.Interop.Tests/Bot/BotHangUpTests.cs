@@ -34,7 +34,7 @@ public sealed class BotHangUpTests(SdkInteropFixture fixture, BotHostFixture bot
         var (outcome, botEnded) = await bot.WhenEnded(sessionId).WaitAsync(HangUpLimit, TestContext.Current.CancellationToken);
         Assert.True(closed.TimeMs - hungUpAt.ToUnixTimeMilliseconds() < HangUpLimit.TotalMilliseconds);
         Assert.True(botEnded - hungUpAt < HangUpLimit, $"{(botEnded - hungUpAt).TotalMilliseconds:0} ms");
-        Assert.Equal(CallResult.Completed, outcome.Result);
+        Assert.Equal(CallDisposition.Completed, outcome.Result);
         Assert.False(outcome.EndedByRemote);
         Assert.Equal(5, (await browser.GetSessionStateAsync(sessionId)).GetProperty("state").GetInt32()); // CLOSED
     }
@@ -57,7 +57,7 @@ public sealed class BotHangUpTests(SdkInteropFixture fixture, BotHostFixture bot
         var botEnded = (await bot.WhenEnded(incoming.SessionId!)).At;
         var afterHangUp = botEnded.ToUnixTimeMilliseconds() - sent.TimeMs;
         Assert.True(afterHangUp < HangUpLimit.TotalMilliseconds, $"the bot's call ended {afterHangUp:0} ms after the page sent hangUp");
-        Assert.Equal(CallResult.Completed, outcome.Result);
+        Assert.Equal(CallDisposition.Completed, outcome.Result);
         Assert.True(outcome.EndedByRemote);
         Assert.True(outcome.MediaFlowed);
         await browser.WaitForEventAsync(SdkEventNames.Close, e => e.SessionId == incoming.SessionId);

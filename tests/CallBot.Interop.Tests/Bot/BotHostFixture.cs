@@ -111,8 +111,8 @@ public sealed class BotHostFixture : IAsyncLifetime
             MaxBandwidthKbps = spec.MaxBandwidthKbps,
             ShutdownTimeout = TimeSpan.FromSeconds(10),
         };
-        ICallPeerConnectionFactory agentPeers = spec.AdvertisedEndpoint is { } advertised ? new RelayAdvertisingPeerConnectionFactory(peers, advertised) : peers;
-        var agent = new BotAgent(settings, transport, agentPeers, CallBotRuntime.CallClientOptionsFor(videoChat), runtime.Limiter, recordings, runtime.Telemetry, time, loggers);
+        var relay = spec.AdvertisedEndpoint is { } advertised ? new RelayAdvertisingPeerConnectionFactory(peers, advertised) : null;
+        var agent = new BotAgent(settings, transport, relay ?? (ICallPeerConnectionFactory)peers, relay ?? (ICallMediaStatsSource)peers, CallBotRuntime.CallClientOptionsFor(videoChat), runtime.Limiter, recordings, runtime.Telemetry, time, loggers);
         return new InteropBot(agent, peers, recordingDirectory, loggers);
     }
 

@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using CallBot.Rtc;
 using CallBot.Signaling.ConnectyCube;
 using CallBot.TestSupport.ConnectyCube;
+using CallBot.TestSupport;
 using CallBot.Worker.Bots;
 
 namespace CallBot.Interop.Tests.Bot;
@@ -74,13 +75,13 @@ public sealed partial class BotIceRestartTests(SdkInteropFixture fixture, BotHos
         Assert.NotEqual(oldOfferUfrag, newOfferUfrag);
         Assert.NotEqual(oldAnswerUfrag, newAnswerUfrag);
         Assert.Equal(newOfferUfrag, Ufrag(pc.LocalDescription));
-        await Poll.UntilAsync(() => Ufrag(pc.RemoteDescription), u => u == newAnswerUfrag, Timeout, u => $"bot's remote ufrag {u}, expected {newAnswerUfrag}");
+        await Poll.UntilAsync(() => Ufrag(pc.RemoteDescription), u => u == newAnswerUfrag, Timeout, u => $"bot's remote ufrag {u}, expected {newAnswerUfrag}", cancellationToken: TestContext.Current.CancellationToken);
 
         await AssertMediaRecoversAsync(browser, bot, sessionId);
 
         await session.StopAsync(cancellationToken: ct);
         var outcome = await call.WaitAsync(Timeout, ct);
-        Assert.Equal(CallResult.Completed, outcome.Result);
+        Assert.Equal(CallDisposition.Completed, outcome.Result);
         Assert.Null(outcome.Error);
         await RecordingAssert.ValidAsync(outcome, expectVideo: true, minSeconds: 2.5);
     }

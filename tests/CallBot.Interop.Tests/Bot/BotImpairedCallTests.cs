@@ -133,7 +133,7 @@ public sealed class BotImpairedCallTests(SdkInteropFixture fixture, BotHostFixtu
         Assert.Empty(failures);
         foreach (var outcome in new[] { atCaller, atCallee })
         {
-            Assert.Equal(CallResult.Completed, outcome.Result);
+            Assert.Equal(CallDisposition.Completed, outcome.Result);
             Assert.Null(outcome.Error);
             Assert.True(outcome.MediaFlowed, $"bot {outcome.BotUserId}: sent {outcome.FramesSent} received {outcome.FramesReceived}");
             await RecordingAssert.ValidAsync(outcome, expectVideo: true, minSeconds: impaired.TotalSeconds / 2);

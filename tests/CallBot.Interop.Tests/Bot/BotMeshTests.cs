@@ -69,7 +69,7 @@ public sealed class BotMeshTests(SdkInteropFixture fixture, BotHostFixture bots)
 
         foreach (var outcome in new[] { atC, atD })
         {
-            Assert.Equal(CallResult.Completed, outcome.Result);
+            Assert.Equal(CallDisposition.Completed, outcome.Result);
             Assert.Equal(CallDirection.Incoming, outcome.Direction);
             Assert.Equal(a.UserId, outcome.RemoteUserId);
             Assert.True(outcome.MediaFlowed, $"bot {outcome.BotUserId}: sent {outcome.FramesSent} received {outcome.FramesReceived}");
@@ -121,7 +121,7 @@ public sealed class BotMeshTests(SdkInteropFixture fixture, BotHostFixture bots)
         Assert.Equal(CallDirection.Incoming, atD.Direction);
         foreach (var outcome in new[] { atC, atD })
         {
-            Assert.Equal(CallResult.Completed, outcome.Result);
+            Assert.Equal(CallDisposition.Completed, outcome.Result);
             Assert.True(outcome.MediaFlowed, $"bot {outcome.BotUserId}: sent {outcome.FramesSent} received {outcome.FramesReceived}");
             await RecordingAssert.EachValidAsync(outcome, participants: 3, expectVideo: true, minSeconds: 1.5);
         }

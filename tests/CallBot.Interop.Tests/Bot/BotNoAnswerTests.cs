@@ -33,7 +33,7 @@ public sealed class BotNoAnswerTests(SdkInteropFixture fixture, BotHostFixture b
         Assert.InRange(notAnswered.TimeMs - dialed.TimeMs, 2500, 8000);
         await browser.WaitForEventAsync(SdkEventNames.Close, e => e.SessionId == sessionId);
         var outcome = await bot.EndedAsync(sessionId, Timeout); // the bot's own answer timer closes its ringing session
-        Assert.Equal(CallResult.Ignored, outcome.Result);
+        Assert.Equal(CallDisposition.Ignored, outcome.Result);
         var sentByBot = (await browser.GetStanzasAsync()).Where(s => !s.Outgoing && s.IsCallSignal && s.Xml.Contains(sessionId, StringComparison.Ordinal)).ToList();
         Assert.Empty(sentByBot); // ignoring means silence: no accept, no reject
     }
@@ -50,7 +50,7 @@ public sealed class BotNoAnswerTests(SdkInteropFixture fixture, BotHostFixture b
         var incoming = await browser.WaitForIncomingCallAsync();
         var outcome = await call.WaitAsync(Timeout, TestContext.Current.CancellationToken);
 
-        Assert.Equal(CallResult.NotAnswered, outcome.Result);
+        Assert.Equal(CallDisposition.NotAnswered, outcome.Result);
         Assert.Equal(incoming.SessionId, outcome.SessionId);
         Assert.InRange((DateTimeOffset.UtcNow - started).TotalSeconds, 2.5, 10);
         var calls = (await browser.GetStanzasAsync()).Where(s => !s.Outgoing && s.SignalType == "call" && s.Xml.Contains(incoming.SessionId!, StringComparison.Ordinal)).ToList();

@@ -16,9 +16,9 @@ public sealed class BotRejectAndBusyTests(SdkInteropFixture fixture, BotHostFixt
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     [Theory]
-    [InlineData(AnswerPolicy.Reject, CallResult.Rejected)]
-    [InlineData(AnswerPolicy.Busy, CallResult.Busy)]
-    public async Task Bot_policy_rejects_the_browser_call_and_the_SDK_sees_the_reject(AnswerPolicy policy, CallResult expected)
+    [InlineData(AnswerPolicy.Reject, CallDisposition.Rejected)]
+    [InlineData(AnswerPolicy.Busy, CallDisposition.Busy)]
+    public async Task Bot_policy_rejects_the_browser_call_and_the_SDK_sees_the_reject(AnswerPolicy policy, CallDisposition expected)
     {
         await using var sdk = fixture.NewHarness();
         await using var bot = await bots.StartBotAsync(fixture.Prosody, fixture.NewUserId(), new BotSpec { Policy = policy }, TestContext.Current.CancellationToken);
@@ -28,7 +28,7 @@ public sealed class BotRejectAndBusyTests(SdkInteropFixture fixture, BotHostFixt
         var reject = await browser.WaitForEventAsync(SdkEventNames.Reject, e => e.SessionId == sessionId);
         Assert.Equal(bot.UserId, reject.UserId);
         var busy = reject.UserInfo is { } info && info.TryGetProperty("busy", out var b) ? b.ToString() : null;
-        if (expected == CallResult.Busy)
+        if (expected == CallDisposition.Busy)
         {
             Assert.Equal("true", busy, ignoreCase: true);
         }
@@ -60,16 +60,16 @@ public sealed class BotRejectAndBusyTests(SdkInteropFixture fixture, BotHostFixt
         var reject = await second.WaitForEventAsync(SdkEventNames.Reject, e => e.SessionId == secondSession);
 
         Assert.Equal("true", reject.UserInfo?.GetProperty("busy").ToString(), ignoreCase: true);
-        Assert.Equal(CallResult.Busy, (await bot.EndedAsync(secondSession, Timeout)).Result);
+        Assert.Equal(CallDisposition.Busy, (await bot.EndedAsync(secondSession, Timeout)).Result);
         await first.WaitForMediaFlowAsync(bot.UserId, minVideoFrames: 10, minAudioBytes: 2000);
         await bot.WaitForMediaFromAsync(firstSession, first.UserId, minVideoFrames: 10, minAudioFrames: 20, Timeout);
         Assert.DoesNotContain(first.Events, e => e.Name is SdkEventNames.Stop or SdkEventNames.Close);
     }
 
     [Theory]
-    [InlineData(false, CallResult.Rejected)]
-    [InlineData(true, CallResult.Busy)]
-    public async Task Browser_rejects_the_bot_call_and_the_bot_outcome_says_so(bool busy, CallResult expected)
+    [InlineData(false, CallDisposition.Rejected)]
+    [InlineData(true, CallDisposition.Busy)]
+    public async Task Browser_rejects_the_bot_call_and_the_bot_outcome_says_so(bool busy, CallDisposition expected)
     {
         await using var sdk = fixture.NewHarness();
         await using var bot = await bots.StartBotAsync(fixture.Prosody, fixture.NewUserId(), cancellationToken: TestContext.Current.CancellationToken);

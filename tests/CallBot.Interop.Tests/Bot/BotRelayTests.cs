@@ -39,7 +39,7 @@ public sealed class BotRelayTests(SdkInteropFixture fixture, BotHostFixture bots
         var session = Assert.IsType<CallSession>(caller.Session(sessionId));
         await session.StopAsync(cancellationToken: ct);
         var outcome = await call.WaitAsync(Timeout, ct);
-        Assert.Equal(CallResult.Completed, outcome.Result);
+        Assert.Equal(CallDisposition.Completed, outcome.Result);
         Assert.True(outcome.MediaFlowed, $"sent {outcome.FramesSent} video {outcome.Media.VideoFramesReceived} audio {outcome.Media.AudioFramesReceived}");
     }
 
@@ -73,7 +73,7 @@ public sealed class BotRelayTests(SdkInteropFixture fixture, BotHostFixture bots
 
         await browser.HangUpAsync();
         var outcome = await bot.EndedAsync(sessionId, Timeout);
-        Assert.Equal(CallResult.Completed, outcome.Result);
+        Assert.Equal(CallDisposition.Completed, outcome.Result);
         Assert.True(outcome.MediaFlowed);
     }
 

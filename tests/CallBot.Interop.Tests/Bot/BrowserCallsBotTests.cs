@@ -43,7 +43,7 @@ public sealed class BrowserCallsBotTests(SdkInteropFixture fixture, BotHostFixtu
         var afterHangUp = (await bot.WhenEnded(sessionId)).At.ToUnixTimeMilliseconds() - sent.TimeMs;
         Assert.True(afterHangUp < 2000, $"the bot's call ended {afterHangUp:0} ms after the page sent hangUp");
 
-        Assert.Equal(CallResult.Completed, outcome.Result);
+        Assert.Equal(CallDisposition.Completed, outcome.Result);
         Assert.Equal(CallDirection.Incoming, outcome.Direction);
         Assert.Equal(browser.UserId, outcome.RemoteUserId);
         Assert.True(outcome.Video);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using CallBot.Rtc;
 using CallBot.Signaling.ConnectyCube;
+using CallBot.TestSupport;
 using CallBot.Worker.Bots;
 using CallBot.Worker.Calls;
 using CallBot.Worker.Rtc;
@@ -15,7 +16,7 @@ namespace CallBot.Interop.Tests.Bot;
 public sealed class InteropBot : IAsyncDisposable
 {
     private readonly TrackingPeerConnectionFactory _peers;
-    private readonly ConcurrentDictionary<string, TaskCompletionSource<(CallOutcome Outcome, DateTimeOffset At)>> _ended = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<(CallSummary Outcome, DateTimeOffset At)>> _ended = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<string>> _accepted = new(StringComparer.Ordinal);
     private readonly TaskCompletionSource<string> _firstIncoming = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -42,10 +43,10 @@ public sealed class InteropBot : IAsyncDisposable
     public Task<string> FirstIncomingCall => _firstIncoming.Task;
 
     /// <summary>Completes with the call's outcome and the wall-clock time the bot raised it.</summary>
-    public Task<(CallOutcome Outcome, DateTimeOffset At)> WhenEnded(string sessionId) => Ended(sessionId).Task;
+    public Task<(CallSummary Outcome, DateTimeOffset At)> WhenEnded(string sessionId) => Ended(sessionId).Task;
 
     /// <summary>The call's outcome once the bot ended it, or <see cref="TimeoutException"/>.</summary>
-    public async Task<CallOutcome> EndedAsync(string sessionId, TimeSpan timeout) =>
+    public async Task<CallSummary> EndedAsync(string sessionId, TimeSpan timeout) =>
         (await Ended(sessionId).Task.WaitAsync(timeout, TestContext.Current.CancellationToken)).Item1;
 
     /// <summary>Completes when the bot accepted that incoming call by policy, or <see cref="TimeoutException"/>.</summary>
@@ -80,7 +81,7 @@ public sealed class InteropBot : IAsyncDisposable
             () => Stats(sessionId, remoteUserId),
             s => s.VideoFramesReceived - before.VideoFramesReceived >= minVideoFrames && s.AudioFramesReceived - before.AudioFramesReceived >= minAudioFrames,
             timeout,
-            s => $"bot {UserId} from {remoteUserId}: video {before.VideoFramesReceived}->{s.VideoFramesReceived}, audio {before.AudioFramesReceived}->{s.AudioFramesReceived}");
+            s => $"bot {UserId} from {remoteUserId}: video {before.VideoFramesReceived}->{s.VideoFramesReceived}, audio {before.AudioFramesReceived}->{s.AudioFramesReceived}", cancellationToken: TestContext.Current.CancellationToken);
         return (before, after);
     }
 
@@ -90,7 +91,7 @@ public sealed class InteropBot : IAsyncDisposable
             () => Connection(sessionId, remoteUserId)?.PeerConnection.ConnectionState ?? PeerConnectionState.New,
             s => s == state,
             timeout,
-            s => $"bot {UserId} with {remoteUserId}: {s}, expected {state}");
+            s => $"bot {UserId} with {remoteUserId}: {s}, expected {state}", cancellationToken: TestContext.Current.CancellationToken);
 
     /// <summary>Hangs up, finalizes recordings, logs out; deletes the recordings unless CALLBOT_KEEP_RECORDINGS is set.</summary>
     public async ValueTask DisposeAsync()
@@ -103,8 +104,8 @@ public sealed class InteropBot : IAsyncDisposable
         }
     }
 
-    private TaskCompletionSource<(CallOutcome, DateTimeOffset)> Ended(string sessionId) =>
-        _ended.GetOrAdd(sessionId, _ => new TaskCompletionSource<(CallOutcome, DateTimeOffset)>(TaskCreationOptions.RunContinuationsAsynchronously));
+    private TaskCompletionSource<(CallSummary, DateTimeOffset)> Ended(string sessionId) =>
+        _ended.GetOrAdd(sessionId, _ => new TaskCompletionSource<(CallSummary, DateTimeOffset)>(TaskCreationOptions.RunContinuationsAsynchronously));
 
     private TaskCompletionSource<string> Accepted(string sessionId) =>
         _accepted.GetOrAdd(sessionId, _ => new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously));

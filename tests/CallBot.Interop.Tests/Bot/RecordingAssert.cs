@@ -7,11 +7,11 @@ namespace CallBot.Interop.Tests.Bot;
 /// <summary>A bot's recording of a call: one file, valid per ffprobe with the expected streams, decoded cleanly by FFmpeg.</summary>
 internal static class RecordingAssert
 {
-    public static Task<RecordingCheck> ValidAsync(CallOutcome outcome, bool expectVideo, double minSeconds) =>
+    public static Task<RecordingCheck> ValidAsync(CallSummary outcome, bool expectVideo, double minSeconds) =>
         FileValidAsync(Assert.Single(outcome.RecordingFiles), expectVideo, minSeconds);
 
     /// <summary>A group call's recordings: exactly <paramref name="participants"/> files (one per other participant), each valid.</summary>
-    public static async Task<IReadOnlyList<RecordingCheck>> EachValidAsync(CallOutcome outcome, int participants, bool expectVideo, double minSeconds)
+    public static async Task<IReadOnlyList<RecordingCheck>> EachValidAsync(CallSummary outcome, int participants, bool expectVideo, double minSeconds)
     {
         Assert.True(outcome.RecordingFiles.Count == participants, $"bot {outcome.BotUserId} recorded {outcome.RecordingFiles.Count} files, expected {participants}: {string.Join(", ", outcome.RecordingFiles)}");
         Assert.Equal(participants, outcome.RecordingFiles.Distinct(StringComparer.Ordinal).Count());

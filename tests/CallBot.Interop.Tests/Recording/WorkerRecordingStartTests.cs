@@ -28,10 +28,10 @@ public sealed class WorkerRecordingStartTests(SdkInteropFixture fixture, BotHost
         await using var callee = await bots.StartBotAsync(fixture.Prosody, fixture.NewUserId(), cancellationToken: ct);
 
         var callerOutcome = await caller.Agent.PlaceCallAsync([callee.UserId], CallType.Video, TimeSpan.FromSeconds(3), cancellationToken: ct).WaitAsync(Timeout, ct);
-        Assert.Equal(CallResult.Completed, callerOutcome.Result);
+        Assert.Equal(CallDisposition.Completed, callerOutcome.Result);
         var sessionId = await callee.FirstIncomingCall.WaitAsync(Timeout, ct);
         var calleeOutcome = await callee.EndedAsync(sessionId, Timeout);
-        Assert.Equal(CallResult.Completed, calleeOutcome.Result);
+        Assert.Equal(CallDisposition.Completed, calleeOutcome.Result);
 
         foreach (var bot in new[] { caller, callee })
         {

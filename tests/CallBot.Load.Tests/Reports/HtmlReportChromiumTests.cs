@@ -16,7 +16,7 @@ public sealed class HtmlReportChromiumTests(ChromiumFixture chromium) : IClassFi
     public async Task Report_html_renders_in_chromium_with_every_chart_decoded_and_drawn()
     {
         var scenario = TestScenarios.Pairs(thresholds: LoadRunnerTests.GoodThresholds);
-        var result = await LoadRunnerTests.RunFakeAsync(scenario, new FakeCallBehavior { FailureShare = 0.1, FailureReason = "ice-timeout" });
+        var result = await LoadRunnerTests.RunDryAsync(scenario, new DryRunCallBehavior { FailureShare = 0.1, FailureReason = "ice-timeout" });
         var report = result.Report;
         report.Soak.Add(new SoakReport
         {

@@ -11,7 +11,7 @@ public sealed class LoadReportMergerTests
     [Fact]
     public async Task Report_json_round_trips()
     {
-        var result = await LoadRunnerTests.RunFakeAsync(TestScenarios.Pairs(thresholds: LoadRunnerTests.GoodThresholds));
+        var result = await LoadRunnerTests.RunDryAsync(TestScenarios.Pairs(thresholds: LoadRunnerTests.GoodThresholds));
         var json = LoadReportJson.Serialize(result.Report);
         Assert.Contains("\"call_setup_ms\"", json, StringComparison.Ordinal);
         Assert.Contains("\"scenario_hash\"", json, StringComparison.Ordinal);
@@ -28,8 +28,8 @@ public sealed class LoadReportMergerTests
         for (var i = 0; i < 3; i++)
         {
             // Shard 2 is slow: alone it breaches call_setup_ms, and the merged report must too.
-            var behavior = i == 2 ? new Driver.FakeCallBehavior { SetupMeanMs = 1500, SetupSpreadMs = 10 } : null;
-            var shardResult = await LoadRunnerTests.RunFakeAsync(scenario, behavior, new ShardSpec(i, 3));
+            var behavior = i == 2 ? new Driver.DryRunCallBehavior { SetupMeanMs = 1500, SetupSpreadMs = 10 } : null;
+            var shardResult = await LoadRunnerTests.RunDryAsync(scenario, behavior, new ShardSpec(i, 3));
             shards.Add(LoadReportJson.Deserialize(LoadReportJson.Serialize(shardResult.Report)));
         }
 
@@ -66,7 +66,7 @@ public sealed class LoadReportMergerTests
             var paths = new List<string>();
             for (var i = 0; i < 2; i++)
             {
-                var result = await LoadRunnerTests.RunFakeAsync(scenario, shard: new ShardSpec(i, 2));
+                var result = await LoadRunnerTests.RunDryAsync(scenario, shard: new ShardSpec(i, 2));
                 var path = Path.Combine(folder, $"shard{i}.json");
                 await LoadReportJson.WriteAsync(result.Report, path, TestContext.Current.CancellationToken);
                 paths.Add(path);
@@ -78,7 +78,7 @@ public sealed class LoadReportMergerTests
             Assert.Equal(2, merged.Shards.Count);
             Assert.True(File.Exists(Path.Combine(folder, "merged", LoadCommand.ReportHtml)));
 
-            var other = await LoadRunnerTests.RunFakeAsync(TestScenarios.Pairs(seed: 9));
+            var other = await LoadRunnerTests.RunDryAsync(TestScenarios.Pairs(seed: 9));
             var otherPath = Path.Combine(folder, "other.json");
             await LoadReportJson.WriteAsync(other.Report, otherPath, TestContext.Current.CancellationToken);
             Assert.Equal(LoadExitCodes.Error, await LoadCommand.MergeAsync([paths[0], otherPath], Path.Combine(folder, "bad"), output, TestContext.Current.CancellationToken));

@@ -17,9 +17,9 @@ public sealed class LoadRunnerTests
           freezes: ["count == 0"]
         """;
 
-    internal static async Task<LoadRunResult> RunFakeAsync(LoadedScenario scenario, FakeCallBehavior? behavior = null, ShardSpec? shard = null, ILoadProgress? progress = null)
+    internal static async Task<LoadRunResult> RunDryAsync(LoadedScenario scenario, DryRunCallBehavior? behavior = null, ShardSpec? shard = null, ILoadProgress? progress = null)
     {
-        var driver = new FakeLoadCallDriver(behavior ?? new FakeCallBehavior(), scenario.RingTimeout);
+        var driver = new DryRunCallDriver(behavior ?? new DryRunCallBehavior(), scenario.RingTimeout);
         var runner = new LoadRunner(scenario, driver, new LoadRunOptions { Paced = false, Shard = shard ?? ShardSpec.Whole }, progress);
         return await runner.RunAsync(TestContext.Current.CancellationToken);
     }
@@ -29,7 +29,7 @@ public sealed class LoadRunnerTests
     {
         var scenario = TestScenarios.Pairs(thresholds: GoodThresholds);
         var output = new StringWriter();
-        var result = await RunFakeAsync(scenario, progress: new PlainLoadProgress(output));
+        var result = await RunDryAsync(scenario, progress: new PlainLoadProgress(output));
 
         Assert.Equal(LoadExitCodes.Passed, result.ExitCode);
         Assert.Empty(result.Breaches);
@@ -51,7 +51,7 @@ public sealed class LoadRunnerTests
     public async Task A_breached_threshold_exits_99_and_is_named()
     {
         var scenario = TestScenarios.Pairs(thresholds: GoodThresholds);
-        var result = await RunFakeAsync(scenario, new FakeCallBehavior { FailureShare = 0.2, FailureReason = "ice-timeout", SetupMeanMs = 900 });
+        var result = await RunDryAsync(scenario, new DryRunCallBehavior { FailureShare = 0.2, FailureReason = "ice-timeout", SetupMeanMs = 900 });
 
         Assert.Equal(LoadExitCodes.ThresholdsBreached, result.ExitCode);
         Assert.Contains("call_success_rate: rate > 0.99", result.Breaches);
@@ -137,7 +137,7 @@ public sealed class LoadRunnerTests
         listener.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref setups));
         listener.Start();
         var scenario = TestScenarios.Pairs(users: 10, target: 2);
-        var driver = new FakeLoadCallDriver(new FakeCallBehavior(), scenario.RingTimeout);
+        var driver = new DryRunCallDriver(new DryRunCallBehavior(), scenario.RingTimeout);
         var result = await new LoadRunner(scenario, driver, new LoadRunOptions { Paced = false, Meter = meter }).RunAsync(TestContext.Current.CancellationToken);
         Assert.Equal(result.Report.Metrics[MetricCatalog.Calls].Sum, calls);
         Assert.Equal(result.Report.Metrics[MetricCatalog.CallSetupMs].Histogram!.Count, setups);

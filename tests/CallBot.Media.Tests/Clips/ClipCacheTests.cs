@@ -1,3 +1,4 @@
+using CallBot.Abstractions.Ffmpeg;
 using CallBot.Abstractions;
 using CallBot.Media.Clips;
 using CallBot.Media.Ffmpeg;

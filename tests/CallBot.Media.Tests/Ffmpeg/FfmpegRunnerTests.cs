@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using CallBot.Abstractions.Ffmpeg;
 using CallBot.Media.Clips;
 using CallBot.Media.Ffmpeg;
 using CallBot.Media.Profiles;

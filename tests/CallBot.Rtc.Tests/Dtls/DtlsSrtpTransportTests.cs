@@ -1,5 +1,6 @@
 using CallBot.Rtc.Dtls;
 using CallBot.Rtc.Srtp;
+using CallBot.TestSupport;
 using Org.BouncyCastle.Tls;
 
 namespace CallBot.Rtc.Tests.Dtls;
@@ -310,10 +311,8 @@ public sealed class DtlsSrtpTransportTests
         await using var c = client;
         await using var s = server;
         var clientHandshake = client.HandshakeAsync(Ct);
-        while (link.SentByA.Count == 0)
-        {
-            await Task.Yield();
-        }
+        // Bounded: a client that never sends its ClientHello fails here instead of spinning forever.
+        await Poll.UntilAsync(() => link.SentByA.Count > 0, TestTimeout, "the client's first flight", Ct);
 
         var results = await Task.WhenAll(clientHandshake, server.HandshakeAsync(Ct)).WaitAsync(TestTimeout, Ct);
         DtlsTestPeers.AssertSrtpFlowsBothWays(results[0], results[1]);

@@ -20,11 +20,11 @@ public sealed class BotAgentTests
         var outcome = await caller.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromMilliseconds(300), cancellationToken: Ct).WaitAsync(BotHarness.Timeout, Ct);
         var other = await calleeEnded;
 
-        Assert.Equal(CallResult.Completed, outcome.Result);
+        Assert.Equal(CallDisposition.Completed, outcome.Result);
         Assert.Equal(CallDirection.Outgoing, outcome.Direction);
         // Timers may fire a millisecond early against the stopwatch; the point is that the call was kept up.
         Assert.True(outcome.Duration >= TimeSpan.FromMilliseconds(280), $"call lasted {outcome.Duration}");
-        Assert.Equal(CallResult.Completed, other.Result);
+        Assert.Equal(CallDisposition.Completed, other.Result);
         Assert.Equal(CallDirection.Incoming, other.Direction);
         Assert.Equal(1001, other.RemoteUserId);
         Assert.Contains(h.Signals, s => s.From.StartsWith("1001-", StringComparison.Ordinal) && s.Signal == "hangUp");
@@ -42,8 +42,8 @@ public sealed class BotAgentTests
 
         var outcome = await caller.PlaceCallAsync([1002], CallType.Audio, TimeSpan.FromSeconds(30), cancellationToken: Ct).WaitAsync(BotHarness.Timeout, Ct);
 
-        Assert.Equal(CallResult.Rejected, outcome.Result);
-        Assert.Equal(CallResult.Rejected, (await calleeEnded).Result);
+        Assert.Equal(CallDisposition.Rejected, outcome.Result);
+        Assert.Equal(CallDisposition.Rejected, (await calleeEnded).Result);
         Assert.Contains(h.Signals, s => s.From.StartsWith("1002-", StringComparison.Ordinal) && s.Signal == "reject");
     }
 
@@ -56,7 +56,7 @@ public sealed class BotAgentTests
 
         var outcome = await caller.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromSeconds(30), cancellationToken: Ct).WaitAsync(BotHarness.Timeout, Ct);
 
-        Assert.Equal(CallResult.Busy, outcome.Result);
+        Assert.Equal(CallDisposition.Busy, outcome.Result);
     }
 
     [Fact]
@@ -74,13 +74,13 @@ public sealed class BotAgentTests
 
         var secondOutcome = await second.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromSeconds(30), cancellationToken: Ct).WaitAsync(BotHarness.Timeout, Ct);
 
-        Assert.Equal(CallResult.Busy, secondOutcome.Result);
+        Assert.Equal(CallDisposition.Busy, secondOutcome.Result);
         // The caller can hear "busy" before the callee has closed the refused session: wait for the callee's side too.
-        Assert.Equal(CallResult.Busy, (await calleeRefused).Result);
+        Assert.Equal(CallDisposition.Busy, (await calleeRefused).Result);
         Assert.False(firstCall.IsCompleted);
         Assert.Equal(1, callee.ActiveCalls);
         await stopFirst.CancelAsync();
-        Assert.Equal(CallResult.Completed, (await firstCall.WaitAsync(BotHarness.Timeout, Ct)).Result);
+        Assert.Equal(CallDisposition.Completed, (await firstCall.WaitAsync(BotHarness.Timeout, Ct)).Result);
     }
 
     [Fact]
@@ -94,8 +94,8 @@ public sealed class BotAgentTests
         var refused = await stranger.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromMilliseconds(100), cancellationToken: Ct).WaitAsync(BotHarness.Timeout, Ct);
         var welcomed = await friend.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromMilliseconds(100), cancellationToken: Ct).WaitAsync(BotHarness.Timeout, Ct);
 
-        Assert.Equal(CallResult.Rejected, refused.Result);
-        Assert.Equal(CallResult.Completed, welcomed.Result);
+        Assert.Equal(CallDisposition.Rejected, refused.Result);
+        Assert.Equal(CallDisposition.Completed, welcomed.Result);
     }
 
     [Fact]
@@ -108,8 +108,8 @@ public sealed class BotAgentTests
 
         var outcome = await caller.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromSeconds(30), cancellationToken: Ct).WaitAsync(BotHarness.Timeout, Ct);
 
-        Assert.Equal(CallResult.NotAnswered, outcome.Result);
-        Assert.Equal(CallResult.Ignored, (await calleeEnded).Result);
+        Assert.Equal(CallDisposition.NotAnswered, outcome.Result);
+        Assert.Equal(CallDisposition.Ignored, (await calleeEnded).Result);
         Assert.DoesNotContain(h.Signals, s => s.From.StartsWith("1002-", StringComparison.Ordinal));
     }
 
@@ -122,7 +122,7 @@ public sealed class BotAgentTests
 
         var outcome = await caller.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromMilliseconds(100), cancellationToken: Ct).WaitAsync(BotHarness.Timeout, Ct);
 
-        Assert.Equal(CallResult.Completed, outcome.Result);
+        Assert.Equal(CallDisposition.Completed, outcome.Result);
         Assert.True(outcome.Duration >= TimeSpan.FromMilliseconds(680), $"call lasted {outcome.Duration}");
     }
 
@@ -135,7 +135,7 @@ public sealed class BotAgentTests
 
         var outcome = await caller.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromMinutes(5), cancellationToken: Ct).WaitAsync(BotHarness.Timeout, Ct);
 
-        Assert.Equal(CallResult.Completed, outcome.Result);
+        Assert.Equal(CallDisposition.Completed, outcome.Result);
         Assert.True(outcome.Duration < TimeSpan.FromMinutes(1));
         Assert.Contains(h.Signals, s => s.From.StartsWith("1002-", StringComparison.Ordinal) && s.Signal == "hangUp");
     }
@@ -153,7 +153,7 @@ public sealed class BotAgentTests
         await callee.DisposeAsync();
         var outcome = await call.WaitAsync(BotHarness.Timeout, Ct);
 
-        Assert.Equal(CallResult.Completed, outcome.Result);
+        Assert.Equal(CallDisposition.Completed, outcome.Result);
         Assert.Contains(h.Signals, s => s.From.StartsWith("1002-", StringComparison.Ordinal) && s.Signal == "hangUp");
         Assert.Equal(Signaling.ChatConnectionState.Closed, callee.ChatState);
     }

@@ -67,6 +67,7 @@ internal sealed class BotHarness : IAsyncDisposable
             new BotAgentSettings { UserId = userId, Answer = answer ?? new AnswerPolicyOptions(), CallsPerBot = callsPerBot, ShutdownTimeout = TimeSpan.FromSeconds(5) },
             transport ?? Hub.Connect(userId),
             new FakeCallPeers(),
+            null,
             ClientOptions,
             Limiter,
             new CallRecordings(null, TimeProvider.System, NullLoggerFactory.Instance),
@@ -77,9 +78,9 @@ internal sealed class BotHarness : IAsyncDisposable
         return agent;
     }
 
-    public static Task<CallOutcome> NextOutcomeAsync(BotAgent agent)
+    public static Task<CallSummary> NextOutcomeAsync(BotAgent agent)
     {
-        var done = new TaskCompletionSource<CallOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var done = new TaskCompletionSource<CallSummary>(TaskCreationOptions.RunContinuationsAsynchronously);
         agent.CallEnded += (_, o) => done.TrySetResult(o);
         return done.Task.WaitAsync(Timeout);
     }

@@ -76,7 +76,7 @@ public sealed class AudioOnlyCallTests
             await using var host = await CliHost.StartAsync(settings, null, Microsoft.Extensions.Logging.LogLevel.Warning, ct);
             await using var callee = await host.Runtime.StartBotAsync(new Options.BotOptions { UserId = 4002, Password = "x" }, ct);
             await using var caller = await host.Runtime.StartBotAsync(new Options.BotOptions { UserId = 4001, Password = "x", Role = Options.BotRole.Call }, ct);
-            var calleeEnded = new TaskCompletionSource<CallBot.Worker.Bots.CallOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var calleeEnded = new TaskCompletionSource<CallBot.Worker.Bots.CallSummary>(TaskCreationOptions.RunContinuationsAsynchronously);
             callee.CallEnded += (_, o) => calleeEnded.TrySetResult(o);
 
             var outcome = await caller.PlaceCallAsync([4002], Signaling.ConnectyCube.CallType.Audio, TimeSpan.FromSeconds(2), timeFromMedia: true, ct)
@@ -85,7 +85,7 @@ public sealed class AudioOnlyCallTests
 
             foreach (var o in new[] { outcome, other })
             {
-                Assert.Equal(CallBot.Worker.Bots.CallResult.Completed, o.Result);
+                Assert.Equal(CallBot.Worker.Bots.CallDisposition.Completed, o.Result);
                 Assert.False(o.Video);
                 Assert.True(o.MediaFlowed);
                 Assert.Equal(0, o.Media.VideoFramesReceived);

@@ -53,7 +53,7 @@ public sealed class ProsodyCallTests(ProsodyFixture prosody) : IClassFixture<Pro
 
             foreach (var o in new[] { outcome, other })
             {
-                Assert.True(o.Result == CallResult.Completed, $"{o.BotUserId}: {o.Result} {o.Error}");
+                Assert.True(o.Result == CallDisposition.Completed, $"{o.BotUserId}: {o.Result} {o.Error}");
                 Assert.True(o.MediaFlowed, $"{o.BotUserId}: video {o.Media.VideoFramesReceived} audio {o.Media.AudioFramesReceived} sent {o.FramesSent}");
                 Assert.NotNull(o.SetupTime);
                 var file = Assert.Single(o.RecordingFiles);
@@ -120,7 +120,7 @@ public sealed class ProsodyCallTests(ProsodyFixture prosody) : IClassFixture<Pro
             await child.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(40), Ct);
 
             Assert.True(outcome.EndedByRemote, "the service did not send hangUp");
-            Assert.Equal(CallResult.Completed, outcome.Result);
+            Assert.Equal(CallDisposition.Completed, outcome.Result);
             Assert.True(child.ExitCode == 0, $"exit {child.ExitCode}\n{Tail(log)}");
             var files = Directory.GetFiles(Path.Combine(recordings, "out"), "*.webm", SearchOption.AllDirectories);
             var file = Assert.Single(files);
@@ -183,9 +183,9 @@ public sealed class ProsodyCallTests(ProsodyFixture prosody) : IClassFixture<Pro
         kill.WaitForExit();
     }
 
-    private static Task<CallOutcome> BotHarnessOutcome(BotAgent agent)
+    private static Task<CallSummary> BotHarnessOutcome(BotAgent agent)
     {
-        var done = new TaskCompletionSource<CallOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var done = new TaskCompletionSource<CallSummary>(TaskCreationOptions.RunContinuationsAsynchronously);
         agent.CallEnded += (_, o) => done.TrySetResult(o);
         return done.Task;
     }

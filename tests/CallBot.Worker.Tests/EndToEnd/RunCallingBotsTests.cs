@@ -150,7 +150,7 @@ public sealed partial class RunCallingBotsTests(ProsodyFixture prosody) : IClass
                 ["CallBot:Media:CacheDirectory"] = ClipCache,
             }, null, LogLevel.Warning, Ct);
             await using var answerer = await host.Runtime.StartBotAsync(new BotOptions { UserId = AnswererId, Password = Password }, Ct);
-            var answered = new TaskCompletionSource<CallOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var answered = new TaskCompletionSource<CallSummary>(TaskCreationOptions.RunContinuationsAsynchronously);
             answerer.CallEnded += (_, outcome) => answered.TrySetResult(outcome);
             var config = Path.Combine(dir, "callbot.json");
             var service = new Dictionary<string, object?>
@@ -178,7 +178,7 @@ public sealed partial class RunCallingBotsTests(ProsodyFixture prosody) : IClass
                 var outcome = await answered.Task.WaitAsync(Timeout, Ct);
 
                 Assert.True(child.ExitCode == 0, $"exit {child.ExitCode}\n{Tail(log)}");
-                Assert.Equal(CallResult.Completed, outcome.Result);
+                Assert.Equal(CallDisposition.Completed, outcome.Result);
                 Assert.True(outcome.MediaFlowed, $"video {outcome.Media.VideoFramesReceived} audio {outcome.Media.AudioFramesReceived} sent {outcome.FramesSent}");
                 Assert.True(outcome.EndedByRemote, "the calling bot did not hang up");
                 var ended = Assert.Single(Lines(log, EndedLine()));

@@ -57,7 +57,7 @@ public sealed class StartupTests(ProsodyFixture prosody) : IClassFixture<Prosody
             await using var callee = await starting.WaitAsync(Timeout, Ct);
             Assert.True(callee.IsOnline);
             Assert.False(callee.MediaReady.IsCompleted, "the bot waited for its media before going online");
-            var calleeEnded = new TaskCompletionSource<CallOutcome>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var calleeEnded = new TaskCompletionSource<CallSummary>(TaskCreationOptions.RunContinuationsAsynchronously);
             callee.CallEnded += (_, o) => calleeEnded.TrySetResult(o);
 
             var outcome = await placing.WaitAsync(Timeout, Ct);
@@ -65,7 +65,7 @@ public sealed class StartupTests(ProsodyFixture prosody) : IClassFixture<Prosody
             Assert.True(callee.MediaReady.IsCompletedSuccessfully);
             foreach (var o in new[] { outcome, other })
             {
-                Assert.True(o.Result == CallResult.Completed, $"{o.BotUserId}: {o.Result} {o.Error}");
+                Assert.True(o.Result == CallDisposition.Completed, $"{o.BotUserId}: {o.Result} {o.Error}");
                 Assert.True(o.MediaFlowed, $"{o.BotUserId}: video {o.Media.VideoFramesReceived} audio {o.Media.AudioFramesReceived} sent {o.FramesSent}");
             }
 

@@ -1,4 +1,5 @@
 using CallBot.Signaling.ConnectyCube;
+using CallBot.TestSupport;
 using CallBot.Worker.Bots;
 using CallBot.Worker.Tests.Bots;
 
@@ -37,8 +38,8 @@ public sealed class ChatBlinkTests
         chat.GoOffline();
         await hangUp.CancelAsync();
         var outcome = await call.WaitAsync(BotHarness.Timeout, Ct); // ends here at once: the hangUp waits in the queue
-        Assert.Equal(CallResult.Completed, outcome.Result);
-        await Poll.UntilAsync(() => chat.Queued, n => n == 1, BotHarness.Timeout, n => $"{n} queued"); // the hangUp, sent on the client's sender queue
+        Assert.Equal(CallDisposition.Completed, outcome.Result);
+        await Poll.UntilAsync(() => chat.Queued, n => n == 1, BotHarness.Timeout, n => $"{n} queued", cancellationToken: TestContext.Current.CancellationToken); // the hangUp, sent on the client's sender queue
         Assert.Equal(1, callee.ActiveCalls);
         Assert.DoesNotContain(h.Signals, s => s.From.StartsWith("1201-", StringComparison.Ordinal) && s.Signal == "hangUp");
 
@@ -46,7 +47,7 @@ public sealed class ChatBlinkTests
         var other = await calleeEnded.WaitAsync(BotHarness.Timeout, Ct);
 
         Assert.True(other.EndedByRemote);
-        Assert.Equal(CallResult.Completed, other.Result);
+        Assert.Equal(CallDisposition.Completed, other.Result);
         Assert.Contains(h.Signals, s => s.From.StartsWith("1201-", StringComparison.Ordinal) && s.Signal == "hangUp");
         Assert.Equal(0, chat.Queued);
     }
@@ -61,7 +62,7 @@ public sealed class ChatBlinkTests
         var accepted = BotHarness.NextAcceptAsync(callee);
         _ = caller.PlaceCallAsync([1204], CallType.Video, TimeSpan.FromMinutes(5), cancellationToken: Ct);
         await accepted.WaitAsync(BotHarness.Timeout, Ct);
-        await Poll.UntilAsync(() => caller.ActiveCalls, n => n == 1, BotHarness.Timeout, n => $"{n} active calls");
+        await Poll.UntilAsync(() => caller.ActiveCalls, n => n == 1, BotHarness.Timeout, n => $"{n} active calls", cancellationToken: TestContext.Current.CancellationToken);
         await caller.Client.WhenEventsRaisedAsync().WaitAsync(BotHarness.Timeout, Ct); // the accept's own signals are out
 
         chat.GoOffline();

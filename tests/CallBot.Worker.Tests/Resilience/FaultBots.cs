@@ -118,7 +118,7 @@ internal sealed class FaultBot : IAsyncDisposable
         };
         FaultBot? bot = null;
         var peers = new Tracking(inner, (key, adapter) => bot!._connections[key] = adapter);
-        var agent = new BotAgent(settings, transport, peers, CallBotRuntime.CallClientOptionsFor(new VideoChatOptions(), iceRestart), runtime.Limiter, recordings, runtime.Telemetry, time, loggers, iceRestart);
+        var agent = new BotAgent(settings, transport, peers, peers, CallBotRuntime.CallClientOptionsFor(new VideoChatOptions(), iceRestart), runtime.Limiter, recordings, runtime.Telemetry, time, loggers, iceRestart);
         bot = new FaultBot(agent, loggers, directory);
         return bot;
     }

@@ -4,6 +4,7 @@ using CallBot.Signaling;
 using CallBot.Signaling.ConnectyCube;
 using CallBot.TestSupport.Network;
 using CallBot.TestSupport.Prosody;
+using CallBot.TestSupport;
 using CallBot.Worker.Bots;
 using CallBot.Worker.Calls;
 using CallBot.Worker.Cli;
@@ -59,8 +60,8 @@ public sealed class IceRestartFaultTests(ProsodyFixture prosody, FaultHostFixtur
         Assert.True(stillA - duringA <= 3, $"media crossed a down link: {duringA} -> {stillA}");
         await call.BothConnectedAsync(Timeout);
 
-        Assert.Equal(0, call.A.Agent.IceRestarts!.Attempts);
-        Assert.Equal(0, call.B.Agent.IceRestarts!.Attempts);
+        Assert.Equal(0, call.A.Agent.IceRestartSupervisor!.Attempts);
+        Assert.Equal(0, call.B.Agent.IceRestartSupervisor!.Attempts);
         Assert.Equal(before, call.Generations()); // the same ICE generation: no restart happened
         Log($"media resumed {resumed.TotalMilliseconds:0} ms after link up");
         await call.EndAndCheckRecordingsAsync(minSeconds: 3);
@@ -72,7 +73,7 @@ public sealed class IceRestartFaultTests(ProsodyFixture prosody, FaultHostFixtur
         await using var call = await FaultCall.StartAsync(prosody, host, 8201, Fast(threshold: 3));
         var before = call.Generations();
         var offers = 0;
-        call.A.Agent.IceRestarts!.AttemptCompleted += (_, a) =>
+        call.A.Agent.IceRestartSupervisor!.AttemptCompleted += (_, a) =>
         {
             if (a.OfferSent)
             {
@@ -83,11 +84,11 @@ public sealed class IceRestartFaultTests(ProsodyFixture prosody, FaultHostFixtur
         var cut = Stopwatch.StartNew();
         await call.Lab.SetLinkDownAsync(call.Link.B);
         Log("link down");
-        await Poll.UntilAsync(() => call.A.Agent.IceRestarts.Attempts, n => n >= 1, TimeSpan.FromSeconds(35), n => $"attempts {n}");
+        await Poll.UntilAsync(() => call.A.Agent.IceRestartSupervisor.Attempts, n => n >= 1, TimeSpan.FromSeconds(35), n => $"attempts {n}", cancellationToken: TestContext.Current.CancellationToken);
         Log($"first attempt ended {cut.Elapsed.TotalSeconds:0.0} s after the cut");
         await Task.Delay(TimeSpan.FromSeconds(40) - cut.Elapsed, Ct); // outage timeline, not synchronization
         await call.Lab.SetLinkUpAsync(call.Link.B);
-        Log($"link up after {cut.Elapsed.TotalSeconds:0.0} s, A made {call.A.Agent.IceRestarts.Attempts} attempts ({Volatile.Read(ref offers)} offers)");
+        Log($"link up after {cut.Elapsed.TotalSeconds:0.0} s, A made {call.A.Agent.IceRestartSupervisor.Attempts} attempts ({Volatile.Read(ref offers)} offers)");
 
         var resumed = await call.MediaResumesAsync(Timeout);
         await call.BothConnectedAsync(Timeout);
@@ -95,7 +96,7 @@ public sealed class IceRestartFaultTests(ProsodyFixture prosody, FaultHostFixtur
         Log($"media resumed {resumed.TotalMilliseconds:0} ms after link up");
         Assert.True(resumed <= TimeSpan.FromSeconds(5), $"media resumed {resumed.TotalSeconds:0.0} s after link up");
         Assert.True(Volatile.Read(ref offers) >= 1, "A sent no iceRestart");
-        Assert.True(call.A.Agent.IceRestarts.Recoveries >= 1, "A's pipeline did not see the peer recover");
+        Assert.True(call.A.Agent.IceRestartSupervisor.Recoveries >= 1, "A's pipeline did not see the peer recover");
         Assert.True(call.Generations().A > before.A, $"A's selected pair is still of generation {before.A}");
         await call.EndAndCheckRecordingsAsync(minSeconds: 3);
     }
@@ -112,7 +113,7 @@ public sealed class IceRestartFaultTests(ProsodyFixture prosody, FaultHostFixtur
         await call.MediaResumesAsync(TimeSpan.FromSeconds(60), requireRestart: true);
         await call.BothConnectedAsync(Timeout);
 
-        Assert.True(call.A.Agent.IceRestarts!.Recoveries >= 1, "A's pipeline did not restart ICE");
+        Assert.True(call.A.Agent.IceRestartSupervisor!.Recoveries >= 1, "A's pipeline did not restart ICE");
         var pairA = call.A.SelectedPair(call.SessionId, call.B.UserId)!;
         var pairB = call.B.SelectedPair(call.SessionId, call.A.UserId)!;
         Assert.True(pairA.Generation > before.A, $"A still on generation {pairA.Generation}");
@@ -130,7 +131,7 @@ public sealed class IceRestartFaultTests(ProsodyFixture prosody, FaultHostFixtur
         {
             await prosody.KillAsync();
             Log("prosody killed");
-            await Poll.UntilAsync(() => (call.A.Agent.ChatState, call.B.Agent.ChatState), s => s.Item1 != ChatConnectionState.Online && s.Item2 != ChatConnectionState.Online, TimeSpan.FromSeconds(30), s => $"chat {s}");
+            await Poll.UntilAsync(() => (call.A.Agent.ChatState, call.B.Agent.ChatState), s => s.Item1 != ChatConnectionState.Online && s.Item2 != ChatConnectionState.Online, TimeSpan.FromSeconds(30), s => $"chat {s}", cancellationToken: TestContext.Current.CancellationToken);
             var last = call.Packets();
             for (var second = 0; second < 20; second++)
             {
@@ -149,13 +150,13 @@ public sealed class IceRestartFaultTests(ProsodyFixture prosody, FaultHostFixtur
             Log("prosody back");
         }
 
-        await Poll.UntilAsync(() => (call.A.Agent.ChatState, call.B.Agent.ChatState), s => s.Item1 == ChatConnectionState.Online && s.Item2 == ChatConnectionState.Online, Timeout, s => $"chat {s}");
+        await Poll.UntilAsync(() => (call.A.Agent.ChatState, call.B.Agent.ChatState), s => s.Item1 == ChatConnectionState.Online && s.Item2 == ChatConnectionState.Online, Timeout, s => $"chat {s}", cancellationToken: TestContext.Current.CancellationToken);
         var session = Assert.Single(call.A.Agent.Client.Sessions);
         await session.IceRestartAsync(call.B.UserId, Ct);
-        await Poll.UntilAsync(call.Generations, g => g.A > before.A && g.B > before.B, Timeout, g => $"generations {g}, before {before}");
+        await Poll.UntilAsync(call.Generations, g => g.A > before.A && g.B > before.B, Timeout, g => $"generations {g}, before {before}", cancellationToken: TestContext.Current.CancellationToken);
         await call.MediaResumesAsync(Timeout);
 
-        Assert.Equal(0, call.A.Agent.IceRestarts!.Attempts); // the connection never broke
+        Assert.Equal(0, call.A.Agent.IceRestartSupervisor!.Attempts); // the connection never broke
         await call.EndAndCheckRecordingsAsync(minSeconds: 10);
     }
 
@@ -163,8 +164,8 @@ public sealed class IceRestartFaultTests(ProsodyFixture prosody, FaultHostFixtur
     private sealed class FaultCall : IAsyncDisposable
     {
         private readonly CancellationTokenSource _hangUp = new();
-        private Task<CallOutcome> _outcomeA = null!;
-        private readonly TaskCompletionSource<CallOutcome> _outcomeB = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private Task<CallSummary> _outcomeA = null!;
+        private readonly TaskCompletionSource<CallSummary> _outcomeB = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
         private FaultCall(NetworkLab lab, VethLink link)
         {
@@ -222,7 +223,7 @@ public sealed class IceRestartFaultTests(ProsodyFixture prosody, FaultHostFixtur
             () => (A.IceState(SessionId, B.UserId), B.IceState(SessionId, A.UserId)),
             s => s.Item1 is IceConnectionState.Connected or IceConnectionState.Completed && s.Item2 is IceConnectionState.Connected or IceConnectionState.Completed,
             timeout,
-            s => $"ICE {s}");
+            s => $"ICE {s}", cancellationToken: TestContext.Current.CancellationToken);
 
         /// <summary>
         /// From now, waits until both bots received at least 25 more RTP packets from each other (both directions flow);
@@ -239,7 +240,7 @@ public sealed class IceRestartFaultTests(ProsodyFixture prosody, FaultHostFixtur
                 s => s.Item1.A - start.A >= 25 && s.Item1.B - start.B >= 25 && (!requireRestart || s.Item2 > generation),
                 timeout,
                 s => $"packets {start} -> {s.Item1}, generation {generation} -> {s.Item2}",
-                TimeSpan.FromMilliseconds(20));
+                TimeSpan.FromMilliseconds(20), cancellationToken: TestContext.Current.CancellationToken);
             return since.Elapsed;
         }
 
@@ -253,7 +254,7 @@ public sealed class IceRestartFaultTests(ProsodyFixture prosody, FaultHostFixtur
                     && s.B.VideoFramesReceived - start.B.VideoFramesReceived >= 60 && s.B.AudioFramesReceived - start.B.AudioFramesReceived >= 100,
                 timeout,
                 s => $"frames A {start.A.VideoFramesReceived}/{start.A.AudioFramesReceived} -> {s.A.VideoFramesReceived}/{s.A.AudioFramesReceived}, "
-                    + $"B {start.B.VideoFramesReceived}/{start.B.AudioFramesReceived} -> {s.B.VideoFramesReceived}/{s.B.AudioFramesReceived}");
+                    + $"B {start.B.VideoFramesReceived}/{start.B.AudioFramesReceived} -> {s.B.VideoFramesReceived}/{s.B.AudioFramesReceived}", cancellationToken: TestContext.Current.CancellationToken);
         }
 
         /// <summary>
@@ -267,7 +268,7 @@ public sealed class IceRestartFaultTests(ProsodyFixture prosody, FaultHostFixtur
             var outcomes = new[] { await _outcomeA.WaitAsync(Timeout, Ct), await _outcomeB.Task.WaitAsync(Timeout, Ct) };
             foreach (var o in outcomes)
             {
-                Assert.True(o.Result == CallResult.Completed, $"{o.BotUserId}: {o.Result} {o.Error}");
+                Assert.True(o.Result == CallDisposition.Completed, $"{o.BotUserId}: {o.Result} {o.Error}");
                 Assert.True(o.MediaFlowed, $"{o.BotUserId}: no media");
                 var file = Assert.Single(o.RecordingFiles);
                 var check = await RecordingCheck.ProbeAsync(file, expectVideo: true, minSeconds, Ct);

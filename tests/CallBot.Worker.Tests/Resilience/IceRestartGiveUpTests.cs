@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using CallBot.Signaling.ConnectyCube;
+using CallBot.TestSupport;
 using CallBot.Worker.Bots;
 using CallBot.Worker.Calls;
 using CallBot.Worker.Options;
@@ -34,6 +35,7 @@ public sealed class IceRestartGiveUpTests
             new BotAgentSettings { UserId = 1301, ShutdownTimeout = TimeSpan.FromSeconds(5) },
             h.Hub.Connect(1301),
             peers,
+            null,
             h.ClientOptions,
             h.Limiter,
             new CallRecordings(null, TimeProvider.System, NullLoggerFactory.Instance),
@@ -55,16 +57,16 @@ public sealed class IceRestartGiveUpTests
         var call = caller.PlaceCallAsync([1302], CallType.Video, TimeSpan.FromMinutes(5), cancellationToken: Ct);
         await accepted;
         await connected.Task.WaitAsync(BotHarness.Timeout, Ct); // the caller applied the answer: its link is up
-        var peer = await Poll.UntilAsync(() => peers.Created, c => c.Count == 1, BotHarness.Timeout, c => $"{c.Count} peers");
+        var peer = await Poll.UntilAsync(() => peers.Created, c => c.Count == 1, BotHarness.Timeout, c => $"{c.Count} peers", cancellationToken: TestContext.Current.CancellationToken);
 
         peer[0].Raise(PeerIceState.Disconnected);
         var outcome = await call.WaitAsync(BotHarness.Timeout, Ct);
         var other = await calleeEnded;
 
-        Assert.Equal(CallResult.Failed, outcome.Result);
+        Assert.Equal(CallDisposition.Failed, outcome.Result);
         Assert.Equal(IceRestartOptions.ExhaustedReason, outcome.Error);
-        Assert.Equal(2, caller.IceRestarts!.Attempts);
-        Assert.Equal(0, caller.IceRestarts.Recoveries);
+        Assert.Equal(2, caller.IceRestartSupervisor!.Attempts);
+        Assert.Equal(0, caller.IceRestartSupervisor.Recoveries);
         Assert.Equal(2, peer[0].RestartOffers);
         Assert.True(other.EndedByRemote);
         XElement hangUp;

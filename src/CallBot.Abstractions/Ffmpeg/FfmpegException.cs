@@ -1,4 +1,4 @@
-namespace CallBot.Media.Ffmpeg;
+namespace CallBot.Abstractions.Ffmpeg;
 
 /// <summary>What went wrong when FFmpeg ran; callers branch on this, the message is for people.</summary>
 public enum FfmpegErrorKind
@@ -17,6 +17,10 @@ public enum FfmpegErrorKind
     OutputTooLarge,
     /// <summary>FFmpeg exited non-zero for another reason; see <see cref="FfmpegException.StderrTail"/>.</summary>
     Failed,
+    /// <summary>The disk FFmpeg writes to is full.</summary>
+    DiskFull,
+    /// <summary>The output cannot be written (a read-only file system).</summary>
+    OutputUnwritable,
     /// <summary>FFmpeg succeeded but its output could not be parsed as the expected container.</summary>
     BadOutput,
 }

@@ -10,7 +10,7 @@ public enum CallDirection
 }
 
 /// <summary>How a call ended, from this bot's point of view.</summary>
-public enum CallResult
+public enum CallDisposition
 {
     /// <summary>Answered and ended by a hang-up (either side) or the duration limit.</summary>
     Completed,
@@ -32,12 +32,12 @@ public enum CallResult
 }
 
 /// <summary>One call's summary: what happened, how long setup took, what media flowed, what was recorded.</summary>
-public sealed record CallOutcome(
+public sealed record CallSummary(
     string SessionId,
     int BotUserId,
     int RemoteUserId,
     CallDirection Direction,
-    CallResult Result,
+    CallDisposition Result,
     bool Video,
     DateTimeOffset StartedAt,
     TimeSpan Duration,
@@ -60,5 +60,5 @@ public sealed record CallOutcome(
     public long PacketsLost => Media.PacketsLost;
 
     /// <summary>Answered, ended normally, and media flowed both ways.</summary>
-    public bool MediaFlowed => Result == CallResult.Completed && Media.FlowedBothWays(Video);
+    public bool MediaFlowed => Result == CallDisposition.Completed && Media.FlowedBothWays(Video);
 }

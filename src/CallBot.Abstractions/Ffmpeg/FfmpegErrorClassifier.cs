@@ -1,10 +1,24 @@
-namespace CallBot.Media.Ffmpeg;
+namespace CallBot.Abstractions.Ffmpeg;
 
-/// <summary>Maps FFmpeg's stderr of a failed run to an <see cref="FfmpegErrorKind"/>. FFmpeg has no error codes worth the name, so this reads its messages.</summary>
-internal static class FfmpegErrorClassifier
+/// <summary>
+/// Maps FFmpeg's stderr of a failed run to an <see cref="FfmpegErrorKind"/>. FFmpeg has no error codes worth the name, so this
+/// reads its messages. The one classifier for every FFmpeg use (clip encoding, the recording muxer).
+/// </summary>
+public static class FfmpegErrorClassifier
 {
     public static FfmpegErrorKind Classify(string stderr)
     {
+        ArgumentNullException.ThrowIfNull(stderr);
+        if (Contains(stderr, "No space left on device"))
+        {
+            return FfmpegErrorKind.DiskFull;
+        }
+
+        if (Contains(stderr, "Read-only file system"))
+        {
+            return FfmpegErrorKind.OutputUnwritable;
+        }
+
         if (Contains(stderr, "No such file or directory") || Contains(stderr, "Permission denied"))
         {
             return FfmpegErrorKind.InputMissing;

@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Diagnostics;
 
-namespace CallBot.Media.Ffmpeg;
+namespace CallBot.Abstractions.Ffmpeg;
 
 /// <summary>
 /// One running FFmpeg (or ffprobe) process, supervised: arguments are passed as a list (never through a shell), stderr is
@@ -11,9 +11,16 @@ namespace CallBot.Media.Ffmpeg;
 /// <remarks>
 /// Stdout and stdin are exposed as streams for callers that stream (the recorder writes to stdin; the clip encoder reads
 /// stdout). A caller that does not read stdout must pass <c>redirectStdout: false</c>, or FFmpeg will block on a full pipe.
+/// This is the only FFmpeg process type: Media's clip encoder and Recording's muxer and post-processing all use it.
 /// </remarks>
 public sealed class FfmpegProcess : IAsyncDisposable
 {
+    /// <summary>Bytes of stderr kept (the tail) unless the caller says otherwise; FFmpeg can print without end on a broken input.</summary>
+    public const int DefaultStderrLimit = 16 * 1024;
+
+    /// <summary>How long the stderr pump may take to reach end-of-file after the process exited.</summary>
+    private static readonly TimeSpan StderrDrainLimit = TimeSpan.FromSeconds(5);
+
     private readonly Process _process;
     private readonly BoundedTextTail _stderr;
     private readonly Task _stderrPump;
@@ -47,6 +54,12 @@ public sealed class FfmpegProcess : IAsyncDisposable
         ? _process.StandardInput.BaseStream
         : throw new InvalidOperationException("stdin was not redirected");
 
+    /// <summary>True once the process has exited.</summary>
+    public bool HasExited => _exited.Task.IsCompleted;
+
+    /// <summary>The exit code; only valid once <see cref="HasExited"/> (−1 if the OS did not report one).</summary>
+    public int ExitCode => _exited.Task.IsCompleted ? SafeExitCode() : throw new InvalidOperationException("FFmpeg has not exited");
+
     /// <summary>The last bytes FFmpeg wrote to stderr (bounded).</summary>
     public string StderrTail => _stderr.ToString();
 
@@ -71,7 +84,7 @@ public sealed class FfmpegProcess : IAsyncDisposable
     }
 
     /// <summary>Starts <paramref name="executable"/> with <paramref name="arguments"/>. Throws <see cref="FfmpegException"/> with <see cref="FfmpegErrorKind.NotFound"/> if it cannot be started.</summary>
-    public static FfmpegProcess Start(string executable, IReadOnlyList<string> arguments, bool redirectStdout = true, bool redirectStdin = false, int stderrLimit = FfmpegOptions.DefaultStderrLimit)
+    public static FfmpegProcess Start(string executable, IReadOnlyList<string> arguments, bool redirectStdout = true, bool redirectStdin = false, int stderrLimit = DefaultStderrLimit)
     {
         ArgumentException.ThrowIfNullOrEmpty(executable);
         ArgumentNullException.ThrowIfNull(arguments);
@@ -126,8 +139,7 @@ public sealed class FfmpegProcess : IAsyncDisposable
         try
         {
             var code = await _exited.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-            // Let the stderr pump finish so the tail is complete when the caller inspects it.
-            await _stderrPump.WaitAsync(TimeSpan.FromSeconds(5), CancellationToken.None).ConfigureAwait(false);
+            await DrainStderrAsync().ConfigureAwait(false);
             return code;
         }
         catch (OperationCanceledException)
@@ -135,6 +147,43 @@ public sealed class FfmpegProcess : IAsyncDisposable
             Kill();
             throw;
         }
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> for exit; kills the process tree if it is still running then.</summary>
+    /// <returns>True if FFmpeg exited by itself within the timeout.</returns>
+    public async Task<bool> WaitForExitAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await _exited.Task.WaitAsync(timeout).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Kill();
+            return false;
+        }
+
+        await DrainStderrAsync().ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>Closes stdin (end of input, FFmpeg then finishes its output), waits up to <paramref name="timeout"/>, kills the tree if still running.</summary>
+    /// <returns>True if FFmpeg exited by itself within the timeout.</returns>
+    public Task<bool> CloseInputAndWaitAsync(TimeSpan timeout)
+    {
+        if (_process.StartInfo.RedirectStandardInput)
+        {
+            try
+            {
+                _process.StandardInput.Close();
+            }
+            catch (IOException)
+            {
+                // Already broken: FFmpeg exited; the exit code tells why.
+            }
+        }
+
+        return WaitForExitAsync(timeout);
     }
 
     /// <summary>Kills the whole process tree; safe to call at any time and more than once.</summary>
@@ -167,8 +216,8 @@ public sealed class FfmpegProcess : IAsyncDisposable
         Kill();
         try
         {
-            await _exited.Task.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
-            await _stderrPump.WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            await _exited.Task.WaitAsync(StderrDrainLimit).ConfigureAwait(false);
+            await _stderrPump.WaitAsync(StderrDrainLimit).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -176,6 +225,19 @@ public sealed class FfmpegProcess : IAsyncDisposable
         }
 
         _process.Dispose();
+    }
+
+    /// <summary>Lets the stderr pump reach end-of-file so the tail is complete when the caller inspects it.</summary>
+    private async Task DrainStderrAsync()
+    {
+        try
+        {
+            await _stderrPump.WaitAsync(StderrDrainLimit).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // A grandchild still holds the pipe open: the tail is what arrived so far.
+        }
     }
 
     private async Task PumpStderrAsync()

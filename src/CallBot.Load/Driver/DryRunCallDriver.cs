@@ -3,8 +3,8 @@ using CallBot.Load.Scenario;
 
 namespace CallBot.Load.Driver;
 
-/// <summary>How the <see cref="FakeLoadCallDriver"/> pretends calls go.</summary>
-public sealed record FakeCallBehavior
+/// <summary>How the <see cref="DryRunCallDriver"/> pretends calls go.</summary>
+public sealed record DryRunCallBehavior
 {
     public double LoginMs { get; init; } = 40;
 
@@ -37,7 +37,7 @@ public sealed record FakeCallBehavior
 /// so results do not depend on scheduling. It honours reject/no-answer expectations. For tests and <c>--dry-run</c>.
 /// With <see cref="SimulateTime"/> it also waits the call's length on the given <see cref="TimeProvider"/>.
 /// </summary>
-public sealed class FakeLoadCallDriver(FakeCallBehavior behavior, TimeSpan ringTimeout, TimeProvider? timeProvider = null, int seed = 1) : ILoadCallDriver
+public sealed class DryRunCallDriver(DryRunCallBehavior behavior, TimeSpan ringTimeout, TimeProvider? timeProvider = null, int seed = 1) : ILoadCallDriver
 {
     private int _calls;
     private int _logins;

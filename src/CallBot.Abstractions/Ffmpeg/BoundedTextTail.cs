@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace CallBot.Media.Ffmpeg;
+namespace CallBot.Abstractions.Ffmpeg;
 
 /// <summary>Keeps the last <c>limit</c> characters of a text stream (FFmpeg's stderr): memory stays bounded whatever it prints.</summary>
 internal sealed class BoundedTextTail
