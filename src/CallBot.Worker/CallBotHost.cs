@@ -83,6 +83,14 @@ public static class CallBotHost
     {
         var telemetry = new TelemetryOptions();
         builder.Configuration.GetSection(TelemetryOptions.Section).Bind(telemetry);
+        if (string.IsNullOrEmpty(telemetry.OtlpEndpoint) && string.IsNullOrEmpty(telemetry.PrometheusPrefix) && !telemetry.Console)
+        {
+            // No exporter: the SDK would collect for no one. Not building its providers keeps their assembly loads
+            // and start-up off the path to online; the meters still exist and in-process listeners (tests,
+            // dotnet-counters) still see them.
+            return;
+        }
+
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("callbot"));
         otel.WithMetrics(metrics =>

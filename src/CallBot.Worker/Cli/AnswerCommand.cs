@@ -35,7 +35,17 @@ internal static class AnswerCommand
             }
 
             var answerPolicy = Enum.Parse<AnswerPolicy>(parse.GetValue(policy) ?? "accept", ignoreCase: true);
-            var settings = common.ToSettings(parse);
+            Dictionary<string, string?> settings;
+            try
+            {
+                settings = common.ToSettings(parse);
+            }
+            catch (IOException ex)
+            {
+                output.Error($"--auth-key-file: {ex.Message}");
+                return 2;
+            }
+
             settings[$"{AnswerPolicyOptions.Section}:Policy"] = answerPolicy.ToString();
             var count = Math.Max(1, parse.GetValue(calls));
             CliHost host;
@@ -51,11 +61,16 @@ internal static class AnswerCommand
 
             await using (host.ConfigureAwait(false))
             {
-                var user = parse.GetValue(common.User);
+                if (await common.ResolveBotAsync(parse, host.Services, password, BotRole.Answer, output, ct).ConfigureAwait(false) is not { } bot)
+                {
+                    return 2;
+                }
+
+                var user = bot.UserId;
                 BotAgent agent;
                 try
                 {
-                    agent = await host.Runtime.StartBotAsync(new BotOptions { UserId = user, Password = password, Role = BotRole.Answer }, ct).ConfigureAwait(false);
+                    agent = await host.Runtime.StartBotAsync(bot, ct).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {

@@ -1,19 +1,28 @@
 using System.CommandLine;
 using System.Globalization;
+using CallBot.Worker.Cloud;
 using CallBot.Worker.Options;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace CallBot.Worker.Cli;
 
-/// <summary>The chat login and media options <c>call</c> and <c>answer</c> share, turned into configuration keys.</summary>
+/// <summary>
+/// The chat login and media options <c>call</c> and <c>answer</c> share, turned into configuration keys. With
+/// <c>--login</c> the bot logs in as the SDK does for a user it authenticates over REST: a user session from login and
+/// password, then chat with the session token (renewed when it expires); <c>--user</c> may then be left out.
+/// </summary>
 internal sealed class BotCommandOptions
 {
     public const string PasswordVariable = "CALLBOT_PASSWORD";
 
     public Option<string> Chat { get; } = new("--chat") { Description = "Chat endpoint: wss://host/path, ws://… or tcp://host:port.", Required = true };
     public Option<int> AppId { get; } = new("--app-id") { Description = "ConnectyCube application id.", Required = true };
-    public Option<int> User { get; } = new("--user") { Description = "This bot's user id.", Required = true };
-    public Option<FileInfo?> PasswordFile { get; } = new("--password-file") { Description = $"File whose first line is the chat password or token (or set {PasswordVariable}). Never logged." };
-    public Option<string?> Password { get; } = new("--password") { Description = $"Chat password on the command line: visible to every user in the process list; prefer --password-file or {PasswordVariable}." };
+    public Option<int?> User { get; } = new("--user") { Description = "This bot's user id (with --login: optional, the REST session names it)." };
+    public Option<string?> Login { get; } = new("--login") { Description = "ConnectyCube login: REST user session with login and password, chat login with its token. Needs --api (or CallBot:Cloud) and the auth key." };
+    public CloudCliOptions Cloud { get; } = new();
+    public Option<FileInfo?> PasswordFile { get; } = new("--password-file") { Description = $"File whose first line is the password (chat, or with --login the user's) or a token (or set {PasswordVariable}). Never logged." };
+    public Option<string?> Password { get; } = new("--password") { Description = $"Password on the command line: visible to every user in the process list; prefer --password-file or {PasswordVariable}." };
     public Option<string?> Domain { get; } = new("--domain") { Description = "XMPP domain (default: the endpoint's host)." };
     public Option<FileInfo?> TrustCertificate { get; } = new("--trust-cert") { Description = "PEM certificate to trust for wss:// / TLS." };
     public Option<string> Media { get; } = new("--media") { Description = "synthetic, echo, or a media file path.", DefaultValueFactory = _ => "synthetic" };
@@ -23,10 +32,59 @@ internal sealed class BotCommandOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Chat, AppId, User, PasswordFile, Password, Domain, TrustCertificate, Media, Record, Json, Config })
+        foreach (var option in new Option[] { Chat, AppId, User, Login, PasswordFile, Password, Domain, TrustCertificate, Media, Record, Json, Config })
         {
             command.Options.Add(option);
         }
+
+        Cloud.AddTo(command);
+    }
+
+    /// <summary>
+    /// This bot's identity: <c>--user</c> and the password for a chat login, or with <c>--login</c> a REST user session
+    /// created now (its user id checked against <c>--user</c> when both are given) that the bot's chat login then reuses.
+    /// Null, with the reason written, when the options do not name a user or the REST login fails.
+    /// </summary>
+    public async Task<BotOptions?> ResolveBotAsync(ParseResult parse, IServiceProvider services, string password, BotRole role, CliOutput output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(output);
+        var user = parse.GetValue(User);
+        if (parse.GetValue(Login) is not { Length: > 0 } login)
+        {
+            if (user is not > 0)
+            {
+                output.Error("--user is required (or --login for a REST login).");
+                return null;
+            }
+
+            return new BotOptions { UserId = user.Value, Password = password, Role = role };
+        }
+
+        if (!services.GetRequiredService<IOptions<CloudOptions>>().Value.IsConfigured)
+        {
+            output.Error("--login: " + CloudCliOptions.NotConfigured);
+            return null;
+        }
+
+        var session = services.GetRequiredService<SessionTokens>().For(new ApiCredentials(login, password));
+        try
+        {
+            await session.GetTokenAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConnectyCubeApiException ex)
+        {
+            output.Error($"--login: REST login of '{login}' failed: {ex.Message}");
+            return null;
+        }
+
+        if (session.UserId is <= 0 or > int.MaxValue || (user is { } given && given != session.UserId))
+        {
+            output.Error(string.Create(CultureInfo.InvariantCulture, $"--login: the session of '{login}' names user {session.UserId}, not {user}."));
+            return null;
+        }
+
+        return new BotOptions { UserId = (int)session.UserId, Login = login, Password = password, Role = role };
     }
 
     /// <summary>
@@ -68,7 +126,10 @@ internal sealed class BotCommandOptions
         return null;
     }
 
-    /// <summary>Configuration keys for these options (the password is not among them: it goes straight to the bot).</summary>
+    /// <summary>
+    /// Configuration keys for these options (the password is not among them: it goes straight to the bot). Throws
+    /// <see cref="IOException"/> when <c>--auth-key-file</c> cannot be read.
+    /// </summary>
     public Dictionary<string, string?> ToSettings(ParseResult parse)
     {
         var settings = new Dictionary<string, string?>
@@ -103,6 +164,7 @@ internal sealed class BotCommandOptions
             settings[$"{RecordingOptions.Section}:Directory"] = record.FullName;
         }
 
+        Cloud.AddSettings(parse, settings);
         return settings;
     }
 }

@@ -37,16 +37,26 @@ internal static class CallCommand
                 return 2;
             }
 
-            var settings = common.ToSettings(parse);
+            Dictionary<string, string?> settings;
+            try
+            {
+                settings = common.ToSettings(parse);
+            }
+            catch (IOException ex)
+            {
+                output.Error($"--auth-key-file: {ex.Message}");
+                return 2;
+            }
+
             settings[$"{VideoChatOptions.Section}:MaxBandwidth"] = parse.GetValue(maxBandwidth).ToString(CultureInfo.InvariantCulture);
             var callType = parse.GetValue(type) == "audio" ? CallType.Audio : CallType.Video;
-            return await RunAsync(output, settings, parse.GetValue(common.Config)?.FullName, parse.GetValue(common.User), common.ResolvePassword(parse, output),
+            return await RunAsync(output, settings, common, parse, common.ResolvePassword(parse, output),
                 targets, callType, TimeSpan.FromSeconds(Math.Max(1, parse.GetValue(duration))), ct).ConfigureAwait(false);
         });
         return command;
     }
 
-    private static async Task<int> RunAsync(CliOutput output, Dictionary<string, string?> settings, string? config, int user, string? password,
+    private static async Task<int> RunAsync(CliOutput output, Dictionary<string, string?> settings, BotCommandOptions common, ParseResult parse, string? password,
         IReadOnlyList<int> targets, CallType callType, TimeSpan duration, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(password))
@@ -57,7 +67,7 @@ internal static class CallCommand
         CliHost host;
         try
         {
-            host = await CliHost.StartAsync(settings, config, LogLevel.Warning, ct).ConfigureAwait(false);
+            host = await CliHost.StartAsync(settings, parse.GetValue(common.Config)?.FullName, LogLevel.Warning, ct).ConfigureAwait(false);
         }
         catch (OptionsValidationException ex)
         {
@@ -67,11 +77,16 @@ internal static class CallCommand
 
         await using (host.ConfigureAwait(false))
         {
+            if (await common.ResolveBotAsync(parse, host.Services, password, BotRole.Call, output, ct).ConfigureAwait(false) is not { } bot)
+            {
+                return 2;
+            }
+
             BotAgent agent;
             try
             {
-                output.Status($"logging in as {user}…");
-                agent = await host.Runtime.StartBotAsync(new BotOptions { UserId = user, Password = password, Role = BotRole.Call }, ct).ConfigureAwait(false);
+                output.Status($"logging in as {bot.UserId}…");
+                agent = await host.Runtime.StartBotAsync(bot, ct).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {

@@ -17,8 +17,6 @@ namespace CallBot.Worker.Cli;
 /// </summary>
 internal static class UsersCommand
 {
-    public const string AuthKeyVariable = "CALLBOT_AUTH_KEY";
-
     /// <summary>Requests in flight at once: fast enough for a pool of hundreds, gentle on the API's rate limits.</summary>
     public const int Parallelism = 4;
 
@@ -28,15 +26,15 @@ internal static class UsersCommand
 
     private sealed class CloudCommandOptions
     {
-        public Option<string?> Api { get; } = new("--api") { Description = "REST API base URL (default: CallBot:Cloud:ApiEndpoint, or the preset's)." };
+        public CloudCliOptions Cloud { get; } = new();
         public Option<int?> AppId { get; } = new("--app-id") { Description = "Application id (default: CallBot:Chat:AppId)." };
-        public Option<FileInfo?> AuthKeyFile { get; } = new("--auth-key-file") { Description = $"File holding the application's auth key (or set {AuthKeyVariable})." };
         public Option<FileInfo?> Config { get; } = new("--config") { Description = "Extra JSON config file (same keys as appsettings.json)." };
         public Option<bool> Json { get; } = new("--json") { Description = "Print one JSON document for scripts." };
 
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { Api, AppId, AuthKeyFile, Config, Json })
+            Cloud.AddTo(command);
+            foreach (var option in new Option[] { AppId, Config, Json })
             {
                 command.Options.Add(option);
             }
@@ -45,23 +43,10 @@ internal static class UsersCommand
         public Dictionary<string, string?> ToSettings(ParseResult parse)
         {
             var settings = new Dictionary<string, string?>();
-            if (parse.GetValue(Api) is { Length: > 0 } api)
-            {
-                settings[$"{CloudOptions.Section}:ApiEndpoint"] = api;
-            }
-
+            Cloud.AddSettings(parse, settings);
             if (parse.GetValue(AppId) is { } appId)
             {
                 settings[$"{ChatOptions.Section}:AppId"] = appId.ToString(CultureInfo.InvariantCulture);
-            }
-
-            if (parse.GetValue(AuthKeyFile) is { } file)
-            {
-                settings[$"{CloudOptions.Section}:AuthKey"] = File.ReadAllText(file.FullName).Trim();
-            }
-            else if (Environment.GetEnvironmentVariable(AuthKeyVariable) is { Length: > 0 } key)
-            {
-                settings[$"{CloudOptions.Section}:AuthKey"] = key;
             }
 
             return settings;
@@ -133,7 +118,7 @@ internal static class UsersCommand
         {
             if (!host.Services.GetRequiredService<IOptions<CloudOptions>>().Value.IsConfigured)
             {
-                cli.Error($"The REST API is not configured: set --api (or {CloudOptions.Section}:ApiEndpoint, or {CloudOptions.Section}:Preset) and the auth key ({AuthKeyVariable}, --auth-key-file or {CloudOptions.Section}:AuthKey).");
+                cli.Error(CloudCliOptions.NotConfigured);
                 return 2;
             }
 

@@ -18,7 +18,8 @@ public sealed record RecordedAnswer(int Status, string Body);
 /// <summary>
 /// A real HTTP server on a free loopback port that records every request and answers it: from a per-route queue of
 /// scripted answers first (<see cref="Enqueue"/>), else from <see cref="Answer"/>. Stands in for the ConnectyCube REST
-/// API in golden and renewal tests: the JS SDK (in Node) and CallBot are each pointed at one.
+/// API in golden and renewal tests: the JS SDK (in Node) and CallBot are each pointed at one. A route can also be made to
+/// hang (<see cref="Hang"/>): its requests are recorded and their connections left open, never answered.
 /// </summary>
 public sealed class RestRecorder : IAsyncDisposable
 {
@@ -27,6 +28,8 @@ public sealed class RestRecorder : IAsyncDisposable
     private readonly HttpListener _listener = new();
     private readonly ConcurrentQueue<RecordedRequest> _requests = new();
     private readonly ConcurrentDictionary<string, ConcurrentQueue<RecordedAnswer>> _scripted = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, bool> _hanging = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<HttpListenerContext> _unanswered = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
 
@@ -62,6 +65,15 @@ public sealed class RestRecorder : IAsyncDisposable
     /// <summary>Answers the next request to <paramref name="method"/> <paramref name="path"/> with this, before <see cref="Answer"/>.</summary>
     public void Enqueue(string method, string path, RecordedAnswer answer) =>
         _scripted.GetOrAdd($"{method} {path}", _ => new ConcurrentQueue<RecordedAnswer>()).Enqueue(answer);
+
+    /// <summary>
+    /// From now on, requests to <paramref name="method"/> <paramref name="path"/> are recorded and never answered: the
+    /// connection stays open until the client gives up or the recorder is disposed (a server that accepts and hangs).
+    /// </summary>
+    public void Hang(string method, string path) => _hanging[$"{method} {path}"] = true;
+
+    /// <summary>Requests to hanging routes that reached the recorder and are still unanswered.</summary>
+    public int Unanswered => _unanswered.Count;
 
     private async Task ServeAsync()
     {
@@ -113,6 +125,13 @@ public sealed class RestRecorder : IAsyncDisposable
         }
 
         var recorded = new RecordedRequest(request.HttpMethod, request.Url!.PathAndQuery, headers, Encoding.UTF8.GetString(body.ToArray()));
+        if (_hanging.ContainsKey($"{recorded.Method} {recorded.Path}"))
+        {
+            _unanswered.Enqueue(context); // before it shows in Requests, so a test that sees it recorded sees it held
+            _requests.Enqueue(recorded);
+            return;
+        }
+
         _requests.Enqueue(recorded);
         RecordedAnswer answer;
         try
@@ -139,6 +158,11 @@ public sealed class RestRecorder : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
+        while (_unanswered.TryDequeue(out var held))
+        {
+            held.Response.Abort();
+        }
+
         _listener.Close();
         try
         {
