@@ -52,7 +52,7 @@ public sealed class CliLoginTests(ProsodyFixture prosody) : IClassFixture<Prosod
         await using var caller = await callerHost.Runtime.StartBotAsync(new BotOptions { UserId = CallerId, Password = CallerPassword, Role = BotRole.Call }, Ct);
 
         var outcome = await caller.PlaceCallAsync([botId], CallType.Audio, TimeSpan.FromSeconds(1), cancellationToken: Ct).WaitAsync(Timeout, Ct);
-        Assert.Equal(CallResult.Rejected, outcome.Result); // the bot was online as botId and answered by its policy
+        Assert.Equal(CallDisposition.Rejected, outcome.Result); // the bot was online as botId and answered by its policy
         Assert.Equal(0, await answering.WaitAsync(Timeout, Ct));
         var login = Assert.Single(recorder.Requests, r => r.Path == "/session.json" && r.Body.Contains($"\"login\":\"{Bot.Login}\"", StringComparison.Ordinal));
         Assert.Equal(FakeCloudApi.AuthKey, (string?)System.Text.Json.Nodes.JsonNode.Parse(login.Body)!["auth_key"]);
