@@ -277,12 +277,12 @@ public sealed partial class ParticipantRecorder
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Recording {UserId} to {Path}")]
+    [LoggerMessage(EventId = 3501, Level = LogLevel.Information, Message = "Recording {UserId} to {Path}")]
     private static partial void LogStarted(ILogger logger, string userId, string path);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Recording of {UserId} failed ({Reason}): {Message}")]
+    [LoggerMessage(EventId = 3502, Level = LogLevel.Error, Message = "Recording of {UserId} failed ({Reason}): {Message}")]
     private static partial void LogFailed(ILogger logger, string userId, string reason, string message);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Recording of {UserId} finalized: {Status}")]
+    [LoggerMessage(EventId = 3503, Level = LogLevel.Information, Message = "Recording of {UserId} finalized: {Status}")]
     private static partial void LogFinalized(ILogger logger, string userId, RecordingStatus status);
 }
