@@ -48,6 +48,7 @@ public sealed partial class IceAgent
                 continue;
             }
 
+            _hostSockets.Add(socket);
             for (var i = 0; i < ofFamily.Count; i++)
             {
                 // RFC 8421 §4: prefer IPv6 slightly; earlier interfaces first.
@@ -79,12 +80,16 @@ public sealed partial class IceAgent
         }
     }
 
-    /// <summary>On restart: drop host candidates whose address is gone, add one per new address on its family's socket.</summary>
-    private void RefreshHostCandidates()
+    /// <summary>
+    /// On restart, and while a generation checks without a pair: drop host candidates whose address is gone, add one per
+    /// new address on its family's socket. Returns the ones added.
+    /// </summary>
+    private List<IceLocalCandidate> RefreshHostCandidates()
     {
+        var added = new List<IceLocalCandidate>();
         if (!_gatheringStarted || RelayOnly)
         {
-            return;
+            return added;
         }
 
         List<IPAddress> current;
@@ -94,23 +99,15 @@ public sealed partial class IceAgent
         }
         catch (System.Net.NetworkInformation.NetworkInformationException)
         {
-            return; // keep what we have
+            return added; // keep what we have
         }
 
         var currentText = current.ConvertAll(a => a.ToString());
-        var hostSockets = new List<Transport.IDatagramSocket>();
-        foreach (var local in _localCandidates)
-        {
-            if (local.Candidate.Type == IceCandidateType.Host && !hostSockets.Contains(local.Socket))
-            {
-                hostSockets.Add(local.Socket);
-            }
-        }
-
         _localCandidates.RemoveAll(c => c.Candidate.Type == IceCandidateType.Host && !currentText.Contains(c.Candidate.Address));
         foreach (var family in new[] { AddressFamily.InterNetworkV6, AddressFamily.InterNetwork })
         {
-            var socket = hostSockets.Find(s => s.AddressFamily == family);
+            // The family's socket from gathering, even when every host candidate on it is gone (all its interfaces down).
+            var socket = _hostSockets.Find(s => s.AddressFamily == family);
             if (socket is null)
             {
                 continue;
@@ -126,7 +123,7 @@ public sealed partial class IceAgent
                 }
 
                 var localPreference = 65535 - (i * 256) - (family == AddressFamily.InterNetwork ? 128 : 0);
-                _localCandidates.Add(new IceLocalCandidate(
+                var local = new IceLocalCandidate(
                     new IceCandidate
                     {
                         Foundation = Foundation("host", address),
@@ -136,7 +133,38 @@ public sealed partial class IceAgent
                         Type = IceCandidateType.Host,
                     },
                     socket,
-                    localPreference));
+                    localPreference);
+                _localCandidates.Add(local);
+                added.Add(local);
+            }
+        }
+
+        return added;
+    }
+
+    /// <summary>
+    /// A generation that gathered while an interface was down (an ICE restart during an outage) has no host candidate on
+    /// it, and nothing else notices the interface coming back until the next restart, seconds later. So a generation still
+    /// checking without a selected pair looks at the host addresses again every <see cref="HostRefreshInterval"/>; a new
+    /// one is trickled to the peer and paired with the remote candidates at once.
+    /// </summary>
+    private void RunHostRefresh(DateTimeOffset now)
+    {
+        var generation = _current;
+        if (!_started || generation.Selected is not null || generation.CheckingStartedAt is null || now < _nextHostRefreshAt)
+        {
+            return;
+        }
+
+        _nextHostRefreshAt = now + HostRefreshInterval;
+        foreach (var local in RefreshHostCandidates())
+        {
+            var candidate = local.Candidate;
+            IceLog.HostCandidateAppeared(_logger, candidate.Address, generation.Number);
+            Raise(() => LocalCandidateGathered?.Invoke(candidate));
+            foreach (var remote in generation.RemoteCandidates)
+            {
+                TryFormPair(generation, remote);
             }
         }
     }
@@ -235,6 +263,7 @@ public sealed partial class IceAgent
         var now = _time.GetUtcNow();
         _current.CheckingStartedAt = now;
         _nextCheckAt = now;
+        _nextHostRefreshAt = now + HostRefreshInterval;
         if (_state is IceConnectionState.New or IceConnectionState.Failed)
         {
             SetState(IceConnectionState.Checking);

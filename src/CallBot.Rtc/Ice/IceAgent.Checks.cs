@@ -13,6 +13,7 @@ public sealed partial class IceAgent
         _scheduledFor = DateTimeOffset.MaxValue;
         var now = _time.GetUtcNow();
         RunTransactionTimers(now);
+        RunHostRefresh(now);
         RunPacedCheck(now);
         RunNomination(now);
         RunConsent(now);
@@ -316,6 +317,11 @@ public sealed partial class IceAgent
             if (generation.Selected is null && _state == IceConnectionState.Checking && generation.CheckingStartedAt is { } started)
             {
                 next = Min(next, started + _options.CheckingTimeout);
+            }
+
+            if (generation.Selected is null && generation.CheckingStartedAt is not null)
+            {
+                next = Min(next, _nextHostRefreshAt);
             }
         }
 

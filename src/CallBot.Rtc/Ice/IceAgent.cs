@@ -51,6 +51,14 @@ public sealed partial class IceAgent : IAsyncDisposable
     private int _disposed;
     private bool _started;
     private bool _gatheringStarted;
+
+    /// <summary>How often a generation still checking without a selected pair looks for host addresses that appeared.</summary>
+    private static readonly TimeSpan HostRefreshInterval = TimeSpan.FromMilliseconds(500);
+
+    private DateTimeOffset _nextHostRefreshAt = DateTimeOffset.MaxValue;
+
+    /// <summary>The wildcard sockets host candidates were gathered on, one per address family.</summary>
+    private readonly List<Transport.IDatagramSocket> _hostSockets = [];
     private int _pendingServerTransactions;
     private int _prflxCounter;
     private DateTimeOffset _nextCheckAt;

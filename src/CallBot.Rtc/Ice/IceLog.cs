@@ -49,4 +49,7 @@ internal static partial class IceLog
 
     [LoggerMessage(EventId = 2014, Level = LogLevel.Debug, Message = "ICE authenticated request from {Remote} refused by the address policy: {Reason}")]
     public static partial void SourceRefused(ILogger logger, IPEndPoint remote, IceAddressRefusal reason);
+
+    [LoggerMessage(EventId = 2015, Level = LogLevel.Information, Message = "ICE host address {Address} appeared while generation {Generation} was checking; gathered and trickled")]
+    public static partial void HostCandidateAppeared(ILogger logger, string address, int generation);
 }

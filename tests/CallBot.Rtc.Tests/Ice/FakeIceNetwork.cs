@@ -15,12 +15,13 @@ internal sealed class FakeIceNetwork : IAsyncDisposable
     public static readonly IPAddress AddressA = IPAddress.Parse("10.0.0.1");
     public static readonly IPAddress AddressB = IPAddress.Parse("10.0.0.2");
 
-    public FakeIceNetwork(IceRole roleA = IceRole.Controlling, IceRole roleB = IceRole.Controlled)
+    /// <param name="hostB">Wraps B's host (e.g. to change its interface addresses during the test).</param>
+    public FakeIceNetwork(IceRole roleA = IceRole.Controlling, IceRole roleB = IceRole.Controlled, Func<IDatagramSocketFactory, IDatagramSocketFactory>? hostB = null)
     {
         Network = new InMemoryNetwork();
         Time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
         var a = new IceAgent(new IceOptions { Role = roleA, AllowPrivateRemoteCandidates = true }, Network.AddHost(AddressA), Time);
-        var b = new IceAgent(new IceOptions { Role = roleB, AllowPrivateRemoteCandidates = true }, Network.AddHost(AddressB), Time);
+        var b = new IceAgent(new IceOptions { Role = roleB, AllowPrivateRemoteCandidates = true }, (hostB ?? (h => h))(Network.AddHost(AddressB)), Time);
         Peers = new IcePeers(a, b);
     }
 
