@@ -7,7 +7,12 @@ FROM mcr.microsoft.com/dotnet/sdk:10.0-bookworm-slim AS build
 WORKDIR /src
 COPY global.json Directory.Build.props Directory.Packages.props ./
 COPY src/ src/
-RUN dotnet publish src/CallBot.Worker/CallBot.Worker.csproj -c Release -o /app --nologo
+# ReadyToRun for the target architecture, as ./callbot publishes: a pod's start does not wait for the JIT
+# (docs/performance.md §startup). TARGETARCH is set by BuildKit (amd64 | arm64).
+ARG TARGETARCH
+RUN case "$TARGETARCH" in arm64) rid=linux-arm64 ;; *) rid=linux-x64 ;; esac \
+ && dotnet publish src/CallBot.Worker/CallBot.Worker.csproj -c Release -r "$rid" --self-contained false \
+      -p:PublishReadyToRun=true -o /app --nologo
 
 FROM mcr.microsoft.com/dotnet/runtime:10.0-bookworm-slim AS runtime
 RUN apt-get update \
