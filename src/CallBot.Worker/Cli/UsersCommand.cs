@@ -103,14 +103,8 @@ internal static class UsersCommand
             return 2;
         }
 
-        CliHost host;
-        try
+        if (await CliHost.TryStartAsync(settings, parse.GetValue(common.Config)?.FullName, cli, ct).ConfigureAwait(false) is not { } host)
         {
-            host = await CliHost.StartAsync(settings, parse.GetValue(common.Config)?.FullName, LogLevel.Warning, ct).ConfigureAwait(false);
-        }
-        catch (OptionsValidationException ex)
-        {
-            cli.Error(string.Join(Environment.NewLine, ex.Failures));
             return 2;
         }
 

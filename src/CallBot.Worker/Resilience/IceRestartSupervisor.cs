@@ -10,7 +10,8 @@ namespace CallBot.Worker.Resilience;
 
 /// <summary>
 /// One bot's <see cref="IceRestartPipeline"/>s: one per peer of each call, created on the peer's first connection state and
-/// dropped when its session closes. The Polly pipeline (stateless strategies) is built once and shared.
+/// dropped when its session closes. The Polly pipeline (stateless strategies) is the one registered in DI
+/// (<see cref="IceRestartResilience.AddIceRestartResilience"/>), shared by every bot.
 /// </summary>
 public sealed class IceRestartSupervisor : IAsyncDisposable
 {
@@ -23,11 +24,6 @@ public sealed class IceRestartSupervisor : IAsyncDisposable
     private readonly ConcurrentDictionary<(string Session, int User), IceRestartPipeline> _links = new();
     private int _attempts;
     private int _recoveries;
-
-    public IceRestartSupervisor(IChatTransport chat, IceRestartOptions options, CallBotTelemetry telemetry, TimeProvider time, ILoggerFactory loggers)
-        : this(chat, options, IceRestartResilience.Build(options, time, loggers), telemetry, time, loggers)
-    {
-    }
 
     /// <param name="pipeline">The registered <see cref="IceRestartResilience.PipelineName"/> pipeline (shared by every peer and bot).</param>
     public IceRestartSupervisor(
