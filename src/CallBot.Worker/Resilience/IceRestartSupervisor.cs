@@ -15,12 +15,7 @@ namespace CallBot.Worker.Resilience;
 /// </summary>
 public sealed class IceRestartSupervisor : IAsyncDisposable
 {
-    private readonly IChatTransport _chat;
-    private readonly IceRestartOptions _options;
-    private readonly ResiliencePipeline _pipeline;
-    private readonly CallBotTelemetry _telemetry;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
+    private readonly IceRestartShared _shared;
     private readonly ConcurrentDictionary<(string Session, int User), IceRestartPipeline> _links = new();
     private int _attempts;
     private int _recoveries;
@@ -32,13 +27,10 @@ public sealed class IceRestartSupervisor : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(chat);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentNullException.ThrowIfNull(telemetry);
+        ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(loggers);
-        _chat = chat;
-        _options = options;
-        _telemetry = telemetry;
-        _time = time;
-        _logger = loggers.CreateLogger<IceRestartPipeline>();
-        _pipeline = pipeline;
+        _shared = new IceRestartShared(chat, options, pipeline, telemetry, time, loggers.CreateLogger<IceRestartPipeline>());
     }
 
     /// <summary>Attempts made by every pipeline of this bot (including ones already dropped).</summary>
@@ -93,7 +85,7 @@ public sealed class IceRestartSupervisor : IAsyncDisposable
 
     private IceRestartPipeline Create(IIceRestartLink link)
     {
-        var pipeline = new IceRestartPipeline(link, _chat, _options, _pipeline, _telemetry, _time, _logger);
+        var pipeline = new IceRestartPipeline(link, _shared);
         pipeline.AttemptCompleted += (_, attempt) =>
         {
             Interlocked.Increment(ref _attempts);
@@ -108,6 +100,11 @@ public sealed class IceRestartSupervisor : IAsyncDisposable
         return pipeline;
     }
 }
+
+/// <summary>What every peer's <see cref="IceRestartPipeline"/> of one bot shares: its chat, the options, the Polly pipeline,
+/// telemetry, clock and logger.</summary>
+public sealed record IceRestartShared(
+    IChatTransport Chat, IceRestartOptions Options, ResiliencePipeline Pipeline, CallBotTelemetry Telemetry, TimeProvider Time, ILogger Logger);
 
 internal static class CallSessionLiveness
 {
