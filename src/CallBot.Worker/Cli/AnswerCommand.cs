@@ -35,14 +35,8 @@ internal static class AnswerCommand
             }
 
             var answerPolicy = Enum.Parse<AnswerPolicy>(parse.GetValue(policy) ?? "accept", ignoreCase: true);
-            Dictionary<string, string?> settings;
-            try
+            if (CloudCliOptions.TryReadSettings(() => common.ToSettings(parse), output) is not { } settings)
             {
-                settings = common.ToSettings(parse);
-            }
-            catch (IOException ex)
-            {
-                output.Error($"--auth-key-file: {ex.Message}");
                 return 2;
             }
 

@@ -37,14 +37,8 @@ internal static class CallCommand
                 return 2;
             }
 
-            Dictionary<string, string?> settings;
-            try
+            if (CloudCliOptions.TryReadSettings(() => common.ToSettings(parse), output) is not { } settings)
             {
-                settings = common.ToSettings(parse);
-            }
-            catch (IOException ex)
-            {
-                output.Error($"--auth-key-file: {ex.Message}");
                 return 2;
             }
 

@@ -92,14 +92,8 @@ internal static class UsersCommand
     private static async Task<int> RunAsync(CloudCommandOptions common, ParseResult parse, Func<ConnectyCubeApi, CliOutput, CancellationToken, Task<int>> run, CancellationToken ct)
     {
         var cli = new CliOutput(parse.GetValue(common.Json));
-        Dictionary<string, string?> settings;
-        try
+        if (CloudCliOptions.TryReadSettings(() => common.ToSettings(parse), cli) is not { } settings)
         {
-            settings = common.ToSettings(parse);
-        }
-        catch (IOException ex)
-        {
-            cli.Error($"--auth-key-file: {ex.Message}");
             return 2;
         }
 
