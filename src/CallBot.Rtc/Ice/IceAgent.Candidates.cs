@@ -276,7 +276,7 @@ public sealed partial class IceAgent
         CancelChecks(old);
         RememberPastRemoteUfrag(old);
         _previous = _selected is not null && ReferenceEquals(_selected.Generation, old) ? old : null;
-        _current = new IceGeneration(old.Number + 1, local);
+        _current = new IceGeneration(old.Number + 1, local, old.Local);
         IceLog.Restarted(_logger, _current.Number);
 
         // Same sockets (bound to the wildcard address), but the interfaces may have changed since (a new network, a new

@@ -70,6 +70,8 @@ public sealed partial class IceAgent
                     pair.State = IceCandidatePairState.Failed;
                 }
 
+                IceLog.CheckOutcome(_logger, pair, transaction.Generation!.Number, "timed out");
+
                 if (transaction.UseCandidate && ReferenceEquals(transaction.Generation!.NominationInFlight, pair))
                 {
                     transaction.Generation.NominationInFlight = null;

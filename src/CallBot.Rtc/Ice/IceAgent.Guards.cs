@@ -21,6 +21,20 @@ public sealed partial class IceAgent
     /// <summary>Test hook: pairs on the current generation's checklist (loop-owned: read after <see cref="FlushAsync"/>).</summary>
     internal int CandidatePairCount => _current.Pairs.Count;
 
+    /// <summary>Diagnostics for a failed test: role, generation and every pair's state, read on the agent loop.</summary>
+    internal async Task<string> DescribeChecklistAsync()
+    {
+        var described = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_work.Writer.TryWrite(() => described.TrySetResult(
+                $"role {_role}, generation {_current.Number} (remote {(_current.Remote is null ? "unknown" : "known")}, triggered {_current.Triggered.Count}, " +
+                $"nominated {_current.Nominated}), pairs: {string.Join("; ", _current.Pairs.Select(p => $"{p} peer-checked {p.CheckedByPeer} peer-nominated {p.NominatedByPeer}"))}")))
+        {
+            return "agent closed";
+        }
+
+        return await described.Task.ConfigureAwait(false);
+    }
+
     /// <summary>The policy check of a remote candidate (address, count, ufrag grammar); refusals are counted and logged.</summary>
     private bool PassesRemotePolicy(IceCandidate candidate)
     {

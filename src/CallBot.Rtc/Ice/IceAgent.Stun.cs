@@ -75,7 +75,7 @@ public sealed partial class IceAgent
             return;
         }
 
-        var generation = FindGenerationByLocalUfrag(username);
+        var generation = FindGenerationByLocalUfrag(username, out var previousCredentials);
         if (generation is null)
         {
             Counters.Count(IceCounter.UnknownUsername);
@@ -83,7 +83,8 @@ public sealed partial class IceAgent
             return;
         }
 
-        if (!request.VerifyMessageIntegrity(generation.LocalKey))
+        var localKey = previousCredentials ? generation.PreviousLocalKey! : generation.LocalKey;
+        if (!request.VerifyMessageIntegrity(localKey))
         {
             Counters.Count(IceCounter.IntegrityFailures);
             IceLog.IntegrityFailed(_logger, source);
@@ -107,7 +108,8 @@ public sealed partial class IceAgent
             Counters.Count(IceCounter.RoleConflicts);
             if (_tieBreaker >= theirs)
             {
-                SendError(request.TransactionId, source, socket, 487, "Role Conflict", generation.LocalKey);
+                SendError(request.TransactionId, source, socket, 487, "Role Conflict", localKey);
+                IceLog.RequestHandled(_logger, source, generation.Number, _current.Number, _role, request.HasUseCandidate(), "487 (we stay controlling)");
                 return;
             }
 
@@ -122,18 +124,28 @@ public sealed partial class IceAgent
             }
             else
             {
-                SendError(request.TransactionId, source, socket, 487, "Role Conflict", generation.LocalKey);
+                SendError(request.TransactionId, source, socket, 487, "Role Conflict", localKey);
+                IceLog.RequestHandled(_logger, source, generation.Number, _current.Number, _role, request.HasUseCandidate(), "487 (we stay controlled)");
                 return;
             }
         }
 
-        SendSuccess(request.TransactionId, source, socket, generation.LocalKey);
+        SendSuccess(request.TransactionId, source, socket, localKey);
         Counters.Count(IceCounter.RequestsAnswered);
+        var peerPriority = request.TryGetPriority(out var p) ? p : IceCandidate.ComputePriority(IceCandidateType.PeerReflexive, 65535);
+        var peerNominates = request.HasUseCandidate();
         if (!ReferenceEquals(generation, _current))
         {
+            IceLog.RequestHandled(_logger, source, generation.Number, _current.Number, _role, peerNominates, "answered (old generation)");
             return; // an old generation: answering keeps the peer's consent alive, nothing else
         }
 
+        OnPeerCheck(generation, source, socket, peerPriority, peerNominates, previousCredentials);
+    }
+
+    /// <summary>An authenticated check from the peer on <paramref name="generation"/>: pair it, then trigger or select (RFC 8445 §7.3.1.4).</summary>
+    private void OnPeerCheck(IceGeneration generation, IPEndPoint source, IDatagramSocket socket, uint peerPriority, bool peerNominates, bool previousCredentials)
+    {
         var remote = FindRemote(generation, source);
         if (remote is null)
         {
@@ -143,10 +155,7 @@ public sealed partial class IceAgent
                 return;
             }
 
-            var priority = request.TryGetPriority(out var p)
-                ? p
-                : IceCandidate.ComputePriority(IceCandidateType.PeerReflexive, 65535);
-            remote = LearnPeerReflexive(generation, source, priority);
+            remote = LearnPeerReflexive(generation, source, peerPriority);
         }
 
         var local = ChooseLocal(socket, source);
@@ -161,13 +170,16 @@ public sealed partial class IceAgent
             return;
         }
 
-        var useCandidate = _role == IceRole.Controlled && request.HasUseCandidate();
+        var useCandidate = _role == IceRole.Controlled && peerNominates;
         if (useCandidate)
         {
             pair.NominatedByPeer = true;
         }
 
         pair.CheckedByPeer = true;
+        pair.PeerUsesPreviousLocalCredentials = previousCredentials;
+        IceLog.RequestHandled(_logger, source, generation.Number, _current.Number, _role, useCandidate,
+            previousCredentials ? pair + " (peer uses our previous credentials)" : pair.ToString());
         switch (pair.State)
         {
             case IceCandidatePairState.Succeeded:
@@ -255,12 +267,14 @@ public sealed partial class IceAgent
         {
             // RFC 8445 §7.2.5.2.1: non-symmetric addresses fail the check.
             pair.State = IceCandidatePairState.Failed;
+            IceLog.CheckOutcome(_logger, pair, generation.Number, "failed: answered from another address");
             return;
         }
 
         if (isError)
         {
             OnCheckError(transaction, pair, generation, errorCode);
+            IceLog.CheckOutcome(_logger, pair, generation.Number, errorCode == 487 ? "487 role conflict, retried" : "error " + errorCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
             return;
         }
 
@@ -287,6 +301,7 @@ public sealed partial class IceAgent
 
         pair.State = IceCandidatePairState.Succeeded;
         generation.FirstValidAt ??= now;
+        IceLog.CheckOutcome(_logger, pair, generation.Number, transaction.UseCandidate ? "succeeded (nomination)" : "succeeded");
         if (transaction.UseCandidate || (_role == IceRole.Controlled && pair.NominatedByPeer))
         {
             Select(pair, nominated: true);
@@ -321,8 +336,15 @@ public sealed partial class IceAgent
         pair.State = IceCandidatePairState.Failed;
     }
 
-    private IceGeneration? FindGenerationByLocalUfrag(ReadOnlySpan<byte> username)
+    /// <summary>
+    /// The generation a request's USERNAME (ours:theirs) belongs to. <paramref name="previousCredentials"/>: it names our
+    /// previous ufrag with the peer's current one — the peer restarted and checks its new generation before our answer
+    /// with the new credentials reached it (RFC 8445 §9 leaves this open; libwebrtc does it), so it belongs to the current
+    /// generation, authenticated with our previous password.
+    /// </summary>
+    private IceGeneration? FindGenerationByLocalUfrag(ReadOnlySpan<byte> username, out bool previousCredentials)
     {
+        previousCredentials = false;
         var colon = username.IndexOf((byte)':');
         var localPart = colon < 0 ? username : username[..colon];
         if (UfragEquals(localPart, _current.Local.Ufrag))
@@ -330,7 +352,20 @@ public sealed partial class IceAgent
             return _current;
         }
 
+        if (_current.PreviousLocal is { } previous && UfragEquals(localPart, previous.Ufrag) && RemotePartIs(username, _current.Remote))
+        {
+            previousCredentials = true;
+            return _current;
+        }
+
         return _previous is not null && UfragEquals(localPart, _previous.Local.Ufrag) ? _previous : null;
+    }
+
+    /// <summary>Whether the USERNAME's second half (the sender's ufrag, RFC 8445 §7.2.2) is <paramref name="remote"/>'s.</summary>
+    private static bool RemotePartIs(ReadOnlySpan<byte> username, IceCredentials? remote)
+    {
+        var colon = username.IndexOf((byte)':');
+        return remote is not null && colon >= 0 && UfragEquals(username[(colon + 1)..], remote.Ufrag);
     }
 
     private static bool UfragEquals(ReadOnlySpan<byte> utf8, string ufrag)
@@ -450,7 +485,7 @@ public sealed partial class IceAgent
         Span<byte> transactionId = stackalloc byte[StunConstants.TransactionIdSize];
         RandomNumberGenerator.Fill(transactionId);
         var writer = new StunWriter(transaction.Buffer, StunMessageType.BindingRequest, transactionId);
-        writer.AddUsername(generation.Remote.Ufrag + ":" + generation.Local.Ufrag);
+        writer.AddUsername(generation.Remote.Ufrag + ":" + generation.LocalUfragFor(pair));
         writer.AddPriority(IceCandidate.ComputePriority(IceCandidateType.PeerReflexive, pair.Local.LocalPreference));
         if (controlling)
         {
@@ -480,6 +515,11 @@ public sealed partial class IceAgent
 
         StartTransaction(transaction);
         Counters.Count(IceCounter.ChecksSent);
+        if (kind == IceTransactionKind.Check)
+        {
+            IceLog.CheckSent(_logger, pair, generation.Number, _role, useCandidate);
+        }
+
         if (kind == IceTransactionKind.Check)
         {
             pair.State = IceCandidatePairState.InProgress;

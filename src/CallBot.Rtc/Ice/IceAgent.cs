@@ -32,7 +32,7 @@ public sealed partial class IceAgent : IAsyncDisposable
     private readonly Task _workPump;
     private readonly Task _eventPump;
     private readonly ITimer _timer;
-    private readonly ulong _tieBreaker;
+    private ulong _tieBreaker;
     private readonly List<IceLocalCandidate> _localCandidates = [];
     private readonly List<IceCandidate> _namedRemoteCandidates = [];
     private readonly Dictionary<UInt128, IceTransaction> _transactions = [];
@@ -110,6 +110,13 @@ public sealed partial class IceAgent : IAsyncDisposable
     public TimeSpan? RoundTripTime => Volatile.Read(ref _roundTripTicks) is var ticks and > 0 ? TimeSpan.FromTicks(ticks) : null;
 
     public IceCounters Counters { get; } = new();
+
+    /// <summary>Test hook: the role-conflict tie-breaker (RFC 8445 §7.3.1.1), random unless a test fixes it before <see cref="Start"/>.</summary>
+    internal ulong TieBreaker
+    {
+        get => _tieBreaker;
+        set => _tieBreaker = value;
+    }
 
     public TransportCounters TransportCounters => _transport.Counters;
 

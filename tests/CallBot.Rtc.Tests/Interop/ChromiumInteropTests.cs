@@ -235,7 +235,7 @@ public sealed partial class ChromiumInteropTests(ChromiumFixture chromium) : ICl
                     $"generation {generation} never selected: state {agent.State}, role {agent.Role}, selected generation " +
                     $"{agent.SelectedPair?.Generation}, checks sent {c[IceCounter.ChecksSent]}, answered {c[IceCounter.RequestsAnswered]}, unknown username " +
                     $"{c[IceCounter.UnknownUsername]}, integrity failures {c.IntegrityFailures}, role conflicts {c[IceCounter.RoleConflicts]}, unmatched " +
-                    $"responses {c[IceCounter.UnmatchedResponses]}; Chromium: {chrome}\nCallBot log:\n{Log.Tail()}");
+                    $"responses {c[IceCounter.UnmatchedResponses]}; checklist: {await agent.DescribeChecklistAsync()}; Chromium: {chrome}\nCallBot log:\n{Log.Tail()}");
             }
 
             CallBot.IceAgent.SelectedPairChanged -= Check;
