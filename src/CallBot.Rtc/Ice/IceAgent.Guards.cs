@@ -14,9 +14,6 @@ public sealed partial class IceAgent
 
     private readonly IceAddressPolicy _addressPolicy;
     private int _queuedStun;
-    private double _answerTokens;
-    private long _answerTokensAt;
-    private bool _answerTokensStarted;
 
     /// <summary>Test hook: pairs on the current generation's checklist (loop-owned: read after <see cref="FlushAsync"/>).</summary>
     internal int CandidatePairCount => _current.Pairs.Count;
@@ -90,19 +87,12 @@ public sealed partial class IceAgent
     /// <summary>A 400/401 to a request that failed authentication, within <see cref="IceOptions.UnauthenticatedAnswersPerSecond"/>.</summary>
     private void AnswerUnauthenticated(ReadOnlySpan<byte> transactionId, IPEndPoint source, IDatagramSocket socket, int code, string reason)
     {
-        var rate = _options.UnauthenticatedAnswersPerSecond;
-        var now = _time.GetTimestamp();
-        var elapsed = _answerTokensStarted ? _time.GetElapsedTime(_answerTokensAt, now).TotalSeconds : 1.0;
-        _answerTokensStarted = true;
-        _answerTokensAt = now;
-        _answerTokens = Math.Min(rate, _answerTokens + (elapsed * rate));
-        if (_answerTokens < 1)
+        if (!_answerLimiter.TryTake())
         {
             Counters.Count(IceCounter.UnauthenticatedRequestsNotAnswered);
             return;
         }
 
-        _answerTokens--;
         SendError(transactionId, source, socket, code, reason, key: default);
     }
 

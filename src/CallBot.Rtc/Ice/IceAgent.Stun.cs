@@ -100,7 +100,7 @@ public sealed partial class IceAgent
             return;
         }
 
-        MarkAuthenticated(source);
+        _sources.MarkAuthenticated(source);
 
         // RFC 8445 §7.3.1.1 role conflict.
         if (_role == IceRole.Controlling && request.TryGetIceControlling(out var theirs))
@@ -197,7 +197,7 @@ public sealed partial class IceAgent
                 // RFC 8445 §7.3.1.4: the peer's check just crossed this pair, so our own check (or its response) was
                 // probably lost. Cancel its retransmissions and check again at the next pacing slot instead of waiting
                 // out the RTO: on a lossy path this turns a 500 ms – 1.5 s wait into one pacing interval.
-                CancelChecksOf(pair);
+                _transactions.CancelChecksOf(pair);
                 pair.State = IceCandidatePairState.Waiting;
                 if (!generation.Triggered.Contains(pair))
                 {
@@ -220,7 +220,7 @@ public sealed partial class IceAgent
     private void HandleResponse(StunMessageView response, IPEndPoint source, IDatagramSocket socket)
     {
         var id = IceTransaction.KeyOf(response.TransactionId);
-        if (!_transactions.TryGetValue(id, out var transaction))
+        if (!_transactions.TryGet(id, out var transaction))
         {
             Counters.Count(IceCounter.UnmatchedResponses);
             return;
@@ -228,7 +228,7 @@ public sealed partial class IceAgent
 
         if (transaction.Kind == IceTransactionKind.StunServer)
         {
-            CompleteTransaction(transaction);
+            _transactions.Complete(transaction);
             if (response.Class == StunClass.SuccessResponse && response.TryGetXorMappedAddress(out var mapped) && mapped is not null)
             {
                 OnServerReflexive(transaction.Socket, mapped);
@@ -256,7 +256,7 @@ public sealed partial class IceAgent
             return;
         }
 
-        CompleteTransaction(transaction);
+        _transactions.Complete(transaction);
         var pair = transaction.Pair!;
         if (isError && transaction.UseCandidate && ReferenceEquals(generation.NominationInFlight, pair))
         {
@@ -278,7 +278,7 @@ public sealed partial class IceAgent
             return;
         }
 
-        MarkAuthenticated(source);
+        _sources.MarkAuthenticated(source);
         var now = _time.GetUtcNow();
         if (transaction.Transmissions == 1)
         {
@@ -425,7 +425,7 @@ public sealed partial class IceAgent
             return null;
         }
 
-        AllowEarlySource(endPoint);
+        _sources.AllowEarlySource(endPoint);
         var pair = new IceCandidatePair(local, remote, endPoint, generation);
         pair.ComputePriority(_role);
         generation.Pairs.Add(pair);
@@ -513,7 +513,7 @@ public sealed partial class IceAgent
             return;
         }
 
-        StartTransaction(transaction);
+        _transactions.Start(transaction, _time.GetUtcNow());
         Counters.Count(IceCounter.ChecksSent);
         if (kind == IceTransactionKind.Check)
         {
@@ -544,7 +544,7 @@ public sealed partial class IceAgent
         }
 
         _pendingServerTransactions++;
-        StartTransaction(transaction);
+        _transactions.Start(transaction, _time.GetUtcNow());
     }
 
     /// <summary>Completes the request into the transaction's buffer and keys it by its id; on overflow the transaction is disposed.</summary>
@@ -559,32 +559,6 @@ public sealed partial class IceAgent
         transaction.Length = length;
         transaction.Id = IceTransaction.KeyOf(transactionId);
         return true;
-    }
-
-    private void StartTransaction(IceTransaction transaction)
-    {
-        _transactions[transaction.Id] = transaction;
-        transaction.Transmissions = 1;
-        transaction.FirstSentAt = _time.GetUtcNow();
-        transaction.NextAt = transaction.FirstSentAt + transaction.Rto;
-        transaction.Socket.TrySendTo(transaction.Datagram, transaction.DestinationAddress);
-    }
-
-    private void CancelChecksOf(IceCandidatePair pair)
-    {
-        foreach (var transaction in _transactions.Values)
-        {
-            if (transaction.Kind == IceTransactionKind.Check && ReferenceEquals(transaction.Pair, pair) && !transaction.UseCandidate)
-            {
-                transaction.Cancelled = true;
-            }
-        }
-    }
-
-    private void CompleteTransaction(IceTransaction transaction)
-    {
-        _transactions.Remove(transaction.Id);
-        transaction.Dispose();
     }
 
     private void OnServerTransactionDone()
