@@ -178,8 +178,7 @@ public sealed partial class IceAgent
 
         pair.CheckedByPeer = true;
         pair.PeerUsesPreviousLocalCredentials = previousCredentials;
-        IceLog.RequestHandled(_logger, source, generation.Number, _current.Number, _role, useCandidate,
-            previousCredentials ? pair + " (peer uses our previous credentials)" : pair.ToString());
+        IceLog.PeerChecked(_logger, pair, generation.Number, _role, useCandidate, previousCredentials);
         switch (pair.State)
         {
             case IceCandidatePairState.Succeeded:
@@ -274,7 +273,7 @@ public sealed partial class IceAgent
         if (isError)
         {
             OnCheckError(transaction, pair, generation, errorCode);
-            IceLog.CheckOutcome(_logger, pair, generation.Number, errorCode == 487 ? "487 role conflict, retried" : "error " + errorCode.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            IceLog.CheckError(_logger, pair, generation.Number, errorCode);
             return;
         }
 

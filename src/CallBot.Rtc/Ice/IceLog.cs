@@ -61,4 +61,10 @@ internal static partial class IceLog
 
     [LoggerMessage(EventId = 2018, Level = LogLevel.Debug, Message = "ICE request from {Remote} for generation {Generation} (current {Current}) as {Role}, use-candidate {UseCandidate}: {Outcome}")]
     public static partial void RequestHandled(ILogger logger, IPEndPoint remote, int generation, int current, IceRole role, bool useCandidate, string outcome);
+
+    [LoggerMessage(EventId = 2019, Level = LogLevel.Debug, Message = "ICE check from the peer on {Pair} (generation {Generation}) as {Role}, use-candidate {UseCandidate}, naming our previous credentials {PreviousCredentials}")]
+    public static partial void PeerChecked(ILogger logger, IceCandidatePair pair, int generation, IceRole role, bool useCandidate, bool previousCredentials);
+
+    [LoggerMessage(EventId = 2020, Level = LogLevel.Debug, Message = "ICE check on {Pair} (generation {Generation}): error {Code} (487: role switched and retried)")]
+    public static partial void CheckError(ILogger logger, IceCandidatePair pair, int generation, int code);
 }
