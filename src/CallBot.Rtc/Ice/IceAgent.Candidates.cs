@@ -250,7 +250,13 @@ public sealed partial class IceAgent
         _current.Remote = credentials;
         _current.RemoteKey = StunIntegrity.ShortTermKey(credentials.Password);
         BeginCheckingIfReady();
-        ReleaseHeldCandidates(credentials.Ufrag);
+        if (_remoteGenerations.Release(credentials.Ufrag) is { } released)
+        {
+            foreach (var candidate in released)
+            {
+                ApplyRemoteCandidate(candidate);
+            }
+        }
     }
 
     private void BeginCheckingIfReady()
@@ -273,10 +279,10 @@ public sealed partial class IceAgent
     private void BeginGeneration(IceCredentials local)
     {
         var old = _current;
-        CancelChecks(old);
-        RememberPastRemoteUfrag(old);
+        _transactions.RemoveChecksOf(old);
+        _remoteGenerations.RememberPast(old.Remote);
         _previous = _selected is not null && ReferenceEquals(_selected.Generation, old) ? old : null;
-        _current = new IceGeneration(old.Number + 1, local);
+        _current = new IceGeneration(old.Number + 1, local, old.Local);
         IceLog.Restarted(_logger, _current.Number);
 
         // Same sockets (bound to the wildcard address), but the interfaces may have changed since (a new network, a new
@@ -294,26 +300,6 @@ public sealed partial class IceAgent
         }
     }
 
-    private void CancelChecks(IceGeneration generation)
-    {
-        _scratch.Clear();
-        foreach (var transaction in _transactions.Values)
-        {
-            if (transaction.Kind == IceTransactionKind.Check && ReferenceEquals(transaction.Generation, generation))
-            {
-                _scratch.Add(transaction);
-            }
-        }
-
-        foreach (var transaction in _scratch)
-        {
-            _transactions.Remove(transaction.Id);
-            transaction.Dispose();
-        }
-
-        _scratch.Clear();
-    }
-
     private void ApplyRemoteCandidate(IceCandidate candidate)
     {
         if (!candidate.IsUdp || candidate.Component != IceCandidate.RtpComponent)
@@ -322,7 +308,7 @@ public sealed partial class IceAgent
         }
 
         var generation = _current;
-        if (!PassesRemotePolicy(candidate) || !BelongsToCurrentGeneration(candidate))
+        if (!PassesRemotePolicy(candidate) || !_remoteGenerations.BelongsToCurrent(candidate, _current.Remote))
         {
             return; // refused, held for a later generation, or dropped as stale
         }

@@ -22,38 +22,11 @@ public sealed partial class IceAgent
 
     private void RunTransactionTimers(DateTimeOffset now)
     {
-        _scratch.Clear();
-        foreach (var transaction in _transactions.Values)
+        _transactions.RunTimers(now);
+        foreach (var transaction in _transactions.TimedOut)
         {
-            if (now >= transaction.NextAt)
-            {
-                _scratch.Add(transaction);
-            }
+            OnTransactionTimedOut(transaction);
         }
-
-        foreach (var transaction in _scratch)
-        {
-            if (transaction.Cancelled)
-            {
-                CompleteTransaction(transaction); // its time for a late response is over; the triggered check decides
-                continue;
-            }
-
-            if (transaction.Transmissions >= transaction.MaxTransmissions)
-            {
-                CompleteTransaction(transaction);
-                OnTransactionTimedOut(transaction);
-                continue;
-            }
-
-            transaction.Transmissions++;
-            var doubled = transaction.Rto * 2;
-            transaction.Rto = doubled > transaction.MaxRto ? transaction.MaxRto : doubled;
-            transaction.NextAt = now + transaction.Rto;
-            transaction.Socket.TrySendTo(transaction.Datagram, transaction.DestinationAddress);
-        }
-
-        _scratch.Clear();
     }
 
     private void OnTransactionTimedOut(IceTransaction transaction)
@@ -69,6 +42,8 @@ public sealed partial class IceAgent
                 {
                     pair.State = IceCandidatePairState.Failed;
                 }
+
+                IceLog.CheckOutcome(_logger, pair, transaction.Generation!.Number, "timed out");
 
                 if (transaction.UseCandidate && ReferenceEquals(transaction.Generation!.NominationInFlight, pair))
                 {
@@ -325,10 +300,7 @@ public sealed partial class IceAgent
             }
         }
 
-        foreach (var transaction in _transactions.Values)
-        {
-            next = Min(next, transaction.NextAt);
-        }
+        next = Min(next, _transactions.NextDeadline());
 
         if (_selected is not null && _state is IceConnectionState.Connected or IceConnectionState.Completed or IceConnectionState.Disconnected)
         {

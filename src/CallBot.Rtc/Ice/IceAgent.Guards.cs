@@ -14,12 +14,23 @@ public sealed partial class IceAgent
 
     private readonly IceAddressPolicy _addressPolicy;
     private int _queuedStun;
-    private double _answerTokens;
-    private long _answerTokensAt;
-    private bool _answerTokensStarted;
 
     /// <summary>Test hook: pairs on the current generation's checklist (loop-owned: read after <see cref="FlushAsync"/>).</summary>
     internal int CandidatePairCount => _current.Pairs.Count;
+
+    /// <summary>Diagnostics for a failed test: role, generation and every pair's state, read on the agent loop.</summary>
+    internal async Task<string> DescribeChecklistAsync()
+    {
+        var described = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_work.Writer.TryWrite(() => described.TrySetResult(
+                $"role {_role}, generation {_current.Number} (remote {(_current.Remote is null ? "unknown" : "known")}, triggered {_current.Triggered.Count}, " +
+                $"nominated {_current.Nominated}), pairs: {string.Join("; ", _current.Pairs.Select(p => $"{p} peer-checked {p.CheckedByPeer} peer-nominated {p.NominatedByPeer}"))}")))
+        {
+            return "agent closed";
+        }
+
+        return await described.Task.ConfigureAwait(false);
+    }
 
     /// <summary>The policy check of a remote candidate (address, count, ufrag grammar); refusals are counted and logged.</summary>
     private bool PassesRemotePolicy(IceCandidate candidate)
@@ -76,19 +87,12 @@ public sealed partial class IceAgent
     /// <summary>A 400/401 to a request that failed authentication, within <see cref="IceOptions.UnauthenticatedAnswersPerSecond"/>.</summary>
     private void AnswerUnauthenticated(ReadOnlySpan<byte> transactionId, IPEndPoint source, IDatagramSocket socket, int code, string reason)
     {
-        var rate = _options.UnauthenticatedAnswersPerSecond;
-        var now = _time.GetTimestamp();
-        var elapsed = _answerTokensStarted ? _time.GetElapsedTime(_answerTokensAt, now).TotalSeconds : 1.0;
-        _answerTokensStarted = true;
-        _answerTokensAt = now;
-        _answerTokens = Math.Min(rate, _answerTokens + (elapsed * rate));
-        if (_answerTokens < 1)
+        if (!_answerLimiter.TryTake())
         {
             Counters.Count(IceCounter.UnauthenticatedRequestsNotAnswered);
             return;
         }
 
-        _answerTokens--;
         SendError(transactionId, source, socket, code, reason, key: default);
     }
 

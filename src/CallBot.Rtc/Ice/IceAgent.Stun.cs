@@ -75,7 +75,7 @@ public sealed partial class IceAgent
             return;
         }
 
-        var generation = FindGenerationByLocalUfrag(username);
+        var generation = FindGenerationByLocalUfrag(username, out var previousCredentials);
         if (generation is null)
         {
             Counters.Count(IceCounter.UnknownUsername);
@@ -83,7 +83,8 @@ public sealed partial class IceAgent
             return;
         }
 
-        if (!request.VerifyMessageIntegrity(generation.LocalKey))
+        var localKey = previousCredentials ? generation.PreviousLocalKey! : generation.LocalKey;
+        if (!request.VerifyMessageIntegrity(localKey))
         {
             Counters.Count(IceCounter.IntegrityFailures);
             IceLog.IntegrityFailed(_logger, source);
@@ -99,7 +100,7 @@ public sealed partial class IceAgent
             return;
         }
 
-        MarkAuthenticated(source);
+        _sources.MarkAuthenticated(source);
 
         // RFC 8445 §7.3.1.1 role conflict.
         if (_role == IceRole.Controlling && request.TryGetIceControlling(out var theirs))
@@ -107,7 +108,8 @@ public sealed partial class IceAgent
             Counters.Count(IceCounter.RoleConflicts);
             if (_tieBreaker >= theirs)
             {
-                SendError(request.TransactionId, source, socket, 487, "Role Conflict", generation.LocalKey);
+                SendError(request.TransactionId, source, socket, 487, "Role Conflict", localKey);
+                IceLog.RequestHandled(_logger, source, generation.Number, _current.Number, _role, request.HasUseCandidate(), "487 (we stay controlling)");
                 return;
             }
 
@@ -122,18 +124,28 @@ public sealed partial class IceAgent
             }
             else
             {
-                SendError(request.TransactionId, source, socket, 487, "Role Conflict", generation.LocalKey);
+                SendError(request.TransactionId, source, socket, 487, "Role Conflict", localKey);
+                IceLog.RequestHandled(_logger, source, generation.Number, _current.Number, _role, request.HasUseCandidate(), "487 (we stay controlled)");
                 return;
             }
         }
 
-        SendSuccess(request.TransactionId, source, socket, generation.LocalKey);
+        SendSuccess(request.TransactionId, source, socket, localKey);
         Counters.Count(IceCounter.RequestsAnswered);
+        var peerPriority = request.TryGetPriority(out var p) ? p : IceCandidate.ComputePriority(IceCandidateType.PeerReflexive, 65535);
+        var peerNominates = request.HasUseCandidate();
         if (!ReferenceEquals(generation, _current))
         {
+            IceLog.RequestHandled(_logger, source, generation.Number, _current.Number, _role, peerNominates, "answered (old generation)");
             return; // an old generation: answering keeps the peer's consent alive, nothing else
         }
 
+        OnPeerCheck(generation, source, socket, peerPriority, peerNominates, previousCredentials);
+    }
+
+    /// <summary>An authenticated check from the peer on <paramref name="generation"/>: pair it, then trigger or select (RFC 8445 §7.3.1.4).</summary>
+    private void OnPeerCheck(IceGeneration generation, IPEndPoint source, IDatagramSocket socket, uint peerPriority, bool peerNominates, bool previousCredentials)
+    {
         var remote = FindRemote(generation, source);
         if (remote is null)
         {
@@ -143,10 +155,7 @@ public sealed partial class IceAgent
                 return;
             }
 
-            var priority = request.TryGetPriority(out var p)
-                ? p
-                : IceCandidate.ComputePriority(IceCandidateType.PeerReflexive, 65535);
-            remote = LearnPeerReflexive(generation, source, priority);
+            remote = LearnPeerReflexive(generation, source, peerPriority);
         }
 
         var local = ChooseLocal(socket, source);
@@ -161,13 +170,15 @@ public sealed partial class IceAgent
             return;
         }
 
-        var useCandidate = _role == IceRole.Controlled && request.HasUseCandidate();
+        var useCandidate = _role == IceRole.Controlled && peerNominates;
         if (useCandidate)
         {
             pair.NominatedByPeer = true;
         }
 
         pair.CheckedByPeer = true;
+        pair.PeerUsesPreviousLocalCredentials = previousCredentials;
+        IceLog.PeerChecked(_logger, pair, generation.Number, _role, useCandidate, previousCredentials);
         switch (pair.State)
         {
             case IceCandidatePairState.Succeeded:
@@ -185,7 +196,7 @@ public sealed partial class IceAgent
                 // RFC 8445 §7.3.1.4: the peer's check just crossed this pair, so our own check (or its response) was
                 // probably lost. Cancel its retransmissions and check again at the next pacing slot instead of waiting
                 // out the RTO: on a lossy path this turns a 500 ms – 1.5 s wait into one pacing interval.
-                CancelChecksOf(pair);
+                _transactions.CancelChecksOf(pair);
                 pair.State = IceCandidatePairState.Waiting;
                 if (!generation.Triggered.Contains(pair))
                 {
@@ -208,7 +219,7 @@ public sealed partial class IceAgent
     private void HandleResponse(StunMessageView response, IPEndPoint source, IDatagramSocket socket)
     {
         var id = IceTransaction.KeyOf(response.TransactionId);
-        if (!_transactions.TryGetValue(id, out var transaction))
+        if (!_transactions.TryGet(id, out var transaction))
         {
             Counters.Count(IceCounter.UnmatchedResponses);
             return;
@@ -216,7 +227,7 @@ public sealed partial class IceAgent
 
         if (transaction.Kind == IceTransactionKind.StunServer)
         {
-            CompleteTransaction(transaction);
+            _transactions.Complete(transaction);
             if (response.Class == StunClass.SuccessResponse && response.TryGetXorMappedAddress(out var mapped) && mapped is not null)
             {
                 OnServerReflexive(transaction.Socket, mapped);
@@ -244,7 +255,7 @@ public sealed partial class IceAgent
             return;
         }
 
-        CompleteTransaction(transaction);
+        _transactions.Complete(transaction);
         var pair = transaction.Pair!;
         if (isError && transaction.UseCandidate && ReferenceEquals(generation.NominationInFlight, pair))
         {
@@ -255,16 +266,18 @@ public sealed partial class IceAgent
         {
             // RFC 8445 §7.2.5.2.1: non-symmetric addresses fail the check.
             pair.State = IceCandidatePairState.Failed;
+            IceLog.CheckOutcome(_logger, pair, generation.Number, "failed: answered from another address");
             return;
         }
 
         if (isError)
         {
             OnCheckError(transaction, pair, generation, errorCode);
+            IceLog.CheckError(_logger, pair, generation.Number, errorCode);
             return;
         }
 
-        MarkAuthenticated(source);
+        _sources.MarkAuthenticated(source);
         var now = _time.GetUtcNow();
         if (transaction.Transmissions == 1)
         {
@@ -287,6 +300,7 @@ public sealed partial class IceAgent
 
         pair.State = IceCandidatePairState.Succeeded;
         generation.FirstValidAt ??= now;
+        IceLog.CheckOutcome(_logger, pair, generation.Number, transaction.UseCandidate ? "succeeded (nomination)" : "succeeded");
         if (transaction.UseCandidate || (_role == IceRole.Controlled && pair.NominatedByPeer))
         {
             Select(pair, nominated: true);
@@ -321,8 +335,15 @@ public sealed partial class IceAgent
         pair.State = IceCandidatePairState.Failed;
     }
 
-    private IceGeneration? FindGenerationByLocalUfrag(ReadOnlySpan<byte> username)
+    /// <summary>
+    /// The generation a request's USERNAME (ours:theirs) belongs to. <paramref name="previousCredentials"/>: it names our
+    /// previous ufrag with the peer's current one — the peer restarted and checks its new generation before our answer
+    /// with the new credentials reached it (RFC 8445 §9 leaves this open; libwebrtc does it), so it belongs to the current
+    /// generation, authenticated with our previous password.
+    /// </summary>
+    private IceGeneration? FindGenerationByLocalUfrag(ReadOnlySpan<byte> username, out bool previousCredentials)
     {
+        previousCredentials = false;
         var colon = username.IndexOf((byte)':');
         var localPart = colon < 0 ? username : username[..colon];
         if (UfragEquals(localPart, _current.Local.Ufrag))
@@ -330,7 +351,20 @@ public sealed partial class IceAgent
             return _current;
         }
 
+        if (_current.PreviousLocal is { } previous && UfragEquals(localPart, previous.Ufrag) && RemotePartIs(username, _current.Remote))
+        {
+            previousCredentials = true;
+            return _current;
+        }
+
         return _previous is not null && UfragEquals(localPart, _previous.Local.Ufrag) ? _previous : null;
+    }
+
+    /// <summary>Whether the USERNAME's second half (the sender's ufrag, RFC 8445 §7.2.2) is <paramref name="remote"/>'s.</summary>
+    private static bool RemotePartIs(ReadOnlySpan<byte> username, IceCredentials? remote)
+    {
+        var colon = username.IndexOf((byte)':');
+        return remote is not null && colon >= 0 && UfragEquals(username[(colon + 1)..], remote.Ufrag);
     }
 
     private static bool UfragEquals(ReadOnlySpan<byte> utf8, string ufrag)
@@ -390,7 +424,7 @@ public sealed partial class IceAgent
             return null;
         }
 
-        AllowEarlySource(endPoint);
+        _sources.AllowEarlySource(endPoint);
         var pair = new IceCandidatePair(local, remote, endPoint, generation);
         pair.ComputePriority(_role);
         generation.Pairs.Add(pair);
@@ -450,7 +484,7 @@ public sealed partial class IceAgent
         Span<byte> transactionId = stackalloc byte[StunConstants.TransactionIdSize];
         RandomNumberGenerator.Fill(transactionId);
         var writer = new StunWriter(transaction.Buffer, StunMessageType.BindingRequest, transactionId);
-        writer.AddUsername(generation.Remote.Ufrag + ":" + generation.Local.Ufrag);
+        writer.AddUsername(generation.Remote.Ufrag + ":" + generation.LocalUfragFor(pair));
         writer.AddPriority(IceCandidate.ComputePriority(IceCandidateType.PeerReflexive, pair.Local.LocalPreference));
         if (controlling)
         {
@@ -478,8 +512,13 @@ public sealed partial class IceAgent
             return;
         }
 
-        StartTransaction(transaction);
+        _transactions.Start(transaction, _time.GetUtcNow());
         Counters.Count(IceCounter.ChecksSent);
+        if (kind == IceTransactionKind.Check)
+        {
+            IceLog.CheckSent(_logger, pair, generation.Number, _role, useCandidate);
+        }
+
         if (kind == IceTransactionKind.Check)
         {
             pair.State = IceCandidatePairState.InProgress;
@@ -504,7 +543,7 @@ public sealed partial class IceAgent
         }
 
         _pendingServerTransactions++;
-        StartTransaction(transaction);
+        _transactions.Start(transaction, _time.GetUtcNow());
     }
 
     /// <summary>Completes the request into the transaction's buffer and keys it by its id; on overflow the transaction is disposed.</summary>
@@ -519,32 +558,6 @@ public sealed partial class IceAgent
         transaction.Length = length;
         transaction.Id = IceTransaction.KeyOf(transactionId);
         return true;
-    }
-
-    private void StartTransaction(IceTransaction transaction)
-    {
-        _transactions[transaction.Id] = transaction;
-        transaction.Transmissions = 1;
-        transaction.FirstSentAt = _time.GetUtcNow();
-        transaction.NextAt = transaction.FirstSentAt + transaction.Rto;
-        transaction.Socket.TrySendTo(transaction.Datagram, transaction.DestinationAddress);
-    }
-
-    private void CancelChecksOf(IceCandidatePair pair)
-    {
-        foreach (var transaction in _transactions.Values)
-        {
-            if (transaction.Kind == IceTransactionKind.Check && ReferenceEquals(transaction.Pair, pair) && !transaction.UseCandidate)
-            {
-                transaction.Cancelled = true;
-            }
-        }
-    }
-
-    private void CompleteTransaction(IceTransaction transaction)
-    {
-        _transactions.Remove(transaction.Id);
-        transaction.Dispose();
     }
 
     private void OnServerTransactionDone()

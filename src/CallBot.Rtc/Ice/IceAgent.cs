@@ -27,16 +27,18 @@ public sealed partial class IceAgent : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly DatagramTransport _transport;
+    private readonly IceSourceVerifier _sources;
+    private readonly IceRemoteGenerations _remoteGenerations;
+    private readonly IceAnswerRateLimiter _answerLimiter;
     private readonly Channel<Action> _work = Channel.CreateUnbounded<Action>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<Action> _events = Channel.CreateUnbounded<Action>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _workPump;
     private readonly Task _eventPump;
     private readonly ITimer _timer;
-    private readonly ulong _tieBreaker;
+    private ulong _tieBreaker;
     private readonly List<IceLocalCandidate> _localCandidates = [];
     private readonly List<IceCandidate> _namedRemoteCandidates = [];
-    private readonly Dictionary<UInt128, IceTransaction> _transactions = [];
-    private readonly List<IceTransaction> _scratch = [];
+    private readonly IceTransactionTable _transactions = new();
     private readonly TaskCompletionSource _gathered = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private IceGeneration _current;
@@ -77,7 +79,10 @@ public sealed partial class IceAgent : IAsyncDisposable
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _transport = new DatagramTransport(sockets, _logger);
         _transport.StunPacketReceived = OnStunDatagram;
-        _transport.Admission = AdmitDatagram;
+        _sources = new IceSourceVerifier(Counters, _transport, _options.MaxRemoteCandidates, _options.MaxCandidatePairs);
+        _transport.Admission = _sources.Admit;
+        _remoteGenerations = new IceRemoteGenerations(Counters, _logger);
+        _answerLimiter = new IceAnswerRateLimiter(_options.UnauthenticatedAnswersPerSecond, _time);
         _role = _options.Role;
         _tieBreaker = RandomTieBreaker();
         _localCredentials = _options.LocalCredentials ?? IceCredentials.Generate();
@@ -110,6 +115,25 @@ public sealed partial class IceAgent : IAsyncDisposable
     public TimeSpan? RoundTripTime => Volatile.Read(ref _roundTripTicks) is var ticks and > 0 ? TimeSpan.FromTicks(ticks) : null;
 
     public IceCounters Counters { get; } = new();
+
+    /// <summary>Remote candidates held for a generation whose credentials are not applied yet (see <see cref="IceRemoteGenerations"/>).</summary>
+    public const int MaxHeldCandidates = IceRemoteGenerations.MaxHeldCandidates;
+
+    /// <summary>Held candidates waiting for their generation's credentials.</summary>
+    public int HeldCandidateCount => _remoteGenerations.HeldCount;
+
+    /// <summary>Early DTLS datagrams held per unverified source (see <see cref="IceSourceVerifier"/>).</summary>
+    public const int MaxHeldDtlsPerSource = IceSourceVerifier.MaxHeldDtlsPerSource;
+
+    /// <summary>Early DTLS datagrams held in total.</summary>
+    public const int MaxHeldDtls = IceSourceVerifier.MaxHeldDtls;
+
+    /// <summary>Test hook: the role-conflict tie-breaker (RFC 8445 §7.3.1.1), random unless a test fixes it before <see cref="Start"/>.</summary>
+    internal ulong TieBreaker
+    {
+        get => _tieBreaker;
+        set => _tieBreaker = value;
+    }
 
     public TransportCounters TransportCounters => _transport.Counters;
 
@@ -309,11 +333,6 @@ public sealed partial class IceAgent : IAsyncDisposable
     private void Close()
     {
         _sendPath = null;
-        foreach (var transaction in _transactions.Values)
-        {
-            transaction.Dispose();
-        }
-
         _transactions.Clear();
         SetState(IceConnectionState.Closed);
     }

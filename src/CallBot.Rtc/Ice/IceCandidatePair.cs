@@ -39,6 +39,13 @@ internal sealed class IceCandidatePair
     /// </summary>
     public bool CheckedByPeer { get; set; }
 
+    /// <summary>
+    /// The peer's last check on this pair named our previous local ufrag: it restarted, and its pair was set up before our
+    /// answer with the new credentials reached it (libwebrtc keeps such a pair, and answers a check naming our new ufrag
+    /// with 401). Our checks on the pair then name the same previous ufrag, so the peer's pair and ours agree.
+    /// </summary>
+    public bool PeerUsesPreviousLocalCredentials { get; set; }
+
     public ulong Priority { get; private set; }
 
     public void ComputePriority(IceRole role)
@@ -57,13 +64,22 @@ internal sealed class IceCandidatePair
 }
 
 /// <summary>One set of credentials on both sides; an ICE restart starts a new generation (RFC 8445 §9).</summary>
-internal sealed class IceGeneration(int number, IceCredentials local)
+internal sealed class IceGeneration(int number, IceCredentials local, IceCredentials? previousLocal = null)
 {
     public int Number { get; } = number;
 
     public IceCredentials Local { get; } = local;
 
     public byte[] LocalKey { get; } = Stun.StunIntegrity.ShortTermKey(local.Password);
+
+    /// <summary>Our credentials of the generation before, which a restarting peer may still check this generation with.</summary>
+    public IceCredentials? PreviousLocal { get; } = previousLocal;
+
+    public byte[]? PreviousLocalKey { get; } = previousLocal is null ? null : Stun.StunIntegrity.ShortTermKey(previousLocal.Password);
+
+    /// <summary>The local ufrag our checks on <paramref name="pair"/> name (see <see cref="IceCandidatePair.PeerUsesPreviousLocalCredentials"/>).</summary>
+    public string LocalUfragFor(IceCandidatePair pair) =>
+        pair.PeerUsesPreviousLocalCredentials && PreviousLocal is { } previous ? previous.Ufrag : Local.Ufrag;
 
     public IceCredentials? Remote { get; set; }
 

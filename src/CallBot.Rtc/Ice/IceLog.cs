@@ -52,4 +52,19 @@ internal static partial class IceLog
 
     [LoggerMessage(EventId = 2015, Level = LogLevel.Information, Message = "ICE host address {Address} appeared while generation {Generation} was checking; gathered and trickled")]
     public static partial void HostCandidateAppeared(ILogger logger, string address, int generation);
+
+    [LoggerMessage(EventId = 2016, Level = LogLevel.Debug, Message = "ICE check sent on {Pair} (generation {Generation}, {Role}, use-candidate {UseCandidate}, transmission 1)")]
+    public static partial void CheckSent(ILogger logger, IceCandidatePair pair, int generation, IceRole role, bool useCandidate);
+
+    [LoggerMessage(EventId = 2017, Level = LogLevel.Debug, Message = "ICE check on {Pair} (generation {Generation}): {Outcome}")]
+    public static partial void CheckOutcome(ILogger logger, IceCandidatePair pair, int generation, string outcome);
+
+    [LoggerMessage(EventId = 2018, Level = LogLevel.Debug, Message = "ICE request from {Remote} for generation {Generation} (current {Current}) as {Role}, use-candidate {UseCandidate}: {Outcome}")]
+    public static partial void RequestHandled(ILogger logger, IPEndPoint remote, int generation, int current, IceRole role, bool useCandidate, string outcome);
+
+    [LoggerMessage(EventId = 2019, Level = LogLevel.Debug, Message = "ICE check from the peer on {Pair} (generation {Generation}) as {Role}, use-candidate {UseCandidate}, naming our previous credentials {PreviousCredentials}")]
+    public static partial void PeerChecked(ILogger logger, IceCandidatePair pair, int generation, IceRole role, bool useCandidate, bool previousCredentials);
+
+    [LoggerMessage(EventId = 2020, Level = LogLevel.Debug, Message = "ICE check on {Pair} (generation {Generation}): error {Code} (487: role switched and retried)")]
+    public static partial void CheckError(ILogger logger, IceCandidatePair pair, int generation, int code);
 }

@@ -1,12 +1,14 @@
+using Microsoft.Extensions.Logging;
+
 namespace CallBot.Rtc.Ice;
 
 /// <summary>
 /// Trickle ordering across ICE restarts (RFC 8838 §5.2 ufrag). A browser's candidates carry the ufrag of their generation,
 /// and signaling may deliver a restart's candidates before its offer: those are held (bounded) until credentials with
 /// that ufrag are applied, then added to that generation. Candidates of an older remote generation are dropped.
-/// Without a ufrag a candidate goes to the current generation (all on the agent loop).
+/// Without a ufrag a candidate goes to the current generation. Owned by the agent loop.
 /// </summary>
-public sealed partial class IceAgent
+internal sealed class IceRemoteGenerations(IceCounters counters, ILogger logger)
 {
     /// <summary>Enough for a browser's full trickle of one restart (hosts, srflx, relays over a few interfaces).</summary>
     public const int MaxHeldCandidates = 64;
@@ -18,26 +20,29 @@ public sealed partial class IceAgent
     private readonly List<string> _pastRemoteUfrags = [];
     private int _heldCount;
 
-    /// <summary>Held candidates waiting for their generation's credentials.</summary>
-    public int HeldCandidateCount => Volatile.Read(ref _heldCount);
+    /// <summary>Held candidates waiting for their generation's credentials. Safe from any thread.</summary>
+    public int HeldCount => Volatile.Read(ref _heldCount);
 
-    /// <summary>True when <paramref name="candidate"/> goes to the current generation; otherwise it was held or dropped.</summary>
-    private bool BelongsToCurrentGeneration(IceCandidate candidate)
+    /// <summary>
+    /// True when <paramref name="candidate"/> goes to the generation whose remote credentials are <paramref name="currentRemote"/>
+    /// (null: not known yet); otherwise it was held or dropped.
+    /// </summary>
+    public bool BelongsToCurrent(IceCandidate candidate, IceCredentials? currentRemote)
     {
         if (candidate.Ufrag is not { } ufrag)
         {
             return true;
         }
 
-        if (_pastRemoteUfrags.Contains(ufrag) && _current.Remote?.Ufrag != ufrag)
+        if (_pastRemoteUfrags.Contains(ufrag) && currentRemote?.Ufrag != ufrag)
         {
-            Counters.Count(IceCounter.CandidatesDroppedStaleGeneration);
-            IceLog.CandidateStale(_logger, candidate.Address);
+            counters.Count(IceCounter.CandidatesDroppedStaleGeneration);
+            IceLog.CandidateStale(logger, candidate.Address);
             return false;
         }
 
         // Credentials not known yet (a generation awaiting the peer's answer or offer): it is for this one.
-        if (_current.Remote is null || _current.Remote.Ufrag == ufrag)
+        if (currentRemote is null || currentRemote.Ufrag == ufrag)
         {
             return true;
         }
@@ -45,21 +50,22 @@ public sealed partial class IceAgent
         if (_heldCandidates.Count >= MaxHeldCandidates)
         {
             _heldCandidates.RemoveAt(0);
-            Counters.Count(IceCounter.CandidatesDroppedHeldOverflow);
+            counters.Count(IceCounter.CandidatesDroppedHeldOverflow);
         }
 
         _heldCandidates.Add(candidate);
         Volatile.Write(ref _heldCount, _heldCandidates.Count);
-        Counters.Count(IceCounter.CandidatesHeldForNextGeneration);
-        IceLog.CandidateHeld(_logger, candidate.Address);
+        counters.Count(IceCounter.CandidatesHeldForNextGeneration);
+        IceLog.CandidateHeld(logger, candidate.Address);
         return false;
     }
 
-    private void ReleaseHeldCandidates(string remoteUfrag)
+    /// <summary>Takes the held candidates of <paramref name="remoteUfrag"/>, in arrival order; drops those of past generations.</summary>
+    public List<IceCandidate>? Release(string remoteUfrag)
     {
         if (_heldCandidates.Count == 0)
         {
-            return;
+            return null;
         }
 
         var released = new List<IceCandidate>();
@@ -74,20 +80,18 @@ public sealed partial class IceAgent
             else if (held.Ufrag is { } ufrag && _pastRemoteUfrags.Contains(ufrag))
             {
                 _heldCandidates.RemoveAt(i);
-                Counters.Count(IceCounter.CandidatesDroppedStaleGeneration);
+                counters.Count(IceCounter.CandidatesDroppedStaleGeneration);
             }
         }
 
         Volatile.Write(ref _heldCount, _heldCandidates.Count);
-        foreach (var candidate in released)
-        {
-            ApplyRemoteCandidate(candidate);
-        }
+        return released;
     }
 
-    private void RememberPastRemoteUfrag(IceGeneration old)
+    /// <summary>A generation ended: its remote ufrag now marks stale candidates.</summary>
+    public void RememberPast(IceCredentials? remote)
     {
-        if (old.Remote is not { } remote || _pastRemoteUfrags.Contains(remote.Ufrag))
+        if (remote is null || _pastRemoteUfrags.Contains(remote.Ufrag))
         {
             return;
         }

@@ -16,7 +16,7 @@ namespace CallBot.Rtc.Ice;
 /// candidate-pair remote that is not verified yet is held, a few datagrams per source, and delivered in order when
 /// that address verifies; anything else from an unverified address is dropped and counted.
 /// </remarks>
-public sealed partial class IceAgent
+internal sealed class IceSourceVerifier(IceCounters counters, DatagramTransport transport, int maxVerifiedSources, int maxPairRemotes)
 {
     /// <summary>Early DTLS datagrams held per source (a full DTLS 1.2 flight at MTU 1200 is at most 5).</summary>
     public const int MaxHeldDtlsPerSource = 8;
@@ -30,7 +30,7 @@ public sealed partial class IceAgent
     private volatile SocketAddress[] _pairRemotes = [];
 
     /// <summary>Receive loop (<see cref="DatagramTransport.Admission"/>): deliver now, hold, or drop. Allocates only when holding.</summary>
-    private bool AdmitDatagram(DatagramKind kind, ReadOnlySpan<byte> datagram, SocketAddress source, IDatagramSocket socket)
+    public bool Admit(DatagramKind kind, ReadOnlySpan<byte> datagram, SocketAddress source, IDatagramSocket socket)
     {
         if (Contains(_verifiedSources, source))
         {
@@ -39,7 +39,7 @@ public sealed partial class IceAgent
 
         if (kind != DatagramKind.Dtls || !Contains(_pairRemotes, source))
         {
-            Counters.Count(IceCounter.DatagramsFromUnverifiedSource);
+            counters.Count(IceCounter.DatagramsFromUnverifiedSource);
             return false;
         }
 
@@ -58,7 +58,7 @@ public sealed partial class IceAgent
 
             if (fromSource >= MaxHeldDtlsPerSource || _heldDtls.Count >= MaxHeldDtls)
             {
-                Counters.Count(IceCounter.EarlyDtlsDropped);
+                counters.Count(IceCounter.EarlyDtlsDropped);
                 return false;
             }
 
@@ -67,12 +67,12 @@ public sealed partial class IceAgent
             _heldDtls.Add(new HeldDatagram(copy, datagram.ToArray()));
         }
 
-        Counters.Count(IceCounter.EarlyDtlsHeld);
+        counters.Count(IceCounter.EarlyDtlsHeld);
         return false;
     }
 
     /// <summary>Agent loop: <paramref name="source"/> passed a STUN check; its held DTLS is delivered, in arrival order.</summary>
-    private void MarkAuthenticated(IPEndPoint source)
+    public void MarkAuthenticated(IPEndPoint source)
     {
         var address = source.Serialize();
         if (Contains(_verifiedSources, address))
@@ -83,7 +83,7 @@ public sealed partial class IceAgent
         List<byte[]>? release = null;
         lock (_sourcesGate)
         {
-            _verifiedSources = Appended(_verifiedSources, address, _options.MaxRemoteCandidates);
+            _verifiedSources = Appended(_verifiedSources, address, maxVerifiedSources);
             for (var i = 0; i < _heldDtls.Count; i++)
             {
                 if (SameEndPoint(_heldDtls[i].Source, address))
@@ -94,7 +94,7 @@ public sealed partial class IceAgent
             }
         }
 
-        if (release is not null && _transport.DtlsPacketReceived is { } dtls)
+        if (release is not null && transport.DtlsPacketReceived is { } dtls)
         {
             foreach (var datagram in release)
             {
@@ -104,12 +104,12 @@ public sealed partial class IceAgent
     }
 
     /// <summary>Agent loop: a pair now points at <paramref name="remote"/>, so its DTLS may be held until it verifies.</summary>
-    private void AllowEarlySource(IPEndPoint remote)
+    public void AllowEarlySource(IPEndPoint remote)
     {
         var address = remote.Serialize();
         if (!Contains(_pairRemotes, address))
         {
-            _pairRemotes = Appended(_pairRemotes, address, _options.MaxCandidatePairs);
+            _pairRemotes = Appended(_pairRemotes, address, maxPairRemotes);
         }
     }
 
