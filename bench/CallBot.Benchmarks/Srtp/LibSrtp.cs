@@ -78,6 +78,19 @@ internal static unsafe partial class LibSrtp
     [LibraryImport(Library, EntryPoint = "srtp_crypto_policy_set_aes_gcm_128_16_auth")]
     public static partial void SetAesGcm128(CryptoPolicy* policy);
 
+    private static int s_initStatus = -1;
+
+    /// <summary>srtp_init once per process: a second call fails, and --inProcess runs every case in one process.</summary>
+    public static int InitOnce()
+    {
+        if (s_initStatus != 0)
+        {
+            s_initStatus = Init();
+        }
+
+        return s_initStatus;
+    }
+
     /// <summary>A session with one wildcard stream; <paramref name="masterKeyAndSalt"/> must stay pinned while it lives.</summary>
     public static nint CreateSession(bool gcm, bool outbound, byte* masterKeyAndSalt)
     {

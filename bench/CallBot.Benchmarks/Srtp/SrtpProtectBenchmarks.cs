@@ -49,7 +49,7 @@ public unsafe class SrtpProtectBenchmarks
         buffer = GC.AllocateArray<byte>(PacketLength + 64, pinned: true);
         pinnedBuffer = (byte*)Marshal.UnsafeAddrOfPinnedArrayElement(buffer, 0);
 
-        if (LibSrtp.Init() != 0)
+        if (LibSrtp.InitOnce() != 0)
         {
             throw new InvalidOperationException("srtp_init failed");
         }

@@ -1,17 +1,16 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Security.Cryptography;
 
 namespace CallBot.Rtc.Srtp;
 
 /// <summary>AEAD_AES_128_GCM for SRTP and SRTCP (RFC 7714 §8, §9): header is AAD, 16-byte tag.</summary>
 internal sealed class AesGcmCipher : SrtpCipher
 {
-    private const int TagLength = 16;
+    private const int TagLength = GcmAead.TagLength;
     private const int RtcpAadLength = RtcpHeaderLength + SrtcpIndexLength;
 
-    private readonly AesGcm _rtpGcm;
-    private readonly AesGcm _rtcpGcm;
+    private readonly GcmAead _rtpGcm;
+    private readonly GcmAead _rtcpGcm;
     private readonly byte[] _rtpSalt;
     private readonly byte[] _rtcpSalt;
     private readonly byte[] _nonce = new byte[SrtpKeyDerivation.GcmIvLength];
@@ -19,8 +18,8 @@ internal sealed class AesGcmCipher : SrtpCipher
 
     public AesGcmCipher(SrtpSessionKeys keys)
     {
-        _rtpGcm = new AesGcm(keys.RtpKey, TagLength);
-        _rtcpGcm = new AesGcm(keys.RtcpKey, TagLength);
+        _rtpGcm = GcmAead.Create(keys.RtpKey);
+        _rtcpGcm = GcmAead.Create(keys.RtcpKey);
         _rtpSalt = keys.RtpSalt;
         _rtcpSalt = keys.RtcpSalt;
     }
@@ -29,23 +28,14 @@ internal sealed class AesGcmCipher : SrtpCipher
     {
         SrtpKeyDerivation.WriteGcmRtpIv(_nonce, _rtpSalt, ssrc, roc, (ushort)index);
         var payload = packet[headerLength..length];
-        _rtpGcm.Encrypt(_nonce, payload, payload, packet.Slice(length, TagLength), packet[..headerLength]);
+        _rtpGcm.Encrypt(_nonce, payload, packet.Slice(length, TagLength), packet[..headerLength]);
     }
 
     public override bool UnprotectRtp(Span<byte> packet, int headerLength, int length, uint ssrc, uint roc, ulong index)
     {
         SrtpKeyDerivation.WriteGcmRtpIv(_nonce, _rtpSalt, ssrc, roc, (ushort)index);
         var cipherEnd = length - TagLength;
-        var payload = packet[headerLength..cipherEnd];
-        try
-        {
-            _rtpGcm.Decrypt(_nonce, payload, packet.Slice(cipherEnd, TagLength), payload, packet[..headerLength]);
-            return true;
-        }
-        catch (AuthenticationTagMismatchException)
-        {
-            return false;
-        }
+        return _rtpGcm.Decrypt(_nonce, packet[headerLength..cipherEnd], packet.Slice(cipherEnd, TagLength), packet[..headerLength]);
     }
 
     public override int ProtectRtcp(Span<byte> packet, int length, uint ssrc, uint srtcpIndex)
@@ -55,7 +45,7 @@ internal sealed class AesGcmCipher : SrtpCipher
         BinaryPrimitives.WriteUInt32BigEndian(_rtcpAad.AsSpan(RtcpHeaderLength), indexWord);
         SrtpKeyDerivation.WriteGcmRtcpIv(_nonce, _rtcpSalt, ssrc, srtcpIndex);
         var body = packet[RtcpHeaderLength..length];
-        _rtcpGcm.Encrypt(_nonce, body, body, packet.Slice(length, TagLength), _rtcpAad);
+        _rtcpGcm.Encrypt(_nonce, body, packet.Slice(length, TagLength), _rtcpAad);
         BinaryPrimitives.WriteUInt32BigEndian(packet[(length + TagLength)..], indexWord);
         return length + TagLength + SrtcpIndexLength;
     }
@@ -68,23 +58,14 @@ internal sealed class AesGcmCipher : SrtpCipher
         var tagStart = length - SrtcpIndexLength - TagLength;
         SrtpKeyDerivation.WriteGcmRtcpIv(_nonce, _rtcpSalt, ssrc, indexWord & ~SrtcpEncryptedFlag);
         var tag = packet.Slice(tagStart, TagLength);
-        try
+        if ((indexWord & SrtcpEncryptedFlag) != 0)
         {
-            if ((indexWord & SrtcpEncryptedFlag) != 0)
-            {
-                packet[..RtcpHeaderLength].CopyTo(_rtcpAad);
-                BinaryPrimitives.WriteUInt32BigEndian(_rtcpAad.AsSpan(RtcpHeaderLength), indexWord);
-                var body = packet[RtcpHeaderLength..tagStart];
-                _rtcpGcm.Decrypt(_nonce, body, tag, body, _rtcpAad);
-                return tagStart;
-            }
+            packet[..RtcpHeaderLength].CopyTo(_rtcpAad);
+            BinaryPrimitives.WriteUInt32BigEndian(_rtcpAad.AsSpan(RtcpHeaderLength), indexWord);
+            return _rtcpGcm.Decrypt(_nonce, packet[RtcpHeaderLength..tagStart], tag, _rtcpAad) ? tagStart : -1;
+        }
 
-            return AuthenticateOnly(packet, tagStart, tag, indexWord) ? tagStart : -1;
-        }
-        catch (AuthenticationTagMismatchException)
-        {
-            return -1;
-        }
+        return AuthenticateOnly(packet, tagStart, tag, indexWord) ? tagStart : -1;
     }
 
     public override void Dispose()
@@ -101,8 +82,7 @@ internal sealed class AesGcmCipher : SrtpCipher
         {
             packet[..plainLength].CopyTo(aad);
             BinaryPrimitives.WriteUInt32BigEndian(aad.AsSpan(plainLength), indexWord);
-            _rtcpGcm.Decrypt(_nonce, ReadOnlySpan<byte>.Empty, tag, Span<byte>.Empty, aad.AsSpan(0, plainLength + SrtcpIndexLength));
-            return true;
+            return _rtcpGcm.Decrypt(_nonce, Span<byte>.Empty, tag, aad.AsSpan(0, plainLength + SrtcpIndexLength));
         }
         finally
         {

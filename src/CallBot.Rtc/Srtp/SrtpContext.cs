@@ -76,19 +76,12 @@ public sealed class SrtpContext : IDisposable
             return false;
         }
 
-        if (buffer.Length < length + Profile.RtpAuthTagLength)
+        if (!TryGetSendingStream(buffer, length, Profile.RtpAuthTagLength, SsrcOffset, out var ssrc, out var stream, out reason))
         {
-            reason = Drops.Count(SrtpDropReason.BufferTooSmall);
             return false;
         }
 
-        var ssrc = BinaryPrimitives.ReadUInt32BigEndian(buffer[SsrcOffset..]);
         var sequence = BinaryPrimitives.ReadUInt16BigEndian(buffer[SequenceOffset..]);
-        if (!TryGetSendingStream(ssrc, out var stream, out reason))
-        {
-            return false;
-        }
-
         if (!stream.HasRtp)
         {
             stream.HasRtp = true;
@@ -162,14 +155,7 @@ public sealed class SrtpContext : IDisposable
             return false;
         }
 
-        if (buffer.Length < length + Profile.RtcpOverhead)
-        {
-            reason = Drops.Count(SrtpDropReason.BufferTooSmall);
-            return false;
-        }
-
-        var ssrc = BinaryPrimitives.ReadUInt32BigEndian(buffer[RtcpSenderSsrcOffset..]);
-        if (!TryGetSendingStream(ssrc, out var stream, out reason))
+        if (!TryGetSendingStream(buffer, length, Profile.RtcpOverhead, RtcpSenderSsrcOffset, out var ssrc, out var stream, out reason))
         {
             return false;
         }
@@ -239,8 +225,21 @@ public sealed class SrtpContext : IDisposable
         }
     }
 
-    private bool TryGetSendingStream(uint ssrc, out SrtpStreamState stream, out SrtpDropReason reason)
+    /// <summary>
+    /// The sending state for the SSRC at <paramref name="ssrcOffset"/>, once the buffer has room for the
+    /// <paramref name="overhead"/> protection adds (shared by the RTP and RTCP protect paths).
+    /// </summary>
+    private bool TryGetSendingStream(ReadOnlySpan<byte> buffer, int length, int overhead, int ssrcOffset, out uint ssrc, out SrtpStreamState stream, out SrtpDropReason reason)
     {
+        ssrc = 0;
+        stream = null!;
+        if (buffer.Length < length + overhead)
+        {
+            reason = Drops.Count(SrtpDropReason.BufferTooSmall);
+            return false;
+        }
+
+        ssrc = BinaryPrimitives.ReadUInt32BigEndian(buffer[ssrcOffset..]);
         reason = SrtpDropReason.None;
         if (_streams.TryGetValue(ssrc, out stream!))
         {

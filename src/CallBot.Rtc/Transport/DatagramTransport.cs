@@ -17,6 +17,12 @@ public sealed partial class DatagramTransport : IAsyncDisposable
     /// <summary>Receive buffer per socket; larger than any datagram a WebRTC peer sends.</summary>
     public const int ReceiveBufferSize = 2048;
 
+    /// <summary>
+    /// Datagrams one batch receive takes after a wake-up: a video frame's packets arrive together, and taking them in
+    /// one <c>recvmmsg</c> saves a system call (and, on a busy receiver, a completion) each. 8 × 2 KiB per socket.
+    /// </summary>
+    public const int QueuedReceiveCapacity = 8;
+
     private readonly IDatagramSocketFactory _factory;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stop = new();
@@ -160,6 +166,7 @@ public sealed partial class DatagramTransport : IAsyncDisposable
     {
         var buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
         var source = new SocketAddress(socket.AddressFamily);
+        var queued = socket.CanReceiveQueued ? new DatagramBatch(QueuedReceiveCapacity, ReceiveBufferSize) : null;
         try
         {
             while (!cancellationToken.IsCancellationRequested)
@@ -176,15 +183,10 @@ public sealed partial class DatagramTransport : IAsyncDisposable
                     continue;
                 }
 
-                try
+                SafeDispatch(buffer.AsSpan(0, length), source, socket);
+                if (queued is not null)
                 {
-                    Dispatch(buffer.AsSpan(0, length), source, socket);
-                }
-#pragma warning disable CA1031 // A faulty handler must not stop the receive loop of the connection.
-                catch (Exception ex)
-#pragma warning restore CA1031
-                {
-                    LogHandlerFailed(_logger, ex);
+                    DispatchQueued(socket, queued, source, cancellationToken);
                 }
             }
         }
@@ -200,6 +202,49 @@ public sealed partial class DatagramTransport : IAsyncDisposable
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Dispatches what is already queued behind the datagram just received, a batch at a time, without waiting.</summary>
+    private void DispatchQueued(IDatagramSocket socket, DatagramBatch batch, SocketAddress source, CancellationToken cancellationToken)
+    {
+        int count;
+        do
+        {
+            count = socket.ReceiveQueued(batch);
+            if (count == 0)
+            {
+                return;
+            }
+
+            Counters.Count(TransportCounter.QueuedReceives);
+            for (var i = 0; i < count; i++)
+            {
+                Counters.Count(TransportCounter.ReceivedQueued);
+                if (batch.IsTruncated(i))
+                {
+                    Counters.Count(TransportCounter.Truncated);
+                    continue;
+                }
+
+                batch.CopyRemoteTo(i, source);
+                SafeDispatch(batch.Datagram(i), source, socket);
+            }
+        }
+        while (count == batch.Capacity && !cancellationToken.IsCancellationRequested);
+    }
+
+    private void SafeDispatch(ReadOnlySpan<byte> datagram, SocketAddress source, IDatagramSocket socket)
+    {
+        try
+        {
+            Dispatch(datagram, source, socket);
+        }
+#pragma warning disable CA1031 // A faulty handler must not stop the receive loop of the connection.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            LogHandlerFailed(_logger, ex);
         }
     }
 

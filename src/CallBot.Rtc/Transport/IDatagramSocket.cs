@@ -19,6 +19,40 @@ public interface IDatagramSocket : IDisposable
 
     /// <summary>Sends one datagram; false if the OS (or the fake network) refused it.</summary>
     bool TrySendTo(ReadOnlySpan<byte> datagram, SocketAddress remote);
+
+    /// <summary>
+    /// Sends the datagrams of <paramref name="batch"/> in order; returns how many the OS (or the fake network) took.
+    /// Real UDP on Linux does it in one <c>sendmmsg</c>; the default sends them one by one.
+    /// </summary>
+    int SendBatch(DatagramBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var sent = 0;
+        for (var i = 0; i < batch.Count; i++)
+        {
+            if (TrySendTo(batch.Datagram(i), batch.RemoteOf(i, AddressFamily)))
+            {
+                sent++;
+            }
+        }
+
+        return sent;
+    }
+
+    /// <summary>True if <see cref="ReceiveQueued"/> can return datagrams (so a receive loop should keep a batch for it).</summary>
+    bool CanReceiveQueued => false;
+
+    /// <summary>
+    /// Takes, without waiting, the datagrams already queued on the socket into <paramref name="batch"/> (up to its
+    /// capacity) and returns how many. Real UDP on Linux does it in one <c>recvmmsg</c>; the default takes none, so a
+    /// caller simply goes back to <see cref="ReceiveFromAsync"/>.
+    /// </summary>
+    int ReceiveQueued(DatagramBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        batch.Clear();
+        return 0;
+    }
 }
 
 /// <summary>Creates sockets and tells which local addresses exist (the seam between ICE gathering and the OS).</summary>

@@ -15,6 +15,15 @@ public enum TransportCounter
 
     /// <summary>Socket errors the receive loop survived (e.g. ICMP unreachable reported on Windows).</summary>
     ReceiveErrors,
+
+    /// <summary>Datagrams taken from the socket's queue by a batch receive (<c>recvmmsg</c>), not one wake-up each.</summary>
+    ReceivedQueued,
+
+    /// <summary>Batch receives that returned at least one datagram.</summary>
+    QueuedReceives,
+
+    /// <summary>Datagrams longer than a receive slot (<see cref="DatagramTransport.ReceiveBufferSize"/>), dropped.</summary>
+    Truncated,
 }
 
 /// <summary>Datagram counts of one <see cref="DatagramTransport"/>: <c>transport.Counters[TransportCounter.Stun]</c>. Lock-free.</summary>
