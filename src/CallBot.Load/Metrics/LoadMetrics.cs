@@ -1,5 +1,6 @@
 using CallBot.Abstractions;
 using CallBot.Load.Driver;
+using CallBot.Load.Quality;
 
 namespace CallBot.Load.Metrics;
 
@@ -90,6 +91,10 @@ public sealed class LoadMetrics
                 }
 
                 _metrics[MetricCatalog.Freezes].Increment(stream.Freezes);
+                if (AudioMos.Of(stream) is { } mos)
+                {
+                    _metrics[MetricCatalog.AudioMos].Record(mos);
+                }
             }
 
             _intervals.Add((start, end));

@@ -32,6 +32,7 @@ public static class MetricCatalog
     public const string Freezes = "freezes";
     public const string IceRestarts = "ice_restarts";
     public const string ChatReconnects = "chat_reconnects";
+    public const string AudioMos = "audio_mos";
 
     public static IReadOnlyDictionary<string, MetricKind> Kinds { get; } = new Dictionary<string, MetricKind>(StringComparer.Ordinal)
     {
@@ -52,5 +53,6 @@ public static class MetricCatalog
         [Freezes] = MetricKind.Counter,
         [IceRestarts] = MetricKind.Counter,
         [ChatReconnects] = MetricKind.Counter,
+        [AudioMos] = MetricKind.Trend,
     };
 }

@@ -194,6 +194,24 @@ public sealed class BotGroupSettings
     public double Share { get; set; }
 
     public ImpairmentSettings Impairment { get; set; } = new();
+
+    /// <summary>A named network (3g, 4g, lossy-5, lossy-10, lossy-20, high-jitter, clean) instead of <see cref="Impairment"/>.</summary>
+    public string? Preset { get; set; }
+
+    /// <summary>Timed changes of the group's network, in time order.</summary>
+    public List<TimelineStepSettings> Timeline { get; set; } = [];
+}
+
+/// <summary>One timed change: from <see cref="At"/> (since the start of the run) the group's network is a preset or these links.</summary>
+public sealed class TimelineStepSettings
+{
+    public string At { get; set; } = "";
+
+    public string? Preset { get; set; }
+
+    public LinkSettings? Uplink { get; set; }
+
+    public LinkSettings? Downlink { get; set; }
 }
 
 /// <summary>Network impairment applied in CallBot's own socket layer; uplink = what the bot sends.</summary>

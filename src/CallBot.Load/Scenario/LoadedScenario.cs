@@ -26,7 +26,14 @@ public sealed record LinkProfile(double Loss, TimeSpan Delay, TimeSpan Jitter, d
     public bool JitterKeepsOrder { get; init; } = true;
 }
 
-public sealed record BotGroup(string Name, double Share, LinkProfile? Uplink, LinkProfile? Downlink);
+/// <summary>A bot group: its network from the start of the run, then each <see cref="Timeline"/> step's from its time on.</summary>
+public sealed record BotGroup(string Name, double Share, LinkProfile? Uplink, LinkProfile? Downlink)
+{
+    public IReadOnlyList<ImpairmentStep> Timeline { get; init; } = [];
+}
+
+/// <summary>From <see cref="At"/> (since the start of the run) the group's whole network is this; a null direction is clean.</summary>
+public sealed record ImpairmentStep(TimeSpan At, LinkProfile? Uplink, LinkProfile? Downlink);
 
 /// <summary>A validated scenario with everything parsed: what the planner, runner and worker read.</summary>
 public sealed class LoadedScenario

@@ -94,29 +94,31 @@ public static class ScenarioLoader
 
     private sealed class Validator(YamlLineMap lines)
     {
-        public List<ScenarioError> Errors { get; } = [];
+        private readonly ScenarioErrors _errors = new(lines);
+
+        public List<ScenarioError> Errors => _errors.Errors;
 
         public LoadedScenario? Check(LoadScenario s, string yaml, string? baseDirectory)
         {
             if (string.IsNullOrWhiteSpace(s.Name))
             {
-                Add("name", "must not be empty");
+                _errors.Add("name", "must not be empty");
             }
 
             if (s.Chat is null)
             {
-                Add("chat", "is required (endpoint and app_id)");
+                _errors.Add("chat", "is required (endpoint and app_id)");
             }
             else
             {
                 if (!Uri.TryCreate(s.Chat.Endpoint, UriKind.Absolute, out _))
                 {
-                    Add("chat.endpoint", $"'{s.Chat.Endpoint}' is not an absolute URI like tcp://127.0.0.1:5222 or wss://host:5291/ws");
+                    _errors.Add("chat.endpoint", $"'{s.Chat.Endpoint}' is not an absolute URI like tcp://127.0.0.1:5222 or wss://host:5291/ws");
                 }
 
                 if (string.IsNullOrWhiteSpace(s.Chat.AppId))
                 {
-                    Add("chat.app_id", "must not be empty");
+                    _errors.Add("chat.app_id", "must not be empty");
                 }
             }
 
@@ -124,12 +126,12 @@ public static class ScenarioLoader
             var groupSize = Calls(s.Calls, users.Count);
             var (executor, startTarget, stages) = Shape(s.Load);
             Media(s.Media, s.Thresholds);
-            var groups = Groups(s.Groups);
-            var thresholds = Thresholds(s.Thresholds);
-            var window = Duration("window", s.Window, positive: true);
+            var groups = new GroupRules(_errors).Groups(s.Groups);
+            var thresholds = new ThresholdRules(_errors).Thresholds(s.Thresholds);
+            var window = _errors.Duration("window", s.Window, positive: true);
             if (window < TimeSpan.FromMilliseconds(100))
             {
-                Add("window", "must be at least 100ms (1s or 5s are typical)");
+                _errors.Add("window", "must be at least 100ms (1s or 5s are typical)");
             }
 
             TimeSpan? soakInterval = null;
@@ -137,18 +139,18 @@ public static class ScenarioLoader
             var soakFloorWindow = TimeSpan.FromMinutes(10);
             if (s.Soak is { } soak)
             {
-                soakInterval = Duration("soak.sample_interval", soak.SampleInterval, positive: true);
-                soakWarmup = Duration("soak.warmup", soak.Warmup, positive: false);
-                soakFloorWindow = Duration("soak.floor_window", soak.FloorWindow, positive: true);
-                NonNegative("soak.max_rss_slope_mb_per_hour", soak.MaxRssSlopeMbPerHour);
-                NonNegative("soak.max_gc_heap_slope_mb_per_hour", soak.MaxGcHeapSlopeMbPerHour);
-                NonNegative("soak.max_thread_slope_per_hour", soak.MaxThreadSlopePerHour);
-                NonNegative("soak.max_socket_slope_per_hour", soak.MaxSocketSlopePerHour);
+                soakInterval = _errors.Duration("soak.sample_interval", soak.SampleInterval, positive: true);
+                soakWarmup = _errors.Duration("soak.warmup", soak.Warmup, positive: false);
+                soakFloorWindow = _errors.Duration("soak.floor_window", soak.FloorWindow, positive: true);
+                _errors.NonNegative("soak.max_rss_slope_mb_per_hour", soak.MaxRssSlopeMbPerHour);
+                _errors.NonNegative("soak.max_gc_heap_slope_mb_per_hour", soak.MaxGcHeapSlopeMbPerHour);
+                _errors.NonNegative("soak.max_thread_slope_per_hour", soak.MaxThreadSlopePerHour);
+                _errors.NonNegative("soak.max_socket_slope_per_hour", soak.MaxSocketSlopePerHour);
             }
 
             var duration = Distribution("calls.duration", s.Calls.Duration);
             var answerDelay = Distribution("calls.answer_delay", s.Calls.AnswerDelay);
-            var ringTimeout = Duration("calls.ring_timeout", s.Calls.RingTimeout, positive: true);
+            var ringTimeout = _errors.Duration("calls.ring_timeout", s.Calls.RingTimeout, positive: true);
             if (Errors.Count > 0)
             {
                 return null;
@@ -196,14 +198,14 @@ public static class ScenarioLoader
             var users = new List<LoadUser>();
             if (pool is null)
             {
-                Add("users", "is required: one of list, range or file");
+                _errors.Add("users", "is required: one of list, range or file");
                 return users;
             }
 
             var forms = (pool.List is null ? 0 : 1) + (pool.Range is null ? 0 : 1) + (pool.File is null ? 0 : 1);
             if (forms != 1)
             {
-                Add("users", $"give exactly one of list, range or file (found {forms})");
+                _errors.Add("users", $"give exactly one of list, range or file (found {forms})");
                 return users;
             }
 
@@ -211,14 +213,14 @@ public static class ScenarioLoader
             {
                 if (list.Count == 0)
                 {
-                    Add("users.list", "must not be empty");
+                    _errors.Add("users.list", "must not be empty");
                 }
 
                 for (var i = 0; i < list.Count; i++)
                 {
                     if (string.IsNullOrEmpty(list[i].Password))
                     {
-                        Add($"users.list[{i}].password", "must not be empty");
+                        _errors.Add($"users.list[{i}].password", "must not be empty");
                     }
 
                     users.Add(new LoadUser(list[i].Id, list[i].Login ?? list[i].Id.ToString(CultureInfo.InvariantCulture), list[i].Password, null));
@@ -228,17 +230,17 @@ public static class ScenarioLoader
             {
                 if (range.To < range.From)
                 {
-                    Add("users.range.to", $"{range.To} is below from ({range.From})");
+                    _errors.Add("users.range.to", $"{range.To} is below from ({range.From})");
                 }
                 else if (range.To - range.From + 1 > MaxUsers)
                 {
-                    Add("users.range", $"{range.To - range.From + 1} users is more than {MaxUsers}");
+                    _errors.Add("users.range", $"{range.To - range.From + 1} users is more than {MaxUsers}");
                 }
                 else
                 {
                     if (string.IsNullOrEmpty(range.Password))
                     {
-                        Add("users.range.password", "must not be empty (a pattern like bot-{id})");
+                        _errors.Add("users.range.password", "must not be empty (a pattern like bot-{id})");
                     }
 
                     for (var id = range.From; id <= range.To; id++)
@@ -253,11 +255,11 @@ public static class ScenarioLoader
                 var path = Path.Combine(baseDirectory ?? Directory.GetCurrentDirectory(), pool.File!);
                 if (!File.Exists(path))
                 {
-                    Add("users.file", $"'{path}' does not exist");
+                    _errors.Add("users.file", $"'{path}' does not exist");
                     return users;
                 }
 
-                users.AddRange(UsersFileFormat.Read(path, e => Add("users.file", e)));
+                users.AddRange(UsersFileFormat.Read(path, e => _errors.Add("users.file", e)));
             }
 
             var seen = new HashSet<long>();
@@ -265,7 +267,7 @@ public static class ScenarioLoader
             {
                 if (!seen.Add(user.Id))
                 {
-                    Add("users", $"user id {user.Id} appears twice");
+                    _errors.Add("users", $"user id {user.Id} appears twice");
                     break;
                 }
             }
@@ -281,7 +283,7 @@ public static class ScenarioLoader
                 case "pairs":
                     if (c.GroupSize != 2)
                     {
-                        Add("calls.group_size", "pairs means 2 participants; use pattern: mesh for groups");
+                        _errors.Add("calls.group_size", "pairs means 2 participants; use pattern: mesh for groups");
                     }
 
                     break;
@@ -289,31 +291,31 @@ public static class ScenarioLoader
                     groupSize = c.GroupSize;
                     if (groupSize is < 2 or > MaxGroupSize)
                     {
-                        Add("calls.group_size", $"{groupSize} is outside 2..{MaxGroupSize}");
+                        _errors.Add("calls.group_size", $"{groupSize} is outside 2..{MaxGroupSize}");
                     }
 
                     break;
                 default:
-                    Add("calls.pattern", $"'{c.Pattern}' is not pairs or mesh");
+                    _errors.Add("calls.pattern", $"'{c.Pattern}' is not pairs or mesh");
                     break;
             }
 
             if (c.CallerRatio is { } ratio && (ratio <= 0 || ratio >= 1))
             {
-                Add("calls.caller_ratio", $"{ratio.ToString(CultureInfo.InvariantCulture)} must be between 0 and 1 (exclusive)");
+                _errors.Add("calls.caller_ratio", $"{ratio.ToString(CultureInfo.InvariantCulture)} must be between 0 and 1 (exclusive)");
             }
 
-            Share("calls.reject_share", c.RejectShare);
-            Share("calls.no_answer_share", c.NoAnswerShare);
-            Share("calls.record_share", c.RecordShare);
+            _errors.Share("calls.reject_share", c.RejectShare);
+            _errors.Share("calls.no_answer_share", c.NoAnswerShare);
+            _errors.Share("calls.record_share", c.RecordShare);
             if (c.RejectShare + c.NoAnswerShare > 1)
             {
-                Add("calls.reject_share", "reject_share + no_answer_share exceeds 1");
+                _errors.Add("calls.reject_share", "reject_share + no_answer_share exceeds 1");
             }
 
             if (userCount > 0 && userCount < groupSize)
             {
-                Add("users", $"{userCount} users cannot fill a call of {groupSize}");
+                _errors.Add("users", $"{userCount} users cannot fill a call of {groupSize}");
             }
 
             return groupSize;
@@ -324,7 +326,7 @@ public static class ScenarioLoader
             var stages = new List<LoadStage>();
             if (shape is null)
             {
-                Add("load", "is required (executor and stages)");
+                _errors.Add("load", "is required (executor and stages)");
                 return (LoadExecutor.Concurrency, 0, stages);
             }
 
@@ -333,19 +335,19 @@ public static class ScenarioLoader
             {
                 case "concurrency": break;
                 case "arrival_rate": executor = LoadExecutor.ArrivalRate; break;
-                default: Add("load.executor", $"'{shape.Executor}' is not concurrency or arrival_rate"); break;
+                default: _errors.Add("load.executor", $"'{shape.Executor}' is not concurrency or arrival_rate"); break;
             }
 
-            NonNegative("load.start_target", shape.StartTarget);
+            _errors.NonNegative("load.start_target", shape.StartTarget);
             if (shape.Stages.Count == 0)
             {
-                Add("load.stages", "needs at least one stage like {duration: 30s, target: 50}");
+                _errors.Add("load.stages", "needs at least one stage like {duration: 30s, target: 50}");
             }
 
             for (var i = 0; i < shape.Stages.Count; i++)
             {
-                var d = Duration($"load.stages[{i}].duration", shape.Stages[i].Duration, positive: true);
-                NonNegative($"load.stages[{i}].target", shape.Stages[i].Target);
+                var d = _errors.Duration($"load.stages[{i}].duration", shape.Stages[i].Duration, positive: true);
+                _errors.NonNegative($"load.stages[{i}].target", shape.Stages[i].Target);
                 stages.Add(new LoadStage(d, shape.Stages[i].Target));
             }
 
@@ -360,7 +362,7 @@ public static class ScenarioLoader
             {
                 if ((!m.SendsVideo && metric.StartsWith("video_", StringComparison.Ordinal)) || (!m.SendsAudio && metric.StartsWith("audio_", StringComparison.Ordinal)))
                 {
-                    Add("thresholds." + metric, $"the media profile sends no {metric[..metric.IndexOf('_', StringComparison.Ordinal)]}");
+                    _errors.Add("thresholds." + metric, $"the media profile sends no {metric[..metric.IndexOf('_', StringComparison.Ordinal)]}");
                 }
             }
         }
@@ -369,14 +371,14 @@ public static class ScenarioLoader
         {
             if (m.Audio is not ("opus" or "none"))
             {
-                Add("media.audio", $"'{m.Audio}' is not opus or none");
+                _errors.Add("media.audio", $"'{m.Audio}' is not opus or none");
             }
 
             if (!m.SendsVideo)
             {
                 if (!m.SendsAudio)
                 {
-                    Add(m.AudioOnly ? "media.audio_only" : "media.video", "no video with audio: none sends no media at all");
+                    _errors.Add(m.AudioOnly ? "media.audio_only" : "media.video", "no video with audio: none sends no media at all");
                 }
 
                 return;
@@ -384,212 +386,73 @@ public static class ScenarioLoader
 
             if (m.Video.Codec is not ("vp8" or "h264"))
             {
-                Add("media.video.codec", $"'{m.Video.Codec}' is not vp8 or h264");
+                _errors.Add("media.video.codec", $"'{m.Video.Codec}' is not vp8 or h264");
             }
 
             if (m.Video.Width is <= 0 or > 4096 || m.Video.Width % 2 != 0)
             {
-                Add("media.video.width", $"{m.Video.Width} must be an even number in 2..4096");
+                _errors.Add("media.video.width", $"{m.Video.Width} must be an even number in 2..4096");
             }
 
             if (m.Video.Height is <= 0 or > 4096 || m.Video.Height % 2 != 0)
             {
-                Add("media.video.height", $"{m.Video.Height} must be an even number in 2..4096");
+                _errors.Add("media.video.height", $"{m.Video.Height} must be an even number in 2..4096");
             }
 
             if (m.Video.Fps is <= 0 or > 120)
             {
-                Add("media.video.fps", $"{m.Video.Fps} is outside 1..120");
+                _errors.Add("media.video.fps", $"{m.Video.Fps} is outside 1..120");
             }
 
             if (m.Video.BitrateKbps is <= 0 or > 50_000)
             {
-                Add("media.video.bitrate_kbps", $"{m.Video.BitrateKbps} is outside 1..50000");
+                _errors.Add("media.video.bitrate_kbps", $"{m.Video.BitrateKbps} is outside 1..50000");
             }
-        }
-
-        private List<BotGroup> Groups(List<BotGroupSettings> groups)
-        {
-            var result = new List<BotGroup>();
-            var names = new HashSet<string>(StringComparer.Ordinal);
-            var total = 0.0;
-            for (var i = 0; i < groups.Count; i++)
-            {
-                var g = groups[i];
-                var at = $"groups[{i}]";
-                if (string.IsNullOrWhiteSpace(g.Name))
-                {
-                    Add(at + ".name", "must not be empty");
-                }
-                else if (!names.Add(g.Name))
-                {
-                    Add(at + ".name", $"'{g.Name}' is used by an earlier group");
-                }
-
-                if (g.Share is <= 0 or > 1)
-                {
-                    Add(at + ".share", $"{g.Share.ToString(CultureInfo.InvariantCulture)} must be in (0, 1]");
-                }
-
-                total += g.Share;
-                result.Add(new BotGroup(g.Name, g.Share, Link(at + ".impairment.uplink", g.Impairment.Uplink), Link(at + ".impairment.downlink", g.Impairment.Downlink)));
-            }
-
-            if (total > 1 + 1e-9)
-            {
-                Add("groups", $"shares add up to {total.ToString("0.###", CultureInfo.InvariantCulture)}, more than 1");
-            }
-
-            return result;
-        }
-
-        private LinkProfile? Link(string at, LinkSettings? link)
-        {
-            if (link is null)
-            {
-                return null;
-            }
-
-            Share(at + ".loss", link.Loss);
-            Share(at + ".reorder", link.Reorder);
-            var delay = link.Delay is null ? TimeSpan.Zero : Duration(at + ".delay", link.Delay, positive: false);
-            var jitter = link.Jitter is null ? TimeSpan.Zero : Duration(at + ".jitter", link.Jitter, positive: false);
-            if (link.BandwidthKbps is <= 0)
-            {
-                Add(at + ".bandwidth_kbps", $"{link.BandwidthKbps} must be positive");
-            }
-
-            var blackouts = new List<(TimeSpan, TimeSpan)>();
-            for (var i = 0; i < link.Blackouts.Count; i++)
-            {
-                blackouts.Add((Duration($"{at}.blackouts[{i}].at", link.Blackouts[i].At, positive: false), Duration($"{at}.blackouts[{i}].duration", link.Blackouts[i].Duration, positive: true)));
-            }
-
-            return new LinkProfile(link.Loss, delay, jitter, link.Reorder, link.BandwidthKbps, blackouts) { JitterKeepsOrder = link.JitterKeepsOrder };
-        }
-
-        private List<ThresholdDefinition> Thresholds(Dictionary<string, List<string>> thresholds)
-        {
-            var result = new List<ThresholdDefinition>();
-            foreach (var (metric, expressions) in thresholds)
-            {
-                var at = "thresholds." + metric;
-                if (!MetricCatalog.Kinds.TryGetValue(metric, out var kind))
-                {
-                    Add(at, $"unknown metric '{metric}'; known: {string.Join(", ", MetricCatalog.Kinds.Keys)}");
-                    continue;
-                }
-
-                if (expressions is null || expressions.Count == 0)
-                {
-                    Add(at, "needs at least one condition, e.g. [\"p(95) < 800\"]");
-                    continue;
-                }
-
-                for (var i = 0; i < expressions.Count; i++)
-                {
-                    if (!ThresholdExpression.TryParse(expressions[i], out var expression, out var error))
-                    {
-                        Add($"{at}[{i}]", error);
-                        continue;
-                    }
-
-                    var allowed = kind switch
-                    {
-                        MetricKind.Trend => expression!.Aggregation is not ThresholdAggregation.Rate,
-                        MetricKind.Rate => expression!.Aggregation is ThresholdAggregation.Rate or ThresholdAggregation.Count,
-                        _ => expression!.Aggregation is ThresholdAggregation.Rate or ThresholdAggregation.Count,
-                    };
-                    if (!allowed)
-                    {
-                        Add($"{at}[{i}]", $"'{expression.Text}': a {kind.ToString().ToLowerInvariant()} metric supports {(kind == MetricKind.Trend ? "p(N), avg, min, max, med, count" : "rate, count")}");
-                        continue;
-                    }
-
-                    result.Add(new ThresholdDefinition(metric, expression));
-                }
-            }
-
-            return result;
         }
 
         private DurationDistribution? Distribution(string at, DistributionSettings? d)
         {
             if (d is null)
             {
-                Add(at, "is required: one of fixed, uniform, normal");
+                _errors.Add(at, "is required: one of fixed, uniform, normal");
                 return null;
             }
 
             var forms = (d.Fixed is null ? 0 : 1) + (d.Uniform is null ? 0 : 1) + (d.Normal is null ? 0 : 1);
             if (forms != 1)
             {
-                Add(at, $"give exactly one of fixed, uniform, normal (found {forms})");
+                _errors.Add(at, $"give exactly one of fixed, uniform, normal (found {forms})");
                 return null;
             }
 
             if (d.Fixed is not null)
             {
-                return DurationDistribution.Fixed(Duration(at + ".fixed", d.Fixed, positive: false));
+                return DurationDistribution.Fixed(_errors.Duration(at + ".fixed", d.Fixed, positive: false));
             }
 
             if (d.Uniform is { } u)
             {
-                var min = Duration(at + ".uniform.min", u.Min, positive: false);
-                var max = Duration(at + ".uniform.max", u.Max, positive: false);
+                var min = _errors.Duration(at + ".uniform.min", u.Min, positive: false);
+                var max = _errors.Duration(at + ".uniform.max", u.Max, positive: false);
                 if (max < min)
                 {
-                    Add(at + ".uniform.max", $"{u.Max} is below min ({u.Min})");
+                    _errors.Add(at + ".uniform.max", $"{u.Max} is below min ({u.Min})");
                 }
 
                 return DurationDistribution.Uniform(min, max);
             }
 
             var n = d.Normal!;
-            var mean = Duration(at + ".normal.mean", n.Mean, positive: false);
-            var stddev = Duration(at + ".normal.stddev", n.Stddev, positive: false);
-            var lo = n.Min is null ? TimeSpan.Zero : Duration(at + ".normal.min", n.Min, positive: false);
-            var hi = n.Max is null ? mean + (4 * stddev) : Duration(at + ".normal.max", n.Max, positive: false);
+            var mean = _errors.Duration(at + ".normal.mean", n.Mean, positive: false);
+            var stddev = _errors.Duration(at + ".normal.stddev", n.Stddev, positive: false);
+            var lo = n.Min is null ? TimeSpan.Zero : _errors.Duration(at + ".normal.min", n.Min, positive: false);
+            var hi = n.Max is null ? mean + (4 * stddev) : _errors.Duration(at + ".normal.max", n.Max, positive: false);
             if (hi < lo)
             {
-                Add(at + ".normal.max", "is below min");
+                _errors.Add(at + ".normal.max", "is below min");
             }
 
             return DurationDistribution.Normal(mean, stddev, lo, hi);
         }
-
-        private TimeSpan Duration(string at, string? text, bool positive)
-        {
-            if (!DurationText.TryParse(text, out var value))
-            {
-                Add(at, $"'{text}' is not a duration like 500ms, 30s, 2m, 1h");
-                return TimeSpan.Zero;
-            }
-
-            if (positive && value <= TimeSpan.Zero)
-            {
-                Add(at, "must be longer than 0");
-            }
-
-            return value;
-        }
-
-        private void Share(string at, double value)
-        {
-            if (value is < 0 or > 1 || double.IsNaN(value))
-            {
-                Add(at, $"{value.ToString(CultureInfo.InvariantCulture)} must be a share between 0 and 1");
-            }
-        }
-
-        private void NonNegative(string at, double value)
-        {
-            if (value < 0 || !double.IsFinite(value))
-            {
-                Add(at, $"{value.ToString(CultureInfo.InvariantCulture)} must be 0 or more");
-            }
-        }
-
-        private void Add(string path, string message) => Errors.Add(new ScenarioError(path, lines.LineOf(path), message));
     }
 }

@@ -47,6 +47,7 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
     private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly ImpairmentScheduler _impairment;
+    private readonly LoadImpairment _networks;
     private readonly StreamMonitor _monitor;
     private readonly CallLimiter _limiter = new(int.MaxValue);
     private readonly ConcurrentDictionary<long, LoadBot> _bots = new();
@@ -71,6 +72,7 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
         _logger = _loggers.CreateLogger<WorkerLoadCallDriver>();
         _impairment = impairment ?? ImpairmentScheduler.Shared;
         _monitor = new StreamMonitor(_time);
+        _networks = new LoadImpairment(scenario, _impairment, _time);
         // One encode for every bot of the run (the synthetic card is labelled "user 0"), started by the first login.
         _tracks = new Lazy<Task<CallMediaTracks>>(() => TracksAsync(_media.GetTracksAsync(_mediaOptions, 0, CancellationToken.None), scenario.Source.Media.SendsAudio));
     }
@@ -147,8 +149,9 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
         ArgumentNullException.ThrowIfNull(intent);
         if (Interlocked.Exchange(ref _firstCall, 1) == 0)
         {
-            // Blackout windows count from the start of the calls.
+            // Blackout windows and group timelines count from the start of the calls.
             _impairment.ResetEpoch();
+            _networks.Start();
         }
 
         if (!_bots.TryGetValue(intent.Caller.Id, out var caller))
@@ -346,7 +349,7 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
             IceServers = template.IceServers,
             RelayOnly = template.RelayOnly,
             HostAddressFilter = template.HostAddressFilter,
-            SocketFactory = LoadImpairment.SocketsFor(_scenario, user, _impairment),
+            SocketFactory = _networks.SocketsFor(user),
         };
     }
 
@@ -358,6 +361,7 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
         await Parallel.ForEachAsync(bots, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (bot, _) => await bot.DisposeAsync().ConfigureAwait(false))
             .ConfigureAwait(false);
         _monitor.Dispose();
+        _networks.Dispose();
     }
 
     [LoggerMessage(EventId = 5501, Level = LogLevel.Warning, Message = "load: login of user {UserId} failed ({Kind}: {Error})")]

@@ -134,7 +134,13 @@ public sealed class LoadRunnerTests
             }
         };
         listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref calls, value));
-        listener.SetMeasurementEventCallback<double>((_, _, _, _) => Interlocked.Increment(ref setups));
+        listener.SetMeasurementEventCallback<double>((instrument, _, _, _) =>
+        {
+            if (instrument.Name == "callbot.load.call_setup")
+            {
+                Interlocked.Increment(ref setups);
+            }
+        });
         listener.Start();
         var scenario = TestScenarios.Pairs(users: 10, target: 2);
         var driver = new DryRunCallDriver(new DryRunCallBehavior(), scenario.RingTimeout);

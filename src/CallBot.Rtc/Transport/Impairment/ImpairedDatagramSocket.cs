@@ -9,30 +9,49 @@ namespace CallBot.Rtc.Transport;
 /// CallBot's own socket layer (no root, no kernel netem). Sends are decided at once: dropped, sent now, or copied into a
 /// pooled buffer and released later by the shared <see cref="ImpairmentScheduler"/>. When the downlink is impaired, one
 /// receive pump per socket reads the inner socket and feeds a queue after the same decisions. A direction with
-/// <see cref="LinkImpairment.IsNone"/> passes straight through.
+/// <see cref="LinkImpairment.IsNone"/> passes straight through. Built on an <see cref="ImpairmentControl"/>, the socket
+/// follows the control's changes (see there for what a change does to datagrams in flight); its receives then always go
+/// through the pump, since the downlink may become impaired at any time.
 /// </summary>
 public sealed class ImpairedDatagramSocket : IDatagramSocket
 {
     private readonly IDatagramSocket _inner;
     private readonly ImpairmentScheduler _scheduler;
-    private readonly LinkImpairer? _uplink;
-    private readonly LinkImpairer? _downlink;
+    private readonly ImpairmentControl? _control;
+    private readonly int _seed;
     private readonly Lock _uplinkGate = new();
+    private readonly Lock _downlinkGate = new();
+    private LinkImpairer? _uplink;
+    private LinkImpairer? _downlink;
+    private int _appliedVersion;
     private readonly Channel<PendingDatagram> _received = Channel.CreateUnbounded<PendingDatagram>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
     private Task? _pump;
     private int _disposed;
 
     public ImpairedDatagramSocket(IDatagramSocket inner, ImpairmentProfile profile, ImpairmentScheduler scheduler, int seed)
+        : this(inner, scheduler, seed, control: null)
     {
-        ArgumentNullException.ThrowIfNull(inner);
         ArgumentNullException.ThrowIfNull(profile);
-        ArgumentNullException.ThrowIfNull(scheduler);
-        _inner = inner;
-        _scheduler = scheduler;
         var frequency = scheduler.Time.TimestampFrequency;
         _uplink = profile.Uplink.IsNone ? null : new LinkImpairer(profile.Uplink, seed, scheduler.Epoch, frequency);
         _downlink = profile.Downlink.IsNone ? null : new LinkImpairer(profile.Downlink, seed ^ 0x5A5A5A5, scheduler.Epoch, frequency);
+    }
+
+    public ImpairedDatagramSocket(IDatagramSocket inner, ImpairmentControl control, ImpairmentScheduler scheduler, int seed)
+        : this(inner, scheduler, seed, control ?? throw new ArgumentNullException(nameof(control)))
+    {
+        Apply(control.Version);
+    }
+
+    private ImpairedDatagramSocket(IDatagramSocket inner, ImpairmentScheduler scheduler, int seed, ImpairmentControl? control)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        ArgumentNullException.ThrowIfNull(scheduler);
+        _inner = inner;
+        _scheduler = scheduler;
+        _seed = seed;
+        _control = control;
     }
 
     public IPEndPoint LocalEndPoint => _inner.LocalEndPoint;
@@ -45,6 +64,7 @@ public sealed class ImpairedDatagramSocket : IDatagramSocket
 
     public bool TrySendTo(ReadOnlySpan<byte> datagram, SocketAddress remote)
     {
+        FollowControl();
         if (_uplink is null)
         {
             return _inner.TrySendTo(datagram, remote);
@@ -81,7 +101,7 @@ public sealed class ImpairedDatagramSocket : IDatagramSocket
 
     public async ValueTask<int> ReceiveFromAsync(Memory<byte> buffer, SocketAddress remote, CancellationToken cancellationToken)
     {
-        if (_downlink is null)
+        if (_downlink is null && _control is null)
         {
             return await _inner.ReceiveFromAsync(buffer, remote, cancellationToken);
         }
@@ -150,6 +170,36 @@ public sealed class ImpairedDatagramSocket : IDatagramSocket
         return _received.Writer.TryWrite(pending);
     }
 
+    private void FollowControl()
+    {
+        if (_control is not null && _control.Version != Volatile.Read(ref _appliedVersion))
+        {
+            Apply(_control.Version);
+        }
+    }
+
+    /// <summary>
+    /// Builds both directions' decisions from the control's profile. A followed direction always has an impairer (a clean
+    /// link decides "now", no later than the previous tail), so order is kept across a change; each version reseeds.
+    /// </summary>
+    private void Apply(int version)
+    {
+        var profile = _control!.Profile;
+        var frequency = _scheduler.Time.TimestampFrequency;
+        var seed = _seed + (version * 7919);
+        lock (_uplinkGate)
+        {
+            _uplink = new LinkImpairer(profile.Uplink, seed, _scheduler.Epoch, frequency, _uplink?.LastDue ?? long.MinValue);
+        }
+
+        lock (_downlinkGate)
+        {
+            _downlink = new LinkImpairer(profile.Downlink, seed ^ 0x5A5A5A5, _scheduler.Epoch, frequency, _downlink?.LastDue ?? long.MinValue);
+        }
+
+        Volatile.Write(ref _appliedVersion, version);
+    }
+
     private async Task PumpAsync(CancellationToken cancellationToken)
     {
         var buffer = new byte[ImpairmentScheduler.MaxDatagram];
@@ -168,8 +218,16 @@ public sealed class ImpairedDatagramSocket : IDatagramSocket
                 return;
             }
 
+            FollowControl();
             var now = _scheduler.Time.GetTimestamp();
-            var verdict = _downlink!.Decide(now, length, out var due, out var reordered);
+            ImpairmentVerdict verdict;
+            long due;
+            bool reordered;
+            lock (_downlinkGate)
+            {
+                verdict = _downlink!.Decide(now, length, out due, out reordered);
+            }
+
             DownlinkCounters.Count(verdict, due > now, reordered);
             if (verdict != ImpairmentVerdict.Deliver)
             {

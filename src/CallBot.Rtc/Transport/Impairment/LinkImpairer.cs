@@ -26,7 +26,11 @@ public sealed class LinkImpairer
     private long _theoreticalArrival;
     private long _lastDue = long.MinValue;
 
-    public LinkImpairer(LinkImpairment link, int seed, long epochTimestamp, long timestampFrequency)
+    /// <param name="notBefore">
+    /// The previous impairer's last due time when this one replaces it mid-run: datagrams of an order-keeping link leave no
+    /// earlier than that, so a shorter delay drains behind the queue rather than overtaking it.
+    /// </param>
+    public LinkImpairer(LinkImpairment link, int seed, long epochTimestamp, long timestampFrequency, long notBefore = long.MinValue)
     {
         ArgumentNullException.ThrowIfNull(link);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(timestampFrequency);
@@ -38,9 +42,13 @@ public sealed class LinkImpairer
         _burstTicks = (long)(_ticksPerByte * Math.Max(link.BurstBytes, 0));
         _maxQueueTicks = ToTicks(link.MaxQueueDelay);
         _theoreticalArrival = long.MinValue;
+        _lastDue = notBefore;
     }
 
     public LinkImpairment Link => _link;
+
+    /// <summary>The due time of the last datagram delivered (long.MinValue before the first).</summary>
+    public long LastDue => _lastDue;
 
     /// <summary>Decides for a datagram of <paramref name="length"/> bytes offered at <paramref name="now"/>; on delivery, <paramref name="due"/> is when it leaves.</summary>
     public ImpairmentVerdict Decide(long now, int length, out long due, out bool reordered)

@@ -166,6 +166,69 @@ public sealed class ImpairedDatagramSocketTests
     }
 
     [Fact]
+    public void A_control_changes_the_uplink_mid_run_and_a_shorter_delay_drains_behind_the_queue()
+    {
+        var time = new FakeTimeProvider();
+        using var scheduler = new ImpairmentScheduler(time);
+        var inner = new CaptureSocket(time);
+        var control = new ImpairmentControl(ImpairmentProfile.None);
+        var factory = new ImpairedSocketFactory(new SingleSocketFactory(inner), control, scheduler);
+        using var socket = factory.Bind(new IPEndPoint(IPAddress.Any, 0));
+        var peer = Peer.Serialize();
+
+        socket.TrySendTo([0], peer); // clean: out at once
+        Assert.Equal(TimeSpan.Zero, Assert.Single(inner.Sent).At);
+
+        control.Set(new ImpairmentProfile(new LinkImpairment { Delay = TimeSpan.FromMilliseconds(100) }, LinkImpairment.None));
+        Assert.Same(control.Profile, factory.Profile);
+        socket.TrySendTo([1], peer); // t = 0, due 100 ms
+        time.Advance(TimeSpan.FromMilliseconds(10));
+
+        control.Set(ImpairmentProfile.None);
+        socket.TrySendTo([2], peer); // t = 10 ms: clean again, but queued behind datagram 1 like a draining router queue
+        time.Advance(TimeSpan.FromMilliseconds(89));
+        Assert.Single(inner.Sent);
+        time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal([(byte)0, 1, 2], inner.Sent.Select(s => s.Bytes[0]));
+        Assert.Equal(TimeSpan.FromMilliseconds(100), inner.Sent[2].At);
+
+        socket.TrySendTo([3], peer); // the queue has drained: out at once
+        Assert.Equal(TimeSpan.FromMilliseconds(100), inner.Sent[3].At);
+
+        control.Set(new ImpairmentProfile(new LinkImpairment { LossRate = 1 }, LinkImpairment.None));
+        socket.TrySendTo([4], peer);
+        Assert.Equal(4, inner.Sent.Count);
+        Assert.Equal(1, ((ImpairedDatagramSocket)socket).UplinkCounters[ImpairmentCounter.DroppedLoss]);
+    }
+
+    [Fact]
+    public async Task A_control_impairs_the_downlink_of_a_socket_that_started_clean()
+    {
+        var time = new FakeTimeProvider();
+        using var scheduler = new ImpairmentScheduler(time);
+        var inner = new CaptureSocket(time);
+        var control = new ImpairmentControl(ImpairmentProfile.None);
+        using var socket = new ImpairedDatagramSocket(inner, control, scheduler, seed: 2);
+        var remote = new SocketAddress(AddressFamily.InterNetworkV6);
+        var buffer = new byte[64];
+        var ct = TestContext.Current.CancellationToken;
+
+        inner.Deliver([1]);
+        Assert.Equal(1, await socket.ReceiveFromAsync(buffer, remote, ct).AsTask().WaitAsync(Wait, ct));
+        await inner.WhenPumpDrainedAsync(1).WaitAsync(Wait, ct);
+
+        control.Set(new ImpairmentProfile(LinkImpairment.None, new LinkImpairment { Delay = TimeSpan.FromMilliseconds(40) }));
+        var second = socket.ReceiveFromAsync(buffer, remote, ct).AsTask();
+        inner.Deliver([2]);
+        await inner.WhenPumpDrainedAsync(2).WaitAsync(Wait, ct);
+        Assert.False(second.IsCompleted); // held by the new 40 ms downlink delay
+        time.Advance(TimeSpan.FromMilliseconds(40));
+        Assert.Equal(1, await second.WaitAsync(Wait, ct));
+        Assert.Equal(2, buffer[0]);
+        Assert.Equal(1, socket.DownlinkCounters[ImpairmentCounter.Delayed]);
+    }
+
+    [Fact]
     public void Datagrams_due_after_dispose_are_dropped_and_sends_after_dispose_fail()
     {
         var time = new FakeTimeProvider();
@@ -210,6 +273,13 @@ public sealed class ImpairedDatagramSocketTests
         var allocated = Run(5000);
         Assert.True(inner.Sent > 6500);
         AllocationAssert.LessThanOneBytePerOperation(allocated, 5000, "impaired sends");
+    }
+
+    private sealed class SingleSocketFactory(IDatagramSocket socket) : IDatagramSocketFactory
+    {
+        public IDatagramSocket Bind(IPEndPoint localEndPoint) => socket;
+
+        public IReadOnlyList<IPAddress> GetHostAddresses() => [IPAddress.Loopback];
     }
 
     private sealed class CountingSocket : IDatagramSocket
