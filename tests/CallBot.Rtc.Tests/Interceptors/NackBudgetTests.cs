@@ -88,20 +88,7 @@ public sealed class NackBudgetTests
     }
 
     private RtpStreamReceiver Receiver()
-        => new(7, new RtpStreamReceiverOptions { MaxGapWait = TimeSpan.FromSeconds(5) }, new NullConsumer(), _time);
+        => new(7, new RtpStreamReceiverOptions { MaxGapWait = TimeSpan.FromSeconds(5) }, new InterceptorStageTests.NullConsumer(), _time);
 
-    private static byte[] Packet(ushort seq)
-    {
-        var header = new RtpHeader { Ssrc = 7, PayloadType = 96, SequenceNumber = seq };
-        var buffer = new byte[RtpHeader.FixedSize + 1];
-        header.TryWrite(buffer, out _);
-        return buffer;
-    }
-
-    private sealed class NullConsumer : IRtpPayloadConsumer
-    {
-        public void OnRtpPayload(long sequence, in RtpHeader header, ReadOnlySpan<byte> payload)
-        {
-        }
-    }
+    private static byte[] Packet(ushort seq) => InterceptorStageTests.Packet(seq);
 }
