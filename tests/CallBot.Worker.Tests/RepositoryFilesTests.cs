@@ -1,10 +1,14 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 using CallBot.Worker.Options;
 
 namespace CallBot.Worker.Tests;
 
-/// <summary>README documents every configuration key with its default; docker-compose.yml is valid.</summary>
-public sealed class RepositoryFilesTests
+/// <summary>
+/// README documents every configuration key with its default; docs/architecture.md names only files that exist;
+/// docker-compose.yml is valid.
+/// </summary>
+public sealed partial class RepositoryFilesTests
 {
     private static string RepoRoot
     {
@@ -47,6 +51,75 @@ public sealed class RepositoryFilesTests
         Assert.Contains(keys, k => k.Key == "CallBot:VideoChat:AnswerTimeInterval" && k.Default == "60");
         Assert.Contains(keys, k => k.Key == "CallBot:Telemetry:ShutdownTimeout" && k.Default == "00:00:15");
     }
+
+    /// <summary>
+    /// Every path the architecture document names in backticks exists: <c>src/…</c> and <c>tests/…</c> from the
+    /// repository root, <c>Worker/…</c>-style paths inside <c>src/CallBot.&lt;Project&gt;</c>, and a bare file or folder
+    /// name (<c>CallSignalCodec.cs</c>, <c>Sdp/</c>: written after a path of its parent) somewhere under <c>src/</c>;
+    /// <c>*</c> is a wildcard.
+    /// </summary>
+    [Fact]
+    public void Architecture_document_names_only_files_that_exist()
+    {
+        var doc = File.ReadAllText(Path.Combine(RepoRoot, "docs", "architecture.md"));
+        var sourceFiles = Directory.EnumerateFileSystemEntries(Path.Combine(RepoRoot, "src"), "*", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(RepoRoot, f).Replace('\\', '/'))
+            .ToList();
+        var named = PathInBackticks().Matches(doc).Select(m => m.Groups[1].Value).Distinct(StringComparer.Ordinal).ToList();
+        var missing = named.Where(path => !Exists(path, sourceFiles)).ToList();
+
+        Assert.True(named.Count > 40, $"only {named.Count} paths found: has the document's format changed?");
+        Assert.True(missing.Count == 0, "docs/architecture.md names files that do not exist:\n" + string.Join('\n', missing));
+    }
+
+    private static bool Exists(string path, List<string> sourceFiles)
+    {
+        var trimmed = path.TrimEnd('/');
+        if (File.Exists(Path.Combine(RepoRoot, trimmed)) || Directory.Exists(Path.Combine(RepoRoot, trimmed)))
+        {
+            return true;
+        }
+
+        var candidates = trimmed.StartsWith("src/", StringComparison.Ordinal) || trimmed.StartsWith("tests/", StringComparison.Ordinal) || trimmed.StartsWith("docs/", StringComparison.Ordinal)
+            ? [trimmed]
+            : new[] { "src/CallBot." + trimmed, "src/" + trimmed };
+        foreach (var candidate in candidates)
+        {
+            if (!trimmed.Contains('/', StringComparison.Ordinal))
+            {
+                var name = Wildcard(trimmed);
+                return sourceFiles.Exists(f => name.IsMatch(f[(f.LastIndexOf('/') + 1)..]));
+            }
+
+            if (candidate.Contains('<', StringComparison.Ordinal))
+            {
+                return true; // a pattern for a new file (`<Name>Interceptor.cs`): its folder is checked as its own entry
+            }
+
+            var full = Path.Combine(RepoRoot, candidate);
+            if (File.Exists(full) || Directory.Exists(full))
+            {
+                return true;
+            }
+
+            if (candidate.Contains('*', StringComparison.Ordinal))
+            {
+                var pattern = Wildcard(candidate);
+                if (sourceFiles.Exists(f => pattern.IsMatch(f)))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
+    }
+
+    private static Regex Wildcard(string glob) => new("^" + Regex.Escape(glob).Replace(@"\*", "[^/]*", StringComparison.Ordinal) + "$", RegexOptions.CultureInvariant);
+
+    /// <summary>A backticked token that is a path: folders and a file with a source or document extension, or a folder ending in '/'.</summary>
+    [GeneratedRegex(@"`((?:[A-Za-z0-9_.*<>-]+/)*[A-Za-z0-9_.*<>-]+(?:\.(?:cs|md|props|csproj|sh|json)|/))`", RegexOptions.CultureInvariant)]
+    private static partial Regex PathInBackticks();
 
     [Fact]
     public async Task Docker_compose_config_is_valid()

@@ -104,9 +104,6 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
         }
     }
 
-    /// <summary>ConnectyCube's SessionConnectionState for <see cref="ConnectionState"/>.</summary>
-    public SessionConnectionState SessionConnectionState => ConnectionState.ToSessionConnectionState();
-
     /// <summary>The local DTLS certificate fingerprint written into our descriptions.</summary>
     public DtlsFingerprint LocalFingerprint => _certificate.Fingerprint;
 

@@ -16,7 +16,9 @@ public sealed class LoopbackChatHub
     private readonly ConcurrentDictionary<string, LoopbackChatEndpoint> _endpoints = new(StringComparer.Ordinal);
     private long _undelivered;
     private long _delivered;
+    private readonly Lock _pendingGate = new();
     private long _pending;
+    private TaskCompletionSource _idle = CompletedIdle();
     private int _resourceCounter;
 
     public LoopbackChatHub(string domain = "chat.loopback", string appId = "1")
@@ -36,7 +38,28 @@ public sealed class LoopbackChatHub
     public long DeliveredCount => Interlocked.Read(ref _delivered);
 
     /// <summary>Messages handed to endpoints whose handlers have not run yet.</summary>
-    public long PendingDeliveries => Interlocked.Read(ref _pending);
+    public long PendingDeliveries
+    {
+        get
+        {
+            lock (_pendingGate)
+            {
+                return _pending;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Completes once no message is waiting for an endpoint's handler (at once when none is): how tests wait for
+    /// delivery without polling.
+    /// </summary>
+    public Task WhenIdleAsync()
+    {
+        lock (_pendingGate)
+        {
+            return _idle.Task;
+        }
+    }
 
     /// <summary>Raised for every message the hub routes (after <c>from</c> is set), before delivery. For test observers.</summary>
     public event EventHandler<ChatMessageReceivedEventArgs>? MessageRouted;
@@ -57,7 +80,34 @@ public sealed class LoopbackChatHub
 
     internal void Remove(LoopbackChatEndpoint endpoint) => _endpoints.TryRemove(new KeyValuePair<string, LoopbackChatEndpoint>(endpoint.LocalJid, endpoint));
 
-    internal void Delivered() => Interlocked.Decrement(ref _pending);
+    internal void Delivered()
+    {
+        lock (_pendingGate)
+        {
+            if (--_pending == 0)
+            {
+                _idle.TrySetResult();
+            }
+        }
+    }
+
+    private void Pending()
+    {
+        lock (_pendingGate)
+        {
+            if (_pending++ == 0)
+            {
+                _idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+        }
+    }
+
+    private static TaskCompletionSource CompletedIdle()
+    {
+        var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        idle.SetResult();
+        return idle;
+    }
 
     internal void Route(LoopbackChatEndpoint sender, XElement message)
     {
@@ -76,10 +126,10 @@ public sealed class LoopbackChatHub
             {
                 continue;
             }
-            Interlocked.Increment(ref _pending);
+            Pending();
             if (!endpoint.Deliver(new XElement(copy)))
             {
-                Interlocked.Decrement(ref _pending);
+                Delivered(); // refused (the endpoint closed): nothing is waiting for it
             }
             else
             {

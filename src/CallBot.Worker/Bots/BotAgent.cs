@@ -41,7 +41,7 @@ public sealed partial class BotAgent : IAsyncDisposable
         CallBotTelemetry telemetry,
         TimeProvider time,
         ILoggerFactory loggers,
-        IceRestartOptions? iceRestart = null)
+        IceRestartSupervisor? iceRestart = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(transport);
@@ -66,9 +66,9 @@ public sealed partial class BotAgent : IAsyncDisposable
         Client.SessionClosed += OnSessionClosed;
         Client.SignalDropped += (_, e) => _telemetry.Dropped("call", e.Reason.ToString());
         _transport.StateChanged += OnChatStateChanged;
-        if (iceRestart is { Enabled: true })
+        if (iceRestart is not null)
         {
-            IceRestartSupervisor = new IceRestartSupervisor(transport, iceRestart, telemetry, time, loggers);
+            IceRestartSupervisor = iceRestart; // owned from here: disposed with the bot
             IceRestartSupervisor.GaveUp += OnIceRestartGaveUp;
         }
 

@@ -10,10 +10,13 @@ using CallBot.Signaling.Loopback;
 using CallBot.Worker.Calls;
 using CallBot.Worker.Cloud;
 using CallBot.Worker.Options;
+using CallBot.Worker.Resilience;
 using CallBot.Worker.Rtc;
 using CallBot.Worker.Telemetry;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Registry;
 using RecorderOptions = CallBot.Recording.RecordingOptions;
 using WorkerRecordingOptions = CallBot.Worker.Options.RecordingOptions;
 
@@ -29,6 +32,7 @@ public sealed class CallBotRuntime
     private readonly ChatOptions _chat;
     private readonly VideoChatOptions _videoChat;
     private readonly IceRestartOptions _iceRestart;
+    private readonly ResiliencePipeline _iceRestartPipeline;
     private readonly AnswerPolicyOptions _answer;
     private readonly ConcurrencyOptions _concurrency;
     private readonly MediaOptions _media;
@@ -50,6 +54,7 @@ public sealed class CallBotRuntime
         IOptions<ChatOptions> chat,
         IOptions<VideoChatOptions> videoChat,
         IOptions<IceRestartOptions> iceRestart,
+        ResiliencePipelineProvider<string> pipelines,
         IOptions<AnswerPolicyOptions> answer,
         IOptions<ConcurrencyOptions> concurrency,
         IOptions<MediaOptions> media,
@@ -70,6 +75,7 @@ public sealed class CallBotRuntime
         _chat = chat.Value;
         _videoChat = videoChat.Value;
         _iceRestart = iceRestart.Value;
+        _iceRestartPipeline = pipelines.GetPipeline(IceRestartResilience.PipelineName);
         _answer = answer.Value;
         _concurrency = concurrency.Value;
         _media = media.Value;
@@ -131,7 +137,8 @@ public sealed class CallBotRuntime
             AnswerTimeout = TimeSpan.FromSeconds(_videoChat.AnswerTimeInterval),
             CallPlaced = push is null ? null : session => _ = push.NotifyAsync(rest!, bot.UserId, session.OpponentIds, session.Id, session.CallType),
         };
-        return new BotAgent(settings, transport, peers, peers, CallClientOptionsFor(_videoChat, _iceRestart), Limiter, recordings, _telemetry, _time, _loggers, _iceRestart);
+        var iceRestart = _iceRestart.Enabled ? new IceRestartSupervisor(transport, _iceRestart, _iceRestartPipeline, _telemetry, _time, _loggers) : null;
+        return new BotAgent(settings, transport, peers, peers, CallClientOptionsFor(_videoChat, _iceRestart), Limiter, recordings, _telemetry, _time, _loggers, iceRestart);
     }
 
     /// <summary>Starts encoding (or loading) the bot's media; its outcome is logged, never left unobserved.</summary>

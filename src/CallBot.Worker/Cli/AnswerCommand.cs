@@ -35,49 +35,26 @@ internal static class AnswerCommand
             }
 
             var answerPolicy = Enum.Parse<AnswerPolicy>(parse.GetValue(policy) ?? "accept", ignoreCase: true);
-            Dictionary<string, string?> settings;
-            try
+            if (CloudCliOptions.TryReadSettings(() => common.ToSettings(parse), output) is not { } settings)
             {
-                settings = common.ToSettings(parse);
-            }
-            catch (IOException ex)
-            {
-                output.Error($"--auth-key-file: {ex.Message}");
                 return 2;
             }
 
             settings[$"{AnswerPolicyOptions.Section}:Policy"] = answerPolicy.ToString();
             var count = Math.Max(1, parse.GetValue(calls));
-            CliHost host;
-            try
+            if (await CliHost.TryStartAsync(settings, parse.GetValue(common.Config)?.FullName, output, ct).ConfigureAwait(false) is not { } host)
             {
-                host = await CliHost.StartAsync(settings, parse.GetValue(common.Config)?.FullName, LogLevel.Warning, ct).ConfigureAwait(false);
-            }
-            catch (OptionsValidationException ex)
-            {
-                output.Error(string.Join(Environment.NewLine, ex.Failures));
                 return 2;
             }
 
             await using (host.ConfigureAwait(false))
             {
-                if (await common.ResolveBotAsync(parse, host.Services, password, BotRole.Answer, output, ct).ConfigureAwait(false) is not { } bot)
+                if (await common.StartBotAsync(parse, host, password, BotRole.Answer, output, ct).ConfigureAwait(false) is not { } agent)
                 {
                     return 2;
                 }
 
-                var user = bot.UserId;
-                BotAgent agent;
-                try
-                {
-                    agent = await host.Runtime.StartBotAsync(bot, ct).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    output.Error($"login failed: {ex.Message}");
-                    return 2;
-                }
-
+                var user = agent.UserId;
                 var outcomes = new List<CallSummary>();
                 var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                 agent.CallEnded += (_, outcome) =>

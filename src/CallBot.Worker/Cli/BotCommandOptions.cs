@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using CallBot.Worker.Bots;
 using CallBot.Worker.Cloud;
 using CallBot.Worker.Options;
 using Microsoft.Extensions.DependencyInjection;
@@ -85,6 +86,31 @@ internal sealed class BotCommandOptions
         }
 
         return new BotOptions { UserId = (int)session.UserId, Login = login, Password = password, Role = role };
+    }
+
+    /// <summary>
+    /// This bot (<see cref="ResolveBotAsync"/>) started on <paramref name="host"/>'s runtime and logged in. Null, with the
+    /// reason written, when the identity cannot be resolved or the login fails.
+    /// </summary>
+    public async Task<BotAgent?> StartBotAsync(ParseResult parse, CliHost host, string password, BotRole role, CliOutput output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(output);
+        if (await ResolveBotAsync(parse, host.Services, password, role, output, cancellationToken).ConfigureAwait(false) is not { } bot)
+        {
+            return null;
+        }
+
+        try
+        {
+            output.Status($"logging in as {bot.UserId}…");
+            return await host.Runtime.StartBotAsync(bot, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            output.Error($"login failed: {ex.Message}");
+            return null;
+        }
     }
 
     /// <summary>

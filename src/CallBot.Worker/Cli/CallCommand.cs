@@ -37,14 +37,8 @@ internal static class CallCommand
                 return 2;
             }
 
-            Dictionary<string, string?> settings;
-            try
+            if (CloudCliOptions.TryReadSettings(() => common.ToSettings(parse), output) is not { } settings)
             {
-                settings = common.ToSettings(parse);
-            }
-            catch (IOException ex)
-            {
-                output.Error($"--auth-key-file: {ex.Message}");
                 return 2;
             }
 
@@ -64,33 +58,15 @@ internal static class CallCommand
             return 2; // ResolvePassword said why
         }
 
-        CliHost host;
-        try
+        if (await CliHost.TryStartAsync(settings, parse.GetValue(common.Config)?.FullName, output, ct).ConfigureAwait(false) is not { } host)
         {
-            host = await CliHost.StartAsync(settings, parse.GetValue(common.Config)?.FullName, LogLevel.Warning, ct).ConfigureAwait(false);
-        }
-        catch (OptionsValidationException ex)
-        {
-            output.Error(string.Join(Environment.NewLine, ex.Failures));
             return 2;
         }
 
         await using (host.ConfigureAwait(false))
         {
-            if (await common.ResolveBotAsync(parse, host.Services, password, BotRole.Call, output, ct).ConfigureAwait(false) is not { } bot)
+            if (await common.StartBotAsync(parse, host, password, BotRole.Call, output, ct).ConfigureAwait(false) is not { } agent)
             {
-                return 2;
-            }
-
-            BotAgent agent;
-            try
-            {
-                output.Status($"logging in as {bot.UserId}…");
-                agent = await host.Runtime.StartBotAsync(bot, ct).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                output.Error($"login failed: {ex.Message}");
                 return 2;
             }
 

@@ -49,6 +49,24 @@ internal sealed class CliHost : IAsyncDisposable
         return new CliHost(host);
     }
 
+    /// <summary>
+    /// <see cref="StartAsync"/> for a command: a configuration the options validation rejects is written to the user
+    /// (every failure, one a line) and answered with null, so each command exits 2 the same way.
+    /// </summary>
+    public static async Task<CliHost?> TryStartAsync(IReadOnlyDictionary<string, string?> settings, string? configFile, CliOutput output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        try
+        {
+            return await StartAsync(settings, configFile, LogLevel.Warning, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OptionsValidationException ex)
+        {
+            output.Error(string.Join(Environment.NewLine, ex.Failures));
+            return null;
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));

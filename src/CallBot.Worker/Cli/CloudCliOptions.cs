@@ -44,6 +44,25 @@ internal sealed class CloudCliOptions
     }
 
     /// <summary>What to tell a user whose command needs the REST API when it is not configured.</summary>
+    /// <summary>
+    /// A command's configuration keys from <paramref name="toSettings"/>; null, with the reason written, when
+    /// <c>--auth-key-file</c> (read while building them) cannot be read.
+    /// </summary>
+    public static Dictionary<string, string?>? TryReadSettings(Func<Dictionary<string, string?>> toSettings, CliOutput output)
+    {
+        ArgumentNullException.ThrowIfNull(toSettings);
+        ArgumentNullException.ThrowIfNull(output);
+        try
+        {
+            return toSettings();
+        }
+        catch (IOException ex)
+        {
+            output.Error($"--auth-key-file: {ex.Message}");
+            return null;
+        }
+    }
+
     public static string NotConfigured =>
         $"The REST API is not configured: set --api (or {CloudOptions.Section}:ApiEndpoint, or {CloudOptions.Section}:Preset) and the auth key ({AuthKeyVariable}, --auth-key-file or {CloudOptions.Section}:AuthKey).";
 }

@@ -92,25 +92,13 @@ internal static class UsersCommand
     private static async Task<int> RunAsync(CloudCommandOptions common, ParseResult parse, Func<ConnectyCubeApi, CliOutput, CancellationToken, Task<int>> run, CancellationToken ct)
     {
         var cli = new CliOutput(parse.GetValue(common.Json));
-        Dictionary<string, string?> settings;
-        try
+        if (CloudCliOptions.TryReadSettings(() => common.ToSettings(parse), cli) is not { } settings)
         {
-            settings = common.ToSettings(parse);
-        }
-        catch (IOException ex)
-        {
-            cli.Error($"--auth-key-file: {ex.Message}");
             return 2;
         }
 
-        CliHost host;
-        try
+        if (await CliHost.TryStartAsync(settings, parse.GetValue(common.Config)?.FullName, cli, ct).ConfigureAwait(false) is not { } host)
         {
-            host = await CliHost.StartAsync(settings, parse.GetValue(common.Config)?.FullName, LogLevel.Warning, ct).ConfigureAwait(false);
-        }
-        catch (OptionsValidationException ex)
-        {
-            cli.Error(string.Join(Environment.NewLine, ex.Failures));
             return 2;
         }
 

@@ -39,27 +39,14 @@ public sealed class IceRestartPipeline : IAsyncDisposable
     private int _runAttempts;
     private int _recoveries;
 
-    public IceRestartPipeline(
-        IIceRestartLink link,
-        IChatTransport chat,
-        IceRestartOptions options,
-        ResiliencePipeline pipeline,
-        CallBotTelemetry telemetry,
-        TimeProvider time,
-        ILogger logger)
+    /// <param name="link">This peer's call session.</param>
+    /// <param name="shared">What every peer's pipeline of the bot shares (<see cref="IceRestartSupervisor"/> makes it once).</param>
+    public IceRestartPipeline(IIceRestartLink link, IceRestartShared shared)
     {
         ArgumentNullException.ThrowIfNull(link);
-        ArgumentNullException.ThrowIfNull(chat);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(pipeline);
-        ArgumentNullException.ThrowIfNull(telemetry);
+        ArgumentNullException.ThrowIfNull(shared);
         _link = link;
-        _chat = chat;
-        _options = options;
-        _pipeline = pipeline;
-        _telemetry = telemetry;
-        _time = time;
-        _logger = logger;
+        (_chat, _options, _pipeline, _telemetry, _time, _logger) = shared;
     }
 
     public IIceRestartLink Link => _link;

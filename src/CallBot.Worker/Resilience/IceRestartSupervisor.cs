@@ -10,24 +10,15 @@ namespace CallBot.Worker.Resilience;
 
 /// <summary>
 /// One bot's <see cref="IceRestartPipeline"/>s: one per peer of each call, created on the peer's first connection state and
-/// dropped when its session closes. The Polly pipeline (stateless strategies) is built once and shared.
+/// dropped when its session closes. The Polly pipeline (stateless strategies) is the one registered in DI
+/// (<see cref="IceRestartResilience.AddIceRestartResilience"/>), shared by every bot.
 /// </summary>
 public sealed class IceRestartSupervisor : IAsyncDisposable
 {
-    private readonly IChatTransport _chat;
-    private readonly IceRestartOptions _options;
-    private readonly ResiliencePipeline _pipeline;
-    private readonly CallBotTelemetry _telemetry;
-    private readonly TimeProvider _time;
-    private readonly ILogger _logger;
+    private readonly IceRestartShared _shared;
     private readonly ConcurrentDictionary<(string Session, int User), IceRestartPipeline> _links = new();
     private int _attempts;
     private int _recoveries;
-
-    public IceRestartSupervisor(IChatTransport chat, IceRestartOptions options, CallBotTelemetry telemetry, TimeProvider time, ILoggerFactory loggers)
-        : this(chat, options, IceRestartResilience.Build(options, time, loggers), telemetry, time, loggers)
-    {
-    }
 
     /// <param name="pipeline">The registered <see cref="IceRestartResilience.PipelineName"/> pipeline (shared by every peer and bot).</param>
     public IceRestartSupervisor(
@@ -36,13 +27,10 @@ public sealed class IceRestartSupervisor : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(chat);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(pipeline);
+        ArgumentNullException.ThrowIfNull(telemetry);
+        ArgumentNullException.ThrowIfNull(time);
         ArgumentNullException.ThrowIfNull(loggers);
-        _chat = chat;
-        _options = options;
-        _telemetry = telemetry;
-        _time = time;
-        _logger = loggers.CreateLogger<IceRestartPipeline>();
-        _pipeline = pipeline;
+        _shared = new IceRestartShared(chat, options, pipeline, telemetry, time, loggers.CreateLogger<IceRestartPipeline>());
     }
 
     /// <summary>Attempts made by every pipeline of this bot (including ones already dropped).</summary>
@@ -97,7 +85,7 @@ public sealed class IceRestartSupervisor : IAsyncDisposable
 
     private IceRestartPipeline Create(IIceRestartLink link)
     {
-        var pipeline = new IceRestartPipeline(link, _chat, _options, _pipeline, _telemetry, _time, _logger);
+        var pipeline = new IceRestartPipeline(link, _shared);
         pipeline.AttemptCompleted += (_, attempt) =>
         {
             Interlocked.Increment(ref _attempts);
@@ -112,6 +100,11 @@ public sealed class IceRestartSupervisor : IAsyncDisposable
         return pipeline;
     }
 }
+
+/// <summary>What every peer's <see cref="IceRestartPipeline"/> of one bot shares: its chat, the options, the Polly pipeline,
+/// telemetry, clock and logger.</summary>
+public sealed record IceRestartShared(
+    IChatTransport Chat, IceRestartOptions Options, ResiliencePipeline Pipeline, CallBotTelemetry Telemetry, TimeProvider Time, ILogger Logger);
 
 internal static class CallSessionLiveness
 {

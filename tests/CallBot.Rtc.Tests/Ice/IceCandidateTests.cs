@@ -103,15 +103,4 @@ public class IceCandidateTests
         Assert.All(a.Ufrag + a.Password, ch => Assert.True(char.IsAsciiLetterOrDigit(ch) || ch is '+' or '/'));
         Assert.DoesNotContain(a.Password, a.ToString(), StringComparison.Ordinal);
     }
-
-    [Theory]
-    [InlineData(IceConnectionState.New, 0)]
-    [InlineData(IceConnectionState.Checking, 1)]
-    [InlineData(IceConnectionState.Connected, 2)]
-    [InlineData(IceConnectionState.Failed, 3)]
-    [InlineData(IceConnectionState.Disconnected, 4)]
-    [InlineData(IceConnectionState.Closed, 5)]
-    [InlineData(IceConnectionState.Completed, 6)]
-    public void Maps_to_connectycube_session_connection_state(IceConnectionState state, int expected) =>
-        Assert.Equal(expected, (int)state.ToSessionConnectionState());
 }

@@ -45,16 +45,28 @@ public class IceGatheringTests
     }
 
     [Fact]
-    public async Task Unreachable_stun_server_still_ends_gathering_after_its_retransmissions()
+    public async Task Silent_stun_server_gets_its_retransmissions_then_gathering_ends_without_srflx()
     {
         var network = new InMemoryNetwork();
         var time = new FakeTimeProvider();
-        var options = new IceOptions();
-        options.StunServers.Add(new IPEndPoint(Server, 3478)); // nobody there
+        await using var server = new DatagramTransport(network.AddHost(Server));
+        var serverSocket = server.Bind(new IPEndPoint(Server, 3478));
+        var requests = new List<byte[]>();
+        server.StunPacketReceived = (datagram, _, _) =>
+        {
+            lock (requests)
+            {
+                requests.Add(datagram.ToArray()); // heard, never answered
+            }
+        };
+        var options = new IceOptions { StunServerTransmissions = 3 };
+        options.StunServers.Add(new IPEndPoint(Server, 3478));
         await using var agent = new IceAgent(options, network.AddHost(Lan), time);
+        var gathered = new List<IceCandidate?>();
         var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         agent.LocalCandidateGathered += c =>
         {
+            gathered.Add(c);
             if (c is null)
             {
                 ended.TrySetResult();
@@ -69,6 +81,18 @@ public class IceGatheringTests
 
         await gather.WaitAsync(IcePeers.Timeout, TestContext.Current.CancellationToken);
         await ended.Task.WaitAsync(IcePeers.Timeout, TestContext.Current.CancellationToken);
+
+        byte[][] heard;
+        lock (requests)
+        {
+            heard = [.. requests];
+        }
+
+        Assert.Equal(options.StunServerTransmissions, heard.Length); // Rc transmissions of one transaction, then it gave up
+        Assert.All(heard, r => Assert.Equal(StunMessageType.BindingRequest, (ushort)((r[0] << 8) | r[1])));
+        Assert.Single(heard.Select(r => Convert.ToHexString(r, 8, 12)).Distinct()); // a retransmission keeps its transaction id
+        Assert.DoesNotContain(gathered, c => c?.Type == IceCandidateType.ServerReflexive);
+        _ = serverSocket;
     }
 
     [Fact]

@@ -68,13 +68,12 @@ public sealed class SignalingAndStateTests
         a.IceConnectionStateChanged += (_, s) => iceStates.Add(s);
         a.AddTransceiver(MediaKind.Audio, TransceiverDirection.SendRecv);
         Assert.Equal(PeerConnectionState.New, a.ConnectionState);
-        Assert.Equal(SessionConnectionState.Undefined, a.SessionConnectionState);
         PeerHarness.Trickle(a, b);
         PeerHarness.Trickle(b, a);
         var connected = PeerHarness.WaitForStateAsync(a, PeerConnectionState.Connected);
         await PeerHarness.NegotiateAsync(a, b);
         await connected;
-        Assert.Equal(SessionConnectionState.Connected, a.SessionConnectionState);
+        Assert.Equal(PeerConnectionState.Connected, a.ConnectionState);
 
         var closed = PeerHarness.WaitForStateAsync(a, PeerConnectionState.Closed);
         await a.DisposeAsync();

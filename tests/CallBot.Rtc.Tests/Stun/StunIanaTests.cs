@@ -1,33 +1,62 @@
-using CallBot.Rtc.Stun;
+using System.Globalization;
+using System.Reflection;
+using System.Text.RegularExpressions;
 using CallBot.Rtc.Ice;
+using CallBot.Rtc.Stun;
+using CallBot.Rtc.Turn;
 
 namespace CallBot.Rtc.Tests.Stun;
 
-/// <summary>Numbers checked against the IANA STUN registries (Methods, Attributes, Error Codes).</summary>
-public class StunIanaTests
+/// <summary>
+/// Numbers checked against the IANA STUN registries (Methods, Attributes). The registry's rows are read from one file,
+/// <c>iana-stun-parameters.csv</c> (an excerpt of https://www.iana.org/assignments/stun-parameters in its CSV shape:
+/// value, name, reference); each constant is looked up there by its name, so no number is typed twice.
+/// </summary>
+public partial class StunIanaTests
 {
+    private static readonly Lazy<IReadOnlyList<(string Registry, int Value, string Name)>> Registry = new(ReadRegistry);
+
+    public static TheoryData<string, string, ushort> AttributeConstants()
+    {
+        var data = new TheoryData<string, string, ushort>();
+        foreach (var type in new[] { typeof(StunAttributeType), typeof(IceAttributeType), typeof(TurnAttributeType) })
+        {
+            foreach (var field in type.GetFields(BindingFlags.Public | BindingFlags.Static).Where(f => f.IsLiteral && f.FieldType == typeof(ushort)))
+            {
+                data.Add(type.Name, field.Name, (ushort)field.GetRawConstantValue()!);
+            }
+        }
+
+        return data;
+    }
+
     [Theory]
-    [InlineData(StunAttributeType.MappedAddress, 0x0001)]
-    [InlineData(StunAttributeType.Username, 0x0006)]
-    [InlineData(StunAttributeType.MessageIntegrity, 0x0008)]
-    [InlineData(StunAttributeType.ErrorCode, 0x0009)]
-    [InlineData(StunAttributeType.UnknownAttributes, 0x000A)]
-    [InlineData(StunAttributeType.Realm, 0x0014)]
-    [InlineData(StunAttributeType.Nonce, 0x0015)]
-    [InlineData(StunAttributeType.MessageIntegritySha256, 0x001C)]
-    [InlineData(StunAttributeType.PasswordAlgorithm, 0x001D)]
-    [InlineData(StunAttributeType.Userhash, 0x001E)]
-    [InlineData(StunAttributeType.XorMappedAddress, 0x0020)]
-    [InlineData(IceAttributeType.Priority, 0x0024)]
-    [InlineData(IceAttributeType.UseCandidate, 0x0025)]
-    [InlineData(StunAttributeType.PasswordAlgorithms, 0x8002)]
-    [InlineData(StunAttributeType.AlternateDomain, 0x8003)]
-    [InlineData(StunAttributeType.Software, 0x8022)]
-    [InlineData(StunAttributeType.AlternateServer, 0x8023)]
-    [InlineData(StunAttributeType.Fingerprint, 0x8028)]
-    [InlineData(IceAttributeType.IceControlled, 0x8029)]
-    [InlineData(IceAttributeType.IceControlling, 0x802A)]
-    public void Attribute_numbers_match_registry(ushort actual, int expected) => Assert.Equal(expected, actual);
+    [MemberData(nameof(AttributeConstants))]
+    public void Attribute_numbers_match_registry(string owner, string constant, ushort value)
+    {
+        var name = RegistryName(constant);
+        var row = Registry.Value.SingleOrDefault(r => r.Registry == "attribute" && r.Name == name);
+
+        Assert.True(row.Name is not null, $"{owner}.{constant}: no attribute '{name}' in the registry excerpt");
+        Assert.Equal(row.Value, value);
+    }
+
+    [Fact]
+    public void Constant_names_map_to_registry_names_and_every_group_is_read()
+    {
+        Assert.True(AttributeConstants().Count >= 25); // STUN's, ICE's and TURN's constants all reached the theory
+        Assert.Equal(["PRIORITY", "USE-CANDIDATE", "ICE-CONTROLLED", "ICE-CONTROLLING"], typeof(IceAttributeType).GetFields().Select(f => RegistryName(f.Name)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void Method_numbers_match_registry(StunMethod method)
+    {
+        var row = Registry.Value.Single(r => r.Registry == "method" && r.Name == method.ToString());
+        Assert.Equal(row.Value, (int)method);
+    }
+
+    public static TheoryData<StunMethod> Methods() => new(Enum.GetValues<StunMethod>());
 
     [Theory]
     [InlineData(StunMethod.Binding, StunClass.Request, 0x0001)]
@@ -57,4 +86,17 @@ public class StunIanaTests
         Assert.Equal(StunMessageType.BindingSuccess, StunMessageType.Encode(StunMethod.Binding, StunClass.SuccessResponse));
         Assert.Equal(StunMessageType.BindingError, StunMessageType.Encode(StunMethod.Binding, StunClass.ErrorResponse));
     }
+
+    /// <summary><c>XorMappedAddress</c> → <c>XOR-MAPPED-ADDRESS</c>, <c>MessageIntegritySha256</c> → <c>MESSAGE-INTEGRITY-SHA256</c>.</summary>
+    private static string RegistryName(string constant) => WordStart().Replace(constant, "-$1").ToUpperInvariant();
+
+    private static List<(string Registry, int Value, string Name)> ReadRegistry() =>
+        File.ReadLines(Path.Combine(AppContext.BaseDirectory, "Stun", "iana-stun-parameters.csv"))
+            .Skip(1)
+            .Select(line => line.Split(','))
+            .Select(cells => (cells[0], int.Parse(cells[1].AsSpan(2), NumberStyles.HexNumber, CultureInfo.InvariantCulture), cells[2]))
+            .ToList();
+
+    [GeneratedRegex("(?<=[a-z0-9])([A-Z])", RegexOptions.CultureInvariant)]
+    private static partial Regex WordStart();
 }

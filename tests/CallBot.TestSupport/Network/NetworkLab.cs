@@ -42,7 +42,11 @@ public sealed class NetworkLab : IAsyncDisposable
     public static async Task<NetworkLab> CreateAsync()
     {
         var ip = IpTool.RequirePrerequisites();
-        await CleanupOnce.WaitAsync();
+        if (!await CleanupOnce.WaitAsync(TimeSpan.FromMinutes(2)))
+        {
+            throw new TimeoutException("another lab's stale-namespace cleanup did not finish within 2 minutes");
+        }
+
         try
         {
             if (!s_cleaned)

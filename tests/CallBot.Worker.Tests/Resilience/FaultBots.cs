@@ -12,6 +12,7 @@ using CallBot.Worker.Bots;
 using CallBot.Worker.Calls;
 using CallBot.Worker.Cli;
 using CallBot.Worker.Options;
+using CallBot.Worker.Resilience;
 using CallBot.Worker.Rtc;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -118,7 +119,8 @@ internal sealed class FaultBot : IAsyncDisposable
         };
         FaultBot? bot = null;
         var peers = new Tracking(inner, (key, adapter) => bot!._connections[key] = adapter);
-        var agent = new BotAgent(settings, transport, peers, peers, CallBotRuntime.CallClientOptionsFor(new VideoChatOptions(), iceRestart), runtime.Limiter, recordings, runtime.Telemetry, time, loggers, iceRestart);
+        var agent = new BotAgent(settings, transport, peers, peers, CallBotRuntime.CallClientOptionsFor(new VideoChatOptions(), iceRestart), runtime.Limiter, recordings, runtime.Telemetry, time, loggers,
+            new IceRestartSupervisor(transport, iceRestart, IceRestartResilience.Build(iceRestart, time, loggers), runtime.Telemetry, time, loggers));
         bot = new FaultBot(agent, loggers, directory);
         return bot;
     }

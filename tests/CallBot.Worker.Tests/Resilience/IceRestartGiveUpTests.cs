@@ -4,6 +4,7 @@ using CallBot.TestSupport;
 using CallBot.Worker.Bots;
 using CallBot.Worker.Calls;
 using CallBot.Worker.Options;
+using CallBot.Worker.Resilience;
 using CallBot.Worker.Tests.Bots;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -31,9 +32,10 @@ public sealed class IceRestartGiveUpTests
         };
         var iceRestart = new IceRestartOptions { Threshold = 0.2, PingTimeout = 0.2, AttemptTimeout = 0.5, MaxAttempts = 2, BackoffDelay = 0.1, MaxBackoffDelay = 0.1, Budget = 10 };
         var peers = new StallablePeers();
+        var transport = h.Hub.Connect(1301);
         await using var caller = new BotAgent(
             new BotAgentSettings { UserId = 1301, ShutdownTimeout = TimeSpan.FromSeconds(5) },
-            h.Hub.Connect(1301),
+            transport,
             peers,
             null,
             h.ClientOptions,
@@ -42,7 +44,7 @@ public sealed class IceRestartGiveUpTests
             h.Telemetry,
             TimeProvider.System,
             NullLoggerFactory.Instance,
-            iceRestart);
+            new IceRestartSupervisor(transport, iceRestart, IceRestartResilience.Build(iceRestart, TimeProvider.System, NullLoggerFactory.Instance), h.Telemetry, TimeProvider.System, NullLoggerFactory.Instance));
         var callee = h.Start(1302);
         var accepted = BotHarness.NextAcceptAsync(callee);
         var calleeEnded = BotHarness.NextOutcomeAsync(callee);

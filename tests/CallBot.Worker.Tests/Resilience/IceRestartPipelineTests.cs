@@ -50,7 +50,8 @@ public sealed class IceRestartPipelineTests : IAsyncDisposable
 
     private IceRestartPipeline Create(FakeRestartLink link, IceRestartOptions options)
     {
-        _pipeline = new IceRestartPipeline(link, _chat, options, IceRestartResilience.Build(options, _time, NullLoggerFactory.Instance), _telemetry, _time, NullLogger.Instance);
+        var resilience = IceRestartResilience.Build(options, _time, NullLoggerFactory.Instance, new Random(20)); // seeded jitter: the same backoffs every run
+        _pipeline = new IceRestartPipeline(link, new IceRestartShared(_chat, options, resilience, _telemetry, _time, NullLogger.Instance));
         _pipeline.AttemptCompleted += (_, a) =>
         {
             lock (_attempts)

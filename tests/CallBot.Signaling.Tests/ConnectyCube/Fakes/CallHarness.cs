@@ -69,26 +69,27 @@ public sealed class CallHarness : IAsyncDisposable
 
     public IReadOnlyList<WireSignal> WireOf(CallSignalType type) => [.. Wire.Where(w => w.Type == type)];
 
-    /// <summary>Waits until no stanza is in flight and every bot's queues are drained.</summary>
+    /// <summary>
+    /// Waits until no stanza is in flight and every bot's queues are drained: each pass waits for the hub to hand over
+    /// every stanza, then for every bot's queues; quiet when that pass routed nothing new. Event-driven, no polling; the
+    /// timeout and the pass limit only turn a stuck or endless exchange into a failure.
+    /// </summary>
     public async Task SettleAsync()
     {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (DateTime.UtcNow < deadline)
+        for (var pass = 0; pass < 1000; pass++)
         {
-            // Quiet = nothing in flight when the pass started and nothing routed during it.
-            var pendingBefore = Hub.PendingDeliveries;
+            await Hub.WhenIdleAsync().WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
             var routedBefore = Hub.DeliveredCount + Hub.UndeliveredCount;
             foreach (var bot in _bots)
             {
-                await bot.Client.WhenEventsRaisedAsync();
+                await bot.Client.WhenEventsRaisedAsync().WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
             }
-            if (pendingBefore == 0 && Hub.PendingDeliveries == 0 && Hub.DeliveredCount + Hub.UndeliveredCount == routedBefore)
+            if (Hub.PendingDeliveries == 0 && Hub.DeliveredCount + Hub.UndeliveredCount == routedBefore)
             {
                 return;
             }
-            await Task.Yield();
         }
-        throw new TimeoutException("the bots did not settle");
+        throw new InvalidOperationException("the bots did not settle within 1000 passes (an endless exchange?)");
     }
 
     /// <summary>Advances fake time in steps (so periodic timers fire once per step), settling after each.</summary>
