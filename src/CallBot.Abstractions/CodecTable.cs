@@ -54,7 +54,7 @@ public static class CodecTable
     private static readonly CodecDescription[] Entries =
     [
         new(CodecId.Opus, MediaKind.Audio, "opus", 48_000, 2, "minptime=10;useinbandfec=1", [], 111, null,
-            "ogg", ["-c:a", "libopus", "-vbr", "on", "-application", "audio", "-frame_duration", "20"], "A_OPUS", WebM: true, Mp4Copy: true),
+            "ogg", ["-c:a", "libopus", "-vbr", "on", "-application", "audio", "-frame_duration", "20", "-fec", "1", "-packet_loss", "10"], "A_OPUS", WebM: true, Mp4Copy: true),
         new(CodecId.Vp8, MediaKind.Video, "VP8", 90_000, null, null, VideoFeedback, 96, 97,
             "ivf", ["-c:v", "libvpx", "-deadline", "realtime", "-cpu-used", "5", "-auto-alt-ref", "0", "-lag-in-frames", "0", "-error-resilient", "1"],
             "V_VP8", WebM: true, Mp4Copy: false),

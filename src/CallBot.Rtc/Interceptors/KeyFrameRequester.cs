@@ -7,35 +7,53 @@ namespace CallBot.Rtc.Interceptors;
 /// </summary>
 public sealed class KeyFrameRequester(TimeProvider time, TimeSpan repeatInterval, bool wantedAtStart)
 {
+    /// <summary>
+    /// The least time between two PLIs of any kind: a forced request (the application's, or a peer's PLI relayed in echo
+    /// mode) inside it is kept and sent when it ends, so a request storm costs the sender one key frame per interval.
+    /// </summary>
+    public static readonly TimeSpan MinRequestInterval = TimeSpan.FromMilliseconds(100);
+
     private long _last = long.MinValue;
+    private bool _forcedPending;
 
     /// <summary>True while the decoder side has no usable reference.</summary>
     public bool Wanted { get; private set; } = wantedAtStart;
 
     public long PlisSent { get; private set; }
 
+    /// <summary>Forced requests merged into one already pending or just sent.</summary>
+    public long RequestsMerged { get; private set; }
+
     /// <summary>The assembler dropped a frame it could not complete: every following delta frame is undecodable.</summary>
     public void OnKeyFrameNeeded() => Wanted = true;
 
     public void OnKeyFrame() => Wanted = false;
 
-    /// <summary>Whether to send a PLI now: forced (the application asked), or wanted, media is arriving and the last request is older than the repeat interval.</summary>
+    /// <summary>
+    /// Whether to send a PLI now: forced (the application asked; kept until <see cref="MinRequestInterval"/> after the
+    /// last PLI), or wanted, media is arriving and the last request is older than the repeat interval.
+    /// </summary>
     public bool ShouldRequest(bool mediaArriving, bool forced)
     {
         var now = time.GetTimestamp();
-        if (!forced)
+        if (forced)
         {
-            if (!Wanted || !mediaArriving)
-            {
-                return false;
-            }
-
-            if (_last != long.MinValue && time.GetElapsedTime(_last, now) < repeatInterval)
-            {
-                return false;
-            }
+            RequestsMerged += _forcedPending ? 1 : 0;
+            _forcedPending = true;
         }
 
+        var sinceLast = _last == long.MinValue ? TimeSpan.MaxValue : time.GetElapsedTime(_last, now);
+        if (sinceLast < MinRequestInterval)
+        {
+            return false;
+        }
+
+        if (!_forcedPending && (!Wanted || !mediaArriving || sinceLast < repeatInterval))
+        {
+            return false;
+        }
+
+        _forcedPending = false;
         _last = now;
         PlisSent++;
         return true;

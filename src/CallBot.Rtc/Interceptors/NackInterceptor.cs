@@ -15,6 +15,9 @@ internal sealed class NackInterceptor(InterceptorContext context) : Interceptor
     private const int MaxNackBatch = 64;
 
     private static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(40);
+
+    /// <summary>The round trip assumed until a report measures one (Chrome's default), so a retry does not go out before the retransmission could arrive.</summary>
+    private static readonly TimeSpan DefaultRoundTrip = TimeSpan.FromMilliseconds(100);
     private static readonly string[] Feedback = [SdpRtcpFeedback.Nack];
 
     private readonly Dictionary<MediaReceiveStream, NackGenerator> _generators = [];
@@ -47,6 +50,7 @@ internal sealed class NackInterceptor(InterceptorContext context) : Interceptor
             return;
         }
 
+        generator.RoundTripTime = batch.Transceiver.RoundTripTime ?? DefaultRoundTrip;
         var count = generator.Collect(stream.Receiver, _missing);
         if (count > 0)
         {

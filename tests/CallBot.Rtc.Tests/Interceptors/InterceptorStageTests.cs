@@ -58,15 +58,21 @@ public sealed class InterceptorStageTests
     }
 
     [Fact]
-    public void Pli_after_unrepaired_loss_goes_out_at_once_and_a_forced_one_ignores_the_interval()
+    public void Pli_after_unrepaired_loss_goes_out_at_once_and_a_forced_one_ignores_the_interval_but_not_the_minimum_spacing()
     {
         var pli = new KeyFrameRequester(_time, PliInterval, wantedAtStart: false);
         Assert.False(pli.ShouldRequest(true, false));
         pli.OnKeyFrameNeeded();
         Assert.True(pli.ShouldRequest(true, false));
-        Assert.True(pli.ShouldRequest(true, forced: true));
+        Assert.False(pli.ShouldRequest(true, forced: true));  // kept: the last PLI is too recent
+        Assert.False(pli.ShouldRequest(true, forced: true));  // merged into the one kept
+        _time.Advance(KeyFrameRequester.MinRequestInterval);
+        Assert.True(pli.ShouldRequest(true, false));          // the kept request goes out, well before the repeat interval
         Assert.False(pli.ShouldRequest(true, false));
-        Assert.Equal(2, pli.PlisSent);
+        _time.Advance(KeyFrameRequester.MinRequestInterval);
+        Assert.True(pli.ShouldRequest(false, forced: true));  // forced needs no media and no repeat interval
+        Assert.Equal(3, pli.PlisSent);
+        Assert.Equal(1, pli.RequestsMerged);
     }
 
     [Fact]
@@ -134,7 +140,7 @@ public sealed class InterceptorStageTests
         }
     }
 
-    private static byte[] Packet(ushort seq)
+    internal static byte[] Packet(ushort seq)
     {
         var header = new RtpHeader { Ssrc = 7, PayloadType = 96, SequenceNumber = seq };
         var buffer = new byte[RtpHeader.FixedSize + 1];
@@ -142,7 +148,7 @@ public sealed class InterceptorStageTests
         return buffer;
     }
 
-    private sealed class NullConsumer : IRtpPayloadConsumer
+    internal sealed class NullConsumer : IRtpPayloadConsumer
     {
         public void OnRtpPayload(long sequence, in RtpHeader header, ReadOnlySpan<byte> payload)
         {
