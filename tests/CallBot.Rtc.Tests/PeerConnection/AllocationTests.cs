@@ -28,7 +28,7 @@ public sealed class AllocationTests(ITestOutputHelper output)
         await connected;
         await PeerHarness.WaitForStateAsync(a, PeerConnectionState.Connected);
 
-        var frame = InMemoryPeers.SyntheticVp8KeyFrame(1, 3500); // 3 packets per frame
+        var frame = InMemoryPeers.SyntheticVp8KeyFrame(1, 3400); // 3 packets per frame (with mid, abs-send-time and transport-cc extensions)
 
         // One dedicated sender thread, paced in chunks the receiver acknowledges (a loopback socket buffer drops long bursts).
         // The warm-up fills this thread's ArrayPool cache, the lazily created lock/wait objects and the NACK history.
@@ -102,7 +102,7 @@ public sealed class AllocationTests(ITestOutputHelper output)
         };
         var counter = new CountingSink();
         peers.VideoB.RemoteFrameSink = counter;
-        var frame = InMemoryPeers.SyntheticVp8KeyFrame(1, 3500);
+        var frame = InMemoryPeers.SyntheticVp8KeyFrame(1, 3400);
         const int Frames = 2200;
         for (var i = 0; i < Frames; i++)
         {
