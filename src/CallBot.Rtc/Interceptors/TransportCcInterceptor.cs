@@ -19,8 +19,8 @@ namespace CallBot.Rtc.Interceptors;
 /// </summary>
 /// <remarks>
 /// The extension is negotiated only while this stage is enabled (the peer connection offers/answers it with the
-/// <c>transport-cc</c> rtcp-fb). RTX packets of the peer are not seen (they bypass the reader chain), so they are
-/// reported as not received; the peer's estimator sees them as loss.
+/// <c>transport-cc</c> rtcp-fb). The peer's RTX packets (retransmissions, and the padding Chrome probes with) bypass
+/// the reader chain; <see cref="ReadRtx"/> records them, or the peer's estimator would count them as lost.
 /// </remarks>
 internal sealed class TransportCcInterceptor : Interceptor
 {
@@ -33,6 +33,7 @@ internal sealed class TransportCcInterceptor : Interceptor
     private readonly SendSideBandwidthEstimator _estimator;
     private readonly SentPacketResult[] _results = new SentPacketResult[TransportSendHistory.Capacity];
     private readonly List<RtpTransceiver> _local = [];
+    private readonly Dictionary<RtpTransceiver, ExtensionIdCache> _rtxIds = [];
     private readonly long _start;
     private long _lastFeedback = long.MinValue;
     private uint _mediaSsrc;
@@ -72,8 +73,19 @@ internal sealed class TransportCcInterceptor : Interceptor
 
     public override void UnbindLocalStream(RtpTransceiver transceiver) => _local.Remove(transceiver);
 
-    public override RtpPacketReader BindRemoteStream(RtpTransceiver transceiver, MediaReceiveStream stream, RtpPacketReader reader) =>
-        new ArrivalReader(this, transceiver, stream.Ssrc, reader).Read;
+    public override RtpPacketReader BindRemoteStream(RtpTransceiver transceiver, MediaReceiveStream stream, RtpPacketReader reader)
+    {
+        _rtxIds.TryAdd(transceiver, new ExtensionIdCache(transceiver));
+        return new ArrivalReader(this, transceiver, stream.Ssrc, reader).Read;
+    }
+
+    public override void ReadRtx(RtpTransceiver transceiver, MediaReceiveStream stream, ReadOnlySpan<byte> packet)
+    {
+        if (_rtxIds.TryGetValue(transceiver, out var id))
+        {
+            OnArrival(id.Get(), stream.Ssrc, packet);
+        }
+    }
 
     public override void ReadRtcp(IRtcpPacket packet)
     {
@@ -124,7 +136,11 @@ internal sealed class TransportCcInterceptor : Interceptor
         _lastFeedback = now;
     }
 
-    public override void Close() => _local.Clear();
+    public override void Close()
+    {
+        _local.Clear();
+        _rtxIds.Clear();
+    }
 
     /// <summary>Audio keeps its allowance; the video streams share the rest evenly.</summary>
     private void Distribute(long estimateBitsPerSecond)
