@@ -36,6 +36,15 @@ public sealed class TransportCcOptions
     /// <summary>Multiplicative growth per second far from the last congestion point (GCC η = 1.08).</summary>
     public double GrowthPerSecond { get; init; } = 1.08;
 
+    /// <summary>The pacer sends video at this multiple of its target bitrate (libwebrtc: 2.5): frames leave as short trains, not bursts.</summary>
+    public double PacingFactor { get; init; } = 2.5;
+
+    /// <summary>How often the pacer refills its budget and sends what it allows (libwebrtc: 5 ms).</summary>
+    public TimeSpan PacingInterval { get; init; } = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Video packets the pacer holds at most; beyond it a packet is sent at once (counted), never dropped.</summary>
+    public int MaxPacedPackets { get; init; } = 512;
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for a setting out of range (checked when the connection is constructed).</summary>
     public void Validate()
     {
@@ -52,6 +61,15 @@ public sealed class TransportCcOptions
         ArgumentOutOfRangeException.ThrowIfGreaterThan(BurstInterval, TimeSpan.FromMilliseconds(100), nameof(BurstInterval));
         ArgumentOutOfRangeException.ThrowIfLessThan(TrendlineWindow, 2, nameof(TrendlineWindow));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(TrendlineWindow, 1000, nameof(TrendlineWindow));
+        if (PacingFactor is < 1 or > 10)
+        {
+            throw new ArgumentOutOfRangeException(nameof(PacingFactor), PacingFactor, "Must be in [1, 10].");
+        }
+
+        ArgumentOutOfRangeException.ThrowIfLessThan(PacingInterval, TimeSpan.FromMilliseconds(1), nameof(PacingInterval));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(PacingInterval, TimeSpan.FromMilliseconds(100), nameof(PacingInterval));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxPacedPackets, 16, nameof(MaxPacedPackets));
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(MaxPacedPackets, 8192, nameof(MaxPacedPackets));
         if (DecreaseFactor is <= 0 or >= 1)
         {
             throw new ArgumentOutOfRangeException(nameof(DecreaseFactor), DecreaseFactor, "Must be in (0, 1).");

@@ -78,7 +78,7 @@ public sealed class PeerConnectionOptions
 
     /// <summary>
     /// The media stages this connection runs (names from <c>Interceptors/InterceptorRegistry</c>: nack, keyframe, report,
-    /// remb, transport-cc, stats); always run in the registry's order. A stage left out also drops its rtcp-fb from our SDP.
+    /// remb, transport-cc, pacer, stats); always run in the registry's order. A stage left out also drops its rtcp-fb from our SDP.
     /// Checked when the connection is constructed.
     /// </summary>
     public IReadOnlyList<string> Interceptors { get; init; } = Rtc.Interceptors.InterceptorRegistry.Names;
