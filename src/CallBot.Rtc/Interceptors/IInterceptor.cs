@@ -35,6 +35,12 @@ internal interface IInterceptor
 
     void UnbindRemoteStream(MediaReceiveStream stream);
 
+    /// <summary>
+    /// An RTX packet for <paramref name="stream"/> arrived (it is unwrapped into the stream directly, not through the
+    /// reader chain); a stage that watches every arrival (transport-cc) looks at it here. Per packet: allocate nothing.
+    /// </summary>
+    void ReadRtx(RtpTransceiver transceiver, MediaReceiveStream stream, ReadOnlySpan<byte> packet);
+
     /// <summary>Reader chain: one parsed packet of an incoming compound RTCP packet.</summary>
     void ReadRtcp(IRtcpPacket packet);
 
@@ -61,6 +67,10 @@ internal abstract class Interceptor : IInterceptor
     public virtual RtpPacketReader BindRemoteStream(RtpTransceiver transceiver, MediaReceiveStream stream, RtpPacketReader reader) => reader;
 
     public virtual void UnbindRemoteStream(MediaReceiveStream stream)
+    {
+    }
+
+    public virtual void ReadRtx(RtpTransceiver transceiver, MediaReceiveStream stream, ReadOnlySpan<byte> packet)
     {
     }
 

@@ -95,6 +95,15 @@ internal sealed class InterceptorChain
         }
     }
 
+    /// <summary>An RTX packet arrived for <paramref name="stream"/> (receive loop, per packet).</summary>
+    public void ReadRtx(RtpTransceiver transceiver, MediaReceiveStream stream, ReadOnlySpan<byte> packet)
+    {
+        foreach (var stage in _stages)
+        {
+            stage.ReadRtx(transceiver, stream, packet);
+        }
+    }
+
     /// <summary>Reader chain over one decrypted compound RTCP packet.</summary>
     public void ReadRtcp(ReadOnlySpan<byte> compound)
     {

@@ -11,6 +11,8 @@ internal static class InterceptorRegistry
     public const string KeyFrame = "keyframe";
     public const string Report = "report";
     public const string Remb = "remb";
+    public const string TransportCc = "transport-cc";
+    public const string Pacer = "pacer";
     public const string Stats = "stats";
 
     private static readonly (string Name, Func<InterceptorContext, IInterceptor> Create)[] Catalog =
@@ -19,6 +21,8 @@ internal static class InterceptorRegistry
         (KeyFrame, static c => new KeyFrameInterceptor(c)),
         (Report, static c => new ReportInterceptor(c)),
         (Remb, static c => new RembInterceptor(c)),
+        (TransportCc, static c => new TransportCcInterceptor(c)),
+        (Pacer, static c => new PacerInterceptor(c)),
         (Stats, static c => new StatsInterceptor(c)),
     ];
 

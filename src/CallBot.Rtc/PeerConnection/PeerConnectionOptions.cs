@@ -78,10 +78,13 @@ public sealed class PeerConnectionOptions
 
     /// <summary>
     /// The media stages this connection runs (names from <c>Interceptors/InterceptorRegistry</c>: nack, keyframe, report,
-    /// remb, stats); always run in the registry's order. A stage left out also drops its rtcp-fb from our SDP.
+    /// remb, transport-cc, pacer, stats); always run in the registry's order. A stage left out also drops its rtcp-fb from our SDP.
     /// Checked when the connection is constructed.
     /// </summary>
     public IReadOnlyList<string> Interceptors { get; init; } = Rtc.Interceptors.InterceptorRegistry.Names;
+
+    /// <summary>The transport-cc stage: feedback interval and the send-side estimator (validated when the connection is constructed).</summary>
+    public Bwe.TransportCcOptions TransportCc { get; init; } = new();
 
     /// <summary>Sockets to use (tests: <see cref="InMemoryNetwork"/>); null = real UDP.</summary>
     public IDatagramSocketFactory? SocketFactory { get; init; }

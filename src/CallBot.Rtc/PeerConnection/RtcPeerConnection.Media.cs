@@ -141,6 +141,7 @@ public sealed partial class RtcPeerConnection
                 return;
             }
 
+            _interceptors.ReadRtx(transceiver, stream, packet);
             ok = stream.ReceiveRtx(packet, out _);
         }
         else

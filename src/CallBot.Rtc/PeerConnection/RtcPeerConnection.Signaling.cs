@@ -11,8 +11,10 @@ public sealed partial class RtcPeerConnection
 {
     private const int MidExtensionId = 4;
     private const int AbsSendTimeExtensionId = 2;
+    private const int TransportWideCcExtensionId = 3;
 
     private static readonly string[] SupportedExtensions = [SdpHeaderExtensionUris.SdesMid, SdpHeaderExtensionUris.AbsSendTime];
+    private static readonly string[] SupportedExtensionsWithTransportCc = [.. SupportedExtensions, SdpHeaderExtensionUris.TransportWideCc];
 
     private readonly ulong _sessionId;
     private ulong _sessionVersion;
@@ -63,8 +65,12 @@ public sealed partial class RtcPeerConnection
                 local.Add(new SdpLocalTransceiver(MediaTypeOf(transceiver.Kind), direction, CodecsFor(transceiver.Kind))
                 {
                     Mid = transceiver.Mid,
-                    HeaderExtensions = [new SdpExtMap(MidExtensionId, null, SdpHeaderExtensionUris.SdesMid, null),
-                        new SdpExtMap(AbsSendTimeExtensionId, null, SdpHeaderExtensionUris.AbsSendTime, null)],
+                    HeaderExtensions = TransportCcEnabled
+                        ? [new SdpExtMap(MidExtensionId, null, SdpHeaderExtensionUris.SdesMid, null),
+                            new SdpExtMap(AbsSendTimeExtensionId, null, SdpHeaderExtensionUris.AbsSendTime, null),
+                            new SdpExtMap(TransportWideCcExtensionId, null, SdpHeaderExtensionUris.TransportWideCc, null)]
+                        : [new SdpExtMap(MidExtensionId, null, SdpHeaderExtensionUris.SdesMid, null),
+                            new SdpExtMap(AbsSendTimeExtensionId, null, SdpHeaderExtensionUris.AbsSendTime, null)],
                     Track = direction.CanSend() ? TrackOf(transceiver) : null,
                 });
             }
@@ -332,6 +338,7 @@ public sealed partial class RtcPeerConnection
             MidId = (byte)(media.MidExtensionId ?? 0),
             Mid = media.Mid,
             AbsSendTimeId = (byte)(media.AbsSendTimeId ?? 0),
+            TransportSequenceId = TransportCcEnabled ? (byte)(media.TransportWideCcId ?? 0) : (byte)0,
             HistorySize = codec.Kind() == MediaKind.Video ? RtpStreamSenderOptions.DefaultHistorySize : 0,
             HistoryRetention = _options.NackHistoryRetention,
         };
@@ -410,7 +417,7 @@ public sealed partial class RtcPeerConnection
         var direction = chosen?.Direction.ToSdp() ?? SdpDirection.RecvOnly;
         return new SdpMediaCapabilities(CodecsFor(kind))
         {
-            HeaderExtensionUris = SupportedExtensions,
+            HeaderExtensionUris = TransportCcEnabled ? SupportedExtensionsWithTransportCc : SupportedExtensions,
             Direction = direction,
             Track = chosen is not null && direction.CanSend() ? TrackOf(chosen) : null,
         };
@@ -442,6 +449,9 @@ public sealed partial class RtcPeerConnection
 
         return codecs;
     }
+
+    /// <summary>The transport-cc stage runs: its header extension is offered/answered with its rtcp-fb.</summary>
+    private bool TransportCcEnabled => _interceptors.RtcpFeedback.Contains(SdpRtcpFeedback.TransportCc);
 
     private SdpLocalTrack TrackOf(RtpTransceiver transceiver) =>
         new(transceiver.Ssrc, _cname, transceiver.StreamId, transceiver.TrackId, transceiver.SendStream.RtxSsrc);

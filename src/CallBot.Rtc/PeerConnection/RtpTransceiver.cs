@@ -96,6 +96,9 @@ public sealed class RtpTransceiver
 
     internal int RembKbps { get; set; }
 
+    /// <summary>This stream's share of the transport-cc send-side estimate (kbit/s, 0 = none yet).</summary>
+    internal int TransportCcKbps { get; set; }
+
     /// <summary>Set by <see cref="RequestKeyFrame"/>; the RTCP timer sends the PLI.</summary>
     internal bool KeyFrameRequestPending
     {
@@ -175,7 +178,7 @@ public sealed class RtpTransceiver
     internal void UpdateTargetBitrate()
     {
         var target = 0;
-        foreach (var limit in (ReadOnlySpan<int>)[MaxBandwidthKbps, RemoteBandwidthKbps, RembKbps])
+        foreach (var limit in (ReadOnlySpan<int>)[MaxBandwidthKbps, RemoteBandwidthKbps, RembKbps, TransportCcKbps])
         {
             if (limit > 0 && (target == 0 || limit < target))
             {

@@ -47,6 +47,12 @@ public sealed record TransportCc : IRtcpPacket
 {
     public const int DeltaMicroseconds = 250;
     public const int ReferenceTimeMilliseconds = 64;
+
+    /// <summary>
+    /// Most packet statuses one feedback may claim. A run-length chunk of 2 bytes claims up to 8,191 numbers, so without a
+    /// limit a 24-byte packet would make the parser allocate for 65,535; a browser reports a few hundred per feedback.
+    /// </summary>
+    public const int MaxStatusCount = 8192;
     private const int FixedSize = 20;
     private const int ChunkSize = 2;
     private const int RunLengthMask = 0x1FFF;
@@ -141,6 +147,12 @@ public sealed record TransportCc : IRtcpPacket
         var body = packet[..length];
         var baseSequence = BinaryPrimitives.ReadUInt16BigEndian(body[12..]);
         int statusCount = BinaryPrimitives.ReadUInt16BigEndian(body[14..]);
+        if (statusCount > MaxStatusCount)
+        {
+            reason = RtcpDropReason.BadCount;
+            return false;
+        }
+
         var referenceTime = (body[16] << 16) | (body[17] << 8) | body[18];
         if ((referenceTime & 0x800000) != 0)
         {

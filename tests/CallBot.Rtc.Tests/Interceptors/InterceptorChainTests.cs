@@ -29,8 +29,8 @@ public sealed class InterceptorChainTests
     {
         var chain = new InterceptorChain(Context(new PeerConnectionOptions().Interceptors));
 
-        Assert.Equal(["nack", "keyframe", "report", "remb", "stats"], chain.Stages.Select(s => s.Name));
-        Assert.Equal(["ccm fir", "goog-remb", "nack", "nack pli"], chain.RtcpFeedback.Order(StringComparer.Ordinal));
+        Assert.Equal(["nack", "keyframe", "report", "remb", "transport-cc", "pacer", "stats"], chain.Stages.Select(s => s.Name));
+        Assert.Equal(["ccm fir", "goog-remb", "nack", "nack pli", "transport-cc"], chain.RtcpFeedback.Order(StringComparer.Ordinal));
     }
 
     [Fact]

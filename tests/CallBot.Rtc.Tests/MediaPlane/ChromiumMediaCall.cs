@@ -65,7 +65,7 @@ internal sealed class ChromiumMediaCall : IAsyncDisposable
     public FrameCounter ReceivedVideo { get; } = new();
 
     public static async Task<ChromiumMediaCall> ConnectAsync(ChromiumFixture chromium, CodecId videoCodec,
-        int width = 320, int height = 240, int fps = 15, TimeSpan? maxGapWait = null)
+        int width = 320, int height = 240, int fps = 15, TimeSpan? maxGapWait = null, IReadOnlyList<string>? interceptors = null)
     {
         var page = await chromium.NewPageAsync();
         var options = PeerHarness.LoopbackOptions();
@@ -77,6 +77,7 @@ internal sealed class ChromiumMediaCall : IAsyncDisposable
             DtlsHandshakeTimeout = options.DtlsHandshakeTimeout,
             VideoCodecs = [videoCodec],
             MaxGapWait = maxGapWait ?? options.MaxGapWait,
+            Interceptors = interceptors ?? options.Interceptors,
         };
         var callBot = PeerHarness.Create(options);
         var relay = UdpImpairmentRelay.Start(new UdpImpairmentRelayOptions { Seed = 4 }, TimeProvider.System);

@@ -1,0 +1,254 @@
+using System.Buffers.Binary;
+using CallBot.Abstractions;
+using CallBot.Rtc.Bwe;
+using CallBot.Rtc.Media;
+using CallBot.Rtc.Rtcp;
+using CallBot.Rtc.Rtp;
+using CallBot.Rtc.Sdp;
+
+namespace CallBot.Rtc.Interceptors;
+
+/// <summary>
+/// Transport-wide congestion control both ways (draft-holmer-rmcat-transport-wide-cc-extensions-01).
+/// Writer: every RTP packet we send (audio, video, RTX) gets the connection's next transport sequence number in its
+/// header extension (<see cref="TransportSendHistory"/> remembers when it left); every
+/// <see cref="TransportCcOptions.FeedbackInterval"/> the arrivals of the peer's numbers go back as RTPFB FMT 15
+/// (<see cref="TransportArrivalRecorder"/>). Reader: feedback about our packets feeds the
+/// <see cref="SendSideBandwidthEstimator"/>, whose estimate becomes the video transceivers'
+/// <see cref="RtpTransceiver.TargetBitrateKbps"/> (with REMB and maxBandwidth, the lowest wins).
+/// </summary>
+/// <remarks>
+/// The extension is negotiated only while this stage is enabled (the peer connection offers/answers it with the
+/// <c>transport-cc</c> rtcp-fb). The peer's RTX packets (retransmissions, and the padding Chrome probes with) bypass
+/// the reader chain; <see cref="ReadRtx"/> records them, or the peer's estimator would count them as lost.
+/// </remarks>
+internal sealed class TransportCcInterceptor : Interceptor
+{
+    private static readonly string[] Feedback = [SdpRtcpFeedback.TransportCc];
+
+    private readonly InterceptorContext _context;
+    private readonly TransportCcOptions _options;
+    private readonly TransportSendHistory _sent = new();
+    private readonly TransportArrivalRecorder _arrivals;
+    private readonly SendSideBandwidthEstimator _estimator;
+    private readonly SentPacketResult[] _results = new SentPacketResult[TransportSendHistory.Capacity];
+    private readonly List<RtpTransceiver> _local = [];
+    private readonly Dictionary<RtpTransceiver, ExtensionIdCache> _rtxIds = [];
+    private readonly long _start;
+    private long _lastFeedback = long.MinValue;
+    private uint _mediaSsrc;
+
+    public TransportCcInterceptor(InterceptorContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        _context = context;
+        _options = context.Options.TransportCc;
+        _options.Validate();
+        _arrivals = new TransportArrivalRecorder(_options.MaxPacketsPerFeedback);
+        _estimator = new SendSideBandwidthEstimator(_options, context.Time);
+        _start = context.Time.GetTimestamp();
+    }
+
+    public override string Name => InterceptorRegistry.TransportCc;
+
+    public override IReadOnlyList<string> RtcpFeedback => Feedback;
+
+    /// <summary>The send-side estimate (bits/s) and its parts; read under the receive lock.</summary>
+    internal SendSideBandwidthEstimator Estimator => _estimator;
+
+    internal TransportSendHistory Sent => _sent;
+
+    internal TransportArrivalRecorder Arrivals => _arrivals;
+
+    /// <summary>Feedback packets we sent / received and used.</summary>
+    internal long FeedbackSent { get; private set; }
+
+    internal long FeedbackReceived { get; private set; }
+
+    public override RtpPacketHandler BindLocalStream(RtpTransceiver transceiver, RtpPacketHandler writer)
+    {
+        _local.Add(transceiver);
+        return new Stamper(this, transceiver, writer).Write;
+    }
+
+    public override void UnbindLocalStream(RtpTransceiver transceiver) => _local.Remove(transceiver);
+
+    public override RtpPacketReader BindRemoteStream(RtpTransceiver transceiver, MediaReceiveStream stream, RtpPacketReader reader)
+    {
+        _rtxIds.TryAdd(transceiver, new ExtensionIdCache(transceiver));
+        return new ArrivalReader(this, transceiver, stream.Ssrc, reader).Read;
+    }
+
+    public override void ReadRtx(RtpTransceiver transceiver, MediaReceiveStream stream, ReadOnlySpan<byte> packet)
+    {
+        if (_rtxIds.TryGetValue(transceiver, out var id))
+        {
+            OnArrival(id.Get(), stream.Ssrc, packet);
+        }
+    }
+
+    public override void ReadRtcp(IRtcpPacket packet)
+    {
+        if (packet is not TransportCc feedback)
+        {
+            return;
+        }
+
+        var matched = _sent.Match(feedback, _results);
+        if (matched == 0)
+        {
+            return;
+        }
+
+        FeedbackReceived++;
+        foreach (var transceiver in _local)
+        {
+            if (transceiver.Kind == MediaKind.Video && transceiver.RoundTripTime is { } rtt)
+            {
+                _estimator.RoundTripTime = rtt;
+                break;
+            }
+        }
+
+        var estimate = _estimator.OnFeedback(_results.AsSpan(0, matched));
+        Distribute(estimate);
+    }
+
+    public override void WriteRtcp(RtcpBatch batch)
+    {
+        if (!_arrivals.HasPending)
+        {
+            return;
+        }
+
+        var now = _context.Time.GetTimestamp();
+        if (_lastFeedback != long.MinValue && _context.Time.GetElapsedTime(_lastFeedback, now) < _options.FeedbackInterval)
+        {
+            return;
+        }
+
+        if (_arrivals.TakeFeedback(batch.Transceiver.Ssrc, _mediaSsrc) is { } feedback)
+        {
+            batch.Packets.Add(feedback);
+            FeedbackSent++;
+        }
+
+        _lastFeedback = now;
+    }
+
+    public override void Close()
+    {
+        _local.Clear();
+        _rtxIds.Clear();
+    }
+
+    /// <summary>Audio keeps its allowance; the video streams share the rest evenly.</summary>
+    private void Distribute(long estimateBitsPerSecond)
+    {
+        var video = 0;
+        var audio = 0;
+        foreach (var transceiver in _local)
+        {
+            if (transceiver.Kind == MediaKind.Video)
+            {
+                video++;
+            }
+            else
+            {
+                audio++;
+            }
+        }
+
+        if (video == 0)
+        {
+            return;
+        }
+
+        var share = (int)Math.Max(_options.MinBitrateKbps, ((estimateBitsPerSecond / 1000) - (audio * _options.AudioAllowanceKbps)) / video);
+        foreach (var transceiver in _local)
+        {
+            if (transceiver.Kind == MediaKind.Video && transceiver.TransportCcKbps != share)
+            {
+                transceiver.TransportCcKbps = share;
+                transceiver.UpdateTargetBitrate();
+            }
+        }
+    }
+
+    private void OnArrival(int id, uint ssrc, ReadOnlySpan<byte> packet)
+    {
+        if (id == 0
+            || !RtpHeader.TryParse(packet, out var header, out _, out _)
+            || !header.TryGetExtension(packet, id, out var value)
+            || value.Length != 2)
+        {
+            return;
+        }
+
+        _mediaSsrc = ssrc;
+        var arrival = _context.Time.GetElapsedTime(_start).Ticks / (TimeSpan.TicksPerMillisecond / 1000);
+        _arrivals.Record(BinaryPrimitives.ReadUInt16BigEndian(value), arrival);
+    }
+
+    /// <summary>A remote stream's reader: notes the arrival of its transport sequence number, then hands the packet on.</summary>
+    private sealed class ArrivalReader(TransportCcInterceptor owner, RtpTransceiver transceiver, uint ssrc, RtpPacketReader next)
+    {
+        private readonly ExtensionIdCache _id = new(transceiver);
+
+        public bool Read(ReadOnlySpan<byte> packet, out RtpDropReason reason)
+        {
+            owner.OnArrival(_id.Get(), ssrc, packet);
+            return next(packet, out reason);
+        }
+    }
+
+    /// <summary>
+    /// A local stream's writer: copies the packet into its own buffer with the connection's next transport sequence
+    /// number in the extension the stream reserved, records the send, and hands it on. The stream's lock serializes
+    /// its writes, so one buffer per stream suffices.
+    /// </summary>
+    private sealed class Stamper(TransportCcInterceptor owner, RtpTransceiver transceiver, RtpPacketHandler next)
+    {
+        private readonly byte[] _buffer = new byte[2048];
+        private readonly ExtensionIdCache _id = new(transceiver);
+
+        public void Write(ReadOnlySpan<byte> packet)
+        {
+            var id = _id.Get();
+            if (id == 0
+                || packet.Length > _buffer.Length
+                || !RtpHeader.TryParse(packet, out var header, out _, out _)
+                || !header.TryGetExtension(packet, id, out var value)
+                || value.Length != 2
+                || !packet.Overlaps(value, out var offset))
+            {
+                next(packet);
+                return;
+            }
+
+            packet.CopyTo(_buffer);
+            var sequence = owner._sent.Stamp(packet.Length, owner._context.Time.GetTimestamp());
+            BinaryPrimitives.WriteUInt16BigEndian(_buffer.AsSpan(offset), sequence);
+            next(_buffer.AsSpan(0, packet.Length));
+        }
+    }
+
+    /// <summary>The negotiated transport-cc extension id of a transceiver, looked up again only when a negotiation replaced the media (the lookup enumerates).</summary>
+    private sealed class ExtensionIdCache(RtpTransceiver transceiver)
+    {
+        private NegotiatedMedia? _media;
+        private int _id;
+
+        public int Get()
+        {
+            var media = transceiver.Negotiated;
+            if (!ReferenceEquals(media, _media))
+            {
+                _id = media?.TransportWideCcId ?? 0;
+                _media = media;
+            }
+
+            return _id;
+        }
+    }
+}
