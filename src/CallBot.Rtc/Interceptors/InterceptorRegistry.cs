@@ -26,8 +26,15 @@ internal static class InterceptorRegistry
         (Stats, static c => new StatsInterceptor(c)),
     ];
 
-    /// <summary>Every stage, in chain order (the default of <see cref="PeerConnectionOptions.Interceptors"/>).</summary>
+    /// <summary>Every stage, in chain order.</summary>
     public static IReadOnlyList<string> Names { get; } = [.. Catalog.Select(c => c.Name)];
+
+    /// <summary>
+    /// The stages a connection runs unless configured otherwise: all but the pacer. The pacer is opt-in until its cost is
+    /// measured at load density (issue 15 must-show e) and its receive-side allocation under test is explained
+    /// (<c>AllocationTests</c> runs without it); without it packets go out as the producer writes them, as before.
+    /// </summary>
+    public static IReadOnlyList<string> DefaultNames { get; } = [.. Names.Where(n => n != Pacer)];
 
     /// <summary>Throws <see cref="ArgumentException"/> for a name that is not a stage (checked when the connection is built).</summary>
     public static void ThrowIfInvalid(IReadOnlyList<string> enabled)

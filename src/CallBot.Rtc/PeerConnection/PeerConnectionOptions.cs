@@ -79,9 +79,9 @@ public sealed class PeerConnectionOptions
     /// <summary>
     /// The media stages this connection runs (names from <c>Interceptors/InterceptorRegistry</c>: nack, keyframe, report,
     /// remb, transport-cc, pacer, stats); always run in the registry's order. A stage left out also drops its rtcp-fb from our SDP.
-    /// Checked when the connection is constructed.
+    /// Checked when the connection is constructed. Default: every stage but the pacer (opt-in).
     /// </summary>
-    public IReadOnlyList<string> Interceptors { get; init; } = Rtc.Interceptors.InterceptorRegistry.Names;
+    public IReadOnlyList<string> Interceptors { get; init; } = Rtc.Interceptors.InterceptorRegistry.DefaultNames;
 
     /// <summary>The transport-cc stage: feedback interval and the send-side estimator (validated when the connection is constructed).</summary>
     public Bwe.TransportCcOptions TransportCc { get; init; } = new();

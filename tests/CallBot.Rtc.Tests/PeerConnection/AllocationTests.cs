@@ -26,7 +26,7 @@ public sealed class AllocationTests(ITestOutputHelper output)
             HostAddressFilter = options.HostAddressFilter,
             SrtpProfiles = options.SrtpProfiles,
             DtlsHandshakeTimeout = options.DtlsHandshakeTimeout,
-            Interceptors = [.. CallBot.Rtc.Interceptors.InterceptorRegistry.Names.Where(n => n != CallBot.Rtc.Interceptors.InterceptorRegistry.Pacer)],
+            Interceptors = CallBot.Rtc.Interceptors.InterceptorRegistry.DefaultNames, // the pacer (opt-in) allocates on the receive side: open, see InterceptorRegistry.DefaultNames
         });
         await using var b = PeerHarness.Create();
         var video = a.AddTransceiver(MediaKind.Video, TransceiverDirection.SendOnly);

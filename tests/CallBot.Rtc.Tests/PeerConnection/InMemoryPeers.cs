@@ -129,7 +129,7 @@ internal sealed class InMemoryPeers : IAsyncDisposable
         {
             Ice = new IceOptions { IncludeIPv6 = false, AllowPrivateRemoteCandidates = true },
             SocketFactory = sockets,
-            Interceptors = stages ?? CallBot.Rtc.Interceptors.InterceptorRegistry.Names,
+            Interceptors = stages ?? CallBot.Rtc.Interceptors.InterceptorRegistry.DefaultNames,
         },
         PeerHarness.Certificate, TimeProvider.System, NullLoggerFactory.Instance);
 }
