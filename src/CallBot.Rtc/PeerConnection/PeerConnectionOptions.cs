@@ -83,6 +83,12 @@ public sealed class PeerConnectionOptions
     /// </summary>
     public IReadOnlyList<string> Interceptors { get; init; } = Rtc.Interceptors.InterceptorRegistry.DefaultNames;
 
+    /// <summary>Every media stage name <see cref="Interceptors"/> accepts, in chain order (for configuration and its validation).</summary>
+    public static IReadOnlyList<string> MediaStages => Rtc.Interceptors.InterceptorRegistry.Names;
+
+    /// <summary>The default of <see cref="Interceptors"/>: every stage but <c>pacer</c>.</summary>
+    public static IReadOnlyList<string> DefaultMediaStages => Rtc.Interceptors.InterceptorRegistry.DefaultNames;
+
     /// <summary>The transport-cc stage: feedback interval and the send-side estimator (validated when the connection is constructed).</summary>
     public Bwe.TransportCcOptions TransportCc { get; init; } = new();
 

@@ -123,7 +123,7 @@ public sealed class CallBotRuntime
             ? _sessions.For(new ApiCredentials(bot.Login, bot.Password))
             : null;
         var recordings = new CallRecordings(_recording.Enabled ? RecorderOptionsFor(_recording, bot.UserId) : null, _time, _loggers, _recordingMetrics, _delivery);
-        var peers = new RtcPeerConnectionFactory(PeerConnectionOptionsFor(_videoChat, LoopbackOnly || _videoChat.LoopbackCandidatesOnly), Certificate, _clock, tracks, recordings, _telemetry, _time, _loggers);
+        var peers = new RtcPeerConnectionFactory(PeerConnectionOptionsFor(_videoChat, LoopbackOnly || _videoChat.LoopbackCandidatesOnly, (bot.Media ?? _media).Stages), Certificate, _clock, tracks, recordings, _telemetry, _time, _loggers);
         var transport = await Chats.ConnectAsync(bot.UserId, bot.Password, cancellationToken, rest).ConfigureAwait(false);
         var push = _push is { Enabled: true } && rest is not null ? _push : null;
         var settings = new BotAgentSettings
@@ -180,7 +180,8 @@ public sealed class CallBotRuntime
         };
     }
 
-    public static PeerConnectionOptions PeerConnectionOptionsFor(VideoChatOptions videoChat, bool loopbackOnly)
+    /// <param name="stages">The media stages (<see cref="MediaOptions.Stages"/>); null or empty = the default set.</param>
+    public static PeerConnectionOptions PeerConnectionOptionsFor(VideoChatOptions videoChat, bool loopbackOnly, IReadOnlyList<string>? stages = null)
     {
         ArgumentNullException.ThrowIfNull(videoChat);
         var servers = new List<IceServerConfig>(videoChat.IceServers.Count);
@@ -202,6 +203,7 @@ public sealed class CallBotRuntime
                 AllowPrivateRemoteCandidates = videoChat.AllowPrivateRemoteCandidates,
             },
             HostAddressFilter = loopbackOnly ? IPAddress.IsLoopback : null,
+            Interceptors = stages is { Count: > 0 } ? stages : PeerConnectionOptions.DefaultMediaStages,
         };
     }
 

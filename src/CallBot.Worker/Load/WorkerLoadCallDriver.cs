@@ -342,13 +342,14 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
 
     private PeerConnectionOptions PeerOptionsFor(LoadUser user)
     {
-        var template = CallBotRuntime.PeerConnectionOptionsFor(_videoChat, _runtime.LoopbackOnly || _videoChat.LoopbackCandidatesOnly);
+        var template = CallBotRuntime.PeerConnectionOptionsFor(_videoChat, _runtime.LoopbackOnly || _videoChat.LoopbackCandidatesOnly, _mediaOptions.Stages);
         return new PeerConnectionOptions
         {
             Ice = template.Ice,
             IceServers = template.IceServers,
             RelayOnly = template.RelayOnly,
             HostAddressFilter = template.HostAddressFilter,
+            Interceptors = template.Interceptors,
             SocketFactory = _networks.SocketsFor(user),
         };
     }

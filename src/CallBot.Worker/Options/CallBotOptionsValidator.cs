@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using CallBot.Rtc;
 using Microsoft.Extensions.Options;
 
 namespace CallBot.Worker.Options;
@@ -172,6 +173,14 @@ internal sealed class CallBotOptionsValidator :
             else if (!File.Exists(options.File))
             {
                 errors.Add($"{section}:File: '{options.File}' does not exist.");
+            }
+        }
+
+        foreach (var stage in options.Stages ?? [])
+        {
+            if (!PeerConnectionOptions.MediaStages.Contains(stage, StringComparer.OrdinalIgnoreCase))
+            {
+                errors.Add($"{section}:Stages: unknown stage '{stage}'; the stages are {string.Join(", ", PeerConnectionOptions.MediaStages)}.");
             }
         }
 

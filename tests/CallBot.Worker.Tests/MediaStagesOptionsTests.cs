@@ -1,0 +1,59 @@
+using CallBot.Rtc;
+using CallBot.Rtc.Dtls;
+using CallBot.Worker.Bots;
+using CallBot.Worker.Options;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace CallBot.Worker.Tests;
+
+/// <summary>
+/// <c>CallBot:Media:Stages</c> (issue 15): the media-plane stages reach every bot's peer connections; unset keeps the
+/// default set (all but the opt-in pacer); an unknown name fails validation at start, naming the key and the stages.
+/// </summary>
+public sealed class MediaStagesOptionsTests
+{
+    [Fact]
+    public void Unset_the_peer_connections_run_every_stage_but_the_pacer()
+    {
+        var media = Bind([]);
+
+        var options = CallBotRuntime.PeerConnectionOptionsFor(new VideoChatOptions(), loopbackOnly: true, media.Stages);
+
+        Assert.Null(media.Stages);
+        Assert.Equal(["nack", "keyframe", "report", "remb", "transport-cc", "stats"], options.Interceptors);
+    }
+
+    [Fact]
+    public async Task Configured_stages_are_the_ones_the_peer_connections_run_and_a_connection_builds_with_them()
+    {
+        var media = Bind(new() { ["CallBot:Media:Stages:0"] = "nack", ["CallBot:Media:Stages:1"] = "pacer", ["CallBot:Media:Stages:2"] = "transport-cc" });
+
+        var options = CallBotRuntime.PeerConnectionOptionsFor(new VideoChatOptions(), loopbackOnly: true, media.Stages);
+
+        Assert.True(new CallBotOptionsValidator().Validate(null, media).Succeeded);
+        Assert.Equal(["nack", "pacer", "transport-cc"], options.Interceptors);
+        await using var connection = new RtcPeerConnection(options, DtlsCertificate.Generate(), TimeProvider.System, NullLoggerFactory.Instance);
+        Assert.Equal(PeerConnectionState.New, connection.ConnectionState);
+    }
+
+    [Fact]
+    public void An_unknown_stage_fails_validation_naming_the_key_and_the_known_stages()
+    {
+        var media = Bind(new() { ["CallBot:Media:Stages:0"] = "nack", ["CallBot:Media:Stages:1"] = "fec" });
+
+        var result = new CallBotOptionsValidator().Validate(null, media);
+
+        Assert.True(result.Failed);
+        var error = Assert.Single(result.Failures!);
+        Assert.Contains("CallBot:Media:Stages: unknown stage 'fec'", error, StringComparison.Ordinal);
+        Assert.Contains("transport-cc", error, StringComparison.Ordinal);
+    }
+
+    private static MediaOptions Bind(Dictionary<string, string?> values)
+    {
+        var options = new MediaOptions();
+        new ConfigurationBuilder().AddInMemoryCollection(values).Build().GetSection(MediaOptions.Section).Bind(options);
+        return options;
+    }
+}
