@@ -79,14 +79,14 @@ public sealed class PeerConnectionOptions
     /// <summary>
     /// The media stages this connection runs (names from <c>Interceptors/InterceptorRegistry</c>: nack, keyframe, report,
     /// remb, transport-cc, pacer, stats); always run in the registry's order. A stage left out also drops its rtcp-fb from our SDP.
-    /// Checked when the connection is constructed. Default: every stage but the pacer (opt-in).
+    /// Checked when the connection is constructed. Default: every stage but transport-cc and the pacer (opt-in, see <c>InterceptorRegistry.DefaultNames</c>).
     /// </summary>
     public IReadOnlyList<string> Interceptors { get; init; } = Rtc.Interceptors.InterceptorRegistry.DefaultNames;
 
     /// <summary>Every media stage name <see cref="Interceptors"/> accepts, in chain order (for configuration and its validation).</summary>
     public static IReadOnlyList<string> MediaStages => Rtc.Interceptors.InterceptorRegistry.Names;
 
-    /// <summary>The default of <see cref="Interceptors"/>: every stage but <c>pacer</c>.</summary>
+    /// <summary>The default of <see cref="Interceptors"/>: every stage but <c>transport-cc</c> and <c>pacer</c>.</summary>
     public static IReadOnlyList<string> DefaultMediaStages => Rtc.Interceptors.InterceptorRegistry.DefaultNames;
 
     /// <summary>The transport-cc stage: feedback interval and the send-side estimator (validated when the connection is constructed).</summary>

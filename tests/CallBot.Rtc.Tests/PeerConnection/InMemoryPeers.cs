@@ -20,7 +20,7 @@ internal sealed class InMemoryPeers : IAsyncDisposable
     private readonly IDatagramSocket _attacker;
     private int _frameIndex;
 
-    private InMemoryPeers(InMemoryNetwork network, IReadOnlyList<string>? stagesOfB)
+    private InMemoryPeers(InMemoryNetwork network, IReadOnlyList<string>? stagesOfA, IReadOnlyList<string>? stagesOfB)
     {
         Network = network;
         network.DropWhen = (from, to, data) =>
@@ -34,7 +34,7 @@ internal sealed class InMemoryPeers : IAsyncDisposable
 
             return false;
         };
-        A = Create(network.AddHost(AddressA));
+        A = Create(network.AddHost(AddressA), stagesOfA);
         B = Create(network.AddHost(AddressB), stagesOfB);
         _attacker = network.AddHost(AttackerAddress).Bind(new IPEndPoint(AttackerAddress, 0));
     }
@@ -58,10 +58,12 @@ internal sealed class InMemoryPeers : IAsyncDisposable
     public ConcurrentQueue<byte[]> Tapped { get; } = new();
 
     /// <param name="mungeAnswer">Edits B's answer before A applies it.</param>
-    /// <param name="stagesOfB">B's <see cref="PeerConnectionOptions.Interceptors"/> (null = all).</param>
-    public static async Task<InMemoryPeers> ConnectAsync(Func<string, string>? mungeAnswer = null, IReadOnlyList<string>? stagesOfB = null)
+    /// <param name="stagesOfB">B's <see cref="PeerConnectionOptions.Interceptors"/> (null = the default stages).</param>
+    /// <param name="stagesOfA">A's <see cref="PeerConnectionOptions.Interceptors"/> (null = the default stages).</param>
+    public static async Task<InMemoryPeers> ConnectAsync(
+        Func<string, string>? mungeAnswer = null, IReadOnlyList<string>? stagesOfB = null, IReadOnlyList<string>? stagesOfA = null)
     {
-        var peers = new InMemoryPeers(new InMemoryNetwork(), stagesOfB);
+        var peers = new InMemoryPeers(new InMemoryNetwork(), stagesOfA, stagesOfB);
         peers.VideoA = peers.A.AddTransceiver(MediaKind.Video, TransceiverDirection.SendRecv);
         peers.VideoB = peers.B.AddTransceiver(MediaKind.Video, TransceiverDirection.SendRecv);
         peers.VideoB.RemoteFrameSink = peers.ReceivedByB;

@@ -12,10 +12,13 @@ namespace CallBot.Rtc.Tests.PeerConnection;
 /// <summary>The transport-cc stage between two connections: the extension on the wire, feedback back, the estimate as the sender's target.</summary>
 public sealed class TransportCcWireTests
 {
+    /// <summary>The default stages plus transport-cc (opt-in, see <see cref="InterceptorRegistry.DefaultNames"/>).</summary>
+    internal static readonly string[] WithTransportCc = [.. InterceptorRegistry.DefaultNames, InterceptorRegistry.TransportCc];
+
     [Fact]
     public async Task Every_sent_packet_carries_the_next_transport_sequence_number_and_the_feedback_sets_the_target_bitrate()
     {
-        await using var peers = await InMemoryPeers.ConnectAsync();
+        await using var peers = await InMemoryPeers.ConnectAsync(stagesOfB: WithTransportCc, stagesOfA: WithTransportCc);
         Assert.Contains("transport-wide-cc-extensions-01", peers.B.LocalDescription, StringComparison.Ordinal);
         Assert.Equal(0, peers.A.GetStats().Outbound.Single().TargetBitrateKbps);
 
@@ -40,7 +43,7 @@ public sealed class TransportCcWireTests
     public async Task Without_the_stage_on_the_answerer_the_extension_is_not_negotiated_nor_sent()
     {
         string[] stages = [.. InterceptorRegistry.Names.Where(n => n != InterceptorRegistry.TransportCc)];
-        await using var peers = await InMemoryPeers.ConnectAsync(stagesOfB: stages);
+        await using var peers = await InMemoryPeers.ConnectAsync(stagesOfB: stages, stagesOfA: WithTransportCc);
         Assert.DoesNotContain("transport-wide-cc-extensions-01", peers.B.LocalDescription, StringComparison.Ordinal);
         Assert.DoesNotContain("transport-cc", peers.B.LocalDescription, StringComparison.Ordinal);
 
@@ -124,6 +127,7 @@ public sealed class TransportCcCappedLinkTests(ITestOutputHelper output)
         {
             Ice = new IceOptions { IncludeIPv6 = false, AllowPrivateRemoteCandidates = true },
             SocketFactory = sockets,
+            Interceptors = TransportCcWireTests.WithTransportCc,
         },
         PeerHarness.Certificate, TimeProvider.System, NullLoggerFactory.Instance);
 }
