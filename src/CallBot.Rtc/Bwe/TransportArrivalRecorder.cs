@@ -19,6 +19,7 @@ public sealed class TransportArrivalRecorder
     private readonly long[] _arrivals = new long[Capacity];
     private readonly long[] _sequences = new long[Capacity];
     private readonly long[] _scratch = new long[Capacity];
+    private readonly List<TwccPacketResult> _results;
     private readonly SequenceUnwrapper _unwrapper = new();
     private readonly int _maxPacketsPerFeedback;
     private long _next = -1;
@@ -30,6 +31,7 @@ public sealed class TransportArrivalRecorder
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPacketsPerFeedback, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxPacketsPerFeedback, Capacity);
         _maxPacketsPerFeedback = maxPacketsPerFeedback;
+        _results = new List<TwccPacketResult>(maxPacketsPerFeedback);
         Array.Fill(_sequences, -1);
     }
 
@@ -69,7 +71,10 @@ public sealed class TransportArrivalRecorder
         _highest = Math.Max(_highest, unwrapped);
     }
 
-    /// <summary>Feedback for the numbers from the last one reported to the highest received, or null when nothing is pending.</summary>
+    /// <summary>
+    /// Feedback for the numbers from the last one reported to the highest received, or null when nothing is pending. Its
+    /// packet list is this recorder's own, refilled by the next call: write the feedback out before taking the next one.
+    /// </summary>
     public TransportCc? TakeFeedback(uint senderSsrc, uint mediaSsrc)
     {
         if (!HasPending)
@@ -85,7 +90,7 @@ public sealed class TransportArrivalRecorder
             arrivals[i] = _sequences[sequence & Mask] == sequence ? _arrivals[sequence & Mask] : -1;
         }
 
-        var feedback = TransportCc.Build(senderSsrc, mediaSsrc, _feedbackCount, (ushort)_next, arrivals, out var consumed);
+        var feedback = TransportCc.Build(senderSsrc, mediaSsrc, _feedbackCount, (ushort)_next, arrivals, out var consumed, _results);
         if (consumed <= 0)
         {
             // The first pending packet's delta does not fit: nothing usable, start after it.

@@ -64,8 +64,10 @@ public sealed class TransportSendHistory
         var written = 0;
         lock (_lock)
         {
-            foreach (var packet in feedback.Packets)
+            var packets = feedback.Packets;
+            for (var i = 0; i < packets.Count; i++) // indexed: a foreach over the interface would box its enumerator
             {
+                var packet = packets[i];
                 if (written == results.Length)
                 {
                     break;

@@ -76,8 +76,18 @@ public sealed record TransportCc : IRtcpPacket
     /// the arrival time of packet base+i on the receiver's clock in microseconds, or a negative value when it was not received.
     /// Stops early (see <paramref name="consumed"/>) at a packet whose delta does not fit 16 bits; send the rest in the next feedback.
     /// </summary>
+    /// <param name="results">
+    /// A list to fill (cleared first) and hand to the feedback, so a builder reuses one list instead of allocating one per
+    /// feedback; null = a new list. The feedback is then valid until the list is filled again.
+    /// </param>
     public static TransportCc Build(
-        uint senderSsrc, uint mediaSsrc, byte feedbackPacketCount, ushort baseSequence, ReadOnlySpan<long> arrivalMicroseconds, out int consumed)
+        uint senderSsrc,
+        uint mediaSsrc,
+        byte feedbackPacketCount,
+        ushort baseSequence,
+        ReadOnlySpan<long> arrivalMicroseconds,
+        out int consumed,
+        List<TwccPacketResult>? results = null)
     {
         const long MicrosecondsPerReference = ReferenceTimeMilliseconds * 1000L;
         const int DeltasPerReference = ReferenceTimeMilliseconds * 1000 / DeltaMicroseconds;
@@ -94,7 +104,8 @@ public sealed record TransportCc : IRtcpPacket
 
         // Deltas are taken between times rounded to 250 µs, so rounding errors do not add up.
         var previous = referenceTime * DeltasPerReference;
-        var packets = new List<TwccPacketResult>(count);
+        var packets = results ?? new List<TwccPacketResult>(count);
+        packets.Clear();
         consumed = 0;
         for (var i = 0; i < count; i++)
         {
