@@ -2,8 +2,6 @@ using System.Xml.Linq;
 using CallBot.Signaling.Xmpp.Transports;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
-using Polly;
-using Polly.Retry;
 
 namespace CallBot.Signaling.Xmpp;
 
@@ -17,14 +15,11 @@ namespace CallBot.Signaling.Xmpp;
 /// </summary>
 public sealed class XmppClient : IChatTransport, IChatReconnect
 {
-    private static readonly SaveOptions Compact = SaveOptions.DisableFormatting | SaveOptions.OmitDuplicateNamespaces;
-
     private readonly XmppClientOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly CertificateTrust _trust;
-    private readonly ResiliencePipeline<XmppSession> _connectPipeline;
-    private XmppConnectAttemptFailedEventArgs? _failureAwaitingRetryTimer;
+    private readonly XmppConnectRetry _connectRetry;
     private readonly XmppSendQueue _queue;
     private readonly StreamManagementState? _sm;
     private int _resumes;
@@ -58,35 +53,7 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
         }
         _queue = new XmppSendQueue(options.OfflineQueueCapacity);
         _sm = options.EnableStreamManagement ? new StreamManagementState() : null;
-        // The failure event goes out once the retry delay's timer exists (see RaiseFailureOnceRetryScheduled), so a
-        // subscriber that advances a fake clock by RetryDelay always triggers the next attempt.
-        var pipelineTime = new TimerCreationNotifyingTimeProvider(_time) { TimerCreated = RaiseFailureOnceRetryScheduled };
-        _connectPipeline = new ResiliencePipelineBuilder<XmppSession> { TimeProvider = pipelineTime }
-            .AddRetry(new RetryStrategyOptions<XmppSession>
-            {
-                ShouldHandle = new PredicateBuilder<XmppSession>().Handle<Exception>(ex => ex is not (XmppAuthenticationException or OperationCanceledException)),
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = options.ReconnectBaseDelay,
-                MaxDelay = options.ReconnectMaxDelay,
-                MaxRetryAttempts = int.MaxValue,
-                OnRetry = args =>
-                {
-                    LastError = args.Outcome.Exception;
-                    XmppLog.ConnectFailed(_logger, args.AttemptNumber + 1, _options.Endpoint!, args.RetryDelay, args.Outcome.Exception?.Message ?? "no session");
-                    var failure = new XmppConnectAttemptFailedEventArgs(args.AttemptNumber + 1, args.RetryDelay, args.Outcome.Exception);
-                    if (args.RetryDelay > TimeSpan.Zero)
-                    {
-                        Volatile.Write(ref _failureAwaitingRetryTimer, failure); // Polly creates the delay timer next
-                    }
-                    else
-                    {
-                        RaiseAttemptFailed(failure); // no delay, no timer: the retry runs at once
-                    }
-                    return ValueTask.CompletedTask;
-                },
-            })
-            .Build();
+        _connectRetry = new XmppConnectRetry(options, _time, _logger, error => LastError = error, failure => RaiseSafely(ConnectAttemptFailed, failure));
     }
 
     public string LocalJid => Volatile.Read(ref _jid);
@@ -166,7 +133,7 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
         {
             throw new ArgumentException("SendMessageAsync sends <message> stanzas only.", nameof(message));
         }
-        string xml = Normalize(message).ToString(Compact);
+        string xml = XmppStanzaText.SerializeFromApp(message);
         XmppSession? session;
         Task? queued;
         lock (_gate)
@@ -197,15 +164,7 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
     public async Task PingAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        XmppSession? session;
-        lock (_gate)
-        {
-            session = _session;
-        }
-        if (session is null)
-        {
-            throw new XmppOfflineException("cannot ping while offline");
-        }
+        var session = CurrentSession() ?? throw new XmppOfflineException("cannot ping while offline");
         await session.PingAsync(timeout, cancellationToken).ConfigureAwait(false);
     }
 
@@ -249,7 +208,7 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
             XmppSession session;
             try
             {
-                session = await _connectPipeline.ExecuteAsync(ConnectOnceAsync, stop).ConfigureAwait(false);
+                session = await _connectRetry.Pipeline.ExecuteAsync(ConnectOnceAsync, stop).ConfigureAwait(false);
             }
             catch (XmppAuthenticationException ex)
             {
@@ -282,7 +241,7 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
                     await GoOnlineAsync(session, stop).ConfigureAwait(false);
                     _firstOnline.TrySetResult();
                     var reading = session.RunAsync(RaiseMessage, sessionStop.Token);
-                    var keepAlive = KeepAliveAsync(session, sessionStop.Token);
+                    var keepAlive = XmppKeepAlive.RunAsync(session, _options, _time, _logger, sessionStop.Token);
                     var ended = await Task.WhenAny(reading, keepAlive).ConfigureAwait(false);
                     await sessionStop.CancelAsync().ConfigureAwait(false);
                     fault = ended.Exception?.GetBaseException() ?? new XmppStreamException("connection ended");
@@ -393,32 +352,6 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
         RaiseState(previous, ChatConnectionState.Online, null);
     }
 
-    private async Task KeepAliveAsync(XmppSession session, CancellationToken ct)
-    {
-        if (_options.KeepAliveInterval <= TimeSpan.Zero)
-        {
-            await Task.Delay(Timeout.InfiniteTimeSpan, _time, ct).ConfigureAwait(false);
-            return;
-        }
-        while (true)
-        {
-            await Task.Delay(_options.KeepAliveInterval, _time, ct).ConfigureAwait(false);
-            if (session.SinceLastReceive < _options.KeepAliveInterval)
-            {
-                continue;
-            }
-            try
-            {
-                await session.PingAsync(_options.KeepAliveTimeout, ct).ConfigureAwait(false);
-            }
-            catch (TimeoutException)
-            {
-                XmppLog.Stalled(_logger, _options.KeepAliveTimeout, session.ReadState, session.SinceLastReceive);
-                throw new XmppStreamException($"connection stalled: no answer to a ping within {_options.KeepAliveTimeout} (reader: {session.ReadState})");
-            }
-        }
-    }
-
     /// <summary>
     /// Drops the current connection as a network failure would (the loop reconnects, resuming the stream when it can, and
     /// sends what queued meanwhile) and completes once online again.
@@ -438,15 +371,7 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
         StateChanged += OnState;
         try
         {
-            XmppSession? session;
-            lock (_gate)
-            {
-                session = _session;
-            }
-            if (session is not null)
-            {
-                await session.AbortAsync().ConfigureAwait(false);
-            }
+            await DropConnectionForTestsAsync().ConfigureAwait(false);
             await online.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
@@ -455,17 +380,20 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
         }
     }
 
-    /// <summary>Test hook: cut the current connection as a network failure would.</summary>
+    /// <summary>Cuts the current connection as a network failure would (<see cref="ReconnectAsync"/>; a test hook too).</summary>
     internal async Task DropConnectionForTestsAsync()
     {
-        XmppSession? session;
-        lock (_gate)
-        {
-            session = _session;
-        }
-        if (session is not null)
+        if (CurrentSession() is { } session)
         {
             await session.AbortAsync().ConfigureAwait(false);
+        }
+    }
+
+    private XmppSession? CurrentSession()
+    {
+        lock (_gate)
+        {
+            return _session;
         }
     }
 
@@ -476,29 +404,6 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
         try
         {
             handler?.Invoke(this, args);
-        }
-#pragma warning disable CA1031 // A subscriber's bug must not take the connection down.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            XmppLog.HandlerFailed(_logger, ex);
-        }
-    }
-
-    private void RaiseFailureOnceRetryScheduled()
-    {
-        var failure = Interlocked.Exchange(ref _failureAwaitingRetryTimer, null);
-        if (failure is not null)
-        {
-            RaiseAttemptFailed(failure);
-        }
-    }
-
-    private void RaiseAttemptFailed(XmppConnectAttemptFailedEventArgs failure)
-    {
-        try
-        {
-            ConnectAttemptFailed?.Invoke(this, failure);
         }
 #pragma warning disable CA1031 // A subscriber's bug must not take the connection down.
         catch (Exception ex)
@@ -521,34 +426,10 @@ public sealed class XmppClient : IChatTransport, IChatReconnect
 
     private void RaiseState(ChatConnectionState previous, ChatConnectionState next, Exception? error)
     {
-        if (previous == next)
+        if (previous != next)
         {
-            return;
+            RaiseSafely(StateChanged, new ChatConnectionStateChangedEventArgs(previous, next, error));
         }
-        try
-        {
-            StateChanged?.Invoke(this, new ChatConnectionStateChangedEventArgs(previous, next, error));
-        }
-#pragma warning disable CA1031 // A subscriber's bug must not take the connection down.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            XmppLog.HandlerFailed(_logger, ex);
-        }
-    }
-
-    /// <summary>Stanzas from the app may carry no namespace; on the wire they are jabber:client (RFC 6120 §4.8.3).</summary>
-    private static XElement Normalize(XElement message)
-    {
-        var copy = new XElement(message);
-        foreach (var element in copy.DescendantsAndSelf())
-        {
-            if (element.Name.Namespace == XNamespace.None)
-            {
-                element.Name = XmppNamespaces.Client + element.Name.LocalName;
-            }
-        }
-        return copy;
     }
 
     private static async Task CloseQuietlyAsync(XmppSession session)

@@ -14,8 +14,6 @@ namespace CallBot.Signaling.Xmpp;
 /// </summary>
 internal sealed class XmppSession : IAsyncDisposable
 {
-    private static readonly SaveOptions Compact = SaveOptions.DisableFormatting | SaveOptions.OmitDuplicateNamespaces;
-
     private readonly IXmppTransport _transport;
     private readonly XmppClientOptions _options;
     private readonly TimeProvider _time;
@@ -145,48 +143,11 @@ internal sealed class XmppSession : IAsyncDisposable
 
     private async Task AuthenticateAsync(XElement features, CancellationToken ct)
     {
-        var offered = features.Element(XmppNamespaces.Sasl + "mechanisms")?.Elements(XmppNamespaces.Sasl + "mechanism")
-            .Select(m => m.Value.Trim()).ToHashSet(StringComparer.Ordinal) ?? [];
         // PLAIN only where the password cannot be read on the way: TLS, or a loopback endpoint.
         bool allowPlain = _transport.IsEncrypted || _options.Endpoint!.IsLoopback;
-        var mechanism = SaslMechanismSelector.Select(offered, _options.UserName, _password ?? _options.Password, allowPlain)
-            ?? throw new XmppAuthenticationException("invalid-mechanism",
-                $"no usable SASL mechanism (server offers: {string.Join(' ', offered)}; PLAIN allowed: {allowPlain})");
-        await SendRawAsync(new XElement(XmppNamespaces.Sasl + "auth", new XAttribute("mechanism", mechanism.Name),
-            Convert.ToBase64String(mechanism.InitialResponse())), ct).ConfigureAwait(false);
-        while (true)
-        {
-            var answer = await ReadRequiredAsync(ct).ConfigureAwait(false);
-            if (answer.Name == XmppNamespaces.Sasl + "challenge")
-            {
-                if (!TryBase64(answer.Value, out byte[] challenge) || !mechanism.TryRespond(challenge, out byte[] response, out string? error))
-                {
-                    await SendRawAsync(new XElement(XmppNamespaces.Sasl + "abort"), ct).ConfigureAwait(false);
-                    throw new XmppAuthenticationException("aborted", $"{mechanism.Name}: bad challenge from server");
-                }
-                await SendRawAsync(new XElement(XmppNamespaces.Sasl + "response", Convert.ToBase64String(response)), ct).ConfigureAwait(false);
-            }
-            else if (answer.Name == XmppNamespaces.Sasl + "success")
-            {
-                if (!TryBase64(answer.Value, out byte[] data) || !mechanism.TryVerifySuccess(data, out string? error))
-                {
-                    throw new XmppAuthenticationException("server-not-verified", $"{mechanism.Name}: server failed mutual authentication");
-                }
-                XmppLog.Authenticated(_logger, mechanism.Name);
-                return;
-            }
-            else if (answer.Name == XmppNamespaces.Sasl + "failure")
-            {
-                string condition = answer.Elements().FirstOrDefault(e => e.Name.LocalName != "text")?.Name.LocalName ?? "failure";
-                string? text = answer.Element(XmppNamespaces.Sasl + "text")?.Value;
-                throw new XmppAuthenticationException(condition,
-                    $"SASL {mechanism.Name} failed: {condition}{(text is null ? string.Empty : " (" + text + ")")}");
-            }
-            else
-            {
-                throw new XmppStreamException("unexpected element during SASL: " + answer.Name);
-            }
-        }
+        string mechanism = await SaslExchange.RunAsync(features, _options.UserName, _password ?? _options.Password, allowPlain,
+            SendRawAsync, ReadRequiredAsync, ct).ConfigureAwait(false);
+        XmppLog.Authenticated(_logger, mechanism);
     }
 
     private async Task BindAsync(XElement features, CancellationToken ct)
@@ -416,15 +377,18 @@ internal sealed class XmppSession : IAsyncDisposable
         }
     }
 
-    private Task SendRawAsync(XElement element, CancellationToken ct) => SendSerializedAsync(element.ToString(Compact), ct);
+    private Task SendRawAsync(XElement element, CancellationToken ct) => SendSerializedAsync(XmppStanzaText.Serialize(element), ct);
 
     /// <summary>Stream-level elements (SM's enable/resume/r/a): never counted as stanzas.</summary>
-    private async Task SendNonzaAsync(XElement element, CancellationToken ct)
+    private Task SendNonzaAsync(XElement element, CancellationToken ct) =>
+        WriteExclusiveAsync(t => _transport.SendAsync(XmppStanzaText.Serialize(element), t), ct);
+
+    private async Task WriteExclusiveAsync(Func<CancellationToken, Task> write, CancellationToken ct)
     {
         await _writeLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            await _transport.SendAsync(element.ToString(Compact), ct).ConfigureAwait(false);
+            await write(ct).ConfigureAwait(false);
         }
         finally
         {
@@ -474,38 +438,7 @@ internal sealed class XmppSession : IAsyncDisposable
 
     private void Touch() => Interlocked.Exchange(ref _lastReceivedTicks, _time.GetTimestamp());
 
-    private static bool TryBase64(string text, out byte[] bytes)
-    {
-        text = text.Trim();
-        if (text is "" or "=")
-        {
-            bytes = [];
-            return true;
-        }
-        try
-        {
-            bytes = Convert.FromBase64String(text);
-            return true;
-        }
-        catch (FormatException)
-        {
-            bytes = [];
-            return false;
-        }
-    }
-
-    public async Task CloseAsync(CancellationToken ct)
-    {
-        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            await _transport.CloseAsync(ct).ConfigureAwait(false);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
+    public Task CloseAsync(CancellationToken ct) => WriteExclusiveAsync(_transport.CloseAsync, ct);
 
     public async ValueTask DisposeAsync()
     {
