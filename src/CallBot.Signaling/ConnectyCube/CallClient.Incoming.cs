@@ -91,22 +91,7 @@ public sealed partial class CallClient
             }
             return signal.Type == CallSignalType.Call ? await OnNewCallAsync(from, signal) : CallDropReason.UnknownSession;
         }
-        if (!session.IsParticipant(from))
-        {
-            return CallDropReason.NotAParticipant;
-        }
-        return signal.Type switch
-        {
-            CallSignalType.Call => await session.OnCallAsync(from, signal, isNew: false),
-            CallSignalType.Accept => await session.OnAcceptAsync(from, signal),
-            CallSignalType.Reject => session.OnReject(from, signal),
-            CallSignalType.HangUp => session.OnHangUp(from, signal),
-            CallSignalType.IceCandidates => await session.OnIceCandidatesAsync(from, signal),
-            CallSignalType.IceRestart => await session.OnIceRestartAsync(from, signal),
-            CallSignalType.IceRestartAccept => await session.OnIceRestartAcceptAsync(from, signal),
-            CallSignalType.Update => RaiseUpdate(session, from, signal),
-            _ => CallDropReason.UnknownSignalType,
-        };
+        return await session.HandleAsync(from, signal);
     }
 
     private async Task<CallDropReason?> OnNewCallAsync(int from, CallSignal signal)
@@ -148,12 +133,6 @@ public sealed partial class CallClient
         }
         CallLog.IncomingCall(Logger, session.Id, from, string.Join(',', opponents));
         Raise(c => c.IncomingCall, new IncomingCallEventArgs(session, from, signal.UserInfo ?? UserInfo.Empty));
-        return await session.OnCallAsync(from, signal, isNew: true);
-    }
-
-    private CallDropReason? RaiseUpdate(CallSession session, int from, CallSignal signal)
-    {
-        Raise(c => c.Updated, new CallUpdateEventArgs(session, from, signal));
-        return null;
+        return await session.HandleAsync(from, signal, isNew: true);
     }
 }

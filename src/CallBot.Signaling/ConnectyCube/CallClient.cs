@@ -15,7 +15,7 @@ namespace CallBot.Signaling.ConnectyCube;
 /// State is changed on one work queue; events are raised on another, in order, outside it, so a handler may call
 /// back into a session. Live state is bounded: sessions in total and per remote user, queued stanzas, queued candidates.
 /// </summary>
-public sealed partial class CallClient : IAsyncDisposable
+public sealed partial class CallClient : ICallSessionHost, IAsyncDisposable
 {
     private readonly IChatTransport _transport;
     private readonly Dictionary<string, CallSession> _sessions = new(StringComparer.Ordinal);
@@ -126,10 +126,14 @@ public sealed partial class CallClient : IAsyncDisposable
         }
     }
 
-    internal ICallPeerConnectionFactory PeerFactory { get; }
-    internal TimeProvider Time { get; }
-    internal ILogger Logger { get; }
-    internal SerialWorkQueue Queue { get; }
+    private ICallPeerConnectionFactory PeerFactory { get; }
+    private TimeProvider Time { get; }
+    private ILogger Logger { get; }
+    private SerialWorkQueue Queue { get; }
+
+    SerialWorkQueue ICallSessionHost.Queue => Queue;
+    TimeProvider ICallSessionHost.Time => Time;
+    ILogger ICallSessionHost.Logger => Logger;
 
     /// <summary>The SDK's <c>createNewSession(opponentsIDs, callType, {maxBandwidth})</c>. Call <see cref="CallSession.CallAsync"/> next.</summary>
     public CallSession CreateSession(IReadOnlyList<int> opponentIds, CallType callType = CallType.Video, int maxBandwidth = 0)
@@ -172,9 +176,11 @@ public sealed partial class CallClient : IAsyncDisposable
         await _sender.InvokeAsync(() => Task.CompletedTask);
     }
 
-    // ---------------------------------------------------------------- plumbing used by sessions
+    // ---------------------------------------------------------------- what sessions use (ICallSessionHost)
 
-    internal void SendSignal(CallSession session, int userId, CallSignal signal)
+    ICallPeerConnection ICallSessionHost.CreatePeerConnection(CallPeerContext context) => PeerFactory.Create(context);
+
+    void ICallSessionHost.Send(CallSession session, int userId, CallSignal signal)
     {
         var jid = PeerJid(userId);
         var stanza = CallSignalCodec.Encode(signal with { Platform = Options.Platform }, jid, _ids.Next());
@@ -192,12 +198,19 @@ public sealed partial class CallClient : IAsyncDisposable
         });
     }
 
-    internal void RaiseAccepted(CallPeerEventArgs args) => Raise(c => c.Accepted, args);
-    internal void RaiseRejected(CallPeerEventArgs args) => Raise(c => c.Rejected, args);
-    internal void RaiseStopped(CallPeerEventArgs args) => Raise(c => c.Stopped, args);
-    internal void RaiseUserNotAnswered(CallPeerEventArgs args) => Raise(c => c.UserNotAnswered, args);
-    internal void RaiseInvalidEvent(CallPeerEventArgs args) => Raise(c => c.InvalidEvent, args);
-    internal void RaiseConnectionStateChanged(CallConnectionStateEventArgs args) => Raise(c => c.ConnectionStateChanged, args);
+    void ICallSessionHost.Raise(CallPeerEvent kind, CallPeerEventArgs args) => Raise(kind switch
+    {
+        CallPeerEvent.Accepted => static c => c.Accepted,
+        CallPeerEvent.Rejected => static c => c.Rejected,
+        CallPeerEvent.Stopped => static c => c.Stopped,
+        CallPeerEvent.UserNotAnswered => static c => c.UserNotAnswered,
+        CallPeerEvent.InvalidEvent => static c => c.InvalidEvent,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    }, args);
+
+    void ICallSessionHost.RaiseConnectionStateChanged(CallConnectionStateEventArgs args) => Raise(static c => c.ConnectionStateChanged, args);
+
+    void ICallSessionHost.RaiseUpdated(CallUpdateEventArgs args) => Raise(static c => c.Updated, args);
 
     private void Raise<T>(Func<CallClient, EventHandler<T>?> select, T args)
         where T : EventArgs
@@ -216,7 +229,7 @@ public sealed partial class CallClient : IAsyncDisposable
         });
     }
 
-    internal void DisposeConnection(ICallPeerConnection connection) => _sender.Post(async () =>
+    void ICallSessionHost.DisposePeerConnection(ICallPeerConnection connection) => _sender.Post(async () =>
     {
         try
         {
@@ -228,7 +241,7 @@ public sealed partial class CallClient : IAsyncDisposable
         }
     });
 
-    internal void OnSessionClosed(CallSession session)
+    void ICallSessionHost.OnSessionClosed(CallSession session)
     {
         lock (_tableLock)
         {
@@ -264,7 +277,10 @@ public sealed partial class CallClient : IAsyncDisposable
         }
     }
 
-    internal void CountDrop(CallDropReason reason, string? detail, string? sessionId, int userId)
+    void ICallSessionHost.CountDrop(CallDropReason reason, string? detail, string? sessionId, int userId) =>
+        CountDrop(reason, detail, sessionId, userId);
+
+    private void CountDrop(CallDropReason reason, string? detail, string? sessionId, int userId)
     {
         Interlocked.Increment(ref _drops[(int)reason]);
         CallLog.Dropped(Logger, reason, LogText.Truncate(detail), sessionId, userId);

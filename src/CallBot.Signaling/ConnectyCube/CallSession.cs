@@ -1,5 +1,3 @@
-using System.Collections.Concurrent;
-
 namespace CallBot.Signaling.ConnectyCube;
 
 /// <summary>
@@ -9,19 +7,31 @@ namespace CallBot.Signaling.ConnectyCube;
 /// </summary>
 public sealed partial class CallSession
 {
-    private readonly CallClient _client;
-    private readonly Dictionary<int, CallPeerLink> _links = [];
-    private readonly ConcurrentDictionary<int, PeerRole> _roles = new();
+    private readonly ICallSessionHost _client;
+    private readonly CallPeerTable _peers;
+    private readonly CallPeerNegotiator _negotiator;
+    private readonly CallSignalOutbox _outbox;
+    private readonly CallCandidateTrickle _trickle;
+    private readonly CallDialer _dialer;
+    private readonly CallIceRestart _iceRestart;
+    private readonly CallPeerConnectionEvents _connectionEvents;
+    private readonly CallSessionTimers _timers;
     private volatile CallSessionState _state = CallSessionState.New;
-    private ITimer? _answerTimer;
-    private ITimer? _waitingTimer;
     private readonly DateTimeOffset _startCallTime;
     private UserInfo? _acceptUserInfo;
     private bool _closeRaised;
 
-    internal CallSession(CallClient client, string id, int initiatorId, int currentUserId, IReadOnlyList<int> opponentIds, CallType callType, int maxBandwidth, int remoteUserId)
+    internal CallSession(ICallSessionHost client, string id, int initiatorId, int currentUserId, IReadOnlyList<int> opponentIds, CallType callType, int maxBandwidth, int remoteUserId)
     {
         _client = client;
+        _timers = new CallSessionTimers(client);
+        _peers = new CallPeerTable(initiatorId, currentUserId, opponentIds);
+        _negotiator = new CallPeerNegotiator(client, id);
+        _outbox = new CallSignalOutbox(client, this);
+        _trickle = new CallCandidateTrickle(client, id, _outbox, _negotiator);
+        _dialer = new CallDialer(client, _outbox, NotAnswered);
+        _iceRestart = new CallIceRestart(id, _peers, _negotiator, _outbox, _trickle);
+        _connectionEvents = new CallPeerConnectionEvents(client, this, _trickle, ReleaseAndCloseIfLast);
         Id = id;
         InitiatorId = initiatorId;
         CurrentUserId = currentUserId;
@@ -56,10 +66,10 @@ public sealed partial class CallSession
     internal bool IsLive => _state is CallSessionState.New or CallSessionState.Active;
 
     /// <summary>The SDK's <c>canInitiateIceRestart(userID)</c>: true when this side made the offer to that peer.</summary>
-    public bool CanInitiateIceRestart(int userId) => _roles.TryGetValue(userId, out var role) && role == PeerRole.Offerer;
+    public bool CanInitiateIceRestart(int userId) => _peers.IsOfferer(userId);
 
     /// <summary>Users this session has a peer connection slot for.</summary>
-    public IReadOnlyCollection<int> PeerUserIds => [.. _roles.Keys];
+    public IReadOnlyCollection<int> PeerUserIds => _peers.UserIds;
 
     /// <summary>Caller: sends <c>call</c> to every opponent and re-dials until answered (SDK <c>session.call(extension)</c>).</summary>
     public Task CallAsync(UserInfo? userInfo = null, CancellationToken cancellationToken = default) =>
@@ -79,12 +89,12 @@ public sealed partial class CallSession
 
     /// <summary>Offerer side: a new offer with fresh ICE credentials, sent as <c>iceRestart</c>.</summary>
     public Task IceRestartAsync(int userId, CancellationToken cancellationToken = default) =>
-        _client.Queue.InvokeAsync(() => IceRestartCoreAsync(userId, cancellationToken));
+        _client.Queue.InvokeAsync(() => _iceRestart.RestartAsync(userId, cancellationToken));
 
     /// <summary>Caps only what this side sends (SDK <c>session.setMaxBandwidth</c>).</summary>
     public Task SetMaxBandwidthAsync(int kbps) => _client.Queue.InvokeAsync(() =>
     {
-        foreach (var link in _links.Values)
+        foreach (var link in _peers.Links)
         {
             link.Connection?.SetMaxBandwidth(kbps);
         }
@@ -93,11 +103,11 @@ public sealed partial class CallSession
 
     /// <summary>State of the pair with that user, or null when there is none.</summary>
     public Task<PeerLinkState?> GetPeerStateAsync(int userId) =>
-        _client.Queue.InvokeAsync(() => Task.FromResult(_links.TryGetValue(userId, out var link) ? link.State : (PeerLinkState?)null));
+        _client.Queue.InvokeAsync(() => Task.FromResult(_peers.TryGet(userId, out var link) ? link.State : (PeerLinkState?)null));
 
     /// <summary>How many <c>call</c> stanzas went to that user (first dial and re-dials).</summary>
     public Task<int> GetCallsSentAsync(int userId) =>
-        _client.Queue.InvokeAsync(() => Task.FromResult(_links.TryGetValue(userId, out var link) ? link.CallsSent : 0));
+        _client.Queue.InvokeAsync(() => Task.FromResult(_peers.TryGet(userId, out var link) ? link.CallsSent : 0));
 
     public override string ToString() => $"{Id} initiator {InitiatorId} me {CurrentUserId} [{string.Join(',', OpponentIds)}] {State}";
 
@@ -130,75 +140,20 @@ public sealed partial class CallSession
 
     private async Task CallInternalAsync(int userId, UserInfo userInfo, bool notifyNotAnswered, CancellationToken ct)
     {
-        var link = GetOrAddLink(userId, PeerRole.Offerer);
-        link.Role = PeerRole.Offerer;
-        _roles[userId] = PeerRole.Offerer;
-        var connection = EnsureConnection(link);
+        var link = _peers.GetOrAddOfferer(userId);
+        EnsureConnection(link);
         link.State = PeerLinkState.Connecting;
-        try
+        link.LocalSdp = await _negotiator.CreateOfferAsync(link, iceRestart: false, ct);
+        if (link.LocalSdp is null)
         {
-            link.LocalSdp = await connection.CreateOfferAsync(iceRestart: false, ct);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            CallLog.PeerOperationFailed(_client.Logger, Id, userId, "create offer", ex);
-            Release(link);
-            CloseIfAllReleased();
+            ReleaseAndCloseIfLast(link);
             return;
         }
         if (link.Released || !IsLive)
         {
             return;
         }
-        StartDialing(link, userInfo, notifyNotAnswered);
-    }
-
-    private void StartDialing(CallPeerLink link, UserInfo userInfo, bool notifyNotAnswered)
-    {
-        link.ClearDialing();
-        link.DialUserInfo = userInfo;
-        link.NotifyNotAnswered = notifyNotAnswered;
-        SendCall(link);
-        var interval = _client.Options.DialingTimeInterval;
-        link.DialTimer = _client.Time.CreateTimer(_ => _client.Queue.Post(() => DialTick(link)), null, interval, interval);
-    }
-
-    /// <summary>The SDK's dialing callback: count the interval, give up at answerTimeInterval, else re-send.</summary>
-    private Task DialTick(CallPeerLink link)
-    {
-        if (link.DialTimer is null || link.Released)
-        {
-            return Task.CompletedTask;
-        }
-        link.DialElapsed += _client.Options.DialingTimeInterval;
-        if (link.DialElapsed >= _client.Options.AnswerTimeInterval)
-        {
-            link.ClearDialing();
-            if (link.NotifyNotAnswered)
-            {
-                NotAnswered(link);
-            }
-        }
-        else
-        {
-            SendCall(link);
-        }
-        return Task.CompletedTask;
-    }
-
-    private void SendCall(CallPeerLink link)
-    {
-        link.CallsSent++;
-        Send(link.UserId, new CallSignal
-        {
-            Type = CallSignalType.Call,
-            SessionId = Id,
-            CallType = CallType,
-            CallerId = InitiatorId,
-            OpponentIds = OpponentIds,
-            Sdp = link.LocalSdp,
-            UserInfo = SignalUserInfo.Prepare(link.DialUserInfo),
-        });
+        _dialer.Start(link, userInfo, notifyNotAnswered);
     }
 
     private async Task AcceptCoreAsync(UserInfo userInfo, CancellationToken ct)
@@ -219,20 +174,20 @@ public sealed partial class CallSession
         }
         _state = CallSessionState.Active;
         _acceptUserInfo = userInfo;
-        ClearAnswerTimer();
+        _timers.ClearAnswer();
         await AnswerAsync(InitiatorId, ct);
 
-        var others = OtherCallees();
+        var others = _peers.OtherCallees();
         if (others.Count > 0)
         {
-            StartWaitingOfferOrAnswerTimer();
+            _timers.StartWaitingOfferOrAnswer(_startCallTime, NotAnsweredPairsNotConnecting);
             foreach (var other in others)
             {
                 if (CurrentUserId > other)
                 {
                     await CallInternalAsync(other, userInfo, notifyNotAnswered: true, ct);
                 }
-                else if (_links.TryGetValue(other, out var link) && link.RemoteOffer is not null && !link.Answered)
+                else if (_peers.TryGet(other, out var link) && link.RemoteOffer is not null && !link.Answered)
                 {
                     // Its offer came before our accept: answer now instead of waiting for its next re-dial.
                     await AnswerAsync(other, ct);
@@ -244,307 +199,100 @@ public sealed partial class CallSession
     /// <summary>The SDK's <c>acceptInternal</c>: answer the stored offer of that peer, then release queued candidates.</summary>
     private async Task AnswerAsync(int userId, CancellationToken ct)
     {
-        if (!_links.TryGetValue(userId, out var link) || link.RemoteOffer is null || link.Released)
+        if (!_peers.TryGet(userId, out var link) || link.RemoteOffer is null || link.Released)
         {
             return; // no offer yet: answered when its call arrives
         }
-        var connection = EnsureConnection(link);
+        EnsureConnection(link);
         link.State = PeerLinkState.Connecting;
-        string answer;
-        try
+        if (await _negotiator.CreateAnswerAsync(link, link.RemoteOffer, iceRestart: false, ct) is not { } answer)
         {
-            answer = await connection.CreateAnswerAsync(link.RemoteOffer, ct);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            CallLog.PeerOperationFailed(_client.Logger, Id, userId, "create answer", ex);
-            Release(link);
-            CloseIfAllReleased();
+            ReleaseAndCloseIfLast(link);
             return;
         }
         link.LocalSdp = answer;
         link.Answered = true;
-        Send(userId, new CallSignal
-        {
-            Type = CallSignalType.Accept,
-            SessionId = Id,
-            CallType = CallType,
-            CallerId = InitiatorId,
-            OpponentIds = OpponentIds,
-            Sdp = answer,
-            UserInfo = SignalUserInfo.Prepare(_acceptUserInfo),
-        });
-        MarkStable(link);
-        await FlushRemoteCandidatesAsync(link, ct);
+        _outbox.SendAccept(userId, answer, _acceptUserInfo);
+        _trickle.OnStable(link);
+        await _trickle.FlushRemoteAsync(link, ct);
     }
 
     private Task EndAsync(CallSessionState endState, CallSignalType signalType, UserInfo userInfo)
     {
         _state = endState;
-        ClearAnswerTimer();
-        foreach (var userId in _links.Keys)
-        {
-            Send(userId, new CallSignal
-            {
-                Type = signalType,
-                SessionId = Id,
-                CallType = CallType,
-                CallerId = InitiatorId,
-                OpponentIds = OpponentIds,
-                UserInfo = SignalUserInfo.Prepare(userInfo),
-            });
-        }
+        _timers.ClearAnswer();
+        _outbox.SendEnd(signalType, userInfo, _peers.Links);
         Close();
         return Task.CompletedTask;
     }
 
-    private async Task IceRestartCoreAsync(int userId, CancellationToken ct)
-    {
-        if (!_links.TryGetValue(userId, out var link) || link.Connection is null || link.Released)
-        {
-            throw new InvalidOperationException($"No peer connection with user {userId} in session {Id}.");
-        }
-        if (link.Role != PeerRole.Offerer)
-        {
-            throw new InvalidOperationException($"Only the side that made the offer restarts ICE (canInitiateIceRestart({userId}) is false).");
-        }
-        link.Stable = false;
-        string offer;
-        try
-        {
-            offer = await link.Connection.CreateOfferAsync(iceRestart: true, ct);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            CallLog.PeerOperationFailed(_client.Logger, Id, userId, "ICE restart offer", ex);
-            return;
-        }
-        link.LocalSdp = offer;
-        Send(userId, new CallSignal { Type = CallSignalType.IceRestart, SessionId = Id, Sdp = offer });
-    }
-
     // ---------------------------------------------------------------- helpers
 
-    private List<int> OtherCallees()
+    private void EnsureConnection(CallPeerLink link)
     {
-        var others = new List<int>();
-        foreach (var id in OpponentIds)
+        if (link.Connection is not null)
         {
-            if (id != CurrentUserId && id != InitiatorId && !others.Contains(id))
-            {
-                others.Add(id);
-            }
+            return;
         }
-        return others;
-    }
-
-    private CallPeerLink GetOrAddLink(int userId, PeerRole role)
-    {
-        if (!_links.TryGetValue(userId, out var link))
-        {
-            link = new CallPeerLink(userId, role);
-            _links[userId] = link;
-            _roles[userId] = role;
-        }
-        return link;
-    }
-
-    private ICallPeerConnection EnsureConnection(CallPeerLink link)
-    {
-        if (link.Connection is { } existing)
-        {
-            return existing;
-        }
-        var connection = _client.PeerFactory.Create(new CallPeerContext(Id, CurrentUserId, link.UserId, link.Role, CallType, MaxBandwidth));
-        connection.LocalCandidate += (_, candidate) => _client.Queue.Post(() => OnLocalCandidate(link, connection, candidate));
-        connection.IceStateChanged += (_, state) => _client.Queue.Post(() => OnIceState(link, connection, state));
+        var connection = _client.CreatePeerConnection(new CallPeerContext(Id, CurrentUserId, link.UserId, link.Role, CallType, MaxBandwidth));
+        _connectionEvents.Attach(link, connection);
         link.Connection = connection;
-        return connection;
     }
 
-    private void MarkStable(CallPeerLink link)
+    /// <summary>The waiting-offer-or-answer timer expired: pairs that never started connecting count as not answered.</summary>
+    private void NotAnsweredPairsNotConnecting()
     {
-        link.Stable = true;
-        if (link.PendingLocal.Count > 0)
+        foreach (var link in _peers.Links.Where(l => !l.Released && l.State is PeerLinkState.New or PeerLinkState.Connecting))
         {
-            SendCandidates(link.UserId, [.. link.PendingLocal]);
-            link.PendingLocal.Clear();
+            NotAnswered(link);
         }
-    }
-
-    private void SendCandidates(int userId, IReadOnlyList<IceCandidateInit> candidates) =>
-        Send(userId, new CallSignal
-        {
-            Type = CallSignalType.IceCandidates,
-            SessionId = Id,
-            CallType = CallType,
-            CallerId = InitiatorId,
-            OpponentIds = OpponentIds,
-            IceCandidates = candidates,
-        });
-
-    private async Task FlushRemoteCandidatesAsync(CallPeerLink link, CancellationToken ct)
-    {
-        if (link.PendingRemote.Count == 0 || link.Connection is null)
-        {
-            return;
-        }
-        IceCandidateInit[] pending = [.. link.PendingRemote];
-        link.PendingRemote.Clear();
-        await AddRemoteCandidatesAsync(link, pending, ct);
-    }
-
-    private async Task AddRemoteCandidatesAsync(CallPeerLink link, IReadOnlyList<IceCandidateInit> candidates, CancellationToken ct)
-    {
-        var usable = new List<IceCandidateInit>(candidates.Count);
-        foreach (var c in candidates)
-        {
-            if (!string.IsNullOrEmpty(c.Candidate))
-            {
-                usable.Add(c);
-            }
-        }
-        if (usable.Count == 0 || link.Connection is null)
-        {
-            return;
-        }
-        try
-        {
-            await link.Connection.AddRemoteCandidatesAsync(usable, ct);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            CallLog.PeerOperationFailed(_client.Logger, Id, link.UserId, "add remote candidates", ex);
-        }
-    }
-
-    private void Send(int userId, CallSignal signal) => _client.SendSignal(this, userId, signal);
-
-    private void StartAnswerTimer()
-    {
-        if (_answerTimer is not null)
-        {
-            return;
-        }
-        _answerTimer = _client.Time.CreateTimer(
-            _ => _client.Queue.Post(() =>
-            {
-                if (_answerTimer is not null)
-                {
-                    _answerTimer.Dispose();
-                    _answerTimer = null;
-                    Close();
-                }
-                return Task.CompletedTask;
-            }),
-            null, _client.Options.AnswerTimeInterval, Timeout.InfiniteTimeSpan);
-    }
-
-    private void ClearAnswerTimer()
-    {
-        _answerTimer?.Dispose();
-        _answerTimer = null;
-    }
-
-    /// <summary>
-    /// The SDK's <c>startWaitingOfferOrAnswerTimer</c>: after a group accept, pairs that never started connecting within
-    /// answerTimeInterval minus the time already spent ringing (at most half of it, at least 1 s) count as not answered.
-    /// </summary>
-    private void StartWaitingOfferOrAnswerTimer()
-    {
-        var answer = _client.Options.AnswerTimeInterval;
-        var waited = _client.Time.GetUtcNow() - _startCallTime;
-        var diff = waited < answer / 2 ? waited : answer / 2;
-        var timeout = answer - diff;
-        if (timeout < TimeSpan.FromSeconds(1))
-        {
-            timeout = TimeSpan.FromSeconds(1);
-        }
-        _waitingTimer?.Dispose();
-        _waitingTimer = _client.Time.CreateTimer(
-            _ => _client.Queue.Post(() =>
-            {
-                if (_waitingTimer is null)
-                {
-                    return Task.CompletedTask;
-                }
-                _waitingTimer.Dispose();
-                _waitingTimer = null;
-                foreach (var link in _links.Values.ToArray())
-                {
-                    if (!link.Released && link.State is PeerLinkState.New or PeerLinkState.Connecting)
-                    {
-                        NotAnswered(link);
-                    }
-                }
-                return Task.CompletedTask;
-            }),
-            null, timeout, Timeout.InfiniteTimeSpan);
-    }
-
-    private void ClearWaitingTimer()
-    {
-        _waitingTimer?.Dispose();
-        _waitingTimer = null;
     }
 
     private void NotAnswered(CallPeerLink link)
     {
-        ClearWaitingTimer();
+        _timers.ClearWaiting();
         Release(link);
         CallLog.NotAnswered(_client.Logger, Id, link.UserId);
-        _client.RaiseUserNotAnswered(new CallPeerEventArgs(this, link.UserId, UserInfo.Empty));
+        _client.Raise(CallPeerEvent.UserNotAnswered, new CallPeerEventArgs(this, link.UserId, UserInfo.Empty));
+        CloseIfAllReleased();
+    }
+
+    private void ReleaseAndCloseIfLast(CallPeerLink link)
+    {
+        Release(link);
         CloseIfAllReleased();
     }
 
     private void Release(CallPeerLink link)
     {
-        if (link.Released)
+        if (link.Release() is { } connection)
         {
-            return;
-        }
-        link.Released = true;
-        link.ClearDialing();
-        link.ClearReconnect();
-        link.State = PeerLinkState.Closed;
-        link.PendingLocal.Clear();
-        link.PendingRemote.Clear();
-        if (link.Connection is { } connection)
-        {
-            _client.DisposeConnection(connection);
+            _client.DisposePeerConnection(connection);
         }
     }
 
     /// <summary>Releases every pair and closes the session (SDK <c>close()</c>).</summary>
     internal void Close()
     {
-        foreach (var link in _links.Values)
+        foreach (var link in _peers.Links)
         {
             Release(link);
         }
-        ClearAnswerTimer();
-        ClearWaitingTimer();
-        _state = CallSessionState.Closed;
-        RaiseClosed();
+        MarkClosed();
     }
 
     private void CloseIfAllReleased()
     {
-        foreach (var link in _links.Values)
+        if (_peers.AllReleased)
         {
-            if (!link.Released)
-            {
-                return;
-            }
+            MarkClosed();
         }
-        ClearAnswerTimer();
-        ClearWaitingTimer();
-        _state = CallSessionState.Closed;
-        RaiseClosed();
     }
 
-    private void RaiseClosed()
+    private void MarkClosed()
     {
+        _timers.ClearAll();
+        _state = CallSessionState.Closed;
         if (_closeRaised)
         {
             return;
