@@ -137,7 +137,7 @@ public sealed class CallBotRuntime
             AnswerTimeout = TimeSpan.FromSeconds(_videoChat.AnswerTimeInterval),
             CallPlaced = push is null ? null : session => _ = push.NotifyAsync(rest!, bot.UserId, session.OpponentIds, session.Id, session.CallType),
         };
-        var iceRestart = _iceRestart.Enabled ? new IceRestartSupervisor(transport, _iceRestart, _iceRestartPipeline, _telemetry, _time, _loggers) : null;
+        var iceRestart = _iceRestart.Enabled ? new IceRestartSupervisor(IceRestartShared.Create(transport, _iceRestart, _iceRestartPipeline, _telemetry, _time, _loggers)) : null;
         return new BotAgent(settings, transport, peers, peers, CallClientOptionsFor(_videoChat, _iceRestart), Limiter, recordings, _telemetry, _time, _loggers, iceRestart);
     }
 

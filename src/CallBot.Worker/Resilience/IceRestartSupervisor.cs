@@ -1,10 +1,5 @@
 using System.Collections.Concurrent;
-using CallBot.Signaling;
 using CallBot.Signaling.ConnectyCube;
-using CallBot.Worker.Options;
-using CallBot.Worker.Telemetry;
-using Microsoft.Extensions.Logging;
-using Polly;
 
 namespace CallBot.Worker.Resilience;
 
@@ -20,17 +15,12 @@ public sealed class IceRestartSupervisor : IAsyncDisposable
     private int _attempts;
     private int _recoveries;
 
-    /// <param name="pipeline">The registered <see cref="IceRestartResilience.PipelineName"/> pipeline (shared by every peer and bot).</param>
-    public IceRestartSupervisor(
-        IChatTransport chat, IceRestartOptions options, ResiliencePipeline pipeline, CallBotTelemetry telemetry, TimeProvider time, ILoggerFactory loggers)
+    /// <param name="shared">The bot's chat, options, the registered <see cref="IceRestartResilience.PipelineName"/> pipeline
+    /// (shared by every peer and bot), telemetry, clock and logger (<see cref="IceRestartShared.Create"/>).</param>
+    public IceRestartSupervisor(IceRestartShared shared)
     {
-        ArgumentNullException.ThrowIfNull(chat);
-        ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(pipeline);
-        ArgumentNullException.ThrowIfNull(telemetry);
-        ArgumentNullException.ThrowIfNull(time);
-        ArgumentNullException.ThrowIfNull(loggers);
-        _shared = new IceRestartShared(chat, options, pipeline, telemetry, time, loggers.CreateLogger<IceRestartPipeline>());
+        ArgumentNullException.ThrowIfNull(shared);
+        _shared = shared;
     }
 
     /// <summary>Attempts made by every pipeline of this bot (including ones already dropped).</summary>
@@ -51,7 +41,7 @@ public sealed class IceRestartSupervisor : IAsyncDisposable
     public void OnConnectionState(CallSession session, int userId, SessionConnectionState state)
     {
         ArgumentNullException.ThrowIfNull(session);
-        if (!session.IsLive())
+        if (session.State is not (CallSessionState.New or CallSessionState.Active))
         {
             return;
         }
@@ -99,14 +89,4 @@ public sealed class IceRestartSupervisor : IAsyncDisposable
         pipeline.GaveUp += (_, e) => GaveUp?.Invoke(this, e);
         return pipeline;
     }
-}
-
-/// <summary>What every peer's <see cref="IceRestartPipeline"/> of one bot shares: its chat, the options, the Polly pipeline,
-/// telemetry, clock and logger.</summary>
-public sealed record IceRestartShared(
-    IChatTransport Chat, IceRestartOptions Options, ResiliencePipeline Pipeline, CallBotTelemetry Telemetry, TimeProvider Time, ILogger Logger);
-
-internal static class CallSessionLiveness
-{
-    public static bool IsLive(this CallSession session) => session.State is CallSessionState.New or CallSessionState.Active;
 }

@@ -120,7 +120,7 @@ internal sealed class FaultBot : IAsyncDisposable
         FaultBot? bot = null;
         var peers = new Tracking(inner, (key, adapter) => bot!._connections[key] = adapter);
         var agent = new BotAgent(settings, transport, peers, peers, CallBotRuntime.CallClientOptionsFor(new VideoChatOptions(), iceRestart), runtime.Limiter, recordings, runtime.Telemetry, time, loggers,
-            new IceRestartSupervisor(transport, iceRestart, IceRestartResilience.Build(iceRestart, time, loggers), runtime.Telemetry, time, loggers));
+            new IceRestartSupervisor(IceRestartShared.Create(transport, iceRestart, IceRestartResilience.Build(iceRestart, time, loggers), runtime.Telemetry, time, loggers)));
         bot = new FaultBot(agent, loggers, directory);
         return bot;
     }

@@ -44,7 +44,7 @@ public sealed class IceRestartGiveUpTests
             h.Telemetry,
             TimeProvider.System,
             NullLoggerFactory.Instance,
-            new IceRestartSupervisor(transport, iceRestart, IceRestartResilience.Build(iceRestart, TimeProvider.System, NullLoggerFactory.Instance), h.Telemetry, TimeProvider.System, NullLoggerFactory.Instance));
+            new IceRestartSupervisor(IceRestartShared.Create(transport, iceRestart, IceRestartResilience.Build(iceRestart, TimeProvider.System, NullLoggerFactory.Instance), h.Telemetry, TimeProvider.System, NullLoggerFactory.Instance)));
         var callee = h.Start(1302);
         var accepted = BotHarness.NextAcceptAsync(callee);
         var calleeEnded = BotHarness.NextOutcomeAsync(callee);
