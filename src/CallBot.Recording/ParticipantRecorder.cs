@@ -124,20 +124,8 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
     }
 
     /// <summary>The RTP layer gave up on some frames of this stream (loss after NACK wait, or a mute gap).</summary>
-    public void OnGap(MediaKind kind)
-    {
-        bool requestKeyFrame;
-        lock (_gate)
-        {
-            requestKeyFrame = _timeline.OnGap(kind, canRequestKeyFrame: _status == RecordingStatus.Recording);
-            SyncKeyFrameTimerLocked();
-        }
-
-        if (requestKeyFrame)
-        {
-            KeyFrameNeeded?.Invoke();
-        }
-    }
+    public void OnGap(MediaKind kind) =>
+        ApplyStreamEvent(kind, static (timeline, k, canRequestKeyFrame) => timeline.OnGap(k, canRequestKeyFrame));
 
     /// <summary>An RTCP sender report for this stream: NTP wall time ↔ 32-bit RTP timestamp (RFC 3550 §6.4.1).</summary>
     public void OnSenderReport(MediaKind kind, ulong ntpTimestamp, uint rtpTimestamp)
@@ -149,12 +137,17 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
     }
 
     /// <summary>The stream's RTP timeline restarted (new SSRC, ICE restart): the same file continues.</summary>
-    public void OnStreamRestarted(MediaKind kind)
+    public void OnStreamRestarted(MediaKind kind) =>
+        ApplyStreamEvent(kind, static (timeline, k, canRequestKeyFrame) => timeline.OnStreamRestarted(k, canRequestKeyFrame));
+
+    /// <summary>A stream event the timeline decides on (under the lock); it may ask for a keyframe (raised outside it).</summary>
+    /// <param name="decide">A static lambda (no allocation): timeline, kind, whether a keyframe may be requested now.</param>
+    private void ApplyStreamEvent(MediaKind kind, Func<RecordingTimeline, MediaKind, bool, bool> decide)
     {
         bool requestKeyFrame;
         lock (_gate)
         {
-            requestKeyFrame = _timeline.OnStreamRestarted(kind, canRequestKeyFrame: _status == RecordingStatus.Recording);
+            requestKeyFrame = decide(_timeline, kind, _status == RecordingStatus.Recording);
             SyncKeyFrameTimerLocked();
         }
 
