@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
+using CallBot.Rtc.Stun;
 using CallBot.Rtc.Transport;
 
 namespace CallBot.Rtc.Ice;
@@ -72,6 +73,20 @@ internal sealed class IceTransaction : IDisposable
 
     public static UInt128 KeyOf(ReadOnlySpan<byte> transactionId) =>
         new(BinaryPrimitives.ReadUInt32BigEndian(transactionId), BinaryPrimitives.ReadUInt64BigEndian(transactionId[4..]));
+
+    /// <summary>Completes the request into <see cref="Buffer"/> and keys it by its id; on overflow the transaction is disposed.</summary>
+    public bool TrySeal(ref StunWriter writer, ReadOnlySpan<byte> transactionId)
+    {
+        if (!writer.TryComplete(out var length))
+        {
+            Dispose();
+            return false;
+        }
+
+        Length = length;
+        Id = KeyOf(transactionId);
+        return true;
+    }
 
     public void Dispose()
     {
