@@ -283,6 +283,7 @@ public sealed partial class IceAgent
         _remoteGenerations.RememberPast(old.Remote);
         _previous = _selected is not null && ReferenceEquals(_selected.Generation, old) ? old : null;
         _current = new IceGeneration(old.Number + 1, local, old.Local);
+        _transport.SetLocalUfrags(local.Ufrag, old.Local.Ufrag); // the ufrags FindGenerationByLocalUfrag accepts
         IceLog.Restarted(_logger, _current.Number);
 
         // Same sockets (bound to the wildcard address), but the interfaces may have changed since (a new network, a new

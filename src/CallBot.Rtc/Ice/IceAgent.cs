@@ -87,6 +87,7 @@ public sealed partial class IceAgent : IAsyncDisposable
         _tieBreaker = RandomTieBreaker();
         _localCredentials = _options.LocalCredentials ?? IceCredentials.Generate();
         _current = new IceGeneration(0, _localCredentials);
+        _transport.SetLocalUfrags(_current.Local.Ufrag, null); // shared-port routing of Binding requests
         _timer = _time.CreateTimer(static state => ((IceAgent)state!).Post(((IceAgent)state!).OnTick), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _workPump = Task.Run(PumpWorkAsync);
         _eventPump = Task.Run(PumpEventsAsync);
