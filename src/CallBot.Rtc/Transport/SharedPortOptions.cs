@@ -5,7 +5,7 @@ public sealed class SharedPortOptions
 {
     public const int DefaultMaxConnections = 10_000;
     public const int DefaultMaxAddressesPerConnection = 16;
-    public const int DefaultMaxTransactionsPerConnection = 16;
+    public const int DefaultMaxTransactionsPerConnection = 8;
 
     /// <summary>UDP port of the shared sockets (every family tries the same one); 0 = the system picks one, then the other family tries it too.</summary>
     public int Port { get; init; }
