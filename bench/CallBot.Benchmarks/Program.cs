@@ -17,6 +17,11 @@ public static class Program
             return await ImpairedSetupBenchmark.RunAsync(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == Transport.IdleConnectionsBenchmark.Command)
+        {
+            return await Transport.IdleConnectionsBenchmark.RunAsync(args[1..]);
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

@@ -83,6 +83,7 @@ public sealed class IceAgent : IAsyncDisposable
         _responder = new IceStunResponder(Counters, _logger, _generations, _checklist, policy, sources, answerLimiter, _checks);
         _gatherer = new IceGatherer(_options, _locals, _transactions, _transport, _time, _logger, Post, OnLocalCandidate,
             () => Raise(() => LocalCandidateGathered?.Invoke(null)));
+        _transport.SetLocalUfrags(_generations.Current.Local.Ufrag, null); // shared-port routing of Binding requests
         _timer = _time.CreateTimer(static state => ((IceAgent)state!).Post(((IceAgent)state!).OnTick), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         _loop = new IceLoop(_logger, AfterEachWork);
     }
@@ -314,6 +315,7 @@ public sealed class IceAgent : IAsyncDisposable
     private void BeginGeneration(IceCredentials local)
     {
         _generations.Begin(local, _selection.Pair);
+        _transport.SetLocalUfrags(local.Ufrag, _generations.Current.PreviousLocal?.Ufrag); // the ufrags FindGenerationByLocalUfrag accepts
 
         // Same sockets (bound to the wildcard address), but the interfaces may have changed since (a new network, a new
         // address): host candidates follow the current addresses, then all are emitted again for the new offer/answer.

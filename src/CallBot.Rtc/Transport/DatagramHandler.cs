@@ -16,3 +16,6 @@ public delegate void StunDatagramHandler(ReadOnlySpan<byte> datagram, SocketAddr
 /// (true) or not (false: dropped, or kept by the callee to deliver later). Must not allocate on the accept path.
 /// </summary>
 public delegate bool DatagramAdmission(DatagramKind kind, ReadOnlySpan<byte> datagram, SocketAddress source, IDatagramSocket socket);
+
+/// <summary>Receives one datagram with its source and the socket it arrived on (a receive loop's handler; same rules as <see cref="DatagramHandler"/>).</summary>
+public delegate void ReceivedDatagramHandler(ReadOnlySpan<byte> datagram, SocketAddress source, IDatagramSocket socket);

@@ -1,18 +1,16 @@
-using System.Buffers;
 using System.Net;
-using System.Net.Sockets;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CallBot.Rtc.Transport;
 
 /// <summary>
-/// The sockets of one peer connection and their receive loops. Each loop owns one pooled buffer
-/// and one <see cref="SocketAddress"/> for its lifetime (no per-datagram allocation) and hands every
-/// datagram, by its first byte (RFC 7983), to <see cref="StunPacketReceived"/>,
-/// <see cref="DtlsPacketReceived"/> or <see cref="RtpPacketReceived"/>, synchronously.
+/// The sockets of one peer connection and their receive loops (<see cref="DatagramReceiveLoop"/>: no per-datagram
+/// allocation). Every datagram goes, by its first byte (RFC 7983), to <see cref="StunPacketReceived"/>,
+/// <see cref="DtlsPacketReceived"/> or <see cref="RtpPacketReceived"/>, synchronously. A socket of a shared port
+/// (<see cref="ISharedDatagramSocket"/>) gets no loop of its own: the port's loop hands it what is routed to it.
 /// </summary>
-public sealed partial class DatagramTransport : IAsyncDisposable
+public sealed class DatagramTransport : IAsyncDisposable
 {
     /// <summary>Receive buffer per socket; larger than any datagram a WebRTC peer sends.</summary>
     public const int ReceiveBufferSize = 2048;
@@ -30,6 +28,8 @@ public sealed partial class DatagramTransport : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private readonly Lock _gate = new();
     private bool _disposed;
+    private string? _localUfrag;
+    private string? _previousLocalUfrag;
 
     public DatagramTransport(IDatagramSocketFactory? factory = null, ILogger? logger = null)
     {
@@ -68,8 +68,7 @@ public sealed partial class DatagramTransport : IAsyncDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var socket = _factory.Bind(localEndPoint);
-            _sockets.Add(socket);
-            _loops.Add(Task.Run(() => ReceiveLoopAsync(socket, _stop.Token)));
+            StartReceiving(socket);
             return socket;
         }
     }
@@ -81,8 +80,25 @@ public sealed partial class DatagramTransport : IAsyncDisposable
         lock (_gate)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            _sockets.Add(socket);
-            _loops.Add(Task.Run(() => ReceiveLoopAsync(socket, _stop.Token)));
+            StartReceiving(socket);
+        }
+    }
+
+    /// <summary>
+    /// The local ICE ufrags whose Binding requests belong to this connection: the current generation's and the one before
+    /// (a restarting peer may still check with it). Only shared-port sockets route by them; others ignore them.
+    /// </summary>
+    public void SetLocalUfrags(string current, string? previous)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(current);
+        lock (_gate)
+        {
+            _localUfrag = current;
+            _previousLocalUfrag = previous;
+            foreach (var socket in _sockets)
+            {
+                (socket as ISharedDatagramSocket)?.SetLocalUfrags(current, previous);
+            }
         }
     }
 
@@ -162,95 +178,20 @@ public sealed partial class DatagramTransport : IAsyncDisposable
         }
     }
 
-    private async Task ReceiveLoopAsync(IDatagramSocket socket, CancellationToken cancellationToken)
+    private void StartReceiving(IDatagramSocket socket)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferSize);
-        var source = new SocketAddress(socket.AddressFamily);
-        var queued = socket.CanReceiveQueued ? new DatagramBatch(QueuedReceiveCapacity, ReceiveBufferSize) : null;
-        try
+        _sockets.Add(socket);
+        if (socket is ISharedDatagramSocket shared)
         {
-            while (!cancellationToken.IsCancellationRequested)
+            if (_localUfrag is not null)
             {
-                int length;
-                try
-                {
-                    length = await socket.ReceiveFromAsync(buffer, source, cancellationToken).ConfigureAwait(false);
-                }
-                catch (SocketException ex) when (!cancellationToken.IsCancellationRequested)
-                {
-                    Counters.Count(TransportCounter.ReceiveErrors);
-                    LogReceiveError(_logger, ex.SocketErrorCode);
-                    continue;
-                }
-
-                SafeDispatch(buffer.AsSpan(0, length), source, socket);
-                if (queued is not null)
-                {
-                    DispatchQueued(socket, queued, source, cancellationToken);
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-        catch (ObjectDisposedException)
-        {
-        }
-        catch (SocketException) when (cancellationToken.IsCancellationRequested)
-        {
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
-
-    /// <summary>Dispatches what is already queued behind the datagram just received, a batch at a time, without waiting.</summary>
-    private void DispatchQueued(IDatagramSocket socket, DatagramBatch batch, SocketAddress source, CancellationToken cancellationToken)
-    {
-        int count;
-        do
-        {
-            count = socket.ReceiveQueued(batch);
-            if (count == 0)
-            {
-                return;
+                shared.SetLocalUfrags(_localUfrag, _previousLocalUfrag);
             }
 
-            Counters.Count(TransportCounter.QueuedReceives);
-            for (var i = 0; i < count; i++)
-            {
-                Counters.Count(TransportCounter.ReceivedQueued);
-                if (batch.IsTruncated(i))
-                {
-                    Counters.Count(TransportCounter.Truncated);
-                    continue;
-                }
-
-                batch.CopyRemoteTo(i, source);
-                SafeDispatch(batch.Datagram(i), source, socket);
-            }
+            shared.StartReceiving(Dispatch);
+            return;
         }
-        while (count == batch.Capacity && !cancellationToken.IsCancellationRequested);
+
+        _loops.Add(Task.Run(() => DatagramReceiveLoop.RunAsync(socket, Dispatch, Counters, _logger, _stop.Token)));
     }
-
-    private void SafeDispatch(ReadOnlySpan<byte> datagram, SocketAddress source, IDatagramSocket socket)
-    {
-        try
-        {
-            Dispatch(datagram, source, socket);
-        }
-#pragma warning disable CA1031 // A faulty handler must not stop the receive loop of the connection.
-        catch (Exception ex)
-#pragma warning restore CA1031
-        {
-            LogHandlerFailed(_logger, ex);
-        }
-    }
-
-    [LoggerMessage(EventId = 2200, Level = LogLevel.Debug, Message = "UDP receive error {Error}; loop continues")]
-    private static partial void LogReceiveError(ILogger logger, SocketError error);
-
-    [LoggerMessage(EventId = 2201, Level = LogLevel.Warning, Message = "Datagram handler threw; datagram dropped")]
-    private static partial void LogHandlerFailed(ILogger logger, Exception exception);
 }

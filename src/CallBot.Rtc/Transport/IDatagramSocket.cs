@@ -64,3 +64,20 @@ public interface IDatagramSocketFactory
     /// <summary>Unicast addresses of interfaces that are up, loopback included (the gatherer filters).</summary>
     IReadOnlyList<IPAddress> GetHostAddresses();
 }
+
+/// <summary>
+/// A socket of a shared port (<see cref="SharedPortSocketFactory"/>): it has no receive loop of its own; the port's loop
+/// routes datagrams to it and hands them to the handler given to <see cref="StartReceiving"/>.
+/// <see cref="IDatagramSocket.ReceiveFromAsync"/> is not supported.
+/// </summary>
+public interface ISharedDatagramSocket : IDatagramSocket
+{
+    /// <summary>From now on, every datagram routed to this socket goes to <paramref name="handler"/>, on the port's receive loop.</summary>
+    void StartReceiving(ReceivedDatagramHandler handler);
+
+    /// <summary>
+    /// The local ICE ufrags whose Binding requests are routed here (a request names the receiver's ufrag first in its
+    /// USERNAME): the current generation's and, after an ICE restart, the one before. Replaces the previous set.
+    /// </summary>
+    void SetLocalUfrags(string current, string? previous);
+}

@@ -5,6 +5,7 @@ using CallBot.Recording;
 using CallBot.Rtc;
 using CallBot.Rtc.Dtls;
 using CallBot.Rtc.Ice;
+using CallBot.Rtc.Transport;
 using CallBot.Signaling.ConnectyCube;
 using CallBot.Signaling.Loopback;
 using CallBot.Worker.Calls;
@@ -50,6 +51,9 @@ public sealed class CallBotRuntime
     private readonly SessionTokens? _sessions;
     private readonly CallPushNotifier? _push;
 
+    // Single-port mode (CallBot:Rtc:SinglePort): one shared socket per family for every bot's calls; it lives as long as the process.
+    private readonly Lazy<SharedPortSocketFactory?> _sharedPort;
+
     public CallBotRuntime(
         IOptions<ChatOptions> chat,
         IOptions<VideoChatOptions> videoChat,
@@ -69,7 +73,8 @@ public sealed class CallBotRuntime
         RecordingDelivery? delivery = null,
         IOptions<CloudOptions>? cloud = null,
         SessionTokens? sessions = null,
-        CallPushNotifier? push = null)
+        CallPushNotifier? push = null,
+        IOptions<RtcOptions>? rtc = null)
     {
         _delivery = delivery;
         _chat = chat.Value;
@@ -91,6 +96,10 @@ public sealed class CallBotRuntime
         _cloud = cloud?.Value ?? new CloudOptions();
         _sessions = sessions;
         _push = push;
+        var rtcOptions = rtc?.Value ?? new RtcOptions();
+        _sharedPort = rtcOptions.SinglePort
+            ? new Lazy<SharedPortSocketFactory?>(() => new SharedPortSocketFactory(rtcOptions.ToSharedPortOptions(), logger: loggers.CreateLogger<SharedPortSocketFactory>()))
+            : new Lazy<SharedPortSocketFactory?>(() => null);
         Limiter = new CallLimiter(_concurrency.CallsPerProcess);
         Loopback = new LoopbackChatHub(appId: _chat.AppId.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Chats = new ChatTransportFactory(_chat, Loopback, time, loggers, telemetry);
@@ -123,7 +132,8 @@ public sealed class CallBotRuntime
             ? _sessions.For(new ApiCredentials(bot.Login, bot.Password))
             : null;
         var recordings = new CallRecordings(_recording.Enabled ? RecorderOptionsFor(_recording, bot.UserId) : null, _time, _loggers, _recordingMetrics, _delivery);
-        var peers = new RtcPeerConnectionFactory(PeerConnectionOptionsFor(_videoChat, LoopbackOnly || _videoChat.LoopbackCandidatesOnly, (bot.Media ?? _media).Stages), Certificate, _clock, tracks, recordings, _telemetry, _time, _loggers);
+        var peerOptions = PeerConnectionOptionsFor(_videoChat, LoopbackOnly || _videoChat.LoopbackCandidatesOnly, (bot.Media ?? _media).Stages, _sharedPort.Value);
+        var peers = new RtcPeerConnectionFactory(peerOptions, Certificate, _clock, tracks, recordings, _telemetry, _time, _loggers);
         var transport = await Chats.ConnectAsync(bot.UserId, bot.Password, cancellationToken, rest).ConfigureAwait(false);
         var push = _push is { Enabled: true } && rest is not null ? _push : null;
         var settings = new BotAgentSettings
@@ -181,7 +191,8 @@ public sealed class CallBotRuntime
     }
 
     /// <param name="stages">The media stages (<see cref="MediaOptions.Stages"/>); null or empty = the default set.</param>
-    public static PeerConnectionOptions PeerConnectionOptionsFor(VideoChatOptions videoChat, bool loopbackOnly, IReadOnlyList<string>? stages = null)
+    /// <param name="sockets">The host sockets' factory (a shared port in single-port mode); null = a socket per connection.</param>
+    public static PeerConnectionOptions PeerConnectionOptionsFor(VideoChatOptions videoChat, bool loopbackOnly, IReadOnlyList<string>? stages = null, IDatagramSocketFactory? sockets = null)
     {
         ArgumentNullException.ThrowIfNull(videoChat);
         var servers = new List<IceServerConfig>(videoChat.IceServers.Count);
@@ -204,6 +215,7 @@ public sealed class CallBotRuntime
             },
             HostAddressFilter = loopbackOnly ? IPAddress.IsLoopback : null,
             Interceptors = stages is { Count: > 0 } ? stages : PeerConnectionOptions.DefaultMediaStages,
+            SocketFactory = sockets,
         };
     }
 

@@ -18,7 +18,8 @@ internal sealed class CallBotOptionsValidator :
     IValidateOptions<ConcurrencyOptions>,
     IValidateOptions<MediaOptions>,
     IValidateOptions<RecordingOptions>,
-    IValidateOptions<TelemetryOptions>
+    IValidateOptions<TelemetryOptions>,
+    IValidateOptions<RtcOptions>
 {
     public ValidateOptionsResult Validate(string? name, ChatOptions options)
     {
@@ -114,6 +115,9 @@ internal sealed class CallBotOptionsValidator :
 
     public ValidateOptionsResult Validate(string? name, OutboundCallOptions options) =>
         Result(Annotations(OutboundCallOptions.Section, options));
+
+    public ValidateOptionsResult Validate(string? name, RtcOptions options) =>
+        Result(Annotations(RtcOptions.Section, options));
 
     public ValidateOptionsResult Validate(string? name, ConcurrencyOptions options)
     {

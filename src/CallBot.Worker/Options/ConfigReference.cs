@@ -22,6 +22,7 @@ public static class ConfigReference
         (MediaOptions.Section, typeof(MediaOptions)),
         (RecordingOptions.Section, typeof(RecordingOptions)),
         (TelemetryOptions.Section, typeof(TelemetryOptions)),
+        (RtcOptions.Section, typeof(RtcOptions)),
         (CallBot.Delivery.UploadOptions.Section, typeof(CallBot.Delivery.UploadOptions)),
         (CallBot.Delivery.WebhookOptions.Section, typeof(CallBot.Delivery.WebhookOptions)),
         (Cloud.CloudOptions.Section, typeof(Cloud.CloudOptions)),

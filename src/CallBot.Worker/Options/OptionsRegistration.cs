@@ -20,6 +20,7 @@ public static class OptionsRegistration
         Add<MediaOptions>(services, configuration, MediaOptions.Section);
         Add<RecordingOptions>(services, configuration, RecordingOptions.Section);
         Add<TelemetryOptions>(services, configuration, TelemetryOptions.Section);
+        Add<RtcOptions>(services, configuration, RtcOptions.Section);
         services.AddOptions<Cloud.CloudOptions>().Bind(configuration.GetSection(Cloud.CloudOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<Cloud.CloudOptions>, Cloud.CloudOptionsValidator>();
         services.AddOptions<Cloud.PushOptions>().Bind(configuration.GetSection(Cloud.PushOptions.Section)).ValidateOnStart();

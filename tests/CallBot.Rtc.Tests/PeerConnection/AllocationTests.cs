@@ -1,4 +1,5 @@
 using CallBot.Abstractions;
+using CallBot.Rtc.Transport;
 using CallBot.TestSupport;
 
 namespace CallBot.Rtc.Tests.PeerConnection;
@@ -11,9 +12,14 @@ public sealed class AllocationTests(ITestOutputHelper output)
     private const int Chunk = 20;
     private const int WarmUpChunks = 18; // 1080 packets: more than the 1024 the NACK history keeps, so it owns all its buffers
 
-    [Fact]
-    public async Task Sending_and_receiving_frames_allocates_nothing_per_packet()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Sending_and_receiving_frames_allocates_nothing_per_packet(bool singlePort)
     {
+        // Single-port mode: each side's connection on a shared port of its own (routing on the port's receive loop).
+        await using var portA = new SharedPortSocketFactory();
+        await using var portB = new SharedPortSocketFactory();
         // A retention longer than the test keeps the NACK history capacity-bound, so the warm-up fills it for good.
         // The default stages: transport-cc and the pacer are opt-in (InterceptorRegistry.DefaultNames). With transport-cc
         // on, its feedback is built and parsed into new per-packet lists (12-58 KB per 2,880 packets here); the pacer's
@@ -27,8 +33,18 @@ public sealed class AllocationTests(ITestOutputHelper output)
             SrtpProfiles = options.SrtpProfiles,
             DtlsHandshakeTimeout = options.DtlsHandshakeTimeout,
             Interceptors = CallBot.Rtc.Interceptors.InterceptorRegistry.DefaultNames,
+            SocketFactory = singlePort ? portA : null,
         });
-        await using var b = PeerHarness.Create();
+        var optionsB = PeerHarness.LoopbackOptions();
+        await using var b = PeerHarness.Create(new PeerConnectionOptions
+        {
+            NackHistoryRetention = optionsB.NackHistoryRetention,
+            Ice = optionsB.Ice,
+            HostAddressFilter = optionsB.HostAddressFilter,
+            SrtpProfiles = optionsB.SrtpProfiles,
+            DtlsHandshakeTimeout = optionsB.DtlsHandshakeTimeout,
+            SocketFactory = singlePort ? portB : null,
+        });
         var video = a.AddTransceiver(MediaKind.Video, TransceiverDirection.SendOnly);
         var remote = b.AddTransceiver(MediaKind.Video, TransceiverDirection.RecvOnly);
         var counter = new CountingSink();
@@ -79,7 +95,8 @@ public sealed class AllocationTests(ITestOutputHelper output)
         await Task.Run(sender.Join, TestContext.Current.CancellationToken);
         var packets = a.GetStats().Transport.RtpSent;
 
-        output.WriteLine($"{packets} packets: send thread {sendAllocated} B, receive loop {counter.ReceiveLoopAllocated} B over {counter.ReceiveLoopFramesMeasured} frames, whole process {processAllocated} B ({(double)processAllocated / packets:0.0} B/packet)");
+        Assert.Equal(singlePort ? 1 : 0, portA.ConnectionCount);
+        output.WriteLine($"single port {singlePort}: {packets} packets: send thread {sendAllocated} B, receive loop {counter.ReceiveLoopAllocated} B over {counter.ReceiveLoopFramesMeasured} frames, whole process {processAllocated} B ({(double)processAllocated / packets:0.0} B/packet)");
         Assert.Equal((Frames + (WarmUpChunks * Chunk)) * 3, packets);
         AllocationAssert.LessThanOneBytePerOperation(sendAllocated, Frames * 3, "send thread, RTP packets");
 

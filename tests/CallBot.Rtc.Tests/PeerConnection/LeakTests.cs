@@ -86,25 +86,7 @@ public sealed class LeakTests(ITestOutputHelper output)
         return (new WeakReference<RtcPeerConnection>(a), new WeakReference<RtcPeerConnection>(b));
     }
 
-    private static int CountSockets()
-    {
-        var count = 0;
-        foreach (var fd in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
-        {
-            try
-            {
-                if (new FileInfo(fd).LinkTarget is { } target && target.StartsWith("socket:", StringComparison.Ordinal))
-                {
-                    count++;
-                }
-            }
-            catch (IOException)
-            {
-            }
-        }
-
-        return count;
-    }
+    private static int CountSockets() => ProcessWideMeasurements.CountSockets();
 
     private static int CountThreads()
     {

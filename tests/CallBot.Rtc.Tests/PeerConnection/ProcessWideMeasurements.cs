@@ -8,4 +8,26 @@ namespace CallBot.Rtc.Tests.PeerConnection;
 public sealed class ProcessWideMeasurements
 {
     public const string Name = "Process-wide measurements";
+
+    /// <summary>Open sockets of this process (entries of <c>/proc/self/fd</c> that are sockets).</summary>
+    public static int CountSockets()
+    {
+        var count = 0;
+        foreach (var fd in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
+        {
+            try
+            {
+                if (new FileInfo(fd).LinkTarget is { } target && target.StartsWith("socket:", StringComparison.Ordinal))
+                {
+                    count++;
+                }
+            }
+            catch (IOException)
+            {
+            }
+        }
+
+        return count;
+    }
 }
+
