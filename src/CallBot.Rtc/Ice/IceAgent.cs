@@ -313,7 +313,7 @@ public sealed class IceAgent : IAsyncDisposable
     /// <summary>A restart by either side: a new generation whose local candidates are emitted again for the new offer/answer.</summary>
     private void BeginGeneration(IceCredentials local)
     {
-        _generations.Begin(local, _selection.Pair);
+        _generations.Begin(local, _selection.Pair); // the local ufrags a check may name change here (and in the constructor)
 
         // Same sockets (bound to the wildcard address), but the interfaces may have changed since (a new network, a new
         // address): host candidates follow the current addresses, then all are emitted again for the new offer/answer.
