@@ -13,16 +13,14 @@ internal sealed class IceLoop
     private readonly Channel<Action> _work = Channel.CreateUnbounded<Action>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Channel<Action> _events = Channel.CreateUnbounded<Action>(new UnboundedChannelOptions { SingleReader = true });
     private readonly ILogger _logger;
-    private readonly Action _afterEach;
     private readonly Task _workPump;
     private readonly Task _eventPump;
 
     public IceLoop(ILogger logger, Action afterEach)
     {
         _logger = logger;
-        _afterEach = afterEach;
-        _workPump = Task.Run(PumpWorkAsync);
-        _eventPump = Task.Run(PumpEventsAsync);
+        _workPump = Task.Run(() => PumpAsync(_work.Reader, afterEach, IceLog.WorkFailed));
+        _eventPump = Task.Run(() => PumpAsync(_events.Reader, null, IceLog.HandlerFailed));
     }
 
     public bool IsCompleted => _workPump.IsCompleted && _eventPump.IsCompleted;
@@ -65,44 +63,23 @@ internal sealed class IceLoop
         }
     }
 
-    private async Task PumpWorkAsync()
+    /// <summary>Runs the items of <paramref name="reader"/> in order (each followed by <paramref name="afterEach"/>); a failure is logged, the pump goes on.</summary>
+    private async Task PumpAsync(ChannelReader<Action> reader, Action? afterEach, Action<ILogger, Exception> logFailure)
     {
-        var reader = _work.Reader;
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            while (reader.TryRead(out var work))
+            while (reader.TryRead(out var item))
             {
                 try
                 {
-                    work();
-                    _afterEach();
+                    item();
+                    afterEach?.Invoke();
                 }
-#pragma warning disable CA1031 // One bad work item must not stop the agent.
+#pragma warning disable CA1031 // One bad work item must not stop the agent, nor a user handler event delivery.
                 catch (Exception ex)
 #pragma warning restore CA1031
                 {
-                    IceLog.WorkFailed(_logger, ex);
-                }
-            }
-        }
-    }
-
-    private async Task PumpEventsAsync()
-    {
-        var reader = _events.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
-        {
-            while (reader.TryRead(out var handler))
-            {
-                try
-                {
-                    handler();
-                }
-#pragma warning disable CA1031 // User handlers must not stop event delivery.
-                catch (Exception ex)
-#pragma warning restore CA1031
-                {
-                    IceLog.HandlerFailed(_logger, ex);
+                    logFailure(_logger, ex);
                 }
             }
         }

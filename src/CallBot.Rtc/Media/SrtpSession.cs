@@ -60,30 +60,12 @@ internal sealed class SrtpSession : IDisposable
     public bool SendRtcp(ReadOnlySpan<byte> packet) => Send(packet, rtcp: true);
 
     /// <summary>Receive loop only.</summary>
-    public bool TryUnprotectRtp(Span<byte> buffer, int length, out int plainLength, out SrtpDropReason reason)
-    {
-        if (Volatile.Read(ref _disposed))
-        {
-            plainLength = 0;
-            reason = SrtpDropReason.None;
-            return false;
-        }
-
-        return _remote.TryUnprotectRtp(buffer, length, out plainLength, out reason);
-    }
+    public bool TryUnprotectRtp(Span<byte> buffer, int length, out int plainLength, out SrtpDropReason reason) =>
+        TryUnprotect(buffer, length, rtcp: false, out plainLength, out reason);
 
     /// <summary>Receive loop only.</summary>
-    public bool TryUnprotectRtcp(Span<byte> buffer, int length, out int plainLength, out SrtpDropReason reason)
-    {
-        if (Volatile.Read(ref _disposed))
-        {
-            plainLength = 0;
-            reason = SrtpDropReason.None;
-            return false;
-        }
-
-        return _remote.TryUnprotectRtcp(buffer, length, out plainLength, out reason);
-    }
+    public bool TryUnprotectRtcp(Span<byte> buffer, int length, out int plainLength, out SrtpDropReason reason) =>
+        TryUnprotect(buffer, length, rtcp: true, out plainLength, out reason);
 
     /// <summary>Call with the receive loop stopped or its lock held, so no unprotect runs concurrently.</summary>
     public void Dispose()
@@ -144,5 +126,19 @@ internal sealed class SrtpSession : IDisposable
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    private bool TryUnprotect(Span<byte> buffer, int length, bool rtcp, out int plainLength, out SrtpDropReason reason)
+    {
+        if (Volatile.Read(ref _disposed))
+        {
+            plainLength = 0;
+            reason = SrtpDropReason.None;
+            return false;
+        }
+
+        return rtcp
+            ? _remote.TryUnprotectRtcp(buffer, length, out plainLength, out reason)
+            : _remote.TryUnprotectRtp(buffer, length, out plainLength, out reason);
     }
 }
