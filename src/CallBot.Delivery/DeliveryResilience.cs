@@ -27,16 +27,8 @@ public static class DeliveryResilience
         ArgumentNullException.ThrowIfNull(options);
         if (options.MaxRetryAttempts > 0)
         {
-            builder.AddRetry(new RetryStrategyOptions
-            {
-                Name = "requests",
-                ShouldHandle = new PredicateBuilder().Handle<Exception>(IsTransientStorageFailure),
-                MaxRetryAttempts = options.MaxRetryAttempts,
-                BackoffType = DelayBackoffType.Exponential,
-                UseJitter = true,
-                Delay = options.RetryBaseDelay,
-                MaxDelay = options.MaxRetryDelay,
-            });
+            builder.AddRetry(Backoff("requests", new PredicateBuilder().Handle<Exception>(IsTransientStorageFailure),
+                options.MaxRetryAttempts, options.RetryBaseDelay, options.MaxRetryDelay));
         }
 
         builder.AddTimeout(new TimeoutStrategyOptions { Name = "attempt", Timeout = options.AttemptTimeout });
@@ -46,18 +38,23 @@ public static class DeliveryResilience
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(options);
-        builder.AddRetry(new RetryStrategyOptions
-        {
-            Name = "deliveries",
-            ShouldHandle = new PredicateBuilder().Handle<HttpRequestException>().Handle<TimeoutRejectedException>().Handle<WebhookRejectedException>(),
-            MaxRetryAttempts = int.MaxValue,
-            BackoffType = DelayBackoffType.Exponential,
-            UseJitter = true,
-            Delay = options.RetryBaseDelay,
-            MaxDelay = options.MaxRetryDelay,
-        });
+        builder.AddRetry(Backoff("deliveries",
+            new PredicateBuilder().Handle<HttpRequestException>().Handle<TimeoutRejectedException>().Handle<WebhookRejectedException>(),
+            int.MaxValue, options.RetryBaseDelay, options.MaxRetryDelay));
         builder.AddTimeout(new TimeoutStrategyOptions { Name = "attempt", Timeout = options.AttemptTimeout });
     }
+
+    /// <summary>The backoff both pipelines share: exponential from <paramref name="baseDelay"/>, with jitter, capped.</summary>
+    private static RetryStrategyOptions Backoff(string name, PredicateBuilder<object> shouldHandle, int maxAttempts, TimeSpan baseDelay, TimeSpan maxDelay) => new()
+    {
+        Name = name,
+        ShouldHandle = shouldHandle,
+        MaxRetryAttempts = maxAttempts,
+        BackoffType = DelayBackoffType.Exponential,
+        UseJitter = true,
+        Delay = baseDelay,
+        MaxDelay = maxDelay,
+    };
 
     /// <summary>Worth retrying: the server or the path to it failed (5xx, 408, 429, connection refused, timeouts, a part whose ETag did not match).</summary>
     public static bool IsTransientStorageFailure(Exception ex) => ex switch

@@ -28,7 +28,17 @@ public static class Poll
     /// Samples <paramref name="sample"/> every <paramref name="period"/> (default 100 ms) until <paramref name="done"/>
     /// holds and returns that sample; after <paramref name="timeout"/> fails with <paramref name="describe"/> of the last one.
     /// </summary>
-    public static async Task<T> UntilAsync<T>(Func<T> sample, Func<T, bool> done, TimeSpan timeout, Func<T, string> describe, TimeSpan? period = null, CancellationToken cancellationToken = default)
+    public static Task<T> UntilAsync<T>(Func<T> sample, Func<T, bool> done, TimeSpan timeout, Func<T, string> describe, TimeSpan? period = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(sample);
+        return UntilAsync(_ => Task.FromResult(sample()), done, timeout, describe, period, cancellationToken);
+    }
+
+    /// <summary>
+    /// As <see cref="UntilAsync{T}(Func{T}, Func{T, bool}, TimeSpan, Func{T, string}, TimeSpan?, CancellationToken)"/> for a
+    /// sample that must be awaited (a browser's getStats, an HTTP probe).
+    /// </summary>
+    public static async Task<T> UntilAsync<T>(Func<CancellationToken, Task<T>> sample, Func<T, bool> done, TimeSpan timeout, Func<T, string> describe, TimeSpan? period = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(sample);
         ArgumentNullException.ThrowIfNull(done);
@@ -37,7 +47,7 @@ public static class Poll
         var deadline = TimeProvider.System.GetTimestamp() + (long)(timeout.TotalSeconds * TimeProvider.System.TimestampFrequency);
         while (true)
         {
-            var value = sample();
+            var value = await sample(cancellationToken).ConfigureAwait(false);
             if (done(value))
             {
                 return value;

@@ -88,27 +88,14 @@ public sealed class BotEchoTests(SdkInteropFixture fixture)
     }
 
     /// <summary>Samples the page's video getStats until what it receives has the size of what it sends (both non-zero).</summary>
-    private static async Task<EchoedVideo> WaitForEchoedSizeAsync(ConnectyCubeBrowserClient browser, string sessionId, int botId)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(200));
-        var deadline = DateTime.UtcNow + Timeout;
-        while (true)
-        {
-            var json = await browser.Page.EvaluateAsync<string>(VideoStatsScript, new object[] { sessionId, botId });
-            var video = JsonSerializer.Deserialize<EchoedVideo>(json, JsonOptions)!;
-            if (video.SentWidth > 0 && video.SentWidth == video.ReceivedWidth && video.SentHeight == video.ReceivedHeight)
-            {
-                return video;
-            }
-
-            if (DateTime.UtcNow >= deadline)
-            {
-                return video;
-            }
-
-            await timer.WaitForNextTickAsync(TestContext.Current.CancellationToken);
-        }
-    }
+    private static Task<EchoedVideo> WaitForEchoedSizeAsync(ConnectyCubeBrowserClient browser, string sessionId, int botId) =>
+        CallBot.TestSupport.Poll.UntilAsync(
+            async _ => JsonSerializer.Deserialize<EchoedVideo>(await browser.Page.EvaluateAsync<string>(VideoStatsScript, new object[] { sessionId, botId }), JsonOptions)!,
+            video => video.SentWidth > 0 && video.SentWidth == video.ReceivedWidth && video.SentHeight == video.ReceivedHeight,
+            Timeout,
+            video => $"the browser sends {video.SentWidth}x{video.SentHeight} and receives {video.ReceivedWidth}x{video.ReceivedHeight}",
+            TimeSpan.FromMilliseconds(200),
+            TestContext.Current.CancellationToken);
 
     private static readonly JsonSerializerOptions JsonOptions = new() { PropertyNameCaseInsensitive = true };
 
