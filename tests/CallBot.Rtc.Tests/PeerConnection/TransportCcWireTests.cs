@@ -12,8 +12,8 @@ namespace CallBot.Rtc.Tests.PeerConnection;
 /// <summary>The transport-cc stage between two connections: the extension on the wire, feedback back, the estimate as the sender's target.</summary>
 public sealed class TransportCcWireTests
 {
-    /// <summary>The default stages plus transport-cc (opt-in, see <see cref="InterceptorRegistry.DefaultNames"/>).</summary>
-    internal static readonly string[] WithTransportCc = [.. InterceptorRegistry.DefaultNames, InterceptorRegistry.TransportCc];
+    /// <summary>The default stages, which include transport-cc (named here so the tests say what they rely on).</summary>
+    internal static readonly string[] WithTransportCc = [.. InterceptorRegistry.DefaultNames.Union([InterceptorRegistry.TransportCc])];
 
     [Fact]
     public async Task Every_sent_packet_carries_the_next_transport_sequence_number_and_the_feedback_sets_the_target_bitrate()
