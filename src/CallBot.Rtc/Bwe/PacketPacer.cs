@@ -103,6 +103,7 @@ public sealed class PacketPacer : IDisposable
             else if (_count == _slots.Length)
             {
                 Overflows++;
+                BweMetrics.PacerOverflows.Add(1);
             }
             else
             {
@@ -159,9 +160,11 @@ public sealed class PacketPacer : IDisposable
         }
 
         // Outside the lock: the slots [first, first + sending) stay counted in _count, so nobody writes them meanwhile.
+        var now = _time.GetTimestamp();
         for (var i = 0; i < sending; i++)
         {
             var slot = (first + i) % _slots.Length;
+            BweMetrics.PacerQueueDelay.Record(_time.GetElapsedTime(_enqueuedAt[slot], now).TotalMilliseconds);
             var next = Volatile.Read(ref _next[slot]);
             next?.Invoke(_slots[slot].AsSpan(0, _lengths[slot]));
         }

@@ -111,7 +111,14 @@ internal sealed class TransportCcInterceptor : Interceptor
             }
         }
 
+        var decreases = _estimator.Decreases;
         var estimate = _estimator.OnFeedback(_results.AsSpan(0, matched));
+        BweMetrics.Estimate.Record(estimate);
+        if (_estimator.Decreases != decreases)
+        {
+            BweMetrics.Decreases.Add(_estimator.Decreases - decreases);
+        }
+
         Distribute(estimate);
     }
 
