@@ -31,9 +31,9 @@ internal static class InterceptorRegistry
 
     /// <summary>
     /// The stages a connection runs unless configured otherwise: all but the pacer, which stays opt-in
-    /// (<c>CallBot:Media:Stages</c>) until its cost at load density is priced (issue 15 must-show e; see
-    /// docs/performance.md). Transport-cc is on: its feedback is built and parsed into reused instances, nothing per
-    /// packet (<c>AllocationTests</c>).
+    /// (<c>CallBot:Media:Stages</c>): paced, a connection cost ~11 times the CPU per packet in <c>AllocationTests</c>'
+    /// A/B (its 5 ms timer per connection; docs/performance.md), far above issue 15's 10 % budget per participant.
+    /// Transport-cc is on: its feedback is built and parsed into reused instances, nothing per packet (<c>AllocationTests</c>).
     /// </summary>
     public static IReadOnlyList<string> DefaultNames { get; } = [.. Names.Where(n => n is not Pacer)];
 
