@@ -9,19 +9,19 @@ namespace CallBot.Worker.Tests;
 
 /// <summary>
 /// <c>CallBot:Media:Stages</c> (issue 15): the media-plane stages reach every bot's peer connections; unset keeps the
-/// default set (all but the opt-in transport-cc and pacer); an unknown name fails validation at start, naming the key and the stages.
+/// default set (all but the opt-in pacer); an unknown name fails validation at start, naming the key and the stages.
 /// </summary>
 public sealed class MediaStagesOptionsTests
 {
     [Fact]
-    public void Unset_the_peer_connections_run_every_stage_but_transport_cc_and_the_pacer()
+    public void Unset_the_peer_connections_run_every_stage_but_the_pacer()
     {
         var media = Bind([]);
 
         var options = CallBotRuntime.PeerConnectionOptionsFor(new VideoChatOptions(), loopbackOnly: true, media.Stages);
 
         Assert.Null(media.Stages);
-        Assert.Equal(["nack", "keyframe", "report", "remb", "stats"], options.Interceptors);
+        Assert.Equal(["nack", "keyframe", "report", "remb", "transport-cc", "stats"], options.Interceptors);
     }
 
     [Fact]

@@ -11,8 +11,10 @@ namespace CallBot.Rtc.Bwe;
 /// <remarks>
 /// The queue is a fixed ring of preallocated buffers (nothing allocated per packet); when it is full a packet is sent at
 /// once (counted in <see cref="Overflows"/>): pacing must never lose media. Without a target (0) packets pass straight.
-/// The timer runs only while packets wait. Thread-safe: producers enqueue, the timer sends, under one lock (the send
-/// itself is SRTP + socket, short).
+/// The timer runs only while packets wait. Thread-safe: producers and the timer decide under one lock, and every send
+/// (the writer chain: transport-cc stamp, SRTP protect, socket) happens outside it, so a producer never waits for
+/// another stream's send. A packet being sent from a slot stays counted in the queue until it has left, so a producer
+/// neither overwrites that slot nor overtakes queued packets with a direct send; one drain runs at a time.
 /// </remarks>
 public sealed class PacketPacer : IDisposable
 {
@@ -33,6 +35,7 @@ public sealed class PacketPacer : IDisposable
     private double _budgetBytes;
     private long _lastRefill;
     private bool _armed;
+    private bool _draining;
     private bool _disposed;
 
     /// <param name="targetKbps">The rate to pace (the video streams' target, read at each refill; 0 = no pacing).</param>
@@ -96,26 +99,27 @@ public sealed class PacketPacer : IDisposable
             if (_disposed || target <= 0 || packet.Length > SlotSize || (_count == 0 && _budgetBytes > 0))
             {
                 _budgetBytes -= packet.Length;
-                next(packet);
-                return;
             }
-
-            if (_count == _slots.Length)
+            else if (_count == _slots.Length)
             {
                 Overflows++;
-                next(packet);
+                BweMetrics.PacerOverflows.Add(1);
+            }
+            else
+            {
+                var tail = (_head + _count) % _slots.Length;
+                packet.CopyTo(_slots[tail]);
+                _lengths[tail] = packet.Length;
+                _enqueuedAt[tail] = _time.GetTimestamp();
+                _next[tail] = next;
+                _count++;
+                PacketsPaced++;
+                Arm();
                 return;
             }
-
-            var tail = (_head + _count) % _slots.Length;
-            packet.CopyTo(_slots[tail]);
-            _lengths[tail] = packet.Length;
-            _enqueuedAt[tail] = _time.GetTimestamp();
-            _next[tail] = next;
-            _count++;
-            PacketsPaced++;
-            Arm();
         }
+
+        next(packet);
     }
 
     public void Dispose()
@@ -132,28 +136,54 @@ public sealed class PacketPacer : IDisposable
 
     private void OnTimer()
     {
+        int first;
+        int sending;
         lock (_lock)
         {
             _armed = false;
+            if (_disposed || _draining)
+            {
+                return; // the drain under way re-arms when it is done
+            }
+
+            var target = _targetKbps();
+            Refill(target);
+            first = _head;
+            sending = 0;
+            while (sending < _count && (_budgetBytes > 0 || target <= 0))
+            {
+                _budgetBytes -= _lengths[(first + sending) % _slots.Length];
+                sending++;
+            }
+
+            _draining = sending > 0;
+        }
+
+        // Outside the lock: the slots [first, first + sending) stay counted in _count, so nobody writes them meanwhile.
+        var now = _time.GetTimestamp();
+        for (var i = 0; i < sending; i++)
+        {
+            var slot = (first + i) % _slots.Length;
+            BweMetrics.PacerQueueDelay.Record(_time.GetElapsedTime(_enqueuedAt[slot], now).TotalMilliseconds);
+            var next = Volatile.Read(ref _next[slot]);
+            next?.Invoke(_slots[slot].AsSpan(0, _lengths[slot]));
+        }
+
+        lock (_lock)
+        {
+            _draining = false;
             if (_disposed)
             {
                 return;
             }
 
-            var target = _targetKbps();
-            Refill(target);
-            while (_count > 0 && (_budgetBytes > 0 || target <= 0))
+            for (var i = 0; i < sending; i++)
             {
-                var length = _lengths[_head];
-                var next = _next[_head]!;
-                _next[_head] = null;
-                _budgetBytes -= length;
-                var slot = _slots[_head];
-                _head = (_head + 1) % _slots.Length;
-                _count--;
-                next(slot.AsSpan(0, length));
+                _next[(first + i) % _slots.Length] = null;
             }
 
+            _head = (first + sending) % _slots.Length;
+            _count -= sending;
             if (_count > 0)
             {
                 Arm();

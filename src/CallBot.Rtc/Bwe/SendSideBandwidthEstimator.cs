@@ -8,7 +8,9 @@ namespace CallBot.Rtc.Bwe;
 /// </summary>
 /// <remarks>
 /// Not done (issue 15): probing (initial and in ALR) — the estimate starts at <see cref="TransportCcOptions.StartBitrateKbps"/>
-/// and grows by AIMD only; application-limited periods are handled by capping increases at 1.5 × the acknowledged rate.
+/// and grows by AIMD only. Application-limited periods: increases are capped at 1.5 × the acknowledged rate, and
+/// <see cref="ApplicationLimitedDetector"/> (fed with every reported packet's send time and size) says when the sender
+/// uses less than 65 % of the estimate (<see cref="ApplicationLimited"/>; where an ALR prober would probe).
 /// Allocation-free per feedback. Not thread-safe (the receive loop feeds it).
 /// </remarks>
 public sealed class SendSideBandwidthEstimator
@@ -20,6 +22,7 @@ public sealed class SendSideBandwidthEstimator
     private readonly DelayBasedDetector _detector;
     private readonly AimdRateControl _aimd;
     private readonly LossBasedControl _loss;
+    private readonly ApplicationLimitedDetector _alr;
     private readonly TransportCcOptions _options;
 
     // Acknowledged rate: bytes received in a window of arrival time (receiver clock).
@@ -34,7 +37,9 @@ public sealed class SendSideBandwidthEstimator
         _detector = new DelayBasedDetector(options, time.TimestampFrequency);
         _aimd = new AimdRateControl(options, time);
         _loss = new LossBasedControl(options, time);
+        _alr = new ApplicationLimitedDetector(time);
         EstimateBitsPerSecond = options.StartBitrateKbps * 1000L;
+        _alr.SetEstimate(EstimateBitsPerSecond);
     }
 
     /// <summary>The estimate: the lower of the delay- and loss-based ones.</summary>
@@ -48,6 +53,12 @@ public sealed class SendSideBandwidthEstimator
     public double LossFraction => _loss.LossFraction;
 
     public long DelayBasedBitsPerSecond => _aimd.EstimateBitsPerSecond;
+
+    /// <summary>Whether the sender now uses less of the estimate than an unlimited one would (the encoder sets the rate).</summary>
+    public bool ApplicationLimited => _alr.InRegion;
+
+    /// <summary>Application-limited regions entered so far.</summary>
+    public long ApplicationLimitedRegions => _alr.Regions;
 
     /// <summary>Congestion events so far (delay-based decreases).</summary>
     public long Decreases => _aimd.Decreases;
@@ -66,6 +77,7 @@ public sealed class SendSideBandwidthEstimator
         var lost = 0;
         foreach (var packet in packets)
         {
+            _alr.OnSent(packet.Size, packet.SendTimestamp);
             if (!packet.Received)
             {
                 lost++;
@@ -79,6 +91,7 @@ public sealed class SendSideBandwidthEstimator
         var delayBased = _aimd.Update(_detector.State, AckedBitsPerSecond, RoundTripTime);
         var lossBased = _loss.Update(packets.Length, lost, delayBased, RoundTripTime);
         EstimateBitsPerSecond = Math.Clamp(Math.Min(delayBased, lossBased), _options.MinBitrateKbps * 1000L, _options.MaxBitrateKbps * 1000L);
+        _alr.SetEstimate(EstimateBitsPerSecond);
         return EstimateBitsPerSecond;
     }
 

@@ -19,7 +19,7 @@ public sealed class TransportArrivalRecorder
     private readonly long[] _arrivals = new long[Capacity];
     private readonly long[] _sequences = new long[Capacity];
     private readonly long[] _scratch = new long[Capacity];
-    private readonly List<TwccPacketResult> _results;
+    private readonly TransportCc _feedback;
     private readonly SequenceUnwrapper _unwrapper = new();
     private readonly int _maxPacketsPerFeedback;
     private long _next = -1;
@@ -31,7 +31,7 @@ public sealed class TransportArrivalRecorder
         ArgumentOutOfRangeException.ThrowIfLessThan(maxPacketsPerFeedback, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(maxPacketsPerFeedback, Capacity);
         _maxPacketsPerFeedback = maxPacketsPerFeedback;
-        _results = new List<TwccPacketResult>(maxPacketsPerFeedback);
+        _feedback = TransportCc.CreateReusable(maxPacketsPerFeedback);
         Array.Fill(_sequences, -1);
     }
 
@@ -72,8 +72,8 @@ public sealed class TransportArrivalRecorder
     }
 
     /// <summary>
-    /// Feedback for the numbers from the last one reported to the highest received, or null when nothing is pending. Its
-    /// packet list is this recorder's own, refilled by the next call: write the feedback out before taking the next one.
+    /// Feedback for the numbers from the last one reported to the highest received, or null when nothing is pending. It
+    /// is this recorder's own instance, refilled by the next call: write it out before taking the next one.
     /// </summary>
     public TransportCc? TakeFeedback(uint senderSsrc, uint mediaSsrc)
     {
@@ -90,7 +90,7 @@ public sealed class TransportArrivalRecorder
             arrivals[i] = _sequences[sequence & Mask] == sequence ? _arrivals[sequence & Mask] : -1;
         }
 
-        var feedback = TransportCc.Build(senderSsrc, mediaSsrc, _feedbackCount, (ushort)_next, arrivals, out var consumed, _results);
+        var consumed = TransportCc.BuildInto(_feedback, senderSsrc, mediaSsrc, _feedbackCount, (ushort)_next, arrivals);
         if (consumed <= 0)
         {
             // The first pending packet's delta does not fit: nothing usable, start after it.
@@ -99,6 +99,6 @@ public sealed class TransportArrivalRecorder
 
         _next += consumed;
         _feedbackCount++;
-        return feedback.Packets.Count > 0 ? feedback : null;
+        return _feedback.Packets.Count > 0 ? _feedback : null;
     }
 }

@@ -6,11 +6,13 @@ namespace CallBot.Rtc.Bwe;
 /// </summary>
 public sealed class TransportCcOptions
 {
+    public const int DefaultMaxPacketsPerFeedback = 1024;
+
     /// <summary>How often feedback goes out while packets arrive (libwebrtc: 50–250 ms; the RTCP timer rounds up to its 20 ms tick).</summary>
     public TimeSpan FeedbackInterval { get; init; } = TimeSpan.FromMilliseconds(60);
 
     /// <summary>At most this many sequence numbers in one feedback packet (the rest go in the next one; older ones are given up).</summary>
-    public int MaxPacketsPerFeedback { get; init; } = 1024;
+    public int MaxPacketsPerFeedback { get; init; } = DefaultMaxPacketsPerFeedback;
 
     /// <summary>The estimate before any feedback (the renditions ladder starts from it).</summary>
     public int StartBitrateKbps { get; init; } = 1_500;

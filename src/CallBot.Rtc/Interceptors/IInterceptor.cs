@@ -41,7 +41,10 @@ internal interface IInterceptor
     /// </summary>
     void ReadRtx(RtpTransceiver transceiver, MediaReceiveStream stream, ReadOnlySpan<byte> packet);
 
-    /// <summary>Reader chain: one parsed packet of an incoming compound RTCP packet.</summary>
+    /// <summary>
+    /// Reader chain: one parsed packet of an incoming compound RTCP packet. Valid during the call only (transport-cc
+    /// feedback is the chain's one reusable instance): copy what must be kept.
+    /// </summary>
     void ReadRtcp(IRtcpPacket packet);
 
     /// <summary>Writer chain: adds to <paramref name="batch"/> what this stage sends for one transceiver at this tick.</summary>

@@ -1,3 +1,4 @@
+using CallBot.Rtc.Bwe;
 using CallBot.Rtc.Media;
 using CallBot.Rtc.Rtcp;
 using CallBot.Rtc.Rtp;
@@ -14,6 +15,10 @@ internal sealed class InterceptorChain
     private readonly IInterceptor[] _stages;
     private readonly ReportScheduler _reports;
     private readonly RtcpBatch _batch = new();
+
+    // Incoming transport-cc feedback is parsed into this one instance (stages see it during ReadRtcp only). Sized for
+    // what a browser or our own receiver reports at once (8 KB); a peer claiming more grows it once, up to MaxStatusCount.
+    private readonly TransportCc _transportCc = TransportCc.CreateReusable(TransportCcOptions.DefaultMaxPacketsPerFeedback);
     private readonly List<RtpTransceiver> _local = [];
     private readonly List<MediaReceiveStream> _remote = [];
     private long _rtcpDropped;
@@ -110,7 +115,7 @@ internal sealed class InterceptorChain
         var reader = new RtcpCompoundReader(compound);
         while (reader.MoveNext())
         {
-            if (!RtcpPacketParser.TryParse(reader.Current, out var packet, out _) || packet is null)
+            if (!RtcpPacketParser.TryParse(reader.Current, out var packet, out _, _transportCc) || packet is null)
             {
                 Interlocked.Increment(ref _rtcpDropped);
                 continue;

@@ -30,14 +30,12 @@ internal static class InterceptorRegistry
     public static IReadOnlyList<string> Names { get; } = [.. Catalog.Select(c => c.Name)];
 
     /// <summary>
-    /// The stages a connection runs unless configured otherwise: all but transport-cc and the pacer, both opt-in
-    /// (<c>CallBot:Media:Stages</c>) until they meet the per-packet standard and their cost at load density is measured
-    /// (issue 15 must-show e): transport-cc's feedback is built and parsed into a new list of per-packet results every
-    /// 60 ms (~8 B per media packet on each side, measured by <c>AllocationTests</c>: 12–58 KB per 2,880 packets with it,
-    /// ≤ 0.4 KB without), and the pacer's spread-out sends made the receive loop allocate ~29 B per packet (not yet
-    /// attributed). Without them the sender follows REMB and packets go out as the producer writes them, as before.
+    /// The stages a connection runs unless configured otherwise: all but the pacer, which stays opt-in
+    /// (<c>CallBot:Media:Stages</c>): paced, a connection cost ~11 times the CPU per packet in <c>AllocationTests</c>'
+    /// A/B (its 5 ms timer per connection; docs/performance.md), far above issue 15's 10 % budget per participant.
+    /// Transport-cc is on: its feedback is built and parsed into reused instances, nothing per packet (<c>AllocationTests</c>).
     /// </summary>
-    public static IReadOnlyList<string> DefaultNames { get; } = [.. Names.Where(n => n is not (Pacer or TransportCc))];
+    public static IReadOnlyList<string> DefaultNames { get; } = [.. Names.Where(n => n is not Pacer)];
 
     /// <summary>Throws <see cref="ArgumentException"/> for a name that is not a stage (checked when the connection is built).</summary>
     public static void ThrowIfInvalid(IReadOnlyList<string> enabled)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using CallBot.Abstractions;
 using CallBot.Rtc.Bwe;
@@ -110,7 +111,14 @@ internal sealed class TransportCcInterceptor : Interceptor
             }
         }
 
+        var decreases = _estimator.Decreases;
         var estimate = _estimator.OnFeedback(_results.AsSpan(0, matched));
+        BweMetrics.Estimate.Record(estimate);
+        if (_estimator.Decreases != decreases)
+        {
+            BweMetrics.Decreases.Add(_estimator.Decreases - decreases);
+        }
+
         Distribute(estimate);
     }
 
@@ -203,20 +211,21 @@ internal sealed class TransportCcInterceptor : Interceptor
     }
 
     /// <summary>
-    /// A local stream's writer: copies the packet into its own buffer with the connection's next transport sequence
-    /// number in the extension the stream reserved, records the send, and hands it on. The stream's lock serializes
-    /// its writes, so one buffer per stream suffices.
+    /// A local stream's writer: copies the packet into a buffer with the connection's next transport sequence number in
+    /// the extension the stream reserved, records the send, and hands it on. The buffer is rented per write (the
+    /// pool's per-thread cache: nothing allocated once warm), not one per stream: the pacer sends a stream's queued
+    /// packets from its timer while the producer may send the next one directly, both outside any shared lock.
     /// </summary>
     private sealed class Stamper(TransportCcInterceptor owner, RtpTransceiver transceiver, RtpPacketHandler next)
     {
-        private readonly byte[] _buffer = new byte[2048];
+        private const int BufferSize = 2048;
         private readonly ExtensionIdCache _id = new(transceiver);
 
         public void Write(ReadOnlySpan<byte> packet)
         {
             var id = _id.Get();
             if (id == 0
-                || packet.Length > _buffer.Length
+                || packet.Length > BufferSize
                 || !RtpHeader.TryParse(packet, out var header, out _, out _)
                 || !header.TryGetExtension(packet, id, out var value)
                 || value.Length != 2
@@ -226,29 +235,43 @@ internal sealed class TransportCcInterceptor : Interceptor
                 return;
             }
 
-            packet.CopyTo(_buffer);
-            var sequence = owner._sent.Stamp(packet.Length, owner._context.Time.GetTimestamp());
-            BinaryPrimitives.WriteUInt16BigEndian(_buffer.AsSpan(offset), sequence);
-            next(_buffer.AsSpan(0, packet.Length));
+            var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+            try
+            {
+                packet.CopyTo(buffer);
+                var sequence = owner._sent.Stamp(packet.Length, owner._context.Time.GetTimestamp());
+                BinaryPrimitives.WriteUInt16BigEndian(buffer.AsSpan(offset), sequence);
+                next(buffer.AsSpan(0, packet.Length));
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
         }
     }
 
-    /// <summary>The negotiated transport-cc extension id of a transceiver, looked up again only when a negotiation replaced the media (the lookup enumerates).</summary>
+    /// <summary>
+    /// The negotiated transport-cc extension id of a transceiver, looked up again only when a negotiation replaced the
+    /// media (the lookup enumerates). Media and id are kept as one reference, so the pacer's timer and the producer
+    /// reading it at once never see one without the other.
+    /// </summary>
     private sealed class ExtensionIdCache(RtpTransceiver transceiver)
     {
-        private NegotiatedMedia? _media;
-        private int _id;
+        private volatile Lookup? _last;
 
         public int Get()
         {
             var media = transceiver.Negotiated;
-            if (!ReferenceEquals(media, _media))
+            var last = _last;
+            if (last is null || !ReferenceEquals(media, last.Media))
             {
-                _id = media?.TransportWideCcId ?? 0;
-                _media = media;
+                last = new Lookup(media, media?.TransportWideCcId ?? 0); // once per negotiation
+                _last = last;
             }
 
-            return _id;
+            return last.Id;
         }
+
+        private sealed record Lookup(NegotiatedMedia? Media, int Id);
     }
 }

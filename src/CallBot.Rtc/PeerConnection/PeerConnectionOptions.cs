@@ -79,7 +79,7 @@ public sealed class PeerConnectionOptions
     /// <summary>
     /// The media stages this connection runs (names from <c>Interceptors/InterceptorRegistry</c>: nack, keyframe, report,
     /// remb, transport-cc, pacer, stats); always run in the registry's order. A stage left out also drops its rtcp-fb from our SDP.
-    /// Checked when the connection is constructed. Default: every stage but transport-cc and the pacer (opt-in, see <c>InterceptorRegistry.DefaultNames</c>).
+    /// Checked when the connection is constructed. Default: every stage but the pacer (opt-in, see <c>InterceptorRegistry.DefaultNames</c>).
     /// </summary>
     public IReadOnlyList<string> Interceptors { get; init; } = Rtc.Interceptors.InterceptorRegistry.DefaultNames;
 

@@ -23,6 +23,9 @@ public sealed partial class RtcPeerConnection
     private readonly byte[] _receiveBuffer = new byte[ReceiveBufferSize];
     private readonly RtpDemux _demux = new();
     private readonly InterceptorChain _interceptors;
+
+    /// <summary>The media stages of this connection (tests and benchmarks read a stage's state through it).</summary>
+    internal InterceptorChain Interceptors => _interceptors;
     private long _rtpDropped;
     private long _rtpBeforeKeys;
 

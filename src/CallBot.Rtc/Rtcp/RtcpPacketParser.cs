@@ -3,7 +3,11 @@ namespace CallBot.Rtc.Rtcp;
 /// <summary>Turns one <see cref="RtcpPacketView"/> into its typed packet; unknown (type, FMT) pairs become <see cref="RawRtcpPacket"/>.</summary>
 public static class RtcpPacketParser
 {
-    public static bool TryParse(RtcpPacketView view, out IRtcpPacket? packet, out RtcpDropReason reason)
+    /// <param name="reusableTransportCc">
+    /// When set (<see cref="TransportCc.CreateReusable"/>), transport-cc feedback is parsed into it instead of a new
+    /// instance (it arrives every 50–100 ms with one entry per packet): the packet is then valid until the next parse.
+    /// </param>
+    public static bool TryParse(RtcpPacketView view, out IRtcpPacket? packet, out RtcpDropReason reason, TransportCc? reusableTransportCc = null)
     {
         var bytes = view.Bytes;
         var header = view.Header;
@@ -31,8 +35,17 @@ public static class RtcpPacketParser
                 packet = nack;
                 break;
             case RtcpPacketType.TransportFeedback when header.Count == RtcpPacketType.FormatTransportCc:
-                ok = TransportCc.TryParse(bytes, out var twcc, out reason);
-                packet = twcc;
+                if (reusableTransportCc is null)
+                {
+                    ok = TransportCc.TryParse(bytes, out var twcc, out reason);
+                    packet = twcc;
+                }
+                else
+                {
+                    ok = TransportCc.TryParse(bytes, reusableTransportCc, out reason);
+                    packet = reusableTransportCc;
+                }
+
                 break;
             case RtcpPacketType.PayloadFeedback when header.Count == RtcpPacketType.FormatPli:
                 ok = PictureLossIndication.TryParse(bytes, out var pli, out reason);

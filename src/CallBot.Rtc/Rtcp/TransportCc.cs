@@ -59,17 +59,27 @@ public sealed record TransportCc : IRtcpPacket
     private const int TwoBitSymbolsPerChunk = 7;
     private const int OneBitSymbolsPerChunk = 14;
 
-    public uint SenderSsrc { get; init; }
-    public uint MediaSsrc { get; init; }
-    public ushort BaseSequenceNumber { get; init; }
+    // The setters are internal (not init) so a reusable instance (CreateReusable) can be refilled in place.
+    public uint SenderSsrc { get; internal set; }
+
+    public uint MediaSsrc { get; internal set; }
+
+    public ushort BaseSequenceNumber { get; internal set; }
 
     /// <summary>Signed 24-bit, in 64 ms units.</summary>
-    public int ReferenceTime { get; init; }
+    public int ReferenceTime { get; internal set; }
 
-    public byte FeedbackPacketCount { get; init; }
+    public byte FeedbackPacketCount { get; internal set; }
 
     /// <summary>One entry per sequence number from <see cref="BaseSequenceNumber"/> on, in order.</summary>
-    public IReadOnlyList<TwccPacketResult> Packets { get; init; } = [];
+    public IReadOnlyList<TwccPacketResult> Packets { get; internal set; } = [];
+
+    /// <summary>
+    /// A feedback that owns its packet list, for <see cref="TryParse(ReadOnlySpan{byte}, TransportCc, out RtcpDropReason)"/>
+    /// and <see cref="BuildInto"/> to refill in place: once its list has grown to the largest feedback seen (at most
+    /// <see cref="MaxStatusCount"/> entries) nothing is allocated per feedback. Valid until it is refilled.
+    /// </summary>
+    public static TransportCc CreateReusable(int capacity = 0) => new() { Packets = new List<TwccPacketResult>(Math.Min(capacity, MaxStatusCount)) };
 
     /// <summary>
     /// Builds feedback for sequence numbers <paramref name="baseSequence"/> onward. <paramref name="arrivalMicroseconds"/>[i] is
@@ -89,6 +99,24 @@ public sealed record TransportCc : IRtcpPacket
         out int consumed,
         List<TwccPacketResult>? results = null)
     {
+        var feedback = new TransportCc { Packets = results ?? new List<TwccPacketResult>(Math.Min(arrivalMicroseconds.Length, ushort.MaxValue)) };
+        consumed = BuildInto(feedback, senderSsrc, mediaSsrc, feedbackPacketCount, baseSequence, arrivalMicroseconds);
+        return feedback;
+    }
+
+    /// <summary>
+    /// <see cref="Build"/> into <paramref name="feedback"/> (made by <see cref="CreateReusable"/>), refilled in place: nothing is
+    /// allocated once its list has grown. Returns how many of <paramref name="arrivalMicroseconds"/> it reports (consumed).
+    /// </summary>
+    public static int BuildInto(
+        TransportCc feedback,
+        uint senderSsrc,
+        uint mediaSsrc,
+        byte feedbackPacketCount,
+        ushort baseSequence,
+        ReadOnlySpan<long> arrivalMicroseconds)
+    {
+        var packets = OwnedList(feedback);
         const long MicrosecondsPerReference = ReferenceTimeMilliseconds * 1000L;
         const int DeltasPerReference = ReferenceTimeMilliseconds * 1000 / DeltaMicroseconds;
         var count = Math.Min(arrivalMicroseconds.Length, ushort.MaxValue);
@@ -104,9 +132,8 @@ public sealed record TransportCc : IRtcpPacket
 
         // Deltas are taken between times rounded to 250 µs, so rounding errors do not add up.
         var previous = referenceTime * DeltasPerReference;
-        var packets = results ?? new List<TwccPacketResult>(count);
         packets.Clear();
-        consumed = 0;
+        var consumed = 0;
         for (var i = 0; i < count; i++)
         {
             var sequence = (ushort)(baseSequence + i);
@@ -136,20 +163,36 @@ public sealed record TransportCc : IRtcpPacket
             consumed--;
         }
 
-        return new TransportCc
-        {
-            SenderSsrc = senderSsrc,
-            MediaSsrc = mediaSsrc,
-            BaseSequenceNumber = baseSequence,
-            ReferenceTime = (int)(referenceTime & 0xFFFFFF) << 8 >> 8,
-            FeedbackPacketCount = feedbackPacketCount,
-            Packets = packets,
-        };
+        feedback.SenderSsrc = senderSsrc;
+        feedback.MediaSsrc = mediaSsrc;
+        feedback.BaseSequenceNumber = baseSequence;
+        feedback.ReferenceTime = (int)(referenceTime & 0xFFFFFF) << 8 >> 8;
+        feedback.FeedbackPacketCount = feedbackPacketCount;
+        return consumed;
     }
 
+    /// <summary>Parses into a new feedback (allocates; tests and tools). The receive path uses the overload that refills one.</summary>
     public static bool TryParse(ReadOnlySpan<byte> packet, out TransportCc? feedback, out RtcpDropReason reason)
     {
-        feedback = null;
+        var parsed = CreateReusable();
+        if (!TryParse(packet, parsed, out reason))
+        {
+            feedback = null;
+            return false;
+        }
+
+        feedback = parsed;
+        return true;
+    }
+
+    /// <summary>
+    /// Parses into <paramref name="feedback"/> (made by <see cref="CreateReusable"/>), refilled in place; on failure its
+    /// contents are undefined. Allocates nothing once its list has grown to the statuses claimed (≤ <see cref="MaxStatusCount"/>).
+    /// </summary>
+    public static bool TryParse(ReadOnlySpan<byte> packet, TransportCc feedback, out RtcpDropReason reason)
+    {
+        var results = OwnedList(feedback);
+        results.Clear();
         if (!RtcpHeader.TryParseExpected(packet, RtcpPacketType.TransportFeedback, RtcpPacketType.FormatTransportCc, FixedSize, out _, out var length, out reason))
         {
             return false;
@@ -170,7 +213,8 @@ public sealed record TransportCc : IRtcpPacket
             referenceTime |= unchecked((int)0xFF000000);
         }
 
-        var statuses = new TwccStatus[statusCount];
+        // Two passes over the chunks instead of a status array: the first finds where the deltas start, the second
+        // reads each status with its delta.
         var offset = FixedSize;
         var filled = 0;
         while (filled < statusCount)
@@ -181,78 +225,35 @@ public sealed record TransportCc : IRtcpPacket
                 return false;
             }
 
+            filled += SymbolsIn(BinaryPrimitives.ReadUInt16BigEndian(body[offset..]), statusCount - filled);
+            offset += ChunkSize;
+        }
+
+        var deltas = new DeltaReader(body, offset);
+        offset = FixedSize;
+        while (results.Count < statusCount)
+        {
             var chunk = BinaryPrimitives.ReadUInt16BigEndian(body[offset..]);
             offset += ChunkSize;
-            if ((chunk & 0x8000) == 0)
+            var symbols = SymbolsIn(chunk, statusCount - results.Count);
+            for (var i = 0; i < symbols; i++)
             {
-                var symbol = (TwccStatus)((chunk >> 13) & 0x3);
-                var run = Math.Min(chunk & RunLengthMask, statusCount - filled);
-                for (var i = 0; i < run; i++)
+                var status = SymbolAt(chunk, i);
+                if (!deltas.TryRead(status, out var delta))
                 {
-                    statuses[filled++] = symbol;
-                }
-            }
-            else if ((chunk & 0x4000) == 0)
-            {
-                for (var i = OneBitSymbolsPerChunk - 1; i >= 0 && filled < statusCount; i--)
-                {
-                    statuses[filled++] = (TwccStatus)((chunk >> i) & 0x1);
-                }
-            }
-            else
-            {
-                for (var i = TwoBitSymbolsPerChunk - 1; i >= 0 && filled < statusCount; i--)
-                {
-                    statuses[filled++] = (TwccStatus)((chunk >> (i * 2)) & 0x3);
-                }
-            }
-        }
-
-        var results = new TwccPacketResult[statusCount];
-        for (var i = 0; i < statusCount; i++)
-        {
-            short delta = 0;
-            switch (statuses[i])
-            {
-                case TwccStatus.NotReceived:
-                    break;
-                case TwccStatus.SmallDelta:
-                    if (offset + 1 > body.Length)
-                    {
-                        reason = RtcpDropReason.Malformed;
-                        return false;
-                    }
-
-                    delta = body[offset++];
-                    break;
-                case TwccStatus.LargeDelta:
-                    if (offset + 2 > body.Length)
-                    {
-                        reason = RtcpDropReason.Malformed;
-                        return false;
-                    }
-
-                    delta = BinaryPrimitives.ReadInt16BigEndian(body[offset..]);
-                    offset += 2;
-                    break;
-                default:
-                    // Status 3 is reserved.
                     reason = RtcpDropReason.Malformed;
                     return false;
-            }
+                }
 
-            results[i] = new TwccPacketResult((ushort)(baseSequence + i), statuses[i], delta);
+                results.Add(new TwccPacketResult((ushort)(baseSequence + results.Count), status, delta));
+            }
         }
 
-        feedback = new TransportCc
-        {
-            SenderSsrc = BinaryPrimitives.ReadUInt32BigEndian(body[4..]),
-            MediaSsrc = BinaryPrimitives.ReadUInt32BigEndian(body[8..]),
-            BaseSequenceNumber = baseSequence,
-            ReferenceTime = referenceTime,
-            FeedbackPacketCount = body[19],
-            Packets = results,
-        };
+        feedback.SenderSsrc = BinaryPrimitives.ReadUInt32BigEndian(body[4..]);
+        feedback.MediaSsrc = BinaryPrimitives.ReadUInt32BigEndian(body[8..]);
+        feedback.BaseSequenceNumber = baseSequence;
+        feedback.ReferenceTime = referenceTime;
+        feedback.FeedbackPacketCount = body[19];
         return true;
     }
 
@@ -323,6 +324,31 @@ public sealed record TransportCc : IRtcpPacket
         return true;
     }
 
+    private static List<TwccPacketResult> OwnedList(TransportCc feedback)
+    {
+        ArgumentNullException.ThrowIfNull(feedback);
+        return feedback.Packets as List<TwccPacketResult>
+            ?? throw new ArgumentException("The feedback must own its packet list (TransportCc.CreateReusable).", nameof(feedback));
+    }
+
+    /// <summary>How many of the <paramref name="left"/> statuses still to read this chunk carries.</summary>
+    private static int SymbolsIn(ushort chunk, int left) => Math.Min(
+        (chunk & 0x8000) == 0 ? chunk & RunLengthMask : (chunk & 0x4000) == 0 ? OneBitSymbolsPerChunk : TwoBitSymbolsPerChunk,
+        left);
+
+    /// <summary>The <paramref name="index"/>th status of a chunk (a run-length chunk has the same one throughout).</summary>
+    private static TwccStatus SymbolAt(ushort chunk, int index)
+    {
+        if ((chunk & 0x8000) == 0)
+        {
+            return (TwccStatus)((chunk >> 13) & 0x3);
+        }
+
+        return (chunk & 0x4000) == 0
+            ? (TwccStatus)((chunk >> (OneBitSymbolsPerChunk - 1 - index)) & 0x1)
+            : (TwccStatus)((chunk >> ((TwoBitSymbolsPerChunk - 1 - index) * 2)) & 0x3);
+    }
+
     private bool DeltasFit()
     {
         for (var i = 0; i < Packets.Count; i++)
@@ -335,5 +361,32 @@ public sealed record TransportCc : IRtcpPacket
         }
 
         return true;
+    }
+
+    /// <summary>Reads the receive deltas after the chunks, one per received status, within the packet.</summary>
+    private ref struct DeltaReader(ReadOnlySpan<byte> body, int offset)
+    {
+        private readonly ReadOnlySpan<byte> _body = body;
+        private int _offset = offset;
+
+        public bool TryRead(TwccStatus status, out short delta)
+        {
+            delta = 0;
+            switch (status)
+            {
+                case TwccStatus.NotReceived:
+                    return true;
+                case TwccStatus.SmallDelta when _offset + 1 <= _body.Length:
+                    delta = _body[_offset++];
+                    return true;
+                case TwccStatus.LargeDelta when _offset + 2 <= _body.Length:
+                    delta = BinaryPrimitives.ReadInt16BigEndian(_body[_offset..]);
+                    _offset += 2;
+                    return true;
+                default:
+                    // Status 3 is reserved; or the deltas end early.
+                    return false;
+            }
+        }
     }
 }

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using CallBot.Rtc.Bwe;
 using Microsoft.Extensions.Time.Testing;
 
@@ -68,6 +69,52 @@ public sealed class PacketPacerTests
         Assert.Equal(24, _sent.Count);
         Assert.InRange(pacer.Overflows, 22, 24); // the rest went while the queue had room and the budget allowed
         Assert.True(pacer.QueueDelay >= TimeSpan.Zero);
+    }
+
+    [Fact]
+    public void Each_paced_packet_records_its_queue_delay_and_an_overflow_is_counted()
+    {
+        // The meter is process-wide (other tests' pacers record too): look for this pacer's exact values.
+        var delays = new List<double>();
+        long overflows = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "CallBot" && instrument.Name is "callbot.rtc.pacer.queue_delay" or "callbot.rtc.pacer.overflows")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<double>((_, value, _, _) =>
+        {
+            lock (delays)
+            {
+                delays.Add(value);
+            }
+        });
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref overflows, value));
+        listener.Start();
+
+        using var pacer = new PacketPacer(new TransportCcOptions { MaxPacedPackets = 4 }, _time, () => _targetKbps);
+        var packet = new byte[1200];
+        for (var i = 0; i < 6; i++)
+        {
+            pacer.Send(packet, Record); // no budget saved up: 4 queue, 2 overflow
+        }
+
+        for (var step = 0; step < 10 && pacer.Queued > 0; step++)
+        {
+            _time.Advance(TimeSpan.FromMilliseconds(5));
+        }
+
+        Assert.Equal(0, pacer.Queued);
+        Assert.True(Interlocked.Read(ref overflows) >= 2);
+        lock (delays)
+        {
+            // 1,562 B of budget per 5 ms at 2.5 × 1 Mbit/s: the queued packets leave 5, 10, 15 (and 20) ms after they came.
+            Assert.Contains(5.0, delays);
+            Assert.Contains(10.0, delays);
+        }
     }
 
     private void Record(ReadOnlySpan<byte> packet) => _sent.Add((_time.GetUtcNow() - _start, packet[0], packet.Length));

@@ -18,6 +18,8 @@ public sealed class SendSideBandwidthEstimatorTests
         link.Run(TimeSpan.FromSeconds(10));
         Assert.InRange(link.Estimator.EstimateBitsPerSecond, 1_200_000, 3_000_000);
 
+        Assert.False(link.Estimator.ApplicationLimited); // it sends at the estimate
+
         link.CapacityKbps = 500;
         link.Run(TimeSpan.FromSeconds(5));
 
@@ -61,6 +63,17 @@ public sealed class SendSideBandwidthEstimatorTests
         // 1.5 × the acknowledged 300 kbit/s + 10 kbit/s at most: a rate the path was never shown to carry is not assumed.
         Assert.InRange(link.Estimator.EstimateBitsPerSecond, 300_000, 470_000);
         Assert.Equal(BandwidthUsage.Normal, link.Estimator.DelayState);
+    }
+
+    [Fact]
+    public void A_sender_well_below_the_estimate_is_application_limited_from_the_feedback()
+    {
+        // The estimate starts at 1.5 Mbit/s; the encoder sends 300 kbit/s on a wide path: far below 65 % of it.
+        var link = new SimulatedLink(capacityKbps: 50_000) { SendRateKbps = 300 };
+        link.Run(TimeSpan.FromSeconds(3));
+
+        Assert.True(link.Estimator.ApplicationLimited);
+        Assert.Equal(1, link.Estimator.ApplicationLimitedRegions);
     }
 
     [Fact]

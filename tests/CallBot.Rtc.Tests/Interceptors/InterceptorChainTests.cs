@@ -25,13 +25,13 @@ public sealed class InterceptorChainTests
     }
 
     [Fact]
-    public void By_default_every_stage_but_transport_cc_and_the_pacer_runs_and_their_feedback_is_what_Chrome_offers_for_video()
+    public void By_default_every_stage_but_the_pacer_runs_and_their_feedback_is_what_Chrome_offers_for_video()
     {
         var chain = new InterceptorChain(Context(new PeerConnectionOptions().Interceptors));
 
-        Assert.Equal(["nack", "keyframe", "report", "remb", "stats"], chain.Stages.Select(s => s.Name));
+        Assert.Equal(["nack", "keyframe", "report", "remb", "transport-cc", "stats"], chain.Stages.Select(s => s.Name));
         Assert.Equal(["nack", "keyframe", "report", "remb", "transport-cc", "pacer", "stats"], InterceptorRegistry.Names);
-        Assert.Equal(["ccm fir", "goog-remb", "nack", "nack pli"], chain.RtcpFeedback.Order(StringComparer.Ordinal));
+        Assert.Equal(["ccm fir", "goog-remb", "nack", "nack pli", "transport-cc"], chain.RtcpFeedback.Order(StringComparer.Ordinal));
     }
 
     [Fact]

@@ -32,6 +32,11 @@ internal sealed class InMemoryPeers : IAsyncDisposable
                 return DropAtoB?.Invoke(copy) ?? false;
             }
 
+            if (from.Address.Equals(AddressB) && to.Address.Equals(AddressA) && DropBtoA is { } dropBtoA)
+            {
+                return dropBtoA(data.ToArray());
+            }
+
             return false;
         };
         A = Create(network.AddHost(AddressA), stagesOfA);
@@ -53,6 +58,9 @@ internal sealed class InMemoryPeers : IAsyncDisposable
 
     /// <summary>Return true to lose a datagram A sends to B (called on the sending thread).</summary>
     public Func<byte[], bool>? DropAtoB { get; set; }
+
+    /// <summary>Return true to lose a datagram B sends to A (called on the sending thread).</summary>
+    public Func<byte[], bool>? DropBtoA { get; set; }
 
     /// <summary>Every datagram A sent to B, in order.</summary>
     public ConcurrentQueue<byte[]> Tapped { get; } = new();

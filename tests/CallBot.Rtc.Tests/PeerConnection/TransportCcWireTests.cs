@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using CallBot.Abstractions;
 using CallBot.Rtc.Ice;
 using CallBot.Rtc.Interceptors;
@@ -12,12 +14,25 @@ namespace CallBot.Rtc.Tests.PeerConnection;
 /// <summary>The transport-cc stage between two connections: the extension on the wire, feedback back, the estimate as the sender's target.</summary>
 public sealed class TransportCcWireTests
 {
-    /// <summary>The default stages plus transport-cc (opt-in, see <see cref="InterceptorRegistry.DefaultNames"/>).</summary>
-    internal static readonly string[] WithTransportCc = [.. InterceptorRegistry.DefaultNames, InterceptorRegistry.TransportCc];
+    /// <summary>The default stages, which include transport-cc (named here so the tests say what they rely on).</summary>
+    internal static readonly string[] WithTransportCc = [.. InterceptorRegistry.DefaultNames.Union([InterceptorRegistry.TransportCc])];
 
     [Fact]
     public async Task Every_sent_packet_carries_the_next_transport_sequence_number_and_the_feedback_sets_the_target_bitrate()
     {
+        // The estimate is also an OpenTelemetry histogram (process-wide meter: other tests' connections record too).
+        var estimates = new ConcurrentBag<long>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "CallBot" && instrument.Name == "callbot.rtc.bwe.estimate")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, value, _, _) => estimates.Add(value));
+        listener.Start();
+
         await using var peers = await InMemoryPeers.ConnectAsync(stagesOfB: WithTransportCc, stagesOfA: WithTransportCc);
         Assert.Contains("transport-wide-cc-extensions-01", peers.B.LocalDescription, StringComparison.Ordinal);
         Assert.Equal(0, peers.A.GetStats().Outbound.Single().TargetBitrateKbps);
@@ -31,6 +46,7 @@ public sealed class TransportCcWireTests
 
         // The default start estimate, less nothing for audio (A sends video only).
         Assert.InRange(peers.A.GetStats().Outbound.Single().TargetBitrateKbps, 1_000, 2_000);
+        Assert.Contains(estimates, e => e is >= 1_000_000 and <= 2_000_000);
         var sequences = TransportSequences(peers, id: 3);
         Assert.True(sequences.Count >= 3);
         for (var i = 1; i < sequences.Count; i++)

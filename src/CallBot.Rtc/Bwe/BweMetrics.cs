@@ -1,0 +1,31 @@
+using System.Diagnostics.Metrics;
+
+namespace CallBot.Rtc.Bwe;
+
+/// <summary>
+/// OpenTelemetry instruments of the send-side estimate and the pacer, on the worker's meter (<see cref="MeterName"/>,
+/// which its OpenTelemetry setup already exports). Connections are created without DI, so the meter is the library's
+/// own; recording without tags allocates nothing (the pacer records per paced packet).
+/// </summary>
+internal static class BweMetrics
+{
+    public const string MeterName = "CallBot";
+
+    private static readonly Meter Meter = new(MeterName);
+
+    /// <summary>The transport-cc estimate of a connection after each feedback that changed nothing or something.</summary>
+    public static readonly Histogram<long> Estimate = Meter.CreateHistogram<long>(
+        "callbot.rtc.bwe.estimate", "bit/s", "Send-side (transport-cc) bandwidth estimate, recorded at each feedback.");
+
+    /// <summary>Delay-based decreases (congestion events).</summary>
+    public static readonly Counter<long> Decreases = Meter.CreateCounter<long>(
+        "callbot.rtc.bwe.decreases", "{event}", "Delay-based decreases of the send-side estimate (congestion events).");
+
+    /// <summary>How long each paced packet waited in the pacer.</summary>
+    public static readonly Histogram<double> PacerQueueDelay = Meter.CreateHistogram<double>(
+        "callbot.rtc.pacer.queue_delay", "ms", "Time each paced video packet waited in the pacer before it was sent.");
+
+    /// <summary>Packets sent at once because the pacer's queue was full.</summary>
+    public static readonly Counter<long> PacerOverflows = Meter.CreateCounter<long>(
+        "callbot.rtc.pacer.overflows", "{packet}", "Video packets sent unpaced because the pacer's queue was full.");
+}
