@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
+using CallBot.Benchmarks.Loss;
 using CallBot.Benchmarks.Setup;
 
 namespace CallBot.Benchmarks;
@@ -15,6 +16,11 @@ public static class Program
         if (args.Length > 0 && args[0] == ImpairedSetupBenchmark.Command)
         {
             return await ImpairedSetupBenchmark.RunAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == LossTableBenchmark.Command)
+        {
+            return await LossTableBenchmark.RunAsync(args[1..]);
         }
 
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
