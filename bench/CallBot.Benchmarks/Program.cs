@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
+using CallBot.Benchmarks.Loss;
 using CallBot.Benchmarks.Setup;
 
 namespace CallBot.Benchmarks;
@@ -20,6 +21,11 @@ public static class Program
         if (args.Length > 0 && args[0] == Transport.IdleConnectionsBenchmark.Command)
         {
             return await Transport.IdleConnectionsBenchmark.RunAsync(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == LossTableBenchmark.Command)
+        {
+            return await LossTableBenchmark.RunAsync(args[1..]);
         }
 
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);

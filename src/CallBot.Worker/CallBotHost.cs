@@ -77,6 +77,7 @@ public static class CallBotHost
             ? null
             : directory is { Length: > 0 } ? directory : ClipCacheOptions.DefaultDirectory();
         cache.MaxDiskBytes = media.GetValue(nameof(MediaOptions.CacheMaxMegabytes), defaults.CacheMaxMegabytes) * 1024L * 1024L;
+        cache.KeyFrameRenditions = media.GetValue(nameof(MediaOptions.KeyFrameRenditions), defaults.KeyFrameRenditions);
     }
 
     private static void AddOpenTelemetry(HostApplicationBuilder builder)

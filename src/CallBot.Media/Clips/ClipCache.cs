@@ -59,7 +59,10 @@ public sealed partial class ClipCache
             info => ClipEncoder.ClipSecondsFor(info, profile.ClipSeconds), 0, profile.BitrateKbps, cancellationToken);
     }
 
-    /// <summary>All renditions of <paramref name="ladder"/> (encoded concurrently) plus a black filler, as one track.</summary>
+    /// <summary>
+    /// All renditions of <paramref name="ladder"/> (encoded concurrently) plus a black filler, as one track; with
+    /// <see cref="ClipCacheOptions.KeyFrameRenditions"/>, each rendition's key-frame-only twin too.
+    /// </summary>
     public async Task<EncodedTrack> GetVideoTrackAsync(MediaSource source, VideoLadder ladder, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ladder);
@@ -69,10 +72,20 @@ public sealed partial class ClipCache
             tasks.Add(GetVideoAsync(source, profile, cancellationToken));
         }
 
+        var keyTasks = new List<Task<EncodedClip>>(_options.KeyFrameRenditions ? ladder.Renditions.Count : 0);
+        if (_options.KeyFrameRenditions)
+        {
+            foreach (var profile in ladder.Renditions)
+            {
+                keyTasks.Add(GetVideoAsync(source, profile.KeyFrameOnly(), cancellationToken));
+            }
+        }
+
         var clips = await Task.WhenAll(tasks).ConfigureAwait(false);
+        var keyClips = keyTasks.Count == 0 ? null : await Task.WhenAll(keyTasks).ConfigureAwait(false);
         var top = ladder.Renditions[^1];
         var filler = await GetVideoAsync(FillerSource.Instance, FillerProfile(top), cancellationToken).ConfigureAwait(false);
-        return new EncodedTrack(clips, filler);
+        return new EncodedTrack(clips, filler, keyClips);
     }
 
     /// <summary>The audio clip plus a silence filler, as one track.</summary>

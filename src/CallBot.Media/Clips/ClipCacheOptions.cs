@@ -32,6 +32,12 @@ public sealed class ClipCacheOptions
         return string.IsNullOrEmpty(home) ? null : Path.Combine(home, ".cache", "callbot", "clips");
     }
 
+    /// <summary>
+    /// Also encode each video rendition as a key-frame-only twin, so a keyframe request (PLI/FIR) is answered with the
+    /// next frame instead of restarting the clip. Costs a second encode and about as many bytes again per rendition.
+    /// </summary>
+    public bool KeyFrameRenditions { get; set; } = true;
+
     /// <summary>Length of the filler (black / silence) clip sent while muted.</summary>
     public int FillerSeconds { get; set; } = 1;
 }

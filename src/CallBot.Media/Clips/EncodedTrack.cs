@@ -4,11 +4,19 @@ namespace CallBot.Media.Clips;
 
 /// <summary>
 /// What a sender plays: one or more aligned renditions of a source (a bitrate ladder; audio has one) and the filler clip
-/// (black / silence) it sends while muted. Immutable and shared.
+/// (black / silence) it sends while muted, and optionally a key-frame-only twin of each rendition that answers a
+/// keyframe request in place (see <see cref="KeyFrameRenditions"/>). Immutable and shared.
 /// </summary>
 public sealed class EncodedTrack
 {
-    public EncodedTrack(IReadOnlyList<EncodedClip> renditions, EncodedClip? filler = null)
+    /// <param name="renditions">The ladder, any order (sorted here by nominal bitrate).</param>
+    /// <param name="filler">Black video or silence sent while muted.</param>
+    /// <param name="keyFrameRenditions">
+    /// For each rendition, the same source encoded with every frame a key frame, frame-aligned with it; matched to the
+    /// renditions by position in the given order (so give both lists in the same order). Null: a keyframe request can
+    /// only be answered by restarting the clip.
+    /// </param>
+    public EncodedTrack(IReadOnlyList<EncodedClip> renditions, EncodedClip? filler = null, IReadOnlyList<EncodedClip>? keyFrameRenditions = null)
     {
         ArgumentNullException.ThrowIfNull(renditions);
         if (renditions.Count == 0)
@@ -16,10 +24,34 @@ public sealed class EncodedTrack
             throw new ArgumentException("a track needs at least one rendition", nameof(renditions));
         }
 
-        var sorted = new List<EncodedClip>(renditions);
-        sorted.Sort((a, b) => a.NominalBitrateKbps.CompareTo(b.NominalBitrateKbps));
+        if (keyFrameRenditions is not null && keyFrameRenditions.Count != renditions.Count)
+        {
+            throw new ArgumentException($"{keyFrameRenditions.Count} key frame renditions for {renditions.Count} renditions", nameof(keyFrameRenditions));
+        }
+
+        var order = new int[renditions.Count];
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+        }
+
+        // Stable (insertion) sort: equal bitrates keep their given order, like List.Sort would not guarantee.
+        for (var i = 1; i < order.Length; i++)
+        {
+            for (var j = i; j > 0 && renditions[order[j]].NominalBitrateKbps < renditions[order[j - 1]].NominalBitrateKbps; j--)
+            {
+                (order[j], order[j - 1]) = (order[j - 1], order[j]);
+            }
+        }
+
+        var sorted = new EncodedClip[order.Length];
+        for (var i = 0; i < order.Length; i++)
+        {
+            sorted[i] = renditions[order[i]];
+        }
+
         var first = sorted[0];
-        for (var r = 1; r < sorted.Count; r++)
+        for (var r = 1; r < sorted.Length; r++)
         {
             EnsureAligned(first, sorted[r]);
         }
@@ -29,7 +61,19 @@ public sealed class EncodedTrack
             throw new ArgumentException("the filler must be of the track's codec and start with a key frame", nameof(filler));
         }
 
-        Renditions = sorted.ToArray();
+        if (keyFrameRenditions is not null)
+        {
+            var keys = new EncodedClip[order.Length];
+            for (var i = 0; i < order.Length; i++)
+            {
+                keys[i] = keyFrameRenditions[order[i]];
+                EnsureKeyFrameTwin(sorted[i], keys[i]);
+            }
+
+            KeyFrameRenditions = keys;
+        }
+
+        Renditions = sorted;
         Filler = filler;
     }
 
@@ -42,6 +86,15 @@ public sealed class EncodedTrack
 
     /// <summary>Black video or silence, sent while muted; null if the sender must stop instead.</summary>
     public EncodedClip? Filler { get; }
+
+    /// <summary>
+    /// Null, or for each of <see cref="Renditions"/> (same index) its key-frame-only twin: the same frames, timestamps
+    /// and resolution, every frame a key frame. A sender answers a keyframe request with the twin's frame at its current
+    /// position and stays on the twin until the rendition's own next key frame (VP8 inter frames reference the last and
+    /// golden frames, and an H.264 IDR empties the reference list, so the rendition's inter frames cannot follow a frame
+    /// of another encode without drifting or failing to decode).
+    /// </summary>
+    public IReadOnlyList<EncodedClip>? KeyFrameRenditions { get; }
 
     /// <summary>Frame count of every rendition.</summary>
     public int FrameCount => Renditions[0].Count;
@@ -62,6 +115,22 @@ public sealed class EncodedTrack
     }
 
     public static EncodedTrack Of(EncodedClip clip, EncodedClip? filler = null) => new([clip], filler);
+
+    private static void EnsureKeyFrameTwin(EncodedClip rendition, EncodedClip twin)
+    {
+        if (rendition.Codec != twin.Codec || rendition.Count != twin.Count || rendition.Duration != twin.Duration)
+        {
+            throw new ArgumentException($"key frame rendition is not aligned with its rendition: {rendition} vs {twin}");
+        }
+
+        for (var i = 0; i < rendition.Count; i++)
+        {
+            if (rendition[i].Timestamp != twin[i].Timestamp || !twin[i].IsKeyFrame)
+            {
+                throw new ArgumentException($"key frame rendition differs at frame {i} (timestamp, or not a key frame): {twin}");
+            }
+        }
+    }
 
     private static void EnsureAligned(EncodedClip a, EncodedClip b)
     {

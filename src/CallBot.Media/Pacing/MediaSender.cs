@@ -17,6 +17,9 @@ namespace CallBot.Media.Pacing;
 /// <see cref="Unmute"/> resumes at the next source key frame (at once for audio).</item>
 /// <item><see cref="SwitchSource"/>: the new track starts at its first frame (a key frame) on the next frame slot.</item>
 /// <item><see cref="SetTargetBitrate"/>: the ladder rendition changes at the next key frame (renditions share key frame positions).</item>
+/// <item><see cref="RequestKeyFrame"/> (a PLI/FIR from the peer), when the track has key-frame-only twins: the next frame
+/// is the twin's frame at the current position, and the twin goes on standing in until the rendition's own next key
+/// frame. The clip's position and timestamps are untouched, so a keyframe costs one frame interval, not a restart.</item>
 /// </list></para>
 /// <para>The clock calls <see cref="Pump"/> on one thread at a time; it allocates nothing.</para>
 /// </remarks>
@@ -31,6 +34,10 @@ public sealed class MediaSender : IDisposable
     private EncodedTrack? _pendingTrack;
     private volatile int _targetKbps;
     private volatile bool _muteRequested;
+    private volatile bool _keyFrameRequested;
+    private bool _onKeyFrameTwin;
+    private long _keyFramesAnswered;
+    private long _keyFrameTwinFrames;
     private volatile bool _disposed;
     private bool _muted;
     private int _rendition;
@@ -81,6 +88,15 @@ public sealed class MediaSender : IDisposable
     /// <summary>Exceptions thrown by the sink (each is caught; the sender goes on).</summary>
     public long SinkFaults => Interlocked.Read(ref _sinkFaults);
 
+    /// <summary>Keyframe requests answered in place (see <see cref="RequestKeyFrame"/>).</summary>
+    public long KeyFramesAnswered => Interlocked.Read(ref _keyFramesAnswered);
+
+    /// <summary>Frames taken from a key-frame-only twin instead of the rendition (the cost of the answers above).</summary>
+    public long KeyFrameTwinFrames => Interlocked.Read(ref _keyFrameTwinFrames);
+
+    /// <summary>True when <see cref="RequestKeyFrame"/> can answer without restarting the clip (the track has key-frame-only twins).</summary>
+    public bool AnswersKeyFramesInPlace => Track.KeyFrameRenditions is not null;
+
     /// <summary>Timestamp the next frame will carry.</summary>
     public long NextTimestamp => Interlocked.Read(ref _nextTimestamp);
 
@@ -101,6 +117,14 @@ public sealed class MediaSender : IDisposable
 
         Volatile.Write(ref _pendingTrack, track);
     }
+
+    /// <summary>
+    /// A keyframe request from the peer: the next frame delivered is a key frame at the clip's current position (taken
+    /// from the track's key-frame-only twin; the filler restarts at its key frame while muted). Does nothing for a track
+    /// without twins (<see cref="AnswersKeyFramesInPlace"/> false): the caller restarts it with <see cref="SwitchSource"/>.
+    /// Requests while the twin already stands in cost nothing more, so no rate limit is needed here.
+    /// </summary>
+    public void RequestKeyFrame() => _keyFrameRequested = true;
 
     /// <summary>Follows a bandwidth estimate or the SDP <c>b=AS</c>/<c>maxBandwidth</c>: the ladder rendition changes at the next key frame.</summary>
     public void SetTargetBitrate(int kbps)
@@ -151,12 +175,43 @@ public sealed class MediaSender : IDisposable
         ref readonly var source = ref clip[_index];
         UpdateMute(source.IsKeyFrame || pending is not null);
 
-        if (!_muted)
+        var keyFrameRequested = _keyFrameRequested;
+        if (keyFrameRequested)
+        {
+            _keyFrameRequested = false;
+        }
+
+        if (source.IsKeyFrame || track.KeyFrameRenditions is null)
+        {
+            _onKeyFrameTwin = false; // the rendition's own key frame: its inter frames can follow again
+        }
+        else if (keyFrameRequested && !_muted)
+        {
+            _onKeyFrameTwin = true;
+        }
+
+        if (keyFrameRequested && (source.IsKeyFrame || _onKeyFrameTwin))
+        {
+            Interlocked.Increment(ref _keyFramesAnswered);
+        }
+
+        if (!_muted && _onKeyFrameTwin)
+        {
+            ref readonly var twin = ref track.KeyFrameRenditions![_rendition][_index];
+            Interlocked.Increment(ref _keyFrameTwinFrames);
+            Emit(twin.Data, source.Duration, isKeyFrame: true);
+        }
+        else if (!_muted)
         {
             Emit(source.Data, source.Duration, source.IsKeyFrame);
         }
         else if (_muteBehavior == MuteBehavior.SendFiller && track.Filler is { } filler)
         {
+            if (keyFrameRequested)
+            {
+                _fillerIndex = 0; // the filler starts with its key frame
+            }
+
             if (_fillerIndex >= filler.Count)
             {
                 _fillerIndex = 0;

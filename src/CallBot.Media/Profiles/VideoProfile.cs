@@ -66,6 +66,15 @@ public sealed record VideoProfile(
         return this;
     }
 
+    /// <summary>
+    /// The profile of this rendition's key-frame-only twin (<see cref="Clips.EncodedTrack.KeyFrameRenditions"/>): every
+    /// frame a key frame, asked for at half the bitrate. libvpx's rate control cannot hold an all-intra stream to its
+    /// target (key frames have a quantizer floor): at 600 kbit/s asked it produced 1.2 Mbit/s for 640x360@30, and at
+    /// 300 kbit/s asked the same bytes as the 600 kbit/s rendition (docs/performance.md). So the twin costs the wire about
+    /// what the rendition does while it stands in for it, at lower quality (PSNR about 33 dB against it).
+    /// </summary>
+    public VideoProfile KeyFrameOnly() => this with { KeyFrameInterval = 1, BitrateKbps = Math.Max(10, BitrateKbps / 2) };
+
     /// <summary>Stable text for cache keys.</summary>
     public string CacheKey => string.Create(CultureInfo.InvariantCulture,
         $"video:{Codec}:{Width}x{Height}@{FrameRate}:{BitrateKbps}k:g{KeyFrameInterval}:{ClipSeconds}s");

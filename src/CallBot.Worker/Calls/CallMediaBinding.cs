@@ -30,6 +30,7 @@ public sealed class CallMediaBinding : IAsyncDisposable
     private long _remoteGaps;
     private long _lastKeyFrameRestart = NeverRestarted;
     private long _keyFrameRestarts;
+    private long _keyFramesInPlace;
     private long _firstFrameTicks = -1;
     private long _videoFramesSentFinal;
     private long _audioFramesSentFinal;
@@ -201,12 +202,17 @@ public sealed class CallMediaBinding : IAsyncDisposable
         }
 
         long videoReceived = 0, audioReceived = 0, bytes = 0;
+        int freezes = 0, pauses = 0;
+        var freezeTime = TimeSpan.Zero;
         foreach (var tap in _taps)
         {
             bytes += tap.Bytes;
             if (tap.Kind == MediaKind.Video)
             {
                 videoReceived += tap.Frames;
+                freezes += tap.FreezeCount;
+                freezeTime += tap.TotalFreezesDuration;
+                pauses += tap.PauseCount;
                 videoSent += tap.Echoed;
             }
             else
@@ -229,7 +235,14 @@ public sealed class CallMediaBinding : IAsyncDisposable
             Interlocked.Read(ref _remoteGaps),
             first < 0 ? null : TimeSpan.FromTicks(first),
             recorder?.OutputPath,
-            recorder?.Status.ToString());
+            recorder?.Status.ToString())
+        {
+            VideoFreezeCount = freezes,
+            VideoTotalFreezesDuration = freezeTime,
+            VideoPauseCount = pauses,
+            KeyFrameRestarts = KeyFrameRestarts,
+            KeyFramesInPlace = KeyFramesInPlace,
+        };
     }
 
     private List<(IMediaTrackPort Port, MediaSender Sender)> SnapshotSenders()
@@ -259,7 +272,38 @@ public sealed class CallMediaBinding : IAsyncDisposable
 
         else if (sender is IMediaTrackPort { Kind: MediaKind.Video } videoPort)
         {
-            RestartAtKeyFrame(videoPort);
+            AnswerKeyFrameRequest(videoPort);
+        }
+    }
+
+    /// <summary>
+    /// A track with key-frame-only twins answers every request in place (the next frame is a key frame at the clip's
+    /// current position, and the cost is bounded by the rendition's key frame interval, so no rate limit); one without
+    /// them is restarted (<see cref="RestartAtKeyFrame"/>).
+    /// </summary>
+    private void AnswerKeyFrameRequest(IMediaTrackPort port)
+    {
+        if (!_sending)
+        {
+            return;
+        }
+
+        foreach (var (p, sender) in SnapshotSenders())
+        {
+            if (!ReferenceEquals(p, port))
+            {
+                continue;
+            }
+
+            if (sender.AnswersKeyFramesInPlace)
+            {
+                sender.RequestKeyFrame();
+                Interlocked.Increment(ref _keyFramesInPlace);
+            }
+            else
+            {
+                RestartAtKeyFrame(port);
+            }
         }
     }
 
@@ -293,6 +337,9 @@ public sealed class CallMediaBinding : IAsyncDisposable
 
     /// <summary>Times a keyframe request restarted our video clip.</summary>
     public long KeyFrameRestarts => Interlocked.Read(ref _keyFrameRestarts);
+
+    /// <summary>Keyframe requests handed to a sender that answers them without restarting its clip.</summary>
+    public long KeyFramesInPlace => Interlocked.Read(ref _keyFramesInPlace);
 
     private void OnSenderReport(object? sender, SenderReportSample report)
     {

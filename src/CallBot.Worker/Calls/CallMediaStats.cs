@@ -16,6 +16,26 @@ public sealed record CallMediaStats(
 {
     public static readonly CallMediaStats Empty = new(0, 0, 0, 0, 0, 0, 0, 0, null, null, null);
 
+    /// <summary>Freezes of the received video by the W3C webrtc-stats definition, timed on assembled frames.</summary>
+    public int VideoFreezeCount { get; init; }
+
+    public TimeSpan VideoTotalFreezesDuration { get; init; }
+
+    /// <summary>Received-video gaps over 5 s (not counted as freezes).</summary>
+    public int VideoPauseCount { get; init; }
+
+    /// <summary>Video RTP packets we sent (media, not retransmissions).</summary>
+    public long VideoPacketsSent { get; init; }
+
+    /// <summary>Video packets we retransmitted on NACK (RTX): the retransmission overhead is this over <see cref="VideoPacketsSent"/>.</summary>
+    public long VideoRetransmittedPackets { get; init; }
+
+    /// <summary>Keyframe requests from the peer answered by restarting our clip.</summary>
+    public long KeyFrameRestarts { get; init; }
+
+    /// <summary>Keyframe requests from the peer answered in place by the sender (no restart).</summary>
+    public long KeyFramesInPlace { get; init; }
+
     public long FramesSent => VideoFramesSent + AudioFramesSent;
 
     public long FramesReceived => VideoFramesReceived + AudioFramesReceived;

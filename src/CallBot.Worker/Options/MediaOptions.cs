@@ -54,6 +54,12 @@ public sealed class MediaOptions
     /// <summary>Keep encoded clips on disk (a warm start loads them instead of encoding); false = memory only. Process-wide.</summary>
     public bool DiskCache { get; set; } = true;
 
+    /// <summary>
+    /// Also encode every video rendition key-frame-only, so a keyframe request (PLI/FIR) is answered by the next frame
+    /// instead of restarting the clip; false halves clip encode time and memory. Process-wide.
+    /// </summary>
+    public bool KeyFrameRenditions { get; set; } = true;
+
     /// <summary>Bound of the disk cache; least recently used clips are deleted beyond it. Process-wide.</summary>
     [Range(16, 1_000_000)]
     public int CacheMaxMegabytes { get; set; } = 512;

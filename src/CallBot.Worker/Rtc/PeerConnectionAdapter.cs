@@ -124,13 +124,24 @@ public sealed class PeerConnectionAdapter : ICallPeerConnection
         }
 
         var stats = _binding.GetStats();
+        var rtp = _pc.GetStats();
         long lost = 0;
-        foreach (var inbound in _pc.GetStats().Inbound)
+        foreach (var inbound in rtp.Inbound)
         {
             lost += Math.Max(0, inbound.PacketsLost);
         }
 
-        return stats with { PacketsLost = lost };
+        long videoPackets = 0, videoRetransmitted = 0;
+        foreach (var outbound in rtp.Outbound)
+        {
+            if (outbound.Kind == MediaKind.Video)
+            {
+                videoPackets += outbound.PacketsSent;
+                videoRetransmitted += outbound.RetransmittedPackets;
+            }
+        }
+
+        return stats with { PacketsLost = lost, VideoPacketsSent = videoPackets, VideoRetransmittedPackets = videoRetransmitted };
     }
 
     public async ValueTask DisposeAsync()

@@ -24,6 +24,9 @@ public sealed class SyntheticClipFixture : IAsyncLifetime
 
     public EncodedClip H264Clip { get; private set; } = null!;
 
+    /// <summary><see cref="Vp8Clip"/>'s key-frame-only twin (<see cref="VideoProfile.KeyFrameOnly"/>).</summary>
+    public EncodedClip Vp8KeyFrameClip { get; private set; } = null!;
+
     public EncodedClip OpusClip { get; private set; } = null!;
 
     public string Vp8File => Path.Combine(Directory, "card.ivf");
@@ -39,11 +42,13 @@ public sealed class SyntheticClipFixture : IAsyncLifetime
         var vp8 = encoder.EncodeVideoBytesAsync(Source, info, Vp8, Seconds, default);
         var h264 = encoder.EncodeVideoBytesAsync(Source, info, H264, Seconds, default);
         var opus = encoder.EncodeAudioBytesAsync(Source, info, Opus, Seconds, default);
+        var vp8Keys = encoder.EncodeVideoBytesAsync(Source, info, Vp8.KeyFrameOnly(), Seconds, default);
         await File.WriteAllBytesAsync(Vp8File, await vp8);
         await File.WriteAllBytesAsync(H264File, await h264);
         await File.WriteAllBytesAsync(OpusFile, await opus);
         Vp8Clip = ClipParser.Parse(await vp8, CodecId.Vp8, Seconds, 30, "vp8", Vp8.BitrateKbps);
         H264Clip = ClipParser.Parse(await h264, CodecId.H264, Seconds, 30, "h264", H264.BitrateKbps);
+        Vp8KeyFrameClip = ClipParser.Parse(await vp8Keys, CodecId.Vp8, Seconds, 30, "vp8 key frames", Vp8.KeyFrameOnly().BitrateKbps);
         OpusClip = ClipParser.Parse(await opus, CodecId.Opus, Seconds, 0, "opus", Opus.BitrateKbps);
     }
 

@@ -35,11 +35,12 @@ public sealed class MediaClockAllocationTests
     }
 
     [Fact]
-    public void Pacing_allocates_nothing_per_tick_or_frame_including_loops_mutes_and_ladder_switches()
+    public void Pacing_allocates_nothing_per_tick_or_frame_including_loops_mutes_ladder_switches_and_keyframe_answers()
     {
         var time = new ManualTime();
         using var clock = new MediaClock(time);
-        var ladder = new EncodedTrack([TestClips.Video(1, 100), TestClips.Video(2, 500)], TestClips.Make(CodecId.Vp8, 30, 3000, 30, 9));
+        var ladder = new EncodedTrack([TestClips.Video(1, 100), TestClips.Video(2, 500)], TestClips.Make(CodecId.Vp8, 30, 3000, 30, 9),
+            [TestClips.Make(CodecId.Vp8, 30, 3000, 1, 3), TestClips.Make(CodecId.Vp8, 30, 3000, 1, 4)]);
         var audio = EncodedTrack.Of(TestClips.Audio());
         var senders = new List<MediaSender>();
         var sink = new CountingSink();
@@ -60,7 +61,13 @@ public sealed class MediaClockAllocationTests
         RunMs(100); // warm up (JIT, first-call paths)
         var framesBefore = sink.Frames;
         var before = GC.GetAllocatedBytesForCurrentThread();
-        RunMs(1500);
+        RunMs(750);
+        foreach (var sender in senders)
+        {
+            sender.RequestKeyFrame(); // answered from the key-frame-only twins (video) or ignored (audio)
+        }
+
+        RunMs(750);
         senders[0].Mute();
         senders[2].SetTargetBitrate(200);
         RunMs(500);
@@ -71,5 +78,6 @@ public sealed class MediaClockAllocationTests
         AllocationAssert.LessThanOneBytePerOperation(allocated, sink.Frames - framesBefore, "pacing frames");
         Assert.True(sink.Frames > 100 * 60);
         Assert.Equal(0, senders[2].RenditionIndex);
+        Assert.Equal(1, senders[4].KeyFramesAnswered);
     }
 }

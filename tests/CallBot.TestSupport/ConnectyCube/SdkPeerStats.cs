@@ -38,6 +38,15 @@ public sealed record SdkInboundRtp
     public double Jitter { get; init; }
     public long FramesDecoded { get; init; }
     public long FreezeCount { get; init; }
+    /// <summary>Seconds (webrtc-stats <c>totalFreezesDuration</c>).</summary>
+    public double TotalFreezesDuration { get; init; }
+    public long FramesReceived { get; init; }
+    public long FramesDropped { get; init; }
+    public long KeyFramesDecoded { get; init; }
+    public long PliCount { get; init; }
+    public long NackCount { get; init; }
+    public long RetransmittedPacketsReceived { get; init; }
+    public long FecPacketsReceived { get; init; }
     public int FrameWidth { get; init; }
     public int FrameHeight { get; init; }
     public string? Codec { get; init; }
@@ -49,6 +58,9 @@ public sealed record SdkOutboundRtp
     public long PacketsSent { get; init; }
     public long BytesSent { get; init; }
     public long FramesEncoded { get; init; }
+    public long FramesSent { get; init; }
+    public long RetransmittedPacketsSent { get; init; }
+    public long PliCount { get; init; }
     public double TargetBitrate { get; init; }
     public string? Codec { get; init; }
 }
