@@ -13,6 +13,7 @@ internal static class InterceptorRegistry
     public const string Remb = "remb";
     public const string TransportCc = "transport-cc";
     public const string Pacer = "pacer";
+    public const string Fec = "fec";
     public const string Stats = "stats";
 
     private static readonly (string Name, Func<InterceptorContext, IInterceptor> Create)[] Catalog =
@@ -23,6 +24,9 @@ internal static class InterceptorRegistry
         (Remb, static c => new RembInterceptor(c)),
         (TransportCc, static c => new TransportCcInterceptor(c)),
         (Pacer, static c => new PacerInterceptor(c)),
+
+        // After the pacer: its FEC packets take sequence numbers on the producer's thread, in the media's order.
+        (Fec, static _ => new FecInterceptor()),
         (Stats, static c => new StatsInterceptor(c)),
     ];
 
@@ -37,7 +41,7 @@ internal static class InterceptorRegistry
     /// ≤ 0.4 KB without), and the pacer's spread-out sends made the receive loop allocate ~29 B per packet (not yet
     /// attributed). Without them the sender follows REMB and packets go out as the producer writes them, as before.
     /// </summary>
-    public static IReadOnlyList<string> DefaultNames { get; } = [.. Names.Where(n => n is not (Pacer or TransportCc))];
+    public static IReadOnlyList<string> DefaultNames { get; } = [.. Names.Where(n => n is not (Pacer or TransportCc or Fec))];
 
     /// <summary>Throws <see cref="ArgumentException"/> for a name that is not a stage (checked when the connection is built).</summary>
     public static void ThrowIfInvalid(IReadOnlyList<string> enabled)

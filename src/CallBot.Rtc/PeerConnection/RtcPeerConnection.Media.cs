@@ -90,7 +90,7 @@ public sealed partial class RtcPeerConnection
         }
     }
 
-    private void HandleRtp(ReadOnlySpan<byte> packet)
+    private void HandleRtp(Span<byte> packet)
     {
         if (!RtpHeader.TryParse(packet, out var header, out _, out _))
         {
@@ -102,6 +102,13 @@ public sealed partial class RtcPeerConnection
         if (transceiver is null || !transceiver.CanReceive)
         {
             Interlocked.Increment(ref _rtpDropped);
+            return;
+        }
+
+        // A stage's own format (RED) becomes the packet it carries, in place, before the payload-type lookup.
+        if (_interceptors.UnwrapRtp(transceiver, ref packet)
+            && (packet.IsEmpty || !RtpHeader.TryParse(packet, out header, out _, out _)))
+        {
             return;
         }
 
