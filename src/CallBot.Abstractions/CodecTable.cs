@@ -70,6 +70,17 @@ public static class CodecTable
 
     public static IReadOnlyList<CodecDescription> All => Entries;
 
+    /// <summary>
+    /// RED and ULPFEC as Chrome offers them (its numbers are dynamic; these are the ones we offer, clear of the codecs'):
+    /// video red/90000 with its RTX and ulpfec/90000, audio red/48000/2 with fmtp <c>opus/opus</c>.
+    /// </summary>
+    public static IReadOnlyList<RedundancyFormatDescription> RedundancyFormats { get; } =
+    [
+        new(RedundancyRole.Red, MediaKind.Video, "red", 90_000, null, 116, 117, 0),
+        new(RedundancyRole.Ulpfec, MediaKind.Video, "ulpfec", 90_000, null, 118, null, 0),
+        new(RedundancyRole.Red, MediaKind.Audio, "red", 48_000, 2, 63, null, 1),
+    ];
+
     /// <summary>The entry of <paramref name="codec"/>; throws <see cref="UnknownCodecException"/> when there is none.</summary>
     /// <remarks>Entries are in <see cref="CodecId"/> order, so this is an index (it runs per frame on some paths).</remarks>
     public static CodecDescription Get(CodecId codec) =>

@@ -40,13 +40,13 @@ public sealed class MediaStagesOptionsTests
     [Fact]
     public void An_unknown_stage_fails_validation_naming_the_key_and_the_known_stages()
     {
-        var media = Bind(new() { ["CallBot:Media:Stages:0"] = "nack", ["CallBot:Media:Stages:1"] = "fec" });
+        var media = Bind(new() { ["CallBot:Media:Stages:0"] = "nack", ["CallBot:Media:Stages:1"] = "flexfec" });
 
         var result = new CallBotOptionsValidator().Validate(null, media);
 
         Assert.True(result.Failed);
         var error = Assert.Single(result.Failures!);
-        Assert.Contains("CallBot:Media:Stages: unknown stage 'fec'", error, StringComparison.Ordinal);
+        Assert.Contains("CallBot:Media:Stages: unknown stage 'flexfec'", error, StringComparison.Ordinal);
         Assert.Contains("transport-cc", error, StringComparison.Ordinal);
     }
 

@@ -1,6 +1,8 @@
+using CallBot.Abstractions;
 using CallBot.Rtc.Media;
 using CallBot.Rtc.Rtcp;
 using CallBot.Rtc.Rtp;
+using CallBot.Rtc.Sdp;
 
 namespace CallBot.Rtc.Interceptors;
 
@@ -24,6 +26,19 @@ internal interface IInterceptor
 
     /// <summary>The rtcp-fb kinds this stage uses: offered and answered only while the stage is enabled.</summary>
     IReadOnlyList<string> RtcpFeedback { get; }
+
+    /// <summary>
+    /// Payload formats that are not codecs (RED, ULPFEC) this stage negotiates for <paramref name="kind"/>, after the
+    /// media <paramref name="codecs"/> we offer/answer (read for the primary payload types a format names).
+    /// </summary>
+    IReadOnlyList<SdpCodec> PayloadFormats(MediaKind kind, IReadOnlyList<SdpCodec> codecs);
+
+    /// <summary>
+    /// Receive loop, before the payload-type demux: a packet in one of this stage's formats (RED) is rewritten in place
+    /// into the packet it carries, at <c>packet[offset..(offset + length)]</c>; length 0 = consumed (dropped, counted by
+    /// the stage). False = not this stage's packet. Per packet: allocate nothing.
+    /// </summary>
+    bool TryUnwrapRtp(RtpTransceiver transceiver, Span<byte> packet, out int offset, out int length);
 
     /// <summary>A transceiver's sending stream got a codec. Returns <paramref name="writer"/> or a wrapper around it.</summary>
     RtpPacketHandler BindLocalStream(RtpTransceiver transceiver, RtpPacketHandler writer);
@@ -60,6 +75,15 @@ internal abstract class Interceptor : IInterceptor
     public abstract string Name { get; }
 
     public virtual IReadOnlyList<string> RtcpFeedback => [];
+
+    public virtual IReadOnlyList<SdpCodec> PayloadFormats(MediaKind kind, IReadOnlyList<SdpCodec> codecs) => [];
+
+    public virtual bool TryUnwrapRtp(RtpTransceiver transceiver, Span<byte> packet, out int offset, out int length)
+    {
+        offset = 0;
+        length = packet.Length;
+        return false;
+    }
 
     public virtual RtpPacketHandler BindLocalStream(RtpTransceiver transceiver, RtpPacketHandler writer) => writer;
 

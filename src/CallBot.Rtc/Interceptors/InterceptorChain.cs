@@ -1,7 +1,9 @@
+using CallBot.Abstractions;
 using CallBot.Rtc.Bwe;
 using CallBot.Rtc.Media;
 using CallBot.Rtc.Rtcp;
 using CallBot.Rtc.Rtp;
+using CallBot.Rtc.Sdp;
 
 namespace CallBot.Rtc.Interceptors;
 
@@ -52,6 +54,42 @@ internal sealed class InterceptorChain
 
     /// <summary>Incoming RTCP packets (or trailing bytes of a compound packet) that did not parse.</summary>
     public long RtcpDropped => Interlocked.Read(ref _rtcpDropped);
+
+    /// <summary>The non-codec payload formats (RED, ULPFEC) the enabled stages negotiate for a kind, after <paramref name="codecs"/>.</summary>
+    public IEnumerable<SdpCodec> PayloadFormats(MediaKind kind, IReadOnlyList<SdpCodec> codecs)
+    {
+        foreach (var stage in _stages)
+        {
+            foreach (var format in stage.PayloadFormats(kind, codecs))
+            {
+                yield return format;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Receive loop, before the payload-type demux: lets each stage rewrite a packet of its own format in place (RED into
+    /// the media it carries). True when <paramref name="packet"/> was rewritten (parse its header again); empty when a
+    /// stage consumed it.
+    /// </summary>
+    public bool UnwrapRtp(RtpTransceiver transceiver, ref Span<byte> packet)
+    {
+        var rewritten = false;
+        foreach (var stage in _stages)
+        {
+            if (stage.TryUnwrapRtp(transceiver, packet, out var offset, out var length))
+            {
+                rewritten = true;
+                packet = packet.Slice(offset, length);
+                if (packet.IsEmpty)
+                {
+                    break;
+                }
+            }
+        }
+
+        return rewritten;
+    }
 
     /// <summary>Binds the sending stream once; later negotiations keep the chain it got.</summary>
     public void BindLocalStream(RtpTransceiver transceiver)

@@ -13,6 +13,7 @@ internal static class InterceptorRegistry
     public const string Remb = "remb";
     public const string TransportCc = "transport-cc";
     public const string Pacer = "pacer";
+    public const string Fec = "fec";
     public const string Stats = "stats";
 
     private static readonly (string Name, Func<InterceptorContext, IInterceptor> Create)[] Catalog =
@@ -23,6 +24,9 @@ internal static class InterceptorRegistry
         (Remb, static c => new RembInterceptor(c)),
         (TransportCc, static c => new TransportCcInterceptor(c)),
         (Pacer, static c => new PacerInterceptor(c)),
+
+        // After the pacer: its FEC packets take sequence numbers on the producer's thread, in the media's order.
+        (Fec, static _ => new FecInterceptor()),
         (Stats, static c => new StatsInterceptor(c)),
     ];
 
@@ -35,7 +39,7 @@ internal static class InterceptorRegistry
     /// A/B (its 5 ms timer per connection; docs/performance.md), far above issue 15's 10 % budget per participant.
     /// Transport-cc is on: its feedback is built and parsed into reused instances, nothing per packet (<c>AllocationTests</c>).
     /// </summary>
-    public static IReadOnlyList<string> DefaultNames { get; } = [.. Names.Where(n => n is not Pacer)];
+    public static IReadOnlyList<string> DefaultNames { get; } = [.. Names.Where(n => n is not (Pacer or Fec))];
 
     /// <summary>Throws <see cref="ArgumentException"/> for a name that is not a stage (checked when the connection is built).</summary>
     public static void ThrowIfInvalid(IReadOnlyList<string> enabled)

@@ -53,6 +53,13 @@ internal sealed class MediaReceiveStream : IEncodedFrameSink, IDisposable
     /// <summary>NACK packets sent for this stream (counted by the stats stage).</summary>
     public long NacksSent { get; set; }
 
+    /// <summary>ULPFEC packets accepted, packets rebuilt from FEC or audio RED, and RED/FEC packets dropped (the fec stage).</summary>
+    public long FecPacketsReceived { get; set; }
+
+    public long FecPacketsRecovered { get; set; }
+
+    public long FecPacketsDiscarded { get; set; }
+
     public long FramesDelivered { get; private set; }
 
     public void OnFrame(in EncodedFrame frame)

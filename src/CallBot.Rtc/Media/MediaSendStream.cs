@@ -58,6 +58,11 @@ internal sealed class MediaSendStream : IEncodedFrameSink
 
     public long NacksReceived => Interlocked.Read(ref _nacksReceived);
 
+    /// <summary>ULPFEC packets sent and their bytes (set by the fec stage each RTCP tick).</summary>
+    public long FecPacketsSent { get; set; }
+
+    public long FecBytesSent { get; set; }
+
     public void OnFrame(in EncodedFrame frame)
     {
         if (!_enabled || _session is null)
@@ -162,6 +167,12 @@ internal sealed class MediaSendStream : IEncodedFrameSink
                 : new OutboundCounters(_sender.PacketsSent, _sender.PayloadOctetsSent, _sender.FramesSent, _sender.Retransmissions);
         }
     }
+
+    /// <summary>
+    /// A sequence number in the media's space for a packet a writer-chain stage adds (ULPFEC); only from within the writer
+    /// chain, where the stream's lock is already held by the send that called it. Null before a codec is configured.
+    /// </summary>
+    public ushort? ReserveSequenceNumber() => _sender?.ReserveSequenceNumber();
 
     private void OnPacket(ReadOnlySpan<byte> packet) => _writer(packet);
 

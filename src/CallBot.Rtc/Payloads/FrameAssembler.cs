@@ -86,6 +86,18 @@ public sealed class FrameAssembler : IRtpPayloadConsumer, IDisposable
         _lastSequence = sequence;
         _hasLast = true;
 
+        // No payload (padding-only, or the number of a FEC packet): the sequence number is accounted for, no data.
+        if (payload.IsEmpty)
+        {
+            if (gap)
+            {
+                _broken |= _inFrame;
+                RequireKeyFrame();
+            }
+
+            return;
+        }
+
         if (_inFrame)
         {
             if (timestamp != _frameTimestamp)

@@ -61,7 +61,10 @@ public sealed record InboundRtpStreamStats(
     long KeyFramesReceived,
     long FramesDropped,
     long NackCount,
-    long PliCount);
+    long PliCount,
+    long FecPacketsReceived = 0,
+    long FecPacketsRecovered = 0,
+    long FecPacketsDiscarded = 0);
 
 /// <summary>RTCOutboundRtpStreamStats basics.</summary>
 public sealed record OutboundRtpStreamStats(
@@ -81,4 +84,6 @@ public sealed record OutboundRtpStreamStats(
     long RemotePacketsLost = 0,
     double RemoteFractionLost = 0,
     long NackResendsSuppressed = 0,
-    long NackResendsOverBudget = 0);
+    long NackResendsOverBudget = 0,
+    long FecPacketsSent = 0,
+    long FecBytesSent = 0);

@@ -93,7 +93,7 @@ public sealed partial class RtcPeerConnection
         }
     }
 
-    private void HandleRtp(ReadOnlySpan<byte> packet)
+    private void HandleRtp(Span<byte> packet)
     {
         if (!RtpHeader.TryParse(packet, out var header, out _, out _))
         {
@@ -105,6 +105,13 @@ public sealed partial class RtcPeerConnection
         if (transceiver is null || !transceiver.CanReceive)
         {
             Interlocked.Increment(ref _rtpDropped);
+            return;
+        }
+
+        // A stage's own format (RED) becomes the packet it carries, in place, before the payload-type lookup.
+        if (_interceptors.UnwrapRtp(transceiver, ref packet)
+            && (packet.IsEmpty || !RtpHeader.TryParse(packet, out header, out _, out _)))
+        {
             return;
         }
 

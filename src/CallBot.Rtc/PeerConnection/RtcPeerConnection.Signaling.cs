@@ -318,14 +318,16 @@ public sealed partial class RtcPeerConnection
 
     private void ConfigureTransceiver(RtpTransceiver transceiver, NegotiatedMedia? media)
     {
-        if (media is null || media.Rejected || media.Codecs.Count == 0 || !media.Codecs[0].TryGetCodecId(out var codec))
+        // The send codec is the first one in the codec table: a payload format that protects media (RED, ULPFEC) is
+        // never it, wherever the peer listed it.
+        var first = media is null || media.Rejected ? null : FirstTableCodec(media);
+        if (media is null || first is null || !first.TryGetCodecId(out var codec))
         {
             transceiver.SetNegotiated(media, null, media is null ? null : TransceiverDirection.Inactive);
             transceiver.SendStream.SetEnabled(false);
             return;
         }
 
-        var first = media.Codecs[0];
         var send = transceiver.SendStream;
         var useRtx = first.RtxPayloadType is not null && send.RtxSsrc is not null && first.HasFeedback(SdpRtcpFeedback.Nack);
         var options = new RtpStreamSenderOptions
@@ -348,6 +350,19 @@ public sealed partial class RtcPeerConnection
         transceiver.SetNegotiated(media, codec, direction);
         transceiver.RemoteBandwidthKbps = media.MaxSendBitrateBps is { } bps ? (int)Math.Min(int.MaxValue, bps / 1000) : 0;
         transceiver.UpdateTargetBitrate();
+    }
+
+    private static NegotiatedCodec? FirstTableCodec(NegotiatedMedia media)
+    {
+        foreach (var codec in media.Codecs)
+        {
+            if (codec.TryGetCodecId(out _))
+            {
+                return codec;
+            }
+        }
+
+        return null;
     }
 
     private void MatchTransceiver(MediaDescription media)
@@ -447,6 +462,8 @@ public sealed partial class RtcPeerConnection
             }
         }
 
+        // The enabled stages' own formats (the fec stage: RED, ULPFEC), after the codecs as Chrome lists them.
+        codecs.AddRange(_interceptors.PayloadFormats(kind, [.. codecs]));
         return codecs;
     }
 

@@ -68,7 +68,8 @@ public sealed partial class RtcPeerConnection
                     var assembler = stream.Assembler;
                     inbound.Add(new InboundRtpStreamStats(stream.Ssrc, transceiver.Mid, transceiver.Kind, stream.Codec,
                         receiver.PacketsReceived, receiver.BytesReceived, Math.Max(0, receiver.CumulativeLost), receiver.Jitter,
-                        stream.FramesDelivered, assembler.KeyFrames, assembler.FramesDropped, stream.NacksSent, stream.PlisSent));
+                        stream.FramesDelivered, assembler.KeyFrames, assembler.FramesDropped, stream.NacksSent, stream.PlisSent,
+                        stream.FecPacketsReceived, stream.FecPacketsRecovered, stream.FecPacketsDiscarded));
                 }
             }
 
@@ -78,7 +79,8 @@ public sealed partial class RtcPeerConnection
             outbound.Add(new OutboundRtpStreamStats(send.Ssrc, transceiver.Mid, transceiver.Kind, send.Codec,
                 counters.PacketsSent, counters.PayloadBytesSent, counters.FramesSent, send.FramesDropped, counters.Retransmissions,
                 send.NacksReceived, transceiver.KeyFrameRequestsReceived, transceiver.TargetBitrateKbps,
-                transceiver.RoundTripTime, transceiver.RemotePacketsLost, transceiver.RemoteFractionLost, suppressed, overBudget));
+                transceiver.RoundTripTime, transceiver.RemotePacketsLost, transceiver.RemoteFractionLost, suppressed, overBudget,
+                send.FecPacketsSent, send.FecBytesSent));
         }
 
         return new PeerConnectionStats(_time.GetUtcNow(), state, iceState, transport, pair, inbound, outbound);

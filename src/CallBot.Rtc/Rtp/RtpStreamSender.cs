@@ -76,6 +76,13 @@ public sealed class RtpStreamSender : IEncodedFrameSink
     /// <summary>The sequence number the next packet will carry.</summary>
     public ushort NextSequenceNumber => _sequence;
 
+    /// <summary>
+    /// Takes the next sequence number for a packet a writer-chain stage adds to this stream (a ULPFEC packet shares the
+    /// media's sequence space, RFC 5109 §9): call it from within the writer chain, on the stream's thread, so the number
+    /// is not the next media packet's. The packet is not kept for retransmission.
+    /// </summary>
+    public ushort ReserveSequenceNumber() => _sequence++;
+
     public long PacketsSent { get; private set; }
 
     /// <summary>Payload octets sent (RFC 3550 SR "sender's octet count": headers and padding excluded).</summary>

@@ -150,7 +150,9 @@ public static class SdpAnswerBuilder
             {
                 if (!local.IsRtx && SdpCodecMatcher.Matches(map, fmtp, local))
                 {
-                    chosen.Add(new SdpCodec(pt, map.EncodingName, map.ClockRate, map.Channels, local.Fmtp ?? fmtp, IntersectFeedback(index, pt, local)));
+                    // Audio RED's fmtp names the offerer's payload types (111/111): it is kept, never replaced by ours.
+                    var answerFmtp = local.NamesPayloadTypes ? fmtp : local.Fmtp ?? fmtp;
+                    chosen.Add(new SdpCodec(pt, map.EncodingName, map.ClockRate, map.Channels, answerFmtp, IntersectFeedback(index, pt, local)));
                     primaries.Add(pt);
                     break;
                 }

@@ -17,6 +17,9 @@ public sealed record SdpCodec(byte PayloadType, string Name, int ClockRate, int?
 
     public bool IsRtx => string.Equals(Name, RtxName, StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>The fmtp lists payload types of the same description (audio RED, RFC 2198 §5): an answer keeps the offerer's.</summary>
+    public bool NamesPayloadTypes { get; init; }
+
     /// <summary>The payload type an RTX codec repairs (fmtp <c>apt=</c>), or null.</summary>
     public byte? AssociatedPayloadType =>
         Fmtp is not null && new SdpFmtp(PayloadType, Fmtp).TryGetParameter(AptParameter, out var apt)

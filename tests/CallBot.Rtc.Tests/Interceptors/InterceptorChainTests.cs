@@ -30,18 +30,18 @@ public sealed class InterceptorChainTests
         var chain = new InterceptorChain(Context(new PeerConnectionOptions().Interceptors));
 
         Assert.Equal(["nack", "keyframe", "report", "remb", "transport-cc", "stats"], chain.Stages.Select(s => s.Name));
-        Assert.Equal(["nack", "keyframe", "report", "remb", "transport-cc", "pacer", "stats"], InterceptorRegistry.Names);
+        Assert.Equal(["nack", "keyframe", "report", "remb", "transport-cc", "pacer", "fec", "stats"], InterceptorRegistry.Names);
         Assert.Equal(["ccm fir", "goog-remb", "nack", "nack pli", "transport-cc"], chain.RtcpFeedback.Order(StringComparer.Ordinal));
     }
 
     [Fact]
     public void An_unknown_stage_name_fails_when_the_connection_is_built()
     {
-        var options = new PeerConnectionOptions { Interceptors = ["nack", "fec"] };
+        var options = new PeerConnectionOptions { Interceptors = ["nack", "flexfec"] };
 
         var error = Assert.Throws<ArgumentException>(() => new RtcPeerConnection(options, PeerHarness.Certificate, _time, NullLoggerFactory.Instance));
 
-        Assert.Contains("'fec'", error.Message, StringComparison.Ordinal);
+        Assert.Contains("'flexfec'", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

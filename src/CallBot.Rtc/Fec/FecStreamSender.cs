@@ -1,0 +1,152 @@
+using System.Buffers.Binary;
+using CallBot.Rtc.Rtp;
+
+namespace CallBot.Rtc.Fec;
+
+/// <summary>The payload types one protected sending stream uses (from the negotiated m-line).</summary>
+/// <param name="Media">The media codec's payload type (what <see cref="RtpStreamSender"/> writes).</param>
+/// <param name="Red">RED's payload type: every media packet goes out wrapped in it.</param>
+/// <param name="Ulpfec">ULPFEC's payload type (a RED block), null when only RED was negotiated (no FEC is sent).</param>
+internal sealed record FecPayloadTypes(byte Media, byte Red, byte? Ulpfec);
+
+/// <summary>
+/// The send side of the <c>fec</c> stage for one video stream, as Chrome sends it (RFC 2198 + RFC 5109): each media packet
+/// goes out as RED with one block, and is XORed into a ULPFEC group (<see cref="UlpfecEncoder"/>); the group closes at
+/// its size (<see cref="FecProtection.GroupSize"/> from the loss the peer reports, chosen at each frame's first packet) or
+/// at the frame's last packet, and its FEC packet goes out as a RED block with the next number of the media's sequence
+/// space (<paramref name="reserveSequence"/>). The protected packet is the plain media packet (what the receiver rebuilds
+/// after taking the RED header off). Retransmissions (RTX) pass untouched.
+/// </summary>
+/// <remarks>
+/// Runs in the writer chain on the producer's thread (the send stream's lock held). Three buffers of a datagram each,
+/// allocated once; nothing per packet. A packet that does not fit them goes out unprotected, as it came.
+/// </remarks>
+internal sealed class FecStreamSender(uint mediaSsrc, Func<ushort?> reserveSequence, Func<double> lossFraction)
+{
+    private const int PaddingBit = 0x20;
+    private const int MarkerBit = 0x80;
+    private const int BufferSize = UlpfecPacket.MaxMediaPacketSize + UlpfecPacket.HeaderSize + UlpfecPacket.LongLevelHeaderSize + 64;
+
+    private readonly UlpfecEncoder _encoder = new();
+    private readonly byte[] _red = new byte[BufferSize];
+    private readonly byte[] _fec = new byte[BufferSize];
+    private readonly byte[] _lastHeader = new byte[UlpfecPacket.MaxMediaPacketSize];
+    private int _lastHeaderLength;
+    private int _groupSize;
+    private uint _frameTimestamp;
+    private bool _started;
+    private ushort _lastProtected;
+    private bool _hasProtected;
+    private long _redPacketsSent;
+    private long _fecPacketsSent;
+    private long _fecBytesSent;
+
+    private volatile FecPayloadTypes? _payloadTypes;
+
+    /// <summary>The payload types in use (set after a negotiation, read by the producer); null = pass every packet on unchanged.</summary>
+    public FecPayloadTypes? PayloadTypes
+    {
+        get => _payloadTypes;
+        set => _payloadTypes = value;
+    }
+
+    /// <summary>Media packets sent wrapped in RED.</summary>
+    public long RedPacketsSent => Volatile.Read(ref _redPacketsSent);
+
+    /// <summary>ULPFEC packets sent, and their bytes (RTP header included): the overhead FEC costs.</summary>
+    public long FecPacketsSent => Volatile.Read(ref _fecPacketsSent);
+
+    public long FecBytesSent => Volatile.Read(ref _fecBytesSent);
+
+    /// <summary>Writes <paramref name="packet"/> (and the FEC packet it closes, if any) to <paramref name="next"/>.</summary>
+    public void Write(ReadOnlySpan<byte> packet, RtpPacketHandler next)
+    {
+        if (PayloadTypes is not { } types
+            || !RtpHeader.TryParse(packet, out var header, out var headerLength, out _)
+            || header.Ssrc != mediaSsrc || header.PayloadType != types.Media
+            || packet.Length + RedPayload.PrimaryHeaderSize > _red.Length)
+        {
+            next(packet);
+            return;
+        }
+
+        var payload = packet[headerLength..^header.PaddingLength];
+        var isNew = !_hasProtected || (short)(header.SequenceNumber - _lastProtected) > 0;
+        if (types.Ulpfec is not null && isNew)
+        {
+            Protect(packet, header, headerLength, types, next);
+        }
+
+        // The RED packet: the same header with RED's payload type, then one block header (the media's) and the payload.
+        packet[..headerLength].CopyTo(_red);
+        _red[0] &= unchecked((byte)~PaddingBit);
+        _red[1] = (byte)((_red[1] & MarkerBit) | types.Red);
+        _red[headerLength] = types.Media;
+        payload.CopyTo(_red.AsSpan(headerLength + RedPayload.PrimaryHeaderSize));
+        Volatile.Write(ref _redPacketsSent, _redPacketsSent + 1);
+        next(_red.AsSpan(0, headerLength + RedPayload.PrimaryHeaderSize + payload.Length));
+
+        if (types.Ulpfec is { } ulpfec && isNew && _encoder.Count > 0 && (header.Marker || _encoder.Count >= _groupSize))
+        {
+            SendFec(ulpfec, types.Red, next);
+        }
+    }
+
+    private void Protect(ReadOnlySpan<byte> packet, in RtpHeader header, int headerLength, FecPayloadTypes types, RtpPacketHandler next)
+    {
+        if (!_started || header.Timestamp != _frameTimestamp)
+        {
+            // A new frame: its protection is chosen now, from the loss the peer last reported.
+            _started = true;
+            _frameTimestamp = header.Timestamp;
+            _groupSize = FecProtection.GroupSize(lossFraction(), keyFrame: false);
+        }
+
+        _hasProtected = true;
+        _lastProtected = header.SequenceNumber;
+        if (_groupSize == 0)
+        {
+            _encoder.Reset();
+            return;
+        }
+
+        if (!_encoder.Add(packet))
+        {
+            // Too far from the open group's first number (or too long): close it and start another with this packet.
+            if (_encoder.Count > 0)
+            {
+                SendFec(types.Ulpfec!.Value, types.Red, next);
+            }
+
+            if (!_encoder.Add(packet))
+            {
+                return;
+            }
+        }
+
+        packet[..headerLength].CopyTo(_lastHeader);
+        _lastHeaderLength = headerLength;
+    }
+
+    private void SendFec(byte ulpfec, byte red, RtpPacketHandler next)
+    {
+        var headerLength = _lastHeaderLength;
+        if (reserveSequence() is not { } sequence
+            || !_encoder.TryClose(_fec.AsSpan(headerLength + RedPayload.PrimaryHeaderSize), out var written))
+        {
+            _encoder.Reset();
+            return;
+        }
+
+        // The last protected packet's header (SSRC, timestamp, extensions) with RED's payload type, no marker, its own number.
+        _lastHeader.AsSpan(0, headerLength).CopyTo(_fec);
+        _fec[0] &= unchecked((byte)~PaddingBit);
+        _fec[1] = red;
+        BinaryPrimitives.WriteUInt16BigEndian(_fec.AsSpan(2), sequence);
+        _fec[headerLength] = ulpfec;
+        var length = headerLength + RedPayload.PrimaryHeaderSize + written;
+        Volatile.Write(ref _fecPacketsSent, _fecPacketsSent + 1);
+        Volatile.Write(ref _fecBytesSent, _fecBytesSent + length);
+        next(_fec.AsSpan(0, length));
+    }
+}
