@@ -4,7 +4,7 @@ namespace CallBot.Worker.Calls;
 
 /// <summary>
 /// Receives the peer's frames of one m-line on the receive loop: counts them, notes the first one, and hands each to the
-/// recorder and (echo mode) back to our own sender. Allocates nothing per frame.
+/// recorder, the observer (load quality) and (echo mode) back to our own sender. Allocates nothing per frame.
 /// </summary>
 internal sealed class RemoteFrameTap(MediaKind kind, TimeProvider time, long startTimestamp, Action<MediaKind, TimeSpan> firstFrame) : IEncodedFrameSink
 {
@@ -14,6 +14,7 @@ internal sealed class RemoteFrameTap(MediaKind kind, TimeProvider time, long sta
     private int _seenFirst;
     private volatile IEncodedFrameSink? _recorder;
     private volatile IEncodedFrameSink? _echo;
+    private volatile IRemoteStreamObserver? _observer;
 
     public MediaKind Kind { get; } = kind;
 
@@ -28,6 +29,12 @@ internal sealed class RemoteFrameTap(MediaKind kind, TimeProvider time, long sta
     {
         get => _recorder;
         set => _recorder = value;
+    }
+
+    public IRemoteStreamObserver? Observer
+    {
+        get => _observer;
+        set => _observer = value;
     }
 
     public IEncodedFrameSink? Echo
@@ -45,6 +52,7 @@ internal sealed class RemoteFrameTap(MediaKind kind, TimeProvider time, long sta
             firstFrame(Kind, time.GetElapsedTime(startTimestamp));
         }
 
+        _observer?.OnRemoteFrame(Kind, frame);
         _recorder?.OnFrame(frame);
         if (_echo is { } echo)
         {
