@@ -27,9 +27,10 @@ public sealed class LoadQualityProsodyTests(ProsodyFixture prosody) : IClassFixt
     public async Task Delay_mos_and_a_tagged_threshold_are_measured_per_group()
     {
         using var folder = new TempFolder();
-        // Three groups of two, each receiving through its own downlink: clean, 100 ms one-way, and 5 % loss + 150 ms.
+        // Groups that receive through their own downlink: clean (2 users), 100 ms one-way (2), and one user with 5 % loss +
+        // 150 ms (one user, so its group's aggregates are its own stream's: the E-model check below recomputes that stream).
         // The fps threshold on the lossy group cannot hold (30 fps are sent): the run must exit 99 and name it with its tag.
-        var scenario = await WriteScenarioAsync(folder, firstUser: 4601, users: 6, concurrency: 3, holdSeconds: 10, callSeconds: 10,
+        var scenario = await WriteScenarioAsync(folder, firstUser: 4601, users: 6, concurrency: 3, holdSeconds: 8, callSeconds: 10,
             """
               call_success_rate: ["rate == 1"]
               "video_fps{group:lossy}": ["avg > 1000"]
@@ -38,7 +39,7 @@ public sealed class LoadQualityProsodyTests(ProsodyFixture prosody) : IClassFixt
             groups:
               - { name: clean, share: 0.34 }
               - { name: delayed, share: 0.33, impairment: { downlink: { delay: 100ms } } }
-              - { name: lossy, share: 0.33, impairment: { downlink: { loss: 0.05, delay: 150ms } } }
+              - { name: lossy, share: 0.17, impairment: { downlink: { loss: 0.05, delay: 150ms } } }
             """);
 
         var (exit, json, log, report) = await RunAsync(scenario, folder);
@@ -63,13 +64,18 @@ public sealed class LoadQualityProsodyTests(ProsodyFixture prosody) : IClassFixt
             Assert.True(Math.Abs(delayed - (100 + clean)) <= 20, $"{metric}: delayed p50 {delayed:0.#} vs clean {clean:0.#} + 100\n{summary}");
         }
 
-        // (c) MOS on a clean link ≥ 4.2; with 5 % loss + 150 ms within ±0.2 of G.107 computed here from what was imposed:
-        // 150 ms + the clean audio delay, a jitter buffer of 2 × the lossy group's mean jitter, Opus' 26.5 ms, 5 % random loss.
+        // (c) MOS on a clean link ≥ 4.2; with 5 % loss + 150 ms within ±0.2 of G.107 computed here (IndependentEModel, not
+        // CallBot's EModel) from the stream's measured inputs: its loss, its glass-to-glass audio delay + a jitter buffer of
+        // 2 × its jitter + Opus' 26.5 ms. The measured delay is well over 150 ms: the receiver holds packets behind each gap
+        // for up to MaxGapWait (150 ms) waiting for a NACK repair, which audio never gets (see docs/load/README.md).
         Assert.True(report.Metrics[Tagged(MetricCatalog.AudioMos, "clean")].Histogram!.Min >= 4.2, summary);
-        var mouthToEar = 150 + Median(report, MetricCatalog.AudioDelayMs, "clean") + (2 * Mean(report, MetricCatalog.AudioJitterMs, "lossy")) + 26.5;
-        var expected = IndependentEModel.Mos(IndependentEModel.Rating(mouthToEar, ppl: 5, ie: 0, bpl: 25.1));
+        var loss = Mean(report, MetricCatalog.AudioPacketLoss, "lossy");
+        Assert.InRange(loss, 0.02, 0.09);
+        Assert.True(Median(report, MetricCatalog.AudioDelayMs, "lossy") >= 150 + Median(report, MetricCatalog.AudioDelayMs, "clean") - 20, summary);
+        var mouthToEar = Median(report, MetricCatalog.AudioDelayMs, "lossy") + (2 * Mean(report, MetricCatalog.AudioJitterMs, "lossy")) + 26.5;
+        var expected = IndependentEModel.Mos(IndependentEModel.Rating(mouthToEar, ppl: loss * 100, ie: 0, bpl: 25.1));
         var lossyMos = Median(report, MetricCatalog.AudioMos, "lossy");
-        Assert.True(Math.Abs(lossyMos - expected) <= 0.2, $"lossy MOS {lossyMos:0.###} vs G.107 {expected:0.###} (Ta {mouthToEar:0.#} ms)\n{summary}");
+        Assert.True(Math.Abs(lossyMos - expected) <= 0.2, $"lossy MOS {lossyMos:0.###} vs G.107 {expected:0.###} (Ta {mouthToEar:0.#} ms, loss {loss:0.###})\n{summary}");
 
         // The receive path's other measures are there and plausible on the clean group: ~30 fps, no W3C freezes, an A/V
         // offset near 0, nearly no concealed audio.
