@@ -52,8 +52,8 @@ public sealed class CallResult
 }
 
 /// <summary>
-/// One received stream of one participant. Freezes: video by the W3C definition (see <see cref="Quality.FrameRenderStats"/>),
-/// audio as inter-frame gaps longer than <see cref="FreezeGap"/>; <see cref="LossFraction"/> is 0..1 of packets lost;
+/// One received stream of one participant. Freezes count inter-frame gaps longer than <see cref="FreezeGap"/> (W3C video
+/// freezes: <see cref="VideoFreezes"/>); <see cref="LossFraction"/> is 0..1 of packets lost;
 /// jitter and RTT in milliseconds (RTT null when unknown). The init-only members are what the receiver measured on its
 /// receive path (null or empty from a driver that cannot, e.g. the dry run).
 /// </summary>
@@ -74,6 +74,9 @@ public sealed record StreamResult(string Participant, MediaKind Kind, long Frame
 
     /// <summary>Video streams: median audio delay minus median video delay of the same sender at this receiver, ms (positive: sound late).</summary>
     public double? AvOffsetMs { get; init; }
+
+    /// <summary>Video: freezes by the W3C definition (<see cref="Quality.FrameRenderStats"/>).</summary>
+    public int VideoFreezes { get; init; }
 
     /// <summary>Video: total time spent in W3C freezes.</summary>
     public TimeSpan FreezeDuration { get; init; }

@@ -80,6 +80,7 @@ internal static class CallStreams
                 streams.Add(Stream(receiver, sender, MediaKind.Video, participantName, video, context) with
                 {
                     AvOffsetMs = offset,
+                    VideoFreezes = video.Freezes,
                     FreezeDuration = video.FreezeDuration,
                     Pauses = video.Pauses,
                     PauseDuration = video.PauseDuration,

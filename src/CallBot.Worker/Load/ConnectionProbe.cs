@@ -10,7 +10,7 @@ namespace CallBot.Worker.Load;
 /// What the load driver keeps about one peer connection (one bot's side of one call with one remote user): ICE
 /// restarts, the quality of each received stream (<see cref="ReceivedStreamQuality"/>: glass-to-glass delay, W3C
 /// freezes, fps per second, audio concealment) fed by the receive path and sampled by the <see cref="StreamMonitor"/>,
-/// audio gaps, and the final frame and RTP counters read when the connection is disposed.
+/// gaps over 500 ms, and the final frame and RTP counters read when the connection is disposed.
 /// </summary>
 internal sealed class ConnectionProbe : IRemoteStreamObserver
 {
@@ -18,6 +18,7 @@ internal sealed class ConnectionProbe : IRemoteStreamObserver
     private const int VideoClockRate = 90_000;
 
     private readonly PeerConnectionAdapter _adapter;
+    private readonly FreezeDetector _video = new();
     private readonly FreezeDetector _audio = new();
     private readonly ReceivedStreamQuality _videoQuality;
     private readonly ReceivedStreamQuality _audioQuality;
@@ -54,8 +55,8 @@ internal sealed class ConnectionProbe : IRemoteStreamObserver
     /// <summary>RTP counters: captured just before the connection closed, live before.</summary>
     public PeerConnectionStats Rtp => _finalRtp ?? _adapter.PeerConnection.GetStats();
 
-    /// <summary>Video: freezes by the W3C definition; audio: gaps over <see cref="Driver.StreamResult.FreezeGap"/>.</summary>
-    public int Freezes(MediaKind kind) => kind == MediaKind.Video ? _videoQuality.Report().Freezes : _audio.Freezes;
+    /// <summary>Gaps over <see cref="Driver.StreamResult.FreezeGap"/> (W3C video freezes: <see cref="Quality"/>).</summary>
+    public int Freezes(MediaKind kind) => kind == MediaKind.Video ? _video.Freezes : _audio.Freezes;
 
     public ReceivedStreamReport Quality(MediaKind kind) => (kind == MediaKind.Video ? _videoQuality : _audioQuality).Report();
 
@@ -66,7 +67,7 @@ internal sealed class ConnectionProbe : IRemoteStreamObserver
 
     public void CountIceRestart() => Interlocked.Increment(ref _iceRestarts);
 
-    /// <summary>One monitor tick: feeds the received-frame counters to the audio gap detector and closes the streams' seconds.</summary>
+    /// <summary>One monitor tick: feeds the received-frame counters to the gap detectors and closes the streams' seconds.</summary>
     public void Sample(long nowTimestamp, TimeProvider time)
     {
         if (_closed)
@@ -75,6 +76,7 @@ internal sealed class ConnectionProbe : IRemoteStreamObserver
         }
 
         var stats = _adapter.Media.GetStats();
+        _video.Observe(stats.VideoFramesReceived, nowTimestamp, time);
         _audio.Observe(stats.AudioFramesReceived, nowTimestamp, time);
         _videoQuality.Sample(nowTimestamp);
         _audioQuality.Sample(nowTimestamp);
@@ -94,7 +96,7 @@ internal sealed class ConnectionProbe : IRemoteStreamObserver
 
 /// <summary>
 /// Counts inter-frame gaps longer than <see cref="Driver.StreamResult.FreezeGap"/> from periodic samples of a received-frame
-/// counter (audio, which has no W3C freeze definition; video freezes come from <see cref="FrameRenderStats"/>). A gap counts only once frames resume (a call's end is not a freeze), and only the part of it that samples
+/// counter (the <c>freezes</c> metric; the W3C video freezes of <c>video_freezes</c> come from <see cref="FrameRenderStats"/>). A gap counts only once frames resume (a call's end is not a freeze), and only the part of it that samples
 /// saw with no new frame, so slow sampling can under-count a freeze but never invent one.
 /// </summary>
 internal sealed class FreezeDetector

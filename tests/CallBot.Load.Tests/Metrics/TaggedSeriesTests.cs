@@ -23,7 +23,7 @@ public sealed class TaggedSeriesTests
             Streams =
             [
                 new StreamResult("bot-1", MediaKind.Video, 150, 150, 0, 0, 1, 2) { Group = "wired", Seconds = [new(1, 30, 180), new(2, 30, 180)] },
-                new StreamResult("bot-2", MediaKind.Video, 150, 100, 2, 0, 1, 2) { Group = "mobile", Seconds = [new(1, 20, 180), new(2, 10, 180)] },
+                new StreamResult("bot-2", MediaKind.Video, 150, 100, 0, 0, 1, 2) { Group = "mobile", VideoFreezes = 2, Seconds = [new(1, 20, 180), new(2, 10, 180)] },
             ],
         }, TimeSpan.Zero);
 

@@ -77,10 +77,10 @@ public sealed class LoadQualityProsodyTests(ProsodyFixture prosody) : IClassFixt
         var lossyMos = Median(report, MetricCatalog.AudioMos, "lossy");
         Assert.True(Math.Abs(lossyMos - expected) <= 0.2, $"lossy MOS {lossyMos:0.###} vs G.107 {expected:0.###} (Ta {mouthToEar:0.#} ms, loss {loss:0.###})\n{summary}");
 
-        // The receive path's other measures are there and plausible on the clean group: ~30 fps, no W3C freezes, an A/V
-        // offset near 0, nearly no concealed audio.
+        // The receive path's other measures are there and plausible: ~30 fps on the clean group, more W3C freezes where
+        // packets are lost, an A/V offset near 0 on clean links, concealed audio only where packets are lost.
         Assert.InRange(Mean(report, MetricCatalog.VideoFps, "clean"), 20, 33);
-        Assert.Equal(0, report.Metrics[Tagged(MetricCatalog.VideoFreezes, "clean")].Sum);
+        Assert.True(report.Metrics[Tagged(MetricCatalog.VideoFreezes, "lossy")].Sum > report.Metrics[Tagged(MetricCatalog.VideoFreezes, "clean")].Sum, summary);
         Assert.True(Mean(report, MetricCatalog.AvOffsetMs, "clean") < 40, summary);
         Assert.True(Mean(report, MetricCatalog.AudioConcealedShare, "clean") < 0.01, summary);
         Assert.True(Mean(report, MetricCatalog.AudioConcealedShare, "lossy") > 0.02, summary);
