@@ -49,52 +49,46 @@ public sealed class LoadMetrics
         }
     }
 
-    /// <summary>Records a finished call that started <paramref name="startedAt"/> after the start of the run.</summary>
+    /// <summary>
+    /// Records a finished call that started <paramref name="startedAt"/> after the start of the run. Every value also goes
+    /// to its tagged series (<see cref="MetricCatalog.Tagged"/>): <c>group</c> is the receiver's group for stream metrics
+    /// and the caller's for call metrics, <c>shape</c> the call's. Tagged series are bounded by the scenario's groups and shapes.
+    /// </summary>
     public void RecordCall(CallResult call, TimeSpan startedAt)
     {
         ArgumentNullException.ThrowIfNull(call);
         var start = startedAt.TotalSeconds;
         var end = start + Math.Max(0, call.Elapsed.TotalSeconds);
+        var callGroup = call.Intent.Caller.Group ?? StreamResult.NoGroup;
+        var shape = Running.LoadTelemetry.ShapeOf(call.Intent);
         lock (_gate)
         {
-            _metrics[MetricCatalog.Calls].Increment();
-            _metrics[MetricCatalog.CallSuccessRate].RecordRate(call.Succeeded);
+            var tags = new Tags(this, callGroup, shape);
+            tags.Increment(MetricCatalog.Calls, 1);
+            foreach (var value in tags.Values(MetricCatalog.CallSuccessRate))
+            {
+                value.RecordRate(call.Succeeded);
+            }
+
             if (!call.Succeeded)
             {
-                _metrics[MetricCatalog.CallFailures].Increment();
+                tags.Increment(MetricCatalog.CallFailures, 1);
                 AddError(call.FailureReason);
             }
 
-            Record(MetricCatalog.CallAcceptMs, call.AcceptedAfter);
-            Record(MetricCatalog.CallSetupMs, call.IceConnectedAfter);
-            Record(MetricCatalog.FirstFrameMs, call.FirstRemoteFrameAfter);
+            tags.Record(MetricCatalog.CallAcceptMs, call.AcceptedAfter);
+            tags.Record(MetricCatalog.CallSetupMs, call.IceConnectedAfter);
+            tags.Record(MetricCatalog.FirstFrameMs, call.FirstRemoteFrameAfter);
             foreach (var handshake in call.DtlsHandshakes)
             {
-                _metrics[MetricCatalog.DtlsHandshakeMs].Record(handshake.TotalMilliseconds);
+                tags.Record(MetricCatalog.DtlsHandshakeMs, handshake.TotalMilliseconds);
             }
 
-            _metrics[MetricCatalog.IceRestarts].Increment(call.IceRestarts);
-            _metrics[MetricCatalog.ChatReconnects].Increment(call.ChatReconnects);
+            tags.Increment(MetricCatalog.IceRestarts, call.IceRestarts);
+            tags.Increment(MetricCatalog.ChatReconnects, call.ChatReconnects);
             foreach (var stream in call.Streams)
             {
-                var video = stream.Kind == MediaKind.Video;
-                _metrics[video ? MetricCatalog.VideoPacketLoss : MetricCatalog.AudioPacketLoss].Record(stream.LossFraction);
-                _metrics[video ? MetricCatalog.VideoJitterMs : MetricCatalog.AudioJitterMs].Record(stream.JitterMs);
-                if (stream.RttMs is { } rtt)
-                {
-                    _metrics[MetricCatalog.RttMs].Record(rtt);
-                }
-
-                if (stream.FramesSent > 0)
-                {
-                    _metrics[MetricCatalog.FramesReceivedRatio].Record((double)stream.FramesReceived / stream.FramesSent);
-                }
-
-                _metrics[MetricCatalog.Freezes].Increment(stream.Freezes);
-                if (AudioMos.Of(stream) is { } mos)
-                {
-                    _metrics[MetricCatalog.AudioMos].Record(mos);
-                }
+                RecordStream(stream, new Tags(this, stream.Group, shape), start);
             }
 
             _intervals.Add((start, end));
@@ -117,6 +111,122 @@ public sealed class LoadMetrics
         if (call.Succeeded)
         {
             Interlocked.Increment(ref _callsSucceeded);
+        }
+    }
+
+    private void RecordStream(StreamResult stream, Tags tags, double callStart)
+    {
+        var video = stream.Kind == MediaKind.Video;
+        tags.Record(video ? MetricCatalog.VideoPacketLoss : MetricCatalog.AudioPacketLoss, stream.LossFraction);
+        tags.Record(video ? MetricCatalog.VideoJitterMs : MetricCatalog.AudioJitterMs, stream.JitterMs);
+        if (stream.RttMs is { } rtt)
+        {
+            tags.Record(MetricCatalog.RttMs, rtt);
+        }
+
+        if (stream.FramesSent > 0)
+        {
+            tags.Record(MetricCatalog.FramesReceivedRatio, (double)stream.FramesReceived / stream.FramesSent);
+        }
+
+        tags.Increment(MetricCatalog.Freezes, stream.Freezes);
+        if (stream.Delay is { } delay)
+        {
+            var histogram = LogHistogram.FromData(delay);
+            foreach (var value in tags.Values(video ? MetricCatalog.VideoDelayMs : MetricCatalog.AudioDelayMs))
+            {
+                value.Histogram.Add(histogram);
+            }
+        }
+
+        if (video)
+        {
+            tags.Increment(MetricCatalog.VideoFreezes, stream.VideoFreezes);
+            tags.Increment(MetricCatalog.VideoPauses, stream.Pauses);
+            tags.Increment(MetricCatalog.VideoUnrecovered, stream.Unrecovered);
+            if (stream.FramesReceived > 0)
+            {
+                tags.Record(MetricCatalog.VideoFreezeMs, stream.FreezeDuration.TotalMilliseconds);
+            }
+
+            tags.Record(MetricCatalog.VideoFps, stream.MeanFps);
+            tags.Record(MetricCatalog.AvOffsetMs, stream.AvOffsetMs is { } offset ? Math.Abs(offset) : null);
+            var heights = stream.Seconds.Where(s => s.Height > 0).ToList();
+            if (heights.Count > 0)
+            {
+                tags.Record(MetricCatalog.VideoHeight, heights.Average(s => s.Height));
+            }
+
+            foreach (var recovery in stream.Recoveries)
+            {
+                tags.Record(MetricCatalog.VideoRecoveryMs, recovery.TotalMilliseconds);
+            }
+
+            foreach (var second in stream.Seconds)
+            {
+                // A sample covers the second before it: its middle places it in a window.
+                var window = WindowAt(callStart + second.AtSeconds - 0.5);
+                window.VideoFps.Add(second.Fps);
+                if (!window.VideoFpsByGroup.TryGetValue(stream.Group, out var group))
+                {
+                    group = new FpsSum();
+                    window.VideoFpsByGroup[stream.Group] = group;
+                }
+
+                group.Add(second.Fps);
+            }
+        }
+        else
+        {
+            tags.Record(MetricCatalog.AudioConcealedShare, stream.ConcealedShare);
+        }
+
+        if (AudioMos.Of(stream) is { } mos)
+        {
+            tags.Record(MetricCatalog.AudioMos, mos);
+        }
+    }
+
+    private MetricValue Series(string name, string metric)
+    {
+        if (!_metrics.TryGetValue(name, out var value))
+        {
+            value = new MetricValue(MetricCatalog.Kinds[metric]);
+            _metrics[name] = value;
+        }
+
+        return value;
+    }
+
+    /// <summary>A metric and its group- and shape-tagged series, recorded together (called under the lock).</summary>
+    private readonly struct Tags(LoadMetrics owner, string group, string shape)
+    {
+        public MetricValue[] Values(string metric) =>
+        [
+            owner._metrics[metric],
+            owner.Series(MetricCatalog.Tagged(metric, MetricCatalog.GroupTag, group), metric),
+            owner.Series(MetricCatalog.Tagged(metric, MetricCatalog.ShapeTag, shape), metric),
+        ];
+
+        public void Record(string metric, double? value)
+        {
+            if (value is { } v)
+            {
+                foreach (var series in Values(metric))
+                {
+                    series.Record(v);
+                }
+            }
+        }
+
+        public void Record(string metric, TimeSpan? value) => Record(metric, value?.TotalMilliseconds);
+
+        public void Increment(string metric, double by)
+        {
+            foreach (var series in Values(metric))
+            {
+                series.Increment(by);
+            }
         }
     }
 
@@ -177,18 +287,12 @@ public sealed class LoadMetrics
                     Finished = acc?.Finished ?? 0,
                     Succeeded = acc?.Succeeded ?? 0,
                     Setup = (acc?.Setup ?? new LogHistogram()).ToData(),
+                    VideoFps = acc?.VideoFps.Mean,
+                    VideoFpsByGroup = acc is null ? [] : acc.VideoFpsByGroup.Where(g => g.Value.Mean is not null).ToDictionary(g => g.Key, g => g.Value.Mean!.Value, StringComparer.Ordinal),
                 });
             }
 
             return result;
-        }
-    }
-
-    private void Record(string metric, TimeSpan? value)
-    {
-        if (value is { } v)
-        {
-            _metrics[metric].Record(v.TotalMilliseconds);
         }
     }
 
@@ -215,6 +319,24 @@ public sealed class LoadMetrics
         public long Succeeded { get; set; }
 
         public LogHistogram Setup { get; } = new();
+
+        public FpsSum VideoFps { get; } = new();
+
+        public Dictionary<string, FpsSum> VideoFpsByGroup { get; } = new(StringComparer.Ordinal);
+    }
+
+    private sealed class FpsSum
+    {
+        private double _sum;
+        private long _count;
+
+        public double? Mean => _count == 0 ? null : Math.Round(_sum / _count, 3);
+
+        public void Add(double fps)
+        {
+            _sum += fps;
+            _count++;
+        }
     }
 }
 
@@ -234,4 +356,10 @@ public sealed class WindowData
 
     /// <summary>Call setup (call → ICE connected) of the calls that started in this window.</summary>
     public HistogramData Setup { get; set; } = new();
+
+    /// <summary>Mean received fps over every video stream's seconds that fell in this window (null: no video received then).</summary>
+    public double? VideoFps { get; set; }
+
+    /// <summary><see cref="VideoFps"/> per receiver group.</summary>
+    public Dictionary<string, double> VideoFpsByGroup { get; set; } = [];
 }

@@ -127,7 +127,7 @@ public static class ScenarioLoader
             var (executor, startTarget, stages) = Shape(s.Load);
             Media(s.Media, s.Thresholds);
             var groups = new GroupRules(_errors).Groups(s.Groups);
-            var thresholds = new ThresholdRules(_errors).Thresholds(s.Thresholds);
+            var thresholds = new ThresholdRules(_errors).Thresholds(s.Thresholds, [.. groups.Select(g => g.Name)]);
             var window = _errors.Duration("window", s.Window, positive: true);
             if (window < TimeSpan.FromMilliseconds(100))
             {

@@ -3,18 +3,34 @@ using CallBot.Load.Thresholds;
 
 namespace CallBot.Load.Scenario;
 
-/// <summary>The scenario's <c>thresholds</c>: each metric known to <see cref="MetricCatalog"/>, each condition parsed and fit for the metric's kind.</summary>
+/// <summary>
+/// The scenario's <c>thresholds</c>: each metric known to <see cref="MetricCatalog"/>, bare or tagged k6-style
+/// (<c>video_fps{group:mobile}</c>, <c>call_setup_ms{shape:pair}</c>; a group must be one of the scenario's or
+/// <c>none</c>), each condition parsed and fit for the metric's kind.
+/// </summary>
 internal sealed class ThresholdRules(ScenarioErrors errors)
 {
-    public List<ThresholdDefinition> Thresholds(Dictionary<string, List<string>> thresholds)
+    public List<ThresholdDefinition> Thresholds(Dictionary<string, List<string>> thresholds, IReadOnlyCollection<string> groups)
     {
+        ArgumentNullException.ThrowIfNull(groups);
         var result = new List<ThresholdDefinition>();
         foreach (var (metric, expressions) in thresholds)
         {
             var at = "thresholds." + metric;
-            if (!MetricCatalog.Kinds.TryGetValue(metric, out var kind))
+            if (!MetricCatalog.TryParseName(metric, out var baseName, out var tag, out var tagValue))
             {
-                errors.Add(at, $"unknown metric '{metric}'; known: {string.Join(", ", MetricCatalog.Kinds.Keys)}");
+                errors.Add(at, $"'{metric}' is not NAME or NAME{{group:G}} / NAME{{shape:S}}");
+                continue;
+            }
+
+            if (!MetricCatalog.Kinds.TryGetValue(baseName, out var kind))
+            {
+                errors.Add(at, $"unknown metric '{baseName}'; known: {string.Join(", ", MetricCatalog.Kinds.Keys)}");
+                continue;
+            }
+
+            if (tag is not null && !TagFits(at, tag, tagValue!, groups))
+            {
                 continue;
             }
 
@@ -49,5 +65,31 @@ internal sealed class ThresholdRules(ScenarioErrors errors)
         }
 
         return result;
+    }
+
+    private bool TagFits(string at, string tag, string value, IReadOnlyCollection<string> groups)
+    {
+        if (value.Length > MetricCatalog.MaxTagValueLength)
+        {
+            errors.Add(at, $"tag value longer than {MetricCatalog.MaxTagValueLength} characters");
+            return false;
+        }
+
+        switch (tag)
+        {
+            case MetricCatalog.GroupTag when value == Driver.StreamResult.NoGroup || groups.Contains(value):
+                return true;
+            case MetricCatalog.GroupTag:
+                errors.Add(at, $"unknown group '{value}'; groups: {string.Join(", ", groups.Append(Driver.StreamResult.NoGroup))}");
+                return false;
+            case MetricCatalog.ShapeTag when value == "pair" || (value.StartsWith("mesh-", StringComparison.Ordinal) && int.TryParse(value.AsSpan(5), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n >= 3):
+                return true;
+            case MetricCatalog.ShapeTag:
+                errors.Add(at, $"unknown shape '{value}'; expected pair or mesh-N (N ≥ 3 participants)");
+                return false;
+            default:
+                errors.Add(at, $"unknown tag '{tag}'; expected {MetricCatalog.GroupTag} or {MetricCatalog.ShapeTag}");
+                return false;
+        }
     }
 }

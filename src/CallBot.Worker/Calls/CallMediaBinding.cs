@@ -25,6 +25,7 @@ public sealed class CallMediaBinding : IAsyncDisposable
     private readonly List<RemoteFrameTap> _taps = [];
     private readonly Lock _lock = new();
     private ParticipantRecorder? _recorder;
+    private volatile IRemoteStreamObserver? _observer;
     private ITimer? _bitrateTimer;
     private long _keyFramesRequestedByPeer;
     private long _remoteGaps;
@@ -70,6 +71,20 @@ public sealed class CallMediaBinding : IAsyncDisposable
     public int CodecMismatches { get; private set; }
 
     public ParticipantRecorder? Recorder => _recorder;
+
+    /// <summary>Sees every remote frame and sender report from now on (set before media flows; null detaches).</summary>
+    public IRemoteStreamObserver? Observer
+    {
+        get => _observer;
+        set
+        {
+            _observer = value;
+            foreach (var tap in _taps)
+            {
+                tap.Observer = value;
+            }
+        }
+    }
 
     /// <summary>
     /// Once the m-lines are negotiated (the codecs are known): attaches the recorder and, in echo mode, loops the peer's
@@ -346,6 +361,7 @@ public sealed class CallMediaBinding : IAsyncDisposable
         if (sender is IMediaTrackPort port)
         {
             _recorder?.OnSenderReport(port.Kind, report.NtpTime, report.RtpTimestamp);
+            _observer?.OnSenderReport(port.Kind, report);
         }
     }
 

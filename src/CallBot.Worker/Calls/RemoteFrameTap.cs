@@ -5,9 +5,9 @@ namespace CallBot.Worker.Calls;
 
 /// <summary>
 /// Receives the peer's frames of one m-line on the receive loop: counts them, notes the first one, and hands each to the
-/// recorder and (echo mode) back to our own sender; for video, times freezes by the W3C definition on each assembled
-/// frame's arrival (<see cref="FrameRenderStats"/>: what Chromium's <c>freezeCount</c> reports for a rendered stream).
-/// Allocates nothing per frame.
+/// recorder, the observer (load quality) and (echo mode) back to our own sender; for video, times freezes by the W3C
+/// definition on each assembled frame's arrival (<see cref="FrameRenderStats"/>: what Chromium's <c>freezeCount</c>
+/// reports for a rendered stream). Allocates nothing per frame.
 /// </summary>
 internal sealed class RemoteFrameTap(MediaKind kind, TimeProvider time, long startTimestamp, Action<MediaKind, TimeSpan> firstFrame) : IEncodedFrameSink
 {
@@ -18,6 +18,7 @@ internal sealed class RemoteFrameTap(MediaKind kind, TimeProvider time, long sta
     private volatile IEncodedFrameSink? _recorder;
     private volatile IEncodedFrameSink? _echo;
     private readonly FrameRenderStats? _render = kind == MediaKind.Video ? new FrameRenderStats(time.TimestampFrequency) : null;
+    private volatile IRemoteStreamObserver? _observer;
 
     public MediaKind Kind { get; } = kind;
 
@@ -42,6 +43,12 @@ internal sealed class RemoteFrameTap(MediaKind kind, TimeProvider time, long sta
         set => _recorder = value;
     }
 
+    public IRemoteStreamObserver? Observer
+    {
+        get => _observer;
+        set => _observer = value;
+    }
+
     public IEncodedFrameSink? Echo
     {
         get => _echo;
@@ -58,6 +65,7 @@ internal sealed class RemoteFrameTap(MediaKind kind, TimeProvider time, long sta
             firstFrame(Kind, time.GetElapsedTime(startTimestamp));
         }
 
+        _observer?.OnRemoteFrame(Kind, frame);
         _recorder?.OnFrame(frame);
         if (_echo is { } echo)
         {

@@ -1,5 +1,6 @@
 using CallBot.Abstractions;
 using CallBot.Load.Driver;
+using CallBot.Load.Quality;
 
 namespace CallBot.Worker.Load;
 
@@ -12,6 +13,17 @@ internal readonly record struct StreamKinds(bool Audio, bool Video)
 {
     public bool Includes(MediaKind kind) => kind == MediaKind.Video ? Video : Audio;
 }
+
+/// <summary>
+/// Where a call's streams sit in time and in the scenario: the call's placement and the start of the run's calls (the
+/// timeline's zero) as <see cref="TimeProvider"/> timestamps, each user's group name and the impairment windows of its group.
+/// </summary>
+internal sealed record StreamContext(
+    TimeProvider Time,
+    long PlacedAt,
+    long CallsEpoch,
+    Func<int, string> GroupOf,
+    Func<int, IReadOnlyList<(TimeSpan Start, TimeSpan End)>> WindowsOf);
 
 internal static class CallStreams
 {
@@ -39,7 +51,7 @@ internal static class CallStreams
     }
 
     /// <summary>One stream per receiving side and kind the profile sends: no video streams at all in an audio call.</summary>
-    public static List<StreamResult> Build(IReadOnlyList<ConnectionProbe> connections, StreamKinds media, Func<int, string> participantName)
+    public static List<StreamResult> Build(IReadOnlyList<ConnectionProbe> connections, StreamKinds media, Func<int, string> participantName, StreamContext context)
     {
         var streams = new List<StreamResult>(connections.Count * 2);
         foreach (var receiver in connections)
@@ -54,21 +66,73 @@ internal static class CallStreams
                 }
             }
 
+            var audio = receiver.Quality(MediaKind.Audio);
+            var video = receiver.Quality(MediaKind.Video);
             if (media.Audio)
             {
-                streams.Add(Stream(receiver, sender, MediaKind.Audio, participantName));
+                streams.Add(Stream(receiver, sender, MediaKind.Audio, participantName, audio, context) with { ConcealedShare = audio.ConcealedShare });
             }
 
             if (media.Video)
             {
-                streams.Add(Stream(receiver, sender, MediaKind.Video, participantName));
+                var (recoveries, unrecovered) = Recoveries(video, receiver, context);
+                double? offset = media.Audio && audio.Delay is { } a && video.Delay is { } v ? Median(a) - Median(v) : null;
+                streams.Add(Stream(receiver, sender, MediaKind.Video, participantName, video, context) with
+                {
+                    AvOffsetMs = offset,
+                    VideoFreezes = video.Freezes,
+                    FreezeDuration = video.FreezeDuration,
+                    Pauses = video.Pauses,
+                    PauseDuration = video.PauseDuration,
+                    Recoveries = recoveries,
+                    Unrecovered = unrecovered,
+                });
             }
         }
 
         return streams;
     }
 
-    private static StreamResult Stream(ConnectionProbe receiver, ConnectionProbe? sender, MediaKind kind, Func<int, string> participantName)
+    private static double Median(CallBot.Load.Metrics.HistogramData delay) => CallBot.Load.Metrics.LogHistogram.FromData(delay).Percentile(50);
+
+    /// <summary>Recovery after each ended impairment window of the receiver's or the sender's group that the stream lived through.</summary>
+    private static (List<TimeSpan> Recoveries, int Unrecovered) Recoveries(ReceivedStreamReport video, ConnectionProbe receiver, StreamContext context)
+    {
+        var recoveries = new List<TimeSpan>();
+        var unrecovered = 0;
+        if (video.Seconds.Count == 0)
+        {
+            return (recoveries, 0);
+        }
+
+        var samples = new List<(TimeSpan At, double Value)>(video.Seconds.Count);
+        foreach (var second in video.Seconds)
+        {
+            samples.Add((context.Time.GetElapsedTime(context.CallsEpoch, second.At), second.Fps));
+        }
+
+        foreach (var (start, end) in context.WindowsOf(receiver.LocalUserId).Concat(context.WindowsOf(receiver.RemoteUserId)).Distinct())
+        {
+            // Only a window the stream saw from before its start to after its end has a baseline and a recovery to measure.
+            if (samples[0].At >= start || samples[^1].At < end)
+            {
+                continue;
+            }
+
+            if (RecoveryTime.Measure(samples, start, end) is { } recovery)
+            {
+                recoveries.Add(recovery);
+            }
+            else
+            {
+                unrecovered++;
+            }
+        }
+
+        return (recoveries, unrecovered);
+    }
+
+    private static StreamResult Stream(ConnectionProbe receiver, ConnectionProbe? sender, MediaKind kind, Func<int, string> participantName, ReceivedStreamReport quality, StreamContext context)
     {
         var frames = receiver.Frames;
         var received = kind == MediaKind.Video ? frames.VideoFramesReceived : frames.AudioFramesReceived;
@@ -106,6 +170,18 @@ internal static class CallStreams
 
         var loss = packets + lost > 0 ? (double)lost / (packets + lost) : 0;
         var jitterMs = jitter * 1000.0 / (kind == MediaKind.Audio ? AudioClockRate : VideoClockRate);
-        return new StreamResult(participantName(receiver.LocalUserId), kind, sent, received, receiver.Freezes(kind), loss, jitterMs, rttMs);
+        var seconds = new List<StreamSecondSample>(quality.Seconds.Count);
+        foreach (var second in quality.Seconds)
+        {
+            seconds.Add(new StreamSecondSample(context.Time.GetElapsedTime(context.PlacedAt, second.At).TotalSeconds, second.Fps, second.Height));
+        }
+
+        return new StreamResult(participantName(receiver.LocalUserId), kind, sent, received, receiver.Freezes(kind), loss, jitterMs, rttMs)
+        {
+            Group = context.GroupOf(receiver.LocalUserId),
+            Codec = quality.Codec,
+            Delay = quality.Delay,
+            Seconds = seconds,
+        };
     }
 }

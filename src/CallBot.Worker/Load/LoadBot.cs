@@ -28,6 +28,9 @@ internal sealed class LoadBot : IAsyncDisposable
 
     public int UserId { get; }
 
+    /// <summary>The user's scenario bot group (null outside groups).</summary>
+    public string? Group { get; init; }
+
     /// <summary>Held by the driver for the whole of each call this bot is in (a real call outlasts its planned occupancy by its setup and hang-up).</summary>
     public SemaphoreSlim Turn { get; } = new(1, 1);
 

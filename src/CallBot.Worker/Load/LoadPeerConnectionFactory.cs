@@ -8,7 +8,7 @@ namespace CallBot.Worker.Load;
 /// One load bot's peer connections: built by the recording or the plain <see cref="RtcPeerConnectionFactory"/> (the
 /// caller of a call the plan marks for recording records it), each one registered with the run's <see cref="StreamMonitor"/>.
 /// </summary>
-internal sealed class LoadPeerConnectionFactory(RtcPeerConnectionFactory plain, RtcPeerConnectionFactory recording, StreamMonitor monitor, Func<string, bool> recordsSession)
+internal sealed class LoadPeerConnectionFactory(RtcPeerConnectionFactory plain, RtcPeerConnectionFactory recording, StreamMonitor monitor, Func<string, bool> recordsSession, TimeProvider time)
     : ICallPeerConnectionFactory, ICallMediaStatsSource
 {
     public event EventHandler<FirstRemoteFrameEventArgs>? FirstRemoteFrame;
@@ -19,7 +19,7 @@ internal sealed class LoadPeerConnectionFactory(RtcPeerConnectionFactory plain, 
         var factory = recordsSession(context.SessionId) ? recording : plain;
         var adapter = (PeerConnectionAdapter)factory.Create(context);
         adapter.Media.FirstRemoteFrame += after => FirstRemoteFrame?.Invoke(this, new FirstRemoteFrameEventArgs(context.SessionId, context.RemoteUserId, after));
-        var probe = new ConnectionProbe(context.SessionId, context.LocalUserId, context.RemoteUserId, adapter);
+        var probe = new ConnectionProbe(context.SessionId, context.LocalUserId, context.RemoteUserId, adapter, time);
         monitor.Add(probe);
         return new TrackedPeerConnection(adapter, probe);
     }

@@ -52,7 +52,9 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
     private readonly CallLimiter _limiter = new(int.MaxValue);
     private readonly ConcurrentDictionary<long, LoadBot> _bots = new();
     private readonly Lazy<Task<CallMediaTracks>> _tracks;
+    private readonly Dictionary<string, IReadOnlyList<(TimeSpan Start, TimeSpan End)>> _windows = new(StringComparer.Ordinal);
     private int _firstCall;
+    private long _callsEpoch;
 
     public WorkerLoadCallDriver(LoadedScenario scenario, IServiceProvider services, ImpairmentScheduler? impairment = null)
     {
@@ -73,6 +75,10 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
         _impairment = impairment ?? ImpairmentScheduler.Shared;
         _monitor = new StreamMonitor(_time);
         _networks = new LoadImpairment(scenario, _impairment, _time);
+        foreach (var group in scenario.Groups)
+        {
+            _windows[group.Name] = CallBot.Load.Quality.ImpairmentWindows.Of(group);
+        }
         // One encode for every bot of the run (the synthetic card is labelled "user 0"), started by the first login.
         _tracks = new Lazy<Task<CallMediaTracks>>(() => TracksAsync(_media.GetTracksAsync(_mediaOptions, 0, CancellationToken.None), scenario.Source.Media.SendsAudio));
     }
@@ -118,14 +124,14 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
 
         var elapsed = _time.GetElapsedTime(start);
         var answer = new AnswerPolicyOptions { Policy = AnswerPolicy.Accept, MaxCallDuration = TimeSpan.Zero };
-        var bot = new LoadBot(id, transport, answer, _time);
+        var bot = new LoadBot(id, transport, answer, _time) { Group = user.Group };
         var peerOptions = PeerOptionsFor(user);
         var recordings = new CallRecordings(_recording.Enabled ? CallBotRuntime.RecorderOptionsFor(_recording, id) : null, _time, _loggers, _recordingMetrics);
         var plainFactory = new RtcPeerConnectionFactory(peerOptions, _runtime.Certificate, _clock, tracks, new CallRecordings(null, _time, _loggers), _runtime.Telemetry, _time, _loggers);
         var recordingFactory = _recording.Enabled
             ? new RtcPeerConnectionFactory(peerOptions, _runtime.Certificate, _clock, tracks, recordings, _runtime.Telemetry, _time, _loggers)
             : plainFactory;
-        var peers = new LoadPeerConnectionFactory(plainFactory, recordingFactory, _monitor, bot.OnConnectionCreated);
+        var peers = new LoadPeerConnectionFactory(plainFactory, recordingFactory, _monitor, bot.OnConnectionCreated, _time);
         var settings = new BotAgentSettings
         {
             UserId = id,
@@ -150,6 +156,7 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
         if (Interlocked.Exchange(ref _firstCall, 1) == 0)
         {
             // Blackout windows and group timelines count from the start of the calls.
+            Volatile.Write(ref _callsEpoch, _time.GetTimestamp());
             _impairment.ResetEpoch();
             _networks.Start();
         }
@@ -214,6 +221,7 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
         var reconnectsBefore = Reconnects(caller, callees);
         var media = new StreamKinds(_scenario.Source.Media.SendsAudio, _scenario.Source.Media.SendsVideo);
         using var closeWaiter = new CalleeCloseWaiter(callees);
+        var placedAt = _time.GetTimestamp();
         var probe = caller.BeginOutgoing(callees.Count, intent.Record);
         CallSummary outcome;
         try
@@ -233,7 +241,7 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
             .ConfigureAwait(false);
         var connections = _monitor.Of(outcome.SessionId);
         _monitor.Forget(outcome.SessionId);
-        var streams = outcome.Result == CallDisposition.Completed ? CallStreams.Build(connections, media, ParticipantName) : [];
+        var streams = outcome.Result == CallDisposition.Completed ? CallStreams.Build(connections, media, ParticipantName, new StreamContext(_time, placedAt, Volatile.Read(ref _callsEpoch), GroupName, WindowsOf)) : [];
         var iceRestarts = 0;
         var handshakes = new List<TimeSpan>(connections.Count);
         foreach (var connection in connections)
@@ -261,6 +269,11 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
             Streams = streams,
         };
     }
+
+    private string GroupName(int userId) => _bots.TryGetValue(userId, out var bot) && bot.Group is { } group ? group : StreamResult.NoGroup;
+
+    private IReadOnlyList<(TimeSpan Start, TimeSpan End)> WindowsOf(int userId) =>
+        _bots.TryGetValue(userId, out var bot) && bot.Group is { } group && _windows.TryGetValue(group, out var windows) ? windows : [];
 
     private string ParticipantName(int userId) => _bots.TryGetValue(userId, out _) ? FindLogin(userId) : userId.ToString(System.Globalization.CultureInfo.InvariantCulture);
 

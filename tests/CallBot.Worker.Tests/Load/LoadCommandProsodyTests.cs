@@ -8,6 +8,7 @@ using CallBot.Load.Scenario;
 using CallBot.TestSupport.Prosody;
 using CallBot.Worker.Cli;
 using CallBot.Worker.Tests.EndToEnd;
+using TempFolder = CallBot.Worker.Tests.Load.ProsodyLoadRun.TempFolder;
 
 namespace CallBot.Worker.Tests.Load;
 
@@ -19,8 +20,6 @@ namespace CallBot.Worker.Tests.Load;
 [Collection(RealWebRtcCollection.Name)]
 public sealed class LoadCommandProsodyTests(ProsodyFixture prosody) : IClassFixture<ProsodyFixture>
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -161,72 +160,9 @@ public sealed class LoadCommandProsodyTests(ProsodyFixture prosody) : IClassFixt
         Assert.Equal((long)calls, report.Metrics["call_setup_ms"].Histogram!.Count);
     }
 
-    /// <returns>The exit code, the JSON verdict on stdout, everything printed (for failure messages), and the report.</returns>
-    private static async Task<(int Exit, string Json, string Log, LoadReport Report)> RunAsync(string scenario, TempFolder folder)
-    {
-        var output = Path.Combine(folder.Path, "out");
-        using var stdout = new StringWriter(CultureInfo.InvariantCulture);
-        using var stderr = new StringWriter(CultureInfo.InvariantCulture);
-        var exit = await LoadCliCommand.RunAsync(new LoadCliArguments(scenario, output, null, Json: true, DryRun: false, ConfigFile: null, LoopbackCandidates: true), stdout, stderr, Ct)
-            .WaitAsync(Timeout, Ct);
-        var reportPath = Path.Combine(output, LoadCommand.ReportJson);
-        Assert.True(File.Exists(reportPath), $"exit {exit}, no report: {stdout}\n--- progress ---\n{stderr}");
-        var report = await LoadReportJson.ReadAsync(reportPath, Ct);
-        Assert.True(File.Exists(Path.Combine(output, LoadCommand.ReportHtml)));
-        return (exit, stdout.ToString(), stdout + "\n--- progress ---\n" + stderr, report);
-    }
+    private static Task<(int Exit, string Json, string Log, LoadReport Report)> RunAsync(string scenario, TempFolder folder) => ProsodyLoadRun.RunAsync(scenario, folder, Ct);
 
-    private const string VideoMedia = "media:\n  video: { codec: vp8, width: 320, height: 180, fps: 30, bitrate_kbps: 300 }";
-
-    private async Task<string> WriteScenarioAsync(TempFolder folder, int firstUser, int users, int concurrency, int holdSeconds, int callSeconds, string thresholds,
-        string media = VideoMedia, string calls = "", string pattern = "pairs")
-    {
-        var last = firstUser + users - 1;
-        for (var id = firstUser; id <= last; id++)
-        {
-            await prosody.RegisterUserAsync(id, 1, Password(id));
-        }
-
-        var path = Path.Combine(folder.Path, "scenario.yaml");
-        var yaml = $$"""
-            name: prosody-small
-            seed: 7
-            chat: { endpoint: "{{prosody.WebSocketEndpoint}}", app_id: "1", domain: {{ProsodyFixture.Domain}} }
-            users:
-              range: { from: {{firstUser}}, to: {{last}}, login: "bot-{id}", password: "load-{id}" }
-            calls:
-              pattern: {{pattern}}
-              duration: { fixed: {{callSeconds}}s }
-              answer_delay: { fixed: 100ms }
-            {{calls}}
-            load:
-              executor: concurrency
-              stages:
-                - { duration: 1s, target: {{concurrency}} }
-                - { duration: {{holdSeconds}}s, target: {{concurrency}} }
-            {{media}}
-            thresholds:
-            {{thresholds}}
-            """;
-        await File.WriteAllTextAsync(path, yaml, Ct);
-        return path;
-    }
-
-    private static string Password(int id) => string.Create(CultureInfo.InvariantCulture, $"load-{id}");
-
-    private sealed class TempFolder : IDisposable
-    {
-        public string Path { get; } = Directory.CreateTempSubdirectory("callbot-load-").FullName;
-
-        public void Dispose()
-        {
-            try
-            {
-                Directory.Delete(Path, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
-    }
+    private Task<string> WriteScenarioAsync(TempFolder folder, int firstUser, int users, int concurrency, int holdSeconds, int callSeconds, string thresholds,
+        string media = ProsodyLoadRun.VideoMedia, string calls = "", string pattern = "pairs") =>
+        ProsodyLoadRun.WriteScenarioAsync(prosody, folder, firstUser, users, concurrency, holdSeconds, callSeconds, thresholds, Ct, media, calls, pattern);
 }
