@@ -5,26 +5,32 @@ using CallBot.Load.Quality;
 namespace CallBot.Load.Metrics;
 
 /// <summary>
-/// Aggregates login and call results into the catalog's metrics and into fixed time windows (concurrency, setup-time
-/// histogram, outcomes). Thread-safe; called once per login and once per finished call, never per packet.
+/// Aggregates login and call results into the catalog's metrics, overall and per group (<see cref="GroupOf"/>), and into
+/// fixed time windows (concurrency, setup-time histogram, outcomes). Thread-safe; called once per login and once per
+/// finished call, never per packet. Logins belong to no call and count only overall.
 /// </summary>
 public sealed class LoadMetrics
 {
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, MetricValue> _metrics = new(StringComparer.Ordinal);
+    /// <summary>The group of calls whose caller belongs to no bot group.</summary>
+    public const string NoGroup = "none";
+
+    private readonly Dictionary<string, MetricValue> _metrics;
+    private readonly Dictionary<string, Dictionary<string, MetricValue>> _groups = new(StringComparer.Ordinal);
+    private readonly ICallMetricListener? _listener;
     private readonly Dictionary<string, long> _errors = new(StringComparer.Ordinal);
     private readonly List<(double Start, double End)> _intervals = [];
     private readonly SortedDictionary<int, WindowAccumulator> _windows = [];
     private long _callsFinished;
     private long _callsSucceeded;
 
-    public LoadMetrics(TimeSpan window)
+    /// <param name="window">The width of the report's time buckets.</param>
+    /// <param name="listener">Sees every value as it is recorded (the live exporter); none when null.</param>
+    public LoadMetrics(TimeSpan window, ICallMetricListener? listener = null)
     {
         Window = window > TimeSpan.Zero ? window : TimeSpan.FromSeconds(1);
-        foreach (var (name, kind) in MetricCatalog.Kinds)
-        {
-            _metrics[name] = new MetricValue(kind);
-        }
+        _metrics = NewMetrics();
+        _listener = listener;
     }
 
     public TimeSpan Window { get; }
@@ -49,6 +55,13 @@ public sealed class LoadMetrics
         }
     }
 
+    /// <summary>The group a call's values count in: the caller's bot group, <see cref="NoGroup"/> outside groups.</summary>
+    public static string GroupOf(CallResult call)
+    {
+        ArgumentNullException.ThrowIfNull(call);
+        return call.Intent.Caller.Group ?? NoGroup;
+    }
+
     /// <summary>Records a finished call that started <paramref name="startedAt"/> after the start of the run.</summary>
     public void RecordCall(CallResult call, TimeSpan startedAt)
     {
@@ -57,45 +70,50 @@ public sealed class LoadMetrics
         var end = start + Math.Max(0, call.Elapsed.TotalSeconds);
         lock (_gate)
         {
-            _metrics[MetricCatalog.Calls].Increment();
-            _metrics[MetricCatalog.CallSuccessRate].RecordRate(call.Succeeded);
+            var values = new CallValues(_metrics, GroupMetrics(GroupOf(call)), _listener, call);
+            values.Count(MetricCatalog.Calls, 1);
+            values.Rate(MetricCatalog.CallSuccessRate, call.Succeeded);
+            values.Count(MetricCatalog.CallFailures, call.Succeeded ? 0 : 1);
             if (!call.Succeeded)
             {
-                _metrics[MetricCatalog.CallFailures].Increment();
                 AddError(call.FailureReason);
             }
 
-            Record(MetricCatalog.CallAcceptMs, call.AcceptedAfter);
-            Record(MetricCatalog.CallSetupMs, call.IceConnectedAfter);
-            Record(MetricCatalog.FirstFrameMs, call.FirstRemoteFrameAfter);
+            values.Trend(MetricCatalog.CallAcceptMs, call.AcceptedAfter);
+            values.Trend(MetricCatalog.CallSetupMs, call.IceConnectedAfter);
+            values.Trend(MetricCatalog.FirstFrameMs, call.FirstRemoteFrameAfter);
             foreach (var handshake in call.DtlsHandshakes)
             {
-                _metrics[MetricCatalog.DtlsHandshakeMs].Record(handshake.TotalMilliseconds);
+                values.Trend(MetricCatalog.DtlsHandshakeMs, handshake);
             }
 
-            _metrics[MetricCatalog.IceRestarts].Increment(call.IceRestarts);
-            _metrics[MetricCatalog.ChatReconnects].Increment(call.ChatReconnects);
+            values.Count(MetricCatalog.IceRestarts, call.IceRestarts);
+            values.Count(MetricCatalog.ChatReconnects, call.ChatReconnects);
+            var freezes = 0;
             foreach (var stream in call.Streams)
             {
                 var video = stream.Kind == MediaKind.Video;
-                _metrics[video ? MetricCatalog.VideoPacketLoss : MetricCatalog.AudioPacketLoss].Record(stream.LossFraction);
-                _metrics[video ? MetricCatalog.VideoJitterMs : MetricCatalog.AudioJitterMs].Record(stream.JitterMs);
+                values.Trend(video ? MetricCatalog.VideoPacketLoss : MetricCatalog.AudioPacketLoss, stream.LossFraction);
+                values.Trend(video ? MetricCatalog.VideoJitterMs : MetricCatalog.AudioJitterMs, stream.JitterMs);
                 if (stream.RttMs is { } rtt)
                 {
-                    _metrics[MetricCatalog.RttMs].Record(rtt);
+                    values.Trend(MetricCatalog.RttMs, rtt);
                 }
 
                 if (stream.FramesSent > 0)
                 {
-                    _metrics[MetricCatalog.FramesReceivedRatio].Record((double)stream.FramesReceived / stream.FramesSent);
+                    values.Trend(MetricCatalog.FramesReceivedRatio, (double)stream.FramesReceived / stream.FramesSent);
                 }
 
-                _metrics[MetricCatalog.Freezes].Increment(stream.Freezes);
+                freezes += stream.Freezes;
                 if (AudioMos.Of(stream) is { } mos)
                 {
-                    _metrics[MetricCatalog.AudioMos].Record(mos);
+                    values.Trend(MetricCatalog.AudioMos, mos);
                 }
             }
+
+            // One count per call, zeros included, so the live series of every group exists before its first freeze.
+            values.Count(MetricCatalog.Freezes, freezes);
 
             _intervals.Add((start, end));
             var startWindow = WindowAt(start);
@@ -125,12 +143,19 @@ public sealed class LoadMetrics
     {
         lock (_gate)
         {
-            var copy = new Dictionary<string, MetricValue>(StringComparer.Ordinal);
-            foreach (var (name, value) in _metrics)
+            return Copy(_metrics);
+        }
+    }
+
+    /// <summary>A copy of every metric of every group that finished a call (group → metric → value).</summary>
+    public Dictionary<string, Dictionary<string, MetricValue>> GroupSnapshot()
+    {
+        lock (_gate)
+        {
+            var copy = new Dictionary<string, Dictionary<string, MetricValue>>(StringComparer.Ordinal);
+            foreach (var (group, metrics) in _groups)
             {
-                var clone = new MetricValue(value.Kind);
-                clone.Add(value);
-                copy[name] = clone;
+                copy[group] = Copy(metrics);
             }
 
             return copy;
@@ -184,12 +209,40 @@ public sealed class LoadMetrics
         }
     }
 
-    private void Record(string metric, TimeSpan? value)
+    private static Dictionary<string, MetricValue> Copy(Dictionary<string, MetricValue> metrics)
     {
-        if (value is { } v)
+        var copy = new Dictionary<string, MetricValue>(StringComparer.Ordinal);
+        foreach (var (name, value) in metrics)
         {
-            _metrics[metric].Record(v.TotalMilliseconds);
+            var clone = new MetricValue(value.Kind);
+            clone.Add(value);
+            copy[name] = clone;
         }
+
+        return copy;
+    }
+
+    private static Dictionary<string, MetricValue> NewMetrics()
+    {
+        var metrics = new Dictionary<string, MetricValue>(StringComparer.Ordinal);
+        foreach (var (name, kind) in MetricCatalog.Kinds)
+        {
+            metrics[name] = new MetricValue(kind);
+        }
+
+        return metrics;
+    }
+
+    /// <summary>The group's metrics; groups come from the scenario (a bounded list), so this map is bounded too.</summary>
+    private Dictionary<string, MetricValue> GroupMetrics(string group)
+    {
+        if (!_groups.TryGetValue(group, out var metrics))
+        {
+            metrics = NewMetrics();
+            _groups[group] = metrics;
+        }
+
+        return metrics;
     }
 
     private void AddError(string reason) => _errors[reason] = _errors.GetValueOrDefault(reason) + 1;
@@ -234,4 +287,47 @@ public sealed class WindowData
 
     /// <summary>Call setup (call → ICE connected) of the calls that started in this window.</summary>
     public HistogramData Setup { get; set; } = new();
+}
+
+/// <summary>Sees every value <see cref="LoadMetrics"/> records for a call, as it is recorded (the live exporter).</summary>
+public interface ICallMetricListener
+{
+    void Trend(CallResult result, string metric, double value);
+
+    void Rate(CallResult result, string metric, bool pass);
+
+    void Count(CallResult result, string metric, double by);
+}
+
+/// <summary>Records one call's values overall, in its group and to the listener: the three always see the same values.</summary>
+internal readonly struct CallValues(Dictionary<string, MetricValue> all, Dictionary<string, MetricValue> group, ICallMetricListener? listener, CallResult call)
+{
+    public void Trend(string metric, double value)
+    {
+        all[metric].Record(value);
+        group[metric].Record(value);
+        listener?.Trend(call, metric, value);
+    }
+
+    public void Trend(string metric, TimeSpan? value)
+    {
+        if (value is { } v)
+        {
+            Trend(metric, v.TotalMilliseconds);
+        }
+    }
+
+    public void Rate(string metric, bool pass)
+    {
+        all[metric].RecordRate(pass);
+        group[metric].RecordRate(pass);
+        listener?.Rate(call, metric, pass);
+    }
+
+    public void Count(string metric, double by)
+    {
+        all[metric].Increment(by);
+        group[metric].Increment(by);
+        listener?.Count(call, metric, by);
+    }
 }
