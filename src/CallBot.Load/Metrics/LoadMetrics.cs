@@ -70,7 +70,8 @@ public sealed class LoadMetrics
         var end = start + Math.Max(0, call.Elapsed.TotalSeconds);
         lock (_gate)
         {
-            var values = new CallValues(_metrics, GroupMetrics(GroupOf(call)), _listener, call);
+            var group = GroupOf(call);
+            var values = new CallValues(_metrics, GroupMetrics(group), _listener, call, group);
             values.Count(MetricCatalog.Calls, 1);
             values.Rate(MetricCatalog.CallSuccessRate, call.Succeeded);
             values.Count(MetricCatalog.CallFailures, call.Succeeded ? 0 : 1);
@@ -289,24 +290,27 @@ public sealed class WindowData
     public HistogramData Setup { get; set; } = new();
 }
 
-/// <summary>Sees every value <see cref="LoadMetrics"/> records for a call, as it is recorded (the live exporter).</summary>
+/// <summary>
+/// Sees every value <see cref="LoadMetrics"/> records for a call, as it is recorded (the live exporter), with the group
+/// it counted in (the listener never decides a group itself, so live series and the report split alike).
+/// </summary>
 public interface ICallMetricListener
 {
-    void Trend(CallResult result, string metric, double value);
+    void Trend(CallResult result, string group, string metric, double value);
 
-    void Rate(CallResult result, string metric, bool pass);
+    void Rate(CallResult result, string group, string metric, bool pass);
 
-    void Count(CallResult result, string metric, double by);
+    void Count(CallResult result, string group, string metric, double by);
 }
 
-/// <summary>Records one call's values overall, in its group and to the listener: the three always see the same values.</summary>
-internal readonly struct CallValues(Dictionary<string, MetricValue> all, Dictionary<string, MetricValue> group, ICallMetricListener? listener, CallResult call)
+/// <summary>Records one call's values overall, in one group and to the listener: the three always see the same values.</summary>
+internal readonly struct CallValues(Dictionary<string, MetricValue> all, Dictionary<string, MetricValue> groupMetrics, ICallMetricListener? listener, CallResult call, string group)
 {
     public void Trend(string metric, double value)
     {
         all[metric].Record(value);
-        group[metric].Record(value);
-        listener?.Trend(call, metric, value);
+        groupMetrics[metric].Record(value);
+        listener?.Trend(call, group, metric, value);
     }
 
     public void Trend(string metric, TimeSpan? value)
@@ -320,14 +324,14 @@ internal readonly struct CallValues(Dictionary<string, MetricValue> all, Diction
     public void Rate(string metric, bool pass)
     {
         all[metric].RecordRate(pass);
-        group[metric].RecordRate(pass);
-        listener?.Rate(call, metric, pass);
+        groupMetrics[metric].RecordRate(pass);
+        listener?.Rate(call, group, metric, pass);
     }
 
     public void Count(string metric, double by)
     {
         all[metric].Increment(by);
-        group[metric].Increment(by);
-        listener?.Count(call, metric, by);
+        groupMetrics[metric].Increment(by);
+        listener?.Count(call, group, metric, by);
     }
 }

@@ -58,7 +58,7 @@ public static class MetricCatalog
 
     /// <summary>
     /// Each metric's unit, as docs/load/README.md names it (a test holds the two together): <c>ms</c>, <c>fraction</c>
-    /// (0..1), <c>ratio</c>, <c>mos</c> (1..4.5) or <c>count</c>. The live histograms pick their buckets by it.
+    /// (0..1), <c>ratio</c>, <c>mos</c> (1..4.5), <c>fps</c>, <c>px</c> or <c>count</c>. The live histograms pick their buckets by it.
     /// </summary>
     public static IReadOnlyDictionary<string, string> Units { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
     {
@@ -92,4 +92,5 @@ public static class MetricUnits
     public const string Mos = "mos";
     public const string Count = "count";
     public const string FramesPerSecond = "fps";
+    public const string Pixels = "px";
 }

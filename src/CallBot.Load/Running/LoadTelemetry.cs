@@ -30,6 +30,7 @@ public sealed class LoadTelemetry : ICallMetricListener
     private static readonly double[] RatioBuckets = [0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.98, 0.99, 1, 1.01, 1.05, 1.5];
     private static readonly double[] MosBuckets = [1, 1.5, 2, 2.5, 3, 3.5, 3.8, 4, 4.1, 4.2, 4.3, 4.4, 4.5];
     private static readonly double[] FpsBuckets = [1, 2, 5, 10, 15, 20, 24, 25, 28, 30, 45, 60];
+    private static readonly double[] PixelBuckets = [90, 144, 180, 240, 360, 480, 540, 720, 1080, 1440, 2160];
 
     private readonly FrozenDictionary<string, Histogram<double>> _trends;
     private readonly FrozenDictionary<string, Counter<long>> _counters;
@@ -106,25 +107,25 @@ public sealed class LoadTelemetry : ICallMetricListener
         }
     }
 
-    public void Trend(CallResult result, string metric, double value)
+    public void Trend(CallResult result, string group, string metric, double value)
     {
         ArgumentNullException.ThrowIfNull(result);
         if (_trends.TryGetValue(metric, out var histogram) && histogram.Enabled)
         {
-            histogram.Record(value, Group(LoadMetrics.GroupOf(result)), Shape(ShapeOf(result.Intent)));
+            histogram.Record(value, Group(group), Shape(ShapeOf(result.Intent)));
         }
     }
 
-    public void Rate(CallResult result, string metric, bool pass)
+    public void Rate(CallResult result, string group, string metric, bool pass)
     {
         ArgumentNullException.ThrowIfNull(result);
         if (_counters.TryGetValue(metric, out var counter) && counter.Enabled)
         {
-            counter.Add(1, Group(LoadMetrics.GroupOf(result)), Shape(ShapeOf(result.Intent)), new KeyValuePair<string, object?>("passed", pass ? "true" : "false"));
+            counter.Add(1, Group(group), Shape(ShapeOf(result.Intent)), new KeyValuePair<string, object?>("passed", pass ? "true" : "false"));
         }
     }
 
-    public void Count(CallResult result, string metric, double by)
+    public void Count(CallResult result, string group, string metric, double by)
     {
         ArgumentNullException.ThrowIfNull(result);
         if (!_counters.TryGetValue(metric, out var counter) || !counter.Enabled)
@@ -132,15 +133,15 @@ public sealed class LoadTelemetry : ICallMetricListener
             return;
         }
 
-        var group = Group(LoadMetrics.GroupOf(result));
+        var groupTag = Group(group);
         var shape = Shape(ShapeOf(result.Intent));
         if (metric == MetricCatalog.Calls)
         {
-            counter.Add((long)by, group, shape, new KeyValuePair<string, object?>("outcome", result.Succeeded ? "success" : result.FailureReason));
+            counter.Add((long)by, groupTag, shape, new KeyValuePair<string, object?>("outcome", result.Succeeded ? "success" : result.FailureReason));
         }
         else
         {
-            counter.Add((long)by, group, shape);
+            counter.Add((long)by, groupTag, shape);
         }
     }
 
@@ -150,6 +151,7 @@ public sealed class LoadTelemetry : ICallMetricListener
         MetricUnits.Ratio => RatioBuckets,
         MetricUnits.Mos => MosBuckets,
         MetricUnits.FramesPerSecond => FpsBuckets,
+        MetricUnits.Pixels => PixelBuckets,
         _ => MillisecondBuckets,
     };
 
