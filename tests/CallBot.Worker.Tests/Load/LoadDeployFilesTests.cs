@@ -105,5 +105,11 @@ public sealed class LoadDeployFilesTests
         Assert.Equal(replicas, shards["value"].ToString());
         var args = string.Join(' ', ((YamlSequenceNode)container["args"]).Select(a => a.ToString()));
         Assert.Contains("--shard \"${POD_NAME##*-}/${SHARDS}\"", args, StringComparison.Ordinal);
+        // The live view: the shard serves its metrics on the port the pod declares and annotates for scraping.
+        Assert.Contains("--prometheus http://0.0.0.0:9464/", args, StringComparison.Ordinal);
+        var port = ((YamlSequenceNode)container["ports"]).Cast<YamlMappingNode>().Single();
+        Assert.Equal("9464", port["containerPort"].ToString());
+        var annotations = (YamlMappingNode)((YamlMappingNode)((YamlMappingNode)spec["template"])["metadata"])["annotations"];
+        Assert.Equal("9464", annotations["prometheus.io/port"].ToString());
     }
 }
