@@ -22,6 +22,7 @@ run_tests() {
 }
 export -f run_tests
 export results
+export CALLBOT_TEST_ARTIFACTS="$results" # screenshots and other files tests keep (TestArtifacts)
 
 in_lo_namespace() {
   if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1; then

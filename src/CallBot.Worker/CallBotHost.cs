@@ -24,7 +24,9 @@ public static class CallBotHost
     /// Configuration precedence (last wins): appsettings.json, the <paramref name="configFile"/>, environment
     /// (<c>CallBot__Chat__Endpoint</c>), command-line overrides (<c>--CallBot:Chat:Endpoint=…</c>).
     /// </summary>
-    public static HostApplicationBuilder CreateBuilder(string[] args, string? configFile = null)
+    /// <param name="settings">Keys that override every other source (command options); read before any service is
+    /// registered, so the ones registration depends on (the telemetry exporters) take effect too.</param>
+    public static HostApplicationBuilder CreateBuilder(string[] args, string? configFile = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -36,6 +38,11 @@ public static class CallBotHost
             builder.Configuration.AddJsonFile(Path.GetFullPath(configFile), optional: false, reloadOnChange: false);
             builder.Configuration.AddEnvironmentVariables();
             builder.Configuration.AddCommandLine(args);
+        }
+
+        if (settings is not null)
+        {
+            builder.Configuration.AddInMemoryCollection(settings);
         }
 
         // Below every source, so each key the preset fills is still overridable (CliHost re-applies it after its own keys).
@@ -107,7 +114,9 @@ public static class CallBotHost
                 var scrape = new Uri(telemetry.PrometheusPrefix);
                 metrics.AddPrometheusHttpListener(o =>
                 {
-                    o.Host = scrape.Host;
+                    // 0.0.0.0 means every interface (a container's scrape target); HttpListener spells that "*" (a
+                    // prefix on 0.0.0.0 would only answer requests whose Host header is literally 0.0.0.0).
+                    o.Host = scrape.Host == "0.0.0.0" ? "*" : scrape.Host;
                     o.Port = scrape.Port;
                     o.ScrapeEndpointPath = "/metrics";
                 });

@@ -5,26 +5,34 @@ using CallBot.Load.Quality;
 namespace CallBot.Load.Metrics;
 
 /// <summary>
-/// Aggregates login and call results into the catalog's metrics and into fixed time windows (concurrency, setup-time
-/// histogram, outcomes). Thread-safe; called once per login and once per finished call, never per packet.
+/// Aggregates login and call results into the catalog's metrics, overall, per group (<see cref="GroupSnapshot"/>) and as
+/// tagged series (<see cref="MetricCatalog.Tagged"/>), and into fixed time windows (concurrency, setup-time histogram,
+/// outcomes, fps). Thread-safe; called once per login and once per finished call, never per packet. Logins belong to no
+/// call and count only overall. The group of a value: the caller's bot group for call metrics, the receiver's for stream
+/// metrics (<see cref="StreamResult.Group"/>); <see cref="NoGroup"/> outside groups.
 /// </summary>
 public sealed class LoadMetrics
 {
+    /// <summary>The group of values whose bot belongs to no bot group.</summary>
+    public const string NoGroup = StreamResult.NoGroup;
+
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, MetricValue> _metrics = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, MetricValue> _metrics;
+    private readonly Dictionary<string, Dictionary<string, MetricValue>> _groups = new(StringComparer.Ordinal);
+    private readonly ICallMetricListener? _listener;
     private readonly Dictionary<string, long> _errors = new(StringComparer.Ordinal);
     private readonly List<(double Start, double End)> _intervals = [];
     private readonly SortedDictionary<int, WindowAccumulator> _windows = [];
     private long _callsFinished;
     private long _callsSucceeded;
 
-    public LoadMetrics(TimeSpan window)
+    /// <param name="window">The width of the report's time buckets.</param>
+    /// <param name="listener">Sees every value as it is recorded (the live exporter), with its group; none when null.</param>
+    public LoadMetrics(TimeSpan window, ICallMetricListener? listener = null)
     {
         Window = window > TimeSpan.Zero ? window : TimeSpan.FromSeconds(1);
-        foreach (var (name, kind) in MetricCatalog.Kinds)
-        {
-            _metrics[name] = new MetricValue(kind);
-        }
+        _metrics = NewMetrics();
+        _listener = listener;
     }
 
     public TimeSpan Window { get; }
@@ -51,28 +59,27 @@ public sealed class LoadMetrics
 
     /// <summary>
     /// Records a finished call that started <paramref name="startedAt"/> after the start of the run. Every value also goes
-    /// to its tagged series (<see cref="MetricCatalog.Tagged"/>): <c>group</c> is the receiver's group for stream metrics
-    /// and the caller's for call metrics, <c>shape</c> the call's. Tagged series are bounded by the scenario's groups and shapes.
+    /// to its group (<see cref="GroupSnapshot"/>), its tagged series (<see cref="MetricCatalog.Tagged"/>) and the listener:
+    /// <c>group</c> is the receiver's group for stream metrics and the caller's for call metrics, <c>shape</c> the call's.
+    /// Groups and tagged series are bounded by the scenario's groups and shapes.
     /// </summary>
     public void RecordCall(CallResult call, TimeSpan startedAt)
     {
         ArgumentNullException.ThrowIfNull(call);
         var start = startedAt.TotalSeconds;
         var end = start + Math.Max(0, call.Elapsed.TotalSeconds);
-        var callGroup = call.Intent.Caller.Group ?? StreamResult.NoGroup;
+        var callGroup = call.Intent.Caller.Group ?? NoGroup;
         var shape = Running.LoadTelemetry.ShapeOf(call.Intent);
         lock (_gate)
         {
-            var tags = new Tags(this, callGroup, shape);
+            var tags = new Tags(this, call, callGroup, shape);
             tags.Increment(MetricCatalog.Calls, 1);
-            foreach (var value in tags.Values(MetricCatalog.CallSuccessRate))
-            {
-                value.RecordRate(call.Succeeded);
-            }
+            tags.RecordRate(MetricCatalog.CallSuccessRate, call.Succeeded);
 
+            // Zeros included, so the live series of every group exists before its first failure.
+            tags.Increment(MetricCatalog.CallFailures, call.Succeeded ? 0 : 1);
             if (!call.Succeeded)
             {
-                tags.Increment(MetricCatalog.CallFailures, 1);
                 AddError(call.FailureReason);
             }
 
@@ -88,7 +95,7 @@ public sealed class LoadMetrics
             tags.Increment(MetricCatalog.ChatReconnects, call.ChatReconnects);
             foreach (var stream in call.Streams)
             {
-                RecordStream(stream, new Tags(this, stream.Group, shape), start);
+                RecordStream(stream, new Tags(this, call, stream.Group, shape), start);
             }
 
             _intervals.Add((start, end));
@@ -132,11 +139,7 @@ public sealed class LoadMetrics
         tags.Increment(MetricCatalog.Freezes, stream.Freezes);
         if (stream.Delay is { } delay)
         {
-            var histogram = LogHistogram.FromData(delay);
-            foreach (var value in tags.Values(video ? MetricCatalog.VideoDelayMs : MetricCatalog.AudioDelayMs))
-            {
-                value.Histogram.Add(histogram);
-            }
+            tags.AddHistogram(video ? MetricCatalog.VideoDelayMs : MetricCatalog.AudioDelayMs, LogHistogram.FromData(delay));
         }
 
         if (video)
@@ -198,12 +201,16 @@ public sealed class LoadMetrics
         return value;
     }
 
-    /// <summary>A metric and its group- and shape-tagged series, recorded together (called under the lock).</summary>
-    private readonly struct Tags(LoadMetrics owner, string group, string shape)
+    /// <summary>
+    /// A metric overall, in its group, in its group- and shape-tagged series and at the listener, recorded together
+    /// (called under the lock, once per call: the small arrays are not a per-packet cost).
+    /// </summary>
+    private readonly struct Tags(LoadMetrics owner, CallResult call, string group, string shape)
     {
-        public MetricValue[] Values(string metric) =>
+        private MetricValue[] Values(string metric) =>
         [
             owner._metrics[metric],
+            owner.GroupMetrics(group)[metric],
             owner.Series(MetricCatalog.Tagged(metric, MetricCatalog.GroupTag, group), metric),
             owner.Series(MetricCatalog.Tagged(metric, MetricCatalog.ShapeTag, shape), metric),
         ];
@@ -216,16 +223,44 @@ public sealed class LoadMetrics
                 {
                     series.Record(v);
                 }
+
+                owner._listener?.Trend(call, group, metric, v);
             }
         }
 
         public void Record(string metric, TimeSpan? value) => Record(metric, value?.TotalMilliseconds);
+
+        public void RecordRate(string metric, bool pass)
+        {
+            foreach (var series in Values(metric))
+            {
+                series.RecordRate(pass);
+            }
+
+            owner._listener?.Rate(call, group, metric, pass);
+        }
 
         public void Increment(string metric, double by)
         {
             foreach (var series in Values(metric))
             {
                 series.Increment(by);
+            }
+
+            owner._listener?.Count(call, group, metric, by);
+        }
+
+        /// <summary>A stream's per-frame histogram (glass-to-glass delay): the live series sees the stream's median once.</summary>
+        public void AddHistogram(string metric, LogHistogram histogram)
+        {
+            foreach (var series in Values(metric))
+            {
+                series.Histogram.Add(histogram);
+            }
+
+            if (histogram.Count > 0)
+            {
+                owner._listener?.Trend(call, group, metric, histogram.Percentile(50));
             }
         }
     }
@@ -235,12 +270,19 @@ public sealed class LoadMetrics
     {
         lock (_gate)
         {
-            var copy = new Dictionary<string, MetricValue>(StringComparer.Ordinal);
-            foreach (var (name, value) in _metrics)
+            return Copy(_metrics);
+        }
+    }
+
+    /// <summary>A copy of every catalog metric of every group that recorded a value (group → metric → value).</summary>
+    public Dictionary<string, Dictionary<string, MetricValue>> GroupSnapshot()
+    {
+        lock (_gate)
+        {
+            var copy = new Dictionary<string, Dictionary<string, MetricValue>>(StringComparer.Ordinal);
+            foreach (var (group, metrics) in _groups)
             {
-                var clone = new MetricValue(value.Kind);
-                clone.Add(value);
-                copy[name] = clone;
+                copy[group] = Copy(metrics);
             }
 
             return copy;
@@ -294,6 +336,42 @@ public sealed class LoadMetrics
 
             return result;
         }
+    }
+
+    private static Dictionary<string, MetricValue> Copy(Dictionary<string, MetricValue> metrics)
+    {
+        var copy = new Dictionary<string, MetricValue>(StringComparer.Ordinal);
+        foreach (var (name, value) in metrics)
+        {
+            var clone = new MetricValue(value.Kind);
+            clone.Add(value);
+            copy[name] = clone;
+        }
+
+        return copy;
+    }
+
+    private static Dictionary<string, MetricValue> NewMetrics()
+    {
+        var metrics = new Dictionary<string, MetricValue>(StringComparer.Ordinal);
+        foreach (var (name, kind) in MetricCatalog.Kinds)
+        {
+            metrics[name] = new MetricValue(kind);
+        }
+
+        return metrics;
+    }
+
+    /// <summary>The group's metrics; groups come from the scenario (a bounded list), so this map is bounded too.</summary>
+    private Dictionary<string, MetricValue> GroupMetrics(string group)
+    {
+        if (!_groups.TryGetValue(group, out var metrics))
+        {
+            metrics = NewMetrics();
+            _groups[group] = metrics;
+        }
+
+        return metrics;
     }
 
     private void AddError(string reason) => _errors[reason] = _errors.GetValueOrDefault(reason) + 1;
@@ -362,4 +440,17 @@ public sealed class WindowData
 
     /// <summary><see cref="VideoFps"/> per receiver group.</summary>
     public Dictionary<string, double> VideoFpsByGroup { get; set; } = [];
+}
+
+/// <summary>
+/// Sees every value <see cref="LoadMetrics"/> records for a call, as it is recorded (the live exporter), with the group
+/// it counted in (the listener never decides a group itself, so live series and the report split alike).
+/// </summary>
+public interface ICallMetricListener
+{
+    void Trend(CallResult result, string group, string metric, double value);
+
+    void Rate(CallResult result, string group, string metric, bool pass);
+
+    void Count(CallResult result, string group, string metric, double by);
 }

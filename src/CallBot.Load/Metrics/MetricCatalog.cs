@@ -129,4 +129,53 @@ public static class MetricCatalog
         value = name[(colon + 1)..^1];
         return !value.Contains('}', StringComparison.Ordinal) && !value.Contains('{', StringComparison.Ordinal);
     }
+
+    /// <summary>
+    /// Each metric's unit, as docs/load/README.md names it (a test holds the two together): <c>ms</c>, <c>fraction</c>
+    /// (0..1), <c>ratio</c>, <c>mos</c> (1..4.5), <c>fps</c>, <c>px</c> or <c>count</c>. The live histograms pick their buckets by it.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> Units { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        [ChatLoginMs] = MetricUnits.Milliseconds,
+        [CallAcceptMs] = MetricUnits.Milliseconds,
+        [CallSetupMs] = MetricUnits.Milliseconds,
+        [FirstFrameMs] = MetricUnits.Milliseconds,
+        [DtlsHandshakeMs] = MetricUnits.Milliseconds,
+        [CallSuccessRate] = MetricUnits.Fraction,
+        [Calls] = MetricUnits.Count,
+        [CallFailures] = MetricUnits.Count,
+        [VideoPacketLoss] = MetricUnits.Fraction,
+        [AudioPacketLoss] = MetricUnits.Fraction,
+        [VideoJitterMs] = MetricUnits.Milliseconds,
+        [AudioJitterMs] = MetricUnits.Milliseconds,
+        [RttMs] = MetricUnits.Milliseconds,
+        [FramesReceivedRatio] = MetricUnits.Ratio,
+        [Freezes] = MetricUnits.Count,
+        [IceRestarts] = MetricUnits.Count,
+        [ChatReconnects] = MetricUnits.Count,
+        [AudioMos] = MetricUnits.Mos,
+        [VideoDelayMs] = MetricUnits.Milliseconds,
+        [AudioDelayMs] = MetricUnits.Milliseconds,
+        [AvOffsetMs] = MetricUnits.Milliseconds,
+        [VideoFps] = MetricUnits.FramesPerSecond,
+        [VideoHeight] = MetricUnits.Pixels,
+        [VideoFreezes] = MetricUnits.Count,
+        [VideoFreezeMs] = MetricUnits.Milliseconds,
+        [VideoPauses] = MetricUnits.Count,
+        [AudioConcealedShare] = MetricUnits.Fraction,
+        [VideoRecoveryMs] = MetricUnits.Milliseconds,
+        [VideoUnrecovered] = MetricUnits.Count,
+    };
+}
+
+/// <summary>The units of <see cref="MetricCatalog.Units"/>.</summary>
+public static class MetricUnits
+{
+    public const string Milliseconds = "ms";
+    public const string Fraction = "fraction";
+    public const string Ratio = "ratio";
+    public const string Mos = "mos";
+    public const string Count = "count";
+    public const string FramesPerSecond = "fps";
+    public const string Pixels = "px";
 }

@@ -7,7 +7,8 @@ namespace CallBot.Load.Reports;
 
 /// <summary>
 /// report.html: one self-contained file (inline CSS, charts as base64 PNG <c>&lt;img&gt;</c>, no scripts, no external
-/// links) with the verdict, thresholds, metric summaries, charts, errors, soak verdicts and environment.
+/// links) with the verdict, thresholds, metric summaries, charts, the same split by bot group (when the scenario has
+/// groups), errors, soak verdicts and environment.
 /// </summary>
 public static class HtmlReportWriter
 {
@@ -43,32 +44,32 @@ public static class HtmlReportWriter
             html.Append("<p>No thresholds.</p>");
         }
 
-        html.Append("<h2>Metrics</h2><table id=\"metrics\"><tr><th>metric</th><th>count</th><th>avg</th><th>min</th><th>med</th><th>p95</th><th>p99</th><th>max</th><th>rate</th></tr>");
-        foreach (var (name, data) in report.Metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
-        {
-            var s = data.Summary ?? new MetricSummary();
-            html.Append("<tr><td>").Append(E(name)).Append("</td>");
-            if (data.Kind == MetricKind.Trend && data.Histogram is not { Count: > 0 })
-            {
-                // Not measured (e.g. video metrics of an audio-only profile): "n/a", never a row of zeros that reads as a freeze.
-                html.Append("<td>0</td><td class=\"na\" colspan=\"7\">n/a (no samples)</td></tr>");
-                continue;
-            }
-
-            foreach (var v in new[] { s.Count, s.Avg, s.Min, s.Med, s.P95, s.P99, s.Max, s.Rate })
-            {
-                html.Append("<td>").Append(v is { } x ? x.ToString("0.####", CultureInfo.InvariantCulture) : "").Append("</td>");
-            }
-
-            html.Append("</tr>");
-        }
-
-        html.Append("</table><h2>Charts</h2>");
+        html.Append("<h2>Metrics</h2>");
+        MetricsTable(html, "metrics", report.Metrics);
+        html.Append("<h2>Charts</h2>");
         foreach (var chart in LoadCharts.Render(report))
         {
-            html.Append("<figure><img class=\"chart\" id=\"chart-").Append(chart.Id).Append("\" alt=\"").Append(E(chart.Title))
-                .Append(CultureInfo.InvariantCulture, $"\" width=\"{LoadCharts.Width}\" height=\"{LoadCharts.Height}\" src=\"data:image/png;base64,")
-                .Append(Convert.ToBase64String(chart.Png)).Append("\"><figcaption>").Append(E(chart.Title)).Append("</figcaption></figure>");
+            Figure(html, chart);
+        }
+
+        var groups = LoadCharts.GroupsOf(report);
+        if (groups.Count > 0)
+        {
+            // Call metrics count in the caller's bot group, stream metrics in the receiver's; "none" holds bots outside groups.
+            html.Append("<h2>By group</h2><section id=\"groups\"><p>Call metrics count in the caller's bot group, stream metrics (what a participant received) in the receiver's")
+                .Append(groups.Contains(LoadMetrics.NoGroup) ? "; <code>none</code>: bots outside groups" : "").Append(".</p>");
+            foreach (var chart in LoadCharts.RenderGroups(report))
+            {
+                Figure(html, chart);
+            }
+
+            for (var i = 0; i < groups.Count; i++)
+            {
+                html.Append("<h3>").Append(E(groups[i])).Append("</h3>");
+                MetricsTable(html, "metrics-group-" + i.ToString(CultureInfo.InvariantCulture), report.Groups[groups[i]], groups[i]);
+            }
+
+            html.Append("</section>");
         }
 
         html.Append("<h2>Errors</h2>");
@@ -121,6 +122,44 @@ public static class HtmlReportWriter
         }
 
         await File.WriteAllTextAsync(path, Render(report), cancellationToken);
+    }
+
+    private static void Figure(StringBuilder html, ReportChart chart)
+    {
+        html.Append("<figure><img class=\"chart\" id=\"chart-").Append(chart.Id).Append("\" alt=\"").Append(E(chart.Title))
+            .Append(CultureInfo.InvariantCulture, $"\" width=\"{LoadCharts.Width}\" height=\"{LoadCharts.Height}\" src=\"data:image/png;base64,")
+            .Append(Convert.ToBase64String(chart.Png)).Append("\"><figcaption>").Append(E(chart.Title)).Append("</figcaption></figure>");
+    }
+
+    private static void MetricsTable(StringBuilder html, string id, Dictionary<string, MetricData> metrics, string? group = null)
+    {
+        html.Append("<table id=\"").Append(id).Append('"');
+        if (group is not null)
+        {
+            html.Append(" data-group=\"").Append(E(group)).Append('"');
+        }
+
+        html.Append("><tr><th>metric</th><th>count</th><th>avg</th><th>min</th><th>med</th><th>p95</th><th>p99</th><th>max</th><th>rate</th></tr>");
+        foreach (var (name, data) in metrics.OrderBy(m => m.Key, StringComparer.Ordinal))
+        {
+            var s = data.Summary ?? new MetricSummary();
+            html.Append("<tr><td>").Append(E(name)).Append("</td>");
+            if (data.Kind == MetricKind.Trend && data.Histogram is not { Count: > 0 })
+            {
+                // Not measured (e.g. video metrics of an audio-only profile): "n/a", never a row of zeros that reads as a freeze.
+                html.Append("<td>0</td><td class=\"na\" colspan=\"7\">n/a (no samples)</td></tr>");
+                continue;
+            }
+
+            foreach (var v in new[] { s.Count, s.Avg, s.Min, s.Med, s.P95, s.P99, s.Max, s.Rate })
+            {
+                html.Append("<td>").Append(v is { } x ? x.ToString("0.####", CultureInfo.InvariantCulture) : "").Append("</td>");
+            }
+
+            html.Append("</tr>");
+        }
+
+        html.Append("</table>");
     }
 
     private static string E(string text) => WebUtility.HtmlEncode(text);

@@ -31,6 +31,101 @@ public static class LoadCharts
         return charts;
     }
 
+    /// <summary>
+    /// The charts split by group (empty when the run had no bot groups): for each trend metric with samples, its p50 and
+    /// p95 per group next to all calls; then the counters per call of each group.
+    /// </summary>
+    public static List<ReportChart> RenderGroups(LoadReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        var charts = new List<ReportChart>();
+        var groups = GroupsOf(report);
+        if (groups.Count == 0)
+        {
+            return charts;
+        }
+
+        var columns = groups.Select(g => (Label: g, Metrics: report.Groups[g])).Append((Label: "all", Metrics: report.Metrics)).ToList();
+        foreach (var (name, kind) in MetricCatalog.Kinds.OrderBy(k => k.Key, StringComparer.Ordinal))
+        {
+            if (kind == MetricKind.Trend && report.Metrics.TryGetValue(name, out var all) && all.Histogram is { Count: > 0 })
+            {
+                charts.Add(GroupPercentiles(name, columns));
+            }
+        }
+
+        charts.Add(GroupCounters(columns));
+        return charts;
+    }
+
+    /// <summary>The report's groups in name order, <c>none</c> (callers outside groups) last; empty without named groups.</summary>
+    public static List<string> GroupsOf(LoadReport report)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        if (!report.Groups.Keys.Any(g => g != LoadMetrics.NoGroup))
+        {
+            return [];
+        }
+
+        return [.. report.Groups.Keys.OrderBy(g => g == LoadMetrics.NoGroup).ThenBy(g => g, StringComparer.Ordinal)];
+    }
+
+    private static ReportChart GroupPercentiles(string metric, List<(string Label, Dictionary<string, MetricData> Metrics)> columns)
+    {
+        var unit = MetricCatalog.Units.GetValueOrDefault(metric, "");
+        var title = $"{metric} by group";
+        var plot = NewPlot(title, "group", unit);
+        var p50 = new List<Bar>();
+        var p95 = new List<Bar>();
+        for (var i = 0; i < columns.Count; i++)
+        {
+            if (!columns[i].Metrics.TryGetValue(metric, out var data) || data.Histogram is not { Count: > 0 } histogram)
+            {
+                continue; // no samples in this group: no bar, rather than a bar at 0 that reads as a measurement
+            }
+
+            var h = LogHistogram.FromData(histogram);
+            p50.Add(new Bar { Position = i - 0.2, Value = h.Percentile(50), Size = 0.36, FillColor = Colors.SteelBlue });
+            p95.Add(new Bar { Position = i + 0.2, Value = h.Percentile(95), Size = 0.36, FillColor = Colors.DarkOrange });
+        }
+
+        plot.Add.Bars(p50).LegendText = "p50";
+        plot.Add.Bars(p95).LegendText = "p95";
+        GroupTicks(plot, columns);
+        return Done("group-" + metric, title + " (p50, p95)", plot);
+    }
+
+    private static ReportChart GroupCounters(List<(string Label, Dictionary<string, MetricData> Metrics)> columns)
+    {
+        const string title = "Failures, freezes and restarts per call, by group";
+        var plot = NewPlot(title, "group", "per call");
+        var counters = new[] { (MetricCatalog.CallFailures, Colors.Crimson), (MetricCatalog.Freezes, Colors.SteelBlue), (MetricCatalog.IceRestarts, Colors.DarkOrange), (MetricCatalog.ChatReconnects, Colors.SeaGreen) };
+        var width = 0.8 / counters.Length;
+        for (var c = 0; c < counters.Length; c++)
+        {
+            var (metric, color) = counters[c];
+            var bars = new List<Bar>();
+            for (var i = 0; i < columns.Count; i++)
+            {
+                var calls = columns[i].Metrics.TryGetValue(MetricCatalog.Calls, out var n) ? n.Sum : 0;
+                var sum = columns[i].Metrics.TryGetValue(metric, out var data) ? data.Sum : 0;
+                bars.Add(new Bar { Position = i - 0.4 + ((c + 0.5) * width), Value = calls > 0 ? sum / calls : 0, Size = width * 0.9, FillColor = color });
+            }
+
+            plot.Add.Bars(bars).LegendText = metric;
+        }
+
+        GroupTicks(plot, columns);
+        return Done("group-counters", title, plot);
+    }
+
+    private static void GroupTicks(Plot plot, List<(string Label, Dictionary<string, MetricData> Metrics)> columns)
+    {
+        plot.Axes.Bottom.SetTicks([.. Enumerable.Range(0, columns.Count).Select(i => (double)i)], [.. columns.Select(c => c.Label)]);
+        plot.Axes.Margins(bottom: 0);
+        plot.ShowLegend(Alignment.UpperRight);
+    }
+
     private static ReportChart Concurrency(LoadReport report)
     {
         var plot = NewPlot("Concurrent calls", "time (s)", "calls in progress");

@@ -36,6 +36,13 @@ public sealed class LoadReport
 
     public Dictionary<string, MetricData> Metrics { get; set; } = [];
 
+    /// <summary>
+    /// The same metrics per group (group → metric → data, summaries included): call metrics count in the caller's bot
+    /// group, stream metrics in the receiving participant's, <c>none</c> outside groups (<see cref="LoadMetrics"/>).
+    /// Logins belong to no call and count only in <see cref="Metrics"/>.
+    /// </summary>
+    public Dictionary<string, Dictionary<string, MetricData>> Groups { get; set; } = [];
+
     public List<WindowData> Windows { get; set; } = [];
 
     /// <summary>Failure reason → count.</summary>

@@ -50,6 +50,7 @@ public static class LoadReportBuilder
             Soak = soak is null ? [] : [soak],
         };
         Judge(report, metrics.Snapshot());
+        report.Groups = DescribeGroups(metrics.GroupSnapshot(), report.DurationSeconds);
         return report;
     }
 
@@ -72,13 +73,7 @@ public static class LoadReportBuilder
             }
         }
 
-        report.Metrics = [];
-        foreach (var (name, value) in values)
-        {
-            var data = value.ToData();
-            data.Summary = Summarize(value, report.DurationSeconds);
-            report.Metrics[name] = data;
-        }
+        report.Metrics = Describe(values, report.DurationSeconds);
 
         report.Thresholds = ThresholdEvaluator.Evaluate(values, definitions, report.DurationSeconds);
         var passed = true;
@@ -93,6 +88,31 @@ public static class LoadReportBuilder
         }
 
         report.Passed = passed;
+    }
+
+    /// <summary>Each group's metrics as report data with summaries.</summary>
+    internal static Dictionary<string, Dictionary<string, MetricData>> DescribeGroups(Dictionary<string, Dictionary<string, MetricValue>> groups, double seconds)
+    {
+        var described = new Dictionary<string, Dictionary<string, MetricData>>(StringComparer.Ordinal);
+        foreach (var (group, values) in groups)
+        {
+            described[group] = Describe(values, seconds);
+        }
+
+        return described;
+    }
+
+    private static Dictionary<string, MetricData> Describe(Dictionary<string, MetricValue> values, double seconds)
+    {
+        var described = new Dictionary<string, MetricData>(StringComparer.Ordinal);
+        foreach (var (name, value) in values)
+        {
+            var data = value.ToData();
+            data.Summary = Summarize(value, seconds);
+            described[name] = data;
+        }
+
+        return described;
     }
 
     private static MetricSummary Summarize(MetricValue value, double seconds)

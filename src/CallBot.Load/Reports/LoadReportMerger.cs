@@ -27,6 +27,7 @@ public static class LoadReportMerger
             ThresholdDefinitions = first.ThresholdDefinitions,
         };
         var values = new Dictionary<string, MetricValue>(StringComparer.Ordinal);
+        var groups = new Dictionary<string, Dictionary<string, MetricValue>>(StringComparer.Ordinal);
         var windows = new SortedDictionary<int, (WindowData Data, LogHistogram Setup)>();
         foreach (var report in reports)
         {
@@ -52,17 +53,16 @@ public static class LoadReportMerger
                 merged.Errors[reason] = merged.Errors.GetValueOrDefault(reason) + count;
             }
 
-            foreach (var (name, data) in report.Metrics)
+            AddAll(values, report.Metrics);
+            foreach (var (group, metrics) in report.Groups)
             {
-                var value = MetricValue.FromData(data);
-                if (values.TryGetValue(name, out var existing))
+                if (!groups.TryGetValue(group, out var groupValues))
                 {
-                    existing.Add(value);
+                    groupValues = new Dictionary<string, MetricValue>(StringComparer.Ordinal);
+                    groups[group] = groupValues;
                 }
-                else
-                {
-                    values[name] = value;
-                }
+
+                AddAll(groupValues, metrics);
             }
 
             foreach (var window in report.Windows)
@@ -90,6 +90,23 @@ public static class LoadReportMerger
 
         merged.Shards.Sort((a, b) => a.Index.CompareTo(b.Index));
         LoadReportBuilder.Judge(merged, values);
+        merged.Groups = LoadReportBuilder.DescribeGroups(groups, merged.DurationSeconds);
         return merged;
+    }
+
+    private static void AddAll(Dictionary<string, MetricValue> values, Dictionary<string, MetricData> metrics)
+    {
+        foreach (var (name, data) in metrics)
+        {
+            var value = MetricValue.FromData(data);
+            if (values.TryGetValue(name, out var existing))
+            {
+                existing.Add(value);
+            }
+            else
+            {
+                values[name] = value;
+            }
+        }
     }
 }

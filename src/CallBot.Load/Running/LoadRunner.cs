@@ -27,8 +27,8 @@ public sealed class LoadRunner(LoadedScenario scenario, ILoadCallDriver driver, 
     {
         var time = _options.TimeProvider;
         var plan = LoadPlanner.Plan(scenario, _options.Shard);
-        _telemetry = _options.Meter is { } meter ? new LoadTelemetry(meter, () => Volatile.Read(ref _active)) : null;
-        var metrics = new LoadMetrics(scenario.Window);
+        _telemetry = _options.Meter is { } meter ? new LoadTelemetry(meter) : null;
+        var metrics = new LoadMetrics(scenario.Window, _telemetry);
         var startedAt = time.GetUtcNow();
         SoakSampler? soak = null;
         if (scenario.SoakInterval is { } interval)
@@ -162,6 +162,7 @@ public sealed class LoadRunner(LoadedScenario scenario, ILoadCallDriver driver, 
         var startedAt = _options.Paced ? time.GetElapsedTime(callStart) : intent.Start;
         Interlocked.Increment(ref _started);
         Interlocked.Increment(ref _active);
+        _telemetry?.CallStarted(intent);
         CallResult result;
         try
         {
@@ -186,10 +187,10 @@ public sealed class LoadRunner(LoadedScenario scenario, ILoadCallDriver driver, 
         finally
         {
             Interlocked.Decrement(ref _active);
+            _telemetry?.CallEnded(intent);
         }
 
         metrics.RecordCall(result, startedAt);
-        _telemetry?.Record(result);
     }
 
     private async Task ProgressLoopAsync(LoadPlan plan, LoadMetrics metrics, long callStart, CancellationToken cancellationToken)

@@ -28,9 +28,9 @@ internal sealed class CliHost : IAsyncDisposable
     /// <summary>Builds and starts the host; throws <see cref="OptionsValidationException"/> naming the bad key.</summary>
     public static async Task<CliHost> StartAsync(IReadOnlyDictionary<string, string?> settings, string? configFile, LogLevel logLevel, CancellationToken cancellationToken)
     {
-        var builder = CallBotHost.CreateBuilder([], configFile);
+        // The command's keys go in before services are registered: the telemetry exporters (e.g. `load --prometheus`) read them there.
         var values = new Dictionary<string, string?>(settings) { ["CallBot:Telemetry:HealthPrefix"] = string.Empty };
-        builder.Configuration.AddInMemoryCollection(values);
+        var builder = CallBotHost.CreateBuilder([], configFile, values);
         Cloud.CloudPresets.Apply(builder.Configuration, builder.Configuration);
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);

@@ -14,7 +14,7 @@ using Microsoft.Extensions.Options;
 namespace CallBot.Worker.Cli;
 
 /// <summary>What <c>callbot load</c> was asked to do.</summary>
-internal sealed record LoadCliArguments(string Scenario, string OutputDirectory, string? Shard, bool Json, bool DryRun, string? ConfigFile, bool LoopbackCandidates);
+internal sealed record LoadCliArguments(string Scenario, string OutputDirectory, string? Shard, bool Json, bool DryRun, string? ConfigFile, bool LoopbackCandidates, string? Prometheus = null);
 
 /// <summary>
 /// <c>callbot load SCENARIO.yaml [--shard i/n|auto/n] [--out DIR] [--json] [--dry-run]</c>: runs the scenario with real bots
@@ -37,9 +37,13 @@ internal static class LoadCliCommand
         var dryRun = new Option<bool>("--dry-run") { Description = "Simulate calls without a network (checks the plan and the report)." };
         var config = new Option<FileInfo?>("--config") { Description = "Extra JSON config file (same keys as appsettings.json)." };
         var loopback = new Option<bool>("--loopback-candidates") { Description = "Only loopback ICE candidates (every bot and the chat server on this host)." };
+        var prometheus = new Option<string?>("--prometheus")
+        {
+            Description = "Serve the run's metrics live for Prometheus at URL/metrics, e.g. http://127.0.0.1:9464/ (http://0.0.0.0:9464/: every interface, for containers). Sets CallBot:Telemetry:PrometheusPrefix.",
+        };
         var command = new Command("load", "Run a load scenario with real bots; exit 99 when a threshold is breached.");
         command.Arguments.Add(scenario);
-        foreach (var option in new Option[] { shard, output, json, dryRun, config, loopback })
+        foreach (var option in new Option[] { shard, output, json, dryRun, config, loopback, prometheus })
         {
             command.Options.Add(option);
         }
@@ -52,7 +56,8 @@ internal static class LoadCliCommand
                 parse.GetValue(json),
                 parse.GetValue(dryRun),
                 parse.GetValue(config)?.FullName,
-                parse.GetValue(loopback)),
+                parse.GetValue(loopback),
+                parse.GetValue(prometheus)),
             Console.Out,
             Console.Error,
             ct));
@@ -97,7 +102,14 @@ internal static class LoadCliCommand
             CliHost host;
             try
             {
-                host = await CliHost.StartAsync(LoadHostSettings.From(scenario, args.OutputDirectory, args.LoopbackCandidates), args.ConfigFile, LogLevel.Warning, ct).ConfigureAwait(false);
+                var settings = LoadHostSettings.From(scenario, args.OutputDirectory, args.LoopbackCandidates);
+                if (args.Prometheus is not null)
+                {
+                    // Validated with the other options at start (CallBotOptionsValidator): a bad URL exits 2 naming the key.
+                    settings["CallBot:Telemetry:PrometheusPrefix"] = args.Prometheus;
+                }
+
+                host = await CliHost.StartAsync(settings, args.ConfigFile, LogLevel.Warning, ct).ConfigureAwait(false);
             }
             catch (OptionsValidationException ex)
             {

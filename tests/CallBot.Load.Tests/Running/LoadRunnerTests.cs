@@ -120,12 +120,12 @@ public sealed class LoadRunnerTests
     }
 
     [Fact]
-    public async Task Live_instruments_report_calls_and_setup_on_the_given_meter()
+    public async Task Live_instruments_carry_exactly_what_the_report_aggregates()
     {
         using var meter = new System.Diagnostics.Metrics.Meter("CallBot.Test." + Guid.NewGuid().ToString("N"));
         using var listener = new System.Diagnostics.Metrics.MeterListener();
-        long calls = 0;
-        var setups = 0;
+        var sums = new System.Collections.Concurrent.ConcurrentDictionary<string, double>(StringComparer.Ordinal);
+        var counts = new System.Collections.Concurrent.ConcurrentDictionary<string, long>(StringComparer.Ordinal);
         listener.InstrumentPublished = (instrument, l) =>
         {
             if (instrument.Meter == meter)
@@ -133,20 +133,39 @@ public sealed class LoadRunnerTests
                 l.EnableMeasurementEvents(instrument);
             }
         };
-        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref calls, value));
-        listener.SetMeasurementEventCallback<double>((instrument, _, _, _) =>
-        {
-            if (instrument.Name == "callbot.load.call_setup")
-            {
-                Interlocked.Increment(ref setups);
-            }
-        });
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => sums.AddOrUpdate(instrument.Name, value, (_, s) => s + value));
+        listener.SetMeasurementEventCallback<double>((instrument, _, _, _) => counts.AddOrUpdate(instrument.Name, 1, (_, c) => c + 1));
         listener.Start();
         var scenario = TestScenarios.Pairs(users: 10, target: 2);
-        var driver = new DryRunCallDriver(new DryRunCallBehavior(), scenario.RingTimeout);
+        var driver = new DryRunCallDriver(new DryRunCallBehavior { FailureShare = 0.2, FreezesPerStream = 1 }, scenario.RingTimeout);
         var result = await new LoadRunner(scenario, driver, new LoadRunOptions { Paced = false, Meter = meter }).RunAsync(TestContext.Current.CancellationToken);
-        Assert.Equal(result.Report.Metrics[MetricCatalog.Calls].Sum, calls);
-        Assert.Equal(result.Report.Metrics[MetricCatalog.CallSetupMs].Histogram!.Count, setups);
+
+        var metrics = result.Report.Metrics;
+        Assert.Equal(metrics[MetricCatalog.Calls].Sum, sums["callbot.load.calls_started"]);
+        foreach (var (name, kind) in MetricCatalog.Kinds)
+        {
+            var live = "callbot.load." + name;
+            if (LoadTelemetry.ReportOnly.Contains(name))
+            {
+                Assert.False(sums.ContainsKey(live) || counts.ContainsKey(live), name);
+                continue;
+            }
+
+            switch (kind)
+            {
+                case MetricKind.Trend:
+                    Assert.Equal(metrics[name].Histogram!.Count, counts.GetValueOrDefault(live));
+                    break;
+                case MetricKind.Rate:
+                    Assert.Equal(metrics[name].Total, sums.GetValueOrDefault(live));
+                    break;
+                default:
+                    Assert.Equal(metrics[name].Sum, sums.GetValueOrDefault(live));
+                    break;
+            }
+        }
+
+        Assert.True(metrics[MetricCatalog.CallFailures].Sum > 0 && metrics[MetricCatalog.Freezes].Sum > 0, "the run exercised failures and freezes");
     }
 
     [Fact]

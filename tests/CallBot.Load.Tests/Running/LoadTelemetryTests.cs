@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using CallBot.Abstractions;
 using CallBot.Load.Driver;
+using CallBot.Load.Metrics;
 using CallBot.Load.Running;
 using CallBot.Load.Scenario;
 
@@ -12,7 +13,7 @@ public sealed class LoadTelemetryTests
     public void Live_series_carry_the_callers_group_and_the_call_shape()
     {
         using var meter = new Meter("test-load-telemetry-" + Guid.NewGuid());
-        var telemetry = new LoadTelemetry(meter, () => 0);
+        var metrics = new LoadMetrics(TimeSpan.FromSeconds(1), new LoadTelemetry(meter));
         var seen = new List<(string Instrument, string? Group, string? Shape)>();
         using var listener = new MeterListener();
         listener.InstrumentPublished = (instrument, l) =>
@@ -40,17 +41,19 @@ public sealed class LoadTelemetryTests
 
         var caller = new LoadUser(1, "bot-1", "pw", "mobile");
         var callees = new[] { caller with { Id = 2, Group = null }, caller with { Id = 3, Group = null } };
-        telemetry.Record(new CallResult
+        metrics.RecordCall(new CallResult
         {
             Intent = new CallIntent(0, 0, TimeSpan.Zero, caller, callees, TimeSpan.FromSeconds(5), TimeSpan.Zero, CallExpectation.Answer, false),
             Outcome = CallOutcome.Completed,
             IceConnectedAfter = TimeSpan.FromMilliseconds(300),
             Streams = [new StreamResult("bot-1", MediaKind.Audio, 250, 250, 0, 0, 1, 2)],
-        });
+        }, TimeSpan.Zero);
 
         Assert.Contains(("callbot.load.calls", "mobile", "mesh-3"), seen);
-        Assert.Contains(("callbot.load.call_setup", "mobile", "mesh-3"), seen);
+        Assert.Contains(("callbot.load.call_setup_ms", "mobile", "mesh-3"), seen);
         Assert.Contains(("callbot.load.audio_mos", "mobile", "mesh-3"), seen);
+        Assert.Contains(("callbot.load.freezes", "mobile", "mesh-3"), seen);
+        Assert.Contains(("callbot.load.rtt_ms", "mobile", "mesh-3"), seen);
         Assert.Equal("pair", LoadTelemetry.ShapeOf(new CallIntent(0, 0, TimeSpan.Zero, caller, [callees[0]], TimeSpan.Zero, TimeSpan.Zero, CallExpectation.Answer, false)));
     }
 }

@@ -5,6 +5,7 @@ using CallBot.Load.Planning;
 using CallBot.Load.Reports;
 using CallBot.Load.Running;
 using CallBot.Load.Scenario;
+using CallBot.TestSupport;
 using CallBot.TestSupport.Prosody;
 using CallBot.Worker.Cli;
 using CallBot.Worker.Tests.EndToEnd;
@@ -25,7 +26,7 @@ public sealed class LoadCommandProsodyTests(ProsodyFixture prosody) : IClassFixt
     [Fact]
     public async Task Small_scenario_with_real_calls_passes_its_thresholds()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempFolder("callbot-load-");
         var scenario = await WriteScenarioAsync(folder, firstUser: 4101, users: 4, concurrency: 2, holdSeconds: 10, callSeconds: 4,
             """
               call_success_rate: ["rate > 0.99"]
@@ -51,7 +52,7 @@ public sealed class LoadCommandProsodyTests(ProsodyFixture prosody) : IClassFixt
     [Fact]
     public async Task Breached_threshold_exits_99_and_is_named()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempFolder("callbot-load-");
         var scenario = await WriteScenarioAsync(folder, firstUser: 4201, users: 2, concurrency: 1, holdSeconds: 4, callSeconds: 3,
             """
               call_success_rate: ["rate > 0.99"]
@@ -73,7 +74,7 @@ public sealed class LoadCommandProsodyTests(ProsodyFixture prosody) : IClassFixt
     [Fact]
     public async Task Audio_only_scenario_sends_audio_and_no_video()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempFolder("callbot-load-");
         var scenario = await WriteScenarioAsync(folder, firstUser: 4301, users: 2, concurrency: 1, holdSeconds: 4, callSeconds: 3,
             """
               call_success_rate: ["rate > 0.99"]
@@ -103,7 +104,7 @@ public sealed class LoadCommandProsodyTests(ProsodyFixture prosody) : IClassFixt
     [Fact]
     public async Task Rejects_no_answers_recordings_and_an_impaired_group_go_through_real_bots()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempFolder("callbot-load-");
         // Group "lossy" (users 4401, 4402) drops 5 % of what it receives in its own sockets; "clean" is unimpaired.
         var scenario = await WriteScenarioAsync(folder, firstUser: 4401, users: 4, concurrency: 2, holdSeconds: 12, callSeconds: 6,
             """
@@ -141,7 +142,7 @@ public sealed class LoadCommandProsodyTests(ProsodyFixture prosody) : IClassFixt
     [Fact]
     public async Task Mesh_group_of_three_connects_the_caller_to_both_callees_with_media()
     {
-        using var folder = new TempFolder();
+        using var folder = new TempFolder("callbot-load-");
         var scenario = await WriteScenarioAsync(folder, firstUser: 4501, users: 3, concurrency: 1, holdSeconds: 4, callSeconds: 4,
             """
               call_success_rate: ["rate == 1"]
