@@ -9,7 +9,6 @@ using CallBot.TestSupport;
 using CallBot.TestSupport.Prosody;
 using CallBot.Worker.Cli;
 using CallBot.Worker.Tests.EndToEnd;
-using TempFolder = CallBot.Worker.Tests.Load.ProsodyLoadRun.TempFolder;
 
 namespace CallBot.Worker.Tests.Load;
 

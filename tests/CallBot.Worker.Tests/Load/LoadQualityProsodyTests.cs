@@ -3,11 +3,11 @@ using System.Text.Json;
 using CallBot.Load.Metrics;
 using CallBot.Load.Reports;
 using CallBot.Load.Running;
+using CallBot.TestSupport;
 using CallBot.TestSupport.Prosody;
 using CallBot.TestSupport.Quality;
 using CallBot.Worker.Cli;
 using CallBot.Worker.Tests.EndToEnd;
-using TempFolder = CallBot.Worker.Tests.Load.ProsodyLoadRun.TempFolder;
 
 namespace CallBot.Worker.Tests.Load;
 

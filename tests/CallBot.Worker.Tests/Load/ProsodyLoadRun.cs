@@ -1,6 +1,7 @@
 using System.Globalization;
 using CallBot.Load.Reports;
 using CallBot.Load.Running;
+using CallBot.TestSupport;
 using CallBot.TestSupport.Prosody;
 using CallBot.Worker.Cli;
 
@@ -64,21 +65,5 @@ internal static class ProsodyLoadRun
             """;
         await File.WriteAllTextAsync(path, yaml, ct);
         return path;
-    }
-
-    public sealed class TempFolder : IDisposable
-    {
-        public string Path { get; } = Directory.CreateTempSubdirectory("callbot-load-").FullName;
-
-        public void Dispose()
-        {
-            try
-            {
-                Directory.Delete(Path, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-        }
     }
 }
