@@ -13,7 +13,7 @@ namespace CallBot.Rtc.Interceptors;
 /// <remarks>
 /// The RTT also sets how long receive gaps wait for a retransmission before they are accepted: 1.5 RTT + 50 ms, never
 /// below the configured MaxGapWait, at most one second — a fixed wait shorter than the RTT gives up before any NACK can
-/// be answered.
+/// be answered. Video streams only: audio is not retransmitted and keeps its short reorder wait.
 /// </remarks>
 internal sealed class ReportInterceptor(InterceptorContext context) : Interceptor
 {
@@ -27,6 +27,11 @@ internal sealed class ReportInterceptor(InterceptorContext context) : Intercepto
 
     public override RtpPacketReader BindRemoteStream(RtpTransceiver transceiver, MediaReceiveStream stream, RtpPacketReader reader)
     {
+        if (stream.Codec.Kind() == MediaKind.Audio)
+        {
+            return reader; // audio is not retransmitted: it keeps its short reorder wait (RtcPeerConnection.AudioGapWait)
+        }
+
         _streams.Add(stream);
         if (_gapWait is { } wait)
         {
