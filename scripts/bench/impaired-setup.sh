@@ -8,6 +8,7 @@
 #   scripts/bench/impaired-setup.sh --calls 10 --loss 0.20 --delay-ms 100 --jitter-ms 0 --budget-s 6 --paths chromium-bot --out /tmp/c.md
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+scripts/setup.sh >&2 # Prosody, Chromium and the real SDK on a fresh machine (idempotent)
 dotnet build bench/CallBot.Benchmarks -c Release -nologo -v quiet -clp:ErrorsOnly
 run=(dotnet run -c Release --no-build --project bench/CallBot.Benchmarks -- impaired-setup "$@")
 if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1; then

@@ -10,6 +10,7 @@
 #   scripts/bench/loss-table.sh --stages nack,keyframe,report,remb,stats     CallBot:Media:Stages of the bot's calls
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+scripts/setup.sh >&2 # Prosody, Chromium and the real SDK on a fresh machine (idempotent)
 dotnet build bench/CallBot.Benchmarks -c Release -nologo -v quiet -clp:ErrorsOnly
 run=(dotnet run -c Release --no-build --project bench/CallBot.Benchmarks -- loss-table "$@")
 if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1; then

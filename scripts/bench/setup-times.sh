@@ -7,6 +7,7 @@
 #   scripts/bench/setup-times.sh --calls 10 --paths bot --no-record --out /tmp/setup.md
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+scripts/setup.sh >&2 # Prosody, Chromium and the real SDK on a fresh machine (idempotent)
 dotnet build bench/CallBot.Benchmarks -c Release -nologo -v quiet -clp:ErrorsOnly
 run=(dotnet run -c Release --no-build --project bench/CallBot.Benchmarks -- setup "$@")
 if [ "$(id -u)" -eq 0 ] && command -v unshare >/dev/null 2>&1; then

@@ -15,6 +15,8 @@ load_lab_netns() {
   local script="$1"
   shift
   if [[ -z "${CALLBOT_LOAD_NETNS:-}" ]]; then
+    "$LAB_ROOT/scripts/setup.sh" >&2 # Prosody, Chromium and the real SDK on a fresh machine (idempotent), before the
+                                      # namespace cuts the network off
     export CALLBOT_LOAD_NETNS=1
     exec unshare --net bash -c 'ip link set lo up && exec "$0" "$@"' "$script" "$@"
   fi
