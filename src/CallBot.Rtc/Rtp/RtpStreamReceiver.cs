@@ -33,6 +33,7 @@ public sealed class RtpStreamReceiver
     private long _base;            // first sequence received
     private long _expectedPrior;
     private long _receivedPrior;
+    private long _receivedUnrepaired;  // packets that arrived on the stream itself, not repaired (what the report blocks count)
     private long _lastTransit;
     private bool _hasTransit;
     private double _jitter;
@@ -162,21 +163,26 @@ public sealed class RtpStreamReceiver
         _lastSenderReportArrival = _time.GetTimestamp();
     }
 
-    /// <summary>A report block for this source (RFC 3550 §6.4.1, A.3); resets the fraction-lost interval.</summary>
+    /// <summary>
+    /// A report block for this source (RFC 3550 §6.4.1, A.3); resets the fraction-lost interval. Lost and fraction lost
+    /// count the network's loss: a packet repaired by RTX is not "received" here, as libwebrtc leaves recovered packets
+    /// out of its receive statistics (packets rebuilt by the fec stage still enter as ordinary packets and count). The sender sizes its FEC and its loss-based bandwidth estimate from these fields;
+    /// counting repairs hid most of the loss from it (Chromium sent the bot a fifth of the FEC it sends a Chromium).
+    /// </summary>
     public ReportBlock CreateReportBlock()
     {
         var expected = _started ? _highest - _base + 1 : 0;
         var expectedInterval = expected - _expectedPrior;
-        var receivedInterval = PacketsReceived - _receivedPrior;
+        var receivedInterval = _receivedUnrepaired - _receivedPrior;
         _expectedPrior = expected;
-        _receivedPrior = PacketsReceived;
+        _receivedPrior = _receivedUnrepaired;
         var lostInterval = expectedInterval - receivedInterval;
         var fraction = expectedInterval == 0 || lostInterval <= 0 ? 0 : (byte)Math.Min(255, (lostInterval << 8) / expectedInterval);
         var delay = _lastSenderReport == 0 ? 0u : NtpTime.ToShortDuration(_time.GetElapsedTime(_lastSenderReportArrival));
         return new ReportBlock(
             Ssrc,
             (byte)fraction,
-            (int)Math.Clamp(CumulativeLost, int.MinValue, int.MaxValue),
+            (int)Math.Clamp(expected - _receivedUnrepaired, int.MinValue, int.MaxValue),
             ExtendedHighestSequence,
             Jitter,
             _lastSenderReport,
@@ -224,6 +230,7 @@ public sealed class RtpStreamReceiver
         }
         else
         {
+            _receivedUnrepaired++;
             UpdateJitter(header.Timestamp, now);
         }
 

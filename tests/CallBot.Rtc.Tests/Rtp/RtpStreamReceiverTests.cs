@@ -96,6 +96,25 @@ public sealed class RtpStreamReceiverTests
     }
 
     [Fact]
+    public void A_gap_repaired_by_rtx_stays_lost_in_the_report_block()
+    {
+        // The sender sizes its FEC and its loss-based estimate from the report: a repair must not hide the network's loss.
+        var receiver = CreateReceiver();
+        receiver.Receive(Packet(1), out _);
+        receiver.Receive(Packet(3), out _);
+        var rtx = new byte[64];
+        Assert.True(RtxPacket.TryBuild(Packet(2), new RtpHeader { Ssrc = 99, PayloadType = 97, SequenceNumber = 5000 }, rtx, out var length));
+        Assert.True(receiver.ReceiveRtx(rtx.AsSpan(0, length), 96, out _));
+        receiver.Receive(Packet(4), out _);
+
+        Assert.Equal([1L, 2, 3, 4], _probe.Sequences);
+        Assert.Equal(0, receiver.CumulativeLost); // the stream's own count: nothing is missing
+        var block = receiver.CreateReportBlock();
+        Assert.Equal(1, block.CumulativeLost);
+        Assert.Equal((byte)(256 / 4), block.FractionLost);
+    }
+
+    [Fact]
     public void In_order_packets_go_straight_through_without_slot_buffers()
     {
         var receiver = CreateReceiver(capacity: 512);
