@@ -4,17 +4,9 @@ using System.Text;
 using System.Text.Json;
 using CallBot.Benchmarks.Setup;
 using CallBot.Signaling.ConnectyCube;
-using CallBot.TestSupport.Chromium;
 using CallBot.TestSupport.ConnectyCube;
 using CallBot.TestSupport.Network;
-using CallBot.TestSupport.Prosody;
-using CallBot.Worker;
 using CallBot.Worker.Bots;
-using CallBot.Worker.Options;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace CallBot.Benchmarks.Loss;
 
@@ -36,12 +28,9 @@ internal static class LossTableBenchmark
 {
     public const string Command = "loss-table";
 
-    private const int AppId = 1;
-    private const string BotPassword = "bench-secret";
     private const int BotId = 3002; // the setup benchmarks' bot: a machine that ran them has its clips cached
     private const int CallerPageId = 4201;
     private const int CalleePageId = 4202;
-    private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(30);
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -94,25 +83,16 @@ internal static class LossTableBenchmark
 
         var oneWay = TimeSpan.FromMilliseconds(rttMs / 2);
         var rows = new List<Row>();
-        await using var prosody = new ProsodyFixture();
-        await prosody.InitializeAsync();
-        await prosody.RegisterUserAsync(BotId, AppId, BotPassword);
-        using var host = BuildHost(prosody, stages);
-        await host.StartAsync();
-        try
+        await using (var bench = await BenchHost.StartAsync([BotId], BenchHost.StageSettings(stages)))
         {
-            var runtime = host.Services.GetRequiredService<CallBotRuntime>();
-            await using var bot = await runtime.StartBotAsync(new BotOptions { UserId = BotId, Password = BotPassword }, CancellationToken.None);
+            await using var bot = await bench.StartBotAsync(BotId);
             var botTimes = new BotCallTimes(bot);
-            await using var chromium = new ChromiumFixture();
-            await chromium.InitializeAsync();
-            var sdkOptions = new ConnectyCubeSdkOptions
+            var sdk = await bench.OpenSdkAsync(new ConnectyCubeSdkOptions
             {
                 SdkDebugLog = false,
-                Timeout = StepTimeout,
+                Timeout = BenchHost.StepTimeout,
                 VideoConstraints = new Dictionary<string, int> { ["width"] = 640, ["height"] = 360, ["frameRate"] = 30 },
-            };
-            await using var sdk = new ConnectyCubeSdkHarness(chromium, prosody, sdkOptions);
+            });
             var caller = await sdk.LoginAsync(CallerPageId);
             var callee = await sdk.LoginAsync(CalleePageId);
             var seed = 5000;
@@ -120,13 +100,7 @@ internal static class LossTableBenchmark
             {
                 foreach (var path in paths.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 {
-                    await using var relay = UdpImpairmentRelay.Start(new UdpImpairmentRelayOptions { Seed = seed++ }, TimeProvider.System);
-                    foreach (var direction in new[] { relay.AToB, relay.BToA })
-                    {
-                        direction.LossRate = loss;
-                        direction.Delay = oneWay;
-                    }
-
+                    await using var relay = BenchHost.StartRelay(seed++, loss, oneWay);
                     Row row;
                     try
                     {
@@ -138,7 +112,7 @@ internal static class LossTableBenchmark
                             _ => throw new ArgumentException($"unknown path '{path}' (chromium-chromium, bot-chromium, chromium-bot)"),
                         };
                     }
-                    catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or Microsoft.Playwright.PlaywrightException)
+                    catch (Exception ex) when (BenchHost.IsCallFailure(ex))
                     {
                         row = new Row { Error = ex.Message.Split('\n')[0] };
                     }
@@ -155,10 +129,6 @@ internal static class LossTableBenchmark
                 }
             }
         }
-        finally
-        {
-            await host.StopAsync();
-        }
 
         var report = Report(rows, duration, rttMs, stages);
         Console.WriteLine(report);
@@ -167,38 +137,8 @@ internal static class LossTableBenchmark
             await File.WriteAllTextAsync(output, report);
         }
 
-        await File.WriteAllTextAsync(json, JsonSerializer.Serialize(new { durationSeconds = duration.TotalSeconds, rttMs, stages, loadAverage = LoadAverage(), rows }, Json));
+        await File.WriteAllTextAsync(json, JsonSerializer.Serialize(new { durationSeconds = duration.TotalSeconds, rttMs, stages, loadAverage = BenchHost.LoadAverage(), rows }, Json));
         return 0;
-    }
-
-    private static IHost BuildHost(ProsodyFixture prosody, string? stages)
-    {
-        var builder = CallBotHost.CreateBuilder([]);
-        var settings = new Dictionary<string, string?>
-        {
-            ["CallBot:Chat:Endpoint"] = prosody.WebSocketEndpoint.ToString(),
-            ["CallBot:Chat:Domain"] = ProsodyFixture.Domain,
-            ["CallBot:Chat:AppId"] = AppId.ToString(CultureInfo.InvariantCulture),
-            ["CallBot:VideoChat:LoopbackCandidatesOnly"] = "true",
-            ["CallBot:Media:Renditions"] = "1",
-            ["CallBot:Media:CacheDirectory"] = Path.Combine(Path.GetTempPath(), "callbot-clips"),
-            ["CallBot:Recording:Enabled"] = "false",
-            ["CallBot:Telemetry:HealthPrefix"] = string.Empty,
-        };
-        if (stages is not null)
-        {
-            var names = stages.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            for (var i = 0; i < names.Length; i++)
-            {
-                settings[$"{MediaOptions.Section}:Stages:{i.ToString(CultureInfo.InvariantCulture)}"] = names[i];
-            }
-        }
-
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.Logging.ClearProviders();
-        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        return builder.Build();
     }
 
     /// <summary>The caller's video at the callee, both in Chromium.</summary>
@@ -209,9 +149,9 @@ internal static class LossTableBenchmark
         var id = await caller.CallAsync([callee.UserId]);
         try
         {
-            await callee.WaitForIncomingCallAsync(StepTimeout);
+            await callee.WaitForIncomingCallAsync(BenchHost.StepTimeout);
             await callee.AcceptAsync(id);
-            await callee.WaitForEventAsync(SdkEventNames.FirstFrame, e => e.SessionId == id, StepTimeout);
+            await callee.WaitForEventAsync(SdkEventNames.FirstFrame, e => e.SessionId == id, BenchHost.StepTimeout);
             var watch = Stopwatch.StartNew();
             await Task.Delay(duration);
             var received = (await callee.GetStatsAsync(caller.UserId, id)).InboundVideo ?? new SdkInboundRtp();
@@ -221,7 +161,7 @@ internal static class LossTableBenchmark
         finally
         {
             await caller.HangUpAsync(id);
-            await callee.WaitForEventAsync(SdkEventNames.Close, e => e.SessionId == id, StepTimeout);
+            await callee.WaitForEventAsync(SdkEventNames.Close, e => e.SessionId == id, BenchHost.StepTimeout);
         }
     }
 
@@ -235,10 +175,10 @@ internal static class LossTableBenchmark
         TimeSpan elapsed;
         try
         {
-            var incoming = await callee.WaitForIncomingCallAsync(StepTimeout);
+            var incoming = await callee.WaitForIncomingCallAsync(BenchHost.StepTimeout);
             id = incoming.SessionId!;
             await callee.AcceptAsync(id);
-            await callee.WaitForEventAsync(SdkEventNames.FirstFrame, e => e.SessionId == id, StepTimeout);
+            await callee.WaitForEventAsync(SdkEventNames.FirstFrame, e => e.SessionId == id, BenchHost.StepTimeout);
             var watch = Stopwatch.StartNew();
             await Task.Delay(duration);
             received = (await callee.GetStatsAsync(bot.UserId, id)).InboundVideo ?? new SdkInboundRtp();
@@ -252,8 +192,8 @@ internal static class LossTableBenchmark
             }
         }
 
-        var summary = await botTimes.EndedAsync(id, StepTimeout);
-        await call.WaitAsync(StepTimeout);
+        var summary = await botTimes.EndedAsync(id, BenchHost.StepTimeout);
+        await call.WaitAsync(BenchHost.StepTimeout);
         var media = summary.Media;
         return ChromiumReceived(received, elapsed, media.VideoFramesSent) with
         {
@@ -273,7 +213,7 @@ internal static class LossTableBenchmark
         TimeSpan elapsed;
         try
         {
-            await botTimes.FirstFrameAsync(id, StepTimeout);
+            await botTimes.FirstFrameAsync(id, BenchHost.StepTimeout);
             var watch = Stopwatch.StartNew();
             await Task.Delay(duration);
             sent = (await caller.GetStatsAsync(bot.UserId, id)).OutboundVideo ?? new SdkOutboundRtp();
@@ -284,7 +224,7 @@ internal static class LossTableBenchmark
             await caller.HangUpAsync(id);
         }
 
-        var media = (await botTimes.EndedAsync(id, StepTimeout)).Media;
+        var media = (await botTimes.EndedAsync(id, BenchHost.StepTimeout)).Media;
         return new Row
         {
             Fps = media.VideoFramesReceived / elapsed.TotalSeconds,
@@ -326,7 +266,7 @@ internal static class LossTableBenchmark
     {
         var text = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture,
-                $"Received VP8 640x360@30 through UdpImpairmentRelay: independent random loss each direction, {rttMs:0} ms RTT, {duration.TotalSeconds:0} s per row from the first decoded frame; stages {stages ?? "(default)"}; {Environment.ProcessorCount} cores, load average {LoadAverage()}")
+                $"Received VP8 640x360@30 through UdpImpairmentRelay: independent random loss each direction, {rttMs:0} ms RTT, {duration.TotalSeconds:0} s per row from the first decoded frame; stages {stages ?? "(default)"}; {Environment.ProcessorCount} cores, load average {BenchHost.LoadAverage()}")
             .AppendLine()
             .AppendLine("| Path | Loss | fps | Freezes | Freezes/min | Freeze time (s) | Received/sent frames | RTX+FEC / media packets | Keyframe answers (in place/restarts) | Relay loss |")
             .AppendLine("|---|---|---|---|---|---|---|---|---|---|");
@@ -344,18 +284,6 @@ internal static class LossTableBenchmark
         }
 
         return text.ToString();
-    }
-
-    private static string LoadAverage()
-    {
-        try
-        {
-            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-        }
-        catch (IOException)
-        {
-            return "?";
-        }
     }
 
     /// <summary>One measured path at one loss rate.</summary>

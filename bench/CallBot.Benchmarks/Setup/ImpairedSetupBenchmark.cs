@@ -1,17 +1,9 @@
 using System.Globalization;
 using System.Text;
 using CallBot.Signaling.ConnectyCube;
-using CallBot.TestSupport.Chromium;
 using CallBot.TestSupport.ConnectyCube;
 using CallBot.TestSupport.Network;
-using CallBot.TestSupport.Prosody;
-using CallBot.Worker;
 using CallBot.Worker.Bots;
-using CallBot.Worker.Options;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace CallBot.Benchmarks.Setup;
 
@@ -28,14 +20,9 @@ internal static class ImpairedSetupBenchmark
 {
     public const string Command = "impaired-setup";
 
-    private const int AppId = 1;
-    private const string BotPassword = "bench-secret";
     private const int BotId = 3002; // the setup benchmark's callee: a machine that ran it has the clips cached
     private const int CallerPageId = 4101;
     private const int CalleePageId = 4102;
-
-
-    private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(30);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -79,19 +66,11 @@ internal static class ImpairedSetupBenchmark
 
         var link = new Link(loss, TimeSpan.FromMilliseconds(delayMs), TimeSpan.FromMilliseconds(jitterMs), budget);
         var results = new List<PathResult>();
-        await using var prosody = new ProsodyFixture();
-        await prosody.InitializeAsync();
-        await prosody.RegisterUserAsync(BotId, AppId, BotPassword);
-        using var host = BuildHost(prosody);
-        await host.StartAsync();
-        try
+        await using (var bench = await BenchHost.StartAsync([BotId]))
         {
-            var runtime = host.Services.GetRequiredService<CallBotRuntime>();
-            await using var bot = await runtime.StartBotAsync(new BotOptions { UserId = BotId, Password = BotPassword }, CancellationToken.None);
+            await using var bot = await bench.StartBotAsync(BotId);
             var botTimes = new BotCallTimes(bot);
-            await using var chromium = new ChromiumFixture();
-            await chromium.InitializeAsync();
-            await using var sdk = new ConnectyCubeSdkHarness(chromium, prosody, new ConnectyCubeSdkOptions { SdkDebugLog = false, Timeout = StepTimeout });
+            var sdk = await bench.OpenSdkAsync(new ConnectyCubeSdkOptions { SdkDebugLog = false, Timeout = BenchHost.StepTimeout });
             var caller = await sdk.LoginAsync(CallerPageId);
             var callee = await sdk.LoginAsync(CalleePageId);
             foreach (var path in paths.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
@@ -106,10 +85,6 @@ internal static class ImpairedSetupBenchmark
                 results.Add(result);
             }
         }
-        finally
-        {
-            await host.StopAsync();
-        }
 
         var report = Report(results, calls, link);
         Console.WriteLine(report);
@@ -121,47 +96,19 @@ internal static class ImpairedSetupBenchmark
         return 0;
     }
 
-    private static IHost BuildHost(ProsodyFixture prosody)
-    {
-        var builder = CallBotHost.CreateBuilder([]);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["CallBot:Chat:Endpoint"] = prosody.WebSocketEndpoint.ToString(),
-            ["CallBot:Chat:Domain"] = ProsodyFixture.Domain,
-            ["CallBot:Chat:AppId"] = AppId.ToString(CultureInfo.InvariantCulture),
-            ["CallBot:VideoChat:LoopbackCandidatesOnly"] = "true",
-            ["CallBot:Media:Renditions"] = "1",
-            ["CallBot:Media:CacheDirectory"] = Path.Combine(Path.GetTempPath(), "callbot-clips"),
-            ["CallBot:Recording:Enabled"] = "false",
-            ["CallBot:Telemetry:HealthPrefix"] = string.Empty,
-        });
-        builder.Logging.ClearProviders();
-        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        return builder.Build();
-    }
-
     /// <summary>Each call through a fresh relay seeded by its number (the caller is side A, the callee side B).</summary>
     private static async Task<PathResult> RunPathAsync(string name, int calls, Link link, Func<UdpImpairmentRelay, Task<CallTimes>> call)
     {
         var result = new PathResult(name);
         for (var i = 0; i < calls; i++)
         {
-            await using var relay = UdpImpairmentRelay.Start(new UdpImpairmentRelayOptions { Seed = 1000 + (2 * i) }, TimeProvider.System);
-            foreach (var direction in new[] { relay.AToB, relay.BToA })
-            {
-                direction.LossRate = link.Loss;
-                direction.Delay = link.Delay;
-                direction.Jitter = link.Jitter;
-                direction.JitterKeepsOrder = true;
-            }
-
+            await using var relay = BenchHost.StartRelay(1000 + (2 * i), link.Loss, link.Delay, link.Jitter);
             CallTimes times;
             try
             {
                 times = await call(relay);
             }
-            catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or Microsoft.Playwright.PlaywrightException)
+            catch (Exception ex) when (BenchHost.IsCallFailure(ex))
             {
                 times = CallTimes.Failed(ex.Message);
             }
@@ -185,17 +132,17 @@ internal static class ImpairedSetupBenchmark
         try
         {
             var dial = await caller.WaitForEventAsync(SdkEventNames.Dial, e => e.SessionId == id);
-            await callee.WaitForIncomingCallAsync(StepTimeout);
+            await callee.WaitForIncomingCallAsync(BenchHost.StepTimeout);
             await callee.AcceptAsync(id);
             var accepted = await caller.WaitForEventAsync(SdkEventNames.Accept, e => e.SessionId == id);
-            var atCaller = await caller.WaitForEventAsync(SdkEventNames.FirstFrame, e => e.SessionId == id, StepTimeout);
-            var atCallee = await callee.WaitForEventAsync(SdkEventNames.FirstFrame, e => e.SessionId == id, StepTimeout);
+            var atCaller = await caller.WaitForEventAsync(SdkEventNames.FirstFrame, e => e.SessionId == id, BenchHost.StepTimeout);
+            var atCallee = await callee.WaitForEventAsync(SdkEventNames.FirstFrame, e => e.SessionId == id, BenchHost.StepTimeout);
             return new CallTimes(accepted.TimeMs - dial.TimeMs, atCallee.TimeMs - dial.TimeMs, atCaller.TimeMs - dial.TimeMs, null);
         }
         finally
         {
             await caller.HangUpAsync(id);
-            await callee.WaitForEventAsync(SdkEventNames.Close, e => e.SessionId == id, StepTimeout);
+            await callee.WaitForEventAsync(SdkEventNames.Close, e => e.SessionId == id, BenchHost.StepTimeout);
         }
     }
 
@@ -207,14 +154,14 @@ internal static class ImpairedSetupBenchmark
         {
             var dial = await caller.WaitForEventAsync(SdkEventNames.Dial, e => e.SessionId == id);
             var accepted = await caller.WaitForEventAsync(SdkEventNames.Accept, e => e.SessionId == id);
-            var atCaller = await caller.WaitForEventAsync(SdkEventNames.FirstFrame, e => e.SessionId == id, StepTimeout);
-            var atBot = await botTimes.FirstFrameAsync(id, StepTimeout);
+            var atCaller = await caller.WaitForEventAsync(SdkEventNames.FirstFrame, e => e.SessionId == id, BenchHost.StepTimeout);
+            var atBot = await botTimes.FirstFrameAsync(id, BenchHost.StepTimeout);
             return new CallTimes(accepted.TimeMs - dial.TimeMs, atBot - dial.TimeMs, atCaller.TimeMs - dial.TimeMs, null);
         }
         finally
         {
             await caller.HangUpAsync(id);
-            await botTimes.EndedAsync(id, StepTimeout);
+            await botTimes.EndedAsync(id, BenchHost.StepTimeout);
         }
     }
 
@@ -226,11 +173,11 @@ internal static class ImpairedSetupBenchmark
         string? id = null;
         try
         {
-            var incoming = await callee.WaitForIncomingCallAsync(StepTimeout);
+            var incoming = await callee.WaitForIncomingCallAsync(BenchHost.StepTimeout);
             id = incoming.SessionId!;
             await callee.AcceptAsync(id);
-            var atCallee = await callee.WaitForEventAsync(SdkEventNames.FirstFrame, e => e.SessionId == id, StepTimeout);
-            var atBot = await botTimes.FirstFrameAsync(id, StepTimeout);
+            var atCallee = await callee.WaitForEventAsync(SdkEventNames.FirstFrame, e => e.SessionId == id, BenchHost.StepTimeout);
+            var atBot = await botTimes.FirstFrameAsync(id, BenchHost.StepTimeout);
             var accepted = botTimes.AcceptedAt(id) is { } a ? a - t0 : double.NaN;
             return new CallTimes(accepted, atCallee.TimeMs - t0, atBot - t0, null);
         }
@@ -241,7 +188,7 @@ internal static class ImpairedSetupBenchmark
                 await callee.HangUpAsync(id);
             }
 
-            await call.WaitAsync(StepTimeout);
+            await call.WaitAsync(BenchHost.StepTimeout);
         }
     }
 
@@ -249,7 +196,7 @@ internal static class ImpairedSetupBenchmark
     {
         var text = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture,
-                $"Call setup through UdpImpairmentRelay: {link.Loss:P0} random loss, {link.Delay.TotalMilliseconds:0} ± {link.Jitter.TotalMilliseconds:0} ms one way (order kept), each direction; {calls} sequential calls per path; success = both ends decode a remote frame within {link.Budget.TotalSeconds:0} s; {Environment.ProcessorCount} cores, load average {LoadAverage()}")
+                $"Call setup through UdpImpairmentRelay: {link.Loss:P0} random loss, {link.Delay.TotalMilliseconds:0} ± {link.Jitter.TotalMilliseconds:0} ms one way (order kept), each direction; {calls} sequential calls per path; success = both ends decode a remote frame within {link.Budget.TotalSeconds:0} s; {Environment.ProcessorCount} cores, load average {BenchHost.LoadAverage()}")
             .AppendLine()
             .AppendLine("| Path | Connected | Success | Datagrams through the relays | Lost by the relays |\n|---|---|---|---|---|");
         foreach (var result in results)
@@ -275,18 +222,6 @@ internal static class ImpairedSetupBenchmark
         }
 
         return text.ToString();
-    }
-
-    private static string LoadAverage()
-    {
-        try
-        {
-            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-        }
-        catch (IOException)
-        {
-            return "?";
-        }
     }
 
     private sealed record Link(double Loss, TimeSpan Delay, TimeSpan Jitter, TimeSpan Budget);

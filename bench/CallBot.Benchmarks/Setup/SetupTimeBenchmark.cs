@@ -1,16 +1,9 @@
 using System.Globalization;
 using System.Text;
 using CallBot.Signaling.ConnectyCube;
-using CallBot.TestSupport.Chromium;
 using CallBot.TestSupport.ConnectyCube;
-using CallBot.TestSupport.Prosody;
-using CallBot.Worker;
 using CallBot.Worker.Bots;
 using CallBot.Worker.Options;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace CallBot.Benchmarks.Setup;
 
@@ -25,9 +18,6 @@ internal static class SetupTimeBenchmark
 {
     public const string Command = "setup";
 
-    private const int AppId = 1;
-    private const string BotPassword = "bench-secret";
-
     // The clip cache is keyed by the bot's label: the ids ProsodyCallTests uses, so a machine that ran the tests has the clips.
     private const int CallerBotId = 3001;
     private const int CalleeBotId = 3002;
@@ -35,9 +25,6 @@ internal static class SetupTimeBenchmark
 
     /// <summary>How long an answered bot → bot call stays up after its first remote frame.</summary>
     private static readonly TimeSpan Hold = TimeSpan.FromMilliseconds(300);
-
-    /// <summary>Generous: a step that takes this long is a failed call, not a slow one.</summary>
-    private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(30);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -70,28 +57,25 @@ internal static class SetupTimeBenchmark
         var recordings = Path.Combine(Path.GetTempPath(), "callbot-bench-setup-" + Guid.NewGuid().ToString("N")[..8]);
         var series = new List<SetupSeries>();
         var failures = new List<string>();
-        await using var prosody = new ProsodyFixture();
-        await prosody.InitializeAsync();
-        await prosody.RegisterUserAsync(CallerBotId, AppId, BotPassword);
-        await prosody.RegisterUserAsync(CalleeBotId, AppId, BotPassword);
-        using var host = BuildHost(prosody, recordings, record);
-        await host.StartAsync();
         try
         {
-            var runtime = host.Services.GetRequiredService<CallBotRuntime>();
-            await using var callee = await runtime.StartBotAsync(new BotOptions { UserId = CalleeBotId, Password = BotPassword }, CancellationToken.None);
+            var settings = new Dictionary<string, string?>
+            {
+                ["CallBot:Recording:Enabled"] = record ? "true" : "false",
+                ["CallBot:Recording:Directory"] = recordings,
+            };
+            await using var bench = await BenchHost.StartAsync([CallerBotId, CalleeBotId], settings);
+            await using var callee = await bench.StartBotAsync(CalleeBotId);
             var calleeTimes = new BotCallTimes(callee);
             if (paths.Contains("bot", StringComparison.Ordinal))
             {
-                await using var caller = await runtime.StartBotAsync(new BotOptions { UserId = CallerBotId, Password = BotPassword, Role = BotRole.Call }, CancellationToken.None);
+                await using var caller = await bench.StartBotAsync(CallerBotId, BotRole.Call);
                 await BotToBotAsync(caller, new BotCallTimes(caller), callee, calleeTimes, calls, series, failures);
             }
 
             if (paths.Contains("browser", StringComparison.Ordinal))
             {
-                await using var chromium = new ChromiumFixture();
-                await chromium.InitializeAsync();
-                await using var sdk = new ConnectyCubeSdkHarness(chromium, prosody, new ConnectyCubeSdkOptions { SdkDebugLog = false, Timeout = StepTimeout });
+                var sdk = await bench.OpenSdkAsync(new ConnectyCubeSdkOptions { SdkDebugLog = false, Timeout = BenchHost.StepTimeout });
                 var browser = await sdk.LoginAsync(BrowserUserId);
                 await BrowserCallsBotAsync(browser, callee, calleeTimes, calls, series, failures);
                 await BotCallsBrowserAsync(browser, callee, calleeTimes, calls, series, failures);
@@ -99,7 +83,6 @@ internal static class SetupTimeBenchmark
         }
         finally
         {
-            await host.StopAsync();
             if (Directory.Exists(recordings))
             {
                 Directory.Delete(recordings, recursive: true);
@@ -116,27 +99,6 @@ internal static class SetupTimeBenchmark
         return failures.Count == 0 ? 0 : 1;
     }
 
-    private static IHost BuildHost(ProsodyFixture prosody, string recordings, bool record)
-    {
-        var builder = CallBotHost.CreateBuilder([]);
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["CallBot:Chat:Endpoint"] = prosody.WebSocketEndpoint.ToString(),
-            ["CallBot:Chat:Domain"] = ProsodyFixture.Domain,
-            ["CallBot:Chat:AppId"] = AppId.ToString(CultureInfo.InvariantCulture),
-            ["CallBot:VideoChat:LoopbackCandidatesOnly"] = "true",
-            ["CallBot:Media:Renditions"] = "1",
-            ["CallBot:Media:CacheDirectory"] = Path.Combine(Path.GetTempPath(), "callbot-clips"),
-            ["CallBot:Recording:Enabled"] = record ? "true" : "false",
-            ["CallBot:Recording:Directory"] = recordings,
-            ["CallBot:Telemetry:HealthPrefix"] = string.Empty,
-        });
-        builder.Logging.ClearProviders();
-        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        return builder.Build();
-    }
-
     /// <summary>The caller bot places each call (t0 = <see cref="BotAgent.PlaceCallAsync"/>), keeps it up briefly after media, hangs up.</summary>
     private static async Task BotToBotAsync(BotAgent caller, BotCallTimes callerTimes, BotAgent callee, BotCallTimes calleeTimes, int calls, List<SetupSeries> series, List<string> failures)
     {
@@ -150,9 +112,9 @@ internal static class SetupTimeBenchmark
             var t0 = BotCallTimes.Now();
             try
             {
-                var outcome = await caller.PlaceCallAsync([callee.UserId], CallType.Video, Hold, timeFromMedia: true).WaitAsync(StepTimeout);
+                var outcome = await caller.PlaceCallAsync([callee.UserId], CallType.Video, Hold, timeFromMedia: true).WaitAsync(BenchHost.StepTimeout);
                 var id = outcome.SessionId;
-                await calleeTimes.EndedAsync(id, StepTimeout);
+                await calleeTimes.EndedAsync(id, BenchHost.StepTimeout);
                 if (outcome.Result != CallDisposition.Completed || callerTimes.FirstFrameAt(id) is null || calleeTimes.FirstFrameAt(id) is null)
                 {
                     failures.Add($"{Path} #{i + 1}: {outcome.Result} {outcome.Error}");
@@ -190,7 +152,7 @@ internal static class SetupTimeBenchmark
                 var dial = await browser.WaitForEventAsync(SdkEventNames.Dial, e => e.SessionId == id);
                 var accepted = await browser.WaitForEventAsync(SdkEventNames.Accept, e => e.SessionId == id);
                 var frame = await browser.WaitForEventAsync(SdkEventNames.FirstFrame, e => e.SessionId == id);
-                var botFrame = await botTimes.FirstFrameAsync(id, StepTimeout);
+                var botFrame = await botTimes.FirstFrameAsync(id, BenchHost.StepTimeout);
                 accept.Add(accepted.TimeMs - dial.TimeMs);
                 atPage.Add(frame.TimeMs - dial.TimeMs);
                 atBot.Add(botFrame - dial.TimeMs);
@@ -228,7 +190,7 @@ internal static class SetupTimeBenchmark
                 id = incoming.SessionId!;
                 await browser.AcceptAsync(id);
                 var frame = await browser.WaitForEventAsync(SdkEventNames.FirstFrame, e => e.SessionId == id);
-                var botFrame = await botTimes.FirstFrameAsync(id, StepTimeout);
+                var botFrame = await botTimes.FirstFrameAsync(id, BenchHost.StepTimeout);
                 if (botTimes.AcceptedAt(id) is { } accepted && botTimes.IceConnectedAt(id) is { } connected)
                 {
                     accept.Add(accepted - t0);
@@ -246,7 +208,7 @@ internal static class SetupTimeBenchmark
             await EndAsync(browser, botTimes, id, path, i, failures);
             try
             {
-                await call.WaitAsync(StepTimeout);
+                await call.WaitAsync(BenchHost.StepTimeout);
             }
             catch (TimeoutException)
             {
@@ -268,7 +230,7 @@ internal static class SetupTimeBenchmark
         try
         {
             await browser.HangUpAsync(sessionId);
-            await botTimes.EndedAsync(sessionId, StepTimeout);
+            await botTimes.EndedAsync(sessionId, BenchHost.StepTimeout);
         }
         catch (TimeoutException)
         {
@@ -294,7 +256,7 @@ internal static class SetupTimeBenchmark
     private static string Report(List<SetupSeries> series, List<string> failures, int calls, bool record)
     {
         var text = new StringBuilder()
-            .AppendLine(CultureInfo.InvariantCulture, $"Call setup time, {calls} sequential calls per path, {Environment.ProcessorCount} cores, load average {LoadAverage()}, recording {(record ? "on" : "off")}")
+            .AppendLine(CultureInfo.InvariantCulture, $"Call setup time, {calls} sequential calls per path, {Environment.ProcessorCount} cores, load average {BenchHost.LoadAverage()}, recording {(record ? "on" : "off")}")
             .AppendLine(SetupSeries.Header);
         foreach (var s in series)
         {
@@ -308,17 +270,5 @@ internal static class SetupTimeBenchmark
         }
 
         return text.ToString();
-    }
-
-    private static string LoadAverage()
-    {
-        try
-        {
-            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-        }
-        catch (IOException)
-        {
-            return "?";
-        }
     }
 }

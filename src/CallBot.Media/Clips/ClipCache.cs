@@ -39,24 +39,25 @@ public sealed partial class ClipCache
 
     private int _encodeCount;
 
-    public Task<EncodedClip> GetVideoAsync(MediaSource source, VideoProfile profile, CancellationToken cancellationToken = default)
+    /// <summary>The clip of <paramref name="source"/> encoded to <paramref name="profile"/> (video or audio): from memory, disk, or a new encode.</summary>
+    public async Task<EncodedClip> GetAsync(MediaSource source, IClipProfile profile, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(profile);
         profile.Validate();
-        return GetAsync(source, profile.CacheKey, profile.Codec, async (info, seconds, ct) =>
-            (await _encoder.EncodeVideoBytesAsync(source, info, profile, seconds, ct).ConfigureAwait(false), seconds),
-            info => ClipEncoder.ClipSecondsFor(info, profile.ClipSeconds), profile.FrameRate, profile.BitrateKbps, cancellationToken);
-    }
-
-    public Task<EncodedClip> GetAudioAsync(MediaSource source, AudioProfile profile, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(source);
-        ArgumentNullException.ThrowIfNull(profile);
-        profile.Validate();
-        return GetAsync(source, profile.CacheKey, CodecId.Opus, async (info, seconds, ct) =>
-            (await _encoder.EncodeAudioBytesAsync(source, info, profile, seconds, ct).ConfigureAwait(false), seconds),
-            info => ClipEncoder.ClipSecondsFor(info, profile.ClipSeconds), 0, profile.BitrateKbps, cancellationToken);
+        var info = await source.DescribeAsync(_encoder.Ffmpeg, cancellationToken).ConfigureAwait(false);
+        var version = await _ffmpegVersion.Value.ConfigureAwait(false);
+        var key = Hash($"{info.Identity}\n{profile.CacheKey}\n{version}");
+        var lazy = _clips.GetOrAdd(key, k => new Lazy<Task<EncodedClip>>(() => LoadOrEncodeAsync(k, source, info, profile)));
+        try
+        {
+            return await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception) when (lazy.Value.IsFaulted || lazy.Value.IsCanceled)
+        {
+            _clips.TryRemove(new KeyValuePair<string, Lazy<Task<EncodedClip>>>(key, lazy));
+            throw;
+        }
     }
 
     /// <summary>
@@ -69,7 +70,7 @@ public sealed partial class ClipCache
         var tasks = new List<Task<EncodedClip>>(ladder.Renditions.Count);
         foreach (var profile in ladder.Renditions)
         {
-            tasks.Add(GetVideoAsync(source, profile, cancellationToken));
+            tasks.Add(GetAsync(source, profile, cancellationToken));
         }
 
         var keyTasks = new List<Task<EncodedClip>>(_options.KeyFrameRenditions ? ladder.Renditions.Count : 0);
@@ -77,14 +78,14 @@ public sealed partial class ClipCache
         {
             foreach (var profile in ladder.Renditions)
             {
-                keyTasks.Add(GetVideoAsync(source, profile.KeyFrameOnly(), cancellationToken));
+                keyTasks.Add(GetAsync(source, profile.KeyFrameOnly(), cancellationToken));
             }
         }
 
         var clips = await Task.WhenAll(tasks).ConfigureAwait(false);
         var keyClips = keyTasks.Count == 0 ? null : await Task.WhenAll(keyTasks).ConfigureAwait(false);
         var top = ladder.Renditions[^1];
-        var filler = await GetVideoAsync(FillerSource.Instance, FillerProfile(top), cancellationToken).ConfigureAwait(false);
+        var filler = await GetAsync(FillerSource.Instance, FillerProfile(top), cancellationToken).ConfigureAwait(false);
         return new EncodedTrack(clips, filler, keyClips);
     }
 
@@ -92,8 +93,8 @@ public sealed partial class ClipCache
     public async Task<EncodedTrack> GetAudioTrackAsync(MediaSource source, AudioProfile profile, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(profile);
-        var clip = await GetAudioAsync(source, profile, cancellationToken).ConfigureAwait(false);
-        var filler = await GetAudioAsync(FillerSource.Instance, profile with { ClipSeconds = _options.FillerSeconds }, cancellationToken).ConfigureAwait(false);
+        var clip = await GetAsync(source, profile, cancellationToken).ConfigureAwait(false);
+        var filler = await GetAsync(FillerSource.Instance, profile with { ClipSeconds = _options.FillerSeconds }, cancellationToken).ConfigureAwait(false);
         return new EncodedTrack([clip], filler);
     }
 
@@ -104,36 +105,17 @@ public sealed partial class ClipCache
         KeyFrameInterval = top.FrameRate * _options.FillerSeconds,
     };
 
-    private async Task<EncodedClip> GetAsync(MediaSource source, string profileKey, CodecId codec,
-        Func<SourceInfo, int, CancellationToken, Task<(byte[] Bytes, int Seconds)>> encode, Func<SourceInfo, int> secondsFor,
-        int frameRate, int bitrateKbps, CancellationToken cancellationToken)
+    private async Task<EncodedClip> LoadOrEncodeAsync(string key, MediaSource source, SourceInfo info, IClipProfile profile)
     {
-        var info = await source.DescribeAsync(_encoder.Ffmpeg, cancellationToken).ConfigureAwait(false);
-        var version = await _ffmpegVersion.Value.ConfigureAwait(false);
-        var key = Hash($"{info.Identity}\n{profileKey}\n{version}");
-        var lazy = _clips.GetOrAdd(key, k => new Lazy<Task<EncodedClip>>(() => LoadOrEncodeAsync(k, info, codec, encode, secondsFor(info), frameRate, bitrateKbps, profileKey)));
-        try
-        {
-            return await lazy.Value.WaitAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception) when (lazy.Value.IsFaulted || lazy.Value.IsCanceled)
-        {
-            _clips.TryRemove(new KeyValuePair<string, Lazy<Task<EncodedClip>>>(key, lazy));
-            throw;
-        }
-    }
-
-    private async Task<EncodedClip> LoadOrEncodeAsync(string key, SourceInfo info, CodecId codec,
-        Func<SourceInfo, int, CancellationToken, Task<(byte[] Bytes, int Seconds)>> encode, int seconds, int frameRate, int bitrateKbps, string profileKey)
-    {
-        var description = $"{info.Identity} {profileKey}";
-        var path = _options.DiskDirectory is { } dir ? Path.Combine(dir, $"{key}-{seconds}s.{Extension(codec)}") : null;
+        var seconds = ClipEncoder.ClipSecondsFor(info, profile.ClipSeconds);
+        var description = ClipEncoder.Describe(info, profile);
+        var path = _options.DiskDirectory is { } dir ? Path.Combine(dir, $"{key}-{seconds}s.{Extension(profile.Codec)}") : null;
         if (path is not null && File.Exists(path))
         {
             try
             {
                 var cached = await File.ReadAllBytesAsync(path).ConfigureAwait(false);
-                var clip = ClipParser.Parse(cached, codec, seconds, frameRate, description, bitrateKbps);
+                var clip = ClipEncoder.Parse(cached, info, profile, seconds);
                 Log.LoadedFromDisk(_logger, description, path);
                 Touch(path);
                 return clip;
@@ -146,8 +128,8 @@ public sealed partial class ClipCache
 
         // The encode must not be cancelled by the first caller: others may be waiting for the same clip.
         Interlocked.Increment(ref _encodeCount);
-        var (bytes, _) = await encode(info, seconds, CancellationToken.None).ConfigureAwait(false);
-        var parsed = ClipParser.Parse(bytes, codec, seconds, frameRate, description, bitrateKbps);
+        var bytes = await _encoder.EncodeBytesAsync(source, info, profile, seconds, CancellationToken.None).ConfigureAwait(false);
+        var parsed = ClipEncoder.Parse(bytes, info, profile, seconds);
         Log.Encoded(_logger, description, parsed.Count, bytes.Length);
         if (path is not null)
         {

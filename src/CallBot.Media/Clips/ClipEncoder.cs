@@ -25,46 +25,48 @@ public sealed class ClipEncoder
         return info.Duration is { } d ? Math.Clamp((int)Math.Floor(d.TotalSeconds), 1, profileSeconds) : profileSeconds;
     }
 
-    /// <summary>Encodes the video of <paramref name="source"/> (black if it has none) and returns FFmpeg's raw output (IVF or Annex B).</summary>
-    public Task<byte[]> EncodeVideoBytesAsync(MediaSource source, SourceInfo info, VideoProfile profile, int clipSeconds, CancellationToken cancellationToken)
+    /// <summary>
+    /// Encodes the video or audio of <paramref name="source"/> (black or silence if it has none) and returns FFmpeg's raw
+    /// output (IVF or Annex B, or Ogg/Opus).
+    /// </summary>
+    public Task<byte[]> EncodeBytesAsync(MediaSource source, SourceInfo info, IClipProfile profile, int clipSeconds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(info);
         ArgumentNullException.ThrowIfNull(profile);
-        profile.Validate();
-        var input = info.HasVideo ? source.VideoInput(profile, clipSeconds) : FillerSource.Instance.VideoInput(profile, clipSeconds);
-        return RunAsync(VideoArguments(input, profile, clipSeconds), cancellationToken);
+        var arguments = profile.Validate() switch
+        {
+            VideoProfile video => VideoArguments((info.HasVideo ? source : FillerSource.Instance).VideoInput(video, clipSeconds), video, clipSeconds),
+            AudioProfile audio => AudioArguments((info.HasAudio ? source : FillerSource.Instance).AudioInput(audio, clipSeconds), audio, clipSeconds),
+            _ => throw new ArgumentException($"no FFmpeg arguments for a {profile.GetType().Name}", nameof(profile)),
+        };
+        return RunAsync(arguments, cancellationToken);
     }
 
-    /// <summary>Encodes the audio of <paramref name="source"/> (silence if it has none) and returns FFmpeg's raw Ogg/Opus output.</summary>
-    public Task<byte[]> EncodeAudioBytesAsync(MediaSource source, SourceInfo info, AudioProfile profile, int clipSeconds, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(source);
-        ArgumentNullException.ThrowIfNull(info);
-        ArgumentNullException.ThrowIfNull(profile);
-        profile.Validate();
-        var input = info.HasAudio ? source.AudioInput(profile, clipSeconds) : FillerSource.Instance.AudioInput(profile, clipSeconds);
-        return RunAsync(AudioArguments(input, profile, clipSeconds), cancellationToken);
-    }
-
-    public async Task<EncodedClip> EncodeVideoAsync(MediaSource source, VideoProfile profile, CancellationToken cancellationToken = default)
+    public async Task<EncodedClip> EncodeAsync(MediaSource source, IClipProfile profile, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(profile);
         var info = await source.DescribeAsync(_ffmpeg, cancellationToken).ConfigureAwait(false);
         var seconds = ClipSecondsFor(info, profile.ClipSeconds);
-        var bytes = await EncodeVideoBytesAsync(source, info, profile, seconds, cancellationToken).ConfigureAwait(false);
-        return ClipParser.Parse(bytes, profile.Codec, seconds, profile.FrameRate, $"{info.Identity} {profile.CacheKey}", profile.BitrateKbps);
+        var bytes = await EncodeBytesAsync(source, info, profile, seconds, cancellationToken).ConfigureAwait(false);
+        return Parse(bytes, info, profile, seconds);
     }
 
-    public async Task<EncodedClip> EncodeAudioAsync(MediaSource source, AudioProfile profile, CancellationToken cancellationToken = default)
+    /// <summary>The clip in FFmpeg's output of an encode of <paramref name="info"/>'s source to <paramref name="profile"/> (fresh or cached).</summary>
+    public static EncodedClip Parse(ReadOnlyMemory<byte> encoded, SourceInfo info, IClipProfile profile, int clipSeconds)
     {
-        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(info);
         ArgumentNullException.ThrowIfNull(profile);
-        var info = await source.DescribeAsync(_ffmpeg, cancellationToken).ConfigureAwait(false);
-        var seconds = ClipSecondsFor(info, profile.ClipSeconds);
-        var bytes = await EncodeAudioBytesAsync(source, info, profile, seconds, cancellationToken).ConfigureAwait(false);
-        return ClipParser.Parse(bytes, CodecId.Opus, seconds, 0, $"{info.Identity} {profile.CacheKey}", profile.BitrateKbps);
+        return ClipParser.Parse(encoded, profile.Codec, clipSeconds, profile.FrameRate, Describe(info, profile), profile.BitrateKbps);
+    }
+
+    /// <summary>How logs and errors name a clip: the source's identity and the profile's cache key.</summary>
+    public static string Describe(SourceInfo info, IClipProfile profile)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        ArgumentNullException.ThrowIfNull(profile);
+        return $"{info.Identity} {profile.CacheKey}";
     }
 
     /// <summary>The FFmpeg arguments of a video encode (public for logs and tests).</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using CallBot.Abstractions;
 
 namespace CallBot.Media.Profiles;
 
@@ -6,7 +7,7 @@ namespace CallBot.Media.Profiles;
 /// <param name="BitrateKbps">Opus target bitrate.</param>
 /// <param name="Channels">1 (browsers send mono by default) or 2.</param>
 /// <param name="ClipSeconds">Length of the clip in whole seconds; for a file source, the maximum.</param>
-public sealed record AudioProfile(int BitrateKbps = 32, int Channels = 1, int ClipSeconds = 10)
+public sealed record AudioProfile(int BitrateKbps = 32, int Channels = 1, int ClipSeconds = 10) : IClipProfile
 {
     /// <summary>Packet duration in 48 kHz units (20 ms).</summary>
     public const int PacketDuration = 960;
@@ -30,6 +31,12 @@ public sealed record AudioProfile(int BitrateKbps = 32, int Channels = 1, int Cl
 
         return this;
     }
+
+    IClipProfile IClipProfile.Validate() => Validate();
+
+    public CodecId Codec => CodecId.Opus;
+
+    int IClipProfile.FrameRate => 0;
 
     public string CacheKey => string.Create(CultureInfo.InvariantCulture, $"audio:opus:{BitrateKbps}k:{Channels}ch:20ms:{ClipSeconds}s");
 }

@@ -21,7 +21,7 @@ public sealed record VideoProfile(
     int FrameRate = 30,
     int BitrateKbps = 600,
     int KeyFrameInterval = 60,
-    int ClipSeconds = 10)
+    int ClipSeconds = 10) : IClipProfile
 {
     public const int MaxDimension = 4096;
     public const int MaxFrameRate = 120;
@@ -65,6 +65,8 @@ public sealed record VideoProfile(
 
         return this;
     }
+
+    IClipProfile IClipProfile.Validate() => Validate();
 
     /// <summary>
     /// The profile of this rendition's key-frame-only twin (<see cref="Clips.EncodedTrack.KeyFrameRenditions"/>): every

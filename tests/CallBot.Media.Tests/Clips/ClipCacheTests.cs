@@ -22,13 +22,13 @@ public sealed class ClipCacheTests : IDisposable
     {
         var cache = NewCache();
         var ct = TestContext.Current.CancellationToken;
-        var requests = Enumerable.Range(0, 20).Select(_ => cache.GetVideoAsync(_source, Small, ct)).ToArray();
+        var requests = Enumerable.Range(0, 20).Select(_ => cache.GetAsync(_source, Small, ct)).ToArray();
         var clips = await Task.WhenAll(requests);
         Assert.Equal(1, cache.EncodeCount);
         Assert.All(clips, c => Assert.Same(clips[0], c));
 
-        await cache.GetVideoAsync(_source, Small with { BitrateKbps = 100 }, ct);
-        await cache.GetVideoAsync(new SyntheticSource(new SyntheticSourceOptions { Label = "other" }), Small, ct);
+        await cache.GetAsync(_source, Small with { BitrateKbps = 100 }, ct);
+        await cache.GetAsync(new SyntheticSource(new SyntheticSourceOptions { Label = "other" }), Small, ct);
         Assert.Equal(3, cache.EncodeCount); // a different profile or content is a different clip
     }
 
@@ -36,19 +36,19 @@ public sealed class ClipCacheTests : IDisposable
     public async Task The_disk_cache_serves_a_second_process_without_encoding_and_ignores_a_corrupt_entry()
     {
         var ct = TestContext.Current.CancellationToken;
-        var first = await NewCache(_dir).GetAudioAsync(_source, new AudioProfile(ClipSeconds: 1), ct);
+        var first = await NewCache(_dir).GetAsync(_source, new AudioProfile(ClipSeconds: 1), ct);
         var files = Directory.GetFiles(_dir);
         Assert.Single(files);
         Assert.EndsWith(".ogg", files[0], StringComparison.Ordinal);
 
         var second = NewCache(_dir);
-        var loaded = await second.GetAudioAsync(_source, new AudioProfile(ClipSeconds: 1), ct);
+        var loaded = await second.GetAsync(_source, new AudioProfile(ClipSeconds: 1), ct);
         Assert.Equal(0, second.EncodeCount);
         Assert.Equal(first.Buffer.ToArray(), loaded.Buffer.ToArray());
 
         await File.WriteAllBytesAsync(files[0], [1, 2, 3], ct);
         var third = NewCache(_dir);
-        var reencoded = await third.GetAudioAsync(_source, new AudioProfile(ClipSeconds: 1), ct);
+        var reencoded = await third.GetAsync(_source, new AudioProfile(ClipSeconds: 1), ct);
         Assert.Equal(1, third.EncodeCount);
         Assert.Equal(first.Count, reencoded.Count);
     }
@@ -60,9 +60,9 @@ public sealed class ClipCacheTests : IDisposable
         var path = Path.Combine(_dir, "later.wav");
         var source = new FileSource(path);
         var ct = TestContext.Current.CancellationToken;
-        await Assert.ThrowsAsync<FfmpegException>(() => cache.GetAudioAsync(source, new AudioProfile(ClipSeconds: 1), ct));
+        await Assert.ThrowsAsync<FfmpegException>(() => cache.GetAsync(source, new AudioProfile(ClipSeconds: 1), ct));
         await new FfmpegRunner().RunAsync(["-v", "error", "-f", "lavfi", "-i", "sine=duration=1", "-y", path], cancellationToken: ct);
-        var clip = await cache.GetAudioAsync(new FileSource(path), new AudioProfile(ClipSeconds: 1), ct);
+        var clip = await cache.GetAsync(new FileSource(path), new AudioProfile(ClipSeconds: 1), ct);
         Assert.Equal(50, clip.Count);
     }
 

@@ -37,8 +37,8 @@ public sealed class FileSourceTests : IDisposable
             "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=2.5", "-f", "lavfi", "-i", "sine=frequency=500:duration=2.5",
             "-c:v", "libx264", "-preset", "ultrafast", "-g", "250", "-c:a", "aac", "-shortest");
         var source = new FileSource(mp4);
-        var video = await _encoder.EncodeVideoAsync(source, Video, ct);
-        var audio = await _encoder.EncodeAudioAsync(source, Audio, ct);
+        var video = await _encoder.EncodeAsync(source, Video, ct);
+        var audio = await _encoder.EncodeAsync(source, Audio, ct);
 
         Assert.Equal(2 * 90_000L, video.Duration);     // 2.5 s file -> 2 s clip, at the profile's 15 fps
         Assert.Equal(30, video.Count);
@@ -92,7 +92,7 @@ public sealed class FileSourceTests : IDisposable
         var wavInfo = await wavSource.DescribeAsync(_ffmpeg, ct);
         Assert.False(wavInfo.HasVideo);
         Assert.True(wavInfo.HasAudio);
-        await File.WriteAllBytesAsync(blackPath, await _encoder.EncodeVideoBytesAsync(wavSource, wavInfo, Video, 1, ct), ct);
+        await File.WriteAllBytesAsync(blackPath, await _encoder.EncodeBytesAsync(wavSource, wavInfo, Video, 1, ct), ct);
         var luma = await new SyncMarkAnalyzer(_ffmpeg).DecodeLumaAsync(blackPath, null, ct);
         Assert.Equal(15, luma.Length);
         Assert.All(luma, l => Assert.InRange(l, 0, 20));
@@ -101,13 +101,13 @@ public sealed class FileSourceTests : IDisposable
         var y4mInfo = await y4mSource.DescribeAsync(_ffmpeg, ct);
         Assert.True(y4mInfo.HasVideo);
         Assert.False(y4mInfo.HasAudio);
-        var silence = await _encoder.EncodeAudioAsync(y4mSource, Audio, ct);
+        var silence = await _encoder.EncodeAsync(y4mSource, Audio, ct);
         Assert.Equal(50, silence.Count);               // 1.2 s file -> 1 s clip
         var silencePath = Path.Combine(_dir, "silence.ogg");
-        await File.WriteAllBytesAsync(silencePath, await _encoder.EncodeAudioBytesAsync(y4mSource, y4mInfo, Audio, 1, ct), ct);
+        await File.WriteAllBytesAsync(silencePath, await _encoder.EncodeBytesAsync(y4mSource, y4mInfo, Audio, 1, ct), ct);
         var pcm = await new SyncMarkAnalyzer(_ffmpeg).DecodePcmAsync(silencePath, ct);
         Assert.All(pcm, s => Assert.InRange(s, (short)-64, (short)64));
-        Assert.Equal(15, (await _encoder.EncodeVideoAsync(y4mSource, Video with { Codec = CodecId.H264 }, ct)).Count);
+        Assert.Equal(15, (await _encoder.EncodeAsync(y4mSource, Video with { Codec = CodecId.H264 }, ct)).Count);
     }
 
     [Fact]
@@ -115,7 +115,7 @@ public sealed class FileSourceTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
         var png = await MakeAsync("card.png", "-f", "lavfi", "-i", "testsrc=size=200x100", "-frames:v", "1");
-        var clip = await _encoder.EncodeVideoAsync(new FileSource(png), Video with { ClipSeconds = 2 }, ct);
+        var clip = await _encoder.EncodeAsync(new FileSource(png), Video with { ClipSeconds = 2 }, ct);
         Assert.Equal(30, clip.Count);
         Assert.Equal(2 * 90_000L, clip.Duration);
         Assert.True(clip[0].IsKeyFrame);
@@ -127,8 +127,8 @@ public sealed class FileSourceTests : IDisposable
         var ct = TestContext.Current.CancellationToken;
         var webm = await MakeAsync("in.webm", "-f", "lavfi", "-i", "testsrc=size=160x90:rate=10:duration=1", "-c:v", "libvpx", "-b:v", "100k");
         var mkv = await MakeAsync("in.mkv", "-f", "lavfi", "-i", "sine=duration=1", "-c:a", "libopus");
-        Assert.Equal(15, (await _encoder.EncodeVideoAsync(new FileSource(webm), Video, ct)).Count);
-        Assert.Equal(50, (await _encoder.EncodeAudioAsync(new FileSource(mkv), Audio, ct)).Count);
+        Assert.Equal(15, (await _encoder.EncodeAsync(new FileSource(webm), Video, ct)).Count);
+        Assert.Equal(50, (await _encoder.EncodeAsync(new FileSource(mkv), Audio, ct)).Count);
     }
 
     private sealed class TimelineSink : IEncodedFrameSink

@@ -40,7 +40,7 @@ public sealed class ProfileAndSourceTests
     {
         var source = new SyntheticSource(new SyntheticSourceOptions { FontFile = "/nonexistent/font.ttf" });
         var error = await Assert.ThrowsAsync<FfmpegException>(() =>
-            new ClipEncoder(new FfmpegRunner()).EncodeVideoAsync(source, new VideoProfile(), TestContext.Current.CancellationToken));
+            new ClipEncoder(new FfmpegRunner()).EncodeAsync(source, new VideoProfile(), TestContext.Current.CancellationToken));
         Assert.Equal(FfmpegErrorKind.InputMissing, error.Kind);
         Assert.Contains("fonts-dejavu-core", error.Message, StringComparison.Ordinal);
     }

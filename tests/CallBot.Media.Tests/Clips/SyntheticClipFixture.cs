@@ -39,10 +39,10 @@ public sealed class SyntheticClipFixture : IAsyncLifetime
     {
         var encoder = new ClipEncoder(Ffmpeg);
         var info = await Source.DescribeAsync(Ffmpeg, default);
-        var vp8 = encoder.EncodeVideoBytesAsync(Source, info, Vp8, Seconds, default);
-        var h264 = encoder.EncodeVideoBytesAsync(Source, info, H264, Seconds, default);
-        var opus = encoder.EncodeAudioBytesAsync(Source, info, Opus, Seconds, default);
-        var vp8Keys = encoder.EncodeVideoBytesAsync(Source, info, Vp8.KeyFrameOnly(), Seconds, default);
+        var vp8 = encoder.EncodeBytesAsync(Source, info, Vp8, Seconds, default);
+        var h264 = encoder.EncodeBytesAsync(Source, info, H264, Seconds, default);
+        var opus = encoder.EncodeBytesAsync(Source, info, Opus, Seconds, default);
+        var vp8Keys = encoder.EncodeBytesAsync(Source, info, Vp8.KeyFrameOnly(), Seconds, default);
         await File.WriteAllBytesAsync(Vp8File, await vp8);
         await File.WriteAllBytesAsync(H264File, await h264);
         await File.WriteAllBytesAsync(OpusFile, await opus);
@@ -50,6 +50,13 @@ public sealed class SyntheticClipFixture : IAsyncLifetime
         H264Clip = ClipParser.Parse(await h264, CodecId.H264, Seconds, 30, "h264", H264.BitrateKbps);
         Vp8KeyFrameClip = ClipParser.Parse(await vp8Keys, CodecId.Vp8, Seconds, 30, "vp8 key frames", Vp8.KeyFrameOnly().BitrateKbps);
         OpusClip = ClipParser.Parse(await opus, CodecId.Opus, Seconds, 0, "opus", Opus.BitrateKbps);
+    }
+
+    /// <summary>What FFmpeg reports decoding <paramref name="path"/> at log level error: empty for a clean stream.</summary>
+    public async Task<string> DecodeErrorsAsync(string path, CancellationToken cancellationToken)
+    {
+        var result = await Ffmpeg.RunAsync(["-v", "error", "-i", path, "-f", "null", "-"], cancellationToken: cancellationToken);
+        return result.StderrTail.Trim();
     }
 
     public ValueTask DisposeAsync()

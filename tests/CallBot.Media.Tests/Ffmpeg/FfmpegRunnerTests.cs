@@ -27,7 +27,7 @@ public sealed class FfmpegRunnerTests : IDisposable
     {
         var encoder = new ClipEncoder(new FfmpegRunner());
         var error = await Assert.ThrowsAsync<FfmpegException>(() =>
-            encoder.EncodeVideoAsync(new FileSource(Path.Combine(_dir, "absent.mp4")), new VideoProfile(), TestContext.Current.CancellationToken));
+            encoder.EncodeAsync(new FileSource(Path.Combine(_dir, "absent.mp4")), new VideoProfile(), TestContext.Current.CancellationToken));
         Assert.Equal(FfmpegErrorKind.InputMissing, error.Kind);
 
         error = await Assert.ThrowsAsync<FfmpegException>(() =>
@@ -43,7 +43,7 @@ public sealed class FfmpegRunnerTests : IDisposable
         await File.WriteAllBytesAsync(path, Enumerable.Range(0, 4096).Select(i => (byte)(i * 31)).ToArray(), TestContext.Current.CancellationToken);
         var encoder = new ClipEncoder(new FfmpegRunner());
         var error = await Assert.ThrowsAsync<FfmpegException>(() =>
-            encoder.EncodeVideoAsync(new FileSource(path), new VideoProfile(), TestContext.Current.CancellationToken));
+            encoder.EncodeAsync(new FileSource(path), new VideoProfile(), TestContext.Current.CancellationToken));
         Assert.Equal(FfmpegErrorKind.UnsupportedInput, error.Kind);
     }
 
