@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Text;
 using System.Text.Json;
 using CallBot.Benchmarks.Setup;
@@ -7,15 +8,17 @@ using CallBot.Signaling.ConnectyCube;
 using CallBot.TestSupport.ConnectyCube;
 using CallBot.TestSupport.Network;
 using CallBot.Worker.Bots;
+using CallBot.Worker.Options;
 
 namespace CallBot.Benchmarks.Loss;
 
 /// <summary>
-/// <c>loss-table [--duration-s S] [--loss 0.05,0.10,0.20] [--rtt-ms R] [--paths chromium-chromium,bot-chromium,chromium-bot]
+/// <c>loss-table [--duration-s S] [--loss 0.05,0.10,0.20] [--rtt-ms R] [--paths chromium-chromium,bot-chromium,chromium-bot,bot-bot]
 /// [--stages nack,keyframe,…] [--quick] [--json FILE] [--out FILE]</c>: received video quality over a lossy link, side by
 /// side (issue 15, must-show a). Every call goes through its own <see cref="UdpImpairmentRelay"/> with independent random
 /// loss P in both directions and R/2 one-way delay, like <c>impaired-setup</c> (the pages route their candidates to the
-/// relay; the bot is untouched). One video direction is measured per path — the caller's video at the callee — over S
+/// relay; the bot is untouched; on bot-bot two more bots announce the relay's ports instead of their sockets,
+/// <see cref="RelayAdvertisingPeerConnectionFactory"/>). One video direction is measured per path — the caller's video at the callee — over S
 /// seconds from the first decoded frame: received fps, freezes and their total time by the W3C webrtc-stats definition
 /// (gap ≥ max(3 × mean frame interval, mean + 150 ms): Chromium's inbound-rtp <c>freezeCount</c>/<c>totalFreezesDuration</c>;
 /// for a bot receiver the same rule on its assembled frames, <c>FrameRenderStats</c>), frames received / frames sent, and
@@ -31,6 +34,8 @@ internal static class LossTableBenchmark
     private const int BotId = 3002; // the setup benchmarks' bot: a machine that ran them has its clips cached
     private const int CallerPageId = 4201;
     private const int CalleePageId = 4202;
+    private const int CallerBotId = 3003; // bot → bot: the caller, the relay's side A
+    private const int CalleeBotId = 3004; // bot → bot: the callee, side B
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -42,7 +47,7 @@ internal static class LossTableBenchmark
         var duration = TimeSpan.FromSeconds(60);
         double[] losses = [0.05, 0.10, 0.20];
         var rttMs = 100.0;
-        var paths = "chromium-chromium,bot-chromium,chromium-bot";
+        var paths = "chromium-chromium,bot-chromium,chromium-bot,bot-bot";
         string? stages = null;
         var json = "loss-table.json";
         string? output = null;
@@ -76,17 +81,24 @@ internal static class LossTableBenchmark
                     output = args[++i];
                     break;
                 default:
-                    await Console.Error.WriteLineAsync("usage: loss-table [--duration-s S] [--loss 0.05,0.10,0.20] [--rtt-ms R] [--paths chromium-chromium,bot-chromium,chromium-bot] [--stages nack,keyframe,...] [--quick] [--json FILE] [--out FILE]");
+                    await Console.Error.WriteLineAsync("usage: loss-table [--duration-s S] [--loss 0.05,0.10,0.20] [--rtt-ms R] [--paths chromium-chromium,bot-chromium,chromium-bot,bot-bot] [--stages nack,keyframe,...] [--quick] [--json FILE] [--out FILE]");
                     return 2;
             }
         }
 
         var oneWay = TimeSpan.FromMilliseconds(rttMs / 2);
         var rows = new List<Row>();
-        await using (var bench = await BenchHost.StartAsync([BotId], BenchHost.StageSettings(stages)))
+        await using (var bench = await BenchHost.StartAsync([BotId, CallerBotId, CalleeBotId], BenchHost.StageSettings(stages)))
         {
             await using var bot = await bench.StartBotAsync(BotId);
             var botTimes = new BotCallTimes(bot);
+
+            // bot → bot: each bot announces the current call's relay port that forwards to it.
+            UdpImpairmentRelay? current = null;
+            IPEndPoint Current(Func<UdpImpairmentRelay, IPEndPoint> port) => port(current ?? throw new InvalidOperationException("no relay for this call"));
+            await using var callerBot = await bench.StartBotAsync(CallerBotId, BotRole.Answer, peers => new RelayAdvertisingPeerConnectionFactory(peers, () => Current(r => r.EndpointB)));
+            await using var calleeBot = await bench.StartBotAsync(CalleeBotId, BotRole.Answer, peers => new RelayAdvertisingPeerConnectionFactory(peers, () => Current(r => r.EndpointA)));
+            var calleeTimes = new BotCallTimes(calleeBot);
             var sdk = await bench.OpenSdkAsync(new ConnectyCubeSdkOptions
             {
                 SdkDebugLog = false,
@@ -101,6 +113,7 @@ internal static class LossTableBenchmark
                 foreach (var path in paths.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 {
                     await using var relay = BenchHost.StartRelay(seed++, loss, oneWay);
+                    current = relay;
                     Row row;
                     try
                     {
@@ -109,7 +122,8 @@ internal static class LossTableBenchmark
                             "chromium-chromium" => await ChromiumToChromiumAsync(caller, callee, relay, duration),
                             "bot-chromium" => await BotToChromiumAsync(bot, botTimes, callee, relay, duration),
                             "chromium-bot" => await ChromiumToBotAsync(caller, bot, botTimes, relay, duration),
-                            _ => throw new ArgumentException($"unknown path '{path}' (chromium-chromium, bot-chromium, chromium-bot)"),
+                            "bot-bot" => await BotToBotAsync(callerBot, calleeBot, calleeTimes, duration),
+                            _ => throw new ArgumentException($"unknown path '{path}' (chromium-chromium, bot-chromium, chromium-bot, bot-bot)"),
                         };
                     }
                     catch (Exception ex) when (BenchHost.IsCallFailure(ex))
@@ -239,6 +253,34 @@ internal static class LossTableBenchmark
         };
     }
 
+    /// <summary>
+    /// One bot's video at another, both announcing the relay: the caller hangs up <paramref name="duration"/> after its
+    /// first remote frame; the callee's frames are counted from its own first frame to the end of the call.
+    /// </summary>
+    private static async Task<Row> BotToBotAsync(BotAgent caller, BotAgent callee, BotCallTimes calleeTimes, TimeSpan duration)
+    {
+        var call = caller.PlaceCallAsync([callee.UserId], CallType.Video, duration, timeFromMedia: true);
+        var sent = await call.WaitAsync(duration + TimeSpan.FromMinutes(2));
+        var received = await calleeTimes.EndedAsync(sent.SessionId, BenchHost.StepTimeout);
+        var firstFrame = calleeTimes.FirstFrameAt(sent.SessionId) ?? throw new TimeoutException("the callee bot never decoded a frame");
+        var elapsed = TimeSpan.FromMilliseconds(calleeTimes.EndedAt(sent.SessionId) - firstFrame);
+        var media = received.Media;
+        return new Row
+        {
+            Fps = media.VideoFramesReceived / elapsed.TotalSeconds,
+            Freezes = media.VideoFreezeCount,
+            FreezeSeconds = media.VideoTotalFreezesDuration.TotalSeconds,
+            Pauses = media.VideoPauseCount,
+            FramesReceived = media.VideoFramesReceived,
+            FramesSent = sent.Media.VideoFramesSent,
+            ReceivedOverSent = Ratio(media.VideoFramesReceived, sent.Media.VideoFramesSent),
+            Overhead = Ratio(sent.Media.VideoRetransmittedPackets, sent.Media.VideoPacketsSent),
+            KeyFrameRestarts = sent.Media.KeyFrameRestarts,
+            KeyFramesInPlace = sent.Media.KeyFramesInPlace,
+            Seconds = elapsed.TotalSeconds,
+        };
+    }
+
     private static Row ChromiumReceived(SdkInboundRtp received, TimeSpan elapsed, long framesSent) => new()
     {
         Fps = received.FramesDecoded / elapsed.TotalSeconds,
@@ -259,6 +301,7 @@ internal static class LossTableBenchmark
         "chromium-chromium" => "Chromium → Chromium",
         "bot-chromium" => "bot → Chromium",
         "chromium-bot" => "Chromium → bot",
+        "bot-bot" => "bot → bot",
         _ => path,
     };
 

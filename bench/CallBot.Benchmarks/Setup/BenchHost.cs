@@ -1,4 +1,5 @@
 using System.Globalization;
+using CallBot.Signaling.ConnectyCube;
 using CallBot.TestSupport.Chromium;
 using CallBot.TestSupport.ConnectyCube;
 using CallBot.TestSupport.Network;
@@ -67,9 +68,12 @@ internal sealed class BenchHost : IAsyncDisposable
     }
 
     /// <summary>Starts one of the registered bots; the caller disposes it (before this host).</summary>
-    public Task<BotAgent> StartBotAsync(int userId, BotRole role = BotRole.Answer) =>
+    public Task<BotAgent> StartBotAsync(int userId, BotRole role = BotRole.Answer) => StartBotAsync(userId, role, decoratePeers: null);
+
+    /// <summary>As <see cref="StartBotAsync(int, BotRole)"/>, the bot's peer connections built through <paramref name="decoratePeers"/>.</summary>
+    public Task<BotAgent> StartBotAsync(int userId, BotRole role, Func<ICallPeerConnectionFactory, ICallPeerConnectionFactory>? decoratePeers) =>
         _host.Services.GetRequiredService<CallBotRuntime>()
-            .StartBotAsync(new BotOptions { UserId = userId, Password = BotPassword, Role = role }, CancellationToken.None);
+            .StartBotAsync(new BotOptions { UserId = userId, Password = BotPassword, Role = role }, decoratePeers, CancellationToken.None);
 
     /// <summary>Launches Chromium and the SDK harness against this Prosody (once; closed with this host).</summary>
     public async Task<ConnectyCubeSdkHarness> OpenSdkAsync(ConnectyCubeSdkOptions options)

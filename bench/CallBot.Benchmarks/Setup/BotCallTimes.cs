@@ -15,6 +15,7 @@ internal sealed class BotCallTimes
     private readonly ConcurrentDictionary<string, double> _iceConnected = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<double>> _firstFrame = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<CallSummary>> _ended = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, double> _endedAt = new(StringComparer.Ordinal);
 
     public BotCallTimes(BotAgent agent)
     {
@@ -28,7 +29,11 @@ internal sealed class BotCallTimes
             }
         };
         agent.MediaFlowing += (_, e) => FirstFrame(e.SessionId).TrySetResult(Now());
-        agent.CallEnded += (_, outcome) => Ended(outcome.SessionId).TrySetResult(outcome);
+        agent.CallEnded += (_, outcome) =>
+        {
+            _endedAt.TryAdd(outcome.SessionId, Now());
+            Ended(outcome.SessionId).TrySetResult(outcome);
+        };
     }
 
     /// <summary>Milliseconds since the Unix epoch, sub-millisecond.</summary>
@@ -40,6 +45,9 @@ internal sealed class BotCallTimes
 
     public double? FirstFrameAt(string sessionId) =>
         _firstFrame.TryGetValue(sessionId, out var t) && t.Task.IsCompletedSuccessfully ? t.Task.Result : null;
+
+    /// <summary>When the call ended at this bot (epoch ms); throws if it has not.</summary>
+    public double EndedAt(string sessionId) => _endedAt[sessionId];
 
     public Task<double> FirstFrameAsync(string sessionId, TimeSpan timeout) => FirstFrame(sessionId).Task.WaitAsync(timeout);
 

@@ -124,7 +124,14 @@ public sealed class CallBotRuntime
     /// With a <see cref="BotOptions.Login"/> and <c>CallBot:Cloud</c>, the bot first creates a REST user session and logs
     /// into chat with its token.
     /// </summary>
-    public async Task<BotAgent> StartBotAsync(BotOptions bot, CancellationToken cancellationToken)
+    public Task<BotAgent> StartBotAsync(BotOptions bot, CancellationToken cancellationToken) => StartBotAsync(bot, decoratePeers: null, cancellationToken);
+
+    /// <summary>
+    /// <see cref="StartBotAsync(BotOptions, CancellationToken)"/> with the bot's peer connections built through
+    /// <paramref name="decoratePeers"/> (e.g. a benchmark that announces a relay's address instead of the bot's socket);
+    /// the bot's stats still come from the undecorated factory.
+    /// </summary>
+    public async Task<BotAgent> StartBotAsync(BotOptions bot, Func<ICallPeerConnectionFactory, ICallPeerConnectionFactory>? decoratePeers, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(bot);
         var tracks = PrepareMediaAsync(bot);
@@ -148,7 +155,7 @@ public sealed class CallBotRuntime
             CallPlaced = push is null ? null : session => _ = push.NotifyAsync(rest!, bot.UserId, session.OpponentIds, session.Id, session.CallType),
         };
         var iceRestart = _iceRestart.Enabled ? new IceRestartSupervisor(IceRestartShared.Create(transport, _iceRestart, _iceRestartPipeline, _telemetry, _time, _loggers)) : null;
-        return new BotAgent(settings, transport, peers, peers, CallClientOptionsFor(_videoChat, _iceRestart), Limiter, recordings, _telemetry, _time, _loggers, iceRestart);
+        return new BotAgent(settings, transport, decoratePeers?.Invoke(peers) ?? peers, peers, CallClientOptionsFor(_videoChat, _iceRestart), Limiter, recordings, _telemetry, _time, _loggers, iceRestart);
     }
 
     /// <summary>Starts encoding (or loading) the bot's media; its outcome is logged, never left unobserved.</summary>

@@ -3,6 +3,7 @@ using CallBot.Media.Pacing;
 using CallBot.Recording;
 using CallBot.Signaling.ConnectyCube;
 using CallBot.TestSupport;
+using CallBot.TestSupport.Network;
 using CallBot.TestSupport.Prosody;
 using CallBot.Worker;
 using CallBot.Worker.Bots;
@@ -111,8 +112,8 @@ public sealed class BotHostFixture : IAsyncLifetime
             MaxBandwidthKbps = spec.MaxBandwidthKbps,
             ShutdownTimeout = TimeSpan.FromSeconds(10),
         };
-        var relay = spec.AdvertisedEndpoint is { } advertised ? new RelayAdvertisingPeerConnectionFactory(peers, advertised) : null;
-        var agent = new BotAgent(settings, transport, relay ?? (ICallPeerConnectionFactory)peers, relay ?? (ICallMediaStatsSource)peers, CallBotRuntime.CallClientOptionsFor(videoChat), runtime.Limiter, recordings, runtime.Telemetry, time, loggers);
+        var relay = spec.AdvertisedEndpoint is { } advertised ? new RelayAdvertisingPeerConnectionFactory(peers, () => advertised) : null;
+        var agent = new BotAgent(settings, transport, relay ?? (ICallPeerConnectionFactory)peers, peers, CallBotRuntime.CallClientOptionsFor(videoChat), runtime.Limiter, recordings, runtime.Telemetry, time, loggers);
         return new InteropBot(agent, peers, recordingDirectory, loggers);
     }
 

@@ -1,50 +1,26 @@
 using System.Globalization;
 using System.Net;
 using CallBot.Signaling.ConnectyCube;
-using CallBot.Worker.Calls;
 
-namespace CallBot.Interop.Tests.Bot;
+namespace CallBot.TestSupport.Network;
 
 /// <summary>
 /// Puts a <c>UdpImpairmentRelay</c> between two bots: every UDP candidate this bot announces (trickled, or inside its
 /// offer/answer SDP) names <paramref name="advertised"/> — the relay port that forwards to this bot — instead of the
 /// bot's own socket. The peer then sends only to the relay; its checks reach us from the relay's other port, which our
 /// ICE agent learns as peer-reflexive, so STUN, DTLS and SRTP all cross the impairments. TCP candidates are withheld.
+/// <paramref name="advertised"/> is read when a connection is created, so a benchmark can give every call its own relay.
+/// Stats stay with the inner factory (the bot's stats source is that factory, not this wrapper).
 /// </summary>
-internal sealed class RelayAdvertisingPeerConnectionFactory(ICallPeerConnectionFactory inner, IPEndPoint advertised) : ICallPeerConnectionFactory, ICallMediaStatsSource
+public sealed class RelayAdvertisingPeerConnectionFactory(ICallPeerConnectionFactory inner, Func<IPEndPoint> advertised) : ICallPeerConnectionFactory
 {
-    private readonly ICallMediaStatsSource? _stats = inner as ICallMediaStatsSource;
-
-    public event EventHandler<FirstRemoteFrameEventArgs>? FirstRemoteFrame
-    {
-        add
-        {
-            if (_stats is not null)
-            {
-                _stats.FirstRemoteFrame += value;
-            }
-        }
-
-        remove
-        {
-            if (_stats is not null)
-            {
-                _stats.FirstRemoteFrame -= value;
-            }
-        }
-    }
-
-    public ICallPeerConnection Create(CallPeerContext context) => new Connection(inner.Create(context), advertised);
-
-    public CallMediaStats? GetStats(string sessionId, int remoteUserId) => _stats?.GetStats(sessionId, remoteUserId);
-
-    public void Forget(string sessionId) => _stats?.Forget(sessionId);
+    public ICallPeerConnection Create(CallPeerContext context) => new Connection(inner.Create(context), advertised());
 
     /// <summary>
     /// <c>candidate:FOUNDATION COMPONENT TRANSPORT PRIORITY ADDRESS PORT typ TYPE ...</c> (RFC 8839 §5.1) with ADDRESS and
     /// PORT replaced; null for a non-UDP candidate.
     /// </summary>
-    internal static string? Rewrite(string candidate, IPEndPoint to)
+    public static string? Rewrite(string candidate, IPEndPoint to)
     {
         var fields = candidate.Split(' ');
         if (fields.Length < 8 || !fields[2].Equals("udp", StringComparison.OrdinalIgnoreCase))
