@@ -23,7 +23,7 @@ public readonly record struct FirEntry(uint Ssrc, byte SequenceNumber);
 /// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 /// </code>
 /// </remarks>
-public sealed record FullIntraRequest : IRtcpPacket
+public sealed record FullIntraRequest : IRtcpPacket<FullIntraRequest>
 {
     private const int FixedSize = 12;
     private const int EntrySize = 8;

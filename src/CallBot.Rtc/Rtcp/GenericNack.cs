@@ -23,7 +23,7 @@ public readonly record struct NackPair(ushort PacketId, ushort LostBitmask);
 /// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 /// </code>
 /// </remarks>
-public sealed record GenericNack : IRtcpPacket
+public sealed record GenericNack : IRtcpPacket<GenericNack>
 {
     private const int FixedSize = 12;
     private const int PairSize = 4;

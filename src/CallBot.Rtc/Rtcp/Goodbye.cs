@@ -17,7 +17,7 @@ namespace CallBot.Rtc.Rtcp;
 /// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 /// </code>
 /// </remarks>
-public sealed record Goodbye : IRtcpPacket
+public sealed record Goodbye : IRtcpPacket<Goodbye>
 {
     public IReadOnlyList<uint> Ssrcs { get; init; } = [];
     public string Reason { get; init; } = string.Empty;

@@ -9,3 +9,14 @@ public interface IRtcpPacket
     /// <summary>Writes the packet; false (and nothing written) if <paramref name="destination"/> is shorter than <see cref="GetSize"/>.</summary>
     bool TryWrite(Span<byte> destination, out int written);
 }
+
+/// <summary>
+/// A typed RTCP packet that parses itself from one packet of a compound datagram (header included), so
+/// <see cref="RtcpPacketParser"/> dispatches every type through one generic call.
+/// </summary>
+internal interface IRtcpPacket<TSelf> : IRtcpPacket
+    where TSelf : class, IRtcpPacket<TSelf>
+{
+    /// <summary>False with the reason when the packet is malformed; <paramref name="packet"/> is then null.</summary>
+    static abstract bool TryParse(ReadOnlySpan<byte> packet, out TSelf? value, out RtcpDropReason reason);
+}

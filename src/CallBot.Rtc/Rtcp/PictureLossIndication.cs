@@ -16,7 +16,7 @@ namespace CallBot.Rtc.Rtcp;
 /// +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
 /// </code>
 /// </remarks>
-public sealed record PictureLossIndication(uint SenderSsrc, uint MediaSsrc) : IRtcpPacket
+public sealed record PictureLossIndication(uint SenderSsrc, uint MediaSsrc) : IRtcpPacket<PictureLossIndication>
 {
     public const int Size = 12;
 

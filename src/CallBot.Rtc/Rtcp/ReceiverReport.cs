@@ -16,35 +16,23 @@ namespace CallBot.Rtc.Rtcp;
 /// +=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+
 /// </code>
 /// </remarks>
-public sealed record ReceiverReport : IRtcpPacket
+public sealed record ReceiverReport : RtcpReport, IRtcpPacket<ReceiverReport>
 {
-    private const int FixedSize = RtcpHeader.Size + 4;
+    private const int Size = RtcpHeader.Size + 4;
 
-    public uint Ssrc { get; init; }
-    public IReadOnlyList<ReportBlock> ReportBlocks { get; init; } = [];
+    private protected override byte PacketType => RtcpPacketType.ReceiverReport;
+
+    private protected override int FixedSize => Size;
 
     public static bool TryParse(ReadOnlySpan<byte> packet, out ReceiverReport? report, out RtcpDropReason reason)
     {
         report = null;
-        if (!ReportBlock.TryParseReport(packet, RtcpPacketType.ReceiverReport, FixedSize, out var blocks, out reason))
+        if (!TryParseBlocks(packet, RtcpPacketType.ReceiverReport, Size, out var blocks, out reason))
         {
             return false;
         }
 
-        report = new ReceiverReport { Ssrc = BinaryPrimitives.ReadUInt32BigEndian(packet[4..]), ReportBlocks = blocks };
-        return true;
-    }
-
-    public int GetSize() => ReportBlock.ReportSize(FixedSize, ReportBlocks);
-
-    public bool TryWrite(Span<byte> destination, out int written)
-    {
-        if (!ReportBlock.TryWriteReport(destination, RtcpPacketType.ReceiverReport, FixedSize, ReportBlocks, out written))
-        {
-            return false;
-        }
-
-        BinaryPrimitives.WriteUInt32BigEndian(destination[4..], Ssrc);
+        report = new ReceiverReport { Ssrc = BinaryPrimitives.ReadUInt32BigEndian(packet[SsrcOffset..]), ReportBlocks = blocks };
         return true;
     }
 }

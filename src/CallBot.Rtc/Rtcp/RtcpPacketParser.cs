@@ -11,68 +11,42 @@ public static class RtcpPacketParser
     {
         var bytes = view.Bytes;
         var header = view.Header;
-        bool ok;
         switch (header.PacketType)
         {
             case RtcpPacketType.SenderReport:
-                ok = SenderReport.TryParse(bytes, out var sr, out reason);
-                packet = sr;
-                break;
+                return Parse<SenderReport>(bytes, out packet, out reason);
             case RtcpPacketType.ReceiverReport:
-                ok = ReceiverReport.TryParse(bytes, out var rr, out reason);
-                packet = rr;
-                break;
+                return Parse<ReceiverReport>(bytes, out packet, out reason);
             case RtcpPacketType.SourceDescription:
-                ok = SourceDescription.TryParse(bytes, out var sdes, out reason);
-                packet = sdes;
-                break;
+                return Parse<SourceDescription>(bytes, out packet, out reason);
             case RtcpPacketType.Goodbye:
-                ok = Goodbye.TryParse(bytes, out var bye, out reason);
-                packet = bye;
-                break;
+                return Parse<Goodbye>(bytes, out packet, out reason);
             case RtcpPacketType.TransportFeedback when header.Count == RtcpPacketType.FormatGenericNack:
-                ok = GenericNack.TryParse(bytes, out var nack, out reason);
-                packet = nack;
-                break;
+                return Parse<GenericNack>(bytes, out packet, out reason);
             case RtcpPacketType.TransportFeedback when header.Count == RtcpPacketType.FormatTransportCc:
                 if (reusableTransportCc is null)
                 {
-                    ok = TransportCc.TryParse(bytes, out var twcc, out reason);
-                    packet = twcc;
-                }
-                else
-                {
-                    ok = TransportCc.TryParse(bytes, reusableTransportCc, out reason);
-                    packet = reusableTransportCc;
+                    return Parse<TransportCc>(bytes, out packet, out reason);
                 }
 
-                break;
+                var ok = TransportCc.TryParse(bytes, reusableTransportCc, out reason);
+                packet = ok ? reusableTransportCc : null;
+                return ok;
             case RtcpPacketType.PayloadFeedback when header.Count == RtcpPacketType.FormatPli:
-                ok = PictureLossIndication.TryParse(bytes, out var pli, out reason);
-                packet = pli;
-                break;
+                return Parse<PictureLossIndication>(bytes, out packet, out reason);
             case RtcpPacketType.PayloadFeedback when header.Count == RtcpPacketType.FormatFir:
-                ok = FullIntraRequest.TryParse(bytes, out var fir, out reason);
-                packet = fir;
-                break;
+                return Parse<FullIntraRequest>(bytes, out packet, out reason);
             case RtcpPacketType.PayloadFeedback when header.Count == RtcpPacketType.FormatApplicationLayer
                 && ReceiverEstimatedMaxBitrate.TryParse(bytes, out var remb, out _):
-                ok = true;
                 reason = RtcpDropReason.None;
                 packet = remb;
-                break;
+                return true;
             default:
+                // Unknown (type, FMT) pairs, and application-layer feedback other than REMB, are kept whole.
                 packet = RawRtcpPacket.Copy(header, bytes);
                 reason = RtcpDropReason.None;
                 return true;
         }
-
-        if (!ok)
-        {
-            packet = null;
-        }
-
-        return ok;
     }
 
     /// <summary>Parses every packet of a compound datagram (allocates; for the control path, not per media packet).</summary>
@@ -92,5 +66,13 @@ public static class RtcpPacketParser
 
         reason = reader.Error;
         return reason == RtcpDropReason.None;
+    }
+
+    private static bool Parse<T>(ReadOnlySpan<byte> bytes, out IRtcpPacket? packet, out RtcpDropReason reason)
+        where T : class, IRtcpPacket<T>
+    {
+        var ok = T.TryParse(bytes, out var parsed, out reason);
+        packet = ok ? parsed : null;
+        return ok;
     }
 }

@@ -27,28 +27,30 @@ namespace CallBot.Rtc.Rtcp;
 /// </code>
 /// A profile-specific extension after the report blocks is tolerated and ignored.
 /// </remarks>
-public sealed record SenderReport : IRtcpPacket
+public sealed record SenderReport : RtcpReport, IRtcpPacket<SenderReport>
 {
-    private const int FixedSize = RtcpHeader.Size + 24;
+    private const int Size = RtcpHeader.Size + 24;
 
-    public uint Ssrc { get; init; }
     public ulong NtpTimestamp { get; init; }
     public uint RtpTimestamp { get; init; }
     public uint PacketCount { get; init; }
     public uint OctetCount { get; init; }
-    public IReadOnlyList<ReportBlock> ReportBlocks { get; init; } = [];
+
+    private protected override byte PacketType => RtcpPacketType.SenderReport;
+
+    private protected override int FixedSize => Size;
 
     public static bool TryParse(ReadOnlySpan<byte> packet, out SenderReport? report, out RtcpDropReason reason)
     {
         report = null;
-        if (!ReportBlock.TryParseReport(packet, RtcpPacketType.SenderReport, FixedSize, out var blocks, out reason))
+        if (!TryParseBlocks(packet, RtcpPacketType.SenderReport, Size, out var blocks, out reason))
         {
             return false;
         }
 
         report = new SenderReport
         {
-            Ssrc = BinaryPrimitives.ReadUInt32BigEndian(packet[4..]),
+            Ssrc = BinaryPrimitives.ReadUInt32BigEndian(packet[SsrcOffset..]),
             NtpTimestamp = BinaryPrimitives.ReadUInt64BigEndian(packet[8..]),
             RtpTimestamp = BinaryPrimitives.ReadUInt32BigEndian(packet[16..]),
             PacketCount = BinaryPrimitives.ReadUInt32BigEndian(packet[20..]),
@@ -58,20 +60,11 @@ public sealed record SenderReport : IRtcpPacket
         return true;
     }
 
-    public int GetSize() => ReportBlock.ReportSize(FixedSize, ReportBlocks);
-
-    public bool TryWrite(Span<byte> destination, out int written)
+    private protected override void WriteSenderInfo(Span<byte> packet)
     {
-        if (!ReportBlock.TryWriteReport(destination, RtcpPacketType.SenderReport, FixedSize, ReportBlocks, out written))
-        {
-            return false;
-        }
-
-        BinaryPrimitives.WriteUInt32BigEndian(destination[4..], Ssrc);
-        BinaryPrimitives.WriteUInt64BigEndian(destination[8..], NtpTimestamp);
-        BinaryPrimitives.WriteUInt32BigEndian(destination[16..], RtpTimestamp);
-        BinaryPrimitives.WriteUInt32BigEndian(destination[20..], PacketCount);
-        BinaryPrimitives.WriteUInt32BigEndian(destination[24..], OctetCount);
-        return true;
+        BinaryPrimitives.WriteUInt64BigEndian(packet[8..], NtpTimestamp);
+        BinaryPrimitives.WriteUInt32BigEndian(packet[16..], RtpTimestamp);
+        BinaryPrimitives.WriteUInt32BigEndian(packet[20..], PacketCount);
+        BinaryPrimitives.WriteUInt32BigEndian(packet[24..], OctetCount);
     }
 }

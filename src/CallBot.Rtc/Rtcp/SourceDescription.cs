@@ -22,7 +22,7 @@ public readonly record struct SdesChunk(uint Ssrc, string Cname);
 /// +=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+=+
 /// </code>
 /// </remarks>
-public sealed record SourceDescription : IRtcpPacket
+public sealed record SourceDescription : IRtcpPacket<SourceDescription>
 {
     public const byte CnameItem = 1;
     private const int MaxTextLength = 255;

@@ -43,7 +43,7 @@ public readonly record struct TwccPacketResult(ushort SequenceNumber, TwccStatus
 /// </code>
 /// Written with two-bit status vector chunks only, which every receiver must accept.
 /// </remarks>
-public sealed record TransportCc : IRtcpPacket
+public sealed record TransportCc : IRtcpPacket<TransportCc>
 {
     public const int DeltaMicroseconds = 250;
     public const int ReferenceTimeMilliseconds = 64;

@@ -7,28 +7,10 @@ namespace CallBot.Rtc.Rtp;
 /// <remarks>Not thread-safe; one instance per stream.</remarks>
 public sealed class SequenceUnwrapper
 {
-    private long _last;
-    private bool _started;
+    private WrapAroundUnwrapper _unwrapper;
 
     /// <summary>The highest unwrapped value so far (the first value is the raw number itself, cycle 0).</summary>
-    public long Last => _last;
+    public long Last => _unwrapper.Last;
 
-    public long Unwrap(ushort sequenceNumber)
-    {
-        if (!_started)
-        {
-            _started = true;
-            _last = sequenceNumber;
-            return _last;
-        }
-
-        var delta = (short)(ushort)(sequenceNumber - (ushort)_last);
-        var value = _last + delta;
-        if (value > _last)
-        {
-            _last = value;
-        }
-
-        return value;
-    }
+    public long Unwrap(ushort sequenceNumber) => _unwrapper.Unwrap(sequenceNumber, 16);
 }

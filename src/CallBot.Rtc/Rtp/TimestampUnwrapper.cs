@@ -4,27 +4,9 @@ namespace CallBot.Rtc.Rtp;
 /// <remarks>Not thread-safe; one instance per stream.</remarks>
 public sealed class TimestampUnwrapper
 {
-    private long _last;
-    private bool _started;
+    private WrapAroundUnwrapper _unwrapper;
 
-    public long Last => _last;
+    public long Last => _unwrapper.Last;
 
-    public long Unwrap(uint timestamp)
-    {
-        if (!_started)
-        {
-            _started = true;
-            _last = timestamp;
-            return _last;
-        }
-
-        var delta = (int)(timestamp - (uint)_last);
-        var value = _last + delta;
-        if (value > _last)
-        {
-            _last = value;
-        }
-
-        return value;
-    }
+    public long Unwrap(uint timestamp) => _unwrapper.Unwrap(timestamp, 32);
 }

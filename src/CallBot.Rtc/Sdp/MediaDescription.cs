@@ -74,31 +74,9 @@ public sealed class MediaDescription : SdpSection
         }
     }
 
-    public SdpRtpMap? FindRtpMap(byte payloadType)
-    {
-        foreach (var map in RtpMaps)
-        {
-            if (map.PayloadType == payloadType)
-            {
-                return map;
-            }
-        }
+    public SdpRtpMap? FindRtpMap(byte payloadType) => RtpMaps.FirstOrDefault(map => map.PayloadType == payloadType);
 
-        return null;
-    }
-
-    public SdpFmtp? FindFmtp(byte payloadType)
-    {
-        foreach (var fmtp in Fmtps)
-        {
-            if (fmtp.PayloadType == payloadType)
-            {
-                return fmtp;
-            }
-        }
-
-        return null;
-    }
+    public SdpFmtp? FindFmtp(byte payloadType) => Fmtps.FirstOrDefault(fmtp => fmtp.PayloadType == payloadType);
 
     /// <summary>Feedback for <paramref name="payloadType"/>, including <c>a=rtcp-fb:*</c> lines.</summary>
     public IEnumerable<SdpRtcpFeedback> FeedbackFor(byte payloadType)

@@ -126,16 +126,5 @@ public sealed record NegotiatedSession(string RemoteIceUfrag, string RemoteIcePw
 
     public IReadOnlyList<NegotiatedMedia> Media { get; init; } = [];
 
-    public NegotiatedMedia? FindMedia(string mid)
-    {
-        foreach (var media in Media)
-        {
-            if (media.Mid == mid)
-            {
-                return media;
-            }
-        }
-
-        return null;
-    }
+    public NegotiatedMedia? FindMedia(string mid) => Media.FirstOrDefault(media => media.Mid == mid);
 }

@@ -19,35 +19,10 @@ public sealed class SessionDescription : SdpSection
     public IEnumerable<SdpGroup> Groups => Parsed<SdpGroup>(SdpAttributeNames.Group, SdpGroup.TryParse);
 
     /// <summary>The first <c>a=group:BUNDLE</c>, or null.</summary>
-    public SdpGroup? BundleGroup
-    {
-        get
-        {
-            foreach (var group in Groups)
-            {
-                if (group.Semantics == SdpGroup.Bundle)
-                {
-                    return group;
-                }
-            }
-
-            return null;
-        }
-    }
+    public SdpGroup? BundleGroup => Groups.FirstOrDefault(group => group.Semantics == SdpGroup.Bundle);
 
     /// <summary>The m-line with <c>a=mid:<paramref name="mid"/></c>, or null.</summary>
-    public MediaDescription? FindMedia(string mid)
-    {
-        foreach (var media in Media)
-        {
-            if (media.Mid == mid)
-            {
-                return media;
-            }
-        }
-
-        return null;
-    }
+    public MediaDescription? FindMedia(string mid) => Media.Find(media => media.Mid == mid);
 
     /// <summary>The canonical text (CRLF line ends). See <see cref="SdpWriter"/>.</summary>
     public override string ToString() => SdpWriter.Write(this);

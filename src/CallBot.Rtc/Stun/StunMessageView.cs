@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace CallBot.Rtc.Stun;
 
@@ -142,28 +144,22 @@ public readonly ref struct StunMessageView
     }
 
     /// <summary>A 32-bit big-endian attribute value; false when absent or not 4 bytes long.</summary>
-    public bool TryGetUInt32(ushort type, out uint result)
-    {
-        if (TryGetAttribute(type, out var value) && value.Length == 4)
-        {
-            result = BinaryPrimitives.ReadUInt32BigEndian(value);
-            return true;
-        }
-
-        result = 0;
-        return false;
-    }
+    public bool TryGetUInt32(ushort type, out uint result) => TryGetBigEndian(type, out result);
 
     /// <summary>A 64-bit big-endian attribute value; false when absent or not 8 bytes long.</summary>
-    public bool TryGetUInt64(ushort type, out ulong result)
+    public bool TryGetUInt64(ushort type, out ulong result) => TryGetBigEndian(type, out result);
+
+    // An unsigned integer attribute must be exactly as long as the integer: a shorter or longer value is malformed.
+    private bool TryGetBigEndian<T>(ushort type, out T result)
+        where T : unmanaged, IBinaryInteger<T>, IUnsignedNumber<T>
     {
-        if (TryGetAttribute(type, out var value) && value.Length == 8)
+        if (TryGetAttribute(type, out var value) && value.Length == Unsafe.SizeOf<T>()
+            && T.TryReadBigEndian(value, isUnsigned: true, out result))
         {
-            result = BinaryPrimitives.ReadUInt64BigEndian(value);
             return true;
         }
 
-        result = 0;
+        result = T.Zero;
         return false;
     }
 

@@ -43,14 +43,7 @@ internal sealed class TurnDataPath(TurnPeers peers, TurnCounters counters, Func<
             return;
         }
 
-        if (peers.ByChannel(channel) is not { } peer)
-        {
-            counters.Drops.Count(TurnDropReason.UnknownChannel);
-            return;
-        }
-
-        counters.Count(TurnCounter.ChannelDataReceived);
-        Deliver(payload, peer);
+        DeliverFrom(peers.ByChannel(channel), payload, TurnCounter.ChannelDataReceived, TurnDropReason.UnknownChannel);
     }
 
     /// <summary>Data indication (RFC 8656 §11.4): XOR-PEER-ADDRESS and DATA are both required.</summary>
@@ -63,14 +56,24 @@ internal sealed class TurnDataPath(TurnPeers peers, TurnCounters counters, Func<
             return;
         }
 
-        if (peers.Permitted(endPoint) is not { } peer)
+        DeliverFrom(peers.Permitted(endPoint), payload, TurnCounter.DataIndicationsReceived, TurnDropReason.NoPermission);
+    }
+
+    /// <summary>Both ways in end here: a payload from a peer we know is counted and queued on the relay socket (dropped
+    /// when its queue is full), one from any other is dropped.</summary>
+    private void DeliverFrom(TurnPeer? peer, ReadOnlySpan<byte> payload, TurnCounter received, TurnDropReason unknown)
+    {
+        if (peer is null)
         {
-            counters.Drops.Count(TurnDropReason.NoPermission);
+            counters.Drops.Count(unknown);
             return;
         }
 
-        counters.Count(TurnCounter.DataIndicationsReceived);
-        Deliver(payload, peer);
+        counters.Count(received);
+        if (relaySocket() is { } socket && !socket.Enqueue(payload, peer))
+        {
+            counters.Drops.Count(TurnDropReason.ReceiveQueueFull);
+        }
     }
 
     private bool SendChannelData(ITurnTransport transport, ushort channel, ReadOnlySpan<byte> payload)
@@ -115,13 +118,5 @@ internal sealed class TurnDataPath(TurnPeers peers, TurnCounters counters, Func<
     {
         counters.Count(sent ? counter : TurnCounter.SendFailures);
         return sent;
-    }
-
-    private void Deliver(ReadOnlySpan<byte> payload, TurnPeer peer)
-    {
-        if (relaySocket() is { } socket && !socket.Enqueue(payload, peer))
-        {
-            counters.Drops.Count(TurnDropReason.ReceiveQueueFull);
-        }
     }
 }
