@@ -23,6 +23,7 @@ if (args.Length >= 3)
 }
 
 var journal = host.Services.GetRequiredService<UploadJournal>();
+// A separate process without the test support: poll the journal (bounded) until every upload is done.
 using var done = new CancellationTokenSource(TimeSpan.FromMinutes(2));
 while (journal.Count > 0 && !done.IsCancellationRequested)
 {

@@ -227,6 +227,7 @@ public sealed class ParticipantRecorderTests(TestClips clips) : IClassFixture<Te
         Assert.True(recorder.Start(root), recorder.Error);
         Feeder.Feed(recorder, time, Start, clips.Vp8.Take(5).ToList(), clips.Opus.Take(5).ToList());
 
+        // Real time is the subject: a real FFmpeg that never exits is killed at FinalizeTimeout.
         var watch = System.Diagnostics.Stopwatch.StartNew();
         var first = recorder.StopAsync();
         var second = recorder.StopAsync();

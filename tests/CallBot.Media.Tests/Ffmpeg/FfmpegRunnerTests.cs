@@ -60,6 +60,7 @@ public sealed class FfmpegRunnerTests : IDisposable
     [Fact]
     public async Task A_run_over_its_time_budget_is_killed_and_reported_as_timeout()
     {
+        // Real time is the subject: the runner kills a real process at its time budget.
         var watch = Stopwatch.StartNew();
         // -re paces an endless source in real time: it never ends by itself.
         var error = await Assert.ThrowsAsync<FfmpegException>(() => new FfmpegRunner().RunAsync(

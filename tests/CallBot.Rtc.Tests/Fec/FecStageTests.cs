@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using CallBot.Abstractions;
 using CallBot.Rtc.Interceptors;
 using CallBot.Rtc.Tests.PeerConnection;
+using CallBot.TestSupport;
 
 namespace CallBot.Rtc.Tests.Fec;
 
@@ -91,13 +92,18 @@ public sealed class FecStageTests
         var index = 1;
 
         // Until A has B's first report of the loss (FEC is sized from it; none is sent on a clean link).
-        var deadline = DateTime.UtcNow + PeerHarness.Timeout;
-        while (Video(peers.A).RemoteFractionLost < 0.01)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "B's receiver report never reached A");
-            Send(peers, index++);
-            await clock.WaitForNextTickAsync(ct);
-        }
+        await Poll.UntilAsync(
+            () =>
+            {
+                var lost = Video(peers.A).RemoteFractionLost;
+                if (lost < 0.01)
+                {
+                    Send(peers, index++); // a frame per FrameInterval, as below
+                }
+
+                return lost;
+            },
+            lost => lost >= 0.01, PeerHarness.Timeout, lost => $"B's receiver report never reached A (fraction lost {lost})", FrameInterval, ct);
 
         var before = peers.ReceivedByB.Count;
         for (var i = 0; i < Frames; i++)

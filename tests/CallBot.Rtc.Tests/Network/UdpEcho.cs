@@ -86,7 +86,7 @@ internal sealed class UdpEchoProbe(Socket socket)
     /// <summary>Probes repeatedly (each attempt bounded) until one echo returns; false if none did by <paramref name="deadline"/>.</summary>
     public async Task<bool> EchoWithinAsync(IPEndPoint target, TimeSpan deadline)
     {
-        var until = DateTime.UtcNow + deadline;
+        var until = DateTime.UtcNow + deadline; // a real kernel link: probes until it carries traffic, bounded
         while (DateTime.UtcNow < until)
         {
             if (await TryEchoAsync(target, AttemptTimeout))

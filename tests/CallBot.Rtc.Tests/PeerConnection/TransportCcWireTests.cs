@@ -7,6 +7,7 @@ using CallBot.Rtc.Ice;
 using CallBot.Rtc.Interceptors;
 using CallBot.Rtc.Rtp;
 using CallBot.Rtc.Transport;
+using CallBot.TestSupport;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CallBot.Rtc.Tests.PeerConnection;
@@ -38,11 +39,18 @@ public sealed class TransportCcWireTests
         Assert.Equal(0, peers.A.GetStats().Outbound.Single().TargetBitrateKbps);
 
         // Frames until B's feedback reached A's estimator (each call waits for B to assemble the frame; feedback goes every 60 ms).
-        var deadline = DateTime.UtcNow + PeerHarness.Timeout;
-        while (peers.A.GetStats().Outbound.Single().TargetBitrateKbps == 0 && DateTime.UtcNow < deadline)
-        {
-            await peers.SendFrameAndWaitAsync();
-        }
+        await Poll.UntilAsync(
+            async _ =>
+            {
+                var kbps = peers.A.GetStats().Outbound.Single().TargetBitrateKbps;
+                if (kbps == 0)
+                {
+                    await peers.SendFrameAndWaitAsync();
+                }
+
+                return kbps;
+            },
+            kbps => kbps > 0, PeerHarness.Timeout, _ => "B's transport-cc feedback never reached A's estimator", TimeSpan.FromMilliseconds(5), TestContext.Current.CancellationToken);
 
         // The default start estimate, less nothing for audio (A sends video only).
         Assert.InRange(peers.A.GetStats().Outbound.Single().TargetBitrateKbps, 1_000, 2_000);

@@ -24,6 +24,7 @@ public sealed class FuzzTests
         long.TryParse(Environment.GetEnvironmentVariable("CALLBOT_FUZZ_ITERATIONS"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n > 0 ? n : 3_000;
 
     /// <summary>No single sample may take this long (a hang, or the quadratic parse the framer check prevents).</summary>
+    // Real time is the subject: a hostile sample must stay cheap (no super-linear parse); generous for a loaded machine.
     private static readonly TimeSpan SampleLimit = TimeSpan.FromSeconds(1);
 
     private static readonly string[] XmlTokens =

@@ -4,7 +4,10 @@ using CallBot.Worker.Options;
 
 namespace CallBot.Worker.Tests.Bots;
 
-/// <summary>Call orchestration between bots on the loopback hub with fake peer connections.</summary>
+/// <summary>
+/// Call orchestration between bots on the loopback hub with fake peer connections, on the harness's fake time: a test
+/// advances it once the timer it expects is armed, so call durations are asserted exactly.
+/// </summary>
 public sealed class BotAgentTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -17,13 +20,16 @@ public sealed class BotAgentTests
         var caller = h.Start(1001);
         var calleeEnded = BotHarness.NextOutcomeAsync(callee);
 
-        var outcome = await caller.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromMilliseconds(300), cancellationToken: Ct).WaitAsync(BotHarness.Timeout, Ct);
+        var call = caller.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromMilliseconds(300), cancellationToken: Ct);
+        await h.Time.ArmedAsync(TimeSpan.FromMilliseconds(300), Ct); // answered: the caller keeps the call up this long
+        Assert.False(call.IsCompleted);
+        h.Time.Advance(TimeSpan.FromMilliseconds(300));
+        var outcome = await call.WaitAsync(BotHarness.Timeout, Ct);
         var other = await calleeEnded;
 
         Assert.Equal(CallDisposition.Completed, outcome.Result);
         Assert.Equal(CallDirection.Outgoing, outcome.Direction);
-        // Timers may fire a millisecond early against the stopwatch; the point is that the call was kept up.
-        Assert.True(outcome.Duration >= TimeSpan.FromMilliseconds(280), $"call lasted {outcome.Duration}");
+        Assert.Equal(TimeSpan.FromMilliseconds(300), outcome.Duration); // no fake time passed while it was set up
         Assert.Equal(CallDisposition.Completed, other.Result);
         Assert.Equal(CallDirection.Incoming, other.Direction);
         Assert.Equal(1001, other.RemoteUserId);
@@ -92,7 +98,10 @@ public sealed class BotAgentTests
         var friend = h.Start(1001);
 
         var refused = await stranger.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromMilliseconds(100), cancellationToken: Ct).WaitAsync(BotHarness.Timeout, Ct);
-        var welcomed = await friend.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromMilliseconds(100), cancellationToken: Ct).WaitAsync(BotHarness.Timeout, Ct);
+        var call = friend.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromMilliseconds(100), cancellationToken: Ct);
+        await h.Time.ArmedAsync(TimeSpan.FromMilliseconds(100), Ct); // answered
+        h.Time.Advance(TimeSpan.FromMilliseconds(100));
+        var welcomed = await call.WaitAsync(BotHarness.Timeout, Ct);
 
         Assert.Equal(CallDisposition.Rejected, refused.Result);
         Assert.Equal(CallDisposition.Completed, welcomed.Result);
@@ -106,7 +115,10 @@ public sealed class BotAgentTests
         var caller = h.Start(1001);
         var calleeEnded = BotHarness.NextOutcomeAsync(callee);
 
-        var outcome = await caller.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromSeconds(30), cancellationToken: Ct).WaitAsync(BotHarness.Timeout, Ct);
+        var call = caller.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromSeconds(30), cancellationToken: Ct);
+        await h.Time.ArmedAsync(h.ClientOptions.AnswerTimeInterval, Ct); // the callee rings (the caller re-dials meanwhile)
+        h.Time.Advance(h.ClientOptions.AnswerTimeInterval);
+        var outcome = await call.WaitAsync(BotHarness.Timeout, Ct);
 
         Assert.Equal(CallDisposition.NotAnswered, outcome.Result);
         Assert.Equal(CallDisposition.Ignored, (await calleeEnded).Result);
@@ -119,11 +131,20 @@ public sealed class BotAgentTests
         await using var h = new BotHarness();
         var callee = h.Start(1002, new AnswerPolicyOptions { AnswerDelay = TimeSpan.FromMilliseconds(600) });
         var caller = h.Start(1001);
+        var accepted = BotHarness.NextAcceptAsync(callee);
 
-        var outcome = await caller.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromMilliseconds(100), cancellationToken: Ct).WaitAsync(BotHarness.Timeout, Ct);
+        var call = caller.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromMilliseconds(100), cancellationToken: Ct);
+        await h.Time.ArmedAsync(TimeSpan.FromMilliseconds(600), Ct); // the callee holds its accept
+        h.Time.Advance(TimeSpan.FromMilliseconds(599));
+        Assert.False(accepted.IsCompleted);
+        h.Time.Advance(TimeSpan.FromMilliseconds(1));
+        await accepted;
+        await h.Time.ArmedAsync(TimeSpan.FromMilliseconds(100), Ct); // answered: the caller's call duration
+        h.Time.Advance(TimeSpan.FromMilliseconds(100));
+        var outcome = await call.WaitAsync(BotHarness.Timeout, Ct);
 
         Assert.Equal(CallDisposition.Completed, outcome.Result);
-        Assert.True(outcome.Duration >= TimeSpan.FromMilliseconds(680), $"call lasted {outcome.Duration}");
+        Assert.Equal(TimeSpan.FromMilliseconds(700), outcome.Duration);
     }
 
     [Fact]
@@ -133,10 +154,13 @@ public sealed class BotAgentTests
         h.Start(1002, new AnswerPolicyOptions { MaxCallDuration = TimeSpan.FromMilliseconds(400) });
         var caller = h.Start(1001);
 
-        var outcome = await caller.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromMinutes(5), cancellationToken: Ct).WaitAsync(BotHarness.Timeout, Ct);
+        var call = caller.PlaceCallAsync([1002], CallType.Video, TimeSpan.FromMinutes(5), cancellationToken: Ct);
+        await h.Time.ArmedAsync(TimeSpan.FromMilliseconds(400), Ct); // the callee's limit, from its accept
+        h.Time.Advance(TimeSpan.FromMilliseconds(400));
+        var outcome = await call.WaitAsync(BotHarness.Timeout, Ct);
 
         Assert.Equal(CallDisposition.Completed, outcome.Result);
-        Assert.True(outcome.Duration < TimeSpan.FromMinutes(1));
+        Assert.Equal(TimeSpan.FromMilliseconds(400), outcome.Duration);
         Assert.Contains(h.Signals, s => s.From.StartsWith("1002-", StringComparison.Ordinal) && s.Signal == "hangUp");
     }
 

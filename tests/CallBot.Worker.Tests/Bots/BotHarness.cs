@@ -2,6 +2,7 @@ using System.Xml.Linq;
 using CallBot.Signaling;
 using CallBot.Signaling.ConnectyCube;
 using CallBot.Signaling.Loopback;
+using CallBot.TestSupport;
 using CallBot.Worker.Bots;
 using CallBot.Worker.Calls;
 using CallBot.Worker.Options;
@@ -12,9 +13,15 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CallBot.Worker.Tests.Bots;
 
-/// <summary>Bots on one loopback hub with fake peer connections; records every routed signal type.</summary>
+/// <summary>
+/// Bots on one loopback hub with fake peer connections, on fake time (<see cref="Time"/>: every timer of the bots, call
+/// clients and recordings; tests advance it once the timer they expect is armed); records every routed signal type.
+/// Real time only bounds the awaits (<see cref="Timeout"/>) and the bots' shutdown grace, which src takes from the
+/// wall clock.
+/// </summary>
 internal sealed class BotHarness : IAsyncDisposable
 {
+    /// <summary>Real-time guard on awaiting an outcome that events produce; never a pace.</summary>
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
 
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
@@ -38,6 +45,8 @@ internal sealed class BotHarness : IAsyncDisposable
     }
 
     public LoopbackChatHub Hub { get; } = new();
+
+    public FakeClock Time { get; } = new();
 
     public CallBotTelemetry Telemetry { get; }
 
@@ -70,9 +79,9 @@ internal sealed class BotHarness : IAsyncDisposable
             null,
             ClientOptions,
             Limiter,
-            new CallRecordings(null, TimeProvider.System, NullLoggerFactory.Instance),
+            new CallRecordings(null, Time, NullLoggerFactory.Instance),
             Telemetry,
-            TimeProvider.System,
+            Time,
             NullLoggerFactory.Instance);
         _agents.Add(agent);
         return agent;

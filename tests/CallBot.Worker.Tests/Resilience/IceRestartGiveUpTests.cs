@@ -10,7 +10,10 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CallBot.Worker.Tests.Resilience;
 
-/// <summary>The bot side of the pipeline: a peer that never comes back is hung up with reason <c>ice-restart-exhausted</c>.</summary>
+/// <summary>
+/// The bot side of the pipeline, on fake time with seeded jitter: a peer that never comes back is hung up with reason
+/// <c>ice-restart-exhausted</c>.
+/// </summary>
 public sealed class IceRestartGiveUpTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -40,11 +43,11 @@ public sealed class IceRestartGiveUpTests
             null,
             h.ClientOptions,
             h.Limiter,
-            new CallRecordings(null, TimeProvider.System, NullLoggerFactory.Instance),
+            new CallRecordings(null, h.Time, NullLoggerFactory.Instance),
             h.Telemetry,
-            TimeProvider.System,
+            h.Time,
             NullLoggerFactory.Instance,
-            new IceRestartSupervisor(IceRestartShared.Create(transport, iceRestart, IceRestartResilience.Build(iceRestart, TimeProvider.System, NullLoggerFactory.Instance), h.Telemetry, TimeProvider.System, NullLoggerFactory.Instance)));
+            new IceRestartSupervisor(IceRestartShared.Create(transport, iceRestart, IceRestartResilience.Build(iceRestart, h.Time, NullLoggerFactory.Instance, new Random(13)), h.Telemetry, h.Time, NullLoggerFactory.Instance)));
         var callee = h.Start(1302);
         var accepted = BotHarness.NextAcceptAsync(callee);
         var calleeEnded = BotHarness.NextOutcomeAsync(callee);
@@ -61,7 +64,18 @@ public sealed class IceRestartGiveUpTests
         await connected.Task.WaitAsync(BotHarness.Timeout, Ct); // the caller applied the answer: its link is up
         var peer = await Poll.UntilAsync(() => peers.Created, c => c.Count == 1, BotHarness.Timeout, c => $"{c.Count} peers", cancellationToken: TestContext.Current.CancellationToken);
 
+        // On the harness's fake time: each step advances exactly to the timer the pipeline armed for it, so the
+        // client's own disconnect release (DisconnectTimeInterval, 5 s) can never overtake the pipeline's give-up.
+        h.Time.ForgetArmed(); // the call's own timers so far
         peer[0].Raise(PeerIceState.Disconnected);
+        await h.Time.ArmedAsync(a => a.IsOneShot && a.DueTime == TimeSpan.FromSeconds(0.2), "the threshold", Ct);
+        h.Time.Advance(TimeSpan.FromSeconds(0.2));
+        await h.Time.ArmedAsync(a => a.IsOneShot && a.DueTime == TimeSpan.FromSeconds(0.5), "attempt 1's timeout", Ct);
+        h.Time.Advance(TimeSpan.FromSeconds(0.5));
+        var backoff = await h.Time.ArmedAsync(a => a.IsOneShot && a.DueTime > TimeSpan.Zero && a.DueTime <= TimeSpan.FromSeconds(0.1), "the backoff", Ct);
+        h.Time.Advance(backoff.DueTime);
+        await h.Time.ArmedAsync(a => a.IsOneShot && a.DueTime == TimeSpan.FromSeconds(0.5), "attempt 2's timeout", Ct);
+        h.Time.Advance(TimeSpan.FromSeconds(0.5));
         var outcome = await call.WaitAsync(BotHarness.Timeout, Ct);
         var other = await calleeEnded;
 

@@ -1,26 +1,28 @@
 using System.Diagnostics.Metrics;
 using CallBot.Signaling;
 using CallBot.Signaling.ConnectyCube;
+using CallBot.TestSupport;
 using CallBot.Worker.Options;
 using CallBot.Worker.Resilience;
 using CallBot.Worker.Telemetry;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using Polly.Timeout;
 
 namespace CallBot.Worker.Tests.Resilience;
 
 /// <summary>
-/// The ICE-restart pipeline on a <see cref="FakeTimeProvider"/> with a fake chat and a fake peer link: threshold, chat
-/// ping/reconnect, offerer vs answerer, backoff, attempt limit and budget, metrics.
+/// The ICE-restart pipeline on fake time with a fake chat and a fake peer link: threshold, chat ping/reconnect, offerer
+/// vs answerer, backoff, attempt limit and budget, metrics. Fake time moves only when the pipeline has armed the timer
+/// the test expects (<see cref="FakeClock"/>), and by exactly that timer's due time, so every duration is asserted
+/// exactly; real time only bounds the awaits of events.
 /// </summary>
 public sealed class IceRestartPipelineTests : IAsyncDisposable
 {
     private static readonly TimeSpan RealTimeout = TimeSpan.FromSeconds(20);
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
-    private readonly FakeTimeProvider _time = new(DateTimeOffset.UnixEpoch);
+    private readonly FakeClock _time = new(DateTimeOffset.UnixEpoch);
     private readonly CallBotTelemetry _telemetry;
     private readonly MetricCollector<long> _restarts;
     private readonly FakeChat _chat = new();
@@ -83,32 +85,24 @@ public sealed class IceRestartPipelineTests : IAsyncDisposable
         return done.Task;
     }
 
-    /// <summary>
-    /// Steps fake time 250 ms at a time until <paramref name="until"/> completes, giving the code under test up to 20 ms of
-    /// real time per step to reach its next timer. Timers never fire early, so measured fake intervals are lower-bounded
-    /// exactly; a slow machine can only make them longer by whole steps.
-    /// </summary>
-    private async Task<T> PumpAsync<T>(Task<T> until, TimeSpan fakeLimit)
+    /// <summary>Releases once per restart offer the link makes: the attempt is then waiting for CONNECTED.</summary>
+    private static SemaphoreSlim CountRestarts(FakeRestartLink link)
     {
-        var end = _time.GetUtcNow() + fakeLimit;
-        while (true)
-        {
-            try
-            {
-                return await until.WaitAsync(TimeSpan.FromMilliseconds(20), Ct);
-            }
-            catch (TimeoutException)
-            {
-            }
-
-            if (_time.GetUtcNow() >= end)
-            {
-                throw new TimeoutException($"not reached within {fakeLimit} of fake time");
-            }
-
-            _time.Advance(TimeSpan.FromMilliseconds(250));
-        }
+        var restarts = new SemaphoreSlim(0);
+        link.OnRestart = _ => restarts.Release();
+        return restarts;
     }
+
+    private static async Task RestartOfferedAsync(SemaphoreSlim restarts, int attempt) =>
+        Assert.True(await restarts.WaitAsync(RealTimeout, Ct), $"attempt {attempt} made no restart offer");
+
+    /// <summary>The backoff timer is the delay BackoffScheduled reported, cut to whole milliseconds (as Task.Delay waits).</summary>
+    private static void AssertWaited(TimeSpan reported, FakeClock.Arming armed) =>
+        Assert.Equal(TimeSpan.FromMilliseconds(Math.Floor(reported.TotalMilliseconds)), armed.DueTime);
+
+    /// <summary>Awaits the next timer the pipeline arms and checks it is the one expected.</summary>
+    private async Task ArmedAsync(TimeSpan due, string what) =>
+        Assert.True((await _time.NextArmedAsync(Ct)).DueTime == due, $"expected {what} ({due}) to be armed next");
 
     [Fact]
     public async Task A_disconnect_shorter_than_the_threshold_makes_no_attempt()
@@ -237,19 +231,37 @@ public sealed class IceRestartPipelineTests : IAsyncDisposable
     {
         var link = new FakeRestartLink(offerer: true);
         var pipeline = Create(link, Options(maxAttempts: 4));
+        var restarts = CountRestarts(link);
         var gaveUp = GaveUp(pipeline);
         pipeline.OnConnectionState(SessionConnectionState.Connected);
         pipeline.OnConnectionState(SessionConnectionState.Disconnected);
         var start = _time.GetUtcNow();
+        var waited = TimeSpan.Zero;
 
-        var e = await PumpAsync(gaveUp, TimeSpan.FromSeconds(200));
+        await ArmedAsync(TimeSpan.FromSeconds(10), "the threshold");
+        _time.AdvanceToNextTimer();
+        await ArmedAsync(TimeSpan.FromSeconds(300), "the budget");
+        for (var attempt = 1; attempt <= 4; attempt++)
+        {
+            await ArmedAsync(TimeSpan.FromSeconds(5), $"attempt {attempt}'s timeout");
+            await RestartOfferedAsync(restarts, attempt);
+            _time.AdvanceToNextTimer(); // the attempt times out
+            if (attempt < 4)
+            {
+                var backoff = await _time.NextArmedAsync(Ct);
+                AssertWaited(_backoffs[attempt - 1].Delay, backoff);
+                waited += _time.AdvanceToNextTimer();
+            }
+        }
+
+        var e = await gaveUp.WaitAsync(RealTimeout, Ct);
 
         Assert.Equal(4, e.Attempts);
         Assert.IsType<TimeoutRejectedException>(e.LastError);
         Assert.Equal(4, link.Restarts);
         Assert.Equal(4, _attempts.Count);
         Assert.All(_attempts, a => Assert.Equal(IceRestartAttemptOutcome.TimedOut, a.Outcome));
-        Assert.All(_attempts, a => Assert.True(a.Duration >= TimeSpan.FromSeconds(5), $"attempt {a.Number} ended after {a.Duration}"));
+        Assert.All(_attempts, a => Assert.Equal(TimeSpan.FromSeconds(5), a.Duration));
         Assert.Equal(3, _backoffs.Count);
         double[] expected = [1, 2, 3]; // 1·2^n capped at 3
         for (var i = 0; i < 3; i++)
@@ -258,11 +270,8 @@ public sealed class IceRestartPipelineTests : IAsyncDisposable
             Assert.InRange(seconds, expected[i] * (1 - IceRestartResilience.JitterFraction) - 1e-9, expected[i] + 1e-9);
         }
 
-        // 10 s threshold + 4 attempts of 5 s + the three backoffs, and never less.
-        var minimum = TimeSpan.FromSeconds(10 + 20) + _backoffs.Aggregate(TimeSpan.Zero, (sum, b) => sum + b.Delay);
-        var took = _time.GetUtcNow() - start;
-        Assert.True(took >= minimum, $"gave up after {took}, before {minimum}");
-        Assert.True(took <= minimum + TimeSpan.FromSeconds(5), $"gave up after {took}, expected about {minimum}");
+        // 10 s threshold + 4 attempts of 5 s + the three backoffs.
+        Assert.Equal(TimeSpan.FromSeconds(10 + 20) + waited, _time.GetUtcNow() - start);
         var outcomes = _restarts.GetMeasurementSnapshot();
         Assert.Equal(4, outcomes.Count);
         Assert.All(outcomes, m => Assert.Equal("timeout", m.Tags["outcome"]));
@@ -279,17 +288,35 @@ public sealed class IceRestartPipelineTests : IAsyncDisposable
     {
         var link = new FakeRestartLink(offerer: true);
         var pipeline = Create(link, Options(maxAttempts: 100, budget: 12));
+        var restarts = CountRestarts(link);
         var gaveUp = GaveUp(pipeline);
         pipeline.OnConnectionState(SessionConnectionState.Disconnected);
-        _time.Advance(TimeSpan.FromSeconds(10));
+        await ArmedAsync(TimeSpan.FromSeconds(10), "the threshold");
+        _time.AdvanceToNextTimer();
         var runStart = _time.GetUtcNow();
+        await ArmedAsync(TimeSpan.FromSeconds(12), "the budget");
 
-        var e = await PumpAsync(gaveUp, TimeSpan.FromSeconds(100));
+        // 5 s + a backoff of at most 1 s + 5 s: the second backoff (1.6 to 2 s) is cut by the budget at 12 s.
+        for (var attempt = 1; attempt <= 2; attempt++)
+        {
+            await ArmedAsync(TimeSpan.FromSeconds(5), $"attempt {attempt}'s timeout");
+            await RestartOfferedAsync(restarts, attempt);
+            _time.AdvanceToNextTimer();
+            var backoff = await _time.NextArmedAsync(Ct);
+            AssertWaited(_backoffs[attempt - 1].Delay, backoff);
+            if (attempt == 1)
+            {
+                _time.AdvanceToNextTimer();
+            }
+        }
 
-        var took = _time.GetUtcNow() - runStart;
+        _time.AdvanceToNextTimer(); // the budget, before the second backoff ends
+        var e = await gaveUp.WaitAsync(RealTimeout, Ct);
+
         Assert.IsType<TimeoutRejectedException>(e.LastError);
-        Assert.InRange(e.Attempts, 2, 3); // 5 s + ~1 s + 5 s, then the third is cut by the 12 s budget
-        Assert.True(took >= TimeSpan.FromSeconds(12) && took <= TimeSpan.FromSeconds(17), $"gave up after {took}");
+        Assert.Equal(2, e.Attempts);
+        Assert.Equal(TimeSpan.FromSeconds(12), _time.GetUtcNow() - runStart);
+        Assert.Equal(2, link.Restarts);
     }
 
     [Fact]
@@ -297,14 +324,20 @@ public sealed class IceRestartPipelineTests : IAsyncDisposable
     {
         var link = new FakeRestartLink(offerer: true);
         var pipeline = Create(link, Options());
-        var backoff = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        pipeline.BackoffScheduled += (_, _) => backoff.TrySetResult();
+        var restarts = CountRestarts(link);
         pipeline.OnConnectionState(SessionConnectionState.Disconnected);
-        _time.Advance(TimeSpan.FromSeconds(10));
+        await ArmedAsync(TimeSpan.FromSeconds(10), "the threshold");
+        _time.AdvanceToNextTimer();
+        await ArmedAsync(TimeSpan.FromSeconds(300), "the budget");
+        await ArmedAsync(TimeSpan.FromSeconds(5), "attempt 1's timeout");
+        await RestartOfferedAsync(restarts, 1);
+        _time.AdvanceToNextTimer();
+        var backoff = await _time.NextArmedAsync(Ct);
+        AssertWaited(Assert.Single(_backoffs).Delay, backoff);
 
-        await PumpAsync(backoff.Task.ContinueWith(_ => 0, TaskScheduler.Default), TimeSpan.FromSeconds(10));
         pipeline.OnConnectionState(SessionConnectionState.Connected); // consent came back on its own
-        await PumpAsync(pipeline.WhenIdleAsync().ContinueWith(_ => 0, TaskScheduler.Default), TimeSpan.FromSeconds(10));
+        _time.AdvanceToNextTimer(); // the backoff ends: attempt 2 finds the peer connected
+        await pipeline.WhenIdleAsync().WaitAsync(RealTimeout, Ct);
 
         Assert.Equal(1, link.Restarts);
         Assert.Equal(2, _attempts.Count);
