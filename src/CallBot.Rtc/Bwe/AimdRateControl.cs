@@ -41,6 +41,12 @@ public sealed class AimdRateControl
     /// <summary>Decreases so far (each a congestion event).</summary>
     public long Decreases { get; private set; }
 
+    /// <summary>
+    /// Whether the last increase was held back by the 1.5 × acknowledged-rate bound: the sender does not use the estimate,
+    /// so feedback cannot show more (only a probe can). Cleared by an increase that was not held back, or a decrease.
+    /// </summary>
+    public bool LimitedByAcked { get; private set; }
+
     /// <summary>One update with the detector's state and the acknowledged rate (null until measured).</summary>
     public long Update(BandwidthUsage usage, long? ackedBitsPerSecond, TimeSpan roundTripTime)
     {
@@ -60,8 +66,11 @@ public sealed class AimdRateControl
             case State.Increase:
                 if (ackedBitsPerSecond is { } acked && estimate > (MaxAckedOvershoot * acked) + AckedHeadroomBps)
                 {
+                    LimitedByAcked = true;
                     break;
                 }
+
+                LimitedByAcked = false;
 
                 if (!double.IsNaN(_capacityKbps) && estimate / 1000 > _capacityKbps + (3 * CapacityDeviationKbps()))
                 {
@@ -73,9 +82,10 @@ public sealed class AimdRateControl
                 estimate = double.IsNaN(_capacityKbps)
                     ? estimate * Math.Pow(_options.GrowthPerSecond, seconds)
                     : estimate + (AdditiveIncreasePerSecond(estimate, roundTripTime) * seconds);
-                if (ackedBitsPerSecond is { } bound)
+                if (ackedBitsPerSecond is { } bound && estimate > (MaxAckedOvershoot * bound) + AckedHeadroomBps)
                 {
-                    estimate = Math.Min(estimate, Math.Max(EstimateBitsPerSecond, (MaxAckedOvershoot * bound) + AckedHeadroomBps));
+                    estimate = Math.Max(EstimateBitsPerSecond, (MaxAckedOvershoot * bound) + AckedHeadroomBps);
+                    LimitedByAcked = true;
                 }
 
                 break;
@@ -89,6 +99,7 @@ public sealed class AimdRateControl
                     UpdateCapacity(measured / 1000.0);
                     _lastDecrease = now;
                     Decreases++;
+                    LimitedByAcked = false;
                 }
 
                 _state = State.Hold;
@@ -97,6 +108,19 @@ public sealed class AimdRateControl
 
         _lastChange = now;
         EstimateBitsPerSecond = (long)Math.Clamp(estimate, _options.MinBitrateKbps * 1000.0, _options.MaxBitrateKbps * 1000.0);
+        return EstimateBitsPerSecond;
+    }
+
+    /// <summary>
+    /// A probe measured what the path carries: that becomes the estimate (libwebrtc's SetEstimate). Increases resume from
+    /// it; a last congestion point far below it is forgotten at the next increase (the path changed).
+    /// </summary>
+    public long SetEstimate(long bitsPerSecond)
+    {
+        _lastChange = _time.GetTimestamp();
+        LimitedByAcked = false;
+        _state = State.Hold;
+        EstimateBitsPerSecond = (long)Math.Clamp(bitsPerSecond, _options.MinBitrateKbps * 1000.0, _options.MaxBitrateKbps * 1000.0);
         return EstimateBitsPerSecond;
     }
 

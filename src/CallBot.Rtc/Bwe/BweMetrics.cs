@@ -21,6 +21,18 @@ internal static class BweMetrics
     public static readonly Counter<long> Decreases = Meter.CreateCounter<long>(
         "callbot.rtc.bwe.decreases", "{event}", "Delay-based decreases of the send-side estimate (congestion events).");
 
+    /// <summary>Probe clusters sent in full (<see cref="ProbeSender"/>).</summary>
+    public static readonly Counter<long> ProbeClusters = Meter.CreateCounter<long>(
+        "callbot.rtc.bwe.probe_clusters", "{cluster}", "Probe clusters sent (padding at a probe rate, to measure the path).");
+
+    /// <summary>Each valid probe result.</summary>
+    public static readonly Histogram<long> ProbeResults = Meter.CreateHistogram<long>(
+        "callbot.rtc.bwe.probe_result", "bit/s", "Rate a probe cluster measured from its transport-cc feedback.");
+
+    /// <summary>Probes not sent because the per-window cluster budget or the queue was full.</summary>
+    public static readonly Counter<long> ProbesSuppressed = Meter.CreateCounter<long>(
+        "callbot.rtc.bwe.probes_suppressed", "{cluster}", "Probe clusters not sent: the per-connection budget (6 per 10 s) or queue was full.");
+
     /// <summary>How long each paced packet waited in the pacer.</summary>
     public static readonly Histogram<double> PacerQueueDelay = Meter.CreateHistogram<double>(
         "callbot.rtc.pacer.queue_delay", "ms", "Time each paced video packet waited in the pacer before it was sent.");

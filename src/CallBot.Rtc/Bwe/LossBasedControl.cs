@@ -32,6 +32,10 @@ public sealed class LossBasedControl
     /// <summary>Loss of the last complete window (0..1).</summary>
     public double LossFraction { get; private set; }
 
+    /// <summary>A probe measured what the path carries: the loss-based estimate starts from it too (else it would hold the estimate at its own 8 %/s).</summary>
+    public void SetEstimate(long bitsPerSecond) =>
+        EstimateBitsPerSecond = (long)Math.Clamp(bitsPerSecond, _options.MinBitrateKbps * 1000.0, _options.MaxBitrateKbps * 1000.0);
+
     /// <summary>One feedback's packets: how many were reported and how many of them lost; <paramref name="ceiling"/> = the delay-based estimate.</summary>
     public long Update(int reported, int lost, long ceiling, TimeSpan roundTripTime)
     {

@@ -7,10 +7,15 @@ namespace CallBot.Rtc.Bwe;
 /// <see cref="LossBasedControl"/> the reported loss into a loss-based one; the estimate is the lower of the two.
 /// </summary>
 /// <remarks>
-/// Not done (issue 15): probing (initial and in ALR) — the estimate starts at <see cref="TransportCcOptions.StartBitrateKbps"/>
-/// and grows by AIMD only. Application-limited periods: increases are capped at 1.5 × the acknowledged rate, and
-/// <see cref="ApplicationLimitedDetector"/> (fed with every reported packet's send time and size) says when the sender
-/// uses less than 65 % of the estimate (<see cref="ApplicationLimited"/>; where an ALR prober would probe).
+/// Probing: the <see cref="ProbeController"/> decides when (the first feedback, recovery after a large drop, an
+/// application-limited sender, a higher application maximum) and the caller sends the clusters it hands out
+/// (<see cref="TryTakeProbe"/>, <see cref="ProbeSender"/>); the feedback of their packets gives the
+/// <see cref="ProbeBitrateEstimator"/> a rate, which becomes the estimate unless the detector says overuse (never below
+/// the lower of the current estimate and 85 % of the acknowledged rate, as libwebrtc). Application-limited periods:
+/// increases are capped at 1.5 × the acknowledged rate, and <see cref="ApplicationLimitedDetector"/> (fed with every
+/// reported packet's send time and size) says when the sender uses less than 65 % of the estimate; either makes the
+/// sender application-limited for the prober (<see cref="ApplicationLimited"/>). A renditions ladder sits exactly there:
+/// one step under the estimate, it pins the estimate at 1.5 × its rate, which never reaches the next step's need.
 /// Allocation-free per feedback. Not thread-safe (the receive loop feeds it).
 /// </remarks>
 public sealed class SendSideBandwidthEstimator
@@ -18,12 +23,19 @@ public sealed class SendSideBandwidthEstimator
     private const double AckedWindowMs = 500;
     private const double InitialAckedWindowMs = 150;
 
+    // A probe result never sets the estimate below this share of the acknowledged rate (libwebrtc's kProbeDropThroughputFraction).
+    private const double ProbeDropThroughputFraction = 0.85;
+
     private readonly TimeProvider _time;
     private readonly DelayBasedDetector _detector;
     private readonly AimdRateControl _aimd;
     private readonly LossBasedControl _loss;
     private readonly ApplicationLimitedDetector _alr;
+    private readonly ProbeController _probes;
+    private readonly ProbeBitrateEstimator _probeResults;
     private readonly TransportCcOptions _options;
+    private long? _limitedSince;
+    private bool _transportReady;
 
     // Acknowledged rate: bytes received in a window of arrival time (receiver clock).
     private long _windowStart = long.MinValue;
@@ -38,6 +50,8 @@ public sealed class SendSideBandwidthEstimator
         _aimd = new AimdRateControl(options, time);
         _loss = new LossBasedControl(options, time);
         _alr = new ApplicationLimitedDetector(time);
+        _probes = new ProbeController(options, time);
+        _probeResults = new ProbeBitrateEstimator(time);
         EstimateBitsPerSecond = options.StartBitrateKbps * 1000L;
         _alr.SetEstimate(EstimateBitsPerSecond);
     }
@@ -54,8 +68,19 @@ public sealed class SendSideBandwidthEstimator
 
     public long DelayBasedBitsPerSecond => _aimd.EstimateBitsPerSecond;
 
-    /// <summary>Whether the sender now uses less of the estimate than an unlimited one would (the encoder sets the rate).</summary>
-    public bool ApplicationLimited => _alr.InRegion;
+    /// <summary>
+    /// Whether the encoder, not the path, sets the rate now: the sender uses less than 65 % of the estimate, or the estimate
+    /// cannot grow because the sender does not use it (held at 1.5 × the acknowledged rate).
+    /// </summary>
+    public bool ApplicationLimited => _limitedSince is not null;
+
+    /// <summary>When probing starts, what it found (the controller and the result estimator).</summary>
+    public ProbeController Probes => _probes;
+
+    public ProbeBitrateEstimator ProbeResults => _probeResults;
+
+    /// <summary>Probe results that set the estimate.</summary>
+    public long ProbesApplied { get; private set; }
 
     /// <summary>Application-limited regions entered so far.</summary>
     public long ApplicationLimitedRegions => _alr.Regions;
@@ -75,9 +100,11 @@ public sealed class SendSideBandwidthEstimator
         }
 
         var lost = 0;
+        var before = _detector.State;
         foreach (var packet in packets)
         {
-            _alr.OnSent(packet.Size, packet.SendTimestamp);
+            _alr.OnSent(packet.Size, packet.SendTimestamp); // probe padding too: a 15 ms cluster barely moves a 500 ms budget
+
             if (!packet.Received)
             {
                 lost++;
@@ -86,13 +113,77 @@ public sealed class SendSideBandwidthEstimator
 
             MeasureAcked(packet.ArrivalMicroseconds, packet.Size);
             _detector.OnPacket(packet.SendTimestamp, packet.ArrivalMicroseconds);
+            _probeResults.OnPacket(packet);
         }
 
-        var delayBased = _aimd.Update(_detector.State, AckedBitsPerSecond, RoundTripTime);
+        long delayBased;
+        if (_detector.State != BandwidthUsage.Overusing && _probeResults.TryTake(out var probed))
+        {
+            if (AckedBitsPerSecond is { } acked)
+            {
+                // A probe that came back low (cross traffic in its 15 ms) must not undercut what the receiver acknowledges.
+                probed = Math.Max(probed, Math.Min(_aimd.EstimateBitsPerSecond, (long)(ProbeDropThroughputFraction * acked)));
+            }
+
+            delayBased = _aimd.SetEstimate(probed);
+            _loss.SetEstimate(delayBased);
+            ProbesApplied++;
+        }
+        else
+        {
+            delayBased = _aimd.Update(_detector.State, AckedBitsPerSecond, RoundTripTime);
+        }
+
         var lossBased = _loss.Update(packets.Length, lost, delayBased, RoundTripTime);
         EstimateBitsPerSecond = Math.Clamp(Math.Min(delayBased, lossBased), _options.MinBitrateKbps * 1000L, _options.MaxBitrateKbps * 1000L);
         _alr.SetEstimate(EstimateBitsPerSecond);
+        UpdateProbing(before);
         return EstimateBitsPerSecond;
+    }
+
+    /// <summary>
+    /// The most the application may send (maxBandwidth, the remote b=AS; 0 = none known): caps probes at twice it, and
+    /// a rise above the estimate is probed.
+    /// </summary>
+    public void SetApplicationMax(long bitsPerSecond) => _probes.SetApplicationMax(bitsPerSecond);
+
+    /// <summary>The next probe cluster to send, if one is due; the caller sends it (<see cref="ProbeSender"/>) with packets tagged with its id.</summary>
+    public bool TryTakeProbe(out ProbeCluster cluster)
+    {
+        if (!_probes.TryTake(out cluster))
+        {
+            return false;
+        }
+
+        _probeResults.Register(cluster);
+        return true;
+    }
+
+    private void UpdateProbing(BandwidthUsage before)
+    {
+        var limited = _alr.InRegion || _aimd.LimitedByAcked;
+        if (!limited)
+        {
+            _limitedSince = null;
+        }
+        else
+        {
+            _limitedSince ??= _time.GetTimestamp();
+        }
+
+        if (!_transportReady)
+        {
+            _transportReady = true;
+            _probes.OnTransportReady();
+        }
+
+        _probes.OnEstimate(EstimateBitsPerSecond);
+        if (before != BandwidthUsage.Normal && _detector.State == BandwidthUsage.Normal)
+        {
+            _probes.OnRecoveredFromOveruse();
+        }
+
+        _probes.Process(_limitedSince, _detector.State == BandwidthUsage.Normal);
     }
 
     private void MeasureAcked(long arrivalMicroseconds, int size)

@@ -47,6 +47,12 @@ public sealed class TransportCcOptions
     /// <summary>Video packets the pacer holds at most; beyond it a packet is sent at once (counted), never dropped.</summary>
     public int MaxPacedPackets { get; init; } = 512;
 
+    /// <summary>Whether the send side probes the path (<see cref="ProbeController"/>): the start, recovery after a drop, application-limited periods.</summary>
+    public bool Probing { get; init; } = true;
+
+    /// <summary>No probe cluster is sent faster than this (libwebrtc's default probing limit: 5 Mbit/s).</summary>
+    public int MaxProbeBitrateKbps { get; init; } = 5_000;
+
     /// <summary>Throws <see cref="ArgumentOutOfRangeException"/> for a setting out of range (checked when the connection is constructed).</summary>
     public void Validate()
     {
@@ -58,6 +64,7 @@ public sealed class TransportCcOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxBitrateKbps, MinBitrateKbps, nameof(MaxBitrateKbps));
         ArgumentOutOfRangeException.ThrowIfLessThan(StartBitrateKbps, MinBitrateKbps, nameof(StartBitrateKbps));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(StartBitrateKbps, MaxBitrateKbps, nameof(StartBitrateKbps));
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxProbeBitrateKbps, MinBitrateKbps, nameof(MaxProbeBitrateKbps));
         ArgumentOutOfRangeException.ThrowIfNegative(AudioAllowanceKbps, nameof(AudioAllowanceKbps));
         ArgumentOutOfRangeException.ThrowIfLessThan(BurstInterval, TimeSpan.Zero, nameof(BurstInterval));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(BurstInterval, TimeSpan.FromMilliseconds(100), nameof(BurstInterval));

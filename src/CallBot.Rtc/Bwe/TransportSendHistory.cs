@@ -6,7 +6,8 @@ namespace CallBot.Rtc.Bwe;
 /// <param name="SendTimestamp">When we sent it (<see cref="TimeProvider"/> timestamp).</param>
 /// <param name="Size">Bytes of the RTP packet.</param>
 /// <param name="ArrivalMicroseconds">Arrival on the receiver's clock (any origin, may be negative), or <see cref="NotReceived"/>.</param>
-public readonly record struct SentPacketResult(long SendTimestamp, int Size, long ArrivalMicroseconds)
+/// <param name="ProbeClusterId">The probe cluster it belonged to (<see cref="ProbeController"/>), or -1 for media.</param>
+public readonly record struct SentPacketResult(long SendTimestamp, int Size, long ArrivalMicroseconds, int ProbeClusterId = -1)
 {
     public const long NotReceived = long.MinValue;
 
@@ -29,6 +30,7 @@ public sealed class TransportSendHistory
     private readonly long[] _sendTimes = new long[Capacity];
     private readonly int[] _sizes = new int[Capacity];
     private readonly int[] _sequences = new int[Capacity];
+    private readonly int[] _clusters = new int[Capacity];
     private int _next;
 
     public TransportSendHistory()
@@ -39,8 +41,8 @@ public sealed class TransportSendHistory
     /// <summary>Packets sent with a transport sequence number.</summary>
     public long PacketsSent { get; private set; }
 
-    /// <summary>Takes the next transport sequence number for a packet of <paramref name="size"/> bytes leaving now.</summary>
-    public ushort Stamp(int size, long sendTimestamp)
+    /// <summary>Takes the next transport sequence number for a packet of <paramref name="size"/> bytes leaving now (of probe cluster <paramref name="probeClusterId"/>, -1 = media).</summary>
+    public ushort Stamp(int size, long sendTimestamp, int probeClusterId = -1)
     {
         lock (_lock)
         {
@@ -48,6 +50,7 @@ public sealed class TransportSendHistory
             _sequences[sequence & Mask] = sequence;
             _sendTimes[sequence & Mask] = sendTimestamp;
             _sizes[sequence & Mask] = size;
+            _clusters[sequence & Mask] = probeClusterId;
             PacketsSent++;
             return sequence;
         }
@@ -86,7 +89,7 @@ public sealed class TransportSendHistory
                     continue;
                 }
 
-                results[written++] = new SentPacketResult(_sendTimes[slot], _sizes[slot], arrival);
+                results[written++] = new SentPacketResult(_sendTimes[slot], _sizes[slot], arrival, _clusters[slot]);
             }
         }
 

@@ -19,11 +19,15 @@ namespace CallBot.Rtc.Interceptors;
 /// <see cref="RtpTransceiver.TargetBitrateKbps"/> (with REMB and maxBandwidth, the lowest wins).
 /// </summary>
 /// <remarks>
+/// Probing: the clusters the estimator asks for (<see cref="SendSideBandwidthEstimator.TryTakeProbe"/>) go to a
+/// <see cref="ProbeSender"/> whose packets are RTX resends of a video stream's recent packets, written through that
+/// stream's stamper with the cluster id (so their feedback is told apart) and straight to the session: not through the
+/// pacer (a probe must leave at its own rate) nor FEC. The prober's timer runs only while a cluster is being sent.
 /// The extension is negotiated only while this stage is enabled (the peer connection offers/answers it with the
 /// <c>transport-cc</c> rtcp-fb). The peer's RTX packets (retransmissions, and the padding Chrome probes with) bypass
 /// the reader chain; <see cref="ReadRtx"/> records them, or the peer's estimator would count them as lost.
 /// </remarks>
-internal sealed class TransportCcInterceptor : Interceptor
+internal sealed class TransportCcInterceptor : Interceptor, IDisposable
 {
     private static readonly string[] Feedback = [SdpRtcpFeedback.TransportCc];
 
@@ -34,6 +38,9 @@ internal sealed class TransportCcInterceptor : Interceptor
     private readonly SendSideBandwidthEstimator _estimator;
     private readonly SentPacketResult[] _results = new SentPacketResult[TransportSendHistory.Capacity];
     private readonly List<RtpTransceiver> _local = [];
+    private readonly ProbeSender _prober;
+    private volatile Stamper[] _probeStreams = [];
+    private int _probeStream;
     private readonly Dictionary<RtpTransceiver, ExtensionIdCache> _rtxIds = [];
     private readonly long _start;
     private long _lastFeedback = long.MinValue;
@@ -47,6 +54,7 @@ internal sealed class TransportCcInterceptor : Interceptor
         _options.Validate();
         _arrivals = new TransportArrivalRecorder(_options.MaxPacketsPerFeedback);
         _estimator = new SendSideBandwidthEstimator(_options, context.Time);
+        _prober = new ProbeSender(context.Time, SendProbePacket);
         _start = context.Time.GetTimestamp();
     }
 
@@ -61,6 +69,8 @@ internal sealed class TransportCcInterceptor : Interceptor
 
     internal TransportArrivalRecorder Arrivals => _arrivals;
 
+    internal ProbeSender Prober => _prober;
+
     /// <summary>Feedback packets we sent / received and used.</summary>
     internal long FeedbackSent { get; private set; }
 
@@ -69,10 +79,20 @@ internal sealed class TransportCcInterceptor : Interceptor
     public override RtpPacketHandler BindLocalStream(RtpTransceiver transceiver, RtpPacketHandler writer)
     {
         _local.Add(transceiver);
-        return new Stamper(this, transceiver, writer).Write;
+        var stamper = new Stamper(this, transceiver, writer);
+        if (transceiver.Kind == MediaKind.Video)
+        {
+            _probeStreams = [.. _probeStreams, stamper];
+        }
+
+        return stamper.Write;
     }
 
-    public override void UnbindLocalStream(RtpTransceiver transceiver) => _local.Remove(transceiver);
+    public override void UnbindLocalStream(RtpTransceiver transceiver)
+    {
+        _local.Remove(transceiver);
+        _probeStreams = [.. _probeStreams.Where(s => s.Transceiver != transceiver)];
+    }
 
     public override RtpPacketReader BindRemoteStream(RtpTransceiver transceiver, MediaReceiveStream stream, RtpPacketReader reader)
     {
@@ -111,8 +131,14 @@ internal sealed class TransportCcInterceptor : Interceptor
             }
         }
 
+        _estimator.SetApplicationMax(ApplicationMaxKbps() * 1000L);
         var decreases = _estimator.Decreases;
         var estimate = _estimator.OnFeedback(_results.AsSpan(0, matched));
+        while (_estimator.TryTakeProbe(out var cluster))
+        {
+            _prober.Enqueue(cluster);
+        }
+
         BweMetrics.Estimate.Record(estimate);
         if (_estimator.Decreases != decreases)
         {
@@ -144,10 +170,64 @@ internal sealed class TransportCcInterceptor : Interceptor
         _lastFeedback = now;
     }
 
+    /// <summary>Stops the prober's timer.</summary>
+    public void Dispose() => _prober.Dispose();
+
     public override void Close()
     {
+        Dispose();
         _local.Clear();
+        _probeStreams = [];
         _rtxIds.Clear();
+    }
+
+    /// <summary>The prober's timer: one padding packet of the cluster on the first video stream that has one to send.</summary>
+    private int SendProbePacket(int clusterId)
+    {
+        var streams = _probeStreams;
+        for (var i = 0; i < streams.Length; i++)
+        {
+            var stamper = streams[(_probeStream + i) % streams.Length];
+            var size = stamper.WriteProbe(clusterId);
+            if (size > 0)
+            {
+                _probeStream = (_probeStream + i) % streams.Length;
+                return size;
+            }
+        }
+
+        return 0;
+    }
+
+    /// <summary>The application's limit on the video streams (maxBandwidth, the remote b=AS), summed; 0 while any has none.</summary>
+    private int ApplicationMaxKbps()
+    {
+        var sum = 0;
+        foreach (var transceiver in _local)
+        {
+            if (transceiver.Kind != MediaKind.Video)
+            {
+                continue;
+            }
+
+            var max = 0;
+            foreach (var limit in (ReadOnlySpan<int>)[transceiver.MaxBandwidthKbps, transceiver.RemoteBandwidthKbps])
+            {
+                if (limit > 0 && (max == 0 || limit < max))
+                {
+                    max = limit;
+                }
+            }
+
+            if (max == 0)
+            {
+                return 0;
+            }
+
+            sum += max;
+        }
+
+        return sum;
     }
 
     /// <summary>Audio keeps its allowance; the video streams share the rest evenly.</summary>
@@ -216,13 +296,51 @@ internal sealed class TransportCcInterceptor : Interceptor
     /// pool's per-thread cache: nothing allocated once warm), not one per stream: the pacer sends a stream's queued
     /// packets from its timer while the producer may send the next one directly, both outside any shared lock.
     /// </summary>
-    private sealed class Stamper(TransportCcInterceptor owner, RtpTransceiver transceiver, RtpPacketHandler next)
+    private sealed class Stamper
     {
         private const int BufferSize = 2048;
-        private readonly ExtensionIdCache _id = new(transceiver);
+        private readonly TransportCcInterceptor _owner;
+        private readonly RtpPacketHandler _next;
+        private readonly RtpPacketHandler _probeWriter;
+        private readonly ExtensionIdCache _id;
+        private int _probeCluster = -1;
+        private int _probeBytes;
 
-        public void Write(ReadOnlySpan<byte> packet)
+        public Stamper(TransportCcInterceptor owner, RtpTransceiver transceiver, RtpPacketHandler next)
         {
+            _owner = owner;
+            _next = next;
+            Transceiver = transceiver;
+            _id = new ExtensionIdCache(transceiver);
+            _probeWriter = WriteProbePacket;
+        }
+
+        public RtpTransceiver Transceiver { get; }
+
+        public void Write(ReadOnlySpan<byte> packet) => Write(packet, -1);
+
+        /// <summary>The prober's timer only (one tick at a time): one padding packet of the cluster, stamped with its id.</summary>
+        public int WriteProbe(int clusterId)
+        {
+            _probeCluster = clusterId;
+            _probeBytes = 0;
+            Transceiver.SendStream.SendPadding(_probeWriter);
+            return _probeBytes;
+        }
+
+        private void WriteProbePacket(ReadOnlySpan<byte> packet)
+        {
+            if (Write(packet, _probeCluster))
+            {
+                _probeBytes = packet.Length;
+            }
+        }
+
+        /// <summary>Returns whether the packet was stamped (it is sent either way).</summary>
+        private bool Write(ReadOnlySpan<byte> packet, int probeCluster)
+        {
+            var owner = _owner;
+            var next = _next;
             var id = _id.Get();
             if (id == 0
                 || packet.Length > BufferSize
@@ -232,14 +350,26 @@ internal sealed class TransportCcInterceptor : Interceptor
                 || !packet.Overlaps(value, out var offset))
             {
                 next(packet);
-                return;
+                return false;
+            }
+
+            // Media sent while a probe cluster is under way is part of it (the prober pads only the rest up to its rate).
+            var media = probeCluster < 0;
+            if (media)
+            {
+                probeCluster = owner._prober.ActiveCluster;
             }
 
             var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
             try
             {
                 packet.CopyTo(buffer);
-                var sequence = owner._sent.Stamp(packet.Length, owner._context.Time.GetTimestamp());
+                var sequence = owner._sent.Stamp(packet.Length, owner._context.Time.GetTimestamp(), probeCluster);
+                if (media && probeCluster >= 0)
+                {
+                    owner._prober.OnMediaSent(probeCluster, packet.Length);
+                }
+
                 BinaryPrimitives.WriteUInt16BigEndian(buffer.AsSpan(offset), sequence);
                 next(buffer.AsSpan(0, packet.Length));
             }
@@ -247,6 +377,8 @@ internal sealed class TransportCcInterceptor : Interceptor
             {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
+
+            return true;
         }
     }
 

@@ -169,6 +169,23 @@ internal sealed class MediaSendStream : IEncodedFrameSink
     }
 
     /// <summary>
+    /// One probe padding packet (an RTX resend of a recent packet) to <paramref name="writer"/>, under the stream's lock
+    /// (the producer's sends and NACK resends wait for it); returns its size, 0 when there is nothing to send with.
+    /// </summary>
+    public int SendPadding(RtpPacketHandler writer)
+    {
+        if (!_enabled || _session is null)
+        {
+            return 0;
+        }
+
+        lock (_lock)
+        {
+            return _sender?.SendPadding(writer) ?? 0;
+        }
+    }
+
+    /// <summary>
     /// A sequence number in the media's space for a packet a writer-chain stage adds (ULPFEC); only from within the writer
     /// chain, where the stream's lock is already held by the send that called it. Null before a codec is configured.
     /// </summary>

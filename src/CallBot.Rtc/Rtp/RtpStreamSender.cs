@@ -177,6 +177,61 @@ public sealed class RtpStreamSender : IEncodedFrameSink
     }
 
     /// <summary>
+    /// Sends one padding packet for a bandwidth probe to <paramref name="writer"/>: an RTX resend of a recent packet from
+    /// the history, as Chrome pads ("payload padding": a receiver takes it as a retransmission it already has, and its
+    /// transport-cc feedback reports it like any packet). Walks back from the newest packet, one further each call, and
+    /// starts again from the newest after <see cref="PaddingDepth"/>. Not counted as a retransmission, nor against the
+    /// NACK budget. Returns the packet's size, 0 without RTX or history.
+    /// </summary>
+    public int SendPadding(RtpPacketHandler writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        if (_history is null || _options.RtxSsrc is not { } rtxSsrc || _options.RtxPayloadType is not { } rtxPayloadType || PacketsSent == 0)
+        {
+            return 0;
+        }
+
+        for (var tries = 0; tries < PaddingDepth; tries++)
+        {
+            if (_paddingBack >= PaddingDepth || _paddingBack >= PacketsSent)
+            {
+                _paddingBack = 0;
+            }
+
+            var sequence = unchecked((ushort)(_sequence - 1 - _paddingBack));
+            _paddingBack++;
+            if (!_history.TryGet(sequence, out var original))
+            {
+                continue;
+            }
+
+            var header = HeaderTemplate(assignTransportSequence: true);
+            header.Ssrc = rtxSsrc;
+            header.PayloadType = rtxPayloadType;
+            header.SequenceNumber = _rtxSequence;
+            if (!RtxPacket.TryBuild(original, header, _scratch, out var written))
+            {
+                continue;
+            }
+
+            _rtxSequence++;
+            PaddingPacketsSent++;
+            writer(_scratch.AsSpan(0, written));
+            return written;
+        }
+
+        return 0;
+    }
+
+    /// <summary>How far back from the newest packet probe padding resends before it starts again from the newest.</summary>
+    public const int PaddingDepth = 64;
+
+    private int _paddingBack;
+
+    /// <summary>Probe padding packets sent (<see cref="SendPadding"/>).</summary>
+    public long PaddingPacketsSent { get; private set; }
+
+    /// <summary>
     /// Resends the sequence numbers a NACK names; returns how many were resent. A NACK is remote input: one 1,212-byte NACK
     /// names up to 5,100 numbers, so each packet is resent at most once per RTT (which also drops duplicates within the
     /// NACK), and all resends of a <see cref="BudgetWindow"/> stay within <see cref="RtpStreamSenderOptions.RetransmissionBudgetRatio"/>

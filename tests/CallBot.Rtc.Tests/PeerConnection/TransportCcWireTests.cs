@@ -55,12 +55,40 @@ public sealed class TransportCcWireTests
         // The default start estimate, less nothing for audio (A sends video only).
         Assert.InRange(peers.A.GetStats().Outbound.Single().TargetBitrateKbps, 1_000, 2_000);
         Assert.Contains(estimates, e => e is >= 1_000_000 and <= 2_000_000);
+        // One counter for every packet: no number twice, none skipped (the first feedback starts probes, whose packets leave
+        // from the prober's timer and may reach the wire interleaved with the producer's, so sorted, not in tap order).
         var sequences = TransportSequences(peers, id: 3);
         Assert.True(sequences.Count >= 3);
-        for (var i = 1; i < sequences.Count; i++)
+        var sorted = sequences.Select(s => (int)s).Order().ToList();
+        Assert.True(sorted[^1] - sorted[0] < 30_000, "no wrap in this short run");
+        Assert.Equal(Enumerable.Range(sorted[0], sorted.Count), sorted);
+    }
+
+    [Fact]
+    public async Task The_first_feedback_starts_probes_sent_as_rtx_resends_with_transport_sequence_numbers_and_their_result_raises_the_estimate()
+    {
+        await using var peers = await InMemoryPeers.ConnectAsync(stagesOfB: WithTransportCc, stagesOfA: WithTransportCc);
+        var stage = peers.A.Interceptors.Stages.OfType<TransportCcInterceptor>().Single();
+
+        // Frames until the probes' feedback came back (each call waits for B to assemble the frame).
+        var deadline = DateTime.UtcNow + PeerHarness.Timeout;
+        while (stage.Estimator.ProbesApplied == 0 && DateTime.UtcNow < deadline)
         {
-            Assert.Equal((ushort)(sequences[i - 1] + 1), sequences[i]);
+            await peers.SendFrameAndWaitAsync();
         }
+
+        // 3 × and 6 × the 1.5 Mbit/s start (the second capped at 5 Mbit/s) through an unlimited in-memory link.
+        Assert.True(stage.Prober.ClustersSent >= 1);
+        Assert.True(stage.Estimator.ProbesApplied >= 1);
+        Assert.True(stage.Estimator.EstimateBitsPerSecond > 3_000_000, $"{stage.Estimator.EstimateBitsPerSecond}");
+
+        // On the wire: RTX packets of A's video (payload padding), each with the connection's next transport sequence number.
+        var rtxSsrc = peers.VideoA.SendStream.RtxSsrc;
+        var rtx = peers.Tapped.Count(d => d.Length >= RtpHeader.FixedSize && d[1] is < 192 or > 223
+            && RtpHeader.TryParse(d, out var h, out _, out _) && h.Ssrc == rtxSsrc && h.TryGetExtension(d, 3, out _));
+        Assert.True(rtx >= 1, "padding on the wire"); // the media sent during a cluster counts toward it: padding fills the rest
+        var sequences = TransportSequences(peers, id: 3); // the prober's timer and the producer send concurrently: unique, not in order
+        Assert.Equal(sequences.Count, sequences.Distinct().Count());
     }
 
     [Fact]
@@ -110,40 +138,86 @@ public sealed class TransportCcCappedLinkTests(ITestOutputHelper output)
     public async Task The_send_rate_follows_a_bandwidth_cap_on_the_path()
     {
         const int CapKbps = 500;
-        var network = new InMemoryNetwork();
-        var uplink = new LinkImpairment { BandwidthKbps = CapKbps, BurstBytes = 6_000, MaxQueueDelay = TimeSpan.FromSeconds(1), Delay = TimeSpan.FromMilliseconds(25) };
-        var sockets = new ImpairedSocketFactory(network.AddHost(InMemoryPeers.AddressA), new ImpairmentProfile(uplink, LinkImpairment.None));
-        await using var a = Create(sockets);
-        await using var b = Create(network.AddHost(InMemoryPeers.AddressB));
-        var video = a.AddTransceiver(MediaKind.Video, TransceiverDirection.SendOnly);
-        b.AddTransceiver(MediaKind.Video, TransceiverDirection.RecvOnly);
-        PeerHarness.Trickle(a, b);
-        PeerHarness.Trickle(b, a);
-        var connected = PeerHarness.WaitForStateAsync(a, PeerConnectionState.Connected);
-        await PeerHarness.NegotiateAsync(a, b);
-        await connected;
+        var uplink = Capped(CapKbps) with { BurstBytes = 6_000 };
+        await using var call = await CappedCall.StartAsync(new ImpairmentControl(new ImpairmentProfile(uplink, LinkImpairment.None)));
 
         // 30 fps media clock: each frame is the target bitrate's share (1,500 kbit/s, the start estimate, until feedback).
-        using var clock = new PeriodicTimer(TimeSpan.FromMilliseconds(33));
+        await call.SendAsync(TimeSpan.FromSeconds(5));
+        var bytesAt5s = call.A.GetStats().Outbound.Single().BytesSent;
         var started = Stopwatch.GetTimestamp();
-        long bytesAt5s = -1;
-        var frameIndex = 0;
-        while (Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(9) && await clock.WaitForNextTickAsync(TestContext.Current.CancellationToken))
+        await call.SendAsync(TimeSpan.FromSeconds(4));
+
+        var lastKbps = (call.A.GetStats().Outbound.Single().BytesSent - bytesAt5s) * 8 / 1000.0 / Stopwatch.GetElapsedTime(started).TotalSeconds;
+        output.WriteLine($"target {call.Video.TargetBitrateKbps} kbit/s, sent {lastKbps:0} kbit/s over the last 4 s, cap {CapKbps}");
+        Assert.InRange(call.Video.TargetBitrateKbps, 50, CapKbps);
+        Assert.InRange(lastKbps, 50, CapKbps * 1.1);
+    }
+
+    /// <summary>A direction capped at <paramref name="kbps"/>: 25 ms one way, a 1 s queue, a shallow bucket (a deep one would let a probe pass at line rate).</summary>
+    private static LinkImpairment Capped(int kbps) => new()
+    {
+        BandwidthKbps = kbps, BurstBytes = 3_000, MaxQueueDelay = TimeSpan.FromSeconds(1), Delay = TimeSpan.FromMilliseconds(25),
+    };
+
+    /// <summary>A sends video to B through an impaired uplink; frames are sized from the target bitrate, as the renditions ladder would.</summary>
+    private sealed class CappedCall : IAsyncDisposable
+    {
+        private int _frameIndex;
+
+        private CappedCall(RtcPeerConnection a, RtcPeerConnection b, RtpTransceiver video)
         {
-            var targetKbps = video.TargetBitrateKbps > 0 ? video.TargetBitrateKbps : 1_500;
-            var frame = InMemoryPeers.SyntheticVp8KeyFrame(frameIndex, Math.Max(200, targetKbps * 1000 / 8 / 30));
-            video.Sender.OnFrame(new EncodedFrame(CodecId.Vp8, frame, frameIndex * 3000L, 3000, true));
-            frameIndex++;
-            if (bytesAt5s < 0 && Stopwatch.GetElapsedTime(started) >= TimeSpan.FromSeconds(5))
-            {
-                bytesAt5s = a.GetStats().Outbound.Single().BytesSent;
-            }
+            A = a;
+            B = b;
+            Video = video;
         }
 
-        var lastKbps = (a.GetStats().Outbound.Single().BytesSent - bytesAt5s) * 8 / 1000.0 / (Stopwatch.GetElapsedTime(started).TotalSeconds - 5);
-        output.WriteLine($"target {video.TargetBitrateKbps} kbit/s, sent {lastKbps:0} kbit/s over the last 4 s, cap {CapKbps}");
-        Assert.InRange(video.TargetBitrateKbps, 50, CapKbps);
-        Assert.InRange(lastKbps, 50, CapKbps * 1.1);
+        public RtcPeerConnection A { get; }
+
+        public RtcPeerConnection B { get; }
+
+        public RtpTransceiver Video { get; }
+
+        public static async Task<CappedCall> StartAsync(ImpairmentControl control)
+        {
+            var network = new InMemoryNetwork();
+            var a = Create(new ImpairedSocketFactory(network.AddHost(InMemoryPeers.AddressA), control));
+            var b = Create(network.AddHost(InMemoryPeers.AddressB));
+            var call = new CappedCall(a, b, a.AddTransceiver(MediaKind.Video, TransceiverDirection.SendOnly));
+            b.AddTransceiver(MediaKind.Video, TransceiverDirection.RecvOnly);
+            PeerHarness.Trickle(a, b);
+            PeerHarness.Trickle(b, a);
+            var connected = PeerHarness.WaitForStateAsync(a, PeerConnectionState.Connected);
+            await PeerHarness.NegotiateAsync(a, b);
+            await connected;
+            return call;
+        }
+
+        /// <summary>Sends 30 fps for <paramref name="duration"/>, or until <paramref name="until"/> holds (true then).</summary>
+        public async Task<bool> SendAsync(TimeSpan duration, Func<bool>? until = null)
+        {
+            using var clock = new PeriodicTimer(TimeSpan.FromMilliseconds(33));
+            var started = Stopwatch.GetTimestamp();
+            while (Stopwatch.GetElapsedTime(started) < duration && await clock.WaitForNextTickAsync(TestContext.Current.CancellationToken))
+            {
+                if (until?.Invoke() == true)
+                {
+                    return true;
+                }
+
+                var targetKbps = Video.TargetBitrateKbps > 0 ? Video.TargetBitrateKbps : 1_500;
+                var frame = InMemoryPeers.SyntheticVp8KeyFrame(_frameIndex, Math.Max(200, targetKbps * 1000 / 8 / 30));
+                Video.Sender.OnFrame(new EncodedFrame(CodecId.Vp8, frame, _frameIndex * 3000L, 3000, true));
+                _frameIndex++;
+            }
+
+            return until?.Invoke() == true;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await A.DisposeAsync();
+            await B.DisposeAsync();
+        }
     }
 
     private static RtcPeerConnection Create(IDatagramSocketFactory sockets) => new(
