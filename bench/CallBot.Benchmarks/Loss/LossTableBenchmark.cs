@@ -2,19 +2,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using CallBot.Benchmarks.Setup;
-using CallBot.Signaling.ConnectyCube;
-using CallBot.TestSupport.Chromium;
 using CallBot.TestSupport.ConnectyCube;
 using CallBot.TestSupport.Network;
-using CallBot.TestSupport.Prosody;
-using CallBot.Worker;
 using CallBot.Worker.Bots;
-using CallBot.Worker.Options;
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace CallBot.Benchmarks.Loss;
 
@@ -36,12 +26,6 @@ internal static class LossTableBenchmark
 {
     public const string Command = "loss-table";
 
-    private const int AppId = 1;
-    private const string BotPassword = "bench-secret";
-    private const int BotId = 3002; // the setup benchmarks' bot: a machine that ran them has its clips cached
-    private const int CallerPageId = 4201;
-    private const int CalleePageId = 4202;
-    private static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(30);
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -94,32 +78,14 @@ internal static class LossTableBenchmark
 
         var oneWay = TimeSpan.FromMilliseconds(rttMs / 2);
         var rows = new List<Row>();
-        await using var prosody = new ProsodyFixture();
-        await prosody.InitializeAsync();
-        await prosody.RegisterUserAsync(BotId, AppId, BotPassword);
-        using var host = BuildHost(prosody, stages);
-        await host.StartAsync();
-        try
+        await using (var lab = await ChromiumBotLab.StartAsync(new LabSettings { Stages = stages, Bot = new Dictionary<string, string?> { ["CallBot:Media:Renditions"] = "1" } }))
         {
-            var runtime = host.Services.GetRequiredService<CallBotRuntime>();
-            await using var bot = await runtime.StartBotAsync(new BotOptions { UserId = BotId, Password = BotPassword }, CancellationToken.None);
-            var botTimes = new BotCallTimes(bot);
-            await using var chromium = new ChromiumFixture();
-            await chromium.InitializeAsync();
-            var sdkOptions = new ConnectyCubeSdkOptions
-            {
-                SdkDebugLog = false,
-                Timeout = StepTimeout,
-                VideoConstraints = new Dictionary<string, int> { ["width"] = 640, ["height"] = 360, ["frameRate"] = 30 },
-            };
-            await using var sdk = new ConnectyCubeSdkHarness(chromium, prosody, sdkOptions);
-            var caller = await sdk.LoginAsync(CallerPageId);
-            var callee = await sdk.LoginAsync(CalleePageId);
             var seed = 5000;
             foreach (var loss in losses)
             {
-                foreach (var path in paths.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                foreach (var name in paths.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 {
+                    var path = ChromiumBotLab.ParsePath(name);
                     await using var relay = UdpImpairmentRelay.Start(new UdpImpairmentRelayOptions { Seed = seed++ }, TimeProvider.System);
                     foreach (var direction in new[] { relay.AToB, relay.BToA })
                     {
@@ -130,13 +96,7 @@ internal static class LossTableBenchmark
                     Row row;
                     try
                     {
-                        row = path switch
-                        {
-                            "chromium-chromium" => await ChromiumToChromiumAsync(caller, callee, relay, duration),
-                            "bot-chromium" => await BotToChromiumAsync(bot, botTimes, callee, relay, duration),
-                            "chromium-bot" => await ChromiumToBotAsync(caller, bot, botTimes, relay, duration),
-                            _ => throw new ArgumentException($"unknown path '{path}' (chromium-chromium, bot-chromium, chromium-bot)"),
-                        };
+                        row = await MeasureAsync(await lab.CallAsync(path, relay, duration), path, duration);
                     }
                     catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or Microsoft.Playwright.PlaywrightException)
                     {
@@ -145,7 +105,7 @@ internal static class LossTableBenchmark
 
                     row = row with
                     {
-                        Path = PathName(path),
+                        Path = ChromiumBotLab.Describe(path),
                         Loss = loss,
                         RelayDatagrams = relay.AToB.Counters.Received + relay.BToA.Counters.Received,
                         RelayDropped = relay.AToB.Counters.DroppedLoss + relay.BToA.Counters.DroppedLoss,
@@ -155,10 +115,6 @@ internal static class LossTableBenchmark
                 }
             }
         }
-        finally
-        {
-            await host.StopAsync();
-        }
 
         var report = Report(rows, duration, rttMs, stages);
         Console.WriteLine(report);
@@ -167,136 +123,64 @@ internal static class LossTableBenchmark
             await File.WriteAllTextAsync(output, report);
         }
 
-        await File.WriteAllTextAsync(json, JsonSerializer.Serialize(new { durationSeconds = duration.TotalSeconds, rttMs, stages, loadAverage = LoadAverage(), rows }, Json));
+        await File.WriteAllTextAsync(json, JsonSerializer.Serialize(new { durationSeconds = duration.TotalSeconds, rttMs, stages, loadAverage = ChromiumBotLab.LoadAverage(), rows }, Json));
         return 0;
     }
 
-    private static IHost BuildHost(ProsodyFixture prosody, string? stages)
+    /// <summary>Measures <paramref name="duration"/> of a call that is up (its first frame decoded), then ends it.</summary>
+    private static async Task<Row> MeasureAsync(LabCall call, LabPath path, TimeSpan duration)
     {
-        var builder = CallBotHost.CreateBuilder([]);
-        var settings = new Dictionary<string, string?>
-        {
-            ["CallBot:Chat:Endpoint"] = prosody.WebSocketEndpoint.ToString(),
-            ["CallBot:Chat:Domain"] = ProsodyFixture.Domain,
-            ["CallBot:Chat:AppId"] = AppId.ToString(CultureInfo.InvariantCulture),
-            ["CallBot:VideoChat:LoopbackCandidatesOnly"] = "true",
-            ["CallBot:Media:Renditions"] = "1",
-            ["CallBot:Media:CacheDirectory"] = Path.Combine(Path.GetTempPath(), "callbot-clips"),
-            ["CallBot:Recording:Enabled"] = "false",
-            ["CallBot:Telemetry:HealthPrefix"] = string.Empty,
-        };
-        if (stages is not null)
-        {
-            var names = stages.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-            for (var i = 0; i < names.Length; i++)
-            {
-                settings[$"{MediaOptions.Section}:Stages:{i.ToString(CultureInfo.InvariantCulture)}"] = names[i];
-            }
-        }
-
-        builder.Configuration.AddInMemoryCollection(settings);
-        builder.Logging.ClearProviders();
-        builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        return builder.Build();
-    }
-
-    /// <summary>The caller's video at the callee, both in Chromium.</summary>
-    private static async Task<Row> ChromiumToChromiumAsync(ConnectyCubeBrowserClient caller, ConnectyCubeBrowserClient callee, UdpImpairmentRelay relay, TimeSpan duration)
-    {
-        await caller.RouteCandidatesAsync(relay.EndpointA.Port, relay.EndpointB.Port);
-        await callee.RouteCandidatesAsync(relay.EndpointB.Port, relay.EndpointA.Port);
-        var id = await caller.CallAsync([callee.UserId]);
-        try
-        {
-            await callee.WaitForIncomingCallAsync(StepTimeout);
-            await callee.AcceptAsync(id);
-            await callee.WaitForEventAsync(SdkEventNames.FirstFrame, e => e.SessionId == id, StepTimeout);
-            var watch = Stopwatch.StartNew();
-            await Task.Delay(duration);
-            var received = (await callee.GetStatsAsync(caller.UserId, id)).InboundVideo ?? new SdkInboundRtp();
-            var sent = (await caller.GetStatsAsync(callee.UserId, id)).OutboundVideo ?? new SdkOutboundRtp();
-            return ChromiumReceived(received, watch.Elapsed, sent.FramesEncoded);
-        }
-        finally
-        {
-            await caller.HangUpAsync(id);
-            await callee.WaitForEventAsync(SdkEventNames.Close, e => e.SessionId == id, StepTimeout);
-        }
-    }
-
-    /// <summary>The bot's video at a Chromium callee.</summary>
-    private static async Task<Row> BotToChromiumAsync(BotAgent bot, BotCallTimes botTimes, ConnectyCubeBrowserClient callee, UdpImpairmentRelay relay, TimeSpan duration)
-    {
-        await callee.RouteCandidatesAsync(relay.EndpointB.Port, relay.EndpointA.Port);
-        var call = bot.PlaceCallAsync([callee.UserId], CallType.Video, TimeSpan.FromMinutes(2) + duration);
-        string? id = null;
-        SdkInboundRtp received;
+        SdkPeerStats? received = null;
+        SdkPeerStats? sent = null;
         TimeSpan elapsed;
+        CallSummary? summary;
         try
         {
-            var incoming = await callee.WaitForIncomingCallAsync(StepTimeout);
-            id = incoming.SessionId!;
-            await callee.AcceptAsync(id);
-            await callee.WaitForEventAsync(SdkEventNames.FirstFrame, e => e.SessionId == id, StepTimeout);
             var watch = Stopwatch.StartNew();
             await Task.Delay(duration);
-            received = (await callee.GetStatsAsync(bot.UserId, id)).InboundVideo ?? new SdkInboundRtp();
+            received = call.ReceiverStats is null ? null : await call.ReceiverStats();
+            sent = call.SenderStats is null ? null : await call.SenderStats();
             elapsed = watch.Elapsed;
         }
         finally
         {
-            if (id is not null)
+            summary = await call.EndAsync();
+        }
+
+        switch (path)
+        {
+            case LabPath.ChromiumToChromium:
+                return ChromiumReceived(received!.InboundVideo ?? new SdkInboundRtp(), elapsed, (sent!.OutboundVideo ?? new SdkOutboundRtp()).FramesEncoded);
+            case LabPath.BotToChromium:
             {
-                await callee.HangUpAsync(id);
+                var media = summary!.Media;
+                return ChromiumReceived(received!.InboundVideo ?? new SdkInboundRtp(), elapsed, media.VideoFramesSent) with
+                {
+                    // The bot sends no FEC yet: its overhead is RTX, counted where it is sent.
+                    Overhead = Ratio(media.VideoRetransmittedPackets, media.VideoPacketsSent),
+                    KeyFrameRestarts = media.KeyFrameRestarts,
+                    KeyFramesInPlace = media.KeyFramesInPlace,
+                };
+            }
+
+            default:
+            {
+                var media = summary!.Media;
+                var video = sent!.OutboundVideo ?? new SdkOutboundRtp();
+                return new Row
+                {
+                    Fps = media.VideoFramesReceived / elapsed.TotalSeconds,
+                    Freezes = media.VideoFreezeCount,
+                    FreezeSeconds = media.VideoTotalFreezesDuration.TotalSeconds,
+                    Pauses = media.VideoPauseCount,
+                    FramesReceived = media.VideoFramesReceived,
+                    FramesSent = video.FramesEncoded,
+                    ReceivedOverSent = Ratio(media.VideoFramesReceived, video.FramesEncoded),
+                    Overhead = Ratio(video.RetransmittedPacketsSent, video.PacketsSent),
+                    Seconds = elapsed.TotalSeconds,
+                };
             }
         }
-
-        var summary = await botTimes.EndedAsync(id, StepTimeout);
-        await call.WaitAsync(StepTimeout);
-        var media = summary.Media;
-        return ChromiumReceived(received, elapsed, media.VideoFramesSent) with
-        {
-            // The bot sends no FEC yet: its overhead is RTX, counted where it is sent.
-            Overhead = Ratio(media.VideoRetransmittedPackets, media.VideoPacketsSent),
-            KeyFrameRestarts = media.KeyFrameRestarts,
-            KeyFramesInPlace = media.KeyFramesInPlace,
-        };
-    }
-
-    /// <summary>A Chromium caller's video at the bot.</summary>
-    private static async Task<Row> ChromiumToBotAsync(ConnectyCubeBrowserClient caller, BotAgent bot, BotCallTimes botTimes, UdpImpairmentRelay relay, TimeSpan duration)
-    {
-        await caller.RouteCandidatesAsync(relay.EndpointA.Port, relay.EndpointB.Port);
-        var id = await caller.CallAsync([bot.UserId]);
-        SdkOutboundRtp sent;
-        TimeSpan elapsed;
-        try
-        {
-            await botTimes.FirstFrameAsync(id, StepTimeout);
-            var watch = Stopwatch.StartNew();
-            await Task.Delay(duration);
-            sent = (await caller.GetStatsAsync(bot.UserId, id)).OutboundVideo ?? new SdkOutboundRtp();
-            elapsed = watch.Elapsed;
-        }
-        finally
-        {
-            await caller.HangUpAsync(id);
-        }
-
-        var media = (await botTimes.EndedAsync(id, StepTimeout)).Media;
-        return new Row
-        {
-            Fps = media.VideoFramesReceived / elapsed.TotalSeconds,
-            Freezes = media.VideoFreezeCount,
-            FreezeSeconds = media.VideoTotalFreezesDuration.TotalSeconds,
-            Pauses = media.VideoPauseCount,
-            FramesReceived = media.VideoFramesReceived,
-            FramesSent = sent.FramesEncoded,
-            ReceivedOverSent = Ratio(media.VideoFramesReceived, sent.FramesEncoded),
-            Overhead = Ratio(sent.RetransmittedPacketsSent, sent.PacketsSent),
-            Seconds = elapsed.TotalSeconds,
-        };
     }
 
     private static Row ChromiumReceived(SdkInboundRtp received, TimeSpan elapsed, long framesSent) => new()
@@ -314,19 +198,11 @@ internal static class LossTableBenchmark
 
     private static double Ratio(long a, long b) => b == 0 ? double.NaN : (double)a / b;
 
-    private static string PathName(string path) => path switch
-    {
-        "chromium-chromium" => "Chromium → Chromium",
-        "bot-chromium" => "bot → Chromium",
-        "chromium-bot" => "Chromium → bot",
-        _ => path,
-    };
-
     private static string Report(List<Row> rows, TimeSpan duration, double rttMs, string? stages)
     {
         var text = new StringBuilder()
             .AppendLine(CultureInfo.InvariantCulture,
-                $"Received VP8 640x360@30 through UdpImpairmentRelay: independent random loss each direction, {rttMs:0} ms RTT, {duration.TotalSeconds:0} s per row from the first decoded frame; stages {stages ?? "(default)"}; {Environment.ProcessorCount} cores, load average {LoadAverage()}")
+                $"Received VP8 640x360@30 through UdpImpairmentRelay: independent random loss each direction, {rttMs:0} ms RTT, {duration.TotalSeconds:0} s per row from the first decoded frame; stages {stages ?? "(default)"}; {Environment.ProcessorCount} cores, load average {ChromiumBotLab.LoadAverage()}")
             .AppendLine()
             .AppendLine("| Path | Loss | fps | Freezes | Freezes/min | Freeze time (s) | Received/sent frames | RTX+FEC / media packets | Keyframe answers (in place/restarts) | Relay loss |")
             .AppendLine("|---|---|---|---|---|---|---|---|---|---|");
@@ -344,18 +220,6 @@ internal static class LossTableBenchmark
         }
 
         return text.ToString();
-    }
-
-    private static string LoadAverage()
-    {
-        try
-        {
-            return string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
-        }
-        catch (IOException)
-        {
-            return "?";
-        }
     }
 
     /// <summary>One measured path at one loss rate.</summary>
