@@ -28,6 +28,11 @@ public static class Program
             return await LossTableBenchmark.RunAsync(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == BandwidthStepBenchmark.Command)
+        {
+            return await BandwidthStepBenchmark.RunAsync(args[1..]);
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

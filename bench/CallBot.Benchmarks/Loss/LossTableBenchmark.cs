@@ -1,14 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
 using System.Text;
 using System.Text.Json;
 using CallBot.Benchmarks.Setup;
-using CallBot.Signaling.ConnectyCube;
 using CallBot.TestSupport.ConnectyCube;
 using CallBot.TestSupport.Network;
 using CallBot.Worker.Bots;
-using CallBot.Worker.Options;
 
 namespace CallBot.Benchmarks.Loss;
 
@@ -17,8 +14,7 @@ namespace CallBot.Benchmarks.Loss;
 /// [--stages nack,keyframe,…] [--quick] [--json FILE] [--out FILE]</c>: received video quality over a lossy link, side by
 /// side (issue 15, must-show a). Every call goes through its own <see cref="UdpImpairmentRelay"/> with independent random
 /// loss P in both directions and R/2 one-way delay, like <c>impaired-setup</c> (the pages route their candidates to the
-/// relay; the bot is untouched; on bot-bot two more bots announce the relay's ports instead of their sockets,
-/// <see cref="RelayAdvertisingPeerConnectionFactory"/>). One video direction is measured per path — the caller's video at the callee — over S
+/// relay; the bot is untouched). One video direction is measured per path — the caller's video at the callee — over S
 /// seconds from the first decoded frame: received fps, freezes and their total time by the W3C webrtc-stats definition
 /// (gap ≥ max(3 × mean frame interval, mean + 150 ms): Chromium's inbound-rtp <c>freezeCount</c>/<c>totalFreezesDuration</c>;
 /// for a bot receiver the same rule on its assembled frames, <c>FrameRenderStats</c>), frames received / frames sent, and
@@ -31,11 +27,6 @@ internal static class LossTableBenchmark
 {
     public const string Command = "loss-table";
 
-    private const int BotId = 3002; // the setup benchmarks' bot: a machine that ran them has its clips cached
-    private const int CallerPageId = 4201;
-    private const int CalleePageId = 4202;
-    private const int CallerBotId = 3003; // bot → bot: the caller, the relay's side A
-    private const int CalleeBotId = 3004; // bot → bot: the callee, side B
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -88,43 +79,20 @@ internal static class LossTableBenchmark
 
         var oneWay = TimeSpan.FromMilliseconds(rttMs / 2);
         var rows = new List<Row>();
-        await using (var bench = await BenchHost.StartAsync([BotId, CallerBotId, CalleeBotId], BenchHost.StageSettings(stages)))
+        await using (var lab = await ChromiumBotLab.StartAsync(new LabSettings { Stages = stages, Bot = new Dictionary<string, string?> { ["CallBot:Media:Renditions"] = "1" } }))
         {
-            await using var bot = await bench.StartBotAsync(BotId);
-            var botTimes = new BotCallTimes(bot);
-
-            // bot → bot: each bot announces the current call's relay port that forwards to it.
-            UdpImpairmentRelay? current = null;
-            IPEndPoint Current(Func<UdpImpairmentRelay, IPEndPoint> port) => port(current ?? throw new InvalidOperationException("no relay for this call"));
-            await using var callerBot = await bench.StartBotAsync(CallerBotId, BotRole.Answer, peers => new RelayAdvertisingPeerConnectionFactory(peers, () => Current(r => r.EndpointB)));
-            await using var calleeBot = await bench.StartBotAsync(CalleeBotId, BotRole.Answer, peers => new RelayAdvertisingPeerConnectionFactory(peers, () => Current(r => r.EndpointA)));
-            var calleeTimes = new BotCallTimes(calleeBot);
-            var sdk = await bench.OpenSdkAsync(new ConnectyCubeSdkOptions
-            {
-                SdkDebugLog = false,
-                Timeout = BenchHost.StepTimeout,
-                VideoConstraints = new Dictionary<string, int> { ["width"] = 640, ["height"] = 360, ["frameRate"] = 30 },
-            });
-            var caller = await sdk.LoginAsync(CallerPageId);
-            var callee = await sdk.LoginAsync(CalleePageId);
             var seed = 5000;
             foreach (var loss in losses)
             {
-                foreach (var path in paths.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                foreach (var name in paths.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
                 {
+                    var path = ChromiumBotLab.ParsePath(name);
                     await using var relay = BenchHost.StartRelay(seed++, loss, oneWay);
-                    current = relay;
+
                     Row row;
                     try
                     {
-                        row = path switch
-                        {
-                            "chromium-chromium" => await ChromiumToChromiumAsync(caller, callee, relay, duration),
-                            "bot-chromium" => await BotToChromiumAsync(bot, botTimes, callee, relay, duration),
-                            "chromium-bot" => await ChromiumToBotAsync(caller, bot, botTimes, relay, duration),
-                            "bot-bot" => await BotToBotAsync(callerBot, calleeBot, calleeTimes, duration),
-                            _ => throw new ArgumentException($"unknown path '{path}' (chromium-chromium, bot-chromium, chromium-bot, bot-bot)"),
-                        };
+                        row = await MeasureAsync(await lab.CallAsync(path, relay, duration), path, duration);
                     }
                     catch (Exception ex) when (BenchHost.IsCallFailure(ex))
                     {
@@ -133,7 +101,7 @@ internal static class LossTableBenchmark
 
                     row = row with
                     {
-                        Path = PathName(path),
+                        Path = ChromiumBotLab.Describe(path),
                         Loss = loss,
                         RelayDatagrams = relay.AToB.Counters.Received + relay.BToA.Counters.Received,
                         RelayDropped = relay.AToB.Counters.DroppedLoss + relay.BToA.Counters.DroppedLoss,
@@ -155,130 +123,80 @@ internal static class LossTableBenchmark
         return 0;
     }
 
-    /// <summary>The caller's video at the callee, both in Chromium.</summary>
-    private static async Task<Row> ChromiumToChromiumAsync(ConnectyCubeBrowserClient caller, ConnectyCubeBrowserClient callee, UdpImpairmentRelay relay, TimeSpan duration)
+    /// <summary>Measures <paramref name="duration"/> of a call that is up (its first frame decoded), then ends it.</summary>
+    private static async Task<Row> MeasureAsync(LabCall call, LabPath path, TimeSpan duration)
     {
-        await caller.RouteCandidatesAsync(relay.EndpointA.Port, relay.EndpointB.Port);
-        await callee.RouteCandidatesAsync(relay.EndpointB.Port, relay.EndpointA.Port);
-        var id = await caller.CallAsync([callee.UserId]);
-        try
-        {
-            await callee.WaitForIncomingCallAsync(BenchHost.StepTimeout);
-            await callee.AcceptAsync(id);
-            await callee.WaitForEventAsync(SdkEventNames.FirstFrame, e => e.SessionId == id, BenchHost.StepTimeout);
-            var watch = Stopwatch.StartNew();
-            await Task.Delay(duration);
-            var received = (await callee.GetStatsAsync(caller.UserId, id)).InboundVideo ?? new SdkInboundRtp();
-            var sent = (await caller.GetStatsAsync(callee.UserId, id)).OutboundVideo ?? new SdkOutboundRtp();
-            return ChromiumReceived(received, watch.Elapsed, sent.FramesEncoded);
-        }
-        finally
-        {
-            await caller.HangUpAsync(id);
-            await callee.WaitForEventAsync(SdkEventNames.Close, e => e.SessionId == id, BenchHost.StepTimeout);
-        }
-    }
-
-    /// <summary>The bot's video at a Chromium callee.</summary>
-    private static async Task<Row> BotToChromiumAsync(BotAgent bot, BotCallTimes botTimes, ConnectyCubeBrowserClient callee, UdpImpairmentRelay relay, TimeSpan duration)
-    {
-        await callee.RouteCandidatesAsync(relay.EndpointB.Port, relay.EndpointA.Port);
-        var call = bot.PlaceCallAsync([callee.UserId], CallType.Video, TimeSpan.FromMinutes(2) + duration);
-        string? id = null;
-        SdkInboundRtp received;
+        SdkPeerStats? received = null;
+        SdkPeerStats? sent = null;
         TimeSpan elapsed;
+        LabEnd end;
         try
         {
-            var incoming = await callee.WaitForIncomingCallAsync(BenchHost.StepTimeout);
-            id = incoming.SessionId!;
-            await callee.AcceptAsync(id);
-            await callee.WaitForEventAsync(SdkEventNames.FirstFrame, e => e.SessionId == id, BenchHost.StepTimeout);
             var watch = Stopwatch.StartNew();
             await Task.Delay(duration);
-            received = (await callee.GetStatsAsync(bot.UserId, id)).InboundVideo ?? new SdkInboundRtp();
+            received = call.ReceiverStats is null ? null : await call.ReceiverStats();
+            sent = call.SenderStats is null ? null : await call.SenderStats();
             elapsed = watch.Elapsed;
         }
         finally
         {
-            if (id is not null)
+            end = await call.EndAsync();
+        }
+
+        switch (path)
+        {
+            case LabPath.ChromiumToChromium:
+                return ChromiumReceived(received!.InboundVideo ?? new SdkInboundRtp(), elapsed, (sent!.OutboundVideo ?? new SdkOutboundRtp()).FramesEncoded);
+            case LabPath.BotToChromium:
             {
-                await callee.HangUpAsync(id);
+                var media = end.Bot!.Media;
+                return ChromiumReceived(received!.InboundVideo ?? new SdkInboundRtp(), elapsed, media.VideoFramesSent) with
+                {
+                    // The bot sends no FEC yet: its overhead is RTX, counted where it is sent.
+                    Overhead = Ratio(media.VideoRetransmittedPackets, media.VideoPacketsSent),
+                    KeyFrameRestarts = media.KeyFrameRestarts,
+                    KeyFramesInPlace = media.KeyFramesInPlace,
+                };
+            }
+
+            case LabPath.BotToBot:
+            {
+                var media = end.Bot!.Media;
+                var sender = end.BotSender!.Media;
+                return new Row
+                {
+                    Fps = media.VideoFramesReceived / elapsed.TotalSeconds,
+                    Freezes = media.VideoFreezeCount,
+                    FreezeSeconds = media.VideoTotalFreezesDuration.TotalSeconds,
+                    Pauses = media.VideoPauseCount,
+                    FramesReceived = media.VideoFramesReceived,
+                    FramesSent = sender.VideoFramesSent,
+                    ReceivedOverSent = Ratio(media.VideoFramesReceived, sender.VideoFramesSent),
+                    Overhead = Ratio(sender.VideoRetransmittedPackets, sender.VideoPacketsSent),
+                    KeyFrameRestarts = sender.KeyFrameRestarts,
+                    KeyFramesInPlace = sender.KeyFramesInPlace,
+                    Seconds = elapsed.TotalSeconds,
+                };
+            }
+
+            default:
+            {
+                var media = end.Bot!.Media;
+                var video = sent!.OutboundVideo ?? new SdkOutboundRtp();
+                return new Row
+                {
+                    Fps = media.VideoFramesReceived / elapsed.TotalSeconds,
+                    Freezes = media.VideoFreezeCount,
+                    FreezeSeconds = media.VideoTotalFreezesDuration.TotalSeconds,
+                    Pauses = media.VideoPauseCount,
+                    FramesReceived = media.VideoFramesReceived,
+                    FramesSent = video.FramesEncoded,
+                    ReceivedOverSent = Ratio(media.VideoFramesReceived, video.FramesEncoded),
+                    Overhead = Ratio(video.RetransmittedPacketsSent, video.PacketsSent),
+                    Seconds = elapsed.TotalSeconds,
+                };
             }
         }
-
-        var summary = await botTimes.EndedAsync(id, BenchHost.StepTimeout);
-        await call.WaitAsync(BenchHost.StepTimeout);
-        var media = summary.Media;
-        return ChromiumReceived(received, elapsed, media.VideoFramesSent) with
-        {
-            // The bot sends no FEC yet: its overhead is RTX, counted where it is sent.
-            Overhead = Ratio(media.VideoRetransmittedPackets, media.VideoPacketsSent),
-            KeyFrameRestarts = media.KeyFrameRestarts,
-            KeyFramesInPlace = media.KeyFramesInPlace,
-        };
-    }
-
-    /// <summary>A Chromium caller's video at the bot.</summary>
-    private static async Task<Row> ChromiumToBotAsync(ConnectyCubeBrowserClient caller, BotAgent bot, BotCallTimes botTimes, UdpImpairmentRelay relay, TimeSpan duration)
-    {
-        await caller.RouteCandidatesAsync(relay.EndpointA.Port, relay.EndpointB.Port);
-        var id = await caller.CallAsync([bot.UserId]);
-        SdkOutboundRtp sent;
-        TimeSpan elapsed;
-        try
-        {
-            await botTimes.FirstFrameAsync(id, BenchHost.StepTimeout);
-            var watch = Stopwatch.StartNew();
-            await Task.Delay(duration);
-            sent = (await caller.GetStatsAsync(bot.UserId, id)).OutboundVideo ?? new SdkOutboundRtp();
-            elapsed = watch.Elapsed;
-        }
-        finally
-        {
-            await caller.HangUpAsync(id);
-        }
-
-        var media = (await botTimes.EndedAsync(id, BenchHost.StepTimeout)).Media;
-        return new Row
-        {
-            Fps = media.VideoFramesReceived / elapsed.TotalSeconds,
-            Freezes = media.VideoFreezeCount,
-            FreezeSeconds = media.VideoTotalFreezesDuration.TotalSeconds,
-            Pauses = media.VideoPauseCount,
-            FramesReceived = media.VideoFramesReceived,
-            FramesSent = sent.FramesEncoded,
-            ReceivedOverSent = Ratio(media.VideoFramesReceived, sent.FramesEncoded),
-            Overhead = Ratio(sent.RetransmittedPacketsSent, sent.PacketsSent),
-            Seconds = elapsed.TotalSeconds,
-        };
-    }
-
-    /// <summary>
-    /// One bot's video at another, both announcing the relay: the caller hangs up <paramref name="duration"/> after its
-    /// first remote frame; the callee's frames are counted from its own first frame to the end of the call.
-    /// </summary>
-    private static async Task<Row> BotToBotAsync(BotAgent caller, BotAgent callee, BotCallTimes calleeTimes, TimeSpan duration)
-    {
-        var call = caller.PlaceCallAsync([callee.UserId], CallType.Video, duration, timeFromMedia: true);
-        var sent = await call.WaitAsync(duration + TimeSpan.FromMinutes(2));
-        var received = await calleeTimes.EndedAsync(sent.SessionId, BenchHost.StepTimeout);
-        var firstFrame = calleeTimes.FirstFrameAt(sent.SessionId) ?? throw new TimeoutException("the callee bot never decoded a frame");
-        var elapsed = TimeSpan.FromMilliseconds(calleeTimes.EndedAt(sent.SessionId) - firstFrame);
-        var media = received.Media;
-        return new Row
-        {
-            Fps = media.VideoFramesReceived / elapsed.TotalSeconds,
-            Freezes = media.VideoFreezeCount,
-            FreezeSeconds = media.VideoTotalFreezesDuration.TotalSeconds,
-            Pauses = media.VideoPauseCount,
-            FramesReceived = media.VideoFramesReceived,
-            FramesSent = sent.Media.VideoFramesSent,
-            ReceivedOverSent = Ratio(media.VideoFramesReceived, sent.Media.VideoFramesSent),
-            Overhead = Ratio(sent.Media.VideoRetransmittedPackets, sent.Media.VideoPacketsSent),
-            KeyFrameRestarts = sent.Media.KeyFrameRestarts,
-            KeyFramesInPlace = sent.Media.KeyFramesInPlace,
-            Seconds = elapsed.TotalSeconds,
-        };
     }
 
     private static Row ChromiumReceived(SdkInboundRtp received, TimeSpan elapsed, long framesSent) => new()
@@ -295,15 +213,6 @@ internal static class LossTableBenchmark
     };
 
     private static double Ratio(long a, long b) => b == 0 ? double.NaN : (double)a / b;
-
-    private static string PathName(string path) => path switch
-    {
-        "chromium-chromium" => "Chromium → Chromium",
-        "bot-chromium" => "bot → Chromium",
-        "chromium-bot" => "Chromium → bot",
-        "bot-bot" => "bot → bot",
-        _ => path,
-    };
 
     private static string Report(List<Row> rows, TimeSpan duration, double rttMs, string? stages)
     {

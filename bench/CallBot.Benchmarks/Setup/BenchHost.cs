@@ -1,4 +1,5 @@
 using System.Globalization;
+using CallBot.Media.Ffmpeg;
 using CallBot.Signaling.ConnectyCube;
 using CallBot.TestSupport.Chromium;
 using CallBot.TestSupport.ConnectyCube;
@@ -24,6 +25,9 @@ internal sealed class BenchHost : IAsyncDisposable
 {
     public const int AppId = 1;
     public const string BotPassword = "bench-secret";
+
+    /// <summary>Longest a clip encode may take: the default 2 min is too short for a 720p ladder on a loaded 2-core machine.</summary>
+    public static readonly TimeSpan ClipEncodeTimeout = TimeSpan.FromMinutes(20);
 
     /// <summary>Generous: a step that takes this long is a failed call, not a slow one.</summary>
     public static readonly TimeSpan StepTimeout = TimeSpan.FromSeconds(30);
@@ -170,6 +174,7 @@ internal sealed class BenchHost : IAsyncDisposable
 
         var builder = CallBotHost.CreateBuilder([]);
         builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.Configure<FfmpegOptions>(o => o.RunTimeout = ClipEncodeTimeout);
         builder.Logging.ClearProviders();
         builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);

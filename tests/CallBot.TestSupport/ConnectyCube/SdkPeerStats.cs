@@ -77,4 +77,7 @@ public sealed record SdkCandidatePair
     public int RemotePort { get; init; }
     public string? Protocol { get; init; }
     public double? CurrentRoundTripTime { get; init; }
+
+    /// <summary>The sender's bandwidth estimate for this pair, bits per second (webrtc-stats; null before it has one).</summary>
+    public double? AvailableOutgoingBitrate { get; init; }
 }

@@ -5,6 +5,12 @@ namespace CallBot.TestSupport.Network;
 /// flows; each datagram is judged with the settings of the moment it arrives, in this order: blackout, "drop next N
 /// matching", random loss, bandwidth queue (tail drop past <see cref="MaxQueueDelay"/>), delay ± jitter, reorder hold,
 /// duplicate. Random choices come from this direction's own seeded <see cref="Random"/>.
+/// <para>
+/// The bandwidth cap is a bottleneck link: one FIFO queue served at <see cref="BandwidthBitsPerSecond"/>, each datagram
+/// taking length × 8 / rate to leave, no burst allowance (a token bucket of one datagram), tail drop once the wait would
+/// exceed <see cref="MaxQueueDelay"/>. A rate change takes effect at once for the queue too: the backlog still waiting
+/// (and the datagram being transmitted) drains at the new rate, as on a real link whose capacity changes.
+/// </para>
 /// </summary>
 public sealed class RelayDirection
 {
@@ -27,13 +33,18 @@ public sealed class RelayDirection
     private long _linkFreeAt;
     private long _lastDue;
     private RelayCounters _counters;
+    private RelayRecording? _recording;
 
-    internal RelayDirection(string name, Lock gate, TimeProvider time, int seed)
+    /// <summary>The relay's hook that moves this direction's queued datagrams when the link rate changes (lock held).</summary>
+    private readonly Action<RelayDirection, long, double> _rescaleQueue;
+
+    internal RelayDirection(string name, Lock gate, TimeProvider time, int seed, Action<RelayDirection, long, double> rescaleQueue)
     {
         Name = name;
         _gate = gate;
         _time = time;
         _random = new Random(seed);
+        _rescaleQueue = rescaleQueue;
     }
 
     /// <summary>"A→B" or "B→A".</summary>
@@ -59,13 +70,37 @@ public sealed class RelayDirection
     /// <summary>Probability that a datagram is sent twice.</summary>
     public double DuplicateRate { get => Read(() => _duplicateRate); set => Write(() => _duplicateRate = Probability(value)); }
 
-    /// <summary>Link rate in bits per second (0 = unlimited). Datagrams queue behind each other at this rate.</summary>
-    public long BandwidthBitsPerSecond { get => Read(() => _bandwidthBitsPerSecond); set => Write(() => _bandwidthBitsPerSecond = Math.Max(0, value)); }
+    /// <summary>
+    /// Link rate in bits per second (0 = unlimited). Datagrams queue behind each other at this rate. Changing it while
+    /// datagrams wait re-times them: the backlog drains at the new rate (0: at once).
+    /// </summary>
+    public long BandwidthBitsPerSecond { get => Read(() => _bandwidthBitsPerSecond); set => Write(() => ChangeBandwidth(Math.Max(0, value))); }
 
     /// <summary>With a bandwidth cap, a datagram that would wait longer than this in the queue is dropped (tail drop).</summary>
     public TimeSpan MaxQueueDelay { get => Read(() => _maxQueueDelay); set => Write(() => _maxQueueDelay = NotNegative(value)); }
 
     public RelayCounters Counters => Read(() => _counters);
+
+    /// <summary>
+    /// Starts per-second counters (<see cref="RelayRecording"/>) from now for at most <paramref name="length"/> (whole
+    /// seconds, rounded up; at most an hour), replacing any running recording.
+    /// </summary>
+    public void StartRecording(TimeSpan length)
+    {
+        var seconds = (int)Math.Ceiling(length.TotalSeconds);
+        Write(() => _recording = new RelayRecording(_time.GetTimestamp(), _time.TimestampFrequency, seconds));
+    }
+
+    /// <summary>Ends the running recording and returns it (no longer written to); null when none was started.</summary>
+    public RelayRecording? StopRecording()
+    {
+        lock (_gate)
+        {
+            var recording = _recording;
+            _recording = null;
+            return recording;
+        }
+    }
 
     /// <summary>Drops the next <paramref name="count"/> datagrams for which <paramref name="predicate"/> is true (replaces any earlier request).</summary>
     public void DropNext(int count, DatagramPredicate predicate)
@@ -154,6 +189,10 @@ public sealed class RelayDirection
         Notify();
     }
 
+    /// <summary>An original (not a duplicate) left towards the far peer at <paramref name="now"/>.</summary>
+    internal void RecordForwarded(long now, int length, long arrival, long transmissionStart)
+        => _recording?.Forwarded(now, length, arrival, transmissionStart);
+
     internal void CountSent(bool duplicate)
     {
         _counters = duplicate
@@ -171,11 +210,16 @@ public sealed class RelayDirection
         Notify();
     }
 
-    /// <summary>Applies the impairments to one accepted datagram: false when dropped (and counted), else when to send it.</summary>
-    internal bool TryAdmit(ReadOnlySpan<byte> datagram, long now, out long due, out bool duplicate)
+    /// <summary>
+    /// Applies the impairments to one accepted datagram: false when dropped (and counted), else when to send it and when
+    /// it starts and ends crossing the bandwidth cap (both <paramref name="now"/> without a cap).
+    /// </summary>
+    internal bool TryAdmit(ReadOnlySpan<byte> datagram, long now, out Admission admission)
     {
-        due = now;
-        duplicate = false;
+        long due = now;
+        long start = now;
+        admission = default;
+        _recording?.Arrived(now, datagram.Length);
         if (InBlackout(now))
         {
             _counters = _counters with { DroppedBlackout = _counters.DroppedBlackout + 1 };
@@ -200,17 +244,20 @@ public sealed class RelayDirection
 
         if (_bandwidthBitsPerSecond > 0)
         {
-            long startsAt = Math.Max(now, _linkFreeAt);
-            if (startsAt - now > ToTimestamp(_maxQueueDelay))
+            start = Math.Max(now, _linkFreeAt);
+            if (start - now > ToTimestamp(_maxQueueDelay))
             {
                 _counters = _counters with { DroppedQueueFull = _counters.DroppedQueueFull + 1 };
+                _recording?.TailDropped(now);
                 Notify();
                 return false;
             }
 
-            _linkFreeAt = startsAt + (long)(datagram.Length * 8.0 * _time.TimestampFrequency / _bandwidthBitsPerSecond);
+            _linkFreeAt = start + (long)(datagram.Length * 8.0 * _time.TimestampFrequency / _bandwidthBitsPerSecond);
             due = _linkFreeAt;
         }
+
+        long departure = due;
 
         long delay = ToTimestamp(_delay);
         if (_jitter > TimeSpan.Zero)
@@ -231,14 +278,48 @@ public sealed class RelayDirection
             _counters = _counters with { Reordered = _counters.Reordered + 1 };
         }
 
-        duplicate = _duplicateRate > 0 && _random.NextDouble() < _duplicateRate;
+        bool duplicate = _duplicateRate > 0 && _random.NextDouble() < _duplicateRate;
         if (due > now)
         {
             _counters = _counters with { Delayed = _counters.Delayed + 1 };
         }
 
+        admission = new Admission(now, start, departure, due, duplicate);
         return true;
     }
+
+    /// <summary>
+    /// Sets the link rate (lock held). Datagrams still waiting for the link, and the one on it, have their remaining
+    /// time scaled by old / new rate — the bytes ahead of them are the same, the rate is not — so the queue stays FIFO
+    /// and a rise drains a backlog built at the low rate at the high one, as a real link would.
+    /// </summary>
+    private void ChangeBandwidth(long bitsPerSecond)
+    {
+        long old = _bandwidthBitsPerSecond;
+        _bandwidthBitsPerSecond = bitsPerSecond;
+        long now = _time.GetTimestamp();
+        if (old <= 0 || old == bitsPerSecond || _linkFreeAt <= now)
+        {
+            return;
+        }
+
+        double factor = bitsPerSecond == 0 ? 0 : (double)old / bitsPerSecond;
+        long rescaled = Rescale(_linkFreeAt, now, factor);
+        if (_lastDue > now)
+        {
+            _lastDue = Math.Max(now, _lastDue - (_linkFreeAt - rescaled)); // the last datagram's due moves with its departure
+        }
+
+        _linkFreeAt = rescaled;
+        _rescaleQueue(this, now, factor);
+    }
+
+    /// <summary>A queue time after <paramref name="now"/> moved so its distance from now is multiplied by <paramref name="factor"/>.</summary>
+    internal static long Rescale(long timestamp, long now, double factor)
+        => timestamp <= now ? timestamp : now + (long)Math.Round((timestamp - now) * factor);
+
+    /// <summary>When an admitted datagram arrived, starts and ends crossing the bandwidth cap, is due at the far peer, and whether it is sent twice.</summary>
+    internal readonly record struct Admission(long Arrival, long TransmissionStart, long Departure, long Due, bool Duplicate);
 
     private bool InBlackout(long now)
     {

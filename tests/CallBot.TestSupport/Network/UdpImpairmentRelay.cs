@@ -50,8 +50,8 @@ public sealed class UdpImpairmentRelay : IAsyncDisposable
     {
         _time = time;
         _learning = options.Learning;
-        _a = new Side(socketA, options.PeerA, new RelayDirection("A→B", _gate, time, options.Seed));
-        _b = new Side(socketB, options.PeerB, new RelayDirection("B→A", _gate, time, options.Seed + 1));
+        _a = new Side(socketA, options.PeerA, new RelayDirection("A→B", _gate, time, options.Seed, RescaleQueued));
+        _b = new Side(socketB, options.PeerB, new RelayDirection("B→A", _gate, time, options.Seed + 1, RescaleQueued));
         foreach (var socket in new[] { socketA, socketB })
         {
             TrySetBuffers(socket, options.SocketBufferBytes);
@@ -199,23 +199,25 @@ public sealed class UdpImpairmentRelay : IAsyncDisposable
             }
 
             long now = _time.GetTimestamp();
-            if (!direction.TryAdmit(datagram, now, out long due, out duplicate))
+            if (!direction.TryAdmit(datagram, now, out var admission))
             {
                 return;
             }
 
-            if (due > now)
+            duplicate = admission.Duplicate;
+            if (admission.Due > now)
             {
-                Enqueue(datagram, due, direction, to, duplicate: false, now);
+                Enqueue(datagram, admission, direction, to, duplicate: false, now);
                 if (duplicate)
                 {
-                    Enqueue(datagram, due, direction, to, duplicate: true, now);
+                    Enqueue(datagram, admission, direction, to, duplicate: true, now);
                 }
 
                 return;
             }
 
             direction.CountSent(duplicate: false);
+            direction.RecordForwarded(now, datagram.Length, now, now);
             if (duplicate)
             {
                 direction.CountSent(duplicate: true);
@@ -251,14 +253,57 @@ public sealed class UdpImpairmentRelay : IAsyncDisposable
         return true;
     }
 
-    private void Enqueue(ReadOnlySpan<byte> datagram, long due, RelayDirection direction, Side to, bool duplicate, long now)
+    private void Enqueue(ReadOnlySpan<byte> datagram, RelayDirection.Admission admission, RelayDirection direction, Side to, bool duplicate, long now)
     {
         var buffer = _pool.Rent(datagram.Length);
         datagram.CopyTo(buffer);
-        _queue.Enqueue(new Scheduled(buffer, datagram.Length, direction, to, duplicate), (due, _order++));
-        if (!_draining && due < _armedFor)
+        var item = new Scheduled(buffer, datagram.Length, direction, to, duplicate)
         {
-            Arm(due, now);
+            Arrival = admission.Arrival,
+            TransmissionStart = admission.TransmissionStart,
+            Departure = admission.Departure,
+        };
+        _queue.Enqueue(item, (admission.Due, _order++));
+        if (!_draining && admission.Due < _armedFor)
+        {
+            Arm(admission.Due, now);
+        }
+    }
+
+    /// <summary>
+    /// Called with the lock held when <paramref name="direction"/>'s link rate changed at <paramref name="now"/>: its
+    /// datagrams still on or waiting for the link get their remaining bottleneck time scaled by <paramref name="factor"/>
+    /// (old rate / new rate) and keep the fixed delay that follows it; order among them is unchanged. Rebuilds the queue
+    /// (allocates; rate changes are rare, datagrams are not).
+    /// </summary>
+    private void RescaleQueued(RelayDirection direction, long now, double factor)
+    {
+        if (_queue.Count == 0)
+        {
+            return;
+        }
+
+        var items = new List<(Scheduled Item, (long Due, long Order) Priority)>(_queue.Count);
+        while (_queue.TryDequeue(out var item, out var priority))
+        {
+            if (item.Direction == direction && item.Departure > now)
+            {
+                long departure = RelayDirection.Rescale(item.Departure, now, factor);
+                priority = (priority.Due - item.Departure + departure, priority.Order);
+                item = item with { TransmissionStart = RelayDirection.Rescale(item.TransmissionStart, now, factor), Departure = departure };
+            }
+
+            items.Add((item, priority));
+        }
+
+        foreach (var (item, priority) in items)
+        {
+            _queue.Enqueue(item, priority);
+        }
+
+        if (!_draining && !_disposed && _queue.TryPeek(out _, out var first) && first.Due < _armedFor)
+        {
+            Arm(first.Due, now);
         }
     }
 
@@ -294,6 +339,10 @@ public sealed class UdpImpairmentRelay : IAsyncDisposable
 
                         _batch[count++] = item with { Destination = item.To.Peer };
                         item.Direction.CountSent(item.Duplicate);
+                        if (!item.Duplicate)
+                        {
+                            item.Direction.RecordForwarded(now, item.Length, item.Arrival, item.TransmissionStart);
+                        }
                     }
 
                     if (count == 0)
@@ -397,5 +446,13 @@ public sealed class UdpImpairmentRelay : IAsyncDisposable
     private readonly record struct Scheduled(byte[] Buffer, int Length, RelayDirection Direction, Side To, bool Duplicate)
     {
         public SocketAddress? Destination { get; init; }
+
+        public long Arrival { get; init; }
+
+        /// <summary>When it starts crossing the bandwidth cap (its arrival without a cap).</summary>
+        public long TransmissionStart { get; init; }
+
+        /// <summary>When it has crossed the bandwidth cap; the fixed delay, jitter and reorder hold follow.</summary>
+        public long Departure { get; init; }
     }
 }

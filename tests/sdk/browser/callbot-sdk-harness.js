@@ -301,6 +301,7 @@
         remotePort: remote.port ?? 0,
         protocol: local.protocol ?? null,
         currentRoundTripTime: pair.currentRoundTripTime ?? null,
+        availableOutgoingBitrate: pair.availableOutgoingBitrate ?? null,
       };
     }
     return digest;
