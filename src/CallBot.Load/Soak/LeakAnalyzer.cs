@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using CallBot.Abstractions;
 
 namespace CallBot.Load.Soak;
@@ -130,7 +129,7 @@ public static class LeakAnalyzer
             var (floorHours, floorValues) = Floors(hours, y, window);
             if (floorValues.Count >= MinFloors)
             {
-                slope = Slope(CollectionsMarshal.AsSpan(floorHours), CollectionsMarshal.AsSpan(floorValues));
+                slope = Slope([.. floorHours], [.. floorValues]);
                 fit = string.Create(CultureInfo.InvariantCulture, $"floor per {window * 3600:0} s");
             }
         }
