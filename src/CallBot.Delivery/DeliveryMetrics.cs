@@ -1,12 +1,11 @@
 using System.Diagnostics.Metrics;
+using CallBot.Abstractions.Telemetry;
 
 namespace CallBot.Delivery;
 
 /// <summary>Upload (<c>callbot.upload.*</c>) and webhook (<c>callbot.webhook.*</c>) instruments on the shared <c>CallBot</c> meter.</summary>
 public sealed class DeliveryMetrics : IDisposable
 {
-    public const string MeterName = "CallBot";
-
     private readonly Meter _meter;
     private readonly Counter<long> _bytes;
     private readonly Counter<long> _parts;
@@ -23,7 +22,7 @@ public sealed class DeliveryMetrics : IDisposable
 
     public DeliveryMetrics(IMeterFactory? meterFactory = null)
     {
-        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _meter = CallBotMeter.Create(meterFactory);
         _bytes = _meter.CreateCounter<long>("callbot.upload.bytes", "By", "Bytes of recording parts stored");
         _parts = _meter.CreateCounter<long>("callbot.upload.parts", description: "Multipart parts stored (verified ETag)");
         _files = _meter.CreateCounter<long>("callbot.upload.files", description: "Files uploaded and verified");

@@ -1,12 +1,11 @@
 using System.Diagnostics.Metrics;
+using CallBot.Abstractions.Telemetry;
 
 namespace CallBot.Recording;
 
 /// <summary>Recording counters on the shared <c>CallBot</c> meter.</summary>
 public sealed class RecordingMetrics : IDisposable
 {
-    public const string MeterName = "CallBot";
-
     private readonly Meter _meter;
     private readonly Counter<long> _failures;
     private readonly Counter<long> _framesWritten;
@@ -16,7 +15,7 @@ public sealed class RecordingMetrics : IDisposable
 
     public RecordingMetrics(IMeterFactory? meterFactory = null)
     {
-        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _meter = CallBotMeter.Create(meterFactory);
         _failures = _meter.CreateCounter<long>("callbot.recording.failures", description: "Recordings stopped by an error (tag: reason)");
         _framesWritten = _meter.CreateCounter<long>("callbot.recording.frames_written");
         _framesDropped = _meter.CreateCounter<long>("callbot.recording.frames_dropped");

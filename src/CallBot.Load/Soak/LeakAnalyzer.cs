@@ -1,4 +1,5 @@
 using System.Globalization;
+using CallBot.Abstractions;
 
 namespace CallBot.Load.Soak;
 
@@ -23,34 +24,7 @@ public static class LeakAnalyzer
     private const double BytesPerMb = 1024 * 1024;
 
     /// <summary>Slope of y over x by least squares; 0 for fewer than two distinct x.</summary>
-    public static double Slope(IReadOnlyList<double> x, IReadOnlyList<double> y)
-    {
-        ArgumentNullException.ThrowIfNull(x);
-        ArgumentNullException.ThrowIfNull(y);
-        var n = Math.Min(x.Count, y.Count);
-        if (n < 2)
-        {
-            return 0;
-        }
-
-        double meanX = 0, meanY = 0;
-        for (var i = 0; i < n; i++)
-        {
-            meanX += x[i];
-            meanY += y[i];
-        }
-
-        meanX /= n;
-        meanY /= n;
-        double sxy = 0, sxx = 0;
-        for (var i = 0; i < n; i++)
-        {
-            sxy += (x[i] - meanX) * (y[i] - meanY);
-            sxx += (x[i] - meanX) * (x[i] - meanX);
-        }
-
-        return sxx == 0 ? 0 : sxy / sxx;
-    }
+    public static double Slope(ReadOnlySpan<double> x, ReadOnlySpan<double> y) => LeastSquares.Slope(x, y) ?? 0;
 
     public static List<SoakVerdict> Analyze(IReadOnlyList<SoakSample> samples, SoakLimits limits, double? steadyFromSeconds = null, double? steadyToSeconds = null)
     {
@@ -155,7 +129,7 @@ public static class LeakAnalyzer
             var (floorHours, floorValues) = Floors(hours, y, window);
             if (floorValues.Count >= MinFloors)
             {
-                slope = Slope(floorHours, floorValues);
+                slope = Slope([.. floorHours], [.. floorValues]);
                 fit = string.Create(CultureInfo.InvariantCulture, $"floor per {window * 3600:0} s");
             }
         }

@@ -4,31 +4,22 @@ using CallBot.Worker.Telemetry;
 namespace CallBot.Worker.Bots;
 
 /// <summary>
-/// One bot's call slots: a call takes one of the bot's <c>CallsPerBot</c> and one of the process's (the shared
-/// <see cref="CallLimiter"/>), or neither; the active-calls gauge follows. Lock-free: incoming calls and outbound
-/// placements take slots from different threads.
+/// One bot's call slots: a call takes one of the bot's <c>CallsPerBot</c> (a <see cref="CallLimiter"/> of its own) and
+/// one of the process's (the shared <see cref="CallLimiter"/>), or neither; the active-calls gauge follows. Lock-free:
+/// incoming calls and outbound placements take slots from different threads.
 /// </summary>
 internal sealed class BotCallSlots(int callsPerBot, CallLimiter limiter, CallBotTelemetry telemetry)
 {
-    private int _taken;
+    private readonly CallLimiter _bot = new(callsPerBot);
 
     /// <summary>Why a call could not be placed, for the exception message.</summary>
     public string Describe() => $"CallsPerBot {callsPerBot}, process {limiter.Capacity}";
 
     public bool TryTake()
     {
-        while (true)
+        if (!_bot.TryAcquire())
         {
-            var current = Volatile.Read(ref _taken);
-            if (current >= callsPerBot)
-            {
-                return false;
-            }
-
-            if (Interlocked.CompareExchange(ref _taken, current + 1, current) == current)
-            {
-                break;
-            }
+            return false;
         }
 
         if (limiter.TryAcquire())
@@ -37,13 +28,13 @@ internal sealed class BotCallSlots(int callsPerBot, CallLimiter limiter, CallBot
             return true;
         }
 
-        Interlocked.Decrement(ref _taken);
+        _bot.Release();
         return false;
     }
 
     public void Release()
     {
-        Interlocked.Decrement(ref _taken);
+        _bot.Release();
         limiter.Release();
         telemetry.CallEnded();
     }

@@ -1,6 +1,9 @@
 namespace CallBot.Worker.Bots;
 
-/// <summary>A process-wide cap on concurrent calls (<c>CallBot:Concurrency:CallsPerProcess</c>), shared by every bot.</summary>
+/// <summary>
+/// A lock-free cap on concurrent calls: the process's (<c>CallBot:Concurrency:CallsPerProcess</c>, one instance shared by
+/// every bot) or one bot's (<c>CallsPerBot</c>, inside its <see cref="BotCallSlots"/>).
+/// </summary>
 public sealed class CallLimiter(int capacity)
 {
     private int _active;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using CallBot.Abstractions.Telemetry;
 
 namespace CallBot.Worker.Telemetry;
 
@@ -9,7 +10,7 @@ namespace CallBot.Worker.Telemetry;
 /// </summary>
 public sealed class CallBotTelemetry : IDisposable
 {
-    public const string Name = "CallBot";
+    public const string Name = CallBotMeter.Name;
 
     public static readonly ActivitySource ActivitySource = new(Name);
 

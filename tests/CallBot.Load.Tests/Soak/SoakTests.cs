@@ -12,8 +12,8 @@ public sealed class SoakTests
     public void Least_squares_slope_of_a_noisy_line()
     {
         var random = new Random(3);
-        var x = Enumerable.Range(0, 200).Select(i => (double)i).ToList();
-        var y = x.Select(v => (2.5 * v) + 7 + (random.NextDouble() - 0.5)).ToList();
+        var x = Enumerable.Range(0, 200).Select(i => (double)i).ToArray();
+        var y = x.Select(v => (2.5 * v) + 7 + (random.NextDouble() - 0.5)).ToArray();
         Assert.Equal(2.5, LeakAnalyzer.Slope(x, y), 0.01);
         Assert.Equal(0, LeakAnalyzer.Slope([1.0], [5.0]));
         Assert.Equal(0, LeakAnalyzer.Slope([1.0, 1.0], [5.0, 9.0]));
