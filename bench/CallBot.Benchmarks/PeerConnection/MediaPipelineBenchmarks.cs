@@ -47,7 +47,7 @@ public class MediaPipelineBenchmarks
         _send = new MediaSendStream(0x1234, null, TimeProvider.System);
         _send.Configure(CodecId.Vp8, new RtpStreamSenderOptions { Ssrc = 0x1234, PayloadType = 96, MidId = 4, Mid = "1" }, enabled: true);
         _send.Attach(_sender);
-        _receive = new MediaReceiveStream(0x1234, CodecId.Vp8, 96, new RtpStreamReceiverOptions(), new NullSink(), TimeProvider.System);
+        _receive = new MediaReceiveStream(0x1234, CodecId.Vp8, 96, nack: true, TimeSpan.FromMilliseconds(150), new NullSink(), TimeProvider.System);
     }
 
     [GlobalCleanup]

@@ -13,7 +13,8 @@ namespace CallBot.Rtc.Interceptors;
 /// <remarks>
 /// The RTT also sets how long receive gaps wait for a retransmission before they are accepted: 1.5 RTT + 50 ms, never
 /// below the configured MaxGapWait, at most one second — a fixed wait shorter than the RTT gives up before any NACK can
-/// be answered. Video streams only: audio is not retransmitted and keeps its short reorder wait.
+/// be answered. Streams with <c>nack</c> negotiated only (<see cref="MediaReceiveStream.Nack"/>): the others (audio, as
+/// Opus offers no nack; video negotiated without it) are never retransmitted and keep their short reorder wait.
 /// </remarks>
 internal sealed class ReportInterceptor(InterceptorContext context) : Interceptor
 {
@@ -27,9 +28,9 @@ internal sealed class ReportInterceptor(InterceptorContext context) : Intercepto
 
     public override RtpPacketReader BindRemoteStream(RtpTransceiver transceiver, MediaReceiveStream stream, RtpPacketReader reader)
     {
-        if (stream.Codec.Kind() == MediaKind.Audio)
+        if (!stream.Nack)
         {
-            return reader; // audio is not retransmitted: it keeps its short reorder wait (RtcPeerConnection.AudioGapWait)
+            return reader; // nothing retransmits its gaps: it keeps its short reorder wait (MediaReceiveStream.ReorderGapWait)
         }
 
         _streams.Add(stream);

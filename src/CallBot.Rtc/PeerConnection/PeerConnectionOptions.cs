@@ -64,7 +64,7 @@ public sealed class PeerConnectionOptions
     /// <summary>The CNAME written into SDP and RTCP SDES (random when null).</summary>
     public string? CName { get; init; }
 
-    /// <summary>How long a video receive gap waits for a NACK retransmission before it is accepted (audio: <see cref="RtcPeerConnection.AudioGapWait"/>).</summary>
+    /// <summary>How long a video receive gap waits for a NACK retransmission before it is accepted (streams without nack: <see cref="Media.MediaReceiveStream.ReorderGapWait"/>).</summary>
     public TimeSpan MaxGapWait { get; init; } = TimeSpan.FromMilliseconds(150);
 
     /// <summary>How long sent video packets stay available for NACK retransmission (at most 1024 of them).</summary>

@@ -3,6 +3,7 @@ using CallBot.Rtc.Interceptors;
 using CallBot.Rtc.Media;
 using CallBot.Rtc.Rtcp;
 using CallBot.Rtc.Rtp;
+using CallBot.Rtc.Sdp;
 using CallBot.Rtc.Srtp;
 
 namespace CallBot.Rtc;
@@ -158,7 +159,7 @@ public sealed partial class RtcPeerConnection
         {
             if (stream is null || stream.Ssrc != header.Ssrc || stream.PayloadType != header.PayloadType)
             {
-                stream = StartReceiveStream(transceiver, header, codec.Codec);
+                stream = StartReceiveStream(transceiver, header, codec);
             }
 
             ok = stream.Reader(packet, out _);
@@ -175,16 +176,8 @@ public sealed partial class RtcPeerConnection
         }
     }
 
-    /// <summary>
-    /// How long an audio stream holds packets behind a gap. Audio is never retransmitted (Opus offers no nack, as in Chrome),
-    /// so waiting as long as video does (1.5 RTT + 50 ms for a NACK repair) only delays every packet after each loss:
-    /// at 5 % loss and 150 ms one way it put ~150 ms on the median audio delay. Two 20 ms packets' worth covers
-    /// reordering and an audio RED block, which arrives with the next packet.
-    /// </summary>
-    internal static readonly TimeSpan AudioGapWait = TimeSpan.FromMilliseconds(40);
-
     /// <summary>A new remote SSRC (or payload type) on the transceiver: the old stream is unbound and replaced.</summary>
-    private MediaReceiveStream StartReceiveStream(RtpTransceiver transceiver, in RtpHeader header, CodecId codec)
+    private MediaReceiveStream StartReceiveStream(RtpTransceiver transceiver, in RtpHeader header, ReceiveCodec codec)
     {
         if (transceiver.ReceiveStream is { } old)
         {
@@ -192,8 +185,8 @@ public sealed partial class RtcPeerConnection
             old.Dispose();
         }
 
-        var stream = new MediaReceiveStream(header.Ssrc, codec, header.PayloadType,
-            new RtpStreamReceiverOptions { ClockRate = codec.ClockRate(), MaxGapWait = codec.Kind() == MediaKind.Audio ? AudioGapWait : _options.MaxGapWait },
+        // The gap wait follows the negotiated feedback, not the media kind: no nack, nothing to wait for.
+        var stream = new MediaReceiveStream(header.Ssrc, codec.Codec, header.PayloadType, codec.HasFeedback(SdpRtcpFeedback.Nack), _options.MaxGapWait,
             transceiver.FrameSink, _time);
         transceiver.ReceiveStream = stream;
         _demux.Learn(header.Ssrc, transceiver);

@@ -135,7 +135,7 @@ public sealed class InterceptorChainTests
     private RtpTransceiver Transceiver() => new(MediaKind.Video, TransceiverDirection.SendRecv, 11, 12, "s", "t", _time);
 
     private MediaReceiveStream Stream() =>
-        new(22, CodecId.Vp8, 96, new RtpStreamReceiverOptions { ClockRate = 90_000 }, new NullSink(), _time);
+        new(22, CodecId.Vp8, 96, nack: true, TimeSpan.FromMilliseconds(150), new NullSink(), _time);
 
     private static byte[] Packet(ushort sequence)
     {

@@ -172,6 +172,119 @@ public sealed class AllocationTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task Fec_receive_path_allocates_nothing_per_packet()
+    {
+        // The fec stage on both sides, A protecting at the loss B reported: A → B RTP (RED-wrapped media, ULPFEC) is tapped
+        // and kept from the network, then fed to B on this thread with every 10th datagram left out, so the measurement
+        // covers RED unwrap, the ULPFEC decoder (remember media, accept FEC, rebuild) and the rebuilt packets' way into
+        // the jitter buffer and frame assembly, as well as SRTP, demux and the sink call.
+        var ct = TestContext.Current.CancellationToken;
+        string[] stages = [.. CallBot.Rtc.Interceptors.InterceptorRegistry.DefaultNames, CallBot.Rtc.Interceptors.InterceptorRegistry.Fec];
+        await using var peers = await InMemoryPeers.ConnectAsync(stagesOfB: stages, stagesOfA: stages);
+        var counter = new CountingSink();
+        peers.VideoB.RemoteFrameSink = counter;
+        var frame = InMemoryPeers.SyntheticVp8KeyFrame(1, 3400);
+        var index = 0;
+        void Send() => peers.VideoA.Sender.OnFrame(new EncodedFrame(CodecId.Vp8, frame, index++ * 3000L, 3000, true));
+
+        // B loses one A → B RTP datagram in five until A has B's report of it; A then sends ULPFEC with every frame.
+        var rtp = 0;
+        peers.DropAtoB = datagram => IsRtp(datagram) && Interlocked.Increment(ref rtp) % 5 == 0;
+        await Poll.UntilAsync(
+            () =>
+            {
+                Send();
+                return peers.VideoA.RemoteFractionLost;
+            },
+            loss => loss >= 0.05,
+            PeerHarness.Timeout,
+            loss => $"A's view of B's loss: {loss:P0}",
+            TimeSpan.FromMilliseconds(20),
+            ct);
+
+        // From now on B's reports are kept from A too (B receives nothing while A's media is tapped: its next report would
+        // say 0 % and stop A's FEC), so A protects every frame of the capture at the loss B last reported.
+        peers.DropBtoA = IsRtcp;
+        var media = new List<byte[]>();
+        peers.DropAtoB = datagram =>
+        {
+            if (!IsRtp(datagram))
+            {
+                return false;
+            }
+
+            lock (media)
+            {
+                media.Add(datagram);
+            }
+
+            return true;
+        };
+        const int Frames = 2200;
+        for (var i = 0; i < Frames; i++)
+        {
+            Send();
+        }
+
+        byte[][] datagrams;
+        lock (media)
+        {
+            datagrams = [.. media];
+        }
+
+        var fecSent = peers.A.GetStats().Outbound.Single(s => s.Kind == MediaKind.Video).FecPacketsSent;
+        Assert.True(fecSent >= Frames, $"A sent {fecSent} ULPFEC packets for {Frames} frames");
+        // The warm-up covers every slot of the jitter buffer's 512-packet ring that an out-of-order packet (the datagram
+        // after a left-out one, until the FEC packet rebuilds it) lands on: a slot gets its holder and buffer the first
+        // time, once. Left out every 10th of 4 datagrams a frame, the same slots recur every 2,560 sequence numbers.
+        const int WarmUp = 4000;
+        // Left out: the first media datagram at or after every 10th. ULPFEC datagrams are never left out (they are the
+        // longest here: the parity of the longest media packet plus 15 bytes of RED and FEC headers), since the sequence
+        // number of a lost one is a gap nothing fills: it would cost the gap wait, not a rebuild.
+        var fecLength = datagrams.Max(d => d.Length);
+        var skipped = 0;
+        var skipDue = false;
+        void Feed(int from, int to)
+        {
+            for (var i = from; i < to; i++)
+            {
+                skipDue |= i % 10 == 9;
+                if (skipDue && datagrams[i].Length < fecLength)
+                {
+                    skipDue = false;
+                    skipped++;
+                    continue;
+                }
+
+                peers.B.OnRtpDatagram(datagrams[i]);
+            }
+        }
+
+        Feed(0, WarmUp);
+        var framesBefore = counter.Count;
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Feed(WarmUp, datagrams.Length);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var assembled = counter.Count - framesBefore;
+        var inbound = await Poll.UntilAsync(
+            () => peers.B.GetStats().Inbound.Single(s => s.Kind == MediaKind.Video),
+            s => s.FecPacketsRecovered >= skipped,
+            PeerHarness.Timeout,
+            s => $"recovered {s.FecPacketsRecovered}, FEC received {s.FecPacketsReceived}",
+            cancellationToken: ct);
+        output.WriteLine(
+            $"fec receive path: {allocated} B for {datagrams.Length - WarmUp} datagrams ({skipped} left out; {fecSent} ULPFEC sent, " +
+            $"{inbound.FecPacketsReceived} received, {inbound.FecPacketsRecovered} packets rebuilt, {inbound.FecPacketsDiscarded} discarded); " +
+            $"{assembled} frames assembled while measured");
+
+        // Every left-out datagram is the only loss of its group, so it is rebuilt and every frame is whole (one marker each).
+        var frames = datagrams.Skip(WarmUp).Count(d => (d[1] & 0x80) != 0);
+        Assert.Equal(frames, assembled);
+        Assert.Equal(0, inbound.FecPacketsDiscarded);
+        AllocationAssert.LessThanOneBytePerOperation(allocated, datagrams.Length - WarmUp, "fec receive path, RTP packets");
+    }
+
+    [Fact]
     public async Task Transport_cc_feedback_path_allocates_nothing_per_packet()
     {
         // B's RTCP to A (its transport-cc feedback about A's packets, every 60 ms, and its reports) is kept from the
@@ -249,6 +362,12 @@ public sealed class AllocationTests(ITestOutputHelper output)
         AllocationAssert.LessThanOneBytePerOperation(allocated, reported, "transport-cc feedback path, reported RTP packets");
     }
 
+    private static bool IsRtp(byte[] datagram) =>
+        datagram.Length > 12 && datagram[0] is >= 128 and <= 191 && datagram[1] is < 192 or > 223;
+
+    private static bool IsRtcp(byte[] datagram) =>
+        datagram.Length > 12 && datagram[0] is >= 128 and <= 191 && datagram[1] is >= 192 and <= 223;
+
     private sealed class CountingSink : IEncodedFrameSink
     {
         private readonly object _lock = new();
@@ -257,6 +376,17 @@ public sealed class AllocationTests(ITestOutputHelper output)
         private long _lastAllocated;
 
         public volatile bool Measuring;
+
+        public int Count
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return _count;
+                }
+            }
+        }
 
         public long ReceiveLoopAllocated { get; private set; }
 
