@@ -67,7 +67,7 @@ public sealed class LoadQualityProsodyTests(ProsodyFixture prosody) : IClassFixt
         // (c) MOS on a clean link ≥ 4.2; with 5 % loss + 150 ms within ±0.2 of G.107 computed here (IndependentEModel, not
         // CallBot's EModel) from the imposed network: 5 % loss, 150 ms one way on top of the clean group's glass-to-glass
         // audio delay, a jitter buffer of 2 × the stream's jitter and Opus' 26.5 ms. The lossy stream's measured delay
-        // must match the imposed one too: audio does not wait behind gaps for a NACK repair it never gets (AudioGapWait).
+        // must match the imposed one too: audio does not wait behind gaps for a NACK repair it never gets (no nack: MediaReceiveStream.ReorderGapWait).
         Assert.True(report.Metrics[Tagged(MetricCatalog.AudioMos, "clean")].Histogram!.Min >= 4.2, summary);
         var loss = Mean(report, MetricCatalog.AudioPacketLoss, "lossy");
         Assert.InRange(loss, 0.02, 0.09);
