@@ -1,3 +1,4 @@
+using CallBot.Abstractions;
 namespace CallBot.Rtc.Bwe;
 
 /// <summary>
@@ -152,27 +153,8 @@ public sealed class DelayBasedDetector
         Detect(trend, sendDelta, arrival);
     }
 
-    private double? Slope()
-    {
-        double meanX = 0, meanY = 0;
-        for (var i = 0; i < _windowCount; i++)
-        {
-            meanX += _windowX[i];
-            meanY += _windowY[i];
-        }
-
-        meanX /= _windowCount;
-        meanY /= _windowCount;
-        double numerator = 0, denominator = 0;
-        for (var i = 0; i < _windowCount; i++)
-        {
-            var dx = _windowX[i] - meanX;
-            numerator += dx * (_windowY[i] - meanY);
-            denominator += dx * dx;
-        }
-
-        return denominator == 0 ? null : numerator / denominator;
-    }
+    // The window is full when this is called, so the ring's order does not matter to the fit.
+    private double? Slope() => LeastSquares.Slope(_windowX.AsSpan(0, _windowCount), _windowY.AsSpan(0, _windowCount));
 
     private void Detect(double trend, double sendDelta, double now)
     {
