@@ -42,7 +42,7 @@ public sealed partial class RtcPeerConnection
     {
         lock (_receiveLock)
         {
-            var transceivers = _transceivers;
+            var transceivers = _transceivers.All;
             _demux.Update(transceivers);
             foreach (var transceiver in transceivers)
             {
@@ -101,7 +101,7 @@ public sealed partial class RtcPeerConnection
             return;
         }
 
-        var transceiver = _demux.Find(header, packet, _transceivers);
+        var transceiver = _demux.Find(header, packet, _transceivers.All);
         if (transceiver is null || !transceiver.CanReceive)
         {
             Interlocked.Increment(ref _rtpDropped);
@@ -220,14 +220,14 @@ public sealed partial class RtcPeerConnection
                 return;
             }
 
-            var maxBandwidthKbps = Volatile.Read(ref _maxBandwidthKbps);
+            var maxBandwidthKbps = _transceivers.MaxBandwidthKbps;
             bool reportDue;
             lock (_receiveLock)
             {
                 reportDue = _interceptors.IsReportDue();
             }
 
-            foreach (var transceiver in _transceivers)
+            foreach (var transceiver in _transceivers.All)
             {
                 List<IRtcpPacket> packets;
                 lock (_receiveLock)

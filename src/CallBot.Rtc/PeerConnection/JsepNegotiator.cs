@@ -1,22 +1,34 @@
-using System.Globalization;
 using CallBot.Abstractions;
 using CallBot.Rtc.Ice;
+using CallBot.Rtc.Media;
 using CallBot.Rtc.Rtp;
 using CallBot.Rtc.Sdp;
+using Microsoft.Extensions.Logging;
 
 namespace CallBot.Rtc;
 
-/// <summary>JSEP offer/answer: descriptions in and out, transceiver ↔ m-line mapping, applying the negotiated session.</summary>
-public sealed partial class RtcPeerConnection
+/// <summary>
+/// JSEP offer/answer for one connection (RFC 8829): descriptions in and out, one at a time under a semaphore, and the
+/// negotiated state they leave (session version, pending and current descriptions, remote ICE credentials, trickle that
+/// came before the agent). A completed negotiation is applied to the ICE agent, the transceivers' senders, the demux
+/// (<paramref name="updateDemux"/>) and the DTLS association. Errors in what the peer sent throw
+/// <see cref="PeerConnectionException"/>; bad trickled candidates are logged and ignored.
+/// </summary>
+#pragma warning disable CA1001 // The semaphore has no wait handle to free (AvailableWaitHandle is never read), and disposing it would throw into a step still finishing while the connection closes.
+internal sealed class JsepNegotiator(
+    PeerConnectionOptions options,
+    TransceiverList transceivers,
+    PeerTransport transport,
+    LocalCapabilities local,
+    ILogger logger,
+    string id,
+    Func<SrtpSession?> keys,
+    Action updateDemux,
+    CancellationToken closing)
+#pragma warning restore CA1001
 {
-    private const int MidExtensionId = 4;
-    private const int AbsSendTimeExtensionId = 2;
-    private const int TransportWideCcExtensionId = 3;
-
-    private static readonly string[] SupportedExtensions = [SdpHeaderExtensionUris.SdesMid, SdpHeaderExtensionUris.AbsSendTime];
-    private static readonly string[] SupportedExtensionsWithTransportCc = [.. SupportedExtensions, SdpHeaderExtensionUris.TransportWideCc];
-
-    private readonly ulong _sessionId;
+    private readonly SemaphoreSlim _signaling = new(1, 1);
+    private readonly ulong _sessionId = (ulong)System.Security.Cryptography.RandomNumberGenerator.GetInt32(int.MaxValue) << 20;
     private ulong _sessionVersion;
     private SessionDescription? _pendingLocalOffer;
     private SessionDescription? _pendingRemoteOffer;
@@ -29,16 +41,16 @@ public sealed partial class RtcPeerConnection
     private readonly List<string?> _earlyCandidates = [];
 
     /// <summary>The last local description (offer or answer) as SDP text.</summary>
-    public string? LocalDescription => _currentLocal is { } local ? SdpWriter.Write(local) : null;
+    public string? LocalDescription => _currentLocal is { } description ? SdpWriter.Write(description) : null;
 
     /// <summary>The last remote description as SDP text.</summary>
     public string? RemoteDescription => _currentRemote is { } remote ? SdpWriter.Write(remote) : null;
 
     /// <summary>Creates an offer for the current transceivers and sets it as the local description.</summary>
     /// <param name="iceRestart">New ICE credentials (RFC 8445 §9); media continues on the old pair until the new one is selected.</param>
-    public async Task<string> CreateOfferAsync(bool iceRestart = false, CancellationToken ct = default)
+    /// <param name="ct">Cancels waiting for another negotiation step.</param>
+    public async Task<string> CreateOfferAsync(bool iceRestart, CancellationToken ct)
     {
-        ThrowIfClosed();
         await _signaling.WaitAsync(ct).ConfigureAwait(false);
         try
         {
@@ -48,41 +60,22 @@ public sealed partial class RtcPeerConnection
                 throw new PeerConnectionException("A remote offer is pending: create an answer first.");
             }
 
-            var ice = EnsureIce(IceRole.Controlling);
+            var ice = transport.EnsureIce(IceRole.Controlling);
             if (iceRestart && _currentRemote is not null && !_localRestartPending)
             {
                 ice.Restart();
                 _localRestartPending = true;
-                PeerConnectionLog.IceRestart(_logger, _id, "local");
+                PeerConnectionLog.IceRestart(logger, id, "local");
             }
 
-            var transceivers = _transceivers;
-            AssignMids(transceivers);
-            var local = new List<SdpLocalTransceiver>(transceivers.Length);
-            foreach (var transceiver in transceivers)
-            {
-                var direction = transceiver.Direction.ToSdp();
-                local.Add(new SdpLocalTransceiver(MediaTypeOf(transceiver.Kind), direction, CodecsFor(transceiver.Kind))
-                {
-                    Mid = transceiver.Mid,
-                    HeaderExtensions = TransportCcEnabled
-                        ? [new SdpExtMap(MidExtensionId, null, SdpHeaderExtensionUris.SdesMid, null),
-                            new SdpExtMap(AbsSendTimeExtensionId, null, SdpHeaderExtensionUris.AbsSendTime, null),
-                            new SdpExtMap(TransportWideCcExtensionId, null, SdpHeaderExtensionUris.TransportWideCc, null)]
-                        : [new SdpExtMap(MidExtensionId, null, SdpHeaderExtensionUris.SdesMid, null),
-                            new SdpExtMap(AbsSendTimeExtensionId, null, SdpHeaderExtensionUris.AbsSendTime, null)],
-                    Track = direction.CanSend() ? TrackOf(transceiver) : null,
-                });
-            }
-
-            var offer = SdpOfferBuilder.Build(new SdpOfferOptions(TransportParameters(ice), local)
+            var offer = SdpOfferBuilder.Build(new SdpOfferOptions(local.Transport(ice), local.Offer(transceivers.AssignMids()))
             {
                 SessionId = _sessionId,
                 SessionVersion = ++_sessionVersion,
             });
             _pendingLocalOffer = offer;
             _currentLocal = offer;
-            StartGathering();
+            transport.StartGathering();
             return SdpWriter.Write(offer);
         }
         finally
@@ -92,9 +85,10 @@ public sealed partial class RtcPeerConnection
     }
 
     /// <summary>Applies the answer to our pending offer: ICE checks start, DTLS follows when ICE connects.</summary>
-    public async Task SetRemoteAnswerAsync(string sdp, CancellationToken ct = default)
+    /// <param name="sdp">The answer.</param>
+    /// <param name="ct">Cancels waiting for another negotiation step.</param>
+    public async Task SetRemoteAnswerAsync(string sdp, CancellationToken ct)
     {
-        ThrowIfClosed();
         var answer = Parse(sdp);
         await _signaling.WaitAsync(ct).ConfigureAwait(false);
         try
@@ -110,7 +104,7 @@ public sealed partial class RtcPeerConnection
             _pendingLocalOffer = null;
             _currentRemote = answer;
             _localRestartPending = false;
-            ApplyNegotiation(session);
+            Apply(session);
         }
         finally
         {
@@ -120,12 +114,13 @@ public sealed partial class RtcPeerConnection
 
     /// <summary>
     /// Applies a remote offer. Each offered audio/video m-line is matched to a transceiver with its mid, else to an unassigned
-    /// one of the same kind (added with <see cref="AddTransceiver"/>: we send on it), else a new recvonly transceiver is created.
-    /// A new ufrag/pwd is an ICE restart: we answer with new credentials and DTLS/SRTP keep running.
+    /// one of the same kind (added with <see cref="RtcPeerConnection.AddTransceiver"/>: we send on it), else a new recvonly
+    /// transceiver is created. A new ufrag/pwd is an ICE restart: we answer with new credentials and DTLS/SRTP keep running.
     /// </summary>
-    public async Task SetRemoteOfferAsync(string sdp, CancellationToken ct = default)
+    /// <param name="sdp">The offer.</param>
+    /// <param name="ct">Cancels waiting for another negotiation step.</param>
+    public async Task SetRemoteOfferAsync(string sdp, CancellationToken ct)
     {
-        ThrowIfClosed();
         var offer = Parse(sdp);
         await _signaling.WaitAsync(ct).ConfigureAwait(false);
         try
@@ -137,24 +132,17 @@ public sealed partial class RtcPeerConnection
             }
 
             RequireBundleAndMux(offer);
-            var ice = EnsureIce(IceRole.Controlled);
+            var ice = transport.EnsureIce(IceRole.Controlled);
             var first = FirstAccepted(offer);
             var ufrag = first?.IceUfrag ?? offer.IceUfrag;
             var pwd = first?.IcePwd ?? offer.IcePwd;
             if (_remoteCredentials is { } previous && ufrag is not null && (previous.Ufrag != ufrag || previous.Password != pwd))
             {
                 ice.Restart();
-                PeerConnectionLog.IceRestart(_logger, _id, "remote");
+                PeerConnectionLog.IceRestart(logger, id, "remote");
             }
 
-            lock (_transceiverLock)
-            {
-                foreach (var media in offer.Media)
-                {
-                    MatchTransceiver(media);
-                }
-            }
-
+            transceivers.MatchOffered(offer.Media);
             _pendingRemoteOffer = offer;
             _currentRemote = offer;
         }
@@ -165,19 +153,19 @@ public sealed partial class RtcPeerConnection
     }
 
     /// <summary>Answers the pending remote offer and sets it as the local description.</summary>
-    public async Task<string> CreateAnswerAsync(CancellationToken ct = default)
+    /// <param name="ct">Cancels waiting for another negotiation step.</param>
+    public async Task<string> CreateAnswerAsync(CancellationToken ct)
     {
-        ThrowIfClosed();
         await _signaling.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             ThrowIfClosed();
             var offer = _pendingRemoteOffer ?? throw new PeerConnectionException("No remote offer is pending.");
-            var ice = _ice ?? throw new PeerConnectionException("No remote offer is pending.");
-            var answer = SdpAnswerBuilder.Build(offer, new SdpAnswerOptions(TransportParameters(ice))
+            var ice = transport.Ice ?? throw new PeerConnectionException("No remote offer is pending.");
+            var answer = SdpAnswerBuilder.Build(offer, new SdpAnswerOptions(local.Transport(ice))
             {
-                Audio = CapabilitiesFor(MediaKind.Audio),
-                Video = CapabilitiesFor(MediaKind.Video),
+                Audio = local.Answer(MediaKind.Audio, transceivers.FirstWithMid(MediaKind.Audio)),
+                Video = local.Answer(MediaKind.Video, transceivers.FirstWithMid(MediaKind.Video)),
                 SessionId = _sessionId,
                 SessionVersion = ++_sessionVersion,
                 ExtMapAllowMixed = offer.HasAttribute(SdpAttributeNames.ExtMapAllowMixed),
@@ -190,8 +178,8 @@ public sealed partial class RtcPeerConnection
 
             _pendingRemoteOffer = null;
             _currentLocal = answer;
-            ApplyNegotiation(session);
-            StartGathering();
+            Apply(session);
+            transport.StartGathering();
             return SdpWriter.Write(answer);
         }
         finally
@@ -205,20 +193,18 @@ public sealed partial class RtcPeerConnection
     /// end-of-candidates. Names (<c>*.local</c>) are kept aside: the peer's checks still connect through peer-reflexive.
     /// Bad text is logged and ignored, never thrown.
     /// </summary>
-    public void AddRemoteCandidate(string? candidate, string? sdpMid, int? sdpMLineIndex)
+    /// <param name="candidate">The candidate line, or null / empty for end-of-candidates.</param>
+    public void AddRemoteCandidate(string? candidate)
     {
-        ThrowIfClosed();
-        _ = sdpMid;
-        _ = sdpMLineIndex;
-        var ice = _ice;
+        var ice = transport.Ice;
         if (ice is null)
         {
             lock (_earlyCandidates)
             {
-                if (_ice is null)
+                if (transport.Ice is null)
                 {
                     // Trickle before the offer: bounded like the agent's own list (the rest would be refused there anyway).
-                    if (_earlyCandidates.Count < _options.Ice.MaxRemoteCandidates)
+                    if (_earlyCandidates.Count < options.Ice.MaxRemoteCandidates)
                     {
                         _earlyCandidates.Add(candidate);
                     }
@@ -226,12 +212,14 @@ public sealed partial class RtcPeerConnection
                     return;
                 }
 
-                ice = _ice;
+                ice = transport.Ice;
             }
         }
 
         ApplyRemoteCandidate(ice, candidate);
     }
+
+    private void ThrowIfClosed() => ObjectDisposedException.ThrowIf(closing.IsCancellationRequested, typeof(RtcPeerConnection));
 
     private void ApplyRemoteCandidate(IceAgent ice, string? candidate)
     {
@@ -247,13 +235,13 @@ public sealed partial class RtcPeerConnection
         }
         else
         {
-            PeerConnectionLog.CandidateIgnored(_logger, _id, candidate.Length > 200 ? candidate[..200] : candidate);
+            PeerConnectionLog.CandidateIgnored(logger, id, candidate.Length > 200 ? candidate[..200] : candidate);
         }
     }
 
-    private void ApplyNegotiation(NegotiatedSession session)
+    private void Apply(NegotiatedSession session)
     {
-        var ice = _ice!;
+        var ice = transport.Ice!;
         var credentials = new IceCredentials(session.RemoteIceUfrag, session.RemoteIcePwd);
         if (_remoteCredentials != credentials)
         {
@@ -281,14 +269,14 @@ public sealed partial class RtcPeerConnection
             _earlyCandidates.Clear();
         }
 
-        foreach (var transceiver in _transceivers)
+        foreach (var transceiver in transceivers.All)
         {
             var media = transceiver.Mid is { } mid ? session.FindMedia(mid) : null;
-            ConfigureTransceiver(transceiver, media);
+            Configure(transceiver, media);
         }
 
-        UpdateDemux();
-        EnsureDtls(session);
+        updateDemux();
+        transport.EnsureDtls(session);
         ice.Start();
     }
 
@@ -298,7 +286,7 @@ public sealed partial class RtcPeerConnection
     /// </summary>
     private void KeepDtlsRole(SessionDescription answer)
     {
-        if (_dtls is not { } dtls)
+        if (transport.Dtls is not { } dtls)
         {
             return;
         }
@@ -316,7 +304,8 @@ public sealed partial class RtcPeerConnection
         }
     }
 
-    private void ConfigureTransceiver(RtpTransceiver transceiver, NegotiatedMedia? media)
+    /// <summary>The negotiated codec, payload types, RTX and extension ids of a transceiver's m-line → its sender.</summary>
+    private void Configure(RtpTransceiver transceiver, NegotiatedMedia? media)
     {
         // The send codec is the first one in the codec table: a payload format that protects media (RED, ULPFEC) is
         // never it, wherever the peer listed it.
@@ -330,23 +319,23 @@ public sealed partial class RtcPeerConnection
 
         var send = transceiver.SendStream;
         var useRtx = first.RtxPayloadType is not null && send.RtxSsrc is not null && first.HasFeedback(SdpRtcpFeedback.Nack);
-        var options = new RtpStreamSenderOptions
+        var senderOptions = new RtpStreamSenderOptions
         {
             Ssrc = send.Ssrc,
             PayloadType = first.PayloadType,
-            MaxPacketSize = _options.Mtu,
+            MaxPacketSize = options.Mtu,
             RtxSsrc = useRtx ? send.RtxSsrc : null,
             RtxPayloadType = useRtx ? first.RtxPayloadType : null,
             MidId = (byte)(media.MidExtensionId ?? 0),
             Mid = media.Mid,
             AbsSendTimeId = (byte)(media.AbsSendTimeId ?? 0),
-            TransportSequenceId = TransportCcEnabled ? (byte)(media.TransportWideCcId ?? 0) : (byte)0,
+            TransportSequenceId = local.TransportCcEnabled ? (byte)(media.TransportWideCcId ?? 0) : (byte)0,
             HistorySize = codec.Kind() == MediaKind.Video ? RtpStreamSenderOptions.DefaultHistorySize : 0,
-            HistoryRetention = _options.NackHistoryRetention,
+            HistoryRetention = options.NackHistoryRetention,
         };
         var direction = TransceiverDirectionExtensions.FromSdp(media.Direction);
-        send.Configure(codec, options, direction.CanSend());
-        send.Attach(_srtp);
+        send.Configure(codec, senderOptions, direction.CanSend());
+        send.Attach(keys());
         transceiver.SetNegotiated(media, codec, direction);
         transceiver.RemoteBandwidthKbps = media.MaxSendBitrateBps is { } bps ? (int)Math.Min(int.MaxValue, bps / 1000) : 0;
         transceiver.UpdateTargetBitrate();
@@ -363,121 +352,6 @@ public sealed partial class RtcPeerConnection
         }
 
         return null;
-    }
-
-    private void MatchTransceiver(MediaDescription media)
-    {
-        if (media.Mid is not { } mid || !TryKind(media.MediaType, out var kind))
-        {
-            return;
-        }
-
-        foreach (var transceiver in _transceivers)
-        {
-            if (transceiver.Mid == mid)
-            {
-                return;
-            }
-        }
-
-        if (media.IsRejected)
-        {
-            return;
-        }
-
-        foreach (var transceiver in _transceivers)
-        {
-            if (transceiver.Mid is null && transceiver.Kind == kind)
-            {
-                transceiver.AssignMid(mid);
-                return;
-            }
-        }
-
-        AddTransceiverLocked(kind, TransceiverDirection.RecvOnly).AssignMid(mid);
-    }
-
-    private static void AssignMids(RtpTransceiver[] transceivers)
-    {
-        var next = 0;
-        foreach (var transceiver in transceivers)
-        {
-            if (transceiver.Mid is { } mid && int.TryParse(mid, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
-            {
-                next = Math.Max(next, n + 1);
-            }
-        }
-
-        foreach (var transceiver in transceivers)
-        {
-            if (transceiver.Mid is null)
-            {
-                transceiver.AssignMid((next++).ToString(CultureInfo.InvariantCulture));
-            }
-        }
-    }
-
-    private SdpMediaCapabilities? CapabilitiesFor(MediaKind kind)
-    {
-        RtpTransceiver? chosen = null;
-        foreach (var transceiver in _transceivers)
-        {
-            if (transceiver.Kind == kind && transceiver.Mid is not null)
-            {
-                chosen = transceiver;
-                break;
-            }
-        }
-
-        var direction = chosen?.Direction.ToSdp() ?? SdpDirection.RecvOnly;
-        return new SdpMediaCapabilities(CodecsFor(kind))
-        {
-            HeaderExtensionUris = TransportCcEnabled ? SupportedExtensionsWithTransportCc : SupportedExtensions,
-            Direction = direction,
-            Track = chosen is not null && direction.CanSend() ? TrackOf(chosen) : null,
-        };
-    }
-
-    /// <summary>
-    /// What we offer/answer for a kind, from the codec table: Opus for audio, the configured video codecs in order. The
-    /// rtcp-fb lines are those the enabled stages use; RTX only when NACK is enabled (nothing would ask for it).
-    /// </summary>
-    private List<SdpCodec> CodecsFor(MediaKind kind)
-    {
-        IReadOnlyList<CodecId> ids = kind == MediaKind.Audio ? [CodecId.Opus] : _options.VideoCodecs;
-        var feedback = _interceptors.RtcpFeedback;
-        var codecs = new List<SdpCodec>();
-        foreach (var id in ids)
-        {
-            var codec = CodecTable.Get(id);
-            if (codec.Kind != kind)
-            {
-                throw new PeerConnectionException($"Codec {codec.SdpName} is not a {kind} codec.");
-            }
-
-            codecs.Add(SdpCodec.Local(codec, feedback.Contains));
-            if (codec.RtxPayloadType is { } rtx && feedback.Contains(SdpRtcpFeedback.Nack))
-            {
-                codecs.Add(SdpCodec.Rtx(rtx, codec.PayloadType, codec.ClockRate));
-            }
-        }
-
-        // The enabled stages' own formats (the fec stage: RED, ULPFEC), after the codecs as Chrome lists them.
-        codecs.AddRange(_interceptors.PayloadFormats(kind, [.. codecs]));
-        return codecs;
-    }
-
-    /// <summary>The transport-cc stage runs: its header extension is offered/answered with its rtcp-fb.</summary>
-    private bool TransportCcEnabled => _interceptors.RtcpFeedback.Contains(SdpRtcpFeedback.TransportCc);
-
-    private SdpLocalTrack TrackOf(RtpTransceiver transceiver) =>
-        new(transceiver.Ssrc, _cname, transceiver.StreamId, transceiver.TrackId, transceiver.SendStream.RtxSsrc);
-
-    private SdpTransportParameters TransportParameters(IceAgent ice)
-    {
-        var credentials = ice.LocalCredentials;
-        var fingerprint = _certificate.Fingerprint;
-        return new SdpTransportParameters(credentials.Ufrag, credentials.Password, SdpFingerprint.FromBytes(fingerprint.Algorithm, fingerprint.Digest));
     }
 
     private static SessionDescription Parse(string sdp)
@@ -506,7 +380,6 @@ public sealed partial class RtcPeerConnection
     /// <summary>We run one transport with rtcp-mux: every accepted m-line must be muxed and, when there are several, BUNDLEd.</summary>
     private static void RequireBundleAndMux(SessionDescription offer)
     {
-        var accepted = 0;
         var bundle = offer.BundleGroup?.Mids ?? [];
         foreach (var media in offer.Media)
         {
@@ -515,7 +388,6 @@ public sealed partial class RtcPeerConnection
                 continue;
             }
 
-            accepted++;
             if (!media.RtcpMux)
             {
                 throw new PeerConnectionException($"m-line {media.Mid} has no a=rtcp-mux; only rtcp-mux is supported.");
@@ -526,8 +398,6 @@ public sealed partial class RtcPeerConnection
                 throw new PeerConnectionException($"m-line {media.Mid} is not in the BUNDLE group; only BUNDLE is supported.");
             }
         }
-
-        _ = accepted;
     }
 
     private static void RequireBundleAndMux(IReadOnlyList<NegotiatedMedia> media, IReadOnlyList<string> bundle)
@@ -549,13 +419,5 @@ public sealed partial class RtcPeerConnection
                 throw new PeerConnectionException($"m-line {m.Mid} was answered outside the BUNDLE group.");
             }
         }
-    }
-
-    private static string MediaTypeOf(MediaKind kind) => kind == MediaKind.Audio ? MediaDescription.AudioMedia : MediaDescription.VideoMedia;
-
-    private static bool TryKind(string mediaType, out MediaKind kind)
-    {
-        kind = mediaType == MediaDescription.VideoMedia ? MediaKind.Video : MediaKind.Audio;
-        return mediaType is MediaDescription.AudioMedia or MediaDescription.VideoMedia;
     }
 }
