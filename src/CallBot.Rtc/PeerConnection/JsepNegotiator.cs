@@ -49,68 +49,12 @@ internal sealed class JsepNegotiator(
     /// <summary>Creates an offer for the current transceivers and sets it as the local description.</summary>
     /// <param name="iceRestart">New ICE credentials (RFC 8445 §9); media continues on the old pair until the new one is selected.</param>
     /// <param name="ct">Cancels waiting for another negotiation step.</param>
-    public async Task<string> CreateOfferAsync(bool iceRestart, CancellationToken ct)
-    {
-        await _signaling.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            ThrowIfClosed();
-            if (_pendingRemoteOffer is not null)
-            {
-                throw new PeerConnectionException("A remote offer is pending: create an answer first.");
-            }
-
-            var ice = transport.EnsureIce(IceRole.Controlling);
-            if (iceRestart && _currentRemote is not null && !_localRestartPending)
-            {
-                ice.Restart();
-                _localRestartPending = true;
-                PeerConnectionLog.IceRestart(logger, id, "local");
-            }
-
-            var offer = SdpOfferBuilder.Build(new SdpOfferOptions(local.Transport(ice), local.Offer(transceivers.AssignMids()))
-            {
-                SessionId = _sessionId,
-                SessionVersion = ++_sessionVersion,
-            });
-            _pendingLocalOffer = offer;
-            _currentLocal = offer;
-            transport.StartGathering();
-            return SdpWriter.Write(offer);
-        }
-        finally
-        {
-            _signaling.Release();
-        }
-    }
+    public Task<string> CreateOfferAsync(bool iceRestart, CancellationToken ct) => StepAsync(null, _ => CreateOffer(iceRestart), ct);
 
     /// <summary>Applies the answer to our pending offer: ICE checks start, DTLS follows when ICE connects.</summary>
     /// <param name="sdp">The answer.</param>
     /// <param name="ct">Cancels waiting for another negotiation step.</param>
-    public async Task SetRemoteAnswerAsync(string sdp, CancellationToken ct)
-    {
-        var answer = Parse(sdp);
-        await _signaling.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            ThrowIfClosed();
-            var offer = _pendingLocalOffer ?? throw new PeerConnectionException("No local offer is pending.");
-            if (!SdpNegotiator.TryNegotiate(offer, answer, localIsOffer: true, out var session, out var error))
-            {
-                throw new PeerConnectionException($"The answer does not fit our offer: {error}.");
-            }
-
-            RequireBundleAndMux(session.Media, session.BundleMids);
-            _pendingLocalOffer = null;
-            _currentRemote = answer;
-            _localRestartPending = false;
-            Apply(session);
-        }
-        finally
-        {
-            _signaling.Release();
-        }
-    }
+    public Task SetRemoteAnswerAsync(string sdp, CancellationToken ct) => StepAsync(sdp, answer => ApplyAnswer(answer!), ct);
 
     /// <summary>
     /// Applies a remote offer. Each offered audio/video m-line is matched to a transceiver with its mid, else to an unassigned
@@ -119,74 +63,11 @@ internal sealed class JsepNegotiator(
     /// </summary>
     /// <param name="sdp">The offer.</param>
     /// <param name="ct">Cancels waiting for another negotiation step.</param>
-    public async Task SetRemoteOfferAsync(string sdp, CancellationToken ct)
-    {
-        var offer = Parse(sdp);
-        await _signaling.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            ThrowIfClosed();
-            if (_pendingLocalOffer is not null)
-            {
-                throw new PeerConnectionException("A local offer is pending (glare): rollback is not supported.");
-            }
-
-            RequireBundleAndMux(offer);
-            var ice = transport.EnsureIce(IceRole.Controlled);
-            var first = FirstAccepted(offer);
-            var ufrag = first?.IceUfrag ?? offer.IceUfrag;
-            var pwd = first?.IcePwd ?? offer.IcePwd;
-            if (_remoteCredentials is { } previous && ufrag is not null && (previous.Ufrag != ufrag || previous.Password != pwd))
-            {
-                ice.Restart();
-                PeerConnectionLog.IceRestart(logger, id, "remote");
-            }
-
-            transceivers.MatchOffered(offer.Media);
-            _pendingRemoteOffer = offer;
-            _currentRemote = offer;
-        }
-        finally
-        {
-            _signaling.Release();
-        }
-    }
+    public Task SetRemoteOfferAsync(string sdp, CancellationToken ct) => StepAsync(sdp, offer => ApplyOffer(offer!), ct);
 
     /// <summary>Answers the pending remote offer and sets it as the local description.</summary>
     /// <param name="ct">Cancels waiting for another negotiation step.</param>
-    public async Task<string> CreateAnswerAsync(CancellationToken ct)
-    {
-        await _signaling.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            ThrowIfClosed();
-            var offer = _pendingRemoteOffer ?? throw new PeerConnectionException("No remote offer is pending.");
-            var ice = transport.Ice ?? throw new PeerConnectionException("No remote offer is pending.");
-            var answer = SdpAnswerBuilder.Build(offer, new SdpAnswerOptions(local.Transport(ice))
-            {
-                Audio = local.Answer(MediaKind.Audio, transceivers.FirstWithMid(MediaKind.Audio)),
-                Video = local.Answer(MediaKind.Video, transceivers.FirstWithMid(MediaKind.Video)),
-                SessionId = _sessionId,
-                SessionVersion = ++_sessionVersion,
-                ExtMapAllowMixed = offer.HasAttribute(SdpAttributeNames.ExtMapAllowMixed),
-            });
-            KeepDtlsRole(answer);
-            if (!SdpNegotiator.TryNegotiate(answer, offer, localIsOffer: false, out var session, out var error))
-            {
-                throw new PeerConnectionException($"Cannot answer this offer: {error}.");
-            }
-
-            _pendingRemoteOffer = null;
-            _currentLocal = answer;
-            Apply(session);
-            transport.StartGathering();
-            return SdpWriter.Write(answer);
-        }
-        finally
-        {
-            _signaling.Release();
-        }
-    }
+    public Task<string> CreateAnswerAsync(CancellationToken ct) => StepAsync(null, _ => CreateAnswer(), ct);
 
     /// <summary>
     /// Adds a trickled remote candidate (<c>candidate:...</c>, with or without <c>a=</c>); an empty string or null means
@@ -220,6 +101,118 @@ internal sealed class JsepNegotiator(
     }
 
     private void ThrowIfClosed() => ObjectDisposedException.ThrowIf(closing.IsCancellationRequested, typeof(RtcPeerConnection));
+
+    /// <summary>
+    /// One negotiation step: <paramref name="sdp"/> parsed first (a bad description fails before waiting), then
+    /// <paramref name="step"/> alone under the semaphore (a step that returns nothing returns true). Every failure ends in
+    /// the returned task, as from an async method.
+    /// </summary>
+    private async Task<T> StepAsync<T>(string? sdp, Func<SessionDescription?, T> step, CancellationToken ct)
+    {
+        ThrowIfClosed();
+        var description = sdp is null ? null : Parse(sdp);
+        await _signaling.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            ThrowIfClosed();
+            return step(description);
+        }
+        finally
+        {
+            _signaling.Release();
+        }
+    }
+
+    private string CreateOffer(bool iceRestart)
+    {
+        if (_pendingRemoteOffer is not null)
+        {
+            throw new PeerConnectionException("A remote offer is pending: create an answer first.");
+        }
+
+        var ice = transport.EnsureIce(IceRole.Controlling);
+        if (iceRestart && _currentRemote is not null && !_localRestartPending)
+        {
+            ice.Restart();
+            _localRestartPending = true;
+            PeerConnectionLog.IceRestart(logger, id, "local");
+        }
+
+        var offer = SdpOfferBuilder.Build(new SdpOfferOptions(local.Transport(ice), local.Offer(transceivers.AssignMids()))
+        {
+            SessionId = _sessionId,
+            SessionVersion = ++_sessionVersion,
+        });
+        _pendingLocalOffer = offer;
+        _currentLocal = offer;
+        transport.StartGathering();
+        return SdpWriter.Write(offer);
+    }
+
+    private bool ApplyAnswer(SessionDescription answer)
+    {
+        var offer = _pendingLocalOffer ?? throw new PeerConnectionException("No local offer is pending.");
+        if (!SdpNegotiator.TryNegotiate(offer, answer, localIsOffer: true, out var session, out var error))
+        {
+            throw new PeerConnectionException($"The answer does not fit our offer: {error}.");
+        }
+
+        RequireBundleAndMux(session.Media, session.BundleMids);
+        _pendingLocalOffer = null;
+        _currentRemote = answer;
+        _localRestartPending = false;
+        Apply(session);
+        return true;
+    }
+
+    private bool ApplyOffer(SessionDescription offer)
+    {
+        if (_pendingLocalOffer is not null)
+        {
+            throw new PeerConnectionException("A local offer is pending (glare): rollback is not supported.");
+        }
+
+        RequireBundleAndMux(offer);
+        var ice = transport.EnsureIce(IceRole.Controlled);
+        var first = FirstAccepted(offer);
+        var ufrag = first?.IceUfrag ?? offer.IceUfrag;
+        var pwd = first?.IcePwd ?? offer.IcePwd;
+        if (_remoteCredentials is { } previous && ufrag is not null && (previous.Ufrag != ufrag || previous.Password != pwd))
+        {
+            ice.Restart();
+            PeerConnectionLog.IceRestart(logger, id, "remote");
+        }
+
+        transceivers.MatchOffered(offer.Media);
+        _pendingRemoteOffer = offer;
+        _currentRemote = offer;
+        return true;
+    }
+
+    private string CreateAnswer()
+    {
+        var offer = _pendingRemoteOffer ?? throw new PeerConnectionException("No remote offer is pending.");
+        var ice = transport.Ice ?? throw new PeerConnectionException("No remote offer is pending.");
+        var answer = SdpAnswerBuilder.Build(offer, new SdpAnswerOptions(local.Transport(ice))
+        {
+            Audio = local.Answer(MediaKind.Audio, transceivers.FirstWithMid(MediaKind.Audio)),
+            Video = local.Answer(MediaKind.Video, transceivers.FirstWithMid(MediaKind.Video)),
+            SessionId = _sessionId,
+            SessionVersion = ++_sessionVersion,
+            ExtMapAllowMixed = offer.HasAttribute(SdpAttributeNames.ExtMapAllowMixed),
+        });
+        KeepDtlsRole(answer);
+        if (!SdpNegotiator.TryNegotiate(answer, offer, localIsOffer: false, out var session, out var error))
+        {
+            throw new PeerConnectionException($"Cannot answer this offer: {error}.");
+        }
+
+        _pendingRemoteOffer = null;
+        _currentLocal = answer;
+        Apply(session);
+        transport.StartGathering();
+        return SdpWriter.Write(answer);
+    }
 
     private void ApplyRemoteCandidate(IceAgent ice, string? candidate)
     {

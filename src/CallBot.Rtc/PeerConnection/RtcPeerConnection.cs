@@ -12,7 +12,7 @@ namespace CallBot.Rtc;
 /// An RTCPeerConnection-shaped WebRTC endpoint: one UDP transport + ICE agent (BUNDLE, rtcp-mux), DTLS-SRTP keyed from the
 /// SDP fingerprints, and RTP/RTCP per transceiver. This class keeps the public API, the lifecycle and the media paths
 /// (RtcPeerConnection.Media.cs); offer/answer is <see cref="JsepNegotiator"/>, ICE and DTLS <see cref="PeerTransport"/>,
-/// the states <see cref="PeerConnectionStates"/>. See PeerConnection/README.md for the lifecycle and threading model.
+/// the states <see cref="PeerConnectionStates"/>, RTCP out <see cref="RtcpTimer"/>. See PeerConnection/README.md for the lifecycle and threading model.
 /// </summary>
 public sealed partial class RtcPeerConnection : IAsyncDisposable
 {
@@ -26,6 +26,7 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
     private readonly PeerTransport _transport;
     private readonly JsepNegotiator _negotiator;
     private readonly PeerConnectionStatsCollector _stats;
+    private readonly RtcpTimer _rtcp;
     private readonly CancellationTokenSource _closing = new();
     private int _closed;
 
@@ -56,7 +57,7 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
         _negotiator = new JsepNegotiator(options, _transceivers, _transport,
             new LocalCapabilities(options, _interceptors, cname, certificate), _logger, _id, () => _srtp, UpdateDemux, _closing.Token);
         _stats = new PeerConnectionStatsCollector(time, _states, _transport, _transceivers, _interceptors, _receiveLock);
-        _timer = time.CreateTimer(static s => ((RtcPeerConnection)s!).OnTick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        _rtcp = new RtcpTimer(time, _logger, _id, _transceivers, _interceptors, _receiveLock, () => _srtp, PostGap, _closing.Token);
     }
 
     /// <summary>A local ICE candidate to signal (null <see cref="LocalIceCandidate.Candidate"/> = end-of-candidates).</summary>
@@ -105,32 +106,16 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
     }
 
     /// <inheritdoc cref="JsepNegotiator.CreateOfferAsync"/>
-    public Task<string> CreateOfferAsync(bool iceRestart = false, CancellationToken ct = default)
-    {
-        ThrowIfClosed();
-        return _negotiator.CreateOfferAsync(iceRestart, ct);
-    }
+    public Task<string> CreateOfferAsync(bool iceRestart = false, CancellationToken ct = default) => _negotiator.CreateOfferAsync(iceRestart, ct);
 
     /// <inheritdoc cref="JsepNegotiator.SetRemoteAnswerAsync"/>
-    public Task SetRemoteAnswerAsync(string sdp, CancellationToken ct = default)
-    {
-        ThrowIfClosed();
-        return _negotiator.SetRemoteAnswerAsync(sdp, ct);
-    }
+    public Task SetRemoteAnswerAsync(string sdp, CancellationToken ct = default) => _negotiator.SetRemoteAnswerAsync(sdp, ct);
 
     /// <inheritdoc cref="JsepNegotiator.SetRemoteOfferAsync"/>
-    public Task SetRemoteOfferAsync(string sdp, CancellationToken ct = default)
-    {
-        ThrowIfClosed();
-        return _negotiator.SetRemoteOfferAsync(sdp, ct);
-    }
+    public Task SetRemoteOfferAsync(string sdp, CancellationToken ct = default) => _negotiator.SetRemoteOfferAsync(sdp, ct);
 
     /// <inheritdoc cref="JsepNegotiator.CreateAnswerAsync"/>
-    public Task<string> CreateAnswerAsync(CancellationToken ct = default)
-    {
-        ThrowIfClosed();
-        return _negotiator.CreateAnswerAsync(ct);
-    }
+    public Task<string> CreateAnswerAsync(CancellationToken ct = default) => _negotiator.CreateAnswerAsync(ct);
 
     /// <inheritdoc cref="JsepNegotiator.AddRemoteCandidate"/>
     /// <param name="sdpMid">Unused: BUNDLE puts every m-line on one transport.</param>
@@ -153,7 +138,7 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
         }
 
         await _closing.CancelAsync().ConfigureAwait(false);
-        await _timer.DisposeAsync().ConfigureAwait(false);
+        await _rtcp.DisposeAsync().ConfigureAwait(false);
         _states.Close();
         await _transport.DisposeAsync().ConfigureAwait(false);
         lock (_receiveLock)
@@ -206,14 +191,6 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
             transceiver.SendStream.Attach(session);
         }
 
-        try
-        {
-            _timer.Change(TickInterval, TickInterval);
-            return true;
-        }
-        catch (ObjectDisposedException)
-        {
-            return false; // closed while the keys were being installed
-        }
+        return _rtcp.Start(); // false: closed while the keys were being installed
     }
 }
