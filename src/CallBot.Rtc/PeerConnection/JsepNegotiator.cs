@@ -174,7 +174,7 @@ internal sealed class JsepNegotiator(
 
         RequireBundleAndMux(offer);
         var ice = transport.EnsureIce(IceRole.Controlled);
-        var first = FirstAccepted(offer);
+        var first = SdpNegotiator.FirstAccepted(offer);
         var ufrag = first?.IceUfrag ?? offer.IceUfrag;
         var pwd = first?.IcePwd ?? offer.IcePwd;
         if (_remoteCredentials is { } previous && ufrag is not null && (previous.Ufrag != ufrag || previous.Password != pwd))
@@ -355,19 +355,6 @@ internal sealed class JsepNegotiator(
         }
 
         return description;
-    }
-
-    private static MediaDescription? FirstAccepted(SessionDescription description)
-    {
-        foreach (var media in description.Media)
-        {
-            if (!media.IsRejected)
-            {
-                return media;
-            }
-        }
-
-        return null;
     }
 
     /// <summary>We run one transport with rtcp-mux: every accepted m-line must be muxed and, when there are several, BUNDLEd.</summary>
