@@ -6,7 +6,7 @@ namespace CallBot.Worker.Tests;
 
 /// <summary>
 /// README documents every configuration key with its default; docs/architecture.md names only files that exist;
-/// docker-compose.yml is valid.
+/// no type in src/ is over 500 lines; docker-compose.yml is valid.
 /// </summary>
 public sealed partial class RepositoryFilesTests
 {
@@ -120,6 +120,54 @@ public sealed partial class RepositoryFilesTests
     /// <summary>A backticked token that is a path: folders and a file with a source or document extension, or a folder ending in '/'.</summary>
     [GeneratedRegex(@"`((?:[A-Za-z0-9_.*<>-]+/)*[A-Za-z0-9_.*<>-]+(?:\.(?:cs|md|props|csproj|sh|json)|/))`", RegexOptions.CultureInvariant)]
     private static partial Regex PathInBackticks();
+
+    /// <summary>
+    /// No type in <c>src/</c> is over 500 lines, all its partial files counted together (issue 20): a class that grows past
+    /// it is split into collaborators with one job each (docs/architecture.md § Large types). A file counts for the type it
+    /// is named after (<c>RtcPeerConnection.Media.cs</c> → <c>RtcPeerConnection</c>) and for every partial type it
+    /// declares at top level, within its project; nested types count with their file.
+    /// </summary>
+    [Fact]
+    public void No_type_in_src_is_over_500_lines()
+    {
+        const int Limit = 500;
+        var src = Path.Combine(RepoRoot, "src");
+        var lines = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var file in Directory.EnumerateFiles(src, "*.cs", SearchOption.AllDirectories))
+        {
+            var relative = Path.GetRelativePath(src, file).Replace('\\', '/');
+            if (relative.Contains("/obj/", StringComparison.Ordinal) || relative.Contains("/bin/", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var project = relative[..relative.IndexOf('/', StringComparison.Ordinal)];
+            var fileName = Path.GetFileName(file);
+            var text = File.ReadAllLines(file);
+            var types = new HashSet<string>(StringComparer.Ordinal) { fileName[..fileName.IndexOf('.', StringComparison.Ordinal)] };
+            foreach (var line in text)
+            {
+                if (PartialTypeDeclaration().Match(line) is { Success: true } declared)
+                {
+                    types.Add(declared.Groups[1].Value);
+                }
+            }
+
+            foreach (var type in types)
+            {
+                lines[$"{project}: {type}"] = lines.GetValueOrDefault($"{project}: {type}") + text.Length;
+            }
+        }
+
+        var tooLarge = lines.Where(t => t.Value > Limit).OrderByDescending(t => t.Value).Select(t => $"{t.Key} ({t.Value} lines)").ToList();
+
+        Assert.True(lines.Count > 300, $"only {lines.Count} types found: has the layout of src/ changed?");
+        Assert.True(tooLarge.Count == 0, $"types over {Limit} lines (all partials together); split them into collaborators:\n" + string.Join('\n', tooLarge));
+    }
+
+    /// <summary>A top-level partial type (file-scoped namespaces: at column 0; nested types such as a private <c>Log</c> are not).</summary>
+    [GeneratedRegex(@"^(?:[a-z]+\s+)*partial\s+(?:class|struct|interface|record(?:\s+class|\s+struct)?)\s+([A-Za-z_][A-Za-z0-9_]*)", RegexOptions.CultureInvariant)]
+    private static partial Regex PartialTypeDeclaration();
 
     [Fact]
     public async Task Docker_compose_config_is_valid()

@@ -54,7 +54,7 @@ public enum IceCounter
 /// <summary>What the agent dropped or refused, for metrics and tests: <c>agent.Counters[IceCounter.ChecksSent]</c>. Lock-free.</summary>
 public sealed class IceCounters : EnumCounters<IceCounter>
 {
-    // Read by RtcPeerConnection.Stats, which the peer-connection rework (issue 20, part B) owns; it can move to the indexer.
+    // Read by PeerConnectionStatsCollector and tests; they could read the indexer instead.
     public long IntegrityFailures => this[IceCounter.IntegrityFailures];
     public long StunMalformed => this[IceCounter.StunMalformed];
     public long SendDroppedNoPair => this[IceCounter.SendDroppedNoPair];

@@ -9,15 +9,13 @@ using CallBot.Rtc.Srtp;
 namespace CallBot.Rtc;
 
 /// <summary>
-/// Receive path (SRTP → demux → the stream's reader chain → jitter buffer → frames) and the RTCP timer. Everything the
-/// media stages decide (NACK, PLI/FIR, reports, REMB, feedback stats) is in <see cref="InterceptorChain"/>: see
-/// Interceptors/README.md.
+/// Receive path (SRTP → demux → the stream's reader chain → jitter buffer → frames); the 20 ms timer is
+/// <see cref="RtcpTimer"/>. Everything the media stages decide (NACK, PLI/FIR, reports, REMB, feedback stats) is in
+/// <see cref="InterceptorChain"/>: see Interceptors/README.md.
 /// </summary>
 public sealed partial class RtcPeerConnection
 {
     private const int ReceiveBufferSize = 2048;
-    private const int RtcpBufferSize = 1500;
-    private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(20);
 
     // The receive part: the loop's buffers, the demux tables, the stages; all under _receiveLock.
     private readonly Lock _receiveLock = new();
@@ -30,11 +28,6 @@ public sealed partial class RtcPeerConnection
     private long _rtpDropped;
     private long _rtpBeforeKeys;
 
-    // The RTCP timer: one tick at a time (_ticking), its own send buffer.
-    private readonly ITimer _timer;
-    private readonly byte[] _rtcpBuffer = new byte[RtcpBufferSize];
-    private int _ticking;
-
     /// <summary>RTP packets dropped after SRTP (unknown stream, bad header, payload type not negotiated).</summary>
     internal long RtpDropped => Interlocked.Read(ref _rtpDropped);
 
@@ -43,7 +36,7 @@ public sealed partial class RtcPeerConnection
     {
         lock (_receiveLock)
         {
-            var transceivers = _transceivers;
+            var transceivers = _transceivers.All;
             _demux.Update(transceivers);
             foreach (var transceiver in transceivers)
             {
@@ -102,7 +95,7 @@ public sealed partial class RtcPeerConnection
             return;
         }
 
-        var transceiver = _demux.Find(header, packet, _transceivers);
+        var transceiver = _demux.Find(header, packet, _transceivers.All);
         if (transceiver is null || !transceiver.CanReceive)
         {
             Interlocked.Increment(ref _rtpDropped);
@@ -196,85 +189,4 @@ public sealed partial class RtcPeerConnection
 
     // A separate method: a lambda in the per-packet methods would allocate its closure on every call, not only on loss.
     private void PostGap(RtpTransceiver transceiver, FrameGap gap) => Post(() => transceiver.RaiseRemoteGap(gap));
-
-    /// <summary>Timer (every 20 ms while connected): jitter-buffer deadlines, then the stages' writer chain per transceiver.</summary>
-    private void OnTick()
-    {
-        if (Interlocked.Exchange(ref _ticking, 1) != 0)
-        {
-            return;
-        }
-
-        try
-        {
-            var session = _srtp;
-            if (session is null || Volatile.Read(ref _closed) != 0)
-            {
-                return;
-            }
-
-            var maxBandwidthKbps = Volatile.Read(ref _maxBandwidthKbps);
-            bool reportDue;
-            lock (_receiveLock)
-            {
-                reportDue = _interceptors.IsReportDue();
-            }
-
-            foreach (var transceiver in _transceivers)
-            {
-                List<IRtcpPacket> packets;
-                lock (_receiveLock)
-                {
-                    var stream = transceiver.ReceiveStream;
-                    if (stream is not null)
-                    {
-                        stream.Receiver.Poll();
-                        if (stream.TakeNewGap(out var lost, out var dropped))
-                        {
-                            PostGap(transceiver, new FrameGap(stream.Ssrc, lost, dropped, _time.GetTimestamp()));
-                        }
-                    }
-
-                    packets = _interceptors.WriteRtcp(transceiver, stream, reportDue, maxBandwidthKbps);
-                }
-
-                // Outside the receive lock: no socket send under it. The batch is reused only by the next tick (_ticking).
-                if (packets.Count > 0)
-                {
-                    SendRtcp(session, packets);
-                }
-            }
-        }
-#pragma warning disable CA1031 // A timer callback must never take the process down.
-        catch (Exception e)
-#pragma warning restore CA1031
-        {
-            PeerConnectionLog.TickFailed(_logger, _id, e);
-        }
-        finally
-        {
-            Volatile.Write(ref _ticking, 0);
-        }
-    }
-
-    /// <summary>Writes the packets as one compound RTCP packet (what fits) and sends it. Timer thread only.</summary>
-    private void SendRtcp(SrtpSession session, List<IRtcpPacket> packets)
-    {
-        var offset = 0;
-        var buffer = _rtcpBuffer.AsSpan(0, RtcpBufferSize - SrtpProfile.Aes128CmHmacSha1Tag80.RtcpOverhead - 16);
-        foreach (var packet in packets)
-        {
-            if (!packet.TryWrite(buffer[offset..], out var written))
-            {
-                break;
-            }
-
-            offset += written;
-        }
-
-        if (offset > 0)
-        {
-            session.SendRtcp(buffer[..offset]);
-        }
-    }
 }

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using System.Threading.Channels;
 using CallBot.Abstractions;
 using CallBot.Rtc.Dtls;
 using CallBot.Rtc.Ice;
@@ -11,34 +10,28 @@ namespace CallBot.Rtc;
 
 /// <summary>
 /// An RTCPeerConnection-shaped WebRTC endpoint: one UDP transport + ICE agent (BUNDLE, rtcp-mux), DTLS-SRTP keyed from the
-/// SDP fingerprints, and RTP/RTCP per transceiver. See PeerConnection/README.md for the lifecycle and threading model.
+/// SDP fingerprints, and RTP/RTCP per transceiver. This class keeps the public API, the lifecycle and the media paths
+/// (RtcPeerConnection.Media.cs); offer/answer is <see cref="JsepNegotiator"/>, ICE and DTLS <see cref="PeerTransport"/>,
+/// the states <see cref="PeerConnectionStates"/>, RTCP out <see cref="RtcpTimer"/>. See PeerConnection/README.md for the lifecycle and threading model.
 /// </summary>
 public sealed partial class RtcPeerConnection : IAsyncDisposable
 {
     private readonly PeerConnectionOptions _options;
-    private readonly DtlsCertificate _certificate;
     private readonly TimeProvider _time;
-    private readonly ILoggerFactory _loggers;
     private readonly ILogger _logger;
     private readonly string _id = Convert.ToHexString(RandomNumberGenerator.GetBytes(4));
-    private readonly string _cname;
-    private readonly SemaphoreSlim _signaling = new(1, 1);
-
-    // Transceivers (copy-on-write array; writers under _transceiverLock) and the send cap applied to each.
-    private readonly Lock _transceiverLock = new();
-    private volatile RtpTransceiver[] _transceivers = [];
-    private int _maxBandwidthKbps;
-
-    // Lifecycle: connection state (under _stateLock), the event pump, closing.
-    private readonly Lock _stateLock = new();
-    private readonly Channel<Action> _events = Channel.CreateUnbounded<Action>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly Task _eventPump;
+    private readonly TransceiverList _transceivers;
+    private readonly PeerConnectionEventPump _events;
+    private readonly PeerConnectionStates _states;
+    private readonly PeerTransport _transport;
+    private readonly JsepNegotiator _negotiator;
+    private readonly PeerConnectionStatsCollector _stats;
+    private readonly RtcpTimer _rtcp;
     private readonly CancellationTokenSource _closing = new();
-    private readonly AsyncLocal<bool> _onEventPump = new();
-    private IceConnectionState _iceState = IceConnectionState.New;
-    private DtlsPhase _dtlsPhase = DtlsPhase.New;
-    private PeerConnectionState _state = PeerConnectionState.New;
     private int _closed;
+
+    // The keys of both media paths, installed under _receiveLock once DTLS completes; disposed with the connection.
+    private volatile SrtpSession? _srtp;
 
     public RtcPeerConnection(PeerConnectionOptions options, DtlsCertificate certificate, TimeProvider time, ILoggerFactory loggers)
     {
@@ -48,26 +41,23 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(loggers);
         IceServerSettings.ThrowIfInvalid(options.IceServers, options.IceTransportPolicy);
         _options = options;
-        _certificate = certificate;
+        LocalFingerprint = certificate.Fingerprint;
         _time = time;
-        _loggers = loggers;
         _logger = loggers.CreateLogger<RtcPeerConnection>();
-        _cname = options.CName ?? Convert.ToBase64String(RandomNumberGenerator.GetBytes(12));
-        _sessionId = (ulong)RandomNumberGenerator.GetInt32(int.MaxValue) << 20;
+        var cname = options.CName ?? Convert.ToBase64String(RandomNumberGenerator.GetBytes(12));
         // Before any task starts: an invalid stage name throws here with nothing to clean up.
-        _interceptors = new InterceptorChain(new InterceptorContext(options, time, _demux, Post, _cname));
-        _sendDatagram = SendDatagram;
-        _eventPump = Task.Run(PumpEventsAsync);
-        _timer = time.CreateTimer(static s => ((RtcPeerConnection)s!).OnTick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-    }
-
-    private enum DtlsPhase
-    {
-        New,
-        Connecting,
-        Connected,
-        Failed,
-        Closed,
+        _interceptors = new InterceptorChain(new InterceptorContext(options, time, _demux, Post, cname));
+        _transceivers = new TransceiverList($"callbot-{_id}", time);
+        _events = new PeerConnectionEventPump(_logger, _id);
+        _states = new PeerConnectionStates(_logger, _id,
+            ice => Post(() => IceConnectionStateChanged?.Invoke(this, ice)),
+            state => Post(() => ConnectionStateChanged?.Invoke(this, state)), _closing.Token);
+        _transport = new PeerTransport(options, certificate, time, loggers, _id, _states, OnRtpDatagram, OnLocalCandidate, OnKeys,
+            _closing.Token);
+        _negotiator = new JsepNegotiator(options, _transceivers, _transport,
+            new LocalCapabilities(options, _interceptors, cname, certificate), _logger, _id, () => _srtp, UpdateDemux, _closing.Token);
+        _stats = new PeerConnectionStatsCollector(time, _states, _transport, _transceivers, _interceptors, _receiveLock);
+        _rtcp = new RtcpTimer(time, _logger, _id, _transceivers, _interceptors, _receiveLock, () => _srtp, PostGap, _closing.Token);
     }
 
     /// <summary>A local ICE candidate to signal (null <see cref="LocalIceCandidate.Candidate"/> = end-of-candidates).</summary>
@@ -80,55 +70,65 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
     /// <summary>Short random id used in logs.</summary>
     public string Id => _id;
 
-    public IReadOnlyList<RtpTransceiver> Transceivers => _transceivers;
+    public IReadOnlyList<RtpTransceiver> Transceivers => _transceivers.All;
 
-    public IceConnectionState IceConnectionState
-    {
-        get
-        {
-            lock (_stateLock)
-            {
-                return _iceState;
-            }
-        }
-    }
+    public IceConnectionState IceConnectionState => _states.Ice;
 
-    public PeerConnectionState ConnectionState
-    {
-        get
-        {
-            lock (_stateLock)
-            {
-                return _state;
-            }
-        }
-    }
+    public PeerConnectionState ConnectionState => _states.State;
 
     /// <summary>The local DTLS certificate fingerprint written into our descriptions.</summary>
-    public DtlsFingerprint LocalFingerprint => _certificate.Fingerprint;
+    public DtlsFingerprint LocalFingerprint { get; }
+
+    /// <inheritdoc cref="JsepNegotiator.LocalDescription"/>
+    public string? LocalDescription => _negotiator.LocalDescription;
+
+    /// <inheritdoc cref="JsepNegotiator.RemoteDescription"/>
+    public string? RemoteDescription => _negotiator.RemoteDescription;
+
+    /// <summary>True once every socket, loop, timer and task of this connection has ended (after <see cref="DisposeAsync"/>).</summary>
+    internal bool AllBackgroundWorkCompleted =>
+        Volatile.Read(ref _closed) == 1 && _events.IsCompleted && _transport.AllBackgroundWorkCompleted;
+
+    internal IceAgent? IceAgent => _transport.Ice;
 
     /// <summary>Adds a transceiver (before <see cref="CreateOfferAsync"/>, or before <see cref="CreateAnswerAsync"/> to send on an offered m-line).</summary>
     public RtpTransceiver AddTransceiver(MediaKind kind, TransceiverDirection direction)
     {
         ThrowIfClosed();
-        lock (_transceiverLock)
-        {
-            return AddTransceiverLocked(kind, direction);
-        }
+        return _transceivers.Add(kind, direction);
     }
 
     /// <summary>Caps what we send (kbps, 0 = no cap); surfaced to every transceiver as <see cref="RtpTransceiver.TargetBitrateKbps"/>.</summary>
     public void SetMaxBandwidth(int kbps)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(kbps);
-        foreach (var transceiver in _transceivers)
-        {
-            transceiver.MaxBandwidthKbps = kbps;
-            transceiver.UpdateTargetBitrate();
-        }
-
-        _maxBandwidthKbps = kbps;
+        _transceivers.SetMaxBandwidth(kbps);
     }
+
+    /// <inheritdoc cref="JsepNegotiator.CreateOfferAsync"/>
+    public Task<string> CreateOfferAsync(bool iceRestart = false, CancellationToken ct = default) => _negotiator.CreateOfferAsync(iceRestart, ct);
+
+    /// <inheritdoc cref="JsepNegotiator.SetRemoteAnswerAsync"/>
+    public Task SetRemoteAnswerAsync(string sdp, CancellationToken ct = default) => _negotiator.SetRemoteAnswerAsync(sdp, ct);
+
+    /// <inheritdoc cref="JsepNegotiator.SetRemoteOfferAsync"/>
+    public Task SetRemoteOfferAsync(string sdp, CancellationToken ct = default) => _negotiator.SetRemoteOfferAsync(sdp, ct);
+
+    /// <inheritdoc cref="JsepNegotiator.CreateAnswerAsync"/>
+    public Task<string> CreateAnswerAsync(CancellationToken ct = default) => _negotiator.CreateAnswerAsync(ct);
+
+    /// <inheritdoc cref="JsepNegotiator.AddRemoteCandidate"/>
+    /// <param name="sdpMid">Unused: BUNDLE puts every m-line on one transport.</param>
+    /// <param name="sdpMLineIndex">Unused, as <paramref name="sdpMid"/>.</param>
+    public void AddRemoteCandidate(string? candidate, string? sdpMid, int? sdpMLineIndex)
+    {
+        ThrowIfClosed();
+        _ = (sdpMid, sdpMLineIndex);
+        _negotiator.AddRemoteCandidate(candidate);
+    }
+
+    /// <summary>GetStats: a snapshot read without stopping the media paths.</summary>
+    public PeerConnectionStats GetStats() => _stats.Collect(_srtp, RtpDropped);
 
     public async ValueTask DisposeAsync()
     {
@@ -138,45 +138,15 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
         }
 
         await _closing.CancelAsync().ConfigureAwait(false);
-        await _timer.DisposeAsync().ConfigureAwait(false);
-        lock (_stateLock)
-        {
-            SetStateLocked(PeerConnectionState.Closed);
-            if (_iceState != IceConnectionState.Closed)
-            {
-                _iceState = IceConnectionState.Closed;
-                var closed = IceConnectionState.Closed;
-                Post(() => IceConnectionStateChanged?.Invoke(this, closed));
-            }
-        }
-
-        // DTLS first: close_notify still needs the ICE path.
-        if (_dtls is { } dtls)
-        {
-            await dtls.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (_handshake is { } handshake)
-        {
-            await handshake.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-
-        if (_ice is { } ice)
-        {
-            await ice.DisposeAsync().ConfigureAwait(false);
-        }
-
-        if (_gathering is { } gathering)
-        {
-            await gathering.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-
+        await _rtcp.DisposeAsync().ConfigureAwait(false);
+        _states.Close();
+        await _transport.DisposeAsync().ConfigureAwait(false);
         lock (_receiveLock)
         {
             _srtp?.Dispose();
             _srtp = null;
             _interceptors.Close();
-            foreach (var transceiver in _transceivers)
+            foreach (var transceiver in _transceivers.All)
             {
                 transceiver.SendStream.Attach(null);
                 transceiver.ReceiveStream?.Dispose();
@@ -184,143 +154,43 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
             }
         }
 
-        _events.Writer.TryComplete();
-        if (!_onEventPump.Value)
-        {
-            await _eventPump.ConfigureAwait(false);
-        }
-
+        await _events.StopAsync().ConfigureAwait(false);
         _closing.Dispose();
-    }
-
-    /// <summary>True once every socket, loop, timer and task of this connection has ended (after <see cref="DisposeAsync"/>).</summary>
-    internal bool AllBackgroundWorkCompleted =>
-        Volatile.Read(ref _closed) == 1 && _eventPump.IsCompleted && (_ice?.AllBackgroundWorkCompleted ?? true)
-        && (_handshake?.IsCompleted ?? true);
-
-    internal IceAgent? IceAgent => _ice;
-
-    private RtpTransceiver AddTransceiverLocked(MediaKind kind, TransceiverDirection direction)
-    {
-        var ssrc = NewSsrc();
-        uint? rtxSsrc = kind == MediaKind.Video ? NewSsrc() : null;
-        var transceiver = new RtpTransceiver(kind, direction, ssrc, rtxSsrc, $"callbot-{_id}",
-            Guid.NewGuid().ToString("D"), _time)
-        {
-            MaxBandwidthKbps = _maxBandwidthKbps,
-        };
-        transceiver.UpdateTargetBitrate();
-        _transceivers = [.. _transceivers, transceiver];
-        return transceiver;
-    }
-
-    private uint NewSsrc()
-    {
-        while (true)
-        {
-            var ssrc = (uint)RandomNumberGenerator.GetInt32(1, int.MaxValue) * 2u + (uint)RandomNumberGenerator.GetInt32(2);
-            var clash = false;
-            foreach (var t in _transceivers)
-            {
-                clash |= t.Ssrc == ssrc || t.SendStream.RtxSsrc == ssrc;
-            }
-
-            if (!clash && ssrc != 0)
-            {
-                return ssrc;
-            }
-        }
     }
 
     private void ThrowIfClosed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _closed) != 0, this);
 
     /// <summary>Queues an event; the pump raises them one at a time, in order, outside every lock.</summary>
-    private void Post(Action raise) => _events.Writer.TryWrite(raise);
+    private void Post(Action raise) => _events.Post(raise);
 
-    private async Task PumpEventsAsync()
+    private void OnLocalCandidate(IceCandidate? candidate)
     {
-        _onEventPump.Value = true;
-        await foreach (var raise in _events.Reader.ReadAllAsync().ConfigureAwait(false))
-        {
-            try
-            {
-                raise();
-            }
-#pragma warning disable CA1031 // A subscriber's exception must not stop the pump or crash the process.
-            catch (Exception e)
-#pragma warning restore CA1031
-            {
-                PeerConnectionLog.HandlerFailed(_logger, _id, e);
-            }
-        }
+        var local = new LocalIceCandidate(candidate?.ToString(), _transceivers.FirstMid, 0);
+        Post(() => LocalCandidate?.Invoke(this, local));
     }
 
-    private void OnIceState(IceConnectionState state)
+    /// <summary>
+    /// DTLS completed: both media paths use the keys from now on and the RTCP timer starts. False when the connection
+    /// closed meanwhile (the keys are then disposed here).
+    /// </summary>
+    private bool OnKeys(SrtpSession session)
     {
-        var startDtls = false;
-        lock (_stateLock)
+        lock (_receiveLock)
         {
-            if (Volatile.Read(ref _closed) != 0 || _iceState == state)
+            if (Volatile.Read(ref _closed) != 0)
             {
-                return;
+                session.Dispose();
+                return false;
             }
 
-            _iceState = state;
-            PeerConnectionLog.IceStateChanged(_logger, _id, state);
-            Post(() => IceConnectionStateChanged?.Invoke(this, state));
-            if (state is IceConnectionState.Connected or IceConnectionState.Completed && _dtlsPhase == DtlsPhase.New && _dtls is not null)
-            {
-                _dtlsPhase = DtlsPhase.Connecting;
-                startDtls = true;
-            }
-
-            UpdateStateLocked();
+            _srtp = session;
         }
 
-        if (startDtls)
+        foreach (var transceiver in _transceivers.All)
         {
-            StartHandshake();
-        }
-    }
-
-    private void SetDtlsPhase(DtlsPhase phase)
-    {
-        lock (_stateLock)
-        {
-            if (_dtlsPhase is DtlsPhase.Failed or DtlsPhase.Closed)
-            {
-                return;
-            }
-
-            _dtlsPhase = phase;
-            UpdateStateLocked();
-        }
-    }
-
-    private void UpdateStateLocked()
-    {
-        var next = (_iceState, _dtlsPhase) switch
-        {
-            (_, DtlsPhase.Failed) => PeerConnectionState.Failed,
-            (_, DtlsPhase.Closed) => PeerConnectionState.Disconnected,
-            (IceConnectionState.Failed, _) => PeerConnectionState.Failed,
-            (IceConnectionState.Disconnected, _) => PeerConnectionState.Disconnected,
-            (IceConnectionState.Connected or IceConnectionState.Completed, DtlsPhase.Connected) => PeerConnectionState.Connected,
-            (IceConnectionState.New, DtlsPhase.New) => PeerConnectionState.New,
-            _ => PeerConnectionState.Connecting,
-        };
-        SetStateLocked(next);
-    }
-
-    private void SetStateLocked(PeerConnectionState next)
-    {
-        if (_state == next || _state == PeerConnectionState.Closed)
-        {
-            return;
+            transceiver.SendStream.Attach(session);
         }
 
-        _state = next;
-        PeerConnectionLog.StateChanged(_logger, _id, next);
-        Post(() => ConnectionStateChanged?.Invoke(this, next));
+        return _rtcp.Start(); // false: closed while the keys were being installed
     }
 }

@@ -118,7 +118,8 @@ public static class SdpNegotiator
         }
     }
 
-    private static MediaDescription? FirstAccepted(SessionDescription description)
+    /// <summary>The first m-line not rejected: with BUNDLE, the one whose ICE and DTLS attributes the transport uses.</summary>
+    internal static MediaDescription? FirstAccepted(SessionDescription description)
     {
         foreach (var media in description.Media)
         {

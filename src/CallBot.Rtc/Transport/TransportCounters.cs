@@ -29,7 +29,7 @@ public enum TransportCounter
 /// <summary>Datagram counts of one <see cref="DatagramTransport"/>: <c>transport.Counters[TransportCounter.Stun]</c>. Lock-free.</summary>
 public sealed class TransportCounters : EnumCounters<TransportCounter>
 {
-    // Read by RtcPeerConnection.Stats, which the peer-connection rework (issue 20, part B) owns; it can move to the indexer.
+    // Read by PeerConnectionStatsCollector and tests; they could read the indexer instead.
     public long Received => this[TransportCounter.Received];
     public long Dropped => this[TransportCounter.Dropped];
 }
