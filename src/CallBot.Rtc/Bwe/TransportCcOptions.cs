@@ -47,8 +47,13 @@ public sealed class TransportCcOptions
     /// <summary>Video packets the pacer holds at most; beyond it a packet is sent at once (counted), never dropped.</summary>
     public int MaxPacedPackets { get; init; } = 512;
 
-    /// <summary>Whether the send side probes the path (<see cref="ProbeController"/>): the start, recovery after a drop, application-limited periods.</summary>
-    public bool Probing { get; init; } = true;
+    /// <summary>
+    /// Whether the send side probes the path (<see cref="ProbeController"/>): the start, recovery after a drop,
+    /// application-limited periods. Off by default until it is shown end to end: its bot↔bot test through a changing
+    /// bottleneck recovered only to 812 kbit/s of 2.5 Mbit/s in 10 s (one run, load ~52), and its probe packets change
+    /// packet counts the media-path tests rely on. The simulated-link tests (<c>ProbingTests</c>) turn it on.
+    /// </summary>
+    public bool Probing { get; init; }
 
     /// <summary>No probe cluster is sent faster than this (libwebrtc's default probing limit: 5 Mbit/s).</summary>
     public int MaxProbeBitrateKbps { get; init; } = 5_000;

@@ -11,10 +11,13 @@ public sealed class ProbingTests(ITestOutputHelper output)
 {
     private const int BytesPerPacket = 1200;
 
+    // Probing is off by default (TransportCcOptions.Probing): these tests are about it.
+    private static readonly TransportCcOptions WithProbing = new() { Probing = true };
+
     [Fact]
     public void Initial_probes_at_3x_and_6x_the_start_rate_find_a_wide_path_within_a_second()
     {
-        using var link = new SimulatedLink(capacityKbps: 50_000);
+        using var link = new SimulatedLink(capacityKbps: 50_000, WithProbing);
         link.Run(TimeSpan.FromSeconds(1));
 
         // 4.5 and 9 Mbit/s asked, the second capped at the 5 Mbit/s probing limit; AIMD alone would be at ~1.6 Mbit/s.
@@ -28,7 +31,7 @@ public sealed class ProbingTests(ITestOutputHelper output)
     [Fact]
     public void Initial_probes_through_a_narrow_path_measure_the_bottleneck()
     {
-        using var link = new SimulatedLink(capacityKbps: 2_500);
+        using var link = new SimulatedLink(capacityKbps: 2_500, WithProbing);
         link.Run(TimeSpan.FromSeconds(1.5));
 
         Assert.True(link.Estimator.ProbesApplied > 0);
@@ -38,7 +41,7 @@ public sealed class ProbingTests(ITestOutputHelper output)
     [Fact]
     public void After_a_bottleneck_rises_from_500_kbps_to_2_5_Mbps_the_rate_is_back_to_85_percent_within_10_seconds()
     {
-        using var probing = new SimulatedLink(capacityKbps: 2_500);
+        using var probing = new SimulatedLink(capacityKbps: 2_500, WithProbing);
         using var aimdOnly = new SimulatedLink(capacityKbps: 2_500, new TransportCcOptions { Probing = false });
         foreach (var link in (SimulatedLink[])[probing, aimdOnly])
         {
@@ -67,7 +70,7 @@ public sealed class ProbingTests(ITestOutputHelper output)
         // Two renditions: 632 kbit/s (with audio) needs 664 kbit/s of estimate, else 332. On the low step the estimate is held
         // at 1.5 × 332 + 10 = 508 kbit/s by the acknowledged rate: without probes it never reaches the top step again.
         static int Ladder(long estimate) => estimate >= 664_000 ? 632 : 332;
-        using var probing = new SimulatedLink(capacityKbps: 2_500) { Encoder = Ladder };
+        using var probing = new SimulatedLink(capacityKbps: 2_500, WithProbing) { Encoder = Ladder };
         using var aimdOnly = new SimulatedLink(capacityKbps: 2_500, new TransportCcOptions { Probing = false }) { Encoder = Ladder };
         foreach (var link in (SimulatedLink[])[probing, aimdOnly])
         {
@@ -204,7 +207,7 @@ public sealed class ProbingTests(ITestOutputHelper output)
     public void Probes_are_capped_at_the_probing_limit_and_twice_the_application_maximum_and_budgeted_per_window()
     {
         var time = new FakeTimeProvider();
-        var controller = new ProbeController(new TransportCcOptions(), time);
+        var controller = new ProbeController(WithProbing, time);
         controller.OnTransportReady();
         var clusters = TakeAll(controller);
         Assert.Equal([4_500_000L, 5_000_000L], clusters.Select(c => c.BitsPerSecond));
@@ -262,7 +265,7 @@ public sealed class ProbingTests(ITestOutputHelper output)
     public void After_a_large_drop_the_recovery_probe_asks_for_85_percent_of_the_rate_before_it_at_most_every_5_seconds()
     {
         var time = new FakeTimeProvider();
-        var controller = new ProbeController(new TransportCcOptions(), time);
+        var controller = new ProbeController(WithProbing, time);
         controller.OnTransportReady();
         TakeAll(controller);
         controller.OnEstimate(2_400_000);

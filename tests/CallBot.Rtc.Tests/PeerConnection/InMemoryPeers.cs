@@ -20,7 +20,7 @@ internal sealed class InMemoryPeers : IAsyncDisposable
     private readonly IDatagramSocket _attacker;
     private int _frameIndex;
 
-    private InMemoryPeers(InMemoryNetwork network, IReadOnlyList<string>? stagesOfA, IReadOnlyList<string>? stagesOfB)
+    private InMemoryPeers(InMemoryNetwork network, IReadOnlyList<string>? stagesOfA, IReadOnlyList<string>? stagesOfB, CallBot.Rtc.Bwe.TransportCcOptions? transportCc)
     {
         Network = network;
         network.DropWhen = (from, to, data) =>
@@ -39,8 +39,8 @@ internal sealed class InMemoryPeers : IAsyncDisposable
 
             return false;
         };
-        A = Create(network.AddHost(AddressA), stagesOfA);
-        B = Create(network.AddHost(AddressB), stagesOfB);
+        A = Create(network.AddHost(AddressA), stagesOfA, transportCc);
+        B = Create(network.AddHost(AddressB), stagesOfB, transportCc);
         _attacker = network.AddHost(AttackerAddress).Bind(new IPEndPoint(AttackerAddress, 0));
     }
 
@@ -69,9 +69,10 @@ internal sealed class InMemoryPeers : IAsyncDisposable
     /// <param name="stagesOfB">B's <see cref="PeerConnectionOptions.Interceptors"/> (null = the default stages).</param>
     /// <param name="stagesOfA">A's <see cref="PeerConnectionOptions.Interceptors"/> (null = the default stages).</param>
     public static async Task<InMemoryPeers> ConnectAsync(
-        Func<string, string>? mungeAnswer = null, IReadOnlyList<string>? stagesOfB = null, IReadOnlyList<string>? stagesOfA = null)
+        Func<string, string>? mungeAnswer = null, IReadOnlyList<string>? stagesOfB = null, IReadOnlyList<string>? stagesOfA = null,
+        CallBot.Rtc.Bwe.TransportCcOptions? transportCc = null)
     {
-        var peers = new InMemoryPeers(new InMemoryNetwork(), stagesOfA, stagesOfB);
+        var peers = new InMemoryPeers(new InMemoryNetwork(), stagesOfA, stagesOfB, transportCc);
         peers.VideoA = peers.A.AddTransceiver(MediaKind.Video, TransceiverDirection.SendRecv);
         peers.VideoB = peers.B.AddTransceiver(MediaKind.Video, TransceiverDirection.SendRecv);
         peers.VideoB.RemoteFrameSink = peers.ReceivedByB;
@@ -134,9 +135,10 @@ internal sealed class InMemoryPeers : IAsyncDisposable
         return frame;
     }
 
-    private static RtcPeerConnection Create(IDatagramSocketFactory sockets, IReadOnlyList<string>? stages = null) => new(
+    private static RtcPeerConnection Create(IDatagramSocketFactory sockets, IReadOnlyList<string>? stages, CallBot.Rtc.Bwe.TransportCcOptions? transportCc) => new(
         new PeerConnectionOptions
         {
+            TransportCc = transportCc ?? new CallBot.Rtc.Bwe.TransportCcOptions(),
             Ice = new IceOptions { IncludeIPv6 = false, AllowPrivateRemoteCandidates = true },
             SocketFactory = sockets,
             Interceptors = stages ?? CallBot.Rtc.Interceptors.InterceptorRegistry.DefaultNames,

@@ -67,7 +67,7 @@ public sealed class TransportCcWireTests
     [Fact]
     public async Task The_first_feedback_starts_probes_sent_as_rtx_resends_with_transport_sequence_numbers_and_their_result_raises_the_estimate()
     {
-        await using var peers = await InMemoryPeers.ConnectAsync(stagesOfB: WithTransportCc, stagesOfA: WithTransportCc);
+        await using var peers = await InMemoryPeers.ConnectAsync(stagesOfB: WithTransportCc, stagesOfA: WithTransportCc, transportCc: new CallBot.Rtc.Bwe.TransportCcOptions { Probing = true });
         var stage = peers.A.Interceptors.Stages.OfType<TransportCcInterceptor>().Single();
 
         // Frames until the probes' feedback came back (each call waits for B to assemble the frame).
