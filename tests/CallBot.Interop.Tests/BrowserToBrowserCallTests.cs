@@ -41,7 +41,10 @@ public sealed class BrowserToBrowserCallTests(SdkInteropFixture fixture)
         Assert.Equal("udp", atA.SelectedPair?.Protocol);
         Assert.Equal("host", atA.SelectedPair?.LocalType);
         Assert.Contains(atB.SelectedPair?.RemoteType, new[] { "host", "prflx" });
-        Assert.Equal(0, atA.InboundVideo!.FreezeCount);
+        // Clean loopback: nothing lost. Chromium's freeze count also counts a renderer stalled by a busy CPU (two browsers
+        // on 2 shared cores; one clean-clone run saw 1), so one such stall is allowed, a second is not.
+        Assert.Equal(0, atA.InboundVideo!.PacketsLost);
+        Assert.InRange(atA.InboundVideo.FreezeCount, 0, 1);
 
         await a.HangUpAsync();
         var stop = await b.WaitForEventAsync(SdkEventNames.Stop, e => e.SessionId == sessionId, HangUpLimit);

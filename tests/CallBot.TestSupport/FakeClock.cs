@@ -148,12 +148,19 @@ public sealed class FakeClock : TimeProvider
         }
     }
 
-    private void OnArmed(WatchedTimer timer, Arming arming)
+    private void OnPending(WatchedTimer timer)
+    {
+        lock (_gate)
+        {
+            _pending.Add(timer);
+        }
+    }
+
+    private void OnArmed(Arming arming)
     {
         TaskCompletionSource<Arming>? waiter = null;
         lock (_gate)
         {
-            _pending.Add(timer);
             var index = _waiters.FindIndex(w => w.Match(arming));
             if (index >= 0)
             {
@@ -198,6 +205,7 @@ public sealed class FakeClock : TimeProvider
 
         public bool Change(TimeSpan dueTime, TimeSpan period)
         {
+            Arming? armed = null;
             lock (_gate)
             {
                 if (_disposed)
@@ -214,12 +222,22 @@ public sealed class FakeClock : TimeProvider
                 {
                     var now = clock.GetUtcNow();
                     FiresAt = now + dueTime;
-                    clock.OnArmed(this, new Arming(now, dueTime, period));
+                    armed = new Arming(now, dueTime, period);
+                    clock.OnPending(this);
                 }
             }
 
             // Outside the lock: a zero due time fires the callback at once, on this thread.
-            return Inner.Change(dueTime, period);
+            var changed = Inner.Change(dueTime, period);
+
+            // Told only now that the inner timer runs: a test that advanced on hearing of the arming before this point
+            // would move the timer's start, not fire it (one clean-clone run hung on exactly that).
+            if (armed is { } arming)
+            {
+                clock.OnArmed(arming);
+            }
+
+            return changed;
         }
 
         public void Fire()

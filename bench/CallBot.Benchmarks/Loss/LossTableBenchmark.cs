@@ -186,9 +186,11 @@ internal static class LossTableBenchmark
     private static Row BotReceived(CallMediaStats media, TimeSpan elapsed, long framesSent) => new()
     {
         Fps = media.VideoFramesReceived / elapsed.TotalSeconds,
-        Freezes = media.VideoFreezeCount,
-        FreezeSeconds = media.VideoTotalFreezesDuration.TotalSeconds,
-        Pauses = media.VideoPauseCount,
+        Freezes = media.VideoFreezes.Freezes,
+        FreezeSeconds = media.VideoFreezes.FreezeDuration.TotalSeconds,
+        Pauses = media.VideoFreezes.Pauses,
+        TimelineFreezes = media.VideoTimelineFreezes.Freezes,
+        TimelineFreezeSeconds = media.VideoTimelineFreezes.FreezeDuration.TotalSeconds,
         FramesReceived = media.VideoFramesReceived,
         FramesSent = framesSent,
         ReceivedOverSent = Ratio(media.VideoFramesReceived, framesSent),
@@ -216,19 +218,22 @@ internal static class LossTableBenchmark
             .AppendLine(CultureInfo.InvariantCulture,
                 $"Received VP8 640x360@30 through UdpImpairmentRelay: independent random loss each direction, {rttMs:0} ms RTT, {duration.TotalSeconds:0} s per row from the first decoded frame; stages {stages ?? "(default)"}; {Environment.ProcessorCount} cores, load average {BenchHost.LoadAverage()}")
             .AppendLine()
-            .AppendLine("| Path | Loss | fps | Freezes | Freezes/min | Freeze time (s) | Received/sent frames | RTX+FEC / media packets | Keyframe answers (in place/restarts) | Relay loss |")
-            .AppendLine("|---|---|---|---|---|---|---|---|---|---|");
+            .AppendLine("| Path | Loss | fps | Freezes | Freezes/min | Freeze time (s) | Timeline freezes/min (s) | Received/sent frames | RTX+FEC / media packets | Keyframe answers (in place/restarts) | Relay loss |")
+            .AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in rows)
         {
             if (r.Error is not null)
             {
-                text.AppendLine(CultureInfo.InvariantCulture, $"| {r.Path} | {r.Loss:P0} | failed: {r.Error} | | | | | | | |");
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {r.Path} | {r.Loss:P0} | failed: {r.Error} | | | | | | | | |");
                 continue;
             }
 
             var answers = r.KeyFramesInPlace is null ? "–" : $"{r.KeyFramesInPlace}/{r.KeyFrameRestarts}";
+            var timeline = r.TimelineFreezes is { } t
+                ? string.Create(CultureInfo.InvariantCulture, $"{t / Math.Max(1e-9, r.Seconds / 60):0.0} ({r.TimelineFreezeSeconds:0.00})")
+                : "–";
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {r.Path} | {r.Loss:P0} | {r.Fps:0.0} | {r.Freezes}{(r.Pauses > 0 ? $" (+{r.Pauses} pauses)" : string.Empty)} | {r.Freezes / Math.Max(1e-9, r.Seconds / 60):0.0} | {r.FreezeSeconds:0.00} | {r.ReceivedOverSent:P1} | {r.Overhead:P1} | {answers} | {(double)r.RelayDropped / Math.Max(1, r.RelayDatagrams):P1} |");
+                $"| {r.Path} | {r.Loss:P0} | {r.Fps:0.0} | {r.Freezes}{(r.Pauses > 0 ? $" (+{r.Pauses} pauses)" : string.Empty)} | {r.Freezes / Math.Max(1e-9, r.Seconds / 60):0.0} | {r.FreezeSeconds:0.00} | {timeline} | {r.ReceivedOverSent:P1} | {r.Overhead:P1} | {answers} | {(double)r.RelayDropped / Math.Max(1, r.RelayDatagrams):P1} |");
         }
 
         return text.ToString();
@@ -244,6 +249,10 @@ internal static class LossTableBenchmark
         public int Freezes { get; init; }
         public double FreezeSeconds { get; init; }
         public int Pauses { get; init; }
+
+        /// <summary>At a bot: the W3C rule on the frames' RTP timestamps (as the recording plays them); null at a Chromium receiver.</summary>
+        public int? TimelineFreezes { get; init; }
+        public double? TimelineFreezeSeconds { get; init; }
         public long FramesReceived { get; init; }
         public long FramesSent { get; init; }
         public double ReceivedOverSent { get; init; }

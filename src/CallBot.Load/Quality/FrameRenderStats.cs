@@ -1,8 +1,9 @@
 namespace CallBot.Load.Quality;
 
 /// <summary>
-/// Freezes and pauses of one received video stream by the W3C webrtc-stats definitions, fed with each assembled frame's
-/// arrival time. A freeze: the interval since the previous frame is ≥ max(3 × mean, mean + 150 ms), the mean taken over
+/// Freezes and pauses of one received video stream by the W3C webrtc-stats definitions, fed with each frame's time on
+/// one clock: its arrival (a renderer that shows frames as they come) or its RTP timestamp (the stream's own timeline, as
+/// a recording plays it; <see cref="ReceivedVideoFreezes"/> keeps both). A freeze: the interval since the previous frame is ≥ max(3 × mean, mean + 150 ms), the mean taken over
 /// the last <see cref="History"/> intervals before it. A pause: an interval over 5 s (counted as a pause, not a freeze;
 /// webrtc-stats ties pauses to mute, which a receiver without signalling cannot see, so a long silence stands for it).
 /// Allocation-free per frame (a fixed ring of intervals); not thread-safe (one receive path feeds it).
@@ -41,7 +42,10 @@ public sealed class FrameRenderStats
 
     public TimeSpan TotalPausesDuration { get; private set; }
 
-    /// <summary>Records a frame that arrived at <paramref name="timestamp"/> (a <see cref="TimeProvider"/> timestamp).</summary>
+    /// <summary>What was counted so far.</summary>
+    public FreezeFigures Figures => new(FreezeCount, TotalFreezesDuration, PauseCount, TotalPausesDuration);
+
+    /// <summary>Records a frame at <paramref name="timestamp"/> (in ticks of the frequency given at construction).</summary>
     public void OnFrame(long timestamp)
     {
         Frames++;
@@ -52,6 +56,14 @@ public sealed class FrameRenderStats
         }
 
         var interval = timestamp - _last;
+        if (interval <= 0)
+        {
+            // A timeline that does not move forward (the same RTP timestamp twice, a sender that restarted its
+            // clock) says nothing about frame intervals: restart the measurement from here.
+            _last = timestamp;
+            return;
+        }
+
         _last = timestamp;
         if (interval > _pauseTicks)
         {
@@ -84,5 +96,9 @@ public sealed class FrameRenderStats
         _next = (_next + 1) % History;
     }
 
-    private TimeSpan ToTimeSpan(long ticks) => TimeSpan.FromSeconds((double)ticks / _frequency);
+    // Integer arithmetic (wide enough for an hour-long pause at a nanosecond clock), so a duration is exact, not off by a tick.
+    private TimeSpan ToTimeSpan(long ticks) => TimeSpan.FromTicks((long)((Int128)ticks * TimeSpan.TicksPerSecond / _frequency));
 }
+
+/// <summary>Freezes and pauses counted by a <see cref="FrameRenderStats"/>.</summary>
+public readonly record struct FreezeFigures(int Freezes, TimeSpan FreezeDuration, int Pauses, TimeSpan PauseDuration);

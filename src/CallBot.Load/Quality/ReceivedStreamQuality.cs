@@ -15,7 +15,8 @@ public readonly record struct StreamSecond(long At, double Fps, int Height);
 /// captured at that instant carries); the delay is the receiver's wall clock when the frame is complete minus that. Both
 /// clocks are the same <see cref="TimeProvider"/> when both bots run in one <c>callbot load</c> process. Frames before
 /// the first SR (≈1 s) are not measured.</item>
-/// <item>Video: W3C freezes and pauses (<see cref="FrameRenderStats"/>), the received height from VP8 keyframe headers.</item>
+/// <item>Video: the received height from VP8 keyframe headers (freezes are counted once per stream, where frames are
+/// tapped: <see cref="ReceivedVideoFreezes"/>).</item>
 /// <item>Audio: the concealed share, frames the timestamps say were sent but never arrived.</item>
 /// <item>Fps and height once a second (<see cref="Sample"/>, from the load monitor's timer), at most <see cref="MaxSeconds"/> seconds.</item>
 /// </list>
@@ -33,7 +34,6 @@ public sealed class ReceivedStreamQuality
     private readonly Lock _gate = new();
     private readonly int _clockRate;
     private readonly TimeProvider _time;
-    private readonly FrameRenderStats? _render;
     private readonly DelayHistogram _delay = new();
     private readonly List<StreamSecond> _seconds = [];
     private bool _haveReport;
@@ -55,7 +55,6 @@ public sealed class ReceivedStreamQuality
         Kind = kind;
         _clockRate = clockRate;
         _time = time;
-        _render = kind == MediaKind.Video ? new FrameRenderStats(time.TimestampFrequency) : null;
     }
 
     public MediaKind Kind { get; }
@@ -74,14 +73,12 @@ public sealed class ReceivedStreamQuality
     /// <summary>A complete frame; <paramref name="frame"/>'s timestamp is the unwrapped RTP timestamp.</summary>
     public void OnFrame(in EncodedFrame frame)
     {
-        var arrived = _time.GetTimestamp();
         var nowMicros = (_time.GetUtcNow().UtcTicks - DateTime.UnixEpoch.Ticks) / TimeSpan.TicksPerMicrosecond;
         var height = frame.IsKeyFrame && frame.Codec == CodecId.Vp8 ? Vp8KeyFrameHeight(frame.Data.Span) : 0;
         lock (_gate)
         {
             _frames++;
             _codec = frame.Codec;
-            _render?.OnFrame(arrived);
             if (height > 0)
             {
                 _height = height;
@@ -151,10 +148,6 @@ public sealed class ReceivedStreamQuality
                 _frames,
                 _codec,
                 _delay.Count == 0 ? null : _delay.ToData(),
-                _render?.FreezeCount ?? 0,
-                _render?.TotalFreezesDuration ?? TimeSpan.Zero,
-                _render?.PauseCount ?? 0,
-                _render?.TotalPausesDuration ?? TimeSpan.Zero,
                 concealed,
                 [.. _seconds]);
         }
@@ -182,9 +175,5 @@ public sealed record ReceivedStreamReport(
     long Frames,
     CodecId? Codec,
     Metrics.HistogramData? Delay,
-    int Freezes,
-    TimeSpan FreezeDuration,
-    int Pauses,
-    TimeSpan PauseDuration,
     double? ConcealedShare,
     IReadOnlyList<StreamSecond> Seconds);

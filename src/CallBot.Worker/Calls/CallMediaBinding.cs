@@ -1,4 +1,5 @@
 using CallBot.Abstractions;
+using CallBot.Load.Quality;
 using CallBot.Media.Pacing;
 using CallBot.Recording;
 
@@ -217,17 +218,15 @@ public sealed class CallMediaBinding : IAsyncDisposable
         }
 
         long videoReceived = 0, audioReceived = 0, bytes = 0;
-        int freezes = 0, pauses = 0;
-        var freezeTime = TimeSpan.Zero;
+        FreezeFigures arrival = default, timeline = default;
         foreach (var tap in _taps)
         {
             bytes += tap.Bytes;
             if (tap.Kind == MediaKind.Video)
             {
                 videoReceived += tap.Frames;
-                freezes += tap.FreezeCount;
-                freezeTime += tap.TotalFreezesDuration;
-                pauses += tap.PauseCount;
+                arrival = Add(arrival, tap.ArrivalFreezes);
+                timeline = Add(timeline, tap.TimelineFreezes);
                 videoSent += tap.Echoed;
             }
             else
@@ -252,13 +251,15 @@ public sealed class CallMediaBinding : IAsyncDisposable
             recorder?.OutputPath,
             recorder?.Status.ToString())
         {
-            VideoFreezeCount = freezes,
-            VideoTotalFreezesDuration = freezeTime,
-            VideoPauseCount = pauses,
+            VideoFreezes = arrival,
+            VideoTimelineFreezes = timeline,
             KeyFrameRestarts = KeyFrameRestarts,
             KeyFramesInPlace = KeyFramesInPlace,
         };
     }
+
+    private static FreezeFigures Add(FreezeFigures a, FreezeFigures b) =>
+        new(a.Freezes + b.Freezes, a.FreezeDuration + b.FreezeDuration, a.Pauses + b.Pauses, a.PauseDuration + b.PauseDuration);
 
     private List<(IMediaTrackPort Port, MediaSender Sender)> SnapshotSenders()
     {

@@ -1,3 +1,5 @@
+using CallBot.Load.Quality;
+
 namespace CallBot.Worker.Calls;
 
 /// <summary>Media counters of one peer connection of one call, as seen by the worker.</summary>
@@ -16,13 +18,14 @@ public sealed record CallMediaStats(
 {
     public static readonly CallMediaStats Empty = new(0, 0, 0, 0, 0, 0, 0, 0, null, null, null);
 
-    /// <summary>Freezes of the received video by the W3C webrtc-stats definition, timed on assembled frames.</summary>
-    public int VideoFreezeCount { get; init; }
+    /// <summary>
+    /// Freezes (W3C webrtc-stats definition) and pauses (gaps over 5 s) of the received video, timed on each assembled
+    /// frame's arrival: the stream as a renderer without a playout buffer shows it.
+    /// </summary>
+    public FreezeFigures VideoFreezes { get; init; }
 
-    public TimeSpan VideoTotalFreezesDuration { get; init; }
-
-    /// <summary>Received-video gaps over 5 s (not counted as freezes).</summary>
-    public int VideoPauseCount { get; init; }
+    /// <summary>The same rule on the frames' RTP timestamps: the stream as the recording plays it (only missing frames count).</summary>
+    public FreezeFigures VideoTimelineFreezes { get; init; }
 
     /// <summary>Video RTP packets we sent (media, not retransmissions).</summary>
     public long VideoPacketsSent { get; init; }

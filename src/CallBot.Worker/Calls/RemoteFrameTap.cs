@@ -5,9 +5,9 @@ namespace CallBot.Worker.Calls;
 
 /// <summary>
 /// Receives the peer's frames of one m-line on the receive loop: counts them, notes the first one, and hands each to the
-/// recorder, the observer (load quality) and (echo mode) back to our own sender; for video, times freezes by the W3C
-/// definition on each assembled frame's arrival (<see cref="FrameRenderStats"/>: what Chromium's <c>freezeCount</c>
-/// reports for a rendered stream). Allocates nothing per frame.
+/// recorder, the observer (load quality) and (echo mode) back to our own sender; for video, counts freezes by the W3C
+/// definition on each assembled frame's arrival and on its RTP timestamp (<see cref="ReceivedVideoFreezes"/>: the
+/// stream as shown live, and as the recording plays it). Allocates nothing per frame.
 /// </summary>
 internal sealed class RemoteFrameTap(MediaKind kind, TimeProvider time, long startTimestamp, Action<MediaKind, TimeSpan> firstFrame) : IEncodedFrameSink
 {
@@ -17,7 +17,8 @@ internal sealed class RemoteFrameTap(MediaKind kind, TimeProvider time, long sta
     private int _seenFirst;
     private volatile IEncodedFrameSink? _recorder;
     private volatile IEncodedFrameSink? _echo;
-    private readonly FrameRenderStats? _render = kind == MediaKind.Video ? new FrameRenderStats(time.TimestampFrequency) : null;
+    // Every RTP video payload format runs at 90 kHz (RFC 7741 §4.1 for VP8, RFC 6184 §8.2.1 for H.264).
+    private readonly ReceivedVideoFreezes? _freezes = kind == MediaKind.Video ? new ReceivedVideoFreezes(time.TimestampFrequency, clockRate: 90_000) : null;
     private volatile IRemoteStreamObserver? _observer;
 
     public MediaKind Kind { get; } = kind;
@@ -29,13 +30,11 @@ internal sealed class RemoteFrameTap(MediaKind kind, TimeProvider time, long sta
     /// <summary>Frames sent back to the peer (echo mode).</summary>
     public long Echoed => Interlocked.Read(ref _echoed);
 
-    /// <summary>Freezes of the received video (0 for audio); written by the receive loop, read as a snapshot.</summary>
-    public int FreezeCount => _render?.FreezeCount ?? 0;
+    /// <summary>Freezes and pauses of the received video on arrival (empty for audio); written by the receive loop, read as a snapshot.</summary>
+    public FreezeFigures ArrivalFreezes => _freezes?.Arrival ?? default;
 
-    public TimeSpan TotalFreezesDuration => _render?.TotalFreezesDuration ?? TimeSpan.Zero;
-
-    /// <summary>Gaps over <see cref="FrameRenderStats.PauseGap"/>: counted apart from freezes.</summary>
-    public int PauseCount => _render?.PauseCount ?? 0;
+    /// <summary>Freezes and pauses of the received video on its own timeline, as the recording plays it (empty for audio).</summary>
+    public FreezeFigures TimelineFreezes => _freezes?.Timeline ?? default;
 
     public IEncodedFrameSink? Recorder
     {
@@ -59,7 +58,7 @@ internal sealed class RemoteFrameTap(MediaKind kind, TimeProvider time, long sta
     {
         Interlocked.Increment(ref _frames);
         Interlocked.Add(ref _bytes, frame.Data.Length);
-        _render?.OnFrame(time.GetTimestamp());
+        _freezes?.OnFrame(time.GetTimestamp(), frame.Timestamp);
         if (_seenFirst == 0 && Interlocked.Exchange(ref _seenFirst, 1) == 0)
         {
             firstFrame(Kind, time.GetElapsedTime(startTimestamp));

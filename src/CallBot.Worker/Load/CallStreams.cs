@@ -76,14 +76,15 @@ internal static class CallStreams
             if (media.Video)
             {
                 var (recoveries, unrecovered) = Recoveries(video, receiver, context);
+                var freezes = receiver.Frames.VideoFreezes;
                 double? offset = media.Audio && audio.Delay is { } a && video.Delay is { } v ? Median(a) - Median(v) : null;
                 streams.Add(Stream(receiver, sender, MediaKind.Video, participantName, video, context) with
                 {
                     AvOffsetMs = offset,
-                    VideoFreezes = video.Freezes,
-                    FreezeDuration = video.FreezeDuration,
-                    Pauses = video.Pauses,
-                    PauseDuration = video.PauseDuration,
+                    VideoFreezes = freezes.Freezes,
+                    FreezeDuration = freezes.FreezeDuration,
+                    Pauses = freezes.Pauses,
+                    PauseDuration = freezes.PauseDuration,
                     Recoveries = recoveries,
                     Unrecovered = unrecovered,
                 });
