@@ -208,6 +208,7 @@ internal static class LossTableBenchmark
         Overhead = Ratio(received.RetransmittedPacketsReceived + received.FecPacketsReceived, received.PacketsReceived),
         PlisSent = received.PliCount,
         Seconds = elapsed.TotalSeconds,
+        Inbound = received,
     };
 
     private static double Ratio(long a, long b) => b == 0 ? double.NaN : (double)a / b;
@@ -263,5 +264,8 @@ internal static class LossTableBenchmark
         public long RelayDatagrams { get; init; }
         public long RelayDropped { get; init; }
         public string? Error { get; init; }
+
+        /// <summary>At a Chromium receiver: its whole video inbound-rtp (NACKs, PLIs, drops, jitter buffer), in the JSON for diagnosis.</summary>
+        public SdkInboundRtp? Inbound { get; init; }
     }
 }
