@@ -5,8 +5,9 @@ using CallBot.Worker.Options;
 namespace CallBot.Worker.Tests;
 
 /// <summary>
-/// README documents every configuration key with its default; docs/architecture.md names only files that exist;
-/// no type in src/ is over 500 lines; docker-compose.yml is valid.
+/// README documents every configuration key with its default; docs/architecture.md names only files that exist, and its
+/// "where to change what" recipes name them in the folders they say; no type in src/ is over 500 lines;
+/// docker-compose.yml is valid.
 /// </summary>
 public sealed partial class RepositoryFilesTests
 {
@@ -71,6 +72,80 @@ public sealed partial class RepositoryFilesTests
         Assert.True(named.Count > 40, $"only {named.Count} paths found: has the document's format changed?");
         Assert.True(missing.Count == 0, "docs/architecture.md names files that do not exist:\n" + string.Join('\n', missing));
     }
+
+    /// <summary>
+    /// Issue 20, must-show 4: each recipe under "Where to change what" names the files it touches, and they are where it
+    /// says. A path (<c>src/…</c>, <c>tests/…</c>, <c>docs/…</c>, or <c>Worker/Rtc/…</c> inside <c>src/CallBot.Worker</c>)
+    /// exists as written; a bare name (<c>CallSignalCodec.cs</c>, <c>Sdp/</c>) exists in a folder the same recipe named
+    /// before it — the folder of a named file or a named folder — not merely somewhere in <c>src/</c>; a pattern for a
+    /// new file (<c>&lt;Name&gt;Interceptor.cs</c>) needs its folder to exist. Stricter than
+    /// <see cref="Architecture_document_names_only_files_that_exist"/>, which checks the whole document loosely.
+    /// </summary>
+    [Fact]
+    public void Where_to_change_what_recipes_name_files_in_the_folders_they_name()
+    {
+        var doc = File.ReadAllText(Path.Combine(RepoRoot, "docs", "architecture.md")).ReplaceLineEndings("\n");
+        var start = doc.IndexOf("\n## Where to change what\n", StringComparison.Ordinal);
+        Assert.True(start >= 0, "docs/architecture.md has no \"## Where to change what\" section");
+        var end = doc.IndexOf("\n## ", start + 1, StringComparison.Ordinal);
+        var recipes = doc[start..(end < 0 ? doc.Length : end)].Split("\n### ")[1..];
+
+        var problems = new List<string>();
+        var checkedPaths = 0;
+        foreach (var recipe in recipes)
+        {
+            var title = recipe[..recipe.IndexOf('\n', StringComparison.Ordinal)];
+            var folders = new List<string>();
+            var named = PathInBackticks().Matches(recipe).Select(m => m.Groups[1].Value).ToList();
+            if (named.Count == 0)
+            {
+                problems.Add($"{title}: names no file");
+            }
+
+            foreach (var path in named)
+            {
+                checkedPaths++;
+                var trimmed = path.TrimEnd('/');
+                var found = trimmed.Contains('/', StringComparison.Ordinal)
+                    ? RecipePathCandidates(trimmed).Concat(folders.Select(f => $"{f}/{trimmed}")).FirstOrDefault(ExistsInRepo)
+                    : folders.Select(f => $"{f}/{trimmed}").FirstOrDefault(ExistsInRepo);
+                if (trimmed.Contains('<', StringComparison.Ordinal))
+                {
+                    // A file still to be written: its folder must be real (a bare pattern takes the recipe's last folder).
+                    var folder = trimmed.Contains('/', StringComparison.Ordinal)
+                        ? RecipePathCandidates(trimmed[..trimmed.LastIndexOf('/')]).FirstOrDefault(ExistsInRepo)
+                        : folders.LastOrDefault();
+                    if (folder is null)
+                    {
+                        problems.Add($"{title}: the folder of `{path}` does not exist");
+                    }
+
+                    continue;
+                }
+
+                if (found is null)
+                {
+                    problems.Add(trimmed.Contains('/', StringComparison.Ordinal)
+                        ? $"{title}: `{path}` does not exist"
+                        : $"{title}: `{path}` is in none of the folders the recipe named before it ({string.Join(", ", folders.Distinct())})");
+                    continue;
+                }
+
+                folders.Add(Directory.Exists(Path.Combine(RepoRoot, found)) ? found : found[..found.LastIndexOf('/')]);
+            }
+        }
+
+        Assert.True(recipes.Length >= 8 && checkedPaths > 60, $"{recipes.Length} recipes, {checkedPaths} paths: has the section's format changed?");
+        Assert.True(problems.Count == 0, "docs/architecture.md § Where to change what:\n" + string.Join('\n', problems));
+    }
+
+    private static IEnumerable<string> RecipePathCandidates(string path) =>
+        path.StartsWith("src/", StringComparison.Ordinal) || path.StartsWith("tests/", StringComparison.Ordinal) || path.StartsWith("docs/", StringComparison.Ordinal)
+            ? [path]
+            : [$"src/CallBot.{path}", $"src/{path}", path];
+
+    private static bool ExistsInRepo(string relative) =>
+        File.Exists(Path.Combine(RepoRoot, relative)) || Directory.Exists(Path.Combine(RepoRoot, relative));
 
     private static bool Exists(string path, List<string> sourceFiles)
     {

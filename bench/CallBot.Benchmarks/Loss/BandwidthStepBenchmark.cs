@@ -47,56 +47,27 @@ internal static class BandwidthStepBenchmark
         string? stages = null;
         var json = "bandwidth-step.json";
         string? output = null;
-        for (var i = 0; i < args.Length; i++)
+        var parser = new BenchArgs(Command, "How a video sender follows a bottleneck that steps from H down to L kbit/s and back (issue 15).")
+            .Int("--high-kbps", "H", "the link's rate before the drop and after the rise (2500)", v => step = step with { HighKbps = v }, min: 1)
+            .Int("--low-kbps", "L", "the link's rate between drop and rise (500)", v => step = step with { LowKbps = v }, min: 1)
+            .Int("--drop-at-s", "D", "seconds after the first decoded frame the rate drops (20)", v => step = step with { DropAt = v }, min: 0)
+            .Int("--rise-at-s", "R", "seconds after the first decoded frame the rate rises again (40)", v => step = step with { RiseAt = v }, min: 0)
+            .Int("--duration-s", "S", "seconds measured per path (60)", v => step = step with { Duration = v }, min: 1)
+            .Double("--rtt-ms", "MS", "round-trip time: half of it is added each way (50)", v => rttMs = v, min: 0)
+            .Int("--queue-ms", "MS", "the bottleneck's FIFO in milliseconds at the current rate, drop-tail beyond (1000)", v => step = step with { QueueMs = v }, min: 1)
+            .Text("--paths", "LIST", "chromium-chromium,bot-chromium,chromium-bot (all three)", v => paths = v)
+            .Text("--stages", "LIST", "the bot's media stages, CallBot:Media:Stages (its default)", v => stages = v)
+            .Switch("--quick", "the same steps at 10 / 20 / 30 s: a smoke check", () => step = step with { DropAt = 10, RiseAt = 20, Duration = 30 })
+            .Text("--json", "FILE", "the per-second series (bandwidth-step.json)", v => json = v)
+            .Text("--out", "FILE", "the markdown table, also printed (none)", v => output = v);
+        if (parser.Parse(args, Console.Out, Console.Error) is { } exit)
         {
-            switch (args[i])
-            {
-                case "--high-kbps" when i + 1 < args.Length:
-                    step = step with { HighKbps = int.Parse(args[++i], CultureInfo.InvariantCulture) };
-                    break;
-                case "--low-kbps" when i + 1 < args.Length:
-                    step = step with { LowKbps = int.Parse(args[++i], CultureInfo.InvariantCulture) };
-                    break;
-                case "--drop-at-s" when i + 1 < args.Length:
-                    step = step with { DropAt = int.Parse(args[++i], CultureInfo.InvariantCulture) };
-                    break;
-                case "--rise-at-s" when i + 1 < args.Length:
-                    step = step with { RiseAt = int.Parse(args[++i], CultureInfo.InvariantCulture) };
-                    break;
-                case "--duration-s" when i + 1 < args.Length:
-                    step = step with { Duration = int.Parse(args[++i], CultureInfo.InvariantCulture) };
-                    break;
-                case "--queue-ms" when i + 1 < args.Length:
-                    step = step with { QueueMs = int.Parse(args[++i], CultureInfo.InvariantCulture) };
-                    break;
-                case "--rtt-ms" when i + 1 < args.Length:
-                    rttMs = double.Parse(args[++i], CultureInfo.InvariantCulture);
-                    break;
-                case "--paths" when i + 1 < args.Length:
-                    paths = args[++i];
-                    break;
-                case "--stages" when i + 1 < args.Length:
-                    stages = args[++i];
-                    break;
-                case "--quick":
-                    step = step with { DropAt = 10, RiseAt = 20, Duration = 30 };
-                    break;
-                case "--json" when i + 1 < args.Length:
-                    json = args[++i];
-                    break;
-                case "--out" when i + 1 < args.Length:
-                    output = args[++i];
-                    break;
-                default:
-                    await Console.Error.WriteLineAsync("usage: bandwidth-step [--high-kbps 2500] [--low-kbps 500] [--drop-at-s 20] [--rise-at-s 40] [--duration-s 60] [--rtt-ms 50] [--queue-ms 1000] [--paths chromium-chromium,bot-chromium,chromium-bot] [--stages nack,keyframe,...] [--quick] [--json FILE] [--out FILE]");
-                    return 2;
-            }
+            return exit;
         }
 
         if (step.PreDropFrom < 0 || step.DropAt >= step.RiseAt || step.RiseAt >= step.Duration || step.LowKbps <= 0 || step.LowKbps >= step.HighKbps)
         {
-            await Console.Error.WriteLineAsync($"bandwidth-step: need {PreDropWindow} ≤ drop < rise < duration and 0 < low < high");
-            return 2;
+            return parser.Reject(Console.Error, $"need {PreDropWindow} ≤ drop < rise < duration and 0 < low < high");
         }
 
         var oneWay = TimeSpan.FromMilliseconds(rttMs / 2);

@@ -43,39 +43,22 @@ internal static class LossTableBenchmark
         string? stages = null;
         var json = "loss-table.json";
         string? output = null;
-        for (var i = 0; i < args.Length; i++)
-        {
-            switch (args[i])
+        var parser = new BenchArgs(Command, "Received video quality over a lossy link (independent random loss both ways, RTT/2 each way), path by path (issue 15).")
+            .Double("--duration-s", "S", "seconds measured per call from the first decoded frame (60)", v => duration = TimeSpan.FromSeconds(v), min: 1)
+            .DoubleList("--loss", "P,P…", "loss rates, one table row each per path (0.05,0.10,0.20)", v => losses = v, min: 0, max: 1)
+            .Double("--rtt-ms", "R", "round-trip time: half of it is added each way (100)", v => rttMs = v, min: 0)
+            .Text("--paths", "LIST", "chromium-chromium,bot-chromium,chromium-bot,bot-bot (all four)", v => paths = v)
+            .Text("--stages", "LIST", "the bot's media stages, CallBot:Media:Stages (its default)", v => stages = v)
+            .Switch("--quick", "10 s at 10 % only: a smoke check", () =>
             {
-                case "--duration-s" when i + 1 < args.Length:
-                    duration = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture));
-                    break;
-                case "--loss" when i + 1 < args.Length:
-                    losses = [.. args[++i].Split(',', StringSplitOptions.RemoveEmptyEntries).Select(l => double.Parse(l, CultureInfo.InvariantCulture))];
-                    break;
-                case "--rtt-ms" when i + 1 < args.Length:
-                    rttMs = double.Parse(args[++i], CultureInfo.InvariantCulture);
-                    break;
-                case "--paths" when i + 1 < args.Length:
-                    paths = args[++i];
-                    break;
-                case "--stages" when i + 1 < args.Length:
-                    stages = args[++i];
-                    break;
-                case "--quick":
-                    duration = TimeSpan.FromSeconds(10);
-                    losses = [0.10];
-                    break;
-                case "--json" when i + 1 < args.Length:
-                    json = args[++i];
-                    break;
-                case "--out" when i + 1 < args.Length:
-                    output = args[++i];
-                    break;
-                default:
-                    await Console.Error.WriteLineAsync("usage: loss-table [--duration-s S] [--loss 0.05,0.10,0.20] [--rtt-ms R] [--paths chromium-chromium,bot-chromium,chromium-bot,bot-bot] [--stages nack,keyframe,...] [--quick] [--json FILE] [--out FILE]");
-                    return 2;
-            }
+                duration = TimeSpan.FromSeconds(10);
+                losses = [0.10];
+            })
+            .Text("--json", "FILE", "the rows as JSON (loss-table.json)", v => json = v)
+            .Text("--out", "FILE", "the markdown table, also printed (none)", v => output = v);
+        if (parser.Parse(args, Console.Out, Console.Error) is { } exit)
+        {
+            return exit;
         }
 
         var oneWay = TimeSpan.FromMilliseconds(rttMs / 2);

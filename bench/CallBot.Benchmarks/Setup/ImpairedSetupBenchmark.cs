@@ -33,35 +33,17 @@ internal static class ImpairedSetupBenchmark
         var paths = "chromium-chromium,chromium-bot,bot-chromium";
         var budget = TimeSpan.FromSeconds(20);
         string? output = null;
-        for (var i = 0; i < args.Length; i++)
+        var parser = new BenchArgs(Command, "Call setup over an impaired link (loss P, one-way delay D ± J ms, both directions), path by path.")
+            .Int("--calls", "N", "calls per path (50)", v => calls = v, min: 1)
+            .Double("--loss", "P", "independent random loss rate each way (0.10)", v => loss = v, min: 0, max: 1)
+            .Double("--delay-ms", "D", "one-way delay each way (50)", v => delayMs = v, min: 0)
+            .Double("--jitter-ms", "J", "± jitter on that delay, order kept (10)", v => jitterMs = v, min: 0)
+            .Text("--paths", "LIST", "chromium-chromium,chromium-bot,bot-chromium (all three)", v => paths = v)
+            .Double("--budget-s", "S", "a call succeeds when both ends decode a frame within S seconds (20)", v => budget = TimeSpan.FromSeconds(v), min: 0.1)
+            .Text("--out", "FILE", "the markdown table, also printed (none)", v => output = v);
+        if (parser.Parse(args, Console.Out, Console.Error) is { } exit)
         {
-            switch (args[i])
-            {
-                case "--calls" when i + 1 < args.Length:
-                    calls = int.Parse(args[++i], CultureInfo.InvariantCulture);
-                    break;
-                case "--loss" when i + 1 < args.Length:
-                    loss = double.Parse(args[++i], CultureInfo.InvariantCulture);
-                    break;
-                case "--delay-ms" when i + 1 < args.Length:
-                    delayMs = double.Parse(args[++i], CultureInfo.InvariantCulture);
-                    break;
-                case "--jitter-ms" when i + 1 < args.Length:
-                    jitterMs = double.Parse(args[++i], CultureInfo.InvariantCulture);
-                    break;
-                case "--paths" when i + 1 < args.Length:
-                    paths = args[++i];
-                    break;
-                case "--budget-s" when i + 1 < args.Length:
-                    budget = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture));
-                    break;
-                case "--out" when i + 1 < args.Length:
-                    output = args[++i];
-                    break;
-                default:
-                    await Console.Error.WriteLineAsync("usage: impaired-setup [--calls N] [--loss P] [--delay-ms D] [--jitter-ms J] [--paths chromium-chromium,chromium-bot,bot-chromium] [--budget-s S] [--out FILE]");
-                    return 2;
-            }
+            return exit;
         }
 
         var link = new Link(loss, TimeSpan.FromMilliseconds(delayMs), TimeSpan.FromMilliseconds(jitterMs), budget);

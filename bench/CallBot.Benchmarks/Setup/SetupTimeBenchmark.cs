@@ -32,26 +32,14 @@ internal static class SetupTimeBenchmark
         var paths = "bot,browser";
         var record = true;
         string? output = null;
-        for (var i = 0; i < args.Length; i++)
+        var parser = new BenchArgs(Command, "Call setup time over N sequential real calls per path (bot → bot, SDK in Chromium ↔ bot), on loopback.")
+            .Int("--calls", "N", "calls per path (50)", v => calls = v, min: 1)
+            .Text("--paths", "LIST", "bot,browser (both)", v => paths = v)
+            .Switch("--no-record", "the callee does not record (it does by default)", () => record = false)
+            .Text("--out", "FILE", "the markdown table, also printed (none)", v => output = v);
+        if (parser.Parse(args, Console.Out, Console.Error) is { } exit)
         {
-            switch (args[i])
-            {
-                case "--calls" when i + 1 < args.Length:
-                    calls = int.Parse(args[++i], CultureInfo.InvariantCulture);
-                    break;
-                case "--paths" when i + 1 < args.Length:
-                    paths = args[++i];
-                    break;
-                case "--no-record":
-                    record = false;
-                    break;
-                case "--out" when i + 1 < args.Length:
-                    output = args[++i];
-                    break;
-                default:
-                    await Console.Error.WriteLineAsync("usage: setup [--calls N] [--paths bot,browser] [--no-record] [--out FILE]");
-                    return 2;
-            }
+            return exit;
         }
 
         var recordings = Path.Combine(Path.GetTempPath(), "callbot-bench-setup-" + Guid.NewGuid().ToString("N")[..8]);

@@ -26,23 +26,13 @@ internal static class IdleConnectionsBenchmark
         var connections = 5000;
         var idle = TimeSpan.FromSeconds(30);
         var ownSockets = false;
-        for (var i = 0; i < args.Length; i++)
+        var parser = new BenchArgs(Command, "N ICE agents connected pairwise over loopback, then left idle while descriptors, sockets, RSS and CPU are sampled.")
+            .Int("--connections", "N", "ICE agents, N/2 pairs (5000)", v => connections = v, min: 2)
+            .Double("--idle", "SECONDS", "how long they stay idle (30)", v => idle = TimeSpan.FromSeconds(v), min: 0)
+            .Switch("--own-sockets", "a socket per agent instead of shared ports", () => ownSockets = true);
+        if (parser.Parse(args, Console.Out, Console.Error) is { } exit)
         {
-            switch (args[i])
-            {
-                case "--connections" when i + 1 < args.Length:
-                    connections = int.Parse(args[++i], CultureInfo.InvariantCulture);
-                    break;
-                case "--idle" when i + 1 < args.Length:
-                    idle = TimeSpan.FromSeconds(double.Parse(args[++i], CultureInfo.InvariantCulture));
-                    break;
-                case "--own-sockets":
-                    ownSockets = true;
-                    break;
-                default:
-                    await Console.Error.WriteLineAsync($"unknown argument {args[i]}");
-                    return 2;
-            }
+            return exit;
         }
 
         var pairs = connections / 2;

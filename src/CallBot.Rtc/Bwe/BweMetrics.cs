@@ -1,17 +1,17 @@
 using System.Diagnostics.Metrics;
+using CallBot.Abstractions.Telemetry;
 
 namespace CallBot.Rtc.Bwe;
 
 /// <summary>
-/// OpenTelemetry instruments of the send-side estimate and the pacer, on the worker's meter (<see cref="MeterName"/>,
-/// which its OpenTelemetry setup already exports). Connections are created without DI, so the meter is the library's
-/// own; recording without tags allocates nothing (the pacer records per paced packet).
+/// OpenTelemetry instruments of the send-side estimate and the pacer, on the one <c>CallBot</c> meter
+/// (<see cref="CallBotMeter"/>, which the worker's OpenTelemetry setup already exports). Connections are created without
+/// DI, so the meter is the library's own instance of that name; recording without tags allocates nothing (the pacer
+/// records per paced packet).
 /// </summary>
 internal static class BweMetrics
 {
-    public const string MeterName = "CallBot";
-
-    private static readonly Meter Meter = new(MeterName);
+    private static readonly Meter Meter = CallBotMeter.Create(meterFactory: null);
 
     /// <summary>The transport-cc estimate of a connection after each feedback that changed nothing or something.</summary>
     public static readonly Histogram<long> Estimate = Meter.CreateHistogram<long>(

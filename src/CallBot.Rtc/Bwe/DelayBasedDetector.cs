@@ -1,4 +1,3 @@
-using CallBot.Abstractions;
 namespace CallBot.Rtc.Bwe;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using CallBot.Rtc.Rtp;
-
 namespace CallBot.Rtc.Bwe;
 
 /// <summary>

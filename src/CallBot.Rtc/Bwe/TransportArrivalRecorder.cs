@@ -1,6 +1,3 @@
-using CallBot.Rtc.Rtcp;
-using CallBot.Rtc.Rtp;
-
 namespace CallBot.Rtc.Bwe;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using CallBot.Rtc.Rtcp;
-
 namespace CallBot.Rtc.Bwe;
 
 /// <summary>One sent packet as transport-cc feedback reported it.</summary>

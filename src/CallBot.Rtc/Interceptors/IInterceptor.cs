@@ -1,7 +1,3 @@
-using CallBot.Abstractions;
-using CallBot.Rtc.Media;
-using CallBot.Rtc.Rtcp;
-using CallBot.Rtc.Rtp;
 using CallBot.Rtc.Sdp;
 
 namespace CallBot.Rtc.Interceptors;

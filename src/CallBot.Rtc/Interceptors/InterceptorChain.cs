@@ -1,8 +1,4 @@
-using CallBot.Abstractions;
 using CallBot.Rtc.Bwe;
-using CallBot.Rtc.Media;
-using CallBot.Rtc.Rtcp;
-using CallBot.Rtc.Rtp;
 using CallBot.Rtc.Sdp;
 
 namespace CallBot.Rtc.Interceptors;

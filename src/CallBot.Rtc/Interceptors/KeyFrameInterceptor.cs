@@ -1,7 +1,3 @@
-using CallBot.Abstractions;
-using CallBot.Rtc.Media;
-using CallBot.Rtc.Rtcp;
-
 namespace CallBot.Rtc.Interceptors;
 
 /// <summary>

@@ -1,6 +1,4 @@
-using CallBot.Abstractions;
 using CallBot.Rtc.Bwe;
-using CallBot.Rtc.Rtp;
 
 namespace CallBot.Rtc.Interceptors;
 

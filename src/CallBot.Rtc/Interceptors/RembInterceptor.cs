@@ -1,6 +1,4 @@
 using CallBot.Rtc.Bwe;
-using CallBot.Rtc.Media;
-using CallBot.Rtc.Rtcp;
 using CallBot.Rtc.Sdp;
 
 namespace CallBot.Rtc.Interceptors;

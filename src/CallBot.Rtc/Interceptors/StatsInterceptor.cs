@@ -1,6 +1,3 @@
-using CallBot.Rtc.Media;
-using CallBot.Rtc.Rtcp;
-
 namespace CallBot.Rtc.Interceptors;
 
 /// <summary>

@@ -1,10 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using CallBot.Abstractions;
 using CallBot.Rtc.Bwe;
-using CallBot.Rtc.Media;
-using CallBot.Rtc.Rtcp;
-using CallBot.Rtc.Rtp;
 using CallBot.Rtc.Sdp;
 
 namespace CallBot.Rtc.Interceptors;

@@ -1,8 +1,5 @@
-using CallBot.Abstractions;
 using CallBot.Rtc.Interceptors;
 using CallBot.Rtc.Payloads;
-using CallBot.Rtc.Rtcp;
-using CallBot.Rtc.Rtp;
 
 namespace CallBot.Rtc.Media;
 

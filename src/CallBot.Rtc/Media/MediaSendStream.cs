@@ -1,7 +1,4 @@
-using CallBot.Abstractions;
 using CallBot.Rtc.Payloads;
-using CallBot.Rtc.Rtcp;
-using CallBot.Rtc.Rtp;
 
 namespace CallBot.Rtc.Media;
 

@@ -1,6 +1,3 @@
-using CallBot.Abstractions;
-using CallBot.Rtc.Rtp;
-
 namespace CallBot.Rtc.Payloads;
 
 /// <summary>

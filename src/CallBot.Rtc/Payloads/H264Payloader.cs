@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using CallBot.Abstractions;
 
 namespace CallBot.Rtc.Payloads;
 

@@ -1,7 +1,4 @@
-using CallBot.Abstractions;
 using CallBot.Rtc.Ice;
-using CallBot.Rtc.Media;
-using CallBot.Rtc.Rtp;
 using CallBot.Rtc.Sdp;
 using Microsoft.Extensions.Logging;
 

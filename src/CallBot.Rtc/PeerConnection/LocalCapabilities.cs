@@ -1,4 +1,3 @@
-using CallBot.Abstractions;
 using CallBot.Rtc.Dtls;
 using CallBot.Rtc.Ice;
 using CallBot.Rtc.Interceptors;

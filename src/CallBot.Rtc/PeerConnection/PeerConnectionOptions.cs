@@ -1,6 +1,5 @@
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
-using CallBot.Abstractions;
 using CallBot.Rtc.Ice;
 using CallBot.Rtc.Srtp;
 using CallBot.Rtc.Transport;

@@ -1,4 +1,3 @@
-using CallBot.Abstractions;
 using CallBot.Rtc.Ice;
 
 namespace CallBot.Rtc;

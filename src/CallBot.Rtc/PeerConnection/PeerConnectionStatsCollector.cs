@@ -1,5 +1,4 @@
 using CallBot.Rtc.Interceptors;
-using CallBot.Rtc.Media;
 using CallBot.Rtc.Srtp;
 
 namespace CallBot.Rtc;

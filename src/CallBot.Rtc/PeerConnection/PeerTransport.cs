@@ -1,6 +1,5 @@
 using CallBot.Rtc.Dtls;
 using CallBot.Rtc.Ice;
-using CallBot.Rtc.Media;
 using CallBot.Rtc.Sdp;
 using CallBot.Rtc.Transport;
 using Microsoft.Extensions.Logging;

@@ -1,9 +1,7 @@
 using System.Security.Cryptography;
-using CallBot.Abstractions;
 using CallBot.Rtc.Dtls;
 using CallBot.Rtc.Ice;
 using CallBot.Rtc.Interceptors;
-using CallBot.Rtc.Media;
 using Microsoft.Extensions.Logging;
 
 namespace CallBot.Rtc;

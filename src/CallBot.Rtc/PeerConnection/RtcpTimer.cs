@@ -1,6 +1,4 @@
 using CallBot.Rtc.Interceptors;
-using CallBot.Rtc.Media;
-using CallBot.Rtc.Rtcp;
 using CallBot.Rtc.Srtp;
 using Microsoft.Extensions.Logging;
 

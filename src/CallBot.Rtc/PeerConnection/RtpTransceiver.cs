@@ -1,6 +1,4 @@
 using System.Text;
-using CallBot.Abstractions;
-using CallBot.Rtc.Media;
 using CallBot.Rtc.Sdp;
 
 namespace CallBot.Rtc;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Security.Cryptography;
-using CallBot.Abstractions;
 using CallBot.Rtc.Sdp;
 
 namespace CallBot.Rtc;

@@ -1,5 +1,3 @@
-using CallBot.Abstractions;
-
 namespace CallBot.Rtc.Rtcp;
 
 public static class RoundTripTime

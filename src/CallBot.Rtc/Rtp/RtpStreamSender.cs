@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using CallBot.Abstractions;
 using CallBot.Rtc.Payloads;
-using CallBot.Rtc.Rtcp;
 
 namespace CallBot.Rtc.Rtp;
 

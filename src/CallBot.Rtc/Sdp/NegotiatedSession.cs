@@ -1,5 +1,3 @@
-using CallBot.Abstractions;
-
 namespace CallBot.Rtc.Sdp;
 
 /// <summary>Our DTLS role after negotiation: Client sends the ClientHello (setup:active).</summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using CallBot.Abstractions;
 
 namespace CallBot.Rtc.Sdp;
 

@@ -187,17 +187,10 @@ public static class CallSignalCodec
                     break;
                 case OpponentsIds:
                     opponents ??= [];
-                    foreach (var item in element.Elements())
+                    if (ReadItems(element, opponents, MaxOpponents, OpponentsIds, static (XElement item, out int id) => TryParseId(Text(item), out id),
+                        CallSignalRejectReason.BadNumber, OpponentId) is { } badOpponents)
                     {
-                        if (opponents.Count >= MaxOpponents)
-                        {
-                            return CallSignalDecodeResult.Rejected(CallSignalRejectReason.TooManyItems, OpponentsIds);
-                        }
-                        if (!TryParseId(Text(item), out var id))
-                        {
-                            return CallSignalDecodeResult.Rejected(CallSignalRejectReason.BadNumber, OpponentId);
-                        }
-                        opponents.Add(id);
+                        return badOpponents;
                     }
                     break;
                 case Sdp:
@@ -217,17 +210,9 @@ public static class CallSignalCodec
                     break;
                 case IceCandidatesName:
                     candidates ??= [];
-                    foreach (var item in element.Elements())
+                    if (ReadItems(element, candidates, MaxIceCandidates, IceCandidatesName, TryParseCandidate, CallSignalRejectReason.BadIceCandidate) is { } badCandidates)
                     {
-                        if (candidates.Count >= MaxIceCandidates)
-                        {
-                            return CallSignalDecodeResult.Rejected(CallSignalRejectReason.TooManyItems, IceCandidatesName);
-                        }
-                        if (!TryParseCandidate(item, out var candidate))
-                        {
-                            return CallSignalDecodeResult.Rejected(CallSignalRejectReason.BadIceCandidate);
-                        }
-                        candidates.Add(candidate);
+                        return badCandidates;
                     }
                     break;
                 default:
@@ -333,6 +318,32 @@ public static class CallSignalCodec
             children.Add(node);
         }
         return InfoNode.Branch(element.Name.LocalName, children);
+    }
+
+    private delegate bool ItemParser<T>(XElement item, out T value);
+
+    /// <summary>
+    /// Adds the children of a repeated field (<paramref name="field"/>) to <paramref name="items"/>, at most
+    /// <paramref name="max"/> in all (a repeated field may appear more than once); the rejection for one too many or one
+    /// that does not parse, or null when all were read.
+    /// </summary>
+    private static CallSignalDecodeResult? ReadItems<T>(XElement element, List<T> items, int max, string field, ItemParser<T> parse,
+        CallSignalRejectReason badItem, string? badItemDetail = null)
+    {
+        foreach (var child in element.Elements())
+        {
+            if (items.Count >= max)
+            {
+                return CallSignalDecodeResult.Rejected(CallSignalRejectReason.TooManyItems, field);
+            }
+            if (!parse(child, out var item))
+            {
+                return CallSignalDecodeResult.Rejected(badItem, badItemDetail);
+            }
+            items.Add(item);
+        }
+
+        return null;
     }
 
     private static bool TryParseCandidate(XElement item, out IceCandidateInit candidate)

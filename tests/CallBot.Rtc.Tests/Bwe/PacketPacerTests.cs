@@ -1,5 +1,6 @@
-using System.Diagnostics.Metrics;
+using CallBot.Abstractions.Telemetry;
 using CallBot.Rtc.Bwe;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace CallBot.Rtc.Tests.Bwe;
@@ -75,25 +76,8 @@ public sealed class PacketPacerTests
     public void Each_paced_packet_records_its_queue_delay_and_an_overflow_is_counted()
     {
         // The meter is process-wide (other tests' pacers record too): look for this pacer's exact values.
-        var delays = new List<double>();
-        long overflows = 0;
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == "CallBot" && instrument.Name is "callbot.rtc.pacer.queue_delay" or "callbot.rtc.pacer.overflows")
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<double>((_, value, _, _) =>
-        {
-            lock (delays)
-            {
-                delays.Add(value);
-            }
-        });
-        listener.SetMeasurementEventCallback<long>((_, value, _, _) => Interlocked.Add(ref overflows, value));
-        listener.Start();
+        using var delays = new MetricCollector<double>(meterScope: null, CallBotMeter.Name, "callbot.rtc.pacer.queue_delay");
+        using var overflows = new MetricCollector<long>(meterScope: null, CallBotMeter.Name, "callbot.rtc.pacer.overflows");
 
         using var pacer = new PacketPacer(new TransportCcOptions { MaxPacedPackets = 4 }, _time, () => _targetKbps);
         var packet = new byte[1200];
@@ -108,13 +92,11 @@ public sealed class PacketPacerTests
         }
 
         Assert.Equal(0, pacer.Queued);
-        Assert.True(Interlocked.Read(ref overflows) >= 2);
-        lock (delays)
-        {
-            // 1,562 B of budget per 5 ms at 2.5 × 1 Mbit/s: the queued packets leave 5, 10, 15 (and 20) ms after they came.
-            Assert.Contains(5.0, delays);
-            Assert.Contains(10.0, delays);
-        }
+        Assert.True(overflows.GetMeasurementSnapshot().EvaluateAsCounter() >= 2);
+        // 1,562 B of budget per 5 ms at 2.5 × 1 Mbit/s: the queued packets leave 5, 10, 15 (and 20) ms after they came.
+        var waited = delays.GetMeasurementSnapshot().Select(m => m.Value).ToList();
+        Assert.Contains(5.0, waited);
+        Assert.Contains(10.0, waited);
     }
 
     private void Record(ReadOnlySpan<byte> packet) => _sent.Add((_time.GetUtcNow() - _start, packet[0], packet.Length));

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using CallBot.Abstractions;
+using CallBot.TestSupport;
 using CallBot.TestSupport.Network;
 
 namespace CallBot.Rtc.Tests.MediaPlane;
@@ -34,10 +35,11 @@ public sealed partial class LossRecoveryTests(ITestOutputHelper output)
         await pump.StopAsync();
 
         var sent = pair.OutboundVideoAtA().PacketsSent;
-        await WaitAsync(() => Settled(pair, sent), Timeout);
+        await SettledAsync(pair, sent);
 
         // The jitter buffer releases the last frames on its next ticks (after a given-up gap: after the gap wait).
-        await WaitAsync(() => pair.ReceivedByB.Frames >= pump.VideoFramesSent * 0.97, Timeout);
+        await Poll.UntilAsync(() => pair.ReceivedByB.Frames, frames => frames >= pump.VideoFramesSent * 0.97, Timeout,
+            frames => $"B assembled {frames} of the {pump.VideoFramesSent} frames A sent, wanted 97 %", PollPeriod, TestContext.Current.CancellationToken);
 
         var inbound = pair.InboundVideoAtB();
         var outbound = pair.OutboundVideoAtA();
@@ -70,7 +72,7 @@ public sealed partial class LossRecoveryTests(ITestOutputHelper output)
         await back.StopAsync();
 
         var sent = pair.OutboundVideoAtA().PacketsSent;
-        await WaitAsync(() => Settled(pair, sent), Timeout);
+        await SettledAsync(pair, sent);
 
         var inbound = pair.InboundVideoAtB();
         var receiver = pair.VideoB.ReceiveStream!.Receiver;
@@ -139,22 +141,21 @@ public sealed partial class LossRecoveryTests(ITestOutputHelper output)
     // to reveal the gap (the trailing edge), hence the small allowance.
     private const int TrailingEdge = 5;
 
+    // Sampling reads B's stats: every 20 ms is often enough and leaves the real-time media path alone.
+    private static readonly TimeSpan PollPeriod = TimeSpan.FromMilliseconds(20);
+
+    private static async Task SettledAsync(RelayedCallBotPair pair, long sent) =>
+        await Poll.UntilAsync(() => Settled(pair, sent), settled => settled, Timeout,
+            _ => $"of {sent} video packets, {pair.InboundVideoAtB().PacketsReceived} received and {pair.VideoB.ReceiveStream!.Receiver.PacketsGivenUp} given up; " +
+                $"in flight A→B {pair.Relay.AToB.Counters.InFlight}, B→A {pair.Relay.BToA.Counters.InFlight}",
+            PollPeriod, TestContext.Current.CancellationToken);
+
     private static bool Settled(RelayedCallBotPair pair, long sent)
     {
         var receiver = pair.VideoB.ReceiveStream!.Receiver;
         Span<ushort> missing = stackalloc ushort[1];
         return pair.Relay.AToB.Counters.InFlight == 0 && pair.Relay.BToA.Counters.InFlight == 0 && receiver.GetMissing(missing) == 0
             && pair.InboundVideoAtB().PacketsReceived + receiver.PacketsGivenUp >= sent - TrailingEdge;
-    }
-
-    private static async Task WaitAsync(Func<bool> condition, TimeSpan timeout)
-    {
-        var started = TimeProvider.System.GetTimestamp();
-        using var poll = new PeriodicTimer(TimeSpan.FromMilliseconds(20));
-        while (!condition() && TimeProvider.System.GetElapsedTime(started) < timeout)
-        {
-            await poll.WaitForNextTickAsync(TestContext.Current.CancellationToken);
-        }
     }
 
     [GeneratedRegex(@"a=rtcp-fb:\d+ nack\r\n")]

@@ -1,13 +1,13 @@
 using System.Buffers.Binary;
-using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Diagnostics.Metrics;
 using CallBot.Abstractions;
+using CallBot.Abstractions.Telemetry;
 using CallBot.Rtc.Ice;
 using CallBot.Rtc.Interceptors;
 using CallBot.Rtc.Rtp;
 using CallBot.Rtc.Transport;
 using CallBot.TestSupport;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace CallBot.Rtc.Tests.PeerConnection;
@@ -22,17 +22,7 @@ public sealed class TransportCcWireTests
     public async Task Every_sent_packet_carries_the_next_transport_sequence_number_and_the_feedback_sets_the_target_bitrate()
     {
         // The estimate is also an OpenTelemetry histogram (process-wide meter: other tests' connections record too).
-        var estimates = new ConcurrentBag<long>();
-        using var listener = new MeterListener();
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == "CallBot" && instrument.Name == "callbot.rtc.bwe.estimate")
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((_, value, _, _) => estimates.Add(value));
-        listener.Start();
+        using var estimates = new MetricCollector<long>(meterScope: null, CallBotMeter.Name, "callbot.rtc.bwe.estimate");
 
         await using var peers = await InMemoryPeers.ConnectAsync(stagesOfB: WithTransportCc, stagesOfA: WithTransportCc);
         Assert.Contains("transport-wide-cc-extensions-01", peers.B.LocalDescription, StringComparison.Ordinal);
@@ -54,7 +44,7 @@ public sealed class TransportCcWireTests
 
         // The default start estimate, less nothing for audio (A sends video only).
         Assert.InRange(peers.A.GetStats().Outbound.Single().TargetBitrateKbps, 1_000, 2_000);
-        Assert.Contains(estimates, e => e is >= 1_000_000 and <= 2_000_000);
+        Assert.Contains(estimates.GetMeasurementSnapshot(), m => m.Value is >= 1_000_000 and <= 2_000_000);
         // One counter for every packet: no number twice, none skipped (the first feedback starts probes, whose packets leave
         // from the prober's timer and may reach the wire interleaved with the producer's, so sorted, not in tap order).
         var sequences = TransportSequences(peers, id: 3);

@@ -109,14 +109,8 @@ internal sealed class ScramClient : ISaslMechanism
             error = $"iteration count '{LogText.Truncate(iterationsText, 16)}' outside {MinIterations}..{MaxIterations}";
             return false;
         }
-        byte[] saltBytes;
-        try
+        if (!TryDecodeBase64(salt, "salt", out var saltBytes, out error))
         {
-            saltBytes = Convert.FromBase64String(salt);
-        }
-        catch (FormatException)
-        {
-            error = "salt is not base64";
             return false;
         }
         int hashLength = _hash == HashAlgorithmName.SHA256 ? 32 : 20;
@@ -156,14 +150,8 @@ internal sealed class ScramClient : ISaslMechanism
         }
         int comma = text.IndexOf(',', StringComparison.Ordinal);
         string signature = comma >= 0 ? text[2..comma] : text[2..];
-        byte[] got;
-        try
+        if (!TryDecodeBase64(signature, "server signature", out var got, out error))
         {
-            got = Convert.FromBase64String(signature);
-        }
-        catch (FormatException)
-        {
-            error = "server signature is not base64";
             return false;
         }
         if (!CryptographicOperations.FixedTimeEquals(got, _expectedServerSignature))
@@ -173,6 +161,23 @@ internal sealed class ScramClient : ISaslMechanism
         }
         error = null;
         return true;
+    }
+
+    /// <summary>Both base64 fields of the server's messages (salt, signature) are refused alike when they do not decode.</summary>
+    private static bool TryDecodeBase64(string text, string field, out byte[] bytes, out string? error)
+    {
+        try
+        {
+            bytes = Convert.FromBase64String(text);
+            error = null;
+            return true;
+        }
+        catch (FormatException)
+        {
+            bytes = [];
+            error = field + " is not base64";
+            return false;
+        }
     }
 
     private byte[] Hmac(byte[] key, ReadOnlySpan<byte> data) =>
