@@ -6,6 +6,7 @@
 #   load_lab_netns "$0" "$@"                       # first line: re-execs the script inside `unshare --net` once
 #   load_lab_start NAME FIRST LAST PASSWORD_PATTERN # sets LAB_WORK, CALLBOT (the built binary), PROSODY_PORT
 #   load_lab_on_exit PID                           # also stop this helper (e.g. a sampler loop) on exit
+#   load_lab_build_rev REV                         # prints the folder of REV's Release callbot, built once (A/B runs)
 set -euo pipefail
 LAB_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 source "$LAB_ROOT/scripts/load/prosody-lab.sh"
@@ -30,6 +31,40 @@ load_lab_start() {
   dotnet build "$LAB_ROOT/src/CallBot.Worker" -c Release -v quiet -clp:ErrorsOnly
   cp -r "$LAB_ROOT/src/CallBot.Worker/bin/Release/net10.0" "$LAB_WORK/bin"
   CALLBOT="$LAB_WORK/bin/callbot"
+}
+
+# Builds commit REV of this repository in Release in a detached git worktree of its own and prints the folder holding its
+# callbot executable. Idempotent: the build lives under $CALLBOT_BASELINE_ROOT (default /tmp/callbot-baseline)/<commit>
+# and a later call reuses it; bin/ appears only once a build succeeded (copied, then renamed), so a failed or interrupted
+# build is never taken for a good one. Call it before load_lab_netns: a restore may need the network. Fails, naming REV
+# and the build log, if REV is not a commit or does not build.
+load_lab_build_rev() {
+  local rev="$1" sha root
+  if ! sha="$(git -C "$LAB_ROOT" rev-parse --verify --quiet "$rev^{commit}")"; then
+    echo "load_lab_build_rev: '$rev' is not a commit of $LAB_ROOT" >&2
+    return 1
+  fi
+  root="${CALLBOT_BASELINE_ROOT:-/tmp/callbot-baseline}/$sha"
+  if [[ -x "$root/bin/callbot" ]]; then
+    echo "load_lab_build_rev: reusing the build of $rev ($sha) in $root/bin" >&2
+    echo "$root/bin"
+    return 0
+  fi
+  mkdir -p "$root"
+  if [[ ! -e "$root/tree/.git" ]]; then
+    git -C "$LAB_ROOT" worktree prune # a worktree whose folder was deleted (e.g. /tmp cleared) still blocks its path
+    git -C "$LAB_ROOT" worktree add --quiet --detach "$root/tree" "$sha" >&2
+  fi
+  echo "load_lab_build_rev: building $rev ($sha) in Release (log: $root/build.log)" >&2
+  if ! dotnet build "$root/tree/src/CallBot.Worker" -c Release -v quiet -clp:ErrorsOnly > "$root/build.log" 2>&1; then
+    tail -n 20 "$root/build.log" >&2
+    echo "load_lab_build_rev: $rev ($sha) does not build; full log: $root/build.log" >&2
+    return 1
+  fi
+  rm -rf "$root/bin.partial"
+  cp -r "$root/tree/src/CallBot.Worker/bin/Release/net10.0" "$root/bin.partial"
+  mv "$root/bin.partial" "$root/bin"
+  echo "$root/bin"
 }
 
 load_lab_on_exit() {
