@@ -11,26 +11,41 @@ internal sealed record FecPayloadTypes(byte Media, byte Red, byte? Ulpfec);
 
 /// <summary>
 /// The send side of the <c>fec</c> stage for one video stream, as Chrome sends it (RFC 2198 + RFC 5109): each media packet
-/// goes out as RED with one block, and is XORed into a ULPFEC group (<see cref="UlpfecEncoder"/>); the group closes at
-/// its size (<see cref="FecProtection.GroupSize"/> from the loss the peer reports, chosen at each frame's first packet) or
-/// at the frame's last packet, and its FEC packet goes out as a RED block with the next number of the media's sequence
-/// space (<paramref name="reserveSequence"/>). The protected packet is the plain media packet (what the receiver rebuilds
-/// after taking the RED header off). Retransmissions (RTX) pass untouched.
+/// goes out as RED with one block, and is XORed into a ULPFEC group (<see cref="UlpfecEncoder"/>) of at most
+/// <see cref="FecProtection.GroupSize"/> packets (from the loss the peer reports, chosen at each frame's first packet);
+/// a frame's groups close at its last packet, and their FEC packets go out right after it, each a RED block with the
+/// next number of the media's sequence space (<paramref name="reserveSequence"/>). The protected packet is the plain
+/// media packet (what the receiver rebuilds after taking the RED header off). Retransmissions (RTX) pass untouched.
 /// </summary>
 /// <remarks>
-/// Runs in the writer chain on the producer's thread (the send stream's lock held). Three buffers of a datagram each,
-/// allocated once; nothing per packet. A packet that does not fit them goes out unprotected, as it came.
+/// <para>
+/// A FEC packet never takes a number inside a frame: libwebrtc's receiver (<c>PacketBuffer::PotentialNewFrame</c>)
+/// assembles a frame only from media packets with consecutive numbers, and a FEC number it holds as padding outside
+/// that buffer, so a frame with a FEC packet between two of its packets is never complete (and every frame after it
+/// waits for a keyframe). libwebrtc's own <c>UlpfecGenerator</c> makes FEC only at a frame's last packet for the same
+/// reason. Until this was so, Chromium decoded 15 % of our frames at 10 % loss (docs/performance.md, the fec section).
+/// </para>
+/// <para>
+/// Runs in the writer chain on the producer's thread (the send stream's lock held). Buffers of a datagram each: RED,
+/// FEC, the last header, and one encoder per group of a frame (up to <see cref="MaxGroupsPerFrame"/>, created the
+/// first time a frame needs that many, then kept); nothing per packet. A packet that does not fit them goes out
+/// unprotected, as it came.
+/// </para>
 /// </remarks>
 internal sealed class FecStreamSender(uint mediaSsrc, Func<ushort?> reserveSequence, Func<double> lossFraction)
 {
+    /// <summary>Most ULPFEC groups (encoders) one frame uses; the last one takes the rest of a larger frame (≤ 48 numbers).</summary>
+    public const int MaxGroupsPerFrame = 16;
+
     private const int PaddingBit = 0x20;
     private const int MarkerBit = 0x80;
     private const int BufferSize = UlpfecPacket.MaxMediaPacketSize + UlpfecPacket.HeaderSize + UlpfecPacket.LongLevelHeaderSize + 64;
 
-    private readonly UlpfecEncoder _encoder = new();
+    private readonly UlpfecEncoder?[] _groups = new UlpfecEncoder?[MaxGroupsPerFrame];
     private readonly byte[] _red = new byte[BufferSize];
     private readonly byte[] _fec = new byte[BufferSize];
     private readonly byte[] _lastHeader = new byte[UlpfecPacket.MaxMediaPacketSize];
+    private int _openGroups;
     private int _lastHeaderLength;
     private int _groupSize;
     private uint _frameTimestamp;
@@ -58,7 +73,7 @@ internal sealed class FecStreamSender(uint mediaSsrc, Func<ushort?> reserveSeque
 
     public long FecBytesSent => Volatile.Read(ref _fecBytesSent);
 
-    /// <summary>Writes <paramref name="packet"/> (and the FEC packet it closes, if any) to <paramref name="next"/>.</summary>
+    /// <summary>Writes <paramref name="packet"/> (and, after a frame's last packet, the FEC packets of its groups) to <paramref name="next"/>.</summary>
     public void Write(ReadOnlySpan<byte> packet, RtpPacketHandler next)
     {
         if (PayloadTypes is not { } types
@@ -72,9 +87,15 @@ internal sealed class FecStreamSender(uint mediaSsrc, Func<ushort?> reserveSeque
 
         var payload = packet[headerLength..^header.PaddingLength];
         var isNew = !_hasProtected || (short)(header.SequenceNumber - _lastProtected) > 0;
-        if (types.Ulpfec is not null && isNew)
+        if (types.Ulpfec is { } fecType && isNew)
         {
-            Protect(packet, header, headerLength, types, next);
+            if (_openGroups > 0 && header.Timestamp != _frameTimestamp)
+            {
+                // The last frame ended without its marker packet reaching us: its groups go out now, still between frames.
+                SendGroups(fecType, types.Red, next);
+            }
+
+            Protect(packet, header, headerLength);
         }
 
         // The RED packet: the same header with RED's payload type, then one block header (the media's) and the payload.
@@ -86,13 +107,13 @@ internal sealed class FecStreamSender(uint mediaSsrc, Func<ushort?> reserveSeque
         Volatile.Write(ref _redPacketsSent, _redPacketsSent + 1);
         next(_red.AsSpan(0, headerLength + RedPayload.PrimaryHeaderSize + payload.Length));
 
-        if (types.Ulpfec is { } ulpfec && isNew && _encoder.Count > 0 && (header.Marker || _encoder.Count >= _groupSize))
+        if (types.Ulpfec is { } ulpfec && isNew && header.Marker)
         {
-            SendFec(ulpfec, types.Red, next);
+            SendGroups(ulpfec, types.Red, next);
         }
     }
 
-    private void Protect(ReadOnlySpan<byte> packet, in RtpHeader header, int headerLength, FecPayloadTypes types, RtpPacketHandler next)
+    private void Protect(ReadOnlySpan<byte> packet, in RtpHeader header, int headerLength)
     {
         if (!_started || header.Timestamp != _frameTimestamp)
         {
@@ -106,19 +127,19 @@ internal sealed class FecStreamSender(uint mediaSsrc, Func<ushort?> reserveSeque
         _lastProtected = header.SequenceNumber;
         if (_groupSize == 0)
         {
-            _encoder.Reset();
             return;
         }
 
-        if (!_encoder.Add(packet))
+        if (_openGroups == 0 || (_groups[_openGroups - 1]!.Count >= _groupSize && _openGroups < MaxGroupsPerFrame))
         {
-            // Too far from the open group's first number (or too long): close it and start another with this packet.
-            if (_encoder.Count > 0)
-            {
-                SendFec(types.Ulpfec!.Value, types.Red, next);
-            }
+            OpenGroup();
+        }
 
-            if (!_encoder.Add(packet))
+        if (!_groups[_openGroups - 1]!.Add(packet) && _openGroups < MaxGroupsPerFrame)
+        {
+            // Too far from the open group's first number (or too long): a group of its own, sent with the others.
+            OpenGroup();
+            if (!_groups[_openGroups - 1]!.Add(packet))
             {
                 return;
             }
@@ -128,17 +149,39 @@ internal sealed class FecStreamSender(uint mediaSsrc, Func<ushort?> reserveSeque
         _lastHeaderLength = headerLength;
     }
 
-    private void SendFec(byte ulpfec, byte red, RtpPacketHandler next)
+    private void OpenGroup()
+    {
+        var group = _groups[_openGroups] ??= new UlpfecEncoder();
+        group.Reset();
+        _openGroups++;
+    }
+
+    /// <summary>Sends the FEC packet of every open group, in the order of their first numbers, and closes them.</summary>
+    private void SendGroups(byte ulpfec, byte red, RtpPacketHandler next)
+    {
+        for (var i = 0; i < _openGroups; i++)
+        {
+            var group = _groups[i]!;
+            if (group.Count > 0)
+            {
+                SendFec(group, ulpfec, red, next);
+            }
+        }
+
+        _openGroups = 0;
+    }
+
+    private void SendFec(UlpfecEncoder group, byte ulpfec, byte red, RtpPacketHandler next)
     {
         var headerLength = _lastHeaderLength;
         if (reserveSequence() is not { } sequence
-            || !_encoder.TryClose(_fec.AsSpan(headerLength + RedPayload.PrimaryHeaderSize), out var written))
+            || !group.TryClose(_fec.AsSpan(headerLength + RedPayload.PrimaryHeaderSize), out var written))
         {
-            _encoder.Reset();
+            group.Reset();
             return;
         }
 
-        // The last protected packet's header (SSRC, timestamp, extensions) with RED's payload type, no marker, its own number.
+        // The frame's last protected packet's header (SSRC, timestamp, extensions) with RED's payload type, no marker, its own number.
         _lastHeader.AsSpan(0, headerLength).CopyTo(_fec);
         _fec[0] &= unchecked((byte)~PaddingBit);
         _fec[1] = red;

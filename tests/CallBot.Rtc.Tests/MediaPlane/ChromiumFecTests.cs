@@ -17,6 +17,10 @@ public sealed class ChromiumFecTests(ChromiumFixture chromium, ITestOutputHelper
 {
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(12);
 
+    // Without fec, at 10 % loss and 100 ms RTT, Chromium decodes 92 % of the bot's frames (the loss table); the margin
+    // is for a loaded machine (the frames a busy Chromium drops).
+    private const double MinDecodedShare = 0.6;
+
     [Fact]
     public async Task Red_and_ulpfec_are_negotiated_with_chromium_and_fec_flows_both_ways_through_a_lossy_relay()
     {
@@ -34,30 +38,41 @@ public sealed class ChromiumFecTests(ChromiumFixture chromium, ITestOutputHelper
             direction.Delay = TimeSpan.FromMilliseconds(50);
         }
 
-        await using (new LiveMediaPump(CodecId.Vp8, call.Video.Sender, call.Audio.Sender))
+        long framesSent;
+        await using (var pump = new LiveMediaPump(CodecId.Vp8, call.Video.Sender, call.Audio.Sender))
         {
             await ElapseAsync(Window);
+            framesSent = pump.VideoFramesSent;
         }
 
-        var chrome = await call.StatsAsync("inbound-rtp", "fecPacketsReceived", "fecPacketsDiscarded", "framesDecoded", "packetsLost");
+        var chrome = await call.StatsAsync(
+            "inbound-rtp", "fecPacketsReceived", "framesReceived", "framesDecoded", "framesDropped", "keyFramesDecoded", "nackCount",
+            "pliCount", "freezeCount", "packetsLost", "packetsReceived", "retransmittedPacketsReceived");
         var sent = await call.StatsAsync("outbound-rtp", "packetsSent", "framesEncoded");
         var stats = call.CallBot.GetStats();
         var outbound = stats.Outbound.Single(s => s.Kind == MediaKind.Video);
         var inbound = stats.Inbound.Single(s => s.Kind == MediaKind.Video);
+        var video = chrome.Video;
+        var decodedShare = video["framesDecoded"] / Math.Max(1, framesSent);
         output.WriteLine(
-            $"CallBot → Chromium: {outbound.PacketsSent} media packets, {outbound.FecPacketsSent} ULPFEC ({outbound.FecBytesSent} B), " +
-            $"Chromium fecPacketsReceived {chrome.Video["fecPacketsReceived"]}, fecPacketsDiscarded {chrome.Video["fecPacketsDiscarded"]}, " +
-            $"framesDecoded {chrome.Video["framesDecoded"]}, packetsLost {chrome.Video["packetsLost"]}; " +
+            $"CallBot → Chromium: {framesSent} frames, {outbound.PacketsSent} media packets, {outbound.FecPacketsSent} ULPFEC ({outbound.FecBytesSent} B), " +
+            $"remote fraction lost {outbound.RemoteFractionLost:P1}; Chromium framesReceived {video["framesReceived"]}, framesDecoded " +
+            $"{video["framesDecoded"]} ({decodedShare:P1}), framesDropped {video["framesDropped"]}, keyFramesDecoded {video["keyFramesDecoded"]}, " +
+            $"nackCount {video["nackCount"]}, pliCount {video["pliCount"]}, freezeCount {video["freezeCount"]}, packetsReceived " +
+            $"{video["packetsReceived"]}, packetsLost {video["packetsLost"]}, retransmittedPacketsReceived {video["retransmittedPacketsReceived"]}, " +
+            $"fecPacketsReceived {video["fecPacketsReceived"]}; " +
             $"Chromium → CallBot: framesEncoded {sent.Video["framesEncoded"]}, CallBot assembled {call.ReceivedVideo.Frames}, " +
             $"ULPFEC received {inbound.FecPacketsReceived}, recovered {inbound.FecPacketsRecovered}, discarded {inbound.FecPacketsDiscarded}, " +
             $"NACKs {inbound.NackCount}; relay lost {call.ToChromium.Counters.DroppedLoss} / {call.ToCallBot.Counters.DroppedLoss}");
 
-        // CallBot → Chromium: RED-wrapped VP8 is decoded; the ULPFEC packets go out sized from Chromium's reported loss.
-        // Chromium's fecPacketsReceived stays 0 for them (measured: 0 of 262 sent) whatever the packets: libwebrtc fills the
-        // video inbound-rtp counter only from its FlexFEC receive stream (WebRtcVideoReceiveStream::GetVideoReceiverInfo),
-        // never from the ULPFEC receiver, so it is printed, not asserted (docs/performance.md, the fec section).
+        // CallBot → Chromium: RED-wrapped VP8 with ULPFEC sized from Chromium's reported loss, and Chromium decodes most
+        // frames. When a FEC packet was numbered between two packets of a frame, libwebrtc's packet buffer never completed
+        // that frame (nor the delta frames after it): Chromium decoded 27-36 % of the frames here, 15 % in the loss table.
+        // Chromium's fecPacketsReceived stays 0 for ULPFEC whatever the packets: libwebrtc fills the video inbound-rtp
+        // counter only from its FlexFEC receive stream (WebRtcVideoReceiveStream::GetVideoReceiverInfo), never from the
+        // ULPFEC receiver, so it is printed, not asserted (docs/performance.md, the fec section).
         Assert.True(outbound.FecPacketsSent > 0, "CallBot sent no ULPFEC");
-        Assert.True(chrome.Video["framesDecoded"] > 30, $"Chromium decoded {chrome.Video["framesDecoded"]} frames");
+        Assert.True(decodedShare >= MinDecodedShare, $"Chromium decoded {video["framesDecoded"]} of {framesSent} frames ({decodedShare:P1})");
 
         // Chromium → CallBot: Chromium's RED is taken off, its ULPFEC (sent once it measures loss at this RTT) rebuilds packets.
         Assert.True(call.ReceivedVideo.Frames > sent.Video["framesEncoded"] / 2, $"CallBot assembled {call.ReceivedVideo.Frames} of {sent.Video["framesEncoded"]}");
