@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using CallBot.Abstractions;
 using CallBot.Rtc.Interceptors;
+using CallBot.TestSupport;
 using CallBot.TestSupport.Chromium;
 
 namespace CallBot.Rtc.Tests.MediaPlane;
@@ -16,6 +17,7 @@ namespace CallBot.Rtc.Tests.MediaPlane;
 public sealed class ChromiumFecTests(ChromiumFixture chromium, ITestOutputHelper output)
 {
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(12);
+    private static readonly TimeSpan RecoveryBound = TimeSpan.FromSeconds(30);
 
     // Without fec, at 10 % loss and 100 ms RTT, Chromium decodes 92 % of the bot's frames (the loss table); the margin
     // is for a loaded machine (the frames a busy Chromium drops).
@@ -42,6 +44,13 @@ public sealed class ChromiumFecTests(ChromiumFixture chromium, ITestOutputHelper
         await using (var pump = new LiveMediaPump(CodecId.Vp8, call.Video.Sender, call.Audio.Sender))
         {
             await ElapseAsync(Window);
+
+            // Chromium sizes its FEC from the loss we report and sends little of it (8 packets in one 12 s run), so a
+            // rebuilt packet is a rare event: keep the media flowing until one happens, within a bound.
+            await Poll.UntilAsync(
+                () => call.CallBot.GetStats().Inbound.Single(s => s.Kind == MediaKind.Video).FecPacketsRecovered,
+                recovered => recovered > 0, RecoveryBound, _ => $"no packet rebuilt from Chromium's ULPFEC within {Window + RecoveryBound}",
+                cancellationToken: TestContext.Current.CancellationToken);
             framesSent = pump.VideoFramesSent;
         }
 
