@@ -3,7 +3,8 @@
 # this machine carries while every threshold holds (setup p95 < 1 s, loss < 1 %, no freezes, every call succeeds),
 # with CPU and RSS per participant; then, in the same run, the same figures for headless Chromium participants with
 # fake media (scripts/load/chromium-participants.mjs). Runs in its own network namespace (only `lo`).
-#   scripts/load/capacity.sh [--steps "10 50 100 150 200 250 300 350 400"] [--hold 30] [--chromium-pairs 2] [--out DIR]
+#   scripts/load/capacity.sh [--steps "10 50 100 150 200 250 300 350 400"] [--hold 30] [--chromium-pairs 2] [--out DIR] [--own-sockets]
+# --own-sockets: `callbot load --own-sockets` (a UDP socket per peer connection) instead of its shared ports.
 # Writes DIR/capacity.md (the table for docs/performance.md), DIR/capacity.json, and each step's report under DIR/step-N/.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -12,6 +13,7 @@ load_lab_netns "$0" "$@"
 steps="10 50 100 150 200 250 300 350 400"
 hold=30
 chromium_pairs=2
+sockets_arg=()
 out="$here/docs/load/capacity-$(date -u +%Y-%m-%d)"
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -19,7 +21,8 @@ while [[ $# -gt 0 ]]; do
     --hold) hold="$2"; shift 2 ;;
     --chromium-pairs) chromium_pairs="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
-    *) echo "usage: $0 [--steps \"N ...\"] [--hold S] [--chromium-pairs N] [--out DIR]" >&2; exit 2 ;;
+    --own-sockets) sockets_arg=(--own-sockets); shift ;;
+    *) echo "usage: $0 [--steps \"N ...\"] [--hold S] [--chromium-pairs N] [--out DIR] [--own-sockets]" >&2; exit 2 ;;
   esac
 done
 mkdir -p "$out"
@@ -34,6 +37,12 @@ ramp=15
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+# UDP sockets of a process: its socket descriptors whose inode is in its /proc/PID/net/udp or udp6.
+udp_sockets() {
+  { awk 'FNR > 1 {print "udp " $10}' "/proc/$1/net/udp" "/proc/$1/net/udp6" 2>/dev/null
+    find "/proc/$1/fd" -lname 'socket:*' -printf 'fd %l\n' 2>/dev/null | sed 's/socket:\[\(.*\)\]/\1/'; } |
+    awk '$1 == "udp" {u[$2] = 1} $1 == "fd" {f[$2]++} END {n = 0; for (i in f) if (i in u) n += f[i]; print n}'
+}
 
 rows=()
 best=0
@@ -68,10 +77,10 @@ thresholds:
   audio_packet_loss: ["p(99) < 0.01"]
   freezes: ["count == 0"]
 YAML
-  "$CALLBOT" load "$dir/scenario.yaml" --out "$dir" --loopback-candidates --json > "$dir/verdict.json" 2> "$dir/progress.log" &
+  "$CALLBOT" load "$dir/scenario.yaml" --out "$dir" --loopback-candidates --json "${sockets_arg[@]}" > "$dir/verdict.json" 2> "$dir/progress.log" &
   pid=$!
   # Sample while all n calls are up: CPU over the window, RSS averaged.
-  t0=""; c0=0; t1=""; c1=0; rss_sum=0; rss_n=0
+  t0=""; c0=0; t1=""; c1=0; rss_sum=0; rss_n=0; udp_max=0
   while kill -0 "$pid" 2>/dev/null; do
     sleep 2
     active=$(grep -o 'active=[0-9]*' "$dir/progress.log" | tail -1 | cut -d= -f2 || true)
@@ -79,6 +88,7 @@ YAML
       now=$(date +%s.%N); c=$(cpu_ticks "$pid")
       if [[ -z "$t0" ]]; then t0=$now; c0=$c; else t1=$now; c1=$c; fi
       rss_sum=$((rss_sum + $(rss_kb "$pid"))); rss_n=$((rss_n + 1))
+      udp=$(udp_sockets "$pid"); ((udp > udp_max)) && udp_max=$udp
     fi
   done
   set +e; wait "$pid"; code=$?; set -e
@@ -93,8 +103,8 @@ YAML
   per_rss=$(awk -v r="$rss" -v p="$participants" 'BEGIN { printf "%.1f", r / p }')
   breaches=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print("; ".join(d.get("breaches", [])) or "-")' "$dir/verdict.json" 2>/dev/null || echo "?")
   load=$(cut -d' ' -f1 /proc/loadavg)
-  echo "capacity: $n calls ($participants participants): exit $code, CPU ${cpu}% (${per_cpu}%/participant), RSS ${rss} MB (${per_rss} MB/participant), load $load, breaches: $breaches"
-  rows+=("| $n | $participants | $([[ $code == 0 ]] && echo pass || echo "FAIL ($breaches)") | $cpu | $per_cpu | $rss | $per_rss | $load |")
+  echo "capacity: $n calls ($participants participants): exit $code, CPU ${cpu}% (${per_cpu}%/participant), RSS ${rss} MB (${per_rss} MB/participant), UDP sockets ≤ $udp_max, load $load, breaches: $breaches"
+  rows+=("| $n | $participants | $([[ $code == 0 ]] && echo pass || echo "FAIL ($breaches)") | $cpu | $per_cpu | $rss | $per_rss | $udp_max | $load |")
   if [[ $code != 0 ]]; then
     break
   fi
@@ -107,8 +117,10 @@ echo "capacity: Chromium: $chromium_json"
 {
   echo "Run $(date -u +%Y-%m-%dT%H:%MZ) on $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)), load average at start of report: $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
-  echo "| calls | participants | thresholds | CPU % (100 = 1 core) | CPU %/participant | RSS MB | RSS MB/participant | load avg |"
-  echo "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |"
+  echo "Sockets: $([[ ${#sockets_arg[@]} -gt 0 ]] && echo 'a UDP socket per connection (--own-sockets)' || echo 'shared ports (single-port mode)')."
+  echo
+  echo "| calls | participants | thresholds | CPU % (100 = 1 core) | CPU %/participant | RSS MB | RSS MB/participant | UDP sockets (peak) | load avg |"
+  echo "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
   printf '%s\n' "${rows[@]}"
   echo
   echo "Most concurrent calls with every threshold holding: **$best** ($((2 * best)) participants)."
