@@ -3,7 +3,8 @@
 # this machine carries while every threshold holds (setup p95 < 1 s, loss < 1 %, no freezes, every call succeeds),
 # with CPU and RSS per participant; then, in the same run, the same figures for headless Chromium participants with
 # fake media (scripts/load/chromium-participants.mjs). Runs in its own network namespace (only `lo`).
-#   scripts/load/capacity.sh [--steps "10 50 100 150 200 250 300 350 400"] [--hold 30] [--chromium-pairs 2] [--out DIR]
+#   scripts/load/capacity.sh [--steps "10 50 100 150 200 250 300 350 400"] [--hold 30] [--chromium-pairs 2] [--out DIR] [--own-sockets]
+# --own-sockets: `callbot load --own-sockets` (a UDP socket per peer connection) instead of its shared ports.
 # Writes DIR/capacity.md (the table for docs/performance.md), DIR/capacity.json, and each step's report under DIR/step-N/.
 #
 # A/B against an older build (issue 15, must-show e): --baseline REV builds commit REV in Release in its own git worktree
@@ -23,9 +24,10 @@ hold=30
 chromium_pairs=""
 baseline=""
 rounds=1
+sockets_arg=()
 out="$here/docs/load/capacity-$(date -u +%Y-%m-%d)"
 usage() {
-  echo "usage: $0 [--steps \"N ...\"] [--hold S] [--chromium-pairs N] [--baseline REV [--rounds R]] [--out DIR]" >&2
+  echo "usage: $0 [--steps \"N ...\"] [--hold S] [--chromium-pairs N] [--baseline REV [--rounds R]] [--own-sockets] [--out DIR]" >&2
   exit 2
 }
 while [[ $# -gt 0 ]]; do
@@ -36,6 +38,7 @@ while [[ $# -gt 0 ]]; do
     --baseline) baseline="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
+    --own-sockets) sockets_arg=(--own-sockets); shift ;;
     *) usage ;;
   esac
 done
@@ -66,14 +69,22 @@ ramp=15
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat" 2>/dev/null || echo 0; }
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status" 2>/dev/null || echo 0; }
+# UDP sockets of a process: its socket descriptors whose inode is in its /proc/PID/net/udp or udp6.
+udp_sockets() {
+  { awk 'FNR > 1 {print "udp " $10}' "/proc/$1/net/udp" "/proc/$1/net/udp6" 2>/dev/null
+    find "/proc/$1/fd" -lname 'socket:*' -printf 'fd %l\n' 2>/dev/null | sed 's/socket:\[\(.*\)\]/\1/'; } |
+    awk '$1 == "udp" {u[$2] = 1} $1 == "fd" {f[$2]++} END {n = 0; for (i in f) if (i in u) n += f[i]; print n}'
+}
 
 # Runs the step's scenario (DIR/scenario.yaml, n calls) with the callbot executable BIN, reports into RUNDIR, and sets
-# code, cpu, rss, per_cpu, per_rss, breaches and load; appends one JSON line (labelled BUILD, ROUND) to runs.jsonl.
+# code, cpu, rss, per_cpu, per_rss, udp_max, breaches and load (further arguments go to `callbot load`); appends one JSON line (labelled BUILD, ROUND) to runs.jsonl.
 run_step() {
-  local bin="$1" rundir="$2" build="$3" round="$4" pid t0="" c0=0 t1="" c1=0 rss_sum=0 rss_n=0 active now c start
+  local bin="$1" rundir="$2" build="$3" round="$4" pid t0="" c0=0 t1="" c1=0 rss_sum=0 rss_n=0 active now c start udp
+  shift 4 # the rest: extra arguments of `callbot load` (--own-sockets)
+  udp_max=0
   mkdir -p "$rundir"
   start=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-  "$bin" load "$dir/scenario.yaml" --out "$rundir" --loopback-candidates --json > "$rundir/verdict.json" 2> "$rundir/progress.log" &
+  "$bin" load "$dir/scenario.yaml" --out "$rundir" --loopback-candidates --json "$@" > "$rundir/verdict.json" 2> "$rundir/progress.log" &
   pid=$!
   # Sample while all n calls are up: CPU over the window, RSS averaged.
   while kill -0 "$pid" 2>/dev/null; do
@@ -83,6 +94,7 @@ run_step() {
       now=$(date +%s.%N); c=$(cpu_ticks "$pid")
       if [[ -z "$t0" ]]; then t0=$now; c0=$c; else t1=$now; c1=$c; fi
       rss_sum=$((rss_sum + $(rss_kb "$pid"))); rss_n=$((rss_n + 1))
+      udp=$(udp_sockets "$pid"); ((udp > udp_max)) && udp_max=$udp
     fi
   done
   set +e; wait "$pid"; code=$?; set -e
@@ -105,7 +117,7 @@ print(json.dumps({"build": build, "round": int(rnd), "calls": int(n), "exit": in
                   "breaches": breaches, "load1": float(load), "startUtc": start,
                   "endUtc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")}))
 PY
-  echo "capacity:${build:+ $build build,} $n calls ($participants participants): exit $code, CPU ${cpu}% (${per_cpu}%/participant), RSS ${rss} MB (${per_rss} MB/participant), load $load, breaches: $breaches"
+  echo "capacity:${build:+ $build build,} $n calls ($participants participants): exit $code, CPU ${cpu}% (${per_cpu}%/participant), RSS ${rss} MB (${per_rss} MB/participant), UDP sockets ≤ $udp_max, load $load, breaches: $breaches"
 }
 
 rows=()
@@ -143,8 +155,8 @@ thresholds:
   freezes: ["count == 0"]
 YAML
   if [[ -z "$baseline" ]]; then
-    run_step "$CALLBOT" "$dir" "" 1
-    rows+=("| $n | $participants | $([[ $code == 0 ]] && echo pass || echo "FAIL ($breaches)") | $cpu | $per_cpu | $rss | $per_rss | $load |")
+    run_step "$CALLBOT" "$dir" "" 1 "${sockets_arg[@]}"
+    rows+=("| $n | $participants | $([[ $code == 0 ]] && echo pass || echo "FAIL ($breaches)") | $cpu | $per_cpu | $rss | $per_rss | $udp_max | $load |")
     [[ $code == 0 ]] || break
   else
     failed=0
@@ -152,7 +164,12 @@ YAML
       if ((pair % 2 == 0)); then order="old new"; else order="new old"; fi
       pair=$((pair + 1))
       for build in $order; do
-        run_step "$([[ $build == old ]] && echo "$baseline_bin/callbot" || echo "$CALLBOT")" "$dir/$build-r$r" "$build" "$r"
+        # The baseline build has no --own-sockets flag (it always has a socket per connection).
+        if [[ $build == old ]]; then
+          run_step "$baseline_bin/callbot" "$dir/old-r$r" old "$r"
+        else
+          run_step "$CALLBOT" "$dir/new-r$r" new "$r" "${sockets_arg[@]}"
+        fi
         [[ $code == 0 ]] || failed=1
       done
     done
@@ -170,12 +187,15 @@ if ((chromium_pairs > 0)); then
   echo "capacity: Chromium: $chromium_json"
 fi
 machine="$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs))"
+sockets="$([[ ${#sockets_arg[@]} -gt 0 ]] && echo 'a UDP socket per connection (--own-sockets)' || echo 'shared ports (single-port mode)')"
 if [[ -z "$baseline" ]]; then
   {
     echo "Run $(date -u +%Y-%m-%dT%H:%MZ) on $machine, load average at start of report: $(cut -d' ' -f1-3 /proc/loadavg)."
     echo
-    echo "| calls | participants | thresholds | CPU % (100 = 1 core) | CPU %/participant | RSS MB | RSS MB/participant | load avg |"
-    echo "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: |"
+    echo "Sockets: $sockets."
+    echo
+    echo "| calls | participants | thresholds | CPU % (100 = 1 core) | CPU %/participant | RSS MB | RSS MB/participant | UDP sockets (peak) | load avg |"
+    echo "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |"
     printf '%s\n' "${rows[@]}"
     echo
     echo "Most concurrent calls with every threshold holding: **$best** ($((2 * best)) participants)."
@@ -186,7 +206,7 @@ if [[ -z "$baseline" ]]; then
   } > "$out/capacity.md"
 else
   new_rev="$(git -C "$here" rev-parse HEAD)$(git -C "$here" status --porcelain --untracked-files=no -- src | grep -q . && echo ' + uncommitted changes in src/' || true)"
-  python3 "$here/scripts/load/capacity-ab-table.py" "$out/runs.jsonl" "$baseline ($baseline_sha)" "$new_rev" "$machine" \
+  python3 "$here/scripts/load/capacity-ab-table.py" "$out/runs.jsonl" "$baseline ($baseline_sha)" "$new_rev, sockets: $sockets" "$machine" \
     "$(uptime)" "$chromium_json" > "$out/capacity.md"
 fi
 python3 - "$out" "$best" "$chromium_json" <<'PY'

@@ -14,11 +14,11 @@ using Microsoft.Extensions.Options;
 namespace CallBot.Worker.Cli;
 
 /// <summary>What <c>callbot load</c> was asked to do.</summary>
-internal sealed record LoadCliArguments(string Scenario, string OutputDirectory, string? Shard, bool Json, bool DryRun, string? ConfigFile, bool LoopbackCandidates, string? Prometheus = null);
+internal sealed record LoadCliArguments(string Scenario, string OutputDirectory, string? Shard, bool Json, bool DryRun, string? ConfigFile, bool LoopbackCandidates, string? Prometheus = null, bool OwnSockets = false);
 
 /// <summary>
-/// <c>callbot load SCENARIO.yaml [--shard i/n|auto/n] [--out DIR] [--json] [--dry-run]</c>: runs the scenario with real bots
-/// (<see cref="WorkerLoadCallDriver"/>), writes report.json and report.html, exits 0 when every threshold held, 99 naming
+/// <c>callbot load SCENARIO.yaml [--shard i/n|auto/n] [--out DIR] [--json] [--dry-run] [--own-sockets]</c>: runs the scenario
+/// with real bots (<see cref="WorkerLoadCallDriver"/>; in single-port mode unless <c>--own-sockets</c>), writes report.json and report.html, exits 0 when every threshold held, 99 naming
 /// each breach, 2 for an invalid scenario or configuration.
 /// </summary>
 internal static class LoadCliCommand
@@ -41,9 +41,13 @@ internal static class LoadCliCommand
         {
             Description = "Serve the run's metrics live for Prometheus at URL/metrics, e.g. http://127.0.0.1:9464/ (http://0.0.0.0:9464/: every interface, for containers). Sets CallBot:Telemetry:PrometheusPrefix.",
         };
+        var ownSockets = new Option<bool>("--own-sockets")
+        {
+            Description = "A UDP socket per peer connection, as before single-port mode (default: a few shared ports for all bots, see docs/load/README.md).",
+        };
         var command = new Command("load", "Run a load scenario with real bots; exit 99 when a threshold is breached.");
         command.Arguments.Add(scenario);
-        foreach (var option in new Option[] { shard, output, json, dryRun, config, loopback, prometheus })
+        foreach (var option in new Option[] { shard, output, json, dryRun, config, loopback, prometheus, ownSockets })
         {
             command.Options.Add(option);
         }
@@ -57,7 +61,8 @@ internal static class LoadCliCommand
                 parse.GetValue(dryRun),
                 parse.GetValue(config)?.FullName,
                 parse.GetValue(loopback),
-                parse.GetValue(prometheus)),
+                parse.GetValue(prometheus),
+                parse.GetValue(ownSockets)),
             Console.Out,
             Console.Error,
             ct));
@@ -120,7 +125,7 @@ internal static class LoadCliCommand
             await using (host.ConfigureAwait(false))
             {
                 using var meter = host.Services.GetRequiredService<IMeterFactory>().Create(CallBotTelemetry.Name);
-                exit = await LoadCommand.RunAsync(args.Scenario, s => new WorkerLoadCallDriver(s, host.Services), args.OutputDirectory, progressWriter, args.Shard, progress,
+                exit = await LoadCommand.RunAsync(args.Scenario, s => new WorkerLoadCallDriver(s, host.Services, singlePort: !args.OwnSockets), args.OutputDirectory, progressWriter, args.Shard, progress,
                     meter: meter, cancellationToken: ct).ConfigureAwait(false);
             }
         }

@@ -22,6 +22,7 @@ namespace CallBot.Worker.Load;
 /// with its group's impaired sockets; each planned call is placed by its caller's agent while the callees' answer policy
 /// is set to the planned outcome (accept after the answer delay, reject, or let it ring). Every bot shares the process's
 /// one media clock, DTLS certificate and encoded clip; one <see cref="StreamMonitor"/> timer watches every stream for freezes.
+/// In single-port mode every connection's host socket is one of a few shared ports (<see cref="LoadPorts"/>).
 /// </summary>
 public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDisposable
 {
@@ -53,10 +54,12 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
     private readonly ConcurrentDictionary<long, LoadBot> _bots = new();
     private readonly Lazy<Task<CallMediaTracks>> _tracks;
     private readonly Dictionary<string, IReadOnlyList<(TimeSpan Start, TimeSpan End)>> _windows = new(StringComparer.Ordinal);
+    private readonly LoadPorts? _ports;
     private int _firstCall;
     private long _callsEpoch;
 
-    public WorkerLoadCallDriver(LoadedScenario scenario, IServiceProvider services, ImpairmentScheduler? impairment = null)
+    /// <param name="singlePort">Host sockets from a pool of shared ports (<see cref="LoadPorts"/>) rather than one per connection.</param>
+    public WorkerLoadCallDriver(LoadedScenario scenario, IServiceProvider services, ImpairmentScheduler? impairment = null, bool singlePort = false)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(services);
@@ -75,6 +78,7 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
         _impairment = impairment ?? ImpairmentScheduler.Shared;
         _monitor = new StreamMonitor(_time);
         _networks = new LoadImpairment(scenario, _impairment, _time);
+        _ports = singlePort ? new LoadPorts(LoadPorts.PortsFor(scenario.Users.Count, scenario.GroupSize)) : null;
         foreach (var group in scenario.Groups)
         {
             _windows[group.Name] = CallBot.Load.Quality.ImpairmentWindows.Of(group);
@@ -89,6 +93,9 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
         var tracks = await encoded.ConfigureAwait(false);
         return sendsAudio ? tracks : new CallMediaTracks(tracks.Video, null);
     }
+
+    /// <summary>The shared ports in single-port mode (null: a socket per connection).</summary>
+    internal LoadPorts? Ports => _ports;
 
     /// <summary>Bots logged in and not yet disposed.</summary>
     public int Bots => _bots.Count;
@@ -193,6 +200,12 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
                 }
 
                 held++;
+            }
+
+            using var seats = _ports?.TryAssign([.. participants.Select(p => p.UserId)]);
+            if (_ports is not null && seats is null)
+            {
+                return Failed(intent, "shared-ports-exhausted", TimeSpan.Zero);
             }
 
             return await PlaceAsync(intent, caller, callees, targets, cancellationToken).ConfigureAwait(false);
@@ -363,7 +376,7 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
             RelayOnly = template.RelayOnly,
             HostAddressFilter = template.HostAddressFilter,
             Interceptors = template.Interceptors,
-            SocketFactory = _networks.SocketsFor(user),
+            SocketFactory = _ports?.SocketsOf((int)user.Id) is { } shared ? _networks.SocketsFor(user, shared) ?? shared : _networks.SocketsFor(user),
         };
     }
 
@@ -376,6 +389,10 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
             .ConfigureAwait(false);
         _monitor.Dispose();
         _networks.Dispose();
+        if (_ports is not null)
+        {
+            await _ports.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     [LoggerMessage(EventId = 5501, Level = LogLevel.Warning, Message = "load: login of user {UserId} failed ({Kind}: {Error})")]

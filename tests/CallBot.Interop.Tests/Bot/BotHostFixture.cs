@@ -88,7 +88,7 @@ public sealed class BotHostFixture : IAsyncLifetime
         };
         var tracks = await Services.GetRequiredService<BotMediaProvider>().GetTracksAsync(Media, SharedClipUserId, cancellationToken);
         var peers = new TrackingPeerConnectionFactory(new RtcPeerConnectionFactory(
-            CallBotRuntime.PeerConnectionOptionsFor(videoChat, loopbackOnly: true),
+            CallBotRuntime.PeerConnectionOptionsFor(videoChat, loopbackOnly: true, sockets: spec.Sockets),
             runtime.Certificate,
             Services.GetRequiredService<MediaClock>(),
             tracks,

@@ -36,6 +36,12 @@ public sealed record BotSpec
     /// <summary>The SDK's <c>alwaysRelayCalls</c>: relay-only ICE.</summary>
     public bool AlwaysRelayCalls { get; init; }
 
+    /// <summary>
+    /// The host sockets of the bot's peer connections: a <see cref="CallBot.Rtc.Transport.SharedPortSocketFactory"/> for
+    /// single-port mode (what <c>CallBot:Rtc:SinglePort</c> gives every bot of a process); null = a socket per connection.
+    /// </summary>
+    public CallBot.Rtc.Transport.IDatagramSocketFactory? Sockets { get; init; }
+
     /// <summary>Upload and webhooks of the bot's finalized recordings (null: files stay local).</summary>
     public CallBot.Delivery.RecordingDelivery? Delivery { get; init; }
 }

@@ -15,7 +15,7 @@ namespace CallBot.Worker.Tests.Load;
 /// <summary>
 /// <c>callbot load</c> with real bots through a private Prosody: real chat logins, ConnectyCube signaling, ICE, DTLS, SRTP
 /// and encoded media. A small scenario passes its thresholds; the same scenario with an impossible threshold exits 99
-/// and names it.
+/// and names it. All but one run in single-port mode (the default); the breached-threshold run has a socket per connection.
 /// </summary>
 [Collection(RealWebRtcCollection.Name)]
 public sealed class LoadCommandProsodyTests(ProsodyFixture prosody) : IClassFixture<ProsodyFixture>
@@ -58,7 +58,8 @@ public sealed class LoadCommandProsodyTests(ProsodyFixture prosody) : IClassFixt
               call_setup_ms: ["p(95) < 1"]
             """);
 
-        var (exit, verdict, log, report) = await RunAsync(scenario, folder);
+        // With a socket per connection (--own-sockets): the other tests here run on the shared ports, the default.
+        var (exit, verdict, log, report) = await ProsodyLoadRun.RunAsync(scenario, folder, Ct, ownSockets: true);
 
         Assert.True(exit == LoadExitCodes.ThresholdsBreached, $"exit {exit}: {log}");
         using var json = JsonDocument.Parse(verdict);

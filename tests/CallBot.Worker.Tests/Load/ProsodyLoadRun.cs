@@ -18,12 +18,13 @@ internal static class ProsodyLoadRun
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
 
     /// <returns>The exit code, the JSON verdict on stdout, everything printed (for failure messages), and the report.</returns>
-    public static async Task<(int Exit, string Json, string Log, LoadReport Report)> RunAsync(string scenario, TempFolder folder, CancellationToken ct)
+    /// <param name="ownSockets"><c>--own-sockets</c>: a UDP socket per connection instead of the shared ports.</param>
+    public static async Task<(int Exit, string Json, string Log, LoadReport Report)> RunAsync(string scenario, TempFolder folder, CancellationToken ct, bool ownSockets = false)
     {
         var output = Path.Combine(folder.Path, "out");
         using var stdout = new StringWriter(CultureInfo.InvariantCulture);
         using var stderr = new StringWriter(CultureInfo.InvariantCulture);
-        var exit = await LoadCliCommand.RunAsync(new LoadCliArguments(scenario, output, null, Json: true, DryRun: false, ConfigFile: null, LoopbackCandidates: true), stdout, stderr, ct)
+        var exit = await LoadCliCommand.RunAsync(new LoadCliArguments(scenario, output, null, Json: true, DryRun: false, ConfigFile: null, LoopbackCandidates: true, OwnSockets: ownSockets), stdout, stderr, ct)
             .WaitAsync(Timeout, ct);
         var reportPath = Path.Combine(output, LoadCommand.ReportJson);
         Assert.True(File.Exists(reportPath), $"exit {exit}, no report: {stdout}\n--- progress ---\n{stderr}");

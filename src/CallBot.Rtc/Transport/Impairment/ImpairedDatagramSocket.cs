@@ -11,7 +11,10 @@ namespace CallBot.Rtc.Transport;
 /// receive pump per socket reads the inner socket and feeds a queue after the same decisions. A direction with
 /// <see cref="LinkImpairment.IsNone"/> passes straight through. Built on an <see cref="ImpairmentControl"/>, the socket
 /// follows the control's changes (see there for what a change does to datagrams in flight); its receives then always go
-/// through the pump, since the downlink may become impaired at any time.
+/// through the pump, since the downlink may become impaired at any time. Over a shared-port socket
+/// (<see cref="ISharedDatagramSocket"/>, which has no receive of its own) the port's loop feeds the same decisions instead
+/// of a pump, and every receive goes through the queue (<see cref="ImpairedSocketFactory"/> then wraps this in an
+/// <see cref="ImpairedSharedDatagramSocket"/>).
 /// </summary>
 public sealed class ImpairedDatagramSocket : IDatagramSocket
 {
@@ -27,6 +30,7 @@ public sealed class ImpairedDatagramSocket : IDatagramSocket
     private readonly Channel<PendingDatagram> _received = Channel.CreateUnbounded<PendingDatagram>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _stop = new();
     private Task? _pump;
+    private int _feeding;
     private int _disposed;
 
     public ImpairedDatagramSocket(IDatagramSocket inner, ImpairmentProfile profile, ImpairmentScheduler scheduler, int seed)
@@ -101,13 +105,25 @@ public sealed class ImpairedDatagramSocket : IDatagramSocket
 
     public async ValueTask<int> ReceiveFromAsync(Memory<byte> buffer, SocketAddress remote, CancellationToken cancellationToken)
     {
-        if (_downlink is null && _control is null)
+        var shared = _inner as ISharedDatagramSocket;
+        if (_downlink is null && _control is null && shared is null)
         {
             return await _inner.ReceiveFromAsync(buffer, remote, cancellationToken);
         }
 
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        _pump ??= Task.Run(() => PumpAsync(_stop.Token), CancellationToken.None);
+        if (shared is not null)
+        {
+            if (Interlocked.Exchange(ref _feeding, 1) == 0)
+            {
+                shared.StartReceiving((datagram, source, _) => Admit(datagram, source));
+            }
+        }
+        else
+        {
+            _pump ??= Task.Run(() => PumpAsync(_stop.Token), CancellationToken.None);
+        }
+
         PendingDatagram pending;
         try
         {
@@ -218,34 +234,49 @@ public sealed class ImpairedDatagramSocket : IDatagramSocket
                 return;
             }
 
-            FollowControl();
-            var now = _scheduler.Time.GetTimestamp();
-            ImpairmentVerdict verdict;
-            long due;
-            bool reordered;
-            lock (_downlinkGate)
-            {
-                verdict = _downlink!.Decide(now, length, out due, out reordered);
-            }
+            Admit(buffer.AsSpan(0, length), source);
+        }
+    }
 
-            DownlinkCounters.Count(verdict, due > now, reordered);
-            if (verdict != ImpairmentVerdict.Deliver)
-            {
-                continue;
-            }
+    /// <summary>A received datagram (from the pump, or a shared port's loop): dropped, queued now, or queued when due.</summary>
+    private void Admit(ReadOnlySpan<byte> datagram, SocketAddress source)
+    {
+        if (Volatile.Read(ref _disposed) != 0)
+        {
+            return;
+        }
 
-            var pending = _scheduler.Rent(buffer.AsSpan(0, length), source, this, uplink: false);
-            if (due <= now)
+        FollowControl();
+        var now = _scheduler.Time.GetTimestamp();
+        var verdict = ImpairmentVerdict.Deliver;
+        var due = now;
+        var reordered = false;
+        lock (_downlinkGate)
+        {
+            // Null only over a shared port with a fixed clean downlink: its datagrams still come through the queue.
+            if (_downlink is not null)
             {
-                if (!_received.Writer.TryWrite(pending))
-                {
-                    _scheduler.Return(pending);
-                }
+                verdict = _downlink.Decide(now, datagram.Length, out due, out reordered);
             }
-            else
+        }
+
+        DownlinkCounters.Count(verdict, due > now, reordered);
+        if (verdict != ImpairmentVerdict.Deliver)
+        {
+            return;
+        }
+
+        var pending = _scheduler.Rent(datagram, source, this, uplink: false);
+        if (due <= now)
+        {
+            if (!_received.Writer.TryWrite(pending))
             {
-                _scheduler.Schedule(pending, due);
+                _scheduler.Return(pending);
             }
+        }
+        else
+        {
+            _scheduler.Schedule(pending, due);
         }
     }
 }

@@ -6,7 +6,8 @@ namespace CallBot.Rtc.Transport;
 /// Wraps an <see cref="IDatagramSocketFactory"/> so every socket it binds is an <see cref="ImpairedDatagramSocket"/>
 /// with the same profile; give one to each bot of an impaired group. Each socket gets its own seed (base + n). Built on an
 /// <see cref="ImpairmentControl"/>, every socket is wrapped (even while the profile is clean) and follows the control's
-/// changes; built on a fixed profile, a clean profile binds plain sockets.
+/// changes; built on a fixed profile, a clean profile binds plain sockets. Over a <see cref="SharedPortSocketFactory"/>
+/// each connection is impaired on its own (<see cref="ImpairedSharedDatagramSocket"/>), so a bandwidth cap stays per connection.
 /// </summary>
 public sealed class ImpairedSocketFactory : IDatagramSocketFactory
 {
@@ -42,12 +43,22 @@ public sealed class ImpairedSocketFactory : IDatagramSocketFactory
     {
         var socket = _inner.Bind(localEndPoint);
         var seed = _seed + Interlocked.Increment(ref _sockets);
+        ImpairedDatagramSocket impaired;
         if (_control is not null)
         {
-            return new ImpairedDatagramSocket(socket, _control, _scheduler, seed);
+            impaired = new ImpairedDatagramSocket(socket, _control, _scheduler, seed);
+        }
+        else if (_fixed!.Uplink.IsNone && _fixed.Downlink.IsNone)
+        {
+            return socket;
+        }
+        else
+        {
+            impaired = new ImpairedDatagramSocket(socket, _fixed, _scheduler, seed);
         }
 
-        return _fixed!.Uplink.IsNone && _fixed.Downlink.IsNone ? socket : new ImpairedDatagramSocket(socket, _fixed, _scheduler, seed);
+        // A connection on a shared port stays one (its ufrags routed to it), impaired like a socket of its own.
+        return socket is ISharedDatagramSocket shared ? new ImpairedSharedDatagramSocket(shared, impaired) : impaired;
     }
 
     public IReadOnlyList<IPAddress> GetHostAddresses() => _inner.GetHostAddresses();
