@@ -5,10 +5,10 @@ namespace CallBot.Rtc.Interceptors;
 /// <summary>
 /// Generic NACK generation for one receive stream (RFC 4585 §6.2.1), as libwebrtc's NackRequester: a sequence number the
 /// jitter buffer waits for is asked for the first time at the first <see cref="Collect"/> after it went missing (the
-/// nack stage has the connection run its RTCP writer at once when a packet reveals a new gap, not at the next timer tick), then again — its
-/// retransmission or the NACK itself may have been lost — no sooner than one round trip plus <see cref="RetryMargin"/>
-/// after the last ask (never sooner than <c>retryInterval</c>, which is also the spacing while the round trip is
-/// unknown), at most <see cref="MaxRetries"/> times, and while the jitter buffer still waits for it
+/// nack stage has the connection run its RTCP writer at once when a packet reveals a new gap, not at the next timer
+/// tick), then again — its retransmission or the NACK itself may have been lost — no sooner than one round trip plus
+/// <see cref="RetryMargin"/> after the last ask (never sooner than <c>retryInterval</c>, which is also the spacing while
+/// the round trip is unknown), at most <see cref="MaxRetries"/> times, and while the jitter buffer still waits for it
 /// (<see cref="GapWait"/> is how long that is). Every ask spends one token of a bucket refilled at
 /// <see cref="MaxRequestsPerSecond"/> (burst <see cref="MaxBurst"/>), which caps both the NACK bitrate and the
 /// retransmission bitrate it can cause. Called from the RTCP writer (a timer tick or an early run), receive lock held.

@@ -18,7 +18,7 @@ namespace CallBot.Rtc.Interceptors;
 /// </remarks>
 internal sealed class NackInterceptor(InterceptorContext context) : Interceptor
 {
-    /// <summary>Sequence numbers per NACK packet at most (the generator asks again next interval for the rest).</summary>
+    /// <summary>Sequence numbers per NACK packet at most (the rest are asked for at the next run).</summary>
     private const int MaxNackBatch = 64;
 
     /// <summary>The least time between two asks for one sequence number (the retry spacing until a round trip is measured).</summary>
