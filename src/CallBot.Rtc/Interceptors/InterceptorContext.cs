@@ -6,4 +6,9 @@ namespace CallBot.Rtc.Interceptors;
 /// <param name="Streams">Which transceiver owns an SSRC (read under the receive lock, like every stage call).</param>
 /// <param name="Post">Raises an application event on the connection's event pump, outside every lock.</param>
 /// <param name="CName">The RTCP CNAME of the connection.</param>
-internal sealed record InterceptorContext(PeerConnectionOptions Options, TimeProvider Time, RtpDemux Streams, Action<Action> Post, string CName);
+/// <param name="RequestRtcp">
+/// Asks for the writer chain to run once more as soon as the receive lock is released, ahead of the next 20 ms tick (the
+/// nack stage's first NACK for a new gap). Receive lock held; allocates nothing. Null: nothing runs early (stage tests).
+/// </param>
+internal sealed record InterceptorContext(
+    PeerConnectionOptions Options, TimeProvider Time, RtpDemux Streams, Action<Action> Post, string CName, Action? RequestRtcp = null);

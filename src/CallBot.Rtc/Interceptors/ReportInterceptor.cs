@@ -1,5 +1,4 @@
 using CallBot.Abstractions;
-using CallBot.Rtc.Media;
 using CallBot.Rtc.Rtcp;
 
 namespace CallBot.Rtc.Interceptors;
@@ -11,38 +10,12 @@ namespace CallBot.Rtc.Interceptors;
 /// give the RTT (LSR/DLSR, §6.4.1) and the peer's loss.
 /// </summary>
 /// <remarks>
-/// The RTT also sets how long receive gaps wait for a retransmission before they are accepted: 1.5 RTT + 50 ms, never
-/// below the configured MaxGapWait, at most one second — a fixed wait shorter than the RTT gives up before any NACK can
-/// be answered. Streams with <c>nack</c> negotiated only (<see cref="MediaReceiveStream.Nack"/>): the others (audio, as
-/// Opus offers no nack; video negotiated without it) are never retransmitted and keep their short reorder wait.
+/// The RTT it measures (<see cref="RtpTransceiver.RoundTripTime"/>) also sets, in the nack stage, the NACK retry spacing
+/// and how long receive gaps wait for a retransmission (<see cref="NackGenerator.GapWait"/>).
 /// </remarks>
 internal sealed class ReportInterceptor(InterceptorContext context) : Interceptor
 {
-    private static readonly TimeSpan GapWaitMargin = TimeSpan.FromMilliseconds(50);
-    private static readonly TimeSpan MaxAdaptiveGapWait = TimeSpan.FromSeconds(1);
-
-    private readonly List<MediaReceiveStream> _streams = [];
-    private TimeSpan? _gapWait;
-
     public override string Name => InterceptorRegistry.Report;
-
-    public override RtpPacketReader BindRemoteStream(RtpTransceiver transceiver, MediaReceiveStream stream, RtpPacketReader reader)
-    {
-        if (!stream.Nack)
-        {
-            return reader; // nothing retransmits its gaps: it keeps its short reorder wait (MediaReceiveStream.ReorderGapWait)
-        }
-
-        _streams.Add(stream);
-        if (_gapWait is { } wait)
-        {
-            stream.Receiver.MaxGapWait = wait;
-        }
-
-        return reader;
-    }
-
-    public override void UnbindRemoteStream(MediaReceiveStream stream) => _streams.Remove(stream);
 
     public override void ReadRtcp(IRtcpPacket packet)
     {
@@ -82,8 +55,6 @@ internal sealed class ReportInterceptor(InterceptorContext context) : Intercepto
         }
     }
 
-    public override void Close() => _streams.Clear();
-
     private void OnSenderReport(SenderReport sr)
     {
         if (!context.Streams.TryGetRemote(sr.Ssrc, out var transceiver))
@@ -113,18 +84,7 @@ internal sealed class ReportInterceptor(InterceptorContext context) : Intercepto
             if (context.Streams.TryGetLocal(block.Ssrc, out var transceiver) && RoundTripTime.TryCompute(block, arrival, out var rtt))
             {
                 transceiver.OnRemoteReport(rtt, block.CumulativeLost, block.FractionLost);
-                var wait = TimeSpan.FromTicks(Math.Min((rtt * 1.5 + GapWaitMargin).Ticks, MaxAdaptiveGapWait.Ticks));
-                SetGapWait(wait > context.Options.MaxGapWait ? wait : context.Options.MaxGapWait);
             }
-        }
-    }
-
-    private void SetGapWait(TimeSpan wait)
-    {
-        _gapWait = wait;
-        foreach (var stream in _streams)
-        {
-            stream.Receiver.MaxGapWait = wait;
         }
     }
 }

@@ -19,15 +19,15 @@ internal sealed class MediaReceiveStream : IEncodedFrameSink, IDisposable
 
     /// <summary>
     /// How long a stream without <c>nack</c> holds packets behind a gap. Nothing will retransmit them (audio: Opus offers no
-    /// nack, as in Chrome; video when nack was not negotiated), so waiting as long as a NACK repair takes (1.5 RTT + 50 ms)
-    /// only delays every packet after each loss: at 5 % loss and 150 ms one way it put ~150 ms on the median audio delay.
+    /// nack, as in Chrome; video when nack was not negotiated), so waiting as long as a NACK repair takes
+    /// (<see cref="NackGenerator.GapWait"/>) only delays every packet after each loss: at 5 % loss and 150 ms one way it put ~150 ms on the median audio delay.
     /// Two 20 ms audio packets' worth covers reordering, an audio RED block (it arrives with the next packet) and a
     /// ULPFEC packet (it closes its group within the frame).
     /// </summary>
     public static readonly TimeSpan ReorderGapWait = TimeSpan.FromMilliseconds(40);
 
     /// <param name="nack">Whether <c>nack</c> was negotiated for the stream's codec: sets <see cref="Nack"/> and the first gap wait.</param>
-    /// <param name="nackGapWait">The gap wait while NACK may repair (the configured MaxGapWait; the report stage adapts it to the RTT).</param>
+    /// <param name="nackGapWait">The gap wait while NACK may repair (the configured MaxGapWait; the nack stage sets it from the RTT).</param>
     public MediaReceiveStream(uint ssrc, CodecId codec, byte payloadType, bool nack, TimeSpan nackGapWait, IEncodedFrameSink sink, TimeProvider time)
     {
         Ssrc = ssrc;
@@ -52,7 +52,8 @@ internal sealed class MediaReceiveStream : IEncodedFrameSink, IDisposable
 
     /// <summary>
     /// Whether <c>nack</c> was negotiated for this stream: only then may a gap be repaired by a retransmission, so only
-    /// then does it wait for one (the report stage sets 1.5 RTT + 50 ms); otherwise gaps wait <see cref="ReorderGapWait"/>.
+    /// then does it wait for one (the nack stage sets <see cref="NackGenerator.GapWait"/> of the RTT: four NACK rounds, ≤ 1 s);
+    /// otherwise gaps wait <see cref="ReorderGapWait"/>.
     /// </summary>
     public bool Nack { get; }
 

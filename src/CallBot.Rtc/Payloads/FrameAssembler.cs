@@ -11,7 +11,7 @@ namespace CallBot.Rtc.Payloads;
 /// or when the timestamp changes with no gap. Frames are built in a pooled buffer; <see cref="EncodedFrame.Data"/> is valid
 /// only during <see cref="IEncodedFrameSink.OnFrame"/>. Not thread-safe: one instance per receive stream.</para>
 /// </remarks>
-public sealed class FrameAssembler : IRtpPayloadConsumer, IDisposable
+public sealed class FrameAssembler : IRtpPayloadConsumer, IRtpGapJudge, IDisposable
 {
     /// <summary>Default cap on one frame: 4 MiB is far above any 1080p keyframe.</summary>
     public const int DefaultMaxFrameSize = 4 * 1024 * 1024;
@@ -29,6 +29,10 @@ public sealed class FrameAssembler : IRtpPayloadConsumer, IDisposable
     private bool _broken;
     private uint _frameTimestamp;
     private long _lastEmittedTimestamp = -1;
+    private int _frameNumber = -1;        // the frame in progress (VP8 picture id), -1 = none
+    private int _frameModulus;
+    private int _completedNumber = -1;    // the last frame completed
+    private int _completedModulus;
 
     public FrameAssembler(CodecId codec, IDepacketizer depacketizer, IEncodedFrameSink sink, int maxFrameSize = DefaultMaxFrameSize)
     {
@@ -127,6 +131,7 @@ public sealed class FrameAssembler : IRtpPayloadConsumer, IDisposable
             _buffer.Clear();
             _depacketizer.Reset();
             _broken = !_depacketizer.IsPartitionHead(payload);
+            _frameNumber = !_broken && _depacketizer.TryGetFrameNumber(payload, out var number, out _frameModulus) ? number : -1;
         }
 
         if (!_broken)
@@ -160,11 +165,19 @@ public sealed class FrameAssembler : IRtpPayloadConsumer, IDisposable
     public void OnRtpPayload(long sequence, in RtpHeader header, ReadOnlySpan<byte> payload) =>
         Push(sequence, header.Timestamp, header.Marker, payload);
 
+    /// <inheritdoc/>
+    public bool FollowsLastFrame(ReadOnlySpan<byte> payload) =>
+        !_inFrame && _completedNumber >= 0 && _depacketizer.IsPartitionHead(payload)
+        && _depacketizer.TryGetFrameNumber(payload, out var number, out var modulus)
+        && modulus == _completedModulus && number == (_completedNumber + 1) % modulus;
+
     public void Dispose() => _buffer.Dispose();
 
     private void FinishFrame()
     {
         _inFrame = false;
+        _completedNumber = _frameNumber;
+        _completedModulus = _frameModulus;
         _depacketizer.CompleteFrame(_buffer, out var isKeyFrame);
         var timestamp = _timestamps.Unwrap(_frameTimestamp);
         if (_isVideo && NeedsKeyFrame && !isKeyFrame)
@@ -188,6 +201,7 @@ public sealed class FrameAssembler : IRtpPayloadConsumer, IDisposable
     private void DropFrame(bool lostData)
     {
         _inFrame = false;
+        _completedNumber = -1;
         FramesDropped++;
         _buffer.Clear();
         _depacketizer.Reset();

@@ -63,6 +63,14 @@ public sealed class H264Depacketizer : IDepacketizer
         };
     }
 
+    /// <summary>No frame numbers in this format.</summary>
+    public bool TryGetFrameNumber(ReadOnlySpan<byte> payload, out int number, out int modulus)
+    {
+        number = 0;
+        modulus = 0;
+        return false;
+    }
+
     public bool IsPartitionTail(bool marker, ReadOnlySpan<byte> payload) => marker;
 
     public void CompleteFrame(FrameBuffer frame, out bool isKeyFrame)

@@ -13,6 +13,12 @@ public interface IDepacketizer
     /// <summary>True when this payload certainly begins a frame (VP8 S=1 and PID=0; H.264 first slice or parameter sets; every Opus packet).</summary>
     bool IsPartitionHead(ReadOnlySpan<byte> payload);
 
+    /// <summary>
+    /// The number of the frame this payload belongs to, when the format numbers frames one by one (VP8's picture id:
+    /// <paramref name="modulus"/> 128 or 32,768); false when it does not (H.264, Opus) or this payload carries none.
+    /// </summary>
+    bool TryGetFrameNumber(ReadOnlySpan<byte> payload, out int number, out int modulus);
+
     /// <summary>True when this payload ends a frame (the marker bit for video; every Opus packet).</summary>
     bool IsPartitionTail(bool marker, ReadOnlySpan<byte> payload);
 

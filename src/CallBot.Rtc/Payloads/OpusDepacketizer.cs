@@ -19,6 +19,14 @@ public sealed class OpusDepacketizer : IDepacketizer
 
     public bool IsPartitionHead(ReadOnlySpan<byte> payload) => true;
 
+    /// <summary>No frame numbers in this format.</summary>
+    public bool TryGetFrameNumber(ReadOnlySpan<byte> payload, out int number, out int modulus)
+    {
+        number = 0;
+        modulus = 0;
+        return false;
+    }
+
     public bool IsPartitionTail(bool marker, ReadOnlySpan<byte> payload) => true;
 
     public void CompleteFrame(FrameBuffer frame, out bool isKeyFrame) => isKeyFrame = true;

@@ -20,6 +20,14 @@ public sealed class Vp8Depacketizer : IDepacketizer
     public bool IsPartitionHead(ReadOnlySpan<byte> payload) =>
         Vp8Descriptor.TryParse(payload, out var d, out _) && d.StartOfPartition && d.PartitionIndex == 0;
 
+    public bool TryGetFrameNumber(ReadOnlySpan<byte> payload, out int number, out int modulus)
+    {
+        var found = Vp8Descriptor.TryParse(payload, out var d, out _) && d.HasPictureId;
+        number = found ? d.PictureId : 0;
+        modulus = !found ? 0 : d.LongPictureId ? 1 << 15 : 1 << 7;
+        return found;
+    }
+
     public bool IsPartitionTail(bool marker, ReadOnlySpan<byte> payload) => marker;
 
     public void CompleteFrame(FrameBuffer frame, out bool isKeyFrame)

@@ -63,7 +63,11 @@ public sealed class PeerConnectionOptions
     /// <summary>The CNAME written into SDP and RTCP SDES (random when null).</summary>
     public string? CName { get; init; }
 
-    /// <summary>How long a video receive gap waits for a NACK retransmission before it is accepted (streams without nack: <see cref="Media.MediaReceiveStream.ReorderGapWait"/>).</summary>
+    /// <summary>
+    /// The least time a receive gap waits for a NACK retransmission before it is accepted: the nack stage waits
+    /// <see cref="Interceptors.NackGenerator.GapWait"/> of the round trip (four NACK rounds, ≤ 1 s) when that is longer.
+    /// Streams without nack wait <see cref="Media.MediaReceiveStream.ReorderGapWait"/>.
+    /// </summary>
     public TimeSpan MaxGapWait { get; init; } = TimeSpan.FromMilliseconds(150);
 
     /// <summary>How long sent video packets stay available for NACK retransmission (at most 1024 of them).</summary>

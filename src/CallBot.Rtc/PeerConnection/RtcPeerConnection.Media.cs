@@ -23,6 +23,7 @@ public sealed partial class RtcPeerConnection
     internal InterceptorChain Interceptors => _interceptors;
     private long _rtpDropped;
     private long _rtpBeforeKeys;
+    private bool _earlyRtcp; // under _receiveLock
 
     /// <summary>RTP packets dropped after SRTP (unknown stream, bad header, payload type not negotiated).</summary>
     internal long RtpDropped => Interlocked.Read(ref _rtpDropped);
@@ -53,33 +54,51 @@ public sealed partial class RtcPeerConnection
             return;
         }
 
+        bool early;
         lock (_receiveLock)
         {
-            var session = _srtp;
-            if (session is null)
+            ReceiveLocked(datagram);
+            early = _earlyRtcp;
+            _earlyRtcp = false;
+        }
+
+        // A stage asked for the writer chain now (the first NACK for a gap this packet revealed): after the lock, as the
+        // tick takes it itself and sends on the socket.
+        if (early)
+        {
+            _rtcp.RunSoon();
+        }
+    }
+
+    /// <summary><see cref="InterceptorContext.RequestRtcp"/>: receive lock held.</summary>
+    private void RequestEarlyRtcp() => _earlyRtcp = true;
+
+    private void ReceiveLocked(ReadOnlySpan<byte> datagram)
+    {
+        var session = _srtp;
+        if (session is null)
+        {
+            Interlocked.Increment(ref _rtpBeforeKeys);
+            return;
+        }
+
+        var buffer = _receiveBuffer;
+        datagram.CopyTo(buffer);
+
+        // RFC 5761 §4: with rtcp-mux, a second byte of 192..223 is an RTCP packet type.
+        if (datagram[1] is >= 192 and <= 223)
+        {
+            if (session.TryUnprotectRtcp(buffer, datagram.Length, out var rtcpLength, out _))
             {
-                Interlocked.Increment(ref _rtpBeforeKeys);
-                return;
+                _interceptors.ReadRtcp(buffer.AsSpan(0, rtcpLength));
             }
 
-            var buffer = _receiveBuffer;
-            datagram.CopyTo(buffer);
+            return;
+        }
 
-            // RFC 5761 §4: with rtcp-mux, a second byte of 192..223 is an RTCP packet type.
-            if (datagram[1] is >= 192 and <= 223)
-            {
-                if (session.TryUnprotectRtcp(buffer, datagram.Length, out var rtcpLength, out _))
-                {
-                    _interceptors.ReadRtcp(buffer.AsSpan(0, rtcpLength));
-                }
-
-                return;
-            }
-
-            if (session.TryUnprotectRtp(buffer, datagram.Length, out var rtpLength, out _))
-            {
-                HandleRtp(buffer.AsSpan(0, rtpLength));
-            }
+        if (session.TryUnprotectRtp(buffer, datagram.Length, out var rtpLength, out _))
+        {
+            HandleRtp(buffer.AsSpan(0, rtpLength));
         }
     }
 

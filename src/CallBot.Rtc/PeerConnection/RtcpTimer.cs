@@ -5,14 +5,16 @@ using Microsoft.Extensions.Logging;
 namespace CallBot.Rtc;
 
 /// <summary>
-/// The connection's timer, every 20 ms once DTLS completed: per transceiver, the jitter buffer's deadlines (a gap found
-/// there is reported like one found on arrival), then the media stages' writer chain; the compound
-/// RTCP packet is sent after the receive lock. One tick at a time; a tick that throws is logged and the timer goes on.
+/// The connection's timer, every 20 ms once DTLS completed, and early when a stage asks (<see cref="RunSoon"/>): per
+/// transceiver, the jitter buffer's deadlines (a gap found there is reported like one found on arrival), then the media
+/// stages' writer chain; the compound RTCP packet is sent after the receive lock. One tick at a time; a tick that throws
+/// is logged and the timer goes on.
 /// </summary>
 internal sealed class RtcpTimer : IAsyncDisposable
 {
     private const int RtcpBufferSize = 1500;
-    private static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(20);
+    /// <summary>The tick period: NACK retries and the gap wait's round slack are in its steps (<see cref="Interceptors.NackGenerator.GapWait"/>).</summary>
+    internal static readonly TimeSpan TickInterval = TimeSpan.FromMilliseconds(20);
 
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -26,6 +28,8 @@ internal sealed class RtcpTimer : IAsyncDisposable
     private readonly byte[] _rtcpBuffer = new byte[RtcpBufferSize];
     private readonly ITimer _timer;
     private int _ticking;
+    private int _wanted;
+    private volatile bool _started;
 
     /// <param name="receiveLock">The connection's receive lock: jitter buffers and stages are read under it.</param>
     /// <param name="keys">The connection's SRTP keys (null before the handshake: the tick does nothing).</param>
@@ -51,6 +55,7 @@ internal sealed class RtcpTimer : IAsyncDisposable
         try
         {
             _timer.Change(TickInterval, TickInterval);
+            _started = true;
             return true;
         }
         catch (ObjectDisposedException)
@@ -61,13 +66,49 @@ internal sealed class RtcpTimer : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _timer.DisposeAsync();
 
-    private void OnTick()
+    /// <summary>
+    /// Runs a tick as soon as a pool thread takes it, ahead of the period (the nack stage's first NACK for a new gap).
+    /// Call it outside the receive lock: a fake clock runs the tick on the caller's thread.
+    /// </summary>
+    public void RunSoon()
     {
-        if (Interlocked.Exchange(ref _ticking, 1) != 0)
+        if (!_started)
         {
             return;
         }
 
+        try
+        {
+            _timer.Change(TimeSpan.Zero, TickInterval);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed meanwhile: nothing to send.
+        }
+    }
+
+    private void OnTick()
+    {
+        // One tick at a time. A call that finds one running (an early run during a periodic tick, or the reverse) is not
+        // dropped: it leaves its flag, set before it tries, and the running tick sees it after letting go and runs again,
+        // so state changed before the call (a new gap) is always written.
+        Volatile.Write(ref _wanted, 1);
+        while (Volatile.Read(ref _wanted) == 1 && Interlocked.Exchange(ref _ticking, 1) == 0)
+        {
+            Volatile.Write(ref _wanted, 0);
+            try
+            {
+                Tick();
+            }
+            finally
+            {
+                Interlocked.Exchange(ref _ticking, 0);
+            }
+        }
+    }
+
+    private void Tick()
+    {
         try
         {
             var session = _keys();
@@ -113,10 +154,6 @@ internal sealed class RtcpTimer : IAsyncDisposable
 #pragma warning restore CA1031
         {
             PeerConnectionLog.TickFailed(_logger, _id, e);
-        }
-        finally
-        {
-            Volatile.Write(ref _ticking, 0);
         }
     }
 

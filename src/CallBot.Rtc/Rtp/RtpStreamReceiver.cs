@@ -22,6 +22,7 @@ public sealed class RtpStreamReceiver
 
     private readonly RtpStreamReceiverOptions _options;
     private readonly IRtpPayloadConsumer _consumer;
+    private readonly IRtpGapJudge? _judge;
     private readonly TimeProvider _time;
     private readonly SequenceUnwrapper _unwrapper = new();
     private readonly Slot?[] _slots;   // created on first use: a clean stream never needs one
@@ -61,6 +62,7 @@ public sealed class RtpStreamReceiver
         Ssrc = ssrc;
         _options = options;
         _consumer = consumer;
+        _judge = consumer as IRtpGapJudge;
         _time = time;
         _slots = new Slot?[capacity];
         _spare = new SpareBuffers(options.MaxPayloadSize);
@@ -81,6 +83,13 @@ public sealed class RtpStreamReceiver
     /// <summary>Gaps the jitter buffer stopped waiting for, and the packets in them.</summary>
     public long GapsAccepted { get; private set; }
     public long PacketsGivenUp { get; private set; }
+
+    /// <summary>
+    /// Gaps released at once, without a wait, because the consumer (<see cref="IRtpGapJudge"/>) showed they held no media
+    /// (the packet after them starts the frame right after the last complete one); their sequence numbers reach the
+    /// consumer as empty payloads, as padding does.
+    /// </summary>
+    public long GapsSkipped { get; private set; }
 
     /// <summary>RFC 3550 interarrival jitter in RTP timestamp units.</summary>
     public uint Jitter => (uint)_jitter;
@@ -137,6 +146,7 @@ public sealed class RtpStreamReceiver
 
             SkipTo(waiting);
             Release();
+            SkipGapsWithoutMedia();
         }
     }
 
@@ -258,6 +268,7 @@ public sealed class RtpStreamReceiver
         }
 
         Release();
+        SkipGapsWithoutMedia();
         if (_options.MaxGapWait <= TimeSpan.Zero)
         {
             Poll();
@@ -302,6 +313,32 @@ public sealed class RtpStreamReceiver
                 slot.Buffer = null;
                 _spare.Return(buffer);
             }
+        }
+    }
+
+    /// <summary>
+    /// Releases every leading gap the consumer shows held no media. Without this, a lost ULPFEC packet's number (never
+    /// retransmitted) held the next frames for the whole gap wait, then cost a keyframe.
+    /// </summary>
+    private void SkipGapsWithoutMedia()
+    {
+        while (_judge is not null && _next <= _highest)
+        {
+            var held = FirstHeldAfterGap();
+            if (held < 0 || !_judge.FollowsLastFrame(_slots[held & _mask]!.Payload))
+            {
+                return;
+            }
+
+            var header = _slots[held & _mask]!.Header;
+            for (var s = _next; s < held; s++)
+            {
+                _consumer.OnRtpPayload(s, header, []);
+            }
+
+            GapsSkipped++;
+            _next = held;
+            Release();
         }
     }
 

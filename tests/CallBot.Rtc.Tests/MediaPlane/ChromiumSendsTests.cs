@@ -26,12 +26,16 @@ public sealed class ChromiumSendsTests(ChromiumFixture chromium, ITestOutputHelp
         await call.ReceivedVideo.WaitForFramesAsync(VideoFramesBeforeStop, Timeout);
         await call.StopChromiumTracksAsync();
 
-        var (chrome, video, audio) = await ReadWhenSettledAsync(call);
+        // Quiet for 750 ms: longer than CallBot's gap wait (540 ms here: it sends nothing, so has no RTT and assumes 100 ms;
+        // NackGenerator.GapWait), so frames held behind a late or lost packet at the stop are out (or given up) before the count.
+        var (chrome, video, audio) = await ReadWhenSettledAsync(call, quietReads: 3);
 
         var encoded = chrome.Video["framesEncoded"];
         var audioPackets = chrome.Audio["packetsSent"];
+        var receiver = call.Video.ReceiveStream!.Receiver;
         output.WriteLine($"{codec}: Chromium framesEncoded {encoded}, framesSent {chrome.Video["framesSent"]}; CallBot assembled {video} " +
-            $"(keyframes {call.ReceivedVideo.KeyFrames}); Opus packetsSent {audioPackets}, CallBot assembled {audio}");
+            $"(keyframes {call.ReceivedVideo.KeyFrames}; packets {receiver.PacketsReceived}, gaps given up {receiver.GapsAccepted}, skipped {receiver.GapsSkipped}, " +
+            $"missing now {receiver.CumulativeLost}, gap wait {receiver.MaxGapWait.TotalMilliseconds:0} ms); Opus packetsSent {audioPackets}, CallBot assembled {audio}");
         Assert.Equal(codec, call.ReceivedVideo.Codec);
         Assert.Equal(CodecId.Opus, call.ReceivedAudio.Codec);
         Assert.InRange(video, encoded * (1 - Tolerance), encoded * (1 + Tolerance));

@@ -19,7 +19,8 @@ public sealed partial class LossRecoveryTests(ITestOutputHelper output)
     private static readonly TimeSpan Rtt = 2 * OneWayDelay;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
-    // Gap wait: first NACK ≤ 40 ms after the gap, + 1 RTT for the RTX, + a second NACK round if that RTX is lost too.
+    // The configured floor of the gap wait; the nack stage waits four NACK rounds of the RTT (NackGenerator.GapWait,
+    // ~540 ms here), so a lost NACK or RTX is asked for again before the gap is given up.
     private static readonly TimeSpan MaxGapWait = TimeSpan.FromMilliseconds(400);
 
     // The relay judges datagrams on the clear RTP header: our VP8 payload type.
