@@ -87,12 +87,14 @@ internal sealed class FecStreamSender(uint mediaSsrc, Func<ushort?> reserveSeque
 
         var payload = packet[headerLength..^header.PaddingLength];
         var isNew = !_hasProtected || (short)(header.SequenceNumber - _lastProtected) > 0;
-        if (types.Ulpfec is { } fecType && isNew)
+        if (types.Ulpfec is not null && isNew)
         {
             if (_openGroups > 0 && header.Timestamp != _frameTimestamp)
             {
-                // The last frame ended without its marker packet reaching us: its groups go out now, still between frames.
-                SendGroups(fecType, types.Red, next);
+                // The last frame ended without its marker packet reaching us (it went out unprotected, above). Its groups
+                // are dropped, not sent: this packet already holds the next number, so a FEC packet reserved now would be
+                // numbered inside the new frame, the very thing libwebrtc cannot assemble.
+                _openGroups = 0;
             }
 
             Protect(packet, header, headerLength);

@@ -121,9 +121,39 @@ public sealed class FecStreamSenderTests
         Assert.Equal(0, wire.Sender.FecPacketsSent);
     }
 
+    [Fact]
+    public void A_frame_whose_last_packet_went_out_unprotected_leaves_no_ulpfec_inside_the_next_frame()
+    {
+        var wire = new Wire(Loss) { PassMarkerUnprotected = true };
+        wire.SendFrame(6); // groups of 4 and 2 still open when its marker packet bypasses the sender
+        wire.PassMarkerUnprotected = false;
+        wire.SendFrame(6);
+
+        // In number order (what a receiver's packet buffer sees), every FEC packet follows a frame's last packet or another FEC.
+        var ordered = wire.Packets.Select(p => (Packet: p, Ok: RtpHeader.TryParse(p, out var h, out var length, out _), Header: h, Length: length))
+            .OrderBy(p => (ushort)(p.Header.SequenceNumber - Wire.FirstSequenceNumber)).ToList(); // the numbers wrap at 65,535
+        var fec = 0;
+        for (var i = 0; i < ordered.Count; i++)
+        {
+            var (packet, ok, header, length) = ordered[i];
+            Assert.True(ok);
+            if (header.PayloadType == Red && packet[length] == Ulpfec)
+            {
+                fec++;
+                var before = ordered[i - 1];
+                var afterFrame = before.Header.Marker || (before.Header.PayloadType == Red && before.Packet[before.Length] == Ulpfec);
+                Assert.True(afterFrame, $"ULPFEC packet {header.SequenceNumber} is numbered inside frame {before.Header.Timestamp}");
+            }
+        }
+
+        Assert.Equal(2, fec); // the second frame's two groups; the first frame's were dropped
+    }
+
     /// <summary>A VP8 stream (real packetizer, 1,200-byte packets) through the FEC sender; the wire and the plain packets kept.</summary>
     private sealed class Wire
     {
+        public const ushort FirstSequenceNumber = 65_530;
+
         private readonly RtpStreamSender _rtp;
         private long _timestamp;
 
@@ -132,17 +162,26 @@ public sealed class FecStreamSenderTests
             var time = new FakeTimeProvider();
             Sender = new FecStreamSender(1, ReserveSequenceNumber, () => loss) { PayloadTypes = new FecPayloadTypes(Vp8, Red, Ulpfec) };
             _rtp = new RtpStreamSender(
-                new RtpStreamSenderOptions { Ssrc = 1, PayloadType = Vp8, HistorySize = 0, InitialSequenceNumber = 65_530 },
+                new RtpStreamSenderOptions { Ssrc = 1, PayloadType = Vp8, HistorySize = 0, InitialSequenceNumber = FirstSequenceNumber },
                 new Vp8Payloader(),
                 packet =>
                 {
                     Plain.Add(packet.ToArray());
+                    if (PassMarkerUnprotected && RtpHeader.TryParse(packet, out var header, out _, out _) && header.Marker)
+                    {
+                        Packets.Add(packet.ToArray()); // as the sender's own bypass (a packet too large for RED) puts it on the wire
+                        return;
+                    }
+
                     Sender.Write(packet, p => Packets.Add(p.ToArray()));
                 },
                 time);
         }
 
         public FecStreamSender Sender { get; }
+
+        /// <summary>A frame's marker packet skips the FEC sender and goes to the wire as it is.</summary>
+        public bool PassMarkerUnprotected { get; set; }
 
         /// <summary>What went on the wire, in order.</summary>
         public List<byte[]> Packets { get; } = [];
