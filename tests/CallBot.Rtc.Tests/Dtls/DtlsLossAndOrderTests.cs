@@ -15,7 +15,10 @@ public sealed class DtlsLossAndOrderTests
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    // Real time is the subject (200 handshakes against their retransmission timers), so it runs in the alone phase: one
+    // clean-clone run beside the parallel Chromium tests measured p95 3,373 ms against the 803 ms schedule.
     [Fact]
+    [Trait("Category", CallBot.Rtc.Tests.MediaPlane.MediaPlaneChromiumCollection.RunsAlone)]
     public async Task Two_hundred_handshakes_at_ten_percent_loss_each_way_all_complete_within_the_retransmission_schedule()
     {
         var rto = TimeSpan.FromMilliseconds(100);
