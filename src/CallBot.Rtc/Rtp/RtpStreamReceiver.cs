@@ -318,28 +318,52 @@ public sealed class RtpStreamReceiver
 
     /// <summary>
     /// Releases every leading gap the consumer shows held no media. Without this, a lost ULPFEC packet's number (never
-    /// retransmitted) held the next frames for the whole gap wait, then cost a keyframe.
+    /// retransmitted) held the next frames for the whole gap wait, then cost a keyframe. The judge looks at the first held
+    /// packet that carries media: held empty ones before it (the other ULPFEC packets of the same frame, padding) are numbers
+    /// without media too. Chromium sends several ULPFEC packets after a frame, so the packet right after a lost one was most
+    /// often another empty one: judging that, 10 % loss cost a keyframe for each lost FEC packet (the bot assembled 40 % of
+    /// Chromium's frames).
     /// </summary>
     private void SkipGapsWithoutMedia()
     {
         while (_judge is not null && _next <= _highest)
         {
-            var held = FirstHeldAfterGap();
-            if (held < 0 || !_judge.FollowsLastFrame(_slots[held & _mask]!.Payload))
+            var media = FirstHeldMediaAfterGap();
+            if (media < 0 || !_judge.FollowsLastFrame(_slots[media & _mask]!.Payload))
             {
                 return;
             }
 
-            var header = _slots[held & _mask]!.Header;
-            for (var s = _next; s < held; s++)
+            var header = _slots[media & _mask]!.Header;
+            while (_next < media)
             {
-                _consumer.OnRtpPayload(s, header, []);
+                if (Holds(_next))
+                {
+                    Release(); // an empty packet, and any after it up to the next missing number
+                }
+                else
+                {
+                    _consumer.OnRtpPayload(_next++, header, []);
+                }
             }
 
             GapsSkipped++;
-            _next = held;
             Release();
         }
+    }
+
+    /// <summary>The first held packet with a payload after the gap at <c>_next</c>; -1 when none is held yet.</summary>
+    private long FirstHeldMediaAfterGap()
+    {
+        for (var s = _next; s <= _highest; s++)
+        {
+            if (Holds(s) && !_slots[s & _mask]!.Payload.IsEmpty)
+            {
+                return s;
+            }
+        }
+
+        return -1;
     }
 
     private bool Holds(long sequence) => _slots[sequence & _mask] is { Occupied: true } slot && slot.Sequence == sequence;

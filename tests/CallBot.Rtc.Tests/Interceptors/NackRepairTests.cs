@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using CallBot.Abstractions;
 using CallBot.Rtc.Interceptors;
 using CallBot.Rtc.Media;
@@ -132,6 +133,38 @@ public sealed class NackRepairTests
     }
 
     [Fact]
+    public void A_lost_fec_number_followed_by_another_fec_packet_holds_nothing_back()
+    {
+        // As Chromium sends them: two ULPFEC packets after frame 3, the first lost (never retransmitted), the second
+        // arriving as the fec stage hands it on (an empty payload). The packet right after the gap is that empty one;
+        // frame 4's first packet is what shows nothing of a frame is missing.
+        var link = new LossyLink(_time);
+        link.AfterFrame = (sender, index) =>
+        {
+            if (index == 3)
+            {
+                _ = sender.ReserveSequenceNumber();
+                link.SendEmpty(sender.ReserveSequenceNumber());
+            }
+        };
+
+        link.Run(frames: 10, TimeSpan.FromMilliseconds(600));
+
+        Assert.Equal(1, link.Stream.Receiver.GapsSkipped);
+        Assert.Equal(0, link.Stream.Receiver.GapsAccepted);
+        Assert.Equal(0, link.Stream.Assembler.Gaps);            // no keyframe wanted
+
+        // The empty packet revealed the gap before frame 4 did: one NACK for the lost number (as libwebrtc asks, in
+        // vain, for lost FEC), never repeated once frame 4 showed it held no media.
+        var fec = (ushort)(Seq(3, 2) + 1);
+        var nack = Assert.Single(link.Nacks);
+        Assert.Equal([fec], nack.Sequences);
+        Assert.Equal(10, link.Delivered.Count);
+        var frame4 = link.Delivered.Single(f => f.Index == 4).At;
+        Assert.Equal(link.ArrivalOf((ushort)(Seq(4, 2) + 2)), frame4); // delivered as its last packet arrived, not a gap wait later
+    }
+
+    [Fact]
     public void A_whole_frame_lost_between_two_whole_frames_is_still_waited_for_and_repaired()
     {
         var link = new LossyLink(_time);
@@ -205,7 +238,7 @@ public sealed class NackRepairTests
         }
 
         /// <summary>Called after each frame is sent, with its index (to take a sequence number that is never sent).</summary>
-        public Action<RtpStreamSender, int> AfterFrame { get; init; } = (_, _) => { };
+        public Action<RtpStreamSender, int> AfterFrame { get; set; } = (_, _) => { };
 
         /// <summary>Decides whether a packet is lost on its way: its media sequence number, and which send of it (1 = the original, 2 = the first retransmission…).</summary>
         public Func<ushort, int, bool> DropToReceiver { get; set; } = (_, _) => false;
@@ -248,6 +281,17 @@ public sealed class NackRepairTests
 
                 _time.Advance(step);
             }
+        }
+
+        /// <summary>Sends a header-only packet numbered <paramref name="sequence"/>: what the fec stage hands the stream for a ULPFEC packet.</summary>
+        public void SendEmpty(ushort sequence)
+        {
+            var packet = new byte[RtpHeader.FixedSize];
+            packet[0] = 0x80;
+            packet[1] = 96;
+            BinaryPrimitives.WriteUInt16BigEndian(packet.AsSpan(2), sequence);
+            BinaryPrimitives.WriteUInt32BigEndian(packet.AsSpan(8), 22);
+            ToReceiver(packet);
         }
 
         public void OnFrame(in EncodedFrame frame) => Delivered.Add(((int)(frame.Timestamp / 3000), Now));

@@ -23,6 +23,9 @@ public sealed class ChromiumFecTests(ChromiumFixture chromium, ITestOutputHelper
     // is for a loaded machine (the frames a busy Chromium drops).
     private const double MinDecodedShare = 0.6;
 
+    // Chromium's frames the bot assembles (the repair by NACK and FEC; the loss table's Chromium → bot row).
+    private const double MinAssembledShare = 0.8;
+
     [Fact]
     public async Task Red_and_ulpfec_are_negotiated_with_chromium_and_fec_flows_both_ways_through_a_lossy_relay()
     {
@@ -74,6 +77,10 @@ public sealed class ChromiumFecTests(ChromiumFixture chromium, ITestOutputHelper
             $"ULPFEC received {inbound.FecPacketsReceived}, recovered {inbound.FecPacketsRecovered}, discarded {inbound.FecPacketsDiscarded}, " +
             $"NACKs {inbound.NackCount}; relay lost {call.ToChromium.Counters.DroppedLoss} / {call.ToCallBot.Counters.DroppedLoss}");
 
+        var rs = call.Video.ReceiveStream!;
+        var r = rs.Receiver;
+        var a = rs.Assembler;
+        output.WriteLine($"CallBot receiving: packets {r.PacketsReceived} dup {r.Duplicates} late {r.TooLate} recovered {r.Recovered} gapsAccepted {r.GapsAccepted} givenUp {r.PacketsGivenUp} skipped {r.GapsSkipped} lost {r.CumulativeLost}; asm: frames {a.FramesAssembled} key {a.KeyFrames} dropped {a.FramesDropped} skippedUntilKey {a.FramesSkippedUntilKeyFrame} gaps {a.Gaps} missing {a.PacketsMissing} rejected {a.PayloadsRejected}; pli {inbound.PliCount}");
         // CallBot → Chromium: RED-wrapped VP8 with ULPFEC sized from Chromium's reported loss, and Chromium decodes most
         // frames. When a FEC packet was numbered between two packets of a frame, libwebrtc's packet buffer never completed
         // that frame (nor the delta frames after it): Chromium decoded 27-36 % of the frames here, 15 % in the loss table.
@@ -84,7 +91,9 @@ public sealed class ChromiumFecTests(ChromiumFixture chromium, ITestOutputHelper
         Assert.True(decodedShare >= MinDecodedShare, $"Chromium decoded {video["framesDecoded"]} of {framesSent} frames ({decodedShare:P1})");
 
         // Chromium → CallBot: Chromium's RED is taken off, its ULPFEC (sent once it measures loss at this RTT) rebuilds packets.
-        Assert.True(call.ReceivedVideo.Frames > sent.Video["framesEncoded"] / 2, $"CallBot assembled {call.ReceivedVideo.Frames} of {sent.Video["framesEncoded"]}");
+        // Each lost ULPFEC number that another (empty) FEC packet followed used to be waited for, then cost a keyframe: the bot
+        // assembled 38-42 % of the frames here. Now 99-100 %; the margin is for a loaded machine.
+        Assert.True(call.ReceivedVideo.Frames >= sent.Video["framesEncoded"] * MinAssembledShare, $"CallBot assembled {call.ReceivedVideo.Frames} of {sent.Video["framesEncoded"]}");
         Assert.True(inbound.FecPacketsReceived > 0, "Chromium sent no ULPFEC");
         Assert.True(inbound.FecPacketsRecovered > 0, "no packet rebuilt from Chromium's ULPFEC");
         Assert.Equal(0, inbound.FecPacketsDiscarded);
