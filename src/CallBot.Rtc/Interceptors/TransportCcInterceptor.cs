@@ -1,7 +1,7 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using CallBot.Rtc.Bwe;
 using CallBot.Rtc.Sdp;
+using CallBot.Rtc.Transport;
 
 namespace CallBot.Rtc.Interceptors;
 
@@ -288,13 +288,13 @@ internal sealed class TransportCcInterceptor : Interceptor, IDisposable
 
     /// <summary>
     /// A local stream's writer: copies the packet into a buffer with the connection's next transport sequence number in
-    /// the extension the stream reserved, records the send, and hands it on. The buffer is rented per write (the
-    /// pool's per-thread cache: nothing allocated once warm), not one per stream: the pacer sends a stream's queued
+    /// the extension the stream reserved, records the send, and hands it on. The buffer is the thread's scratch buffer
+    /// (<see cref="ScratchBuffer{TUser}"/>: nothing allocated once warm), not one per stream: the pacer sends a stream's queued
     /// packets from its timer while the producer may send the next one directly, both outside any shared lock.
     /// </summary>
     private sealed class Stamper
     {
-        private const int BufferSize = 2048;
+        private const int BufferSize = ScratchBuffer<Stamper>.Size;
         private readonly TransportCcInterceptor _owner;
         private readonly RtpPacketHandler _next;
         private readonly RtpPacketHandler _probeWriter;
@@ -356,7 +356,7 @@ internal sealed class TransportCcInterceptor : Interceptor, IDisposable
                 probeCluster = owner._prober.ActiveCluster;
             }
 
-            var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+            var buffer = ScratchBuffer<Stamper>.Take();
             try
             {
                 packet.CopyTo(buffer);
@@ -371,7 +371,7 @@ internal sealed class TransportCcInterceptor : Interceptor, IDisposable
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                ScratchBuffer<Stamper>.Return(buffer);
             }
 
             return true;

@@ -1,6 +1,6 @@
-using System.Buffers;
 using CallBot.Rtc.Dtls;
 using CallBot.Rtc.Srtp;
+using CallBot.Rtc.Transport;
 
 namespace CallBot.Rtc.Media;
 
@@ -16,7 +16,7 @@ internal delegate bool DatagramSender(ReadOnlySpan<byte> datagram);
 internal sealed class SrtpSession : IDisposable
 {
     /// <summary>Room for any RTP packet plus the largest SRTP/SRTCP trailer.</summary>
-    private const int BufferSize = 2048;
+    private const int BufferSize = ScratchBuffer<SrtpSession>.Size;
 
     private readonly Lock _protectLock = new();
     private readonly SrtpContext _local;
@@ -91,7 +91,7 @@ internal sealed class SrtpSession : IDisposable
             return false;
         }
 
-        var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+        var buffer = ScratchBuffer<SrtpSession>.Take();
         try
         {
             packet.CopyTo(buffer);
@@ -124,7 +124,7 @@ internal sealed class SrtpSession : IDisposable
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            ScratchBuffer<SrtpSession>.Return(buffer);
         }
     }
 
