@@ -24,7 +24,7 @@ internal sealed class NackInterceptor(InterceptorContext context) : Interceptor
     /// <summary>The least time between two asks for one sequence number (the retry spacing until a round trip is measured).</summary>
     private static readonly TimeSpan RetryInterval = TimeSpan.FromMilliseconds(40);
 
-    /// <summary>The round trip assumed until a report measures one (Chrome's default), so a retry does not go out before the retransmission could arrive.</summary>
+    /// <summary>The round trip assumed until a report or ICE measures one (Chrome's default), so a retry does not go out before the retransmission could arrive.</summary>
     private static readonly TimeSpan DefaultRoundTrip = TimeSpan.FromMilliseconds(100);
     private static readonly string[] Feedback = [SdpRtcpFeedback.Nack];
 
@@ -32,7 +32,9 @@ internal sealed class NackInterceptor(InterceptorContext context) : Interceptor
     private readonly ushort[] _missing = new ushort[MaxNackBatch];
 
     // The latest round trip any transceiver measured: a stream whose own transceiver sends nothing (so gets no report
-    // blocks) uses it, as libwebrtc's receive streams use the call's RTT.
+    // blocks) uses it, as libwebrtc's receive streams use the call's RTT. A connection that sends nothing at all (a
+    // recording bot) falls back to the round trip ICE measured: without it the gap wait assumed 100 ms, so at 300 ms
+    // RTT a gap was given up (and a keyframe asked for) before its first retransmission could arrive.
     private TimeSpan? _connectionRoundTrip;
 
     public override string Name => InterceptorRegistry.Nack;
@@ -48,7 +50,7 @@ internal sealed class NackInterceptor(InterceptorContext context) : Interceptor
 
         var generator = new NackGenerator(context.Time, RetryInterval);
         _generators[stream] = generator;
-        SetRoundTrip(stream, generator, transceiver.RoundTripTime ?? _connectionRoundTrip ?? DefaultRoundTrip);
+        SetRoundTrip(stream, generator, RoundTripOf(transceiver));
         if (context.RequestRtcp is not { } requestRtcp)
         {
             return reader;
@@ -91,7 +93,7 @@ internal sealed class NackInterceptor(InterceptorContext context) : Interceptor
             return;
         }
 
-        SetRoundTrip(stream, generator, batch.Transceiver.RoundTripTime ?? _connectionRoundTrip ?? DefaultRoundTrip);
+        SetRoundTrip(stream, generator, RoundTripOf(batch.Transceiver));
         var count = generator.Collect(stream.Receiver, _missing);
         if (count > 0)
         {
@@ -100,6 +102,9 @@ internal sealed class NackInterceptor(InterceptorContext context) : Interceptor
     }
 
     public override void Close() => _generators.Clear();
+
+    private TimeSpan RoundTripOf(RtpTransceiver transceiver) =>
+        transceiver.RoundTripTime ?? _connectionRoundTrip ?? context.TransportRoundTrip?.Invoke() ?? DefaultRoundTrip;
 
     /// <summary>The retry spacing and the jitter buffer's gap wait follow the round trip; the configured MaxGapWait is the floor.</summary>
     private void SetRoundTrip(MediaReceiveStream stream, NackGenerator generator, TimeSpan roundTrip)

@@ -44,7 +44,8 @@ public sealed partial class RtcPeerConnection : IAsyncDisposable
         _logger = loggers.CreateLogger<RtcPeerConnection>();
         var cname = options.CName ?? Convert.ToBase64String(RandomNumberGenerator.GetBytes(12));
         // Before any task starts: an invalid stage name throws here with nothing to clean up.
-        _interceptors = new InterceptorChain(new InterceptorContext(options, time, _demux, Post, cname, RequestEarlyRtcp));
+        _interceptors = new InterceptorChain(
+            new InterceptorContext(options, time, _demux, Post, cname, RequestEarlyRtcp, () => _transport?.Ice?.RoundTripTime));
         _transceivers = new TransceiverList($"callbot-{_id}", time);
         _events = new PeerConnectionEventPump(_logger, _id);
         _states = new PeerConnectionStates(_logger, _id,

@@ -178,6 +178,27 @@ public sealed class NackRepairTests
     }
 
     [Fact]
+    public void A_receiver_that_sends_nothing_takes_its_round_trip_from_ice()
+    {
+        // No transceiver sends, so no report block ever measures a round trip: the stage uses what ICE measured (here 200 ms)
+        // rather than assuming 100 ms, and gives a packet that never comes four rounds of that round trip.
+        var ice = TimeSpan.FromMilliseconds(200);
+        var link = new LossyLink(_time, () => ice);
+        var victim = Seq(3, 1);
+        link.DropToReceiver = (sequence, _) => sequence == victim;
+
+        link.Run(frames: 60, TimeSpan.FromSeconds(2.5));
+
+        var wait = NackGenerator.GapWait(ice);
+        Assert.Equal(TimeSpan.FromMilliseconds(940), wait);
+        Assert.Equal(wait, link.Stream.Receiver.MaxGapWait);
+        Assert.Equal(1, link.Stream.Receiver.PacketsGivenUp);
+        var revealed = link.ArrivalOf(Seq(3, 2));
+        var resumed = link.Delivered.First(f => f.Index > 3).At;
+        Assert.InRange(resumed - revealed, wait, wait + Tick);
+    }
+
+    [Fact]
     public void The_gap_wait_is_four_nack_rounds_bounded_by_one_second()
     {
         Assert.Equal(TimeSpan.FromMilliseconds(180), NackGenerator.GapWait(TimeSpan.FromMilliseconds(10)));  // 4 × 10 + 3 × (10 + 20) + 50
@@ -220,12 +241,12 @@ public sealed class NackRepairTests
         private readonly Dictionary<ushort, int> _attempts = [];
         private bool _early;
 
-        public LossyLink(FakeTimeProvider time)
+        public LossyLink(FakeTimeProvider time, Func<TimeSpan?>? iceRoundTrip = null)
         {
             _time = time;
             _start = time.GetUtcNow();
             var options = new PeerConnectionOptions { Interceptors = [InterceptorRegistry.Nack] };
-            _chain = new InterceptorChain(new InterceptorContext(options, time, new RtpDemux(), static raise => raise(), "cname", () => _early = true));
+            _chain = new InterceptorChain(new InterceptorContext(options, time, new RtpDemux(), static raise => raise(), "cname", () => _early = true, iceRoundTrip));
             _transceiver = new RtpTransceiver(MediaKind.Video, TransceiverDirection.SendRecv, 11, null, "s", "t", time);
             Negotiate(_transceiver);
             Stream = new MediaReceiveStream(22, CodecId.Vp8, 96, nack: true, options.MaxGapWait, this, time);
