@@ -29,7 +29,7 @@ public sealed class InterceptorChainTests
     {
         var chain = new InterceptorChain(Context(new PeerConnectionOptions().Interceptors));
 
-        Assert.Equal(["nack", "keyframe", "report", "remb", "transport-cc", "stats"], chain.Stages.Select(s => s.Name));
+        Assert.Equal(["nack", "keyframe", "report", "remb", "transport-cc", "fec", "stats"], chain.Stages.Select(s => s.Name));
         Assert.Equal(["nack", "keyframe", "report", "remb", "transport-cc", "pacer", "fec", "stats"], InterceptorRegistry.Names);
         Assert.Equal(["ccm fir", "goog-remb", "nack", "nack pli", "transport-cc"], chain.RtcpFeedback.Order(StringComparer.Ordinal));
     }

@@ -30,11 +30,13 @@ internal sealed class RelayedCallBotPair : IAsyncDisposable
 
     public FrameCounter ReceivedByB { get; } = new();
 
-    public static async Task<RelayedCallBotPair> ConnectAsync(TimeSpan maxGapWait, Func<string, string>? mungeOffer = null)
+    /// <param name="stages">The media stages of both bots; null = the default ones.</param>
+    public static async Task<RelayedCallBotPair> ConnectAsync(
+        TimeSpan maxGapWait, Func<string, string>? mungeOffer = null, IReadOnlyList<string>? stages = null)
     {
         var relay = UdpImpairmentRelay.Start(new UdpImpairmentRelayOptions { Seed = 7 }, TimeProvider.System);
-        var a = PeerHarness.Create(Options(maxGapWait));
-        var b = PeerHarness.Create(Options(maxGapWait));
+        var a = PeerHarness.Create(Options(maxGapWait, stages));
+        var b = PeerHarness.Create(Options(maxGapWait, stages));
         var pair = new RelayedCallBotPair(a, b, relay);
         pair.VideoA = a.AddTransceiver(MediaKind.Video, TransceiverDirection.SendRecv);
         pair.VideoB = b.AddTransceiver(MediaKind.Video, TransceiverDirection.SendRecv);
@@ -70,11 +72,12 @@ internal sealed class RelayedCallBotPair : IAsyncDisposable
         await Relay.DisposeAsync();
     }
 
-    private static PeerConnectionOptions Options(TimeSpan maxGapWait)
+    private static PeerConnectionOptions Options(TimeSpan maxGapWait, IReadOnlyList<string>? stages)
     {
         var loopback = PeerHarness.LoopbackOptions();
         return new PeerConnectionOptions
         {
+            Interceptors = stages ?? loopback.Interceptors,
             Ice = loopback.Ice,
             HostAddressFilter = loopback.HostAddressFilter,
             SrtpProfiles = loopback.SrtpProfiles,

@@ -214,7 +214,7 @@ public sealed class AllocationTests(ITestOutputHelper output)
         // covers RED unwrap, the ULPFEC decoder (remember media, accept FEC, rebuild) and the rebuilt packets' way into
         // the jitter buffer and frame assembly, as well as SRTP, demux and the sink call.
         var ct = TestContext.Current.CancellationToken;
-        string[] stages = [.. CallBot.Rtc.Interceptors.InterceptorRegistry.DefaultNames, CallBot.Rtc.Interceptors.InterceptorRegistry.Fec];
+        var stages = CallBot.Rtc.Interceptors.InterceptorRegistry.DefaultNames; // fec included
         await using var peers = await InMemoryPeers.ConnectAsync(stagesOfB: stages, stagesOfA: stages);
         var counter = new CountingSink();
         peers.VideoB.RemoteFrameSink = counter;

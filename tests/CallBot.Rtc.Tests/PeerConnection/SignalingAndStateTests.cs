@@ -25,8 +25,8 @@ public sealed class SignalingAndStateTests
         Assert.Equal(pc.IceAgent!.LocalCredentials.Ufrag, offer.Media[0].IceUfrag);
         Assert.Contains(offer.Media[0].Ssrcs, s => s.Ssrc == audio.Ssrc);
         Assert.Contains(offer.Media[1].Ssrcs, s => s.Ssrc == video.Ssrc);
-        Assert.Equal(["opus"], offer.Media[0].RtpMaps.Select(m => m.EncodingName));
-        Assert.Equal(["VP8", "rtx", "H264", "rtx"], offer.Media[1].RtpMaps.Select(m => m.EncodingName));
+        Assert.Equal(["opus", "red"], offer.Media[0].RtpMaps.Select(m => m.EncodingName)); // red: the fec stage (audio RED), as Chrome offers
+        Assert.Equal(["VP8", "rtx", "H264", "rtx", "red", "rtx", "ulpfec"], offer.Media[1].RtpMaps.Select(m => m.EncodingName));
         Assert.Contains(offer.Media[1].ExtMaps, e => e.Uri == SdpHeaderExtensionUris.SdesMid);
         Assert.Equal(pc.LocalFingerprint.ToString(), "sha-256 " + offer.Media[0].Fingerprint!.Value);
     }
