@@ -32,4 +32,17 @@ public static class FecProtection
         size = Math.Clamp(size, 1, MaxGroupSize);
         return keyFrame ? Math.Max(1, size / 2) : Math.Max(2, size);
     }
+
+    /// <summary>
+    /// The share of the media rate FEC may add: what the target leaves above the media rate, as a fraction of it (the
+    /// sender's estimate covers media and FEC together; libwebrtc takes its protection rate out of the encoder's target).
+    /// Without this, FEC sized from loss came on top of the media: behind a 500 kbit/s bottleneck whose queue overflowed
+    /// (35 % reported loss, groups of 2), a sender on its 500 kbit/s rung sent 750–840 kbit/s, kept the queue full (p95
+    /// 1 s) and never got under the cap (docs/performance.md, bandwidth step). Unknown rates (0) leave FEC unlimited
+    /// (<see cref="double.PositiveInfinity"/>); a media rate at or over the target leaves none (0).
+    /// </summary>
+    /// <param name="targetKbps">What the sender may send in all (its congestion controller's target); 0 = unknown.</param>
+    /// <param name="mediaKbps">What it sends without FEC (measured); 0 = not measured yet.</param>
+    public static double Headroom(int targetKbps, int mediaKbps) =>
+        targetKbps <= 0 || mediaKbps <= 0 ? double.PositiveInfinity : Math.Max(0, ((double)targetKbps / mediaKbps) - 1);
 }

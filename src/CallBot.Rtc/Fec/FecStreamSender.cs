@@ -32,7 +32,13 @@ internal sealed record FecPayloadTypes(byte Media, byte Red, byte? Ulpfec);
 /// unprotected, as it came.
 /// </para>
 /// </remarks>
-internal sealed class FecStreamSender(uint mediaSsrc, Func<ushort?> reserveSequence, Func<double> lossFraction)
+/// <param name="mediaSsrc">The protected stream's SSRC.</param>
+/// <param name="reserveSequence">The next number of the media's sequence space, for a FEC packet.</param>
+/// <param name="lossFraction">The loss the peer last reported (0..1).</param>
+/// <param name="targetKbps">The stream's target bitrate (what it may send, FEC included); 0 = unknown.</param>
+/// <param name="time">The clock the media rate is measured on.</param>
+internal sealed class FecStreamSender(
+    uint mediaSsrc, Func<ushort?> reserveSequence, Func<double> lossFraction, Func<int> targetKbps, TimeProvider time)
 {
     /// <summary>Most ULPFEC groups (encoders) one frame uses; the last one takes the rest of a larger frame (≤ 48 numbers).</summary>
     public const int MaxGroupsPerFrame = 16;
@@ -40,6 +46,12 @@ internal sealed class FecStreamSender(uint mediaSsrc, Func<ushort?> reserveSeque
     private const int PaddingBit = 0x20;
     private const int MarkerBit = 0x80;
     private const int BufferSize = UlpfecPacket.MaxMediaPacketSize + UlpfecPacket.HeaderSize + UlpfecPacket.LongLevelHeaderSize + 64;
+
+    /// <summary>FEC bytes the budget may save up: four full FEC packets.</summary>
+    private const double MaxCredit = 4 * BufferSize;
+
+    /// <summary>The media rate is measured over windows of at least this long (a few frames even at low frame rates).</summary>
+    private static readonly TimeSpan RateWindow = TimeSpan.FromMilliseconds(500);
 
     private readonly UlpfecEncoder?[] _groups = new UlpfecEncoder?[MaxGroupsPerFrame];
     private readonly byte[] _red = new byte[BufferSize];
@@ -55,6 +67,12 @@ internal sealed class FecStreamSender(uint mediaSsrc, Func<ushort?> reserveSeque
     private long _redPacketsSent;
     private long _fecPacketsSent;
     private long _fecBytesSent;
+    private long _fecPacketsWithheld;
+    private long _rateWindowStart = -1;
+    private long _rateWindowBytes;
+    private int _mediaKbps;
+    private double _headroom = double.PositiveInfinity;
+    private double _credit;
 
     private volatile FecPayloadTypes? _payloadTypes;
 
@@ -73,6 +91,12 @@ internal sealed class FecStreamSender(uint mediaSsrc, Func<ushort?> reserveSeque
 
     public long FecBytesSent => Volatile.Read(ref _fecBytesSent);
 
+    /// <summary>FEC packets not sent because the target left no room for them (or no sequence number was available).</summary>
+    public long FecPacketsWithheld => Volatile.Read(ref _fecPacketsWithheld);
+
+    /// <summary>The media rate last measured (RED-wrapped media packets, FEC not included), kbit/s; 0 before one window.</summary>
+    public int MediaKbps => Volatile.Read(ref _mediaKbps);
+
     /// <summary>Writes <paramref name="packet"/> (and, after a frame's last packet, the FEC packets of its groups) to <paramref name="next"/>.</summary>
     public void Write(ReadOnlySpan<byte> packet, RtpPacketHandler next)
     {
@@ -86,6 +110,13 @@ internal sealed class FecStreamSender(uint mediaSsrc, Func<ushort?> reserveSeque
         }
 
         var payload = packet[headerLength..^header.PaddingLength];
+        _rateWindowBytes += packet.Length + RedPayload.PrimaryHeaderSize;
+        if (!double.IsPositiveInfinity(_headroom))
+        {
+            // FEC bytes earned by this media packet; a few packets' worth may be saved up (a key frame's groups).
+            _credit = Math.Min(_credit + ((packet.Length + RedPayload.PrimaryHeaderSize) * _headroom), MaxCredit);
+        }
+
         var isNew = !_hasProtected || (short)(header.SequenceNumber - _lastProtected) > 0;
         if (types.Ulpfec is not null && isNew)
         {
@@ -119,10 +150,13 @@ internal sealed class FecStreamSender(uint mediaSsrc, Func<ushort?> reserveSeque
     {
         if (!_started || header.Timestamp != _frameTimestamp)
         {
-            // A new frame: its protection is chosen now, from the loss the peer last reported.
+            // A new frame: its protection is chosen now, from the loss the peer last reported; what the target leaves
+            // above the media rate bounds what its FEC may cost.
             _started = true;
             _frameTimestamp = header.Timestamp;
+            MeasureMediaRate();
             _groupSize = FecProtection.GroupSize(lossFraction(), keyFrame: false);
+            _headroom = FecProtection.Headroom(targetKbps(), _mediaKbps);
         }
 
         _hasProtected = true;
@@ -151,6 +185,26 @@ internal sealed class FecStreamSender(uint mediaSsrc, Func<ushort?> reserveSeque
         _lastHeaderLength = headerLength;
     }
 
+    private void MeasureMediaRate()
+    {
+        var now = time.GetTimestamp();
+        if (_rateWindowStart < 0)
+        {
+            _rateWindowStart = now;
+            _rateWindowBytes = 0;
+            return;
+        }
+
+        var elapsed = time.GetElapsedTime(_rateWindowStart, now);
+        if (elapsed >= RateWindow)
+        {
+            // The bytes counted include the packet that starts this frame: close enough over a 500 ms window.
+            Volatile.Write(ref _mediaKbps, (int)Math.Min(int.MaxValue, _rateWindowBytes * 8 / elapsed.TotalMilliseconds));
+            _rateWindowStart = now;
+            _rateWindowBytes = 0;
+        }
+    }
+
     private void OpenGroup()
     {
         var group = _groups[_openGroups] ??= new UlpfecEncoder();
@@ -176,11 +230,24 @@ internal sealed class FecStreamSender(uint mediaSsrc, Func<ushort?> reserveSeque
     private void SendFec(UlpfecEncoder group, byte ulpfec, byte red, RtpPacketHandler next)
     {
         var headerLength = _lastHeaderLength;
-        if (reserveSequence() is not { } sequence
-            || !group.TryClose(_fec.AsSpan(headerLength + RedPayload.PrimaryHeaderSize), out var written))
+        if (!group.TryClose(_fec.AsSpan(headerLength + RedPayload.PrimaryHeaderSize), out var written))
         {
             group.Reset();
             return;
+        }
+
+        var length = headerLength + RedPayload.PrimaryHeaderSize + written;
+        var limited = !double.IsPositiveInfinity(_headroom);
+        if ((limited && _credit < length) || reserveSequence() is not { } sequence)
+        {
+            // Over the budget the group goes unprotected (counted), rather than the sender going over its target.
+            Volatile.Write(ref _fecPacketsWithheld, _fecPacketsWithheld + 1);
+            return;
+        }
+
+        if (limited)
+        {
+            _credit -= length;
         }
 
         // The frame's last protected packet's header (SSRC, timestamp, extensions) with RED's payload type, no marker, its own number.
@@ -189,7 +256,6 @@ internal sealed class FecStreamSender(uint mediaSsrc, Func<ushort?> reserveSeque
         _fec[1] = red;
         BinaryPrimitives.WriteUInt16BigEndian(_fec.AsSpan(2), sequence);
         _fec[headerLength] = ulpfec;
-        var length = headerLength + RedPayload.PrimaryHeaderSize + written;
         Volatile.Write(ref _fecPacketsSent, _fecPacketsSent + 1);
         Volatile.Write(ref _fecBytesSent, _fecBytesSent + length);
         next(_fec.AsSpan(0, length));

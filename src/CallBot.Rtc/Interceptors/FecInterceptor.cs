@@ -15,7 +15,7 @@ namespace CallBot.Rtc.Interceptors;
 /// sized from the loss the peer reports (<see cref="FecStreamSender"/>, none on a clean link). Audio RED is received
 /// (its redundancy replaces a lost packet); we send plain Opus.
 /// </summary>
-internal sealed class FecInterceptor : Interceptor
+internal sealed class FecInterceptor(InterceptorContext context) : Interceptor
 {
     private const string RedName = "red";
     private const string UlpfecName = "ulpfec";
@@ -84,7 +84,8 @@ internal sealed class FecInterceptor : Interceptor
         }
 
         var send = transceiver.SendStream;
-        var sender = new FecStreamSender(send.Ssrc, send.ReserveSequenceNumber, () => transceiver.RemoteFractionLost);
+        var sender = new FecStreamSender(
+            send.Ssrc, send.ReserveSequenceNumber, () => transceiver.RemoteFractionLost, () => transceiver.TargetBitrateKbps, context.Time);
         var state = new SendState(sender);
         Refresh(transceiver, state);
         _senders[transceiver] = state;

@@ -26,7 +26,7 @@ internal static class InterceptorRegistry
         (Pacer, static c => new PacerInterceptor(c)),
 
         // After the pacer: its FEC packets take sequence numbers on the producer's thread, in the media's order.
-        (Fec, static _ => new FecInterceptor()),
+        (Fec, static c => new FecInterceptor(c)),
         (Stats, static c => new StatsInterceptor(c)),
     ];
 

@@ -69,7 +69,7 @@ public sealed class MediaOptions
 
     /// <summary>
     /// The media-plane stages each call runs (names of <c>PeerConnectionOptions.MediaStages</c>: nack, keyframe, report,
-    /// remb, transport-cc, pacer, stats; always in that order); unset or empty = every stage but <c>pacer</c>. A stage left
+    /// remb, transport-cc, pacer, fec, stats; always in that order); unset or empty = every stage but <c>pacer</c>. A stage left
     /// out also drops its SDP feedback/extension, so the peer does not send what nobody reads.
     /// </summary>
     public List<string>? Stages { get; set; }

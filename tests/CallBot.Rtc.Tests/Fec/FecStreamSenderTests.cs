@@ -149,6 +149,41 @@ public sealed class FecStreamSenderTests
         Assert.Equal(2, fec); // the second frame's two groups; the first frame's were dropped
     }
 
+    [Fact]
+    public void Fec_stays_within_the_target_bitrate_above_the_media_rate()
+    {
+        // 30 frames a second of 4 packets (~1.03 Mbit/s with RED) at 10 % loss: groups of 4 (25 % more) by the loss alone.
+        var ample = Run(targetKbps: 3000);
+        var tight = Run(targetKbps: 1150);  // ~11 % above the media rate: about one frame in two keeps its FEC packet
+        var over = Run(targetKbps: 1000);   // under the media rate (a bottleneck): no FEC at all
+
+        Assert.InRange(ample.Media, 1000, 1100);
+        Assert.Equal(0.25, ample.Overhead, 2);
+        Assert.InRange(tight.Overhead, 0.08, 0.125);
+        Assert.Equal(0, over.Overhead);
+
+        static (int Media, double Overhead) Run(int targetKbps)
+        {
+            var wire = new Wire(Loss, targetKbps);
+            for (var i = 0; i < 90; i++)
+            {
+                wire.SendFrame(4);
+                wire.Time.Advance(TimeSpan.FromMilliseconds(1000.0 / 30));
+            }
+
+            // From the second half second on, when the media rate is known.
+            var fec = 0;
+            var media = 0;
+            foreach (var packet in wire.Packets.Skip(20 * 4))
+            {
+                Assert.True(RtpHeader.TryParse(packet, out _, out var headerLength, out _));
+                _ = packet[headerLength] == Ulpfec ? fec++ : media++;
+            }
+
+            return (wire.Sender.MediaKbps, (double)fec / media);
+        }
+    }
+
     /// <summary>A VP8 stream (real packetizer, 1,200-byte packets) through the FEC sender; the wire and the plain packets kept.</summary>
     private sealed class Wire
     {
@@ -157,10 +192,10 @@ public sealed class FecStreamSenderTests
         private readonly RtpStreamSender _rtp;
         private long _timestamp;
 
-        public Wire(double loss)
+        public Wire(double loss, int targetKbps = 0)
         {
-            var time = new FakeTimeProvider();
-            Sender = new FecStreamSender(1, ReserveSequenceNumber, () => loss) { PayloadTypes = new FecPayloadTypes(Vp8, Red, Ulpfec) };
+            var time = Time;
+            Sender = new FecStreamSender(1, ReserveSequenceNumber, () => loss, () => targetKbps, time) { PayloadTypes = new FecPayloadTypes(Vp8, Red, Ulpfec) };
             _rtp = new RtpStreamSender(
                 new RtpStreamSenderOptions { Ssrc = 1, PayloadType = Vp8, HistorySize = 0, InitialSequenceNumber = FirstSequenceNumber },
                 new Vp8Payloader(),
@@ -179,6 +214,8 @@ public sealed class FecStreamSenderTests
         }
 
         public FecStreamSender Sender { get; }
+
+        public FakeTimeProvider Time { get; } = new();
 
         /// <summary>A frame's marker packet skips the FEC sender and goes to the wire as it is.</summary>
         public bool PassMarkerUnprotected { get; set; }

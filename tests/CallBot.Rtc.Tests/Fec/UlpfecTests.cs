@@ -259,6 +259,15 @@ public sealed class UlpfecTests
     public void Protection_grows_with_loss_and_is_stronger_for_key_frames(double loss, bool keyFrame, int expected)
         => Assert.Equal(expected, FecProtection.GroupSize(loss, keyFrame));
 
+    [Theory]
+    [InlineData(0, 500, double.PositiveInfinity)]    // target unknown: FEC is sized by the loss alone
+    [InlineData(3000, 0, double.PositiveInfinity)]   // media rate not measured yet
+    [InlineData(3000, 1000, 2.0)]
+    [InlineData(1100, 1000, 0.1)]
+    [InlineData(500, 750, 0.0)]                      // over the target already (the bottleneck case): no FEC
+    public void Fec_may_add_what_the_target_leaves_above_the_media_rate(int targetKbps, int mediaKbps, double expected)
+        => Assert.Equal(expected, FecProtection.Headroom(targetKbps, mediaKbps), 6);
+
     private static byte[] Protect(IEnumerable<byte[]> packets)
     {
         var encoder = new UlpfecEncoder();
