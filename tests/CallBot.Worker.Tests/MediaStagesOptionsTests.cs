@@ -21,7 +21,7 @@ public sealed class MediaStagesOptionsTests
         var options = CallBotRuntime.PeerConnectionOptionsFor(new VideoChatOptions(), loopbackOnly: true, media.Stages);
 
         Assert.Null(media.Stages);
-        Assert.Equal(["nack", "keyframe", "report", "remb", "transport-cc", "stats"], options.Interceptors);
+        Assert.Equal(["nack", "keyframe", "report", "remb", "transport-cc", "fec", "stats"], options.Interceptors);
     }
 
     [Fact]
