@@ -174,6 +174,8 @@ internal static class LossTableBenchmark
         Pauses = media.VideoFreezes.Pauses,
         TimelineFreezes = media.VideoTimelineFreezes.Freezes,
         TimelineFreezeSeconds = media.VideoTimelineFreezes.FreezeDuration.TotalSeconds,
+        PlayoutFreezes = media.VideoPlayoutFreezes.Freezes,
+        PlayoutFreezeSeconds = media.VideoPlayoutFreezes.FreezeDuration.TotalSeconds,
         FramesReceived = media.VideoFramesReceived,
         FramesSent = framesSent,
         ReceivedOverSent = Ratio(media.VideoFramesReceived, framesSent),
@@ -202,26 +204,30 @@ internal static class LossTableBenchmark
             .AppendLine(CultureInfo.InvariantCulture,
                 $"Received VP8 640x360@30 through UdpImpairmentRelay: independent random loss each direction, {rttMs:0} ms RTT, {duration.TotalSeconds:0} s per row from the first decoded frame; stages {stages ?? "(default)"}; {Environment.ProcessorCount} cores, load average {BenchHost.LoadAverage()}")
             .AppendLine()
-            .AppendLine("| Path | Loss | fps | Freezes | Freezes/min | Freeze time (s) | Timeline freezes/min (s) | Received/sent frames | RTX+FEC / media packets | Keyframe answers (in place/restarts) | Relay loss |")
-            .AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
+            .AppendLine("| Path | Loss | fps | Freezes | Freezes/min | Freeze time (s) | Playout freezes/min (s) | Timeline freezes/min (s) | Received/sent frames | RTX+FEC / media packets | Keyframe answers (in place/restarts) | Relay loss |")
+            .AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var r in rows)
         {
             if (r.Error is not null)
             {
-                text.AppendLine(CultureInfo.InvariantCulture, $"| {r.Path} | {r.Loss:P0} | failed: {r.Error} | | | | | | | | |");
+                text.AppendLine(CultureInfo.InvariantCulture, $"| {r.Path} | {r.Loss:P0} | failed: {r.Error} | | | | | | | | | |");
                 continue;
             }
 
             var answers = r.KeyFramesInPlace is null ? "–" : $"{r.KeyFramesInPlace}/{r.KeyFrameRestarts}";
-            var timeline = r.TimelineFreezes is { } t
-                ? string.Create(CultureInfo.InvariantCulture, $"{t / Math.Max(1e-9, r.Seconds / 60):0.0} ({r.TimelineFreezeSeconds:0.00})")
-                : "–";
+            var playout = PerMinute(r.PlayoutFreezes, r.PlayoutFreezeSeconds, r.Seconds);
+            var timeline = PerMinute(r.TimelineFreezes, r.TimelineFreezeSeconds, r.Seconds);
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"| {r.Path} | {r.Loss:P0} | {r.Fps:0.0} | {r.Freezes}{(r.Pauses > 0 ? $" (+{r.Pauses} pauses)" : string.Empty)} | {r.Freezes / Math.Max(1e-9, r.Seconds / 60):0.0} | {r.FreezeSeconds:0.00} | {timeline} | {r.ReceivedOverSent:P1} | {r.Overhead:P1} | {answers} | {(double)r.RelayDropped / Math.Max(1, r.RelayDatagrams):P1} |");
+                $"| {r.Path} | {r.Loss:P0} | {r.Fps:0.0} | {r.Freezes}{(r.Pauses > 0 ? $" (+{r.Pauses} pauses)" : string.Empty)} | {r.Freezes / Math.Max(1e-9, r.Seconds / 60):0.0} | {r.FreezeSeconds:0.00} | {playout} | {timeline} | {r.ReceivedOverSent:P1} | {r.Overhead:P1} | {answers} | {(double)r.RelayDropped / Math.Max(1, r.RelayDatagrams):P1} |");
         }
 
         return text.ToString();
     }
+
+    /// <summary>"freezes per minute (freeze seconds)" of a bot-only clock; a dash at a Chromium receiver.</summary>
+    private static string PerMinute(int? freezes, double? freezeSeconds, double seconds) => freezes is { } f
+        ? string.Create(CultureInfo.InvariantCulture, $"{f / Math.Max(1e-9, seconds / 60):0.0} ({freezeSeconds:0.00})")
+        : "–";
 
     /// <summary>One measured path at one loss rate.</summary>
     private sealed record Row
@@ -237,6 +243,10 @@ internal static class LossTableBenchmark
         /// <summary>At a bot: the W3C rule on the frames' RTP timestamps (as the recording plays them); null at a Chromium receiver.</summary>
         public int? TimelineFreezes { get; init; }
         public double? TimelineFreezeSeconds { get; init; }
+
+        /// <summary>At a bot: the W3C rule on a modelled adaptive playout buffer's render times (<c>PlayoutClock</c>), the figure beside Chromium's; null at a Chromium receiver.</summary>
+        public int? PlayoutFreezes { get; init; }
+        public double? PlayoutFreezeSeconds { get; init; }
         public long FramesReceived { get; init; }
         public long FramesSent { get; init; }
         public double ReceivedOverSent { get; init; }

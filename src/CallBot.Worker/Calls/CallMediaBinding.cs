@@ -218,7 +218,7 @@ public sealed class CallMediaBinding : IAsyncDisposable
         }
 
         long videoReceived = 0, audioReceived = 0, bytes = 0;
-        FreezeFigures arrival = default, timeline = default;
+        FreezeFigures arrival = default, timeline = default, playout = default;
         foreach (var tap in _taps)
         {
             bytes += tap.Bytes;
@@ -227,6 +227,7 @@ public sealed class CallMediaBinding : IAsyncDisposable
                 videoReceived += tap.Frames;
                 arrival = Add(arrival, tap.ArrivalFreezes);
                 timeline = Add(timeline, tap.TimelineFreezes);
+                playout = Add(playout, tap.PlayoutFreezes);
                 videoSent += tap.Echoed;
             }
             else
@@ -253,6 +254,7 @@ public sealed class CallMediaBinding : IAsyncDisposable
         {
             VideoFreezes = arrival,
             VideoTimelineFreezes = timeline,
+            VideoPlayoutFreezes = playout,
             KeyFrameRestarts = KeyFrameRestarts,
             KeyFramesInPlace = KeyFramesInPlace,
         };

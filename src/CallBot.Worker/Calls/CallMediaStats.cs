@@ -27,6 +27,13 @@ public sealed record CallMediaStats(
     /// <summary>The same rule on the frames' RTP timestamps: the stream as the recording plays it (only missing frames count).</summary>
     public FreezeFigures VideoTimelineFreezes { get; init; }
 
+    /// <summary>
+    /// The same rule on the render times of a modelled renderer with an adaptive playout buffer (<see cref="PlayoutClock"/>):
+    /// a frame late by less than the delay the lateness before it built up is no freeze. The figure comparable to a
+    /// browser's <c>freezeCount</c>.
+    /// </summary>
+    public FreezeFigures VideoPlayoutFreezes { get; init; }
+
     /// <summary>Video RTP packets we sent (media, not retransmissions).</summary>
     public long VideoPacketsSent { get; init; }
 

@@ -6,8 +6,9 @@ namespace CallBot.Worker.Calls;
 /// <summary>
 /// Receives the peer's frames of one m-line on the receive loop: counts them, notes the first one, and hands each to the
 /// recorder, the observer (load quality) and (echo mode) back to our own sender; for video, counts freezes by the W3C
-/// definition on each assembled frame's arrival and on its RTP timestamp (<see cref="ReceivedVideoFreezes"/>: the
-/// stream as shown live, and as the recording plays it). Allocates nothing per frame.
+/// definition on each assembled frame's arrival, on its RTP timestamp and on a modelled renderer's playout clock
+/// (<see cref="ReceivedVideoFreezes"/>: the stream as shown without a playout buffer, as the recording plays it, and as
+/// a renderer with an adaptive playout buffer shows it). Allocates nothing per frame.
 /// </summary>
 internal sealed class RemoteFrameTap(MediaKind kind, TimeProvider time, long startTimestamp, Action<MediaKind, TimeSpan> firstFrame) : IEncodedFrameSink
 {
@@ -35,6 +36,9 @@ internal sealed class RemoteFrameTap(MediaKind kind, TimeProvider time, long sta
 
     /// <summary>Freezes and pauses of the received video on its own timeline, as the recording plays it (empty for audio).</summary>
     public FreezeFigures TimelineFreezes => _freezes?.Timeline ?? default;
+
+    /// <summary>Freezes and pauses of the received video at the render times of a modelled adaptive playout buffer (<see cref="PlayoutClock"/>; empty for audio).</summary>
+    public FreezeFigures PlayoutFreezes => _freezes?.Playout ?? default;
 
     public IEncodedFrameSink? Recorder
     {

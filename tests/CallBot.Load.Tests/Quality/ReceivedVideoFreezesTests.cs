@@ -22,6 +22,7 @@ public sealed class ReceivedVideoFreezesTests
         Assert.Equal(1, freezes.Arrival.Freezes);
         Assert.Equal(TimeSpan.FromMilliseconds(283), freezes.Arrival.FreezeDuration);
         Assert.Equal(0, freezes.Timeline.Freezes);
+        Assert.Equal(1, freezes.Playout.Freezes); // the first late frame: no delay learnt yet to absorb it
     }
 
     [Fact]
@@ -36,6 +37,7 @@ public sealed class ReceivedVideoFreezesTests
 
         Assert.Equal(1, freezes.Arrival.Freezes);
         Assert.Equal(1, freezes.Timeline.Freezes);
+        Assert.Equal(1, freezes.Playout.Freezes);
         Assert.Equal(TimeSpan.FromTicks(10L * FrameTicks * TimeSpan.TicksPerSecond / ClockRate), freezes.Timeline.FreezeDuration);
     }
 
@@ -54,6 +56,7 @@ public sealed class ReceivedVideoFreezesTests
         Assert.Equal(0, freezes.Timeline.Freezes);
         Assert.Equal(0, freezes.Timeline.Pauses);
         Assert.Equal(0, freezes.Arrival.Freezes);
+        Assert.Equal(0, freezes.Playout.Freezes);
     }
 
     /// <summary>40 frames at 30 fps, on time, none missing.</summary>

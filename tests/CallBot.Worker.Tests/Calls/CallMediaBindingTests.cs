@@ -41,6 +41,34 @@ public sealed class CallMediaBindingTests
     }
 
     [Fact]
+    public async Task Received_video_freezes_are_counted_on_arrival_on_the_timeline_and_on_the_playout_clock()
+    {
+        var time = new FakeTimeProvider();
+        using var clock = new MediaClock(time);
+        var video = new FakeTrackPort(MediaKind.Video, CodecId.Vp8);
+        await using var binding = new CallMediaBinding([video], clock, CallMediaTracks.Echo, time, time.GetTimestamp());
+        binding.Start();
+        var elapsed = TimeSpan.Zero;
+
+        // 30 fps; once a second one frame is complete 200 ms late, and the frames held behind it follow it 1 ms apart.
+        for (var frame = 1; frame <= 300; frame++)
+        {
+            var onTime = TimeSpan.FromMilliseconds(frame * 100 / 3.0);
+            var due = frame > 30 && frame % 30 == 1 ? onTime + TimeSpan.FromMilliseconds(200) : onTime;
+            var at = due > elapsed ? due : elapsed + TimeSpan.FromMilliseconds(1);
+            time.Advance(at - elapsed);
+            elapsed = at;
+            video.PeerSends(new EncodedFrame(CodecId.Vp8, Vp8Key, frame * 3000L, 3000, true));
+        }
+
+        var stats = binding.GetStats();
+        Assert.Equal(300, stats.VideoFramesReceived);
+        Assert.Equal(9, stats.VideoFreezes.Freezes); // shown on arrival, every late frame freezes
+        Assert.Equal(0, stats.VideoTimelineFreezes.Freezes); // none is missing
+        Assert.Equal(1, stats.VideoPlayoutFreezes.Freezes); // the first: after it the playout delay covers them
+    }
+
+    [Fact]
     public async Task In_echo_mode_a_keyframe_request_from_the_peer_goes_back_to_the_peer()
     {
         var time = new FakeTimeProvider();
