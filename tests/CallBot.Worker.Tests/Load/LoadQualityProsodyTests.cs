@@ -65,7 +65,7 @@ public sealed class LoadQualityProsodyTests(ProsodyFixture prosody) : IClassFixt
         }
 
         // (c) MOS on a clean link ≥ 4.2; with 5 % loss + 150 ms within ±0.2 of G.107 computed here (IndependentEModel, not
-        // CallBot's EModel) from the imposed network: 5 % loss, 150 ms one way on top of the clean group's glass-to-glass
+        // CallBot's EModel) from the network: the loss the lossy call measured (5 % imposed), 150 ms one way on top of the clean group's glass-to-glass
         // audio delay, a jitter buffer of 2 × the stream's jitter and Opus' 26.5 ms. The lossy stream's measured delay
         // must match the imposed one too: audio does not wait behind gaps for a NACK repair it never gets (no nack: MediaReceiveStream.ReorderGapWait).
         Assert.True(report.Metrics[Tagged(MetricCatalog.AudioMos, "clean")].Histogram!.Min >= 4.2, summary);
@@ -75,9 +75,11 @@ public sealed class LoadQualityProsodyTests(ProsodyFixture prosody) : IClassFixt
         var lossyAudioDelay = Median(report, MetricCatalog.AudioDelayMs, "lossy");
         Assert.True(Math.Abs(lossyAudioDelay - (150 + cleanAudioDelay)) <= 20, $"lossy audio p50 {lossyAudioDelay:0.#} vs clean {cleanAudioDelay:0.#} + 150\n{summary}");
         var mouthToEar = 150 + cleanAudioDelay + (2 * Mean(report, MetricCatalog.AudioJitterMs, "lossy")) + 26.5;
-        var expected = IndependentEModel.Mos(IndependentEModel.Rating(mouthToEar, ppl: 5, ie: 0, bpl: 25.1));
+        // The loss the call saw, not the 5 % imposed: one short call's random loss spreads around it (7.3 % in one CI run,
+        // where G.107 at 5 % was 0.3 above the MOS of what the call really lost).
+        var expected = IndependentEModel.Mos(IndependentEModel.Rating(mouthToEar, ppl: loss * 100, ie: 0, bpl: 25.1));
         var lossyMos = Median(report, MetricCatalog.AudioMos, "lossy");
-        Assert.True(Math.Abs(lossyMos - expected) <= 0.2, $"lossy MOS {lossyMos:0.###} vs G.107 {expected:0.###} of the imposed network (Ta {mouthToEar:0.#} ms, loss 5 %; measured {loss:0.###})\n{summary}");
+        Assert.True(Math.Abs(lossyMos - expected) <= 0.2, $"lossy MOS {lossyMos:0.###} vs G.107 {expected:0.###} of the network (Ta {mouthToEar:0.#} ms, measured loss {loss:P1}, imposed 5 %)\n{summary}");
 
         // The receive path's other measures are there and plausible: ~30 fps on the clean group, more W3C freezes where
         // packets are lost, an A/V offset near 0 on clean links, concealed audio only where packets are lost.
