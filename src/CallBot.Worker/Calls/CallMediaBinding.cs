@@ -203,17 +203,24 @@ public sealed class CallMediaBinding : IAsyncDisposable
 
     public CallMediaStats GetStats()
     {
-        long videoSent = Interlocked.Read(ref _videoFramesSentFinal);
-        long audioSent = Interlocked.Read(ref _audioFramesSentFinal);
-        foreach (var (port, sender) in SnapshotSenders())
+        long videoSent, audioSent;
+        lock (_lock)
         {
-            if (port.Kind == MediaKind.Video)
+            // The totals of disposed senders and the live senders together, under the lock Dispose folds one into the
+            // other with: read apart, a summary taken while the call's media was being disposed could see neither (a
+            // caller reported "sent 0" after a call with media both ways, in a CI run).
+            videoSent = _videoFramesSentFinal;
+            audioSent = _audioFramesSentFinal;
+            foreach (var (port, sender) in _senders)
             {
-                videoSent += sender.FramesSent;
-            }
-            else
-            {
-                audioSent += sender.FramesSent;
+                if (port.Kind == MediaKind.Video)
+                {
+                    videoSent += sender.FramesSent;
+                }
+                else
+                {
+                    audioSent += sender.FramesSent;
+                }
             }
         }
 
@@ -401,13 +408,25 @@ public sealed class CallMediaBinding : IAsyncDisposable
 
             _disposed = true;
             senders = [.. _senders];
+            foreach (var (port, sender) in senders)
+            {
+                // Frames a sender still sends before its Dispose below are not counted: at most the one in flight.
+                if (port.Kind == MediaKind.Video)
+                {
+                    _videoFramesSentFinal += sender.FramesSent;
+                }
+                else
+                {
+                    _audioFramesSentFinal += sender.FramesSent;
+                }
+            }
+
             _senders.Clear();
             _bitrateTimer?.Dispose();
         }
 
-        foreach (var (port, sender) in senders)
+        foreach (var (_, sender) in senders)
         {
-            Interlocked.Add(ref port.Kind == MediaKind.Video ? ref _videoFramesSentFinal : ref _audioFramesSentFinal, sender.FramesSent);
             sender.Dispose();
         }
 
