@@ -78,6 +78,12 @@ public sealed record StreamResult(string Participant, MediaKind Kind, long Frame
     /// <summary>Video: freezes by the W3C definition (<see cref="Quality.FrameRenderStats"/>).</summary>
     public int VideoFreezes { get; init; }
 
+    /// <summary>
+    /// Video: W3C freezes at the render times of a modelled adaptive playout buffer (<see cref="Quality.PlayoutClock"/>):
+    /// the figure to set beside a browser's <c>freezeCount</c>; <see cref="VideoFreezes"/> is on arrival, the strict one.
+    /// </summary>
+    public int VideoPlayoutFreezes { get; init; }
+
     /// <summary>Video: total time spent in W3C freezes.</summary>
     public TimeSpan FreezeDuration { get; init; }
 

@@ -145,6 +145,7 @@ public sealed class LoadMetrics
         if (video)
         {
             tags.Increment(MetricCatalog.VideoFreezes, stream.VideoFreezes);
+            tags.Increment(MetricCatalog.VideoPlayoutFreezes, stream.VideoPlayoutFreezes);
             tags.Increment(MetricCatalog.VideoPauses, stream.Pauses);
             tags.Increment(MetricCatalog.VideoUnrecovered, stream.Unrecovered);
             if (stream.FramesReceived > 0)

@@ -39,6 +39,7 @@ public static class MetricCatalog
     public const string VideoFps = "video_fps";
     public const string VideoHeight = "video_height";
     public const string VideoFreezes = "video_freezes";
+    public const string VideoPlayoutFreezes = "video_playout_freezes";
     public const string VideoFreezeMs = "video_freeze_ms";
     public const string VideoPauses = "video_pauses";
     public const string AudioConcealedShare = "audio_concealed_share";
@@ -78,6 +79,7 @@ public static class MetricCatalog
         [VideoFps] = MetricKind.Trend,
         [VideoHeight] = MetricKind.Trend,
         [VideoFreezes] = MetricKind.Counter,
+        [VideoPlayoutFreezes] = MetricKind.Counter,
         [VideoFreezeMs] = MetricKind.Trend,
         [VideoPauses] = MetricKind.Counter,
         [AudioConcealedShare] = MetricKind.Trend,
@@ -94,6 +96,7 @@ public static class MetricCatalog
         [VideoFps] = ("{frame}/s", "Mean received frames per second of each video stream"),
         [VideoHeight] = ("px", "Mean received height of each VP8 video stream (from keyframe headers), per second sampled"),
         [VideoFreezes] = ("{freeze}", "Video freezes by the W3C webrtc-stats definition: a frame gap ≥ max(3 × mean interval, mean + 150 ms)"),
+        [VideoPlayoutFreezes] = ("{freeze}", "Video freezes by the same rule at the render times of a modelled adaptive playout buffer (what a browser's freezeCount measures)"),
         [VideoFreezeMs] = ("ms", "Total time each video stream spent frozen (W3C totalFreezesDuration)"),
         [VideoPauses] = ("{pause}", "Video gaps longer than 5 s (W3C pauses)"),
         [AudioConcealedShare] = ("1", "Share of each audio stream's frames (by RTP timestamp span) that never arrived and had to be concealed"),
@@ -160,6 +163,7 @@ public static class MetricCatalog
         [VideoFps] = MetricUnits.FramesPerSecond,
         [VideoHeight] = MetricUnits.Pixels,
         [VideoFreezes] = MetricUnits.Count,
+        [VideoPlayoutFreezes] = MetricUnits.Count,
         [VideoFreezeMs] = MetricUnits.Milliseconds,
         [VideoPauses] = MetricUnits.Count,
         [AudioConcealedShare] = MetricUnits.Fraction,

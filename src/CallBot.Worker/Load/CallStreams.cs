@@ -82,6 +82,7 @@ internal static class CallStreams
                 {
                     AvOffsetMs = offset,
                     VideoFreezes = freezes.Freezes,
+                    VideoPlayoutFreezes = receiver.Frames.VideoPlayoutFreezes.Freezes,
                     FreezeDuration = freezes.FreezeDuration,
                     Pauses = freezes.Pauses,
                     PauseDuration = freezes.PauseDuration,

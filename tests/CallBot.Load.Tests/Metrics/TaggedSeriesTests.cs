@@ -23,7 +23,7 @@ public sealed class TaggedSeriesTests
             Streams =
             [
                 new StreamResult("bot-1", MediaKind.Video, 150, 150, 0, 0, 1, 2) { Group = "wired", Seconds = [new(1, 30, 180), new(2, 30, 180)] },
-                new StreamResult("bot-2", MediaKind.Video, 150, 100, 0, 0, 1, 2) { Group = "mobile", VideoFreezes = 2, Seconds = [new(1, 20, 180), new(2, 10, 180)] },
+                new StreamResult("bot-2", MediaKind.Video, 150, 100, 0, 0, 1, 2) { Group = "mobile", VideoFreezes = 2, VideoPlayoutFreezes = 1, Seconds = [new(1, 20, 180), new(2, 10, 180)] },
             ],
         }, TimeSpan.Zero);
 
@@ -33,6 +33,7 @@ public sealed class TaggedSeriesTests
         Assert.Equal(2, values["video_fps{shape:pair}"].Histogram.Count);
         Assert.Equal(2, values["video_freezes{group:mobile}"].CounterSum);
         Assert.Equal(0, values["video_freezes{group:wired}"].CounterSum);
+        Assert.Equal(1, values["video_playout_freezes{group:mobile}"].CounterSum);
         Assert.Equal(1, values["call_setup_ms{group:wired}"].Histogram.Count);
         Assert.False(values.ContainsKey("call_setup_ms{group:mobile}"));
         var windows = metrics.Windows();

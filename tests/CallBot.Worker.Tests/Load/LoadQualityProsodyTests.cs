@@ -85,6 +85,7 @@ public sealed class LoadQualityProsodyTests(ProsodyFixture prosody) : IClassFixt
         // packets are lost, an A/V offset near 0 on clean links, concealed audio only where packets are lost.
         Assert.InRange(Mean(report, MetricCatalog.VideoFps, "clean"), 20, 33);
         Assert.True(report.Metrics[Tagged(MetricCatalog.VideoFreezes, "lossy")].Sum > report.Metrics[Tagged(MetricCatalog.VideoFreezes, "clean")].Sum, summary);
+        Assert.Contains(Tagged(MetricCatalog.VideoPlayoutFreezes, "lossy"), report.Metrics.Keys); // the playout clock's count reaches the report
         Assert.True(Mean(report, MetricCatalog.AvOffsetMs, "clean") < 40, summary);
         Assert.True(Mean(report, MetricCatalog.AudioConcealedShare, "clean") < 0.01, summary);
         Assert.True(Mean(report, MetricCatalog.AudioConcealedShare, "lossy") > 0.02, summary);
