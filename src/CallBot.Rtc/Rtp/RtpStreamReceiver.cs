@@ -328,7 +328,7 @@ public sealed class RtpStreamReceiver
     {
         while (_judge is not null && _next <= _highest)
         {
-            var media = FirstHeldMediaAfterGap();
+            var media = FirstHeldAfterGap(media: true);
             if (media < 0 || !_judge.FollowsLastFrame(_slots[media & _mask]!.Payload))
             {
                 return;
@@ -352,27 +352,17 @@ public sealed class RtpStreamReceiver
         }
     }
 
-    /// <summary>The first held packet with a payload after the gap at <c>_next</c>; -1 when none is held yet.</summary>
-    private long FirstHeldMediaAfterGap()
-    {
-        for (var s = _next; s <= _highest; s++)
-        {
-            if (Holds(s) && !_slots[s & _mask]!.Payload.IsEmpty)
-            {
-                return s;
-            }
-        }
-
-        return -1;
-    }
-
     private bool Holds(long sequence) => _slots[sequence & _mask] is { Occupied: true } slot && slot.Sequence == sequence;
 
-    private long FirstHeldAfterGap()
+    /// <summary>
+    /// The first held packet at or after <c>_next</c> (with a payload only, when <paramref name="media"/>); -1 when none
+    /// is held yet.
+    /// </summary>
+    private long FirstHeldAfterGap(bool media = false)
     {
         for (var s = _next; s <= _highest; s++)
         {
-            if (Holds(s))
+            if (Holds(s) && !(media && _slots[s & _mask]!.Payload.IsEmpty))
             {
                 return s;
             }

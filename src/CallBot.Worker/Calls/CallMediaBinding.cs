@@ -211,17 +211,7 @@ public sealed class CallMediaBinding : IAsyncDisposable
             // caller reported "sent 0" after a call with media both ways, in a CI run).
             videoSent = _videoFramesSentFinal;
             audioSent = _audioFramesSentFinal;
-            foreach (var (port, sender) in _senders)
-            {
-                if (port.Kind == MediaKind.Video)
-                {
-                    videoSent += sender.FramesSent;
-                }
-                else
-                {
-                    audioSent += sender.FramesSent;
-                }
-            }
+            AddFramesSent(_senders, ref videoSent, ref audioSent);
         }
 
         long videoReceived = 0, audioReceived = 0, bytes = 0;
@@ -269,6 +259,21 @@ public sealed class CallMediaBinding : IAsyncDisposable
 
     private static FreezeFigures Add(FreezeFigures a, FreezeFigures b) =>
         new(a.Freezes + b.Freezes, a.FreezeDuration + b.FreezeDuration, a.Pauses + b.Pauses, a.PauseDuration + b.PauseDuration);
+
+    private static void AddFramesSent(List<(IMediaTrackPort Port, MediaSender Sender)> senders, ref long video, ref long audio)
+    {
+        foreach (var (port, sender) in senders)
+        {
+            if (port.Kind == MediaKind.Video)
+            {
+                video += sender.FramesSent;
+            }
+            else
+            {
+                audio += sender.FramesSent;
+            }
+        }
+    }
 
     private List<(IMediaTrackPort Port, MediaSender Sender)> SnapshotSenders()
     {
@@ -408,18 +413,9 @@ public sealed class CallMediaBinding : IAsyncDisposable
 
             _disposed = true;
             senders = [.. _senders];
-            foreach (var (port, sender) in senders)
-            {
-                // Frames a sender still sends before its Dispose below are not counted: at most the one in flight.
-                if (port.Kind == MediaKind.Video)
-                {
-                    _videoFramesSentFinal += sender.FramesSent;
-                }
-                else
-                {
-                    _audioFramesSentFinal += sender.FramesSent;
-                }
-            }
+
+            // Frames a sender still sends before its Dispose below are not counted: at most the one in flight.
+            AddFramesSent(senders, ref _videoFramesSentFinal, ref _audioFramesSentFinal);
 
             _senders.Clear();
             _bitrateTimer?.Dispose();

@@ -89,13 +89,7 @@ public sealed class NackRepairTests
 
         var wait = NackGenerator.GapWait(RoundTrip);
         Assert.Equal(TimeSpan.FromMilliseconds(540), wait);
-        Assert.Equal(wait, link.Stream.Receiver.MaxGapWait);
-        Assert.Equal(1, link.Stream.Receiver.PacketsGivenUp);
-
-        // Given up on the first tick at or after the wait, never before it: the frames held behind it come out then.
-        var revealed = link.ArrivalOf(Seq(3, 2));
-        var resumed = link.Delivered.First(f => f.Index > 3).At;
-        Assert.InRange(resumed - revealed, wait, wait + Tick);
+        var revealed = AssertGivenUpAfter(link, wait);
 
         // Asked for about once a round trip while it was waited for (rounds RTT + 10 ms apart, on 20 ms ticks), then no more.
         var asks = link.Nacks.Where(n => n.Sequences.Contains(victim)).Select(n => n.At).ToList();
@@ -191,11 +185,7 @@ public sealed class NackRepairTests
 
         var wait = NackGenerator.GapWait(ice);
         Assert.Equal(TimeSpan.FromMilliseconds(940), wait);
-        Assert.Equal(wait, link.Stream.Receiver.MaxGapWait);
-        Assert.Equal(1, link.Stream.Receiver.PacketsGivenUp);
-        var revealed = link.ArrivalOf(Seq(3, 2));
-        var resumed = link.Delivered.First(f => f.Index > 3).At;
-        Assert.InRange(resumed - revealed, wait, wait + Tick);
+        AssertGivenUpAfter(link, wait);
     }
 
     [Fact]
@@ -205,6 +195,20 @@ public sealed class NackRepairTests
         Assert.Equal(TimeSpan.FromMilliseconds(540), NackGenerator.GapWait(TimeSpan.FromMilliseconds(100))); // 400 + 90 + 50
         Assert.Equal(TimeSpan.FromMilliseconds(940), NackGenerator.GapWait(TimeSpan.FromMilliseconds(200)));
         Assert.Equal(NackGenerator.GapWaitCap, NackGenerator.GapWait(TimeSpan.FromMilliseconds(300)));
+    }
+
+    /// <summary>
+    /// Packet 1 of frame 3, lost for good, was waited for <paramref name="wait"/> and given up on the first tick at or after
+    /// it, never before: the frames held behind it come out then. Returns when the gap was revealed.
+    /// </summary>
+    private static TimeSpan AssertGivenUpAfter(LossyLink link, TimeSpan wait)
+    {
+        Assert.Equal(wait, link.Stream.Receiver.MaxGapWait);
+        Assert.Equal(1, link.Stream.Receiver.PacketsGivenUp);
+        var revealed = link.ArrivalOf(Seq(3, 2));
+        var resumed = link.Delivered.First(f => f.Index > 3).At;
+        Assert.InRange(resumed - revealed, wait, wait + Tick);
+        return revealed;
     }
 
     /// <summary>Sequence number of packet <paramref name="packet"/> of frame <paramref name="frame"/> (three packets a frame).</summary>
