@@ -136,10 +136,11 @@ internal static class LossTableBenchmark
                 var media = end.Bot!.Media;
                 return ChromiumReceived(received!.InboundVideo ?? new SdkInboundRtp(), elapsed, media.VideoFramesSent) with
                 {
-                    // The bot sends no FEC yet: its overhead is RTX, counted where it is sent.
-                    Overhead = Ratio(media.VideoRetransmittedPackets, media.VideoPacketsSent),
+                    // Counted where it is sent: Chromium's fecPacketsReceived does not count ULPFEC inside RED.
+                    Overhead = Ratio(media.VideoRetransmittedPackets + media.VideoFecPacketsSent, media.VideoPacketsSent),
                     KeyFrameRestarts = media.KeyFrameRestarts,
                     KeyFramesInPlace = media.KeyFramesInPlace,
+                    Sender = BotSent.Of(media),
                 };
             }
 
@@ -148,9 +149,10 @@ internal static class LossTableBenchmark
                 var sender = end.BotSender!.Media;
                 return BotReceived(end.Bot!.Media, elapsed, sender.VideoFramesSent) with
                 {
-                    Overhead = Ratio(sender.VideoRetransmittedPackets, sender.VideoPacketsSent),
+                    Overhead = Ratio(sender.VideoRetransmittedPackets + sender.VideoFecPacketsSent, sender.VideoPacketsSent),
                     KeyFrameRestarts = sender.KeyFrameRestarts,
                     KeyFramesInPlace = sender.KeyFramesInPlace,
+                    Sender = BotSent.Of(sender),
                 };
             }
 
@@ -260,5 +262,15 @@ internal static class LossTableBenchmark
 
         /// <summary>At a Chromium receiver: its whole video inbound-rtp (NACKs, PLIs, drops, jitter buffer), in the JSON for diagnosis.</summary>
         public SdkInboundRtp? Inbound { get; init; }
+
+        /// <summary>At a bot sender: its video send counters at the end of the call, in the JSON for diagnosis.</summary>
+        public BotSent? Sender { get; init; }
+    }
+
+    /// <summary>A bot sender's video counters: media, RTX and FEC packets, NACKs it did not answer, its final target.</summary>
+    private sealed record BotSent(long MediaPackets, long RetransmittedPackets, long FecPackets, long NackRefusals, int TargetKbps)
+    {
+        public static BotSent Of(CallMediaStats media) => new(
+            media.VideoPacketsSent, media.VideoRetransmittedPackets, media.VideoFecPacketsSent, media.VideoNackRefusals, media.VideoTargetBitrateKbps);
     }
 }

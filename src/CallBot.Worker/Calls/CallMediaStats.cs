@@ -40,6 +40,15 @@ public sealed record CallMediaStats(
     /// <summary>Video packets we retransmitted on NACK (RTX): the retransmission overhead is this over <see cref="VideoPacketsSent"/>.</summary>
     public long VideoRetransmittedPackets { get; init; }
 
+    /// <summary>Video ULPFEC packets we sent (inside RED): with <see cref="VideoRetransmittedPackets"/>, the protection overhead.</summary>
+    public long VideoFecPacketsSent { get; init; }
+
+    /// <summary>NACKed video packets we did not resend: resent less than a round trip before, or over the retransmission budget.</summary>
+    public long VideoNackRefusals { get; init; }
+
+    /// <summary>The video sender's target bitrate when read (kbit/s; 0 when nothing is sent).</summary>
+    public int VideoTargetBitrateKbps { get; init; }
+
     /// <summary>Keyframe requests from the peer answered by restarting our clip.</summary>
     public long KeyFrameRestarts { get; init; }
 

@@ -131,17 +131,29 @@ public sealed class PeerConnectionAdapter : ICallPeerConnection
             lost += Math.Max(0, inbound.PacketsLost);
         }
 
-        long videoPackets = 0, videoRetransmitted = 0;
+        long videoPackets = 0, videoRetransmitted = 0, videoFec = 0, nackRefusals = 0;
+        var targetKbps = 0;
         foreach (var outbound in rtp.Outbound)
         {
             if (outbound.Kind == MediaKind.Video)
             {
                 videoPackets += outbound.PacketsSent;
                 videoRetransmitted += outbound.RetransmittedPackets;
+                videoFec += outbound.FecPacketsSent;
+                nackRefusals += outbound.NackResendsSuppressed + outbound.NackResendsOverBudget;
+                targetKbps = Math.Max(targetKbps, outbound.TargetBitrateKbps);
             }
         }
 
-        return stats with { PacketsLost = lost, VideoPacketsSent = videoPackets, VideoRetransmittedPackets = videoRetransmitted };
+        return stats with
+        {
+            PacketsLost = lost,
+            VideoPacketsSent = videoPackets,
+            VideoRetransmittedPackets = videoRetransmitted,
+            VideoFecPacketsSent = videoFec,
+            VideoNackRefusals = nackRefusals,
+            VideoTargetBitrateKbps = targetKbps,
+        };
     }
 
     public async ValueTask DisposeAsync()
