@@ -63,6 +63,7 @@ internal static class LossTableBenchmark
 
         var oneWay = TimeSpan.FromMilliseconds(rttMs / 2);
         var rows = new List<Row>();
+        using var estimates = new EstimateSampler();
         await using (var lab = await ChromiumBotLab.StartAsync(new LabSettings { Stages = stages, Bot = new Dictionary<string, string?> { ["CallBot:Media:Renditions"] = "1" } }))
         {
             var seed = 5000;
@@ -76,7 +77,7 @@ internal static class LossTableBenchmark
                     Row row;
                     try
                     {
-                        row = await MeasureAsync(await lab.CallAsync(path, relay, duration), path, duration);
+                        row = await MeasureAsync(await lab.CallAsync(path, relay, duration), path, duration, estimates);
                     }
                     catch (Exception ex) when (BenchHost.IsCallFailure(ex))
                     {
@@ -108,7 +109,14 @@ internal static class LossTableBenchmark
     }
 
     /// <summary>Measures <paramref name="duration"/> of a call that is up (its first frame decoded), then ends it.</summary>
-    private static async Task<Row> MeasureAsync(LabCall call, LabPath path, TimeSpan duration)
+    private static async Task<Row> MeasureAsync(LabCall call, LabPath path, TimeSpan duration, EstimateSampler estimates)
+    {
+        var row = await MeasureAsync(call, path, duration, () => estimates.Start());
+        var spread = estimates.Stop();
+        return row.Sender is null ? row : row with { Sender = row.Sender with { Estimate = spread } };
+    }
+
+    private static async Task<Row> MeasureAsync(LabCall call, LabPath path, TimeSpan duration, Action started)
     {
         SdkPeerStats? received = null;
         SdkPeerStats? sent = null;
@@ -117,6 +125,7 @@ internal static class LossTableBenchmark
         try
         {
             var watch = Stopwatch.StartNew();
+            started();
             await Task.Delay(duration);
             received = call.ReceiverStats is null ? null : await call.ReceiverStats();
             sent = call.SenderStats is null ? null : await call.SenderStats();
@@ -270,6 +279,9 @@ internal static class LossTableBenchmark
     /// <summary>A bot sender's video counters: media, RTX and FEC packets, NACKs it did not answer, its final target.</summary>
     private sealed record BotSent(long MediaPackets, long RetransmittedPackets, long FecPackets, long NackRefusals, int TargetKbps)
     {
+        /// <summary>The send-side estimate's spread over the measured time (both bots' on bot → bot).</summary>
+        public EstimateSpread? Estimate { get; init; }
+
         public static BotSent Of(CallMediaStats media) => new(
             media.VideoPacketsSent, media.VideoRetransmittedPackets, media.VideoFecPacketsSent, media.VideoNackRefusals, media.VideoTargetBitrateKbps);
     }
