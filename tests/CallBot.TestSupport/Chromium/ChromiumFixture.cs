@@ -21,6 +21,8 @@ public sealed class ChromiumFixture : IAsyncLifetime
     /// <summary>Launch timeout: a cold Chromium start on a busy 2-core machine takes a few seconds.</summary>
     public static readonly TimeSpan LaunchTimeout = TimeSpan.FromSeconds(60);
 
+    private const string FakeCameraFlag = "--use-fake-device-for-media-stream";
+
     public static readonly IReadOnlyList<string> Flags =
     [
         "--headless",
@@ -31,17 +33,39 @@ public sealed class ChromiumFixture : IAsyncLifetime
         "--disable-background-networking",
         "--disable-component-update",
         "--disable-sync",
-        "--use-fake-device-for-media-stream",
+        FakeCameraFlag,
         "--use-fake-ui-for-media-stream",
         "--allow-loopback-in-peer-connection",
         "--ignore-certificate-errors",
     ];
 
+    /// <summary>Frame rates Chromium's fake camera accepts (media/capture/video/fake_video_capture_device_factory.cc).</summary>
+    public const int MinFakeCameraFps = 5;
+
+    public const int MaxFakeCameraFps = 60;
+
+    private readonly int? _fakeCameraFps;
     private IPlaywright? _playwright;
     private IBrowserContext? _context;
 
     public ChromiumFixture()
+        : this(fakeCameraFps: null)
     {
+    }
+
+    /// <param name="fakeCameraFps">
+    /// The fake camera's frame rate; null = Chromium's default of 20. getUserMedia constraints cannot raise a device's rate,
+    /// so a page that asks for 30 fps gets 20 unless the device itself runs at 30.
+    /// </param>
+    public ChromiumFixture(int? fakeCameraFps)
+    {
+        if (fakeCameraFps is { } fps)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(fps, MinFakeCameraFps, nameof(fakeCameraFps));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(fps, MaxFakeCameraFps, nameof(fakeCameraFps));
+        }
+
+        _fakeCameraFps = fakeCameraFps;
         Server = new StaticHttpServer();
         UserDataDir = Path.Combine(Path.GetTempPath(), "callbot-chromium-" + Guid.NewGuid().ToString("N"));
     }
@@ -67,10 +91,15 @@ public sealed class ChromiumFixture : IAsyncLifetime
             ExecutablePath = ExecutablePath,
             Headless = true,
             ChromiumSandbox = false,
-            Args = [.. Flags],
+            Args = [.. LaunchFlags()],
             Timeout = (float)LaunchTimeout.TotalMilliseconds,
         });
     }
+
+    /// <summary><see cref="Flags"/>, with the fake camera's frame rate when one was given.</summary>
+    public IReadOnlyList<string> LaunchFlags() => _fakeCameraFps is { } fps
+        ? [.. Flags.Select(f => f == FakeCameraFlag ? $"{FakeCameraFlag}=fps={fps.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : f)]
+        : Flags;
 
     /// <summary>Opens a new tab on <paramref name="path"/> of the fixture's server (default: an empty page).</summary>
     public async Task<ChromiumPage> NewPageAsync(string path = "/blank.html")
