@@ -21,14 +21,15 @@ namespace CallBot.Rtc.Bwe;
 /// likelihood catches up.
 /// </para>
 /// <para>
-/// The result is min(B, instant upper bound, the delay-based estimate), never below <see cref="TransportCcOptions.MinBitrateKbps"/>.
-/// While it is at the delay-based estimate (<see cref="LossBasedState.DelayBased"/>), the estimate follows the delay-based
-/// one between observations too (libwebrtc keeps the value of the last observation until the next one). While loss limits
-/// it, B rises at most 1.3 × per 300 ms (libwebrtc's MaxIncreaseFactor, DelayedIncreaseWindow), and not at all while the
-/// average loss exceeds what the fitted channel predicts at the rates sent (libwebrtc: the inherent loss; see Estimate). Before 3 observations (~750 ms) the delay-based estimate alone
-/// (libwebrtc's legacy loss control there, which only acts above 10 % loss). Not modelled, as they are off in libwebrtc's
-/// defaults: hold periods, padding while increasing, byte-weighted loss, ramp-up acceleration, the acknowledged-rate
-/// bounds (BwRampupUpperBoundFactor is 10⁶).
+/// The result is min(B, instant upper bound, the delay-based estimate), never below
+/// <see cref="TransportCcOptions.MinBitrateKbps"/>. While it is at the delay-based estimate
+/// (<see cref="LossBasedState.DelayBased"/>), the estimate follows the delay-based one between observations too
+/// (libwebrtc keeps the value of the last observation until the next one). While loss limits it, B rises at most 1.3 ×
+/// per 300 ms (libwebrtc's MaxIncreaseFactor, DelayedIncreaseWindow), and not at all while the average loss exceeds what
+/// the fitted channel predicts at the rates sent (libwebrtc compares with the inherent loss alone: see Estimate). Before
+/// 3 observations (~750 ms) the delay-based estimate alone (libwebrtc runs its legacy loss control there, which acts only
+/// above 10 % loss). Not modelled, as they are off in libwebrtc's defaults: hold periods, padding while increasing,
+/// byte-weighted loss, ramp-up acceleration, the acknowledged-rate bounds (BwRampupUpperBoundFactor is 10⁶).
 /// </para>
 /// <para>Fixed arrays: nothing is allocated per feedback. Not thread-safe (the receive loop feeds it).</para>
 /// </remarks>
@@ -148,6 +149,11 @@ public sealed class LossBasedEstimator
         return EstimateBitsPerSecond;
     }
 
+    // Observations in the window, and where the one of a given age (0 = the latest) sits.
+    private int Kept => Math.Min(_observations, ObservationWindow);
+
+    private int Slot(int age) => (_observations - 1 - age) % ObservationWindow;
+
     private static double[] Powers(double factor)
     {
         var weights = new double[ObservationWindow];
@@ -223,9 +229,9 @@ public sealed class LossBasedEstimator
     private double AverageReportedLoss()
     {
         double packets = 0, lost = 0;
-        for (var age = 0; age < Math.Min(_observations, ObservationWindow); age++)
+        for (var age = 0; age < Kept; age++)
         {
-            var slot = (_observations - 1 - age) % ObservationWindow;
+            var slot = Slot(age);
             packets += InstantWeights[age] * _packets[slot];
             lost += InstantWeights[age] * _lostPackets[slot];
         }
@@ -330,9 +336,9 @@ public sealed class LossBasedEstimator
     private double NewtonStep(double bandwidth, double inherentLoss)
     {
         double first = 0, second = 0;
-        for (var age = 0; age < Math.Min(_observations, ObservationWindow); age++)
+        for (var age = 0; age < Kept; age++)
         {
-            var slot = (_observations - 1 - age) % ObservationWindow;
+            var slot = Slot(age);
             var p = LossProbability(inherentLoss, bandwidth, _sendingRates[slot]);
             var lost = _lostPackets[slot];
             var received = _packets[slot] - lost;
@@ -352,9 +358,9 @@ public sealed class LossBasedEstimator
     private double PredictedLoss(double bandwidth, double inherentLoss)
     {
         double packets = 0, lost = 0;
-        for (var age = 0; age < Math.Min(_observations, ObservationWindow); age++)
+        for (var age = 0; age < Kept; age++)
         {
-            var slot = (_observations - 1 - age) % ObservationWindow;
+            var slot = Slot(age);
             packets += InstantWeights[age] * _packets[slot];
             lost += InstantWeights[age] * _packets[slot] * LossProbability(inherentLoss, bandwidth, _sendingRates[slot]);
         }
@@ -368,9 +374,9 @@ public sealed class LossBasedEstimator
         var bias = (AdjustBias(LossFraction, HigherBandwidthBiasFactor) * kbps)
             + (AdjustBias(LossFraction, HigherLogBandwidthBiasFactor) * Math.Log(1 + kbps));
         var objective = 0.0;
-        for (var age = 0; age < Math.Min(_observations, ObservationWindow); age++)
+        for (var age = 0; age < Kept; age++)
         {
-            var slot = (_observations - 1 - age) % ObservationWindow;
+            var slot = Slot(age);
             var p = LossProbability(inherentLoss, bandwidth, _sendingRates[slot]);
             var lost = _lostPackets[slot];
             var received = _packets[slot] - lost;

@@ -37,6 +37,27 @@ public sealed class LossBasedEstimatorTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_sender_that_cannot_follow_the_estimate_down_does_not_lock_it_under_its_rate()
+    {
+        // A sender that keeps 600 kbit/s (one pre-encoded rendition); 3 s of 30 % loss put B under its rate, then 10 %
+        // random loss. B under the rate fits an inherent loss near 0, and libwebrtc's rule (no increase while the loss
+        // exceeds the inherent loss) would keep B there for good; the loss seen is far below what such a B predicts, so
+        // here B climbs back.
+        using var link = new SimulatedLink(capacityKbps: 50_000, NoProbing) { SendRateKbps = 600, LossProbability = 0.10, Seed = 2 };
+        link.Run(TimeSpan.FromSeconds(5));
+        link.LossProbability = 0.30;
+        link.Run(TimeSpan.FromSeconds(3));
+        Assert.True(link.Estimator.LossBased.LossLimitedBitsPerSecond < 600_000, $"B {link.Estimator.LossBased.LossLimitedBitsPerSecond}");
+        Assert.NotEqual(LossBasedState.DelayBased, link.Estimator.LossBased.State);
+        link.LossProbability = 0.10;
+
+        var estimates = Sample(link, TimeSpan.FromSeconds(20));
+        Report(link, estimates);
+        Assert.True(link.Estimator.LossBased.LossLimitedBitsPerSecond > 600_000, $"B {link.Estimator.LossBased.LossLimitedBitsPerSecond}");
+        Assert.True(Percentile(estimates.TakeLast(40).ToList(), 0.10) >= 600_000, $"p10 of the last 10 s {Percentile(estimates.TakeLast(40).ToList(), 0.10)}");
+    }
+
+    [Fact]
     public void Random_10_percent_loss_with_the_sender_at_the_estimate_holds_it_near_where_the_model_puts_it()
     {
         using var link = new SimulatedLink(capacityKbps: 50_000, NoProbing) { LossProbability = 0.10, Seed = 7 };
