@@ -4,7 +4,8 @@ namespace CallBot.Rtc.Bwe;
 /// The send-side estimate of one connection from transport-cc feedback (GCC, libwebrtc's goog_cc): each report's
 /// packets feed the acknowledged-rate measurement and the <see cref="DelayBasedDetector"/>; the
 /// <see cref="AimdRateControl"/> turns the detector's state into a delay-based estimate, the
-/// <see cref="LossBasedControl"/> the reported loss into a loss-based one; the estimate is the lower of the two.
+/// <see cref="LossBasedEstimator"/> (libwebrtc's LossBasedBweV2 model) the reported loss into a loss-based one, capped by
+/// the delay-based one; the estimate is the lower of the two.
 /// </summary>
 /// <remarks>
 /// Probing: the <see cref="ProbeController"/> decides when (the first feedback, recovery after a large drop, an
@@ -29,7 +30,7 @@ public sealed class SendSideBandwidthEstimator
     private readonly TimeProvider _time;
     private readonly DelayBasedDetector _detector;
     private readonly AimdRateControl _aimd;
-    private readonly LossBasedControl _loss;
+    private readonly LossBasedEstimator _loss;
     private readonly ApplicationLimitedDetector _alr;
     private readonly ProbeController _probes;
     private readonly ProbeBitrateEstimator _probeResults;
@@ -48,7 +49,7 @@ public sealed class SendSideBandwidthEstimator
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _detector = new DelayBasedDetector(options, time.TimestampFrequency);
         _aimd = new AimdRateControl(options, time);
-        _loss = new LossBasedControl(options, time);
+        _loss = new LossBasedEstimator(options, time);
         _alr = new ApplicationLimitedDetector(time);
         _probes = new ProbeController(options, time);
         _probeResults = new ProbeBitrateEstimator(time);
@@ -64,7 +65,11 @@ public sealed class SendSideBandwidthEstimator
 
     public BandwidthUsage DelayState => _detector.State;
 
+    /// <summary>Reported loss over the loss-based estimator's recent observations (0..1).</summary>
     public double LossFraction => _loss.LossFraction;
+
+    /// <summary>The loss-based estimator: its fitted inherent loss, loss-limited rate and state.</summary>
+    public LossBasedEstimator LossBased => _loss;
 
     public long DelayBasedBitsPerSecond => _aimd.EstimateBitsPerSecond;
 
@@ -99,7 +104,6 @@ public sealed class SendSideBandwidthEstimator
             return EstimateBitsPerSecond;
         }
 
-        var lost = 0;
         var before = _detector.State;
         foreach (var packet in packets)
         {
@@ -107,7 +111,6 @@ public sealed class SendSideBandwidthEstimator
 
             if (!packet.Received)
             {
-                lost++;
                 continue;
             }
 
@@ -134,7 +137,7 @@ public sealed class SendSideBandwidthEstimator
             delayBased = _aimd.Update(_detector.State, AckedBitsPerSecond, RoundTripTime);
         }
 
-        var lossBased = _loss.Update(packets.Length, lost, delayBased, RoundTripTime);
+        var lossBased = _loss.Update(packets, delayBased, AckedBitsPerSecond, _alr.InRegion);
         EstimateBitsPerSecond = Math.Clamp(Math.Min(delayBased, lossBased), _options.MinBitrateKbps * 1000L, _options.MaxBitrateKbps * 1000L);
         _alr.SetEstimate(EstimateBitsPerSecond);
         UpdateProbing(before);

@@ -23,6 +23,9 @@ internal sealed class SimulatedLink : IDisposable
     private double _credit;
     private long _queueFreeAt;
     private int _packets;
+    private Random? _random;
+    private double _policerBits = PolicerBurstPackets * PacketSize * 8.0;
+    private long _policerRefilledAt;
     private long _bytesSent;
     private SendSideBandwidthEstimator? _estimator;
     private ProbeSender? _prober;
@@ -43,6 +46,25 @@ internal sealed class SimulatedLink : IDisposable
     public Func<long, int>? Encoder { get; set; }
 
     public int LossEvery { get; init; }
+
+    /// <summary>Independent random loss on the wire (0..1), drawn from a generator seeded with <see cref="Seed"/>; settable mid-run.</summary>
+    public double LossProbability { get; set; }
+
+    public int Seed { get; init; } = 1;
+
+    /// <summary>
+    /// A policer ahead of the queue (a lossy bottleneck, kbit/s): a token bucket of <see cref="PolicerBurstPackets"/>
+    /// packets; a packet finding it empty is dropped, none waits, so the delay-based detector sees nothing. null = none.
+    /// </summary>
+    public int? PolicerKbps { get; set; }
+
+    public const int PolicerBurstPackets = 8;
+
+    /// <summary>Packets the wire and the policer dropped so far.</summary>
+    public long PacketsDropped { get; private set; }
+
+    /// <summary>Packets sent so far (media and probes).</summary>
+    public long PacketsSent { get; private set; }
 
     public FakeTimeProvider Time => _time;
 
@@ -95,7 +117,7 @@ internal sealed class SimulatedLink : IDisposable
 
                 if (Environment.GetEnvironmentVariable("TCC_TRACE") is { } trace && (now % 250_000 == 0 || Environment.GetEnvironmentVariable("TCC_TRACE_ALL") is not null))
                 {
-                    File.AppendAllText(trace, FormattableString.Invariant($"t={now / 1000} n={n}/{built.Packets.Count} est={Estimator.EstimateBitsPerSecond} delay={Estimator.DelayBasedBitsPerSecond} acked={Estimator.AckedBitsPerSecond} state={Estimator.DelayState} loss={Estimator.LossFraction} alr={Estimator.ApplicationLimited} probes={Estimator.ProbesApplied} clusters={Estimator.Probes.Clusters} sent={_prober?.ClustersSent} results={Estimator.ProbeResults.Results} invalid={Estimator.ProbeResults.Invalid} last={Estimator.ProbeResults.LastResult}\n"));
+                    File.AppendAllText(trace, FormattableString.Invariant($"t={now / 1000} n={n}/{built.Packets.Count} est={Estimator.EstimateBitsPerSecond} delay={Estimator.DelayBasedBitsPerSecond} acked={Estimator.AckedBitsPerSecond} state={Estimator.DelayState} loss={Estimator.LossFraction} lossState={Estimator.LossBased.State} B={Estimator.LossBased.LossLimitedBitsPerSecond} inherent={Estimator.LossBased.InherentLoss:0.000} alr={Estimator.ApplicationLimited} probes={Estimator.ProbesApplied} clusters={Estimator.Probes.Clusters} sent={_prober?.ClustersSent} results={Estimator.ProbeResults.Results} invalid={Estimator.ProbeResults.Invalid} last={Estimator.ProbeResults.LastResult}\n"));
                 }
             }
         }
@@ -114,10 +136,40 @@ internal sealed class SimulatedLink : IDisposable
         var now = NowMicroseconds;
         var sequence = _sent.Stamp(PacketSize, _time.GetTimestamp(), clusterId);
         _bytesSent += PacketSize;
+        PacketsSent++;
+        if (Policed(now) || (LossProbability > 0 && (_random ??= new Random(Seed)).NextDouble() < LossProbability))
+        {
+            PacketsDropped++;
+            return;
+        }
+
         _queueFreeAt = Math.Max(_queueFreeAt, now) + (long)(PacketSize * 8.0 / CapacityKbps * 1000);
         if (LossEvery == 0 || ++_packets % LossEvery != 0)
         {
             _inFlight.Enqueue((_queueFreeAt + 25_000, sequence));
         }
+        else
+        {
+            PacketsDropped++;
+        }
+    }
+
+    private bool Policed(long nowMicroseconds)
+    {
+        if (PolicerKbps is not { } limit)
+        {
+            return false;
+        }
+
+        // kbit/s × µs = bits / 1000
+        _policerBits = Math.Min(PolicerBurstPackets * PacketSize * 8.0, _policerBits + ((nowMicroseconds - _policerRefilledAt) * limit / 1000.0));
+        _policerRefilledAt = nowMicroseconds;
+        if (_policerBits < PacketSize * 8)
+        {
+            return true;
+        }
+
+        _policerBits -= PacketSize * 8;
+        return false;
     }
 }
