@@ -139,7 +139,7 @@ public sealed class CallBotRuntime
             ? _sessions.For(new ApiCredentials(bot.Login, bot.Password))
             : null;
         var recordings = new CallRecordings(_recording.Enabled ? RecorderOptionsFor(_recording, bot.UserId) : null, _time, _loggers, _recordingMetrics, _delivery);
-        var peerOptions = PeerConnectionOptionsFor(_videoChat, LoopbackOnly || _videoChat.LoopbackCandidatesOnly, (bot.Media ?? _media).Stages, _sharedPort.Value);
+        var peerOptions = PeerConnectionOptionsFor(_videoChat, LoopbackOnly || _videoChat.LoopbackCandidatesOnly, (bot.Media ?? _media).Stages, _sharedPort.Value, (bot.Media ?? _media).Probing);
         var peers = new RtcPeerConnectionFactory(peerOptions, Certificate, _clock, tracks, recordings, _telemetry, _time, _loggers);
         var transport = await Chats.ConnectAsync(bot.UserId, bot.Password, cancellationToken, rest).ConfigureAwait(false);
         var push = _push is { Enabled: true } && rest is not null ? _push : null;
@@ -199,7 +199,8 @@ public sealed class CallBotRuntime
 
     /// <param name="stages">The media stages (<see cref="MediaOptions.Stages"/>); null or empty = the default set.</param>
     /// <param name="sockets">The host sockets' factory (a shared port in single-port mode); null = a socket per connection.</param>
-    public static PeerConnectionOptions PeerConnectionOptionsFor(VideoChatOptions videoChat, bool loopbackOnly, IReadOnlyList<string>? stages = null, IDatagramSocketFactory? sockets = null)
+    /// <param name="probing">Whether the transport-cc send side probes the path (<see cref="MediaOptions.Probing"/>).</param>
+    public static PeerConnectionOptions PeerConnectionOptionsFor(VideoChatOptions videoChat, bool loopbackOnly, IReadOnlyList<string>? stages = null, IDatagramSocketFactory? sockets = null, bool probing = true)
     {
         ArgumentNullException.ThrowIfNull(videoChat);
         var servers = new List<IceServerConfig>(videoChat.IceServers.Count);
@@ -222,6 +223,7 @@ public sealed class CallBotRuntime
             },
             HostAddressFilter = loopbackOnly ? IPAddress.IsLoopback : null,
             Interceptors = stages is { Count: > 0 } ? stages : PeerConnectionOptions.DefaultMediaStages,
+            TransportCc = new CallBot.Rtc.Bwe.TransportCcOptions { Probing = probing },
             SocketFactory = sockets,
         };
     }
