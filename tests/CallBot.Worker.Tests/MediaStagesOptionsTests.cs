@@ -63,6 +63,19 @@ public sealed class MediaStagesOptionsTests
         Assert.False(CallBotRuntime.PeerConnectionOptionsFor(new VideoChatOptions(), loopbackOnly: true, off.Stages, probing: off.Probing).TransportCc.Probing);
     }
 
+    [Fact]
+    public void An_unpaced_bot_detects_delay_over_10_packet_groups_and_a_paced_one_over_libwebrtcs_20()
+    {
+        // Unpaced, one group per 30 fps frame: 20 groups would span 667 ms, and a capacity drop was seen late (the
+        // bandwidth-step bench). The pacer's trains give several groups a frame, as libwebrtc's do.
+        var unpaced = CallBotRuntime.PeerConnectionOptionsFor(new VideoChatOptions(), loopbackOnly: true, Bind([]).Stages);
+        var paced = CallBotRuntime.PeerConnectionOptionsFor(new VideoChatOptions(), loopbackOnly: true, ["nack", "transport-cc", "pacer"]);
+
+        Assert.Equal(10, unpaced.TransportCc.TrendlineWindow);
+        Assert.Equal(new CallBot.Rtc.Bwe.TransportCcOptions().TrendlineWindow, paced.TransportCc.TrendlineWindow);
+        Assert.Equal(20, paced.TransportCc.TrendlineWindow);
+    }
+
     private static MediaOptions Bind(Dictionary<string, string?> values)
     {
         var options = new MediaOptions();

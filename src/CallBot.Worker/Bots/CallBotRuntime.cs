@@ -209,6 +209,7 @@ public sealed class CallBotRuntime
             servers.Add(new IceServerConfig(server.AllUrls(), server.Username, server.Credential));
         }
 
+        var interceptors = stages is { Count: > 0 } ? stages : PeerConnectionOptions.DefaultMediaStages;
         return new PeerConnectionOptions
         {
             IceServers = servers,
@@ -222,10 +223,26 @@ public sealed class CallBotRuntime
                 AllowPrivateRemoteCandidates = videoChat.AllowPrivateRemoteCandidates,
             },
             HostAddressFilter = loopbackOnly ? IPAddress.IsLoopback : null,
-            Interceptors = stages is { Count: > 0 } ? stages : PeerConnectionOptions.DefaultMediaStages,
-            TransportCc = new CallBot.Rtc.Bwe.TransportCcOptions { Probing = probing },
+            Interceptors = interceptors,
+            TransportCc = TransportCcFor(interceptors, probing),
             SocketFactory = sockets,
         };
+    }
+
+    /// <summary>
+    /// The transport-cc send side of a bot. Unpaced (no <c>pacer</c> stage), a video frame's packets leave within a
+    /// millisecond, so the delay detector gets one packet group per frame: libwebrtc's 20-group trendline would span 667 ms
+    /// at 30 fps, where a paced libwebrtc sender (2.5 × its target, 5 ms bursts) gets several groups a frame. Ten groups
+    /// keep the window near libwebrtc's span in time; in the bandwidth-step bench the estimate fell late in the first
+    /// second of a cap with 20, and a 1 s queue had filled (docs/performance.md § Bandwidth step).
+    /// </summary>
+    private static CallBot.Rtc.Bwe.TransportCcOptions TransportCcFor(IReadOnlyList<string> interceptors, bool probing)
+    {
+        const int UnpacedTrendlineWindow = 10;
+        var paced = interceptors.Contains("pacer", StringComparer.OrdinalIgnoreCase); // the stage's name in PeerConnectionOptions.MediaStages
+        return paced
+            ? new CallBot.Rtc.Bwe.TransportCcOptions { Probing = probing }
+            : new CallBot.Rtc.Bwe.TransportCcOptions { Probing = probing, TrendlineWindow = UnpacedTrendlineWindow };
     }
 
     /// <summary>
