@@ -4,13 +4,18 @@ using CallBot.Media.Clips;
 
 namespace CallBot.Media.Tests;
 
-/// <summary>Hand-made clips for pacing tests: each frame's payload is [tag, frame index (4 bytes BE)] so a sink can tell exactly which frame it got.</summary>
+/// <summary>
+/// Hand-made clips for pacing tests: each frame's payload starts with [tag, frame index (4 bytes BE)] so a sink can tell
+/// exactly which frame it got, and is as long as <c>bitrateKbps</c> makes a frame (a ladder chooses by the bytes sent).
+/// </summary>
 internal static class TestClips
 {
-    public static EncodedClip Make(CodecId codec, int frames, int frameDuration, int keyInterval, byte tag = 0, int bitrateKbps = 100)
+    /// <param name="producedKbps">What the frames' sizes add up to; null = <paramref name="bitrateKbps"/> (the nominal rate).</param>
+    public static EncodedClip Make(CodecId codec, int frames, int frameDuration, int keyInterval, byte tag = 0, int bitrateKbps = 100, int? producedKbps = null)
     {
-        var builder = new EncodedClipBuilder(codec, (long)frames * frameDuration, frames * 5);
-        Span<byte> payload = stackalloc byte[5];
+        var size = (int)Math.Max(5, (long)(producedKbps ?? bitrateKbps) * 1000 / 8 * frameDuration / codec.ClockRate());
+        var builder = new EncodedClipBuilder(codec, (long)frames * frameDuration, frames * size);
+        Span<byte> payload = new byte[size];
         for (var i = 0; i < frames; i++)
         {
             payload[0] = tag;
@@ -25,7 +30,7 @@ internal static class TestClips
         => (frame.Data.Span[0], BinaryPrimitives.ReadInt32BigEndian(frame.Data.Span[1..]));
 
     /// <summary>One second of 30 fps video, key frame every 10 frames.</summary>
-    public static EncodedClip Video(byte tag = 0, int bitrateKbps = 100) => Make(CodecId.Vp8, 30, 3000, 10, tag, bitrateKbps);
+    public static EncodedClip Video(byte tag = 0, int bitrateKbps = 100, int? producedKbps = null) => Make(CodecId.Vp8, 30, 3000, 10, tag, bitrateKbps, producedKbps);
 
     /// <summary>One second of 20 ms Opus packets.</summary>
     public static EncodedClip Audio(byte tag = 0) => Make(CodecId.Opus, 50, 960, 1, tag);

@@ -18,8 +18,9 @@ namespace CallBot.Benchmarks.Loss;
 /// counters (<see cref="RelayRecording"/>): the sender's rate each second (what arrived at the bottleneck: video, audio,
 /// RTX, probes, RTCP), the seconds from the drop until a whole second is under the cap, the seconds from the rise until a
 /// whole second reaches 85 % of H — or of the rate before the drop when the sender never reached H (the table says
-/// which) — and the queueing delay (waiting for the link) p50/p95. Senders: the bot's 1280x720 VP8 three-rung ladder
-/// (H / 0.4 H / H/6 kbit/s, picked by its transport-cc estimate), Chromium's 1280x720@30 fake camera (libwebrtc allows
+/// which) — and the queueing delay (waiting for the link) p50/p95. Senders: the bot's 1280x720 VP8 four-rung ladder
+/// (H, H/2, H/4, H/10 kbit/s nominal, picked by its measured wire rate against its transport-cc estimate; its estimate,
+/// probes and decreases per second in the JSON, <see cref="BweTimeline"/>), Chromium's 1280x720@30 fake camera (libwebrtc allows
 /// VP8 at that size up to 2.5 Mbit/s). Prints one markdown table and writes the per-second series as JSON. A benchmark:
 /// it asserts nothing. <c>--quick</c>: the same steps at 10 / 20 / 30 s, a smoke check.
 /// </summary>
@@ -74,16 +75,16 @@ internal static class BandwidthStepBenchmark
         var results = new List<PathResult>();
         var bot = new Dictionary<string, string?>
         {
-            // The bot's ladder must be able to use the high rate: 1280x720 at H, 640x360 at 0.4 H, 320x180 at H/6.
+            // The bot's ladder must be able to use the high rate and get under the low one: 1280x720 at H, 960x540 at H/2,
+            // 640x360 at H/4, 320x180 at H/10 (VideoLadder.FourStep). Key-frame-only twins stay on (the default): they
+            // answer a PLI in place and let the sender step down its ladder at once instead of at the next key frame.
             ["CallBot:Media:Width"] = "1280",
             ["CallBot:Media:Height"] = "720",
             ["CallBot:Media:VideoBitrateKbps"] = step.HighKbps.ToString(CultureInfo.InvariantCulture),
-            ["CallBot:Media:Renditions"] = "3",
-            // Half the clip encodes (3 instead of 6 at start): a keyframe request then restarts the clip rather than being answered
-            // in place, which costs bytes at a PLI but does not change how the rate follows the link.
-            ["CallBot:Media:KeyFrameRenditions"] = "false",
+            ["CallBot:Media:Renditions"] = "4",
         };
         var camera = new Dictionary<string, int> { ["width"] = 1280, ["height"] = 720, ["frameRate"] = 30 };
+        using var timeline = new BweTimeline();
         await using (var lab = await ChromiumBotLab.StartAsync(new LabSettings { Stages = stages, Bot = bot, VideoConstraints = camera }))
         {
             var seed = 7000;
@@ -102,6 +103,7 @@ internal static class BandwidthStepBenchmark
                     RelayRecording recording;
                     try
                     {
+                        timeline.Start(step.Duration);
                         recording = await RunStepsAsync(relay.AToB, step);
                     }
                     finally
@@ -109,7 +111,7 @@ internal static class BandwidthStepBenchmark
                         await call.EndAsync();
                     }
 
-                    result = Summarize(ChromiumBotLab.Describe(path), recording, step);
+                    result = Summarize(ChromiumBotLab.Describe(path), recording, step) with { BotSendSide = timeline.Stop() };
                 }
                 catch (Exception ex) when (ex is TimeoutException or InvalidOperationException or Microsoft.Playwright.PlaywrightException)
                 {
@@ -281,5 +283,8 @@ internal static class BandwidthStepBenchmark
         public double? QueueP95Ms { get; init; }
         public double? CapQueueP95Ms { get; init; }
         public long TailDropsTotal { get; init; }
+
+        /// <summary>The in-process bot's estimate, probes and decreases per second (<see cref="BweTimeline"/>).</summary>
+        public BweSeries? BotSendSide { get; init; }
     }
 }

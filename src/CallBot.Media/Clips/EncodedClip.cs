@@ -13,6 +13,18 @@ namespace CallBot.Media.Clips;
 /// </remarks>
 public sealed class EncodedClip
 {
+    /// <summary>
+    /// Payload bytes per RTP packet when a frame is split: the peer connection's packets are at most 1,200 bytes
+    /// (<c>PeerConnectionOptions.Mtu</c>) less the RTP header, its extensions and the VP8/H.264 payload header.
+    /// </summary>
+    public const int PacketPayloadBytes = 1_150;
+
+    /// <summary>
+    /// What each RTP packet adds on the wire (UDP payload) to the frame's bytes: 12 bytes of RTP header, ~12 of header
+    /// extensions (transport-cc sequence number, mid), ~4 of payload header and SRTP's 10-byte authentication tag.
+    /// </summary>
+    public const int PacketOverheadBytes = 40;
+
     private readonly EncodedFrame[] _frames;
 
     internal EncodedClip(CodecId codec, ReadOnlyMemory<byte> buffer, EncodedFrame[] frames, long duration, string description, int nominalBitrateKbps)
@@ -24,12 +36,16 @@ public sealed class EncodedClip
         Description = description;
         NominalBitrateKbps = nominalBitrateKbps;
         var keys = 0;
+        long wireBytes = 0;
         foreach (var f in frames)
         {
             keys += f.IsKeyFrame ? 1 : 0;
+            var packets = Math.Max(1, (f.Data.Length + PacketPayloadBytes - 1) / PacketPayloadBytes);
+            wireBytes += f.Data.Length + ((long)packets * PacketOverheadBytes);
         }
 
         KeyFrameCount = keys;
+        WireBitrateKbps = duration == 0 ? 0 : wireBytes * 8.0 / 1000 / ((double)duration / codec.ClockRate());
     }
 
     public CodecId Codec { get; }
@@ -56,6 +72,14 @@ public sealed class EncodedClip
 
     /// <summary>The bitrate the profile asked for (what a ladder compares to a target bitrate).</summary>
     public int NominalBitrateKbps { get; }
+
+    /// <summary>
+    /// What sending the clip costs the network (kbit/s of UDP payload): its frames' bytes plus
+    /// <see cref="PacketOverheadBytes"/> for each packet a frame needs at <see cref="PacketPayloadBytes"/> per packet.
+    /// A ladder compares this, not the nominal bitrate, to the send-side estimate: an encoder overshoots or undershoots
+    /// what it was asked for, and every packet carries headers.
+    /// </summary>
+    public double WireBitrateKbps { get; }
 
     /// <summary>The bitrate actually produced.</summary>
     public double MeasuredBitrateKbps => Duration == 0 ? 0 : Buffer.Length * 8.0 / 1000 / ((double)Duration / ClockRate);

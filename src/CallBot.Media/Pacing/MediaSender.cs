@@ -16,7 +16,8 @@ namespace CallBot.Media.Pacing;
 /// The source keeps its place in real time meanwhile, so audio and video of one call stay in sync;
 /// <see cref="Unmute"/> resumes at the next source key frame (at once for audio).</item>
 /// <item><see cref="SwitchSource"/>: the new track starts at its first frame (a key frame) on the next frame slot.</item>
-/// <item><see cref="SetTargetBitrate"/>: the ladder rendition changes at the next key frame (renditions share key frame positions).</item>
+/// <item><see cref="SetTargetBitrate"/>: the ladder rendition changes at the next key frame (renditions share key frame
+/// positions); a step down with key-frame-only twins at once, on the lower rendition's twin until its next key frame.</item>
 /// <item><see cref="RequestKeyFrame"/> (a PLI/FIR from the peer), when the track has key-frame-only twins: the next frame
 /// is the twin's frame at the current position, and the twin goes on standing in until the rendition's own next key
 /// frame. The clip's position and timestamps are untouched, so a keyframe costs one frame interval, not a restart.</item>
@@ -38,6 +39,7 @@ public sealed class MediaSender : IDisposable
     private bool _onKeyFrameTwin;
     private long _keyFramesAnswered;
     private long _keyFrameTwinFrames;
+    private long _stepDownsInPlace;
     private volatile bool _disposed;
     private bool _muted;
     private int _rendition;
@@ -94,6 +96,9 @@ public sealed class MediaSender : IDisposable
     /// <summary>Frames taken from a key-frame-only twin instead of the rendition (the cost of the answers above).</summary>
     public long KeyFrameTwinFrames => Interlocked.Read(ref _keyFrameTwinFrames);
 
+    /// <summary>Steps down the ladder taken at once through the lower rendition's key-frame-only twin (see <see cref="SetTargetBitrate"/>).</summary>
+    public long StepDownsInPlace => Interlocked.Read(ref _stepDownsInPlace);
+
     /// <summary>True when <see cref="RequestKeyFrame"/> can answer without restarting the clip (the track has key-frame-only twins).</summary>
     public bool AnswersKeyFramesInPlace => Track.KeyFrameRenditions is not null;
 
@@ -126,7 +131,10 @@ public sealed class MediaSender : IDisposable
     /// </summary>
     public void RequestKeyFrame() => _keyFrameRequested = true;
 
-    /// <summary>Follows a bandwidth estimate or the SDP <c>b=AS</c>/<c>maxBandwidth</c>: the ladder rendition changes at the next key frame.</summary>
+    /// <summary>
+    /// Follows a bandwidth estimate or the SDP <c>b=AS</c>/<c>maxBandwidth</c> (kbit/s on the wire): the ladder rendition
+    /// changes at the next key frame, or at once when it steps down and the track has key-frame-only twins.
+    /// </summary>
     public void SetTargetBitrate(int kbps)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(kbps);
@@ -162,13 +170,23 @@ public sealed class MediaSender : IDisposable
 
         var track = _track;
         var clip = track.Renditions[_rendition];
-        if (clip[_index].IsKeyFrame)
+        var wanted = track.SelectRendition(_targetKbps);
+        if (wanted != _rendition)
         {
-            var wanted = track.SelectRendition(_targetKbps);
-            if (wanted != _rendition)
+            // Up, or without twins: at the next key frame (the renditions' inter frames only follow their own key frame).
+            // Down with twins: at once, from the lower rendition's key-frame-only twin until its own next key frame, as a
+            // keyframe request is answered: a sender over a bottleneck must not go on filling its queue for up to a key
+            // frame interval (2 s), and the twin costs about what its rendition does.
+            var inPlace = wanted < _rendition && track.KeyFrameRenditions is not null && !_muted;
+            if (clip[_index].IsKeyFrame || inPlace)
             {
                 Volatile.Write(ref _rendition, wanted);
                 clip = track.Renditions[wanted];
+                if (inPlace && !clip[_index].IsKeyFrame)
+                {
+                    _onKeyFrameTwin = true;
+                    Interlocked.Increment(ref _stepDownsInPlace);
+                }
             }
         }
 

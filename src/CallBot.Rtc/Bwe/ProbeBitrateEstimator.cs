@@ -5,7 +5,13 @@ namespace CallBot.Rtc.Bwe;
 /// rate they left at (bytes but the last one over first → last send time) and the rate they arrived at (bytes but the
 /// first one over first → last arrival). A path that carried the probe delivers it at about the send rate; a narrower
 /// one spreads it out to its own rate. The result is the lower of the two, and 95 % of the receive rate when that is
-/// below 90 % of the send rate (the link was saturated: aim just under it).
+/// below 90 % of the send rate (the link was saturated: aim just under it); never more than the cluster's own rate.
+/// Why that bound: the packets leave on a 1 ms timer that a loaded host runs late (several go at once), media sent
+/// meanwhile is part of the cluster and leaves as a burst (no pacer), and a receiver that reads its socket in batches
+/// stamps arrivals close together; both rates then come out above the probe's, even above the link's (seen in the
+/// bandwidth-step bench under load: 4–5 Mbit/s results from a 2.5 Mbit/s link, then a rendition the link could not
+/// carry). A probe shows whether the path carries the rate it was sent at, not more; a wider path is found by the
+/// next probe at 2 × the result (<see cref="ProbeController"/>).
 /// </summary>
 /// <remarks>
 /// A cluster counts once 80 % of its packets and bytes were reported received; results with a send or receive interval
@@ -65,7 +71,7 @@ public sealed class ProbeBitrateEstimator
             }
         }
 
-        _clusters[slot] = new Aggregate { Id = cluster.Id, MinPackets = cluster.MinPackets, MinBytes = cluster.MinBytes, CreatedAt = now };
+        _clusters[slot] = new Aggregate { Id = cluster.Id, Rate = cluster.BitsPerSecond, MinPackets = cluster.MinPackets, MinBytes = cluster.MinBytes, CreatedAt = now };
     }
 
     /// <summary>One reported packet of a cluster (<see cref="SentPacketResult.ProbeClusterId"/> ≥ 0).</summary>
@@ -140,6 +146,8 @@ public sealed class ProbeBitrateEstimator
             result = TargetUtilization * receiveBps;
         }
 
+        result = Math.Min(result, c.Rate);
+
         if (!c.Counted)
         {
             c.Counted = true;
@@ -197,6 +205,7 @@ public sealed class ProbeBitrateEstimator
     private struct Aggregate
     {
         public int Id;
+        public long Rate;
         public int MinPackets;
         public int MinBytes;
         public long CreatedAt;

@@ -41,6 +41,7 @@ public sealed class SendSideBandwidthEstimator
     // Acknowledged rate: bytes received in a window of arrival time (receiver clock).
     private long _windowStart = long.MinValue;
     private long _windowBytes;
+    private long _lastArrival = long.MinValue;
     private bool _firstWindowDone;
 
     public SendSideBandwidthEstimator(TransportCcOptions options, TimeProvider time)
@@ -134,7 +135,7 @@ public sealed class SendSideBandwidthEstimator
         }
         else
         {
-            delayBased = _aimd.Update(_detector.State, AckedBitsPerSecond, RoundTripTime);
+            delayBased = _aimd.Update(_detector.State, AckedForUpdate(), RoundTripTime);
         }
 
         var lossBased = _loss.Update(packets, delayBased, AckedBitsPerSecond, _alr.InRegion);
@@ -189,15 +190,34 @@ public sealed class SendSideBandwidthEstimator
         _probes.Process(_limitedSince, _detector.State == BandwidthUsage.Normal);
     }
 
+    /// <summary>
+    /// The acknowledged rate AIMD works from. While overusing, the arrivals of the window still being filled, once it spans
+    /// <see cref="InitialAckedWindowMs"/>, when they are lower: a queue at the bottleneck makes them its rate, and the last
+    /// whole window can predate a capacity drop by up to <see cref="AckedWindowMs"/>, so a decrease from it leaves the
+    /// sender above the new capacity until the next window (in the bandwidth-step bench the 1 s queue filled meanwhile).
+    /// </summary>
+    private long? AckedForUpdate()
+    {
+        if (_detector.State != BandwidthUsage.Overusing || AckedBitsPerSecond is not { } acked || _windowStart == long.MinValue)
+        {
+            return AckedBitsPerSecond;
+        }
+
+        var spanMs = (_lastArrival - _windowStart) / 1000.0;
+        return spanMs >= InitialAckedWindowMs ? Math.Min(acked, (long)(_windowBytes * 8 * 1000 / spanMs)) : acked;
+    }
+
     private void MeasureAcked(long arrivalMicroseconds, int size)
     {
         if (_windowStart == long.MinValue || arrivalMicroseconds < _windowStart)
         {
             _windowStart = arrivalMicroseconds;
             _windowBytes = 0;
+            _lastArrival = arrivalMicroseconds;
         }
 
         _windowBytes += size;
+        _lastArrival = Math.Max(_lastArrival, arrivalMicroseconds);
         var spanMs = (arrivalMicroseconds - _windowStart) / 1000.0;
         var windowMs = _firstWindowDone ? AckedWindowMs : InitialAckedWindowMs;
         if (spanMs >= windowMs)

@@ -139,7 +139,7 @@ public sealed class CallBotRuntime
             ? _sessions.For(new ApiCredentials(bot.Login, bot.Password))
             : null;
         var recordings = new CallRecordings(_recording.Enabled ? RecorderOptionsFor(_recording, bot.UserId) : null, _time, _loggers, _recordingMetrics, _delivery);
-        var peerOptions = PeerConnectionOptionsFor(_videoChat, LoopbackOnly || _videoChat.LoopbackCandidatesOnly, (bot.Media ?? _media).Stages, _sharedPort.Value);
+        var peerOptions = PeerConnectionOptionsFor(_videoChat, LoopbackOnly || _videoChat.LoopbackCandidatesOnly, (bot.Media ?? _media).Stages, _sharedPort.Value, (bot.Media ?? _media).Probing);
         var peers = new RtcPeerConnectionFactory(peerOptions, Certificate, _clock, tracks, recordings, _telemetry, _time, _loggers);
         var transport = await Chats.ConnectAsync(bot.UserId, bot.Password, cancellationToken, rest).ConfigureAwait(false);
         var push = _push is { Enabled: true } && rest is not null ? _push : null;
@@ -199,7 +199,8 @@ public sealed class CallBotRuntime
 
     /// <param name="stages">The media stages (<see cref="MediaOptions.Stages"/>); null or empty = the default set.</param>
     /// <param name="sockets">The host sockets' factory (a shared port in single-port mode); null = a socket per connection.</param>
-    public static PeerConnectionOptions PeerConnectionOptionsFor(VideoChatOptions videoChat, bool loopbackOnly, IReadOnlyList<string>? stages = null, IDatagramSocketFactory? sockets = null)
+    /// <param name="probing">Whether the transport-cc send side probes the path (<see cref="MediaOptions.Probing"/>).</param>
+    public static PeerConnectionOptions PeerConnectionOptionsFor(VideoChatOptions videoChat, bool loopbackOnly, IReadOnlyList<string>? stages = null, IDatagramSocketFactory? sockets = null, bool probing = true)
     {
         ArgumentNullException.ThrowIfNull(videoChat);
         var servers = new List<IceServerConfig>(videoChat.IceServers.Count);
@@ -208,6 +209,7 @@ public sealed class CallBotRuntime
             servers.Add(new IceServerConfig(server.AllUrls(), server.Username, server.Credential));
         }
 
+        var interceptors = stages is { Count: > 0 } ? stages : PeerConnectionOptions.DefaultMediaStages;
         return new PeerConnectionOptions
         {
             IceServers = servers,
@@ -221,9 +223,26 @@ public sealed class CallBotRuntime
                 AllowPrivateRemoteCandidates = videoChat.AllowPrivateRemoteCandidates,
             },
             HostAddressFilter = loopbackOnly ? IPAddress.IsLoopback : null,
-            Interceptors = stages is { Count: > 0 } ? stages : PeerConnectionOptions.DefaultMediaStages,
+            Interceptors = interceptors,
+            TransportCc = TransportCcFor(interceptors, probing),
             SocketFactory = sockets,
         };
+    }
+
+    /// <summary>
+    /// The transport-cc send side of a bot. Unpaced (no <c>pacer</c> stage), a video frame's packets leave within a
+    /// millisecond, so the delay detector gets one packet group per frame: libwebrtc's 20-group trendline would span 667 ms
+    /// at 30 fps, where a paced libwebrtc sender (2.5 × its target, 5 ms bursts) gets several groups a frame. Ten groups
+    /// keep the window near libwebrtc's span in time; in the bandwidth-step bench the estimate fell late in the first
+    /// second of a cap with 20, and a 1 s queue had filled (docs/performance.md § Bandwidth step).
+    /// </summary>
+    private static CallBot.Rtc.Bwe.TransportCcOptions TransportCcFor(IReadOnlyList<string> interceptors, bool probing)
+    {
+        const int UnpacedTrendlineWindow = 10;
+        var paced = interceptors.Contains("pacer", StringComparer.OrdinalIgnoreCase); // the stage's name in PeerConnectionOptions.MediaStages
+        return paced
+            ? new CallBot.Rtc.Bwe.TransportCcOptions { Probing = probing }
+            : new CallBot.Rtc.Bwe.TransportCcOptions { Probing = probing, TrendlineWindow = UnpacedTrendlineWindow };
     }
 
     /// <summary>

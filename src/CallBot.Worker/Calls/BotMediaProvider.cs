@@ -46,6 +46,7 @@ public sealed class BotMediaProvider(ClipCache cache)
     {
         <= 1 => VideoLadder.Of(top),
         2 => new VideoLadder([.. VideoLadder.ThreeStep(top).Renditions.Take(2)]),
-        _ => VideoLadder.ThreeStep(top),
+        3 => VideoLadder.ThreeStep(top),
+        _ => VideoLadder.FourStep(top),
     };
 }

@@ -368,7 +368,7 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
 
     private PeerConnectionOptions PeerOptionsFor(LoadUser user)
     {
-        var template = CallBotRuntime.PeerConnectionOptionsFor(_videoChat, _runtime.LoopbackOnly || _videoChat.LoopbackCandidatesOnly, _mediaOptions.Stages);
+        var template = CallBotRuntime.PeerConnectionOptionsFor(_videoChat, _runtime.LoopbackOnly || _videoChat.LoopbackCandidatesOnly, _mediaOptions.Stages, probing: _mediaOptions.Probing);
         return new PeerConnectionOptions
         {
             Ice = template.Ice,
@@ -376,6 +376,7 @@ public sealed partial class WorkerLoadCallDriver : ILoadCallDriver, IAsyncDispos
             RelayOnly = template.RelayOnly,
             HostAddressFilter = template.HostAddressFilter,
             Interceptors = template.Interceptors,
+            TransportCc = template.TransportCc,
             SocketFactory = _ports?.SocketsOf((int)user.Id) is { } shared ? _networks.SocketsFor(user, shared) ?? shared : _networks.SocketsFor(user),
         };
     }

@@ -41,8 +41,12 @@ public sealed class MediaOptions
     [Range(30, 20_000)]
     public int VideoBitrateKbps { get; set; } = 600;
 
-    /// <summary>Video ladder steps encoded for bandwidth adaptation: 1 (top only) or 3 (full, half, quarter resolution).</summary>
-    [Range(1, 3)]
+    /// <summary>
+    /// Video ladder steps encoded for bandwidth adaptation: 1 (top only), 2 or 3 (full, half, quarter resolution at 1,
+    /// 0.4 and 1/6 of the top bitrate), or 4 (full, 3/4, 1/2, 1/4 resolution at 1, 1/2, 1/4, 1/10: rungs 2× apart, a
+    /// bottom rung a tenth of the top; for a sender that must follow a bottleneck, see <c>VideoLadder.FourStep</c>).
+    /// </summary>
+    [Range(1, 4)]
     public int Renditions { get; set; } = 3;
 
     /// <summary>
@@ -63,6 +67,13 @@ public sealed class MediaOptions
     /// <summary>Bound of the disk cache; least recently used clips are deleted beyond it. Process-wide.</summary>
     [Range(16, 1_000_000)]
     public int CacheMaxMegabytes { get; set; } = 512;
+
+    /// <summary>
+    /// Whether a bot sender probes the path (GCC probing on the transport-cc send side: short bursts above the estimate
+    /// at the start, after a drop, and every few seconds while its ladder keeps it below the estimate). Without it a
+    /// ladder sender that stepped down never climbs back: feedback cannot show more than it sends.
+    /// </summary>
+    public bool Probing { get; set; } = true;
 
     [Range(6, 510)]
     public int AudioBitrateKbps { get; set; } = 32;

@@ -86,8 +86,12 @@ public sealed class ClipCacheTests : IDisposable
         Assert.True(track.Renditions[0].Buffer.Length < track.Renditions[2].Buffer.Length);
         Assert.NotNull(track.Filler);
         Assert.True(track.Filler!.Buffer.Length < track.Renditions[0].Buffer.Length); // black costs next to nothing
+        // Chosen by what each costs on the wire, not by the nominal rate (the tiny H.264 rung overshoots its 240 kbit/s).
+        var middle = track.Renditions[1].WireBitrateKbps;
+        Assert.True(middle > track.Renditions[1].MeasuredBitrateKbps);
         Assert.Equal(0, track.SelectRendition(50));
-        Assert.Equal(1, track.SelectRendition(300));
+        Assert.Equal(0, track.SelectRendition((int)middle - 1));
+        Assert.Equal(1, track.SelectRendition((int)Math.Ceiling(middle)));
         Assert.Equal(2, track.SelectRendition(5000));
     }
 

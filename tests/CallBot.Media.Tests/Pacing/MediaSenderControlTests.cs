@@ -139,6 +139,35 @@ public sealed class MediaSenderControlTests : IDisposable
     }
 
     [Fact]
+    public void A_step_down_with_key_frame_twins_takes_effect_on_the_next_frame_and_a_step_up_waits_for_a_key_frame()
+    {
+        // 150 and 600 kbit/s, key frame every 10 frames, each with its key-frame-only twin (tags 11 and 31).
+        var ladder = new EncodedTrack(
+            [TestClips.Video(tag: 10, bitrateKbps: 150), TestClips.Video(tag: 30, bitrateKbps: 600)],
+            keyFrameRenditions: [TestClips.Make(CodecId.Vp8, 30, 3000, 1, 11, 150), TestClips.Make(CodecId.Vp8, 30, 3000, 1, 31, 600)]);
+        var sender = _clock.Register(ladder, _sink);
+        RunUntil(3);
+        Assert.Equal(30, _sink.Frames[0].Tag);
+
+        sender.SetTargetBitrate(300); // congestion mid-GOP: the 600 kbit/s rendition does not fit
+        RunUntil(12);
+        Assert.All(_sink.Frames.Take(3), x => Assert.Equal(30, x.Tag));
+        Assert.Equal((11, 3), (_sink.Frames[3].Tag, _sink.Frames[3].Index)); // the next frame: the lower rendition's twin
+        Assert.All(_sink.Frames.Skip(3).Take(7), x => Assert.Equal((11, true), (x.Tag, x.Key))); // until its key frame (10)
+        Assert.Equal((10, 10, true), (_sink.Frames[10].Tag, _sink.Frames[10].Index, _sink.Frames[10].Key)); // its own key frame
+        Assert.Equal((10, false), (_sink.Frames[11].Tag, _sink.Frames[11].Key));
+        Assert.Equal(0, sender.RenditionIndex);
+        Assert.Equal(1, sender.StepDownsInPlace);
+
+        sender.SetTargetBitrate(5_000); // a step up waits for the next key frame (frame 20): better pictures can wait
+        RunUntil(22);
+        Assert.All(_sink.Frames.Skip(11).Take(9), x => Assert.Equal((10, false), (x.Tag, x.Key)));
+        Assert.Equal((30, 20, true), (_sink.Frames[20].Tag, _sink.Frames[20].Index, _sink.Frames[20].Key));
+        AssertContinuousTimeline(3000);
+        Assert.Equal(Enumerable.Range(0, 22), _sink.Frames.Select(x => x.Index));
+    }
+
+    [Fact]
     public void Ladder_renditions_must_share_key_frame_positions()
     {
         Assert.Throws<ArgumentException>(() => new EncodedTrack([

@@ -93,6 +93,45 @@ public sealed class ProbingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_four_rung_ladder_gets_under_a_500_kbps_cap_within_5_s_and_back_to_its_rung_within_10_s_of_the_rise()
+    {
+        // The bandwidth-step bench's bot: VideoLadder.FourStep of 1280x720 at 2.5 Mbit/s, chosen by wire cost against
+        // the estimate less the 64 kbit/s audio allowance, plus ~45 kbit/s of Opus on the wire. The top rung costs more
+        // than the link, so the sender sits on the 1,380 kbit/s one before the drop.
+        static int Ladder(long estimate)
+        {
+            var video = (estimate / 1000) - 64;
+            var rung = 290;
+            foreach (var cost in (ReadOnlySpan<int>)[690, 1_380, 2_750])
+            {
+                rung = cost <= video ? cost : rung;
+            }
+
+            return rung + 45;
+        }
+
+        using var probing = new SimulatedLink(capacityKbps: 2_500, WithProbing) { Encoder = Ladder };
+        using var aimdOnly = new SimulatedLink(capacityKbps: 2_500, new TransportCcOptions { Probing = false }) { Encoder = Ladder };
+        foreach (var link in (SimulatedLink[])[probing, aimdOnly])
+        {
+            link.Run(TimeSpan.FromSeconds(20));
+            Assert.Equal(1_425, Ladder(link.Estimator.EstimateBitsPerSecond));
+            link.CapacityKbps = 500;
+            var under = SecondsUntil(link, kbps => kbps <= 500, 20);
+            output.WriteLine($"under the cap after {under} s");
+            Assert.InRange(under ?? 99, 1, 5);
+            link.Run(TimeSpan.FromSeconds(20 - under!.Value));
+            Assert.Equal(335, Ladder(link.Estimator.EstimateBitsPerSecond)); // the bottom rung: under the cap with room to drain
+            link.CapacityKbps = 2_500;
+        }
+
+        var recovered = SecondsUntil(probing, kbps => kbps >= 0.85 * 1_425, 10);
+        output.WriteLine($"back on the 1,380 kbit/s rung after {recovered} s");
+        Assert.NotNull(recovered);
+        Assert.Null(SecondsUntil(aimdOnly, kbps => kbps >= 0.85 * 1_425, 20)); // held at 1.5 × the acknowledged rate
+    }
+
+    [Fact]
     public void A_cluster_through_a_narrower_link_measures_95_percent_of_its_receive_rate()
     {
         var time = new FakeTimeProvider();
@@ -135,6 +174,24 @@ public sealed class ProbingTests(ITestOutputHelper output)
         Assert.True(estimator.TryTake(out var bps));
         Assert.InRange(bps, 3_960_000, 4_040_000);
         Assert.Equal(1, estimator.Results); // cluster 2: 3 of 5 packets, below 80 %
+    }
+
+    [Fact]
+    public void A_cluster_never_measures_more_than_its_own_rate_when_its_packets_leave_and_arrive_bunched()
+    {
+        // A 1 Mbit/s cluster whose timer ran late: its 6 packets left 0.4 ms apart and arrived 0.5 ms apart (a receiver
+        // reading its socket in batches), i.e. 24 and 19 Mbit/s apparent. The path was only shown to carry 1 Mbit/s.
+        var time = new FakeTimeProvider();
+        var estimator = new ProbeBitrateEstimator(time);
+        estimator.Register(new ProbeCluster(5, 1_000_000, 5, 1_875));
+        for (var i = 0; i < 6; i++)
+        {
+            estimator.OnPacket(new SentPacketResult(time.GetTimestamp(), BytesPerPacket, 20_000 + (i * 500), 5));
+            time.Advance(TimeSpan.FromMicroseconds(400));
+        }
+
+        Assert.True(estimator.TryTake(out var bps));
+        Assert.Equal(1_000_000, bps);
     }
 
     [Fact]
@@ -309,6 +366,22 @@ public sealed class ProbingTests(ITestOutputHelper output)
         }
 
         return clusters;
+    }
+
+    /// <summary>Runs whole seconds until one whose sent rate (kbit/s) meets <paramref name="done"/>: the seconds it took, null after <paramref name="limit"/>.</summary>
+    private static int? SecondsUntil(SimulatedLink link, Func<double, bool> done, int limit)
+    {
+        for (var second = 1; second <= limit; second++)
+        {
+            var before = link.BytesSent;
+            link.Run(TimeSpan.FromSeconds(1));
+            if (done((link.BytesSent - before) * 8 / 1000.0))
+            {
+                return second;
+            }
+        }
+
+        return null;
     }
 
     /// <summary>Runs in 100 ms steps until the estimate reaches <paramref name="target"/> (the time it took) or <paramref name="limit"/> passed (null).</summary>

@@ -75,6 +75,11 @@ internal sealed class SimulatedLink : IDisposable
     /// <summary>Bytes sent so far (media and probes).</summary>
     public long BytesSent => _bytesSent;
 
+    /// <summary>The longest a packet waited at the bottleneck since the last <see cref="ResetMaxQueueDelay"/>.</summary>
+    public TimeSpan MaxQueueDelay { get; private set; }
+
+    public void ResetMaxQueueDelay() => MaxQueueDelay = TimeSpan.Zero;
+
     /// <summary>Probe bytes sent so far.</summary>
     public long ProbeBytesSent => _prober?.BytesSent ?? 0;
 
@@ -144,6 +149,8 @@ internal sealed class SimulatedLink : IDisposable
         }
 
         _queueFreeAt = Math.Max(_queueFreeAt, now) + (long)(PacketSize * 8.0 / CapacityKbps * 1000);
+        var wait = TimeSpan.FromMicroseconds(_queueFreeAt - now);
+        MaxQueueDelay = wait > MaxQueueDelay ? wait : MaxQueueDelay;
         if (LossEvery == 0 || ++_packets % LossEvery != 0)
         {
             _inFlight.Enqueue((_queueFreeAt + 25_000, sequence));
