@@ -1,6 +1,7 @@
 using System.Globalization;
 using CallBot.Abstractions.Ffmpeg;
 using CallBot.Recording.Ffmpeg;
+using CallBot.Recording.Mkv;
 using Microsoft.Extensions.Logging;
 
 namespace CallBot.Recording;
@@ -44,11 +45,14 @@ public sealed partial class ParticipantRecorder
         RecordingMuxer muxer;
         try
         {
+            // Both run on the pipe task, one after the other: the message reports what the failed check measured.
+            var lastFree = free;
             muxer = RecordingMuxer.Start(OutputPath, _audioCodec, _videoCodec, _options, OnPipeError,
-                () => floor.HasRoom(out _), () => Fail("disk-full", floor.DiskFullMessage(_options.FreeSpaceProbe(recordingsRoot))));
+                () => floor.HasRoom(out lastFree), () => Fail("disk-full", floor.DiskFullMessage(lastFree)));
         }
         catch (FfmpegException ex)
         {
+            OwnerOnlyFiles.TryDelete(OutputPath);
             return FailStart("ffmpeg-start", $"FFmpeg could not start ({_options.FfmpegPath}): {ex.Message}");
         }
 
@@ -116,6 +120,7 @@ public sealed partial class ParticipantRecorder
             _status = RecordingStatus.Failed;
             _error = message;
             _endedAt = _time.GetUtcNow();
+            _fileKept = false; // not created, or deleted above
         }
 
         _metrics?.Failure(reason);
@@ -243,14 +248,35 @@ public sealed partial class ParticipantRecorder
             }
         }
 
-        if (failureReason is not null)
-        {
-            _metrics?.Failure(failureReason);
-        }
-
         if (Status == RecordingStatus.Empty)
         {
             OwnerOnlyFiles.TryDelete(OutputPath);
+            lock (_gate)
+            {
+                _fileKept = false;
+            }
+        }
+        else if (!MatroskaFileCheck.HoldsMedia(OutputPath))
+        {
+            // FFmpeg ended (or was killed) before any media reached the file: an empty file or a bare header is not a
+            // recording, and no reader accepts it. Nothing is reported as a recording; the error says why.
+            OwnerOnlyFiles.TryDelete(OutputPath);
+            string message;
+            lock (_gate)
+            {
+                failureReason ??= _status == RecordingStatus.Failed ? null : "ffmpeg-exit";
+                _error = NoMediaError();
+                _status = RecordingStatus.Failed;
+                _fileKept = false;
+                message = _error;
+            }
+
+            LogFailed(_logger, UserId, "no-media", message);
+        }
+
+        if (failureReason is not null)
+        {
+            _metrics?.Failure(failureReason);
         }
 
         if (_options.ProduceMp4 && Status is RecordingStatus.Completed or RecordingStatus.TimedOut)
@@ -261,6 +287,16 @@ public sealed partial class ParticipantRecorder
         LogFinalized(_logger, UserId, Status);
         return Snapshot();
     }
+
+    /// <summary>The error of a recording whose file held no media (under the lock, before the status turns Failed).</summary>
+    private string NoMediaError() => _status switch
+    {
+        RecordingStatus.TimedOut => string.Create(CultureInfo.InvariantCulture,
+            $"FFmpeg did not finish within {_options.FinalizeTimeout.TotalSeconds:0.#} s and was killed before it had written any media; no recording file was kept."),
+        RecordingStatus.Failed => _error + " No recording file was kept: FFmpeg had written no media to it.",
+        _ => string.Create(CultureInfo.InvariantCulture,
+            $"FFmpeg exited (code {_muxer!.ExitCode}) without writing any media; no recording file was kept. {_muxer.StderrTail}").TrimEnd(),
+    };
 
     private async Task ProduceMp4Async()
     {
