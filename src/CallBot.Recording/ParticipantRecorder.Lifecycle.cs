@@ -219,64 +219,28 @@ public sealed partial class ParticipantRecorder
         var exited = await _muxer.FinishAsync(_options.FinalizeTimeout).ConfigureAwait(false);
         _metrics?.Stopped();
 
-        long written;
-        string? failureReason = null;
+        // Read before the lock (file I/O); FFmpeg is done with the file.
+        var holdsMedia = MatroskaFileCheck.HoldsMedia(OutputPath);
+        RecordingOutcome.Result outcome;
         lock (_gate)
         {
-            written = _timeline.FramesWritten;
-            if (_status == RecordingStatus.Finalizing)
-            {
-                if (!exited)
-                {
-                    _status = RecordingStatus.TimedOut;
-                    failureReason = "finalize-timeout";
-                    _error = $"FFmpeg did not finish within {_options.FinalizeTimeout.TotalSeconds:0.#} s and was killed; the file plays up to its last cluster.";
-                }
-                else if (written == 0)
-                {
-                    _status = RecordingStatus.Empty;
-                }
-                else if (_muxer.ExitCode != 0)
-                {
-                    _status = RecordingStatus.Failed;
-                    (failureReason, _error) = RecordingMuxer.Classify(_muxer.StderrTail, $"FFmpeg exited with code {_muxer.ExitCode}");
-                }
-                else
-                {
-                    _status = RecordingStatus.Completed;
-                }
-            }
+            outcome = RecordingOutcome.Decide(_status, _error, exited, _timeline.FramesWritten, exited ? _muxer.ExitCode : 0, _muxer.StderrTail, _options.FinalizeTimeout, holdsMedia);
+            (_status, _error, _fileKept) = (outcome.Status, outcome.Error, outcome.FileKept);
         }
 
-        if (Status == RecordingStatus.Empty)
+        if (!outcome.FileKept)
         {
             OwnerOnlyFiles.TryDelete(OutputPath);
-            lock (_gate)
-            {
-                _fileKept = false;
-            }
-        }
-        else if (!MatroskaFileCheck.HoldsMedia(OutputPath))
-        {
-            // FFmpeg ended (or was killed) before any media reached the file: an empty file or a bare header is not a
-            // recording, and no reader accepts it. Nothing is reported as a recording; the error says why.
-            OwnerOnlyFiles.TryDelete(OutputPath);
-            string message;
-            lock (_gate)
-            {
-                failureReason ??= _status == RecordingStatus.Failed ? null : "ffmpeg-exit";
-                _error = NoMediaError();
-                _status = RecordingStatus.Failed;
-                _fileKept = false;
-                message = _error;
-            }
-
-            LogFailed(_logger, UserId, "no-media", message);
         }
 
-        if (failureReason is not null)
+        if (outcome.FailureReason is not null)
         {
-            _metrics?.Failure(failureReason);
+            _metrics?.Failure(outcome.FailureReason);
+        }
+
+        if (!outcome.FileKept && outcome.Status == RecordingStatus.Failed)
+        {
+            LogFailed(_logger, UserId, "no-media", outcome.Error!);
         }
 
         if (_options.ProduceMp4 && Status is RecordingStatus.Completed or RecordingStatus.TimedOut)
@@ -287,16 +251,6 @@ public sealed partial class ParticipantRecorder
         LogFinalized(_logger, UserId, Status);
         return Snapshot();
     }
-
-    /// <summary>The error of a recording whose file held no media (under the lock, before the status turns Failed).</summary>
-    private string NoMediaError() => _status switch
-    {
-        RecordingStatus.TimedOut => string.Create(CultureInfo.InvariantCulture,
-            $"FFmpeg did not finish within {_options.FinalizeTimeout.TotalSeconds:0.#} s and was killed before it had written any media; no recording file was kept."),
-        RecordingStatus.Failed => _error + " No recording file was kept: FFmpeg had written no media to it.",
-        _ => string.Create(CultureInfo.InvariantCulture,
-            $"FFmpeg exited (code {_muxer!.ExitCode}) without writing any media; no recording file was kept. {_muxer.StderrTail}").TrimEnd(),
-    };
 
     private async Task ProduceMp4Async()
     {
