@@ -26,6 +26,10 @@ internal sealed class FreeSpaceFloor(RecordingOptions options, string recordings
         return free >= options.MinFreeDiskBytes;
     }
 
-    public string DiskFullMessage(long free) => string.Create(CultureInfo.InvariantCulture,
-        $"Recording stopped: free disk space {free / (1024 * 1024)} MiB is below the {options.MinFreeDiskBytes / (1024 * 1024)} MiB floor (Recording:MinFreeDiskBytes); the call goes on");
+    /// <param name="free">What <see cref="HasRoom"/> measured; negative when the probe failed.</param>
+    public string DiskFullMessage(long free) => free < 0
+        ? string.Create(CultureInfo.InvariantCulture,
+            $"Recording stopped: the free disk space could not be read, so the {options.MinFreeDiskBytes / (1024 * 1024)} MiB floor (Recording:MinFreeDiskBytes) counts as reached; the call goes on")
+        : string.Create(CultureInfo.InvariantCulture,
+            $"Recording stopped: free disk space {free / (1024 * 1024)} MiB is below the {options.MinFreeDiskBytes / (1024 * 1024)} MiB floor (Recording:MinFreeDiskBytes); the call goes on");
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using CallBot.Abstractions.Ffmpeg;
 using CallBot.Recording.Ffmpeg;
+using CallBot.Recording.Mkv;
 using Microsoft.Extensions.Logging;
 
 namespace CallBot.Recording;
@@ -44,11 +45,14 @@ public sealed partial class ParticipantRecorder
         RecordingMuxer muxer;
         try
         {
+            // Both run on the pipe task, one after the other: the message reports what the failed check measured.
+            var lastFree = free;
             muxer = RecordingMuxer.Start(OutputPath, _audioCodec, _videoCodec, _options, OnPipeError,
-                () => floor.HasRoom(out _), () => Fail("disk-full", floor.DiskFullMessage(_options.FreeSpaceProbe(recordingsRoot))));
+                () => floor.HasRoom(out lastFree), () => Fail("disk-full", floor.DiskFullMessage(lastFree)));
         }
         catch (FfmpegException ex)
         {
+            OwnerOnlyFiles.TryDelete(OutputPath);
             return FailStart("ffmpeg-start", $"FFmpeg could not start ({_options.FfmpegPath}): {ex.Message}");
         }
 
@@ -116,6 +120,7 @@ public sealed partial class ParticipantRecorder
             _status = RecordingStatus.Failed;
             _error = message;
             _endedAt = _time.GetUtcNow();
+            _fileKept = false; // not created, or deleted above
         }
 
         _metrics?.Failure(reason);
@@ -214,43 +219,28 @@ public sealed partial class ParticipantRecorder
         var exited = await _muxer.FinishAsync(_options.FinalizeTimeout).ConfigureAwait(false);
         _metrics?.Stopped();
 
-        long written;
-        string? failureReason = null;
+        // Read before the lock (file I/O); FFmpeg is done with the file.
+        var holdsMedia = MatroskaFileCheck.HoldsMedia(OutputPath);
+        RecordingOutcome.Result outcome;
         lock (_gate)
         {
-            written = _timeline.FramesWritten;
-            if (_status == RecordingStatus.Finalizing)
-            {
-                if (!exited)
-                {
-                    _status = RecordingStatus.TimedOut;
-                    failureReason = "finalize-timeout";
-                    _error = $"FFmpeg did not finish within {_options.FinalizeTimeout.TotalSeconds:0.#} s and was killed; the file plays up to its last cluster.";
-                }
-                else if (written == 0)
-                {
-                    _status = RecordingStatus.Empty;
-                }
-                else if (_muxer.ExitCode != 0)
-                {
-                    _status = RecordingStatus.Failed;
-                    (failureReason, _error) = RecordingMuxer.Classify(_muxer.StderrTail, $"FFmpeg exited with code {_muxer.ExitCode}");
-                }
-                else
-                {
-                    _status = RecordingStatus.Completed;
-                }
-            }
+            outcome = RecordingOutcome.Decide(_status, _error, exited, _timeline.FramesWritten, exited ? _muxer.ExitCode : 0, _muxer.StderrTail, _options.FinalizeTimeout, holdsMedia);
+            (_status, _error, _fileKept) = (outcome.Status, outcome.Error, outcome.FileKept);
         }
 
-        if (failureReason is not null)
-        {
-            _metrics?.Failure(failureReason);
-        }
-
-        if (Status == RecordingStatus.Empty)
+        if (!outcome.FileKept)
         {
             OwnerOnlyFiles.TryDelete(OutputPath);
+        }
+
+        if (outcome.FailureReason is not null)
+        {
+            _metrics?.Failure(outcome.FailureReason);
+        }
+
+        if (!outcome.FileKept && outcome.Status == RecordingStatus.Failed)
+        {
+            LogFailed(_logger, UserId, "no-media", outcome.Error!);
         }
 
         if (_options.ProduceMp4 && Status is RecordingStatus.Completed or RecordingStatus.TimedOut)

@@ -38,6 +38,9 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
     private string? _mp4Path;
     private bool _startCalled;
 
+    /// <summary>False once it is known there is no recording file at <see cref="OutputPath"/> (never created, or deleted).</summary>
+    private bool _fileKept = true;
+
     public ParticipantRecorder(
         string userId,
         string outputPath,
@@ -164,7 +167,7 @@ public sealed partial class ParticipantRecorder : IEncodedFrameSink, IAsyncDispo
             return new ParticipantRecordingInfo
             {
                 UserId = UserId,
-                File = OutputPath,
+                File = _fileKept ? OutputPath : null,
                 Mp4File = _mp4Path,
                 StartedAtUtc = StartedAt,
                 EndedAtUtc = _endedAt,

@@ -4,7 +4,9 @@ namespace CallBot.Recording;
 public sealed class ParticipantRecordingInfo
 {
     public string UserId { get; set; } = string.Empty;
-    public string File { get; set; } = string.Empty;
+    /// <summary>The recording file; null when none was kept (<see cref="RecordingStatus.Empty"/>, a failure before the file
+    /// was created, or FFmpeg ended before any media reached it: see <see cref="Error"/>).</summary>
+    public string? File { get; set; }
     public string? Mp4File { get; set; }
     public DateTimeOffset StartedAtUtc { get; set; }
     public DateTimeOffset? EndedAtUtc { get; set; }

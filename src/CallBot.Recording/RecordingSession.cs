@@ -131,7 +131,7 @@ public sealed partial class RecordingSession : IAsyncDisposable
         foreach (var original in infos)
         {
             var info = original.Clone();
-            info.File = Relative(info.File);
+            info.File = info.File is null ? null : Relative(info.File);
             info.Mp4File = info.Mp4File is null ? null : Relative(info.Mp4File);
             sidecar.Participants.Add(info);
         }

@@ -20,6 +20,9 @@ public enum RecordingStatus
     /// <summary>FFmpeg had to be killed at finalize; the file plays up to its last cluster.</summary>
     TimedOut,
 
-    /// <summary>The recording stopped on an error (disk full, unwritable directory, FFmpeg died); see the error text.</summary>
+    /// <summary>
+    /// The recording stopped on an error (disk full, unwritable directory, FFmpeg died); see the error text. The file plays
+    /// what was written before the error; when no media reached it, no file is kept (File null, the error says so).
+    /// </summary>
     Failed,
 }

@@ -27,4 +27,14 @@ public sealed class StreamStats
     public bool SyncedBySenderReports { get; set; }
 
     public StreamStats Clone() => (StreamStats)MemberwiseClone();
+
+    /// <summary>A copy with the sync figures of the stream's clock.</summary>
+    internal StreamStats Snapshot(Sync.StreamClock clock)
+    {
+        var copy = Clone();
+        copy.LastSyncCorrectionMs = clock.LastCorrectionUs / 1000.0;
+        copy.SyncedBySenderReports = clock.Synchronized;
+        copy.TimestampJumps = clock.TimestampJumps;
+        return copy;
+    }
 }

@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using System.Text.Json;
 using CallBot.Abstractions;
 using CallBot.Recording.Tests.Support;
+using CallBot.TestSupport;
 using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 
@@ -43,6 +45,35 @@ public sealed class CrashSafetyTests(TestClips clips) : IClassFixture<TestClips>
         var audioTimes = FfTool.PacketTimes(path, "a:0");
         Assert.True(videoTimes[^1] >= 5 - 2, $"video ends at {videoTimes[^1]} s of 5 s");
         Assert.True(audioTimes[^1] >= 5 - 2, $"audio ends at {audioTimes[^1]} s of 5 s");
+    }
+
+    [Fact]
+    public async Task Ffmpeg_dying_before_any_media_reached_the_file_leaves_no_file_and_the_sidecar_and_log_say_why()
+    {
+        var root = TestClips.NewDirectory();
+        // Exits at start-up like an FFmpeg that cannot load a library; it never opens its output.
+        var dying = await FakeFfmpeg.WriteAsync(root, "dying-ffmpeg.sh", "echo 'error while loading shared libraries: libavcodec.so.59' >&2\nexit 127");
+        using var metrics = new RecordingMetrics();
+        using var failures = new MetricCollector<long>(metrics.Meter, "callbot.recording.failures");
+        var log = TestLog.InMemory();
+        await using var session = new RecordingSession("s-dies", new RecordingOptions { RootDirectory = root, FfmpegPath = dying }, loggerFactory: log, metrics: metrics);
+        var recorder = session.AddParticipant("u1", CodecId.Opus, CodecId.Vp8);
+        await Poll.UntilAsync(() => recorder.Status == RecordingStatus.Failed, TimeSpan.FromSeconds(10), "recorder saw FFmpeg exit", TestContext.Current.CancellationToken);
+        await RealTimeFeeder.FeedAsync(recorder, clips.Vp8.Take(10).ToList(), clips.Opus.Take(10).ToList()); // the call goes on
+
+        var sidecar = await session.FinalizeAsync();
+
+        var info = Assert.Single(sidecar.Participants);
+        Assert.Equal(RecordingStatus.Failed, info.Status);
+        Assert.Contains("libavcodec", info.Error, StringComparison.Ordinal);
+        Assert.Contains("No recording file was kept", info.Error, StringComparison.Ordinal);
+        Assert.Null(info.File);
+        Assert.Equal("failed", sidecar.FinalizeStatus);
+        Assert.False(File.Exists(recorder.OutputPath));
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(session.SidecarPath, TestContext.Current.CancellationToken));
+        Assert.False(json.RootElement.GetProperty("participants")[0].TryGetProperty("file", out _), "the sidecar names no file");
+        Assert.Contains(failures.GetMeasurementSnapshot(), m => (string?)m.Tags["reason"] == "ffmpeg-exit");
+        Assert.Contains("No recording file was kept", log.Tail(), StringComparison.Ordinal);
     }
 
     [Fact]

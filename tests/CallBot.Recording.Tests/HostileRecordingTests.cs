@@ -1,6 +1,9 @@
 using CallBot.Abstractions;
+using CallBot.Recording.Ffmpeg;
 using CallBot.Recording.Mkv;
 using CallBot.Recording.Tests.Support;
+using CallBot.Recording.Timeline;
+using CallBot.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 
 namespace CallBot.Recording.Tests;
@@ -68,8 +71,45 @@ public sealed class HostileRecordingTests(TestClips clips) : IClassFixture<TestC
         Assert.Equal(RecordingStatus.Failed, info.Status);
         Assert.Contains("below the 512 MiB floor", info.Error, StringComparison.Ordinal);
         Assert.True(probes >= 2);
-        // What was written before the floor was hit is a file FFmpeg reads.
+        // What was written before the floor was hit is a file FFmpeg reads, and the report names it.
+        Assert.Equal(recorder.OutputPath, info.File);
         Assert.Equal(string.Empty, FfTool.DecodeErrors(recorder.OutputPath));
+    }
+
+    /// <summary>
+    /// The CI failure of the test above, made deterministic: the pipe's first flush held only our header (the pipe task
+    /// drained the queue before the first frames were queued) and the floor check after it said no. FFmpeg then saw a
+    /// Matroska input that ended after its header, exited without writing a byte, and the empty file was left as the
+    /// recording ("EBML header parsing failed"). The floor is checked only once a frame has gone through.
+    /// </summary>
+    [Fact]
+    public async Task The_floor_reached_when_only_the_header_has_reached_ffmpeg_still_leaves_a_file_with_the_frames()
+    {
+        var root = TestClips.NewDirectory();
+        var path = Path.Combine(root, "header-first.webm");
+        File.Create(path).Dispose();
+        var noRoom = 0;
+        await using var muxer = RecordingMuxer.Start(path, CodecId.Opus, CodecId.Vp8, new RecordingOptions(), _ => { },
+            hasRoom: () => false, onNoRoom: () => Interlocked.Increment(ref noRoom));
+
+        var keyFrame = clips.Vp8[0];
+        Assert.Equal(TimelineWrite.Written, muxer.WriteHeader(keyFrame, withVideo: true));
+        await Poll.UntilAsync(() => muxer.BytesWritten > 0, TimeSpan.FromSeconds(10), "header flushed on its own", TestContext.Current.CancellationToken);
+        Assert.Equal(TimelineWrite.Written, muxer.WriteVideo(keyFrame, 0));
+        for (var i = 0; i < 5; i++)
+        {
+            var audio = clips.Opus[i].Data;
+            var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(audio.Length);
+            audio.Span.CopyTo(buffer);
+            Assert.Equal(TimelineWrite.Written, muxer.WriteAudio(buffer, audio.Length, i * 20));
+        }
+
+        Assert.True(await muxer.FinishAsync(TimeSpan.FromSeconds(30)), "FFmpeg did not exit");
+
+        Assert.Equal(1, noRoom);
+        Assert.True(muxer.ExitCode == 0, $"FFmpeg exited with {muxer.ExitCode}: {muxer.StderrTail}");
+        Assert.Equal(string.Empty, FfTool.DecodeErrors(path));
+        Assert.Single(FfTool.PacketTimes(path, "v:0"));
     }
 
     [Fact]

@@ -218,9 +218,10 @@ public sealed class ParticipantRecorderTests(TestClips clips) : IClassFixture<Te
     public async Task Finalize_is_idempotent_and_bounded_when_ffmpeg_hangs()
     {
         var root = TestClips.NewDirectory();
-        var hang = Path.Combine(root, "hanging-ffmpeg.sh");
-        await File.WriteAllTextAsync(hang, "#!/bin/sh\nexec sleep 60\n", TestContext.Current.CancellationToken);
-        File.SetUnixFileMode(hang, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        // A stand-in FFmpeg that has written a playable file and then hangs instead of finishing it.
+        var written = Path.Combine(root, "written.webm");
+        FfTool.Make("-f", "lavfi", "-i", "testsrc2=size=160x120:rate=10", "-t", "1", "-c:v", "libvpx", "-deadline", "realtime", written);
+        var hang = await FakeFfmpeg.WriteAsync(root, "hanging-ffmpeg.sh", $"cp '{written}' \"$out\"\nexec sleep 60");
         var time = new FakeTimeProvider(Start);
         var options = new RecordingOptions { FfmpegPath = hang, FinalizeTimeout = TimeSpan.FromSeconds(1) };
         await using var recorder = new ParticipantRecorder("u1", Path.Combine(root, "hang.webm"), CodecId.Opus, CodecId.Vp8, options, time);
@@ -237,6 +238,28 @@ public sealed class ParticipantRecorderTests(TestClips clips) : IClassFixture<Te
         Assert.Equal(RecordingStatus.TimedOut, info.Status);
         Assert.Contains("killed", info.Error, StringComparison.Ordinal);
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5), $"finalize took {watch.Elapsed}");
+        Assert.Equal(recorder.OutputPath, info.File);
+        Assert.Equal(string.Empty, FfTool.DecodeErrors(recorder.OutputPath));
+    }
+
+    [Fact]
+    public async Task Ffmpeg_killed_at_finalize_before_writing_any_media_leaves_no_file_and_says_so()
+    {
+        var root = TestClips.NewDirectory();
+        var hang = await FakeFfmpeg.WriteAsync(root, "hanging-ffmpeg.sh", "exec sleep 60");
+        var time = new FakeTimeProvider(Start);
+        var options = new RecordingOptions { FfmpegPath = hang, FinalizeTimeout = TimeSpan.FromSeconds(1) };
+        await using var recorder = new ParticipantRecorder("u1", Path.Combine(root, "hang.webm"), CodecId.Opus, CodecId.Vp8, options, time);
+        Assert.True(recorder.Start(root), recorder.Error);
+        Feeder.Feed(recorder, time, Start, clips.Vp8.Take(5).ToList(), clips.Opus.Take(5).ToList());
+
+        var info = await recorder.StopAsync().WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+
+        // The empty file FFmpeg never wrote to is not a recording that "plays up to its last cluster".
+        Assert.Equal(RecordingStatus.Failed, info.Status);
+        Assert.Contains("killed before it had written any media; no recording file was kept", info.Error, StringComparison.Ordinal);
+        Assert.Null(info.File);
+        Assert.False(File.Exists(recorder.OutputPath));
     }
 
     [Fact]

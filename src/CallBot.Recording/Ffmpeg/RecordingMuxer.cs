@@ -42,6 +42,9 @@ internal sealed class RecordingMuxer : ITimelineOutput, IAsyncDisposable
 
     public string StderrTail => _ffmpeg.StderrTail;
 
+    /// <summary>Bytes FFmpeg's stdin has taken so far.</summary>
+    public long BytesWritten => _pipe.BytesWritten;
+
     /// <summary>FFmpeg's exit code, once it has exited.</summary>
     public int ExitCode => _ffmpeg.ExitCode;
 

@@ -7,7 +7,9 @@ namespace CallBot.Recording.Mkv;
 /// The single task that owns FFmpeg's stdin: drains queued frames, packs each batch into one Matroska cluster,
 /// writes and flushes it. Producers never block: <see cref="TryEnqueue"/> fails when the queue is full, in frames or
 /// in bytes (a remote sender chooses the frame sizes). Every <see cref="RoomCheckBytes"/> written it asks whether the
-/// disk still has room; when not, it reports that once and writes no more.
+/// disk still has room; when not, it reports that once and writes no more. The first check comes only after a flush that
+/// carried a frame: FFmpeg cannot open a Matroska input that ends after its header (it exits without writing a byte), so
+/// stopping there would leave no recording at all, where one more cluster leaves a file that plays what was captured.
 /// </summary>
 internal sealed class MkvPipeWriter
 {
@@ -23,6 +25,7 @@ internal sealed class MkvPipeWriter
     private readonly EbmlWriter _writer = new(64 * 1024);
     private long _queuedBytes;
     private long _nextRoomCheck;
+    private bool _frameFlushed;
     private bool _failed;
 
     public MkvPipeWriter(Stream output, int capacity, Action<Exception> onError, long maxQueuedBytes = long.MaxValue, Func<bool>? hasRoom = null, Action? onNoRoom = null)
@@ -65,6 +68,7 @@ internal sealed class MkvPipeWriter
         {
             _writer.Reset();
             var clusterOpen = false;
+            var carriesFrame = false;
             long clusterMs = 0;
             while (reader.TryRead(out var item))
             {
@@ -96,6 +100,7 @@ internal sealed class MkvPipeWriter
                     }
 
                     MatroskaLiveWriter.WriteSimpleBlock(_writer, item.Track, (short)relative, item.KeyFrame, item.Buffer.AsSpan(0, item.Length));
+                    carriesFrame = true;
                 }
 
                 if (item.Pooled)
@@ -109,11 +114,11 @@ internal sealed class MkvPipeWriter
                 MatroskaLiveWriter.EndCluster(_writer);
             }
 
-            await FlushAsync().ConfigureAwait(false);
+            await FlushAsync(carriesFrame).ConfigureAwait(false);
         }
     }
 
-    private async Task FlushAsync()
+    private async Task FlushAsync(bool carriesFrame)
     {
         if (_failed || _writer.Length == 0)
         {
@@ -125,7 +130,8 @@ internal sealed class MkvPipeWriter
             await _output.WriteAsync(_writer.WrittenMemory).ConfigureAwait(false);
             await _output.FlushAsync().ConfigureAwait(false);
             BytesWritten += _writer.Length;
-            if (_hasRoom is not null && BytesWritten >= _nextRoomCheck)
+            _frameFlushed |= carriesFrame;
+            if (_hasRoom is not null && _frameFlushed && BytesWritten >= _nextRoomCheck)
             {
                 _nextRoomCheck = BytesWritten + RoomCheckBytes;
                 if (!_hasRoom())

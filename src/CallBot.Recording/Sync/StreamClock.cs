@@ -74,6 +74,12 @@ internal sealed class StreamClock(int clockRate, long jumpThresholdUs = StreamCl
     /// </summary>
     public long TargetOffsetUs { get; set; }
 
+    /// <summary>Where <paramref name="timestamp"/> maps now (mapping and offset), with none of <see cref="ToWallMicroseconds"/>'s updates.</summary>
+    public long Peek(long timestamp) => Map(timestamp) + _offsetUs;
+
+    /// <summary>Nothing of this stream has been written yet: there is no continuity to keep, so the offset takes its target at once.</summary>
+    public void JumpToTarget() => _offsetUs = TargetOffsetUs;
+
     /// <summary>Records an SR mapping; it takes effect on the next <see cref="ToWallMicroseconds"/>.</summary>
     public void OnSenderReport(ulong ntpTimestamp, uint rtpTimestamp)
     {

@@ -35,8 +35,14 @@ internal sealed class RecordingTimeline
     /// </summary>
     private const double AudioSlewFraction = 0.5;
 
-    /// <summary>Bound on audio frames held while waiting for the first video keyframe.</summary>
-    private const int MaxPendingAudioFrames = 1024;
+    /// <summary>
+    /// Audio's first frames are held this long (arrival time) before they are placed, also once video started the file.
+    /// Before the first SR each stream is mapped from arrivals, and frames queued while SRTP came up arrive in a burst:
+    /// the first one maps as late as the burst, and the anchor comes right only as the next (earlier-due) frames arrive.
+    /// Audio is sample-continuous, so a first frame placed on that late mapping stays late (one or two 20 ms silence
+    /// frames before it) until a later drop realigns it: the sync test's first beep read 26 or 46 ms after its flash.
+    /// </summary>
+    private const long AudioStartSettleUs = 100_000;
 
     private readonly RecordingOptions _options;
     private readonly TimeProvider _time;
@@ -47,11 +53,11 @@ internal sealed class RecordingTimeline
     private readonly StreamClock _videoClock;
     private readonly StreamStats _audioStats = new();
     private readonly StreamStats _videoStats = new();
-    private readonly List<PendingAudio> _pendingAudio = [];
+    private readonly HeldAudio _heldAudio = new();
+    private readonly KeyFrameRequestLimiter _keyFrameRequests;
 
     private bool _headerWritten;
     private bool _hasVideoTrack;
-    private long _lastKeyFrameRequestTicks = long.MinValue;
     private long _originUs;
     private long _lastVideoMs = -1;
     private long _lastAudioMs = -1;
@@ -79,6 +85,7 @@ internal sealed class RecordingTimeline
         _options = options;
         _time = timeProvider;
         _metrics = metrics;
+        _keyFrameRequests = new KeyFrameRequestLimiter(timeProvider, options.KeyFrameRequestInterval, metrics);
         var jumpUs = (long)options.TimestampJumpThreshold.TotalMicroseconds;
         _audioClock = new StreamClock(CodecId.Opus.ClockRate(), jumpUs, AudioSlewFraction);
         _videoClock = new StreamClock(90_000, jumpUs, slew: false);
@@ -105,14 +112,14 @@ internal sealed class RecordingTimeline
     /// <summary>Frames written (silence not counted): zero at the end means an empty recording.</summary>
     public long FramesWritten { get; private set; }
 
-    public long KeyFrameRequests { get; private set; }
+    public long KeyFrameRequests => _keyFrameRequests.Requests;
 
-    /// <summary>Audio frames held while waiting for the first video keyframe.</summary>
-    public int HeldAudioFrames => _pendingAudio.Count;
+    /// <summary>Audio frames held while waiting for the first video keyframe or for the audio's start to settle.</summary>
+    public int HeldAudioFrames => _heldAudio.Count;
 
-    public StreamStats? AudioStats => _audioCodec is null ? null : Snapshot(_audioStats, _audioClock);
+    public StreamStats? AudioStats => _audioCodec is null ? null : _audioStats.Snapshot(_audioClock);
 
-    public StreamStats? VideoStats => _videoCodec is null ? null : Snapshot(_videoStats, _videoClock);
+    public StreamStats? VideoStats => _videoCodec is null ? null : _videoStats.Snapshot(_videoClock);
 
     /// <summary>Places one frame. Returns true when a keyframe should be requested from the sender now.</summary>
     public bool OnFrame(in EncodedFrame frame, ITimelineOutput output)
@@ -130,11 +137,13 @@ internal sealed class RecordingTimeline
         var arrivalUs = _time.GetUtcNow().ToUnixTimeMilliseconds() * MicrosPerMs;
         if (kind == MediaKind.Video)
         {
-            return OnVideoFrame(frame, _videoClock.ToWallMicroseconds(frame.Timestamp, arrivalUs), output);
+            var request = OnVideoFrame(frame, _videoClock.ToWallMicroseconds(frame.Timestamp, arrivalUs), arrivalUs, output);
+            EndAudioSettle(arrivalUs, output);
+            return request;
         }
 
         _audioClock.TargetOffsetUs = _videoCodec is null ? 0 : _videoClock.PendingOffsetUs;
-        OnAudioFrame(frame, _audioClock.ToWallMicroseconds(frame.Timestamp, arrivalUs), output);
+        OnAudioFrame(frame, _audioClock.ToWallMicroseconds(frame.Timestamp, arrivalUs), arrivalUs, output);
         return false;
     }
 
@@ -180,32 +189,30 @@ internal sealed class RecordingTimeline
     public bool OnKeyFrameTimer() => WaitingForKeyFrame && TryRequestKeyFrame();
 
     /// <summary>
-    /// The recording ends. Audio that came without any video keyframe still makes an audio-only file (when
-    /// <paramref name="output"/> is given); whatever is held after that is released.
+    /// The recording ends. Audio that came without any video keyframe still makes an audio-only file, audio still settling
+    /// is written (when <paramref name="output"/> is given); whatever is held after that is released.
     /// </summary>
     public void Finish(ITimelineOutput? output)
     {
-        if (output is not null && !_headerWritten && _pendingAudio.Count > 0)
+        if (output is not null && _heldAudio.Count > 0)
         {
-            StartAudioOnly(output);
+            if (_headerWritten)
+            {
+                FlushHeldAudio(output);
+            }
+            else
+            {
+                StartAudioOnly(output);
+            }
         }
 
         ReleaseHeldAudio();
     }
 
-    /// <summary>Returns the held audio to the pool (counted as dropped before the keyframe).</summary>
-    public void ReleaseHeldAudio()
-    {
-        foreach (var held in _pendingAudio)
-        {
-            ArrayPool<byte>.Shared.Return(held.Buffer);
-        }
+    /// <summary>Returns the held audio to the pool (counted as dropped before the keyframe: the file had no audio yet).</summary>
+    public void ReleaseHeldAudio() => _audioStats.FramesDroppedBeforeKeyFrame += _heldAudio.Release();
 
-        _audioStats.FramesDroppedBeforeKeyFrame += _pendingAudio.Count;
-        _pendingAudio.Clear();
-    }
-
-    private bool OnVideoFrame(in EncodedFrame frame, long wallUs, ITimelineOutput output)
+    private bool OnVideoFrame(in EncodedFrame frame, long wallUs, long arrivalUs, ITimelineOutput output)
     {
         if (AudioOnly)
         {
@@ -225,14 +232,14 @@ internal sealed class RecordingTimeline
 
             if (!_headerWritten)
             {
-                var originUs = _pendingAudio.Count > 0 ? Math.Min(_pendingAudio[0].WallUs, wallUs) : wallUs;
+                var originUs = _heldAudio.Count > 0 ? Math.Min(HeldAudioStartUs(), wallUs) : wallUs;
                 if (!TryStart(frame, originUs, withVideo: true, output))
                 {
                     _videoStats.FramesDroppedBeforeKeyFrame++;
                     return TryRequestKeyFrame();
                 }
 
-                FlushHeldAudio(output);
+                EndAudioSettle(arrivalUs, output); // held audio that has settled goes first
             }
 
             WaitingForKeyFrame = false;
@@ -259,13 +266,13 @@ internal sealed class RecordingTimeline
         return false;
     }
 
-    private void OnAudioFrame(in EncodedFrame frame, long wallUs, ITimelineOutput output)
+    private void OnAudioFrame(in EncodedFrame frame, long wallUs, long arrivalUs, ITimelineOutput output)
     {
         if (!_headerWritten)
         {
             if (_videoCodec is not null)
             {
-                HoldAudio(frame, wallUs);
+                _heldAudio.Hold(frame, FrameDurationMs(frame), wallUs, arrivalUs);
                 if (VideoWaitIsOver() && !StartAudioOnly(output))
                 {
                     Drop(_audioStats, DropReason.Other);
@@ -277,6 +284,13 @@ internal sealed class RecordingTimeline
             {
                 return;
             }
+        }
+        else if (_videoCodec is not null && _lastAudioMs < 0)
+        {
+            // Video started the file; audio's first frames wait until their mapping has settled (AudioStartSettleUs).
+            _heldAudio.Hold(frame, FrameDurationMs(frame), wallUs, arrivalUs);
+            EndAudioSettle(arrivalUs, output);
+            return;
         }
 
         var data = frame.Data.Span;
@@ -335,24 +349,13 @@ internal sealed class RecordingTimeline
         }
     }
 
-    /// <summary>Before the first video keyframe, audio is held (copied to pooled buffers) so the file can start with it.</summary>
-    private void HoldAudio(in EncodedFrame frame, long wallUs)
-    {
-        var data = frame.Data.Span;
-        var buffer = ArrayPool<byte>.Shared.Rent(data.Length);
-        data.CopyTo(buffer);
-        _pendingAudio.Add(new PendingAudio(buffer, data.Length, FrameDurationMs(frame), wallUs));
-    }
-
     /// <summary>True once <see cref="RecordingOptions.VideoWaitLimit"/> of audio is held (or the hold is full).</summary>
-    private bool VideoWaitIsOver() =>
-        _pendingAudio.Count >= MaxPendingAudioFrames
-        || _pendingAudio[^1].WallUs - _pendingAudio[0].WallUs >= (long)_options.VideoWaitLimit.TotalMicroseconds;
+    private bool VideoWaitIsOver() => _heldAudio.IsFull || _heldAudio.WallSpanUs >= (long)_options.VideoWaitLimit.TotalMicroseconds;
 
     /// <summary>Starts the file without a video track and writes the held audio; false (held audio released) on failure.</summary>
     private bool StartAudioOnly(ITimelineOutput output)
     {
-        if (_pendingAudio.Count == 0 || !TryStart(default, _pendingAudio[0].WallUs, withVideo: false, output))
+        if (_heldAudio.Count == 0 || !TryStart(default, HeldAudioStartUs(), withVideo: false, output))
         {
             ReleaseHeldAudio();
             return false;
@@ -363,14 +366,36 @@ internal sealed class RecordingTimeline
         return true;
     }
 
+    /// <summary>Writes the held audio once the file has started and the audio's start has settled (or the hold is full).</summary>
+    private void EndAudioSettle(long arrivalUs, ITimelineOutput output)
+    {
+        if (_headerWritten && _heldAudio.Count > 0 && (_heldAudio.IsFull || arrivalUs - _heldAudio.FirstArrivalUs >= AudioStartSettleUs))
+        {
+            FlushHeldAudio(output);
+        }
+    }
+
+    /// <summary>
+    /// Where the first held audio frame lands now. No audio has been written, so nothing needs to stay continuous: the audio
+    /// clock takes video's offset at once instead of slewing to it, and the frame is placed by the mapping as it is now.
+    /// </summary>
+    private long HeldAudioStartUs()
+    {
+        _audioClock.TargetOffsetUs = _videoCodec is null ? 0 : _videoClock.PendingOffsetUs;
+        _audioClock.JumpToTarget();
+        return HeldAudio.PlaceUs(_heldAudio.Frames[0], _audioClock);
+    }
+
+    /// <summary>Writes every held audio frame (its first one being the audio's first) where the audio clock maps it now.</summary>
     private void FlushHeldAudio(ITimelineOutput output)
     {
-        foreach (var held in _pendingAudio)
+        HeldAudioStartUs();
+        foreach (var held in _heldAudio.Frames)
         {
-            WriteAudio(held.Buffer, held.Length, held.DurationMs, held.WallUs, output);
+            WriteAudio(held.Buffer, held.Length, held.DurationMs, HeldAudio.PlaceUs(held, _audioClock), output);
         }
 
-        _pendingAudio.Clear();
+        _heldAudio.Clear();
     }
 
     private static long FrameDurationMs(in EncodedFrame frame) =>
@@ -463,31 +488,7 @@ internal sealed class RecordingTimeline
         return TryRequestKeyFrame();
     }
 
-    private bool TryRequestKeyFrame()
-    {
-        var now = _time.GetTimestamp();
-        var interval = (long)(_options.KeyFrameRequestInterval.TotalSeconds * _time.TimestampFrequency);
-        if (_lastKeyFrameRequestTicks != long.MinValue && now - _lastKeyFrameRequestTicks < interval)
-        {
-            return false;
-        }
-
-        _lastKeyFrameRequestTicks = now;
-        KeyFrameRequests++;
-        _metrics?.KeyFrameRequested();
-        return true;
-    }
-
-    private static StreamStats Snapshot(StreamStats stats, StreamClock clock)
-    {
-        var copy = stats.Clone();
-        copy.LastSyncCorrectionMs = clock.LastCorrectionUs / 1000.0;
-        copy.SyncedBySenderReports = clock.Synchronized;
-        copy.TimestampJumps = clock.TimestampJumps;
-        return copy;
-    }
-
-    private readonly record struct PendingAudio(byte[] Buffer, int Length, long DurationMs, long WallUs);
+    private bool TryRequestKeyFrame() => _keyFrameRequests.TryRequest();
 
     private enum DropReason
     {

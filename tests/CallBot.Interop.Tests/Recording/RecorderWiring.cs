@@ -11,6 +11,8 @@ namespace CallBot.Interop.Tests.Recording;
 /// </summary>
 internal sealed class RecorderWiring : IEncodedFrameSink, IDisposable
 {
+    private const int FramesLogged = 60;
+
     private readonly RtpTransceiver _audio;
     private readonly RtpTransceiver _video;
     private readonly ParticipantRecorder _recorder;
@@ -22,6 +24,8 @@ internal sealed class RecorderWiring : IEncodedFrameSink, IDisposable
     private long _senderReports;
     private long _gaps;
     private long _keyFrameRequests;
+    private readonly List<(MediaKind Kind, ulong Ntp, uint Rtp, DateTimeOffset At)> _senderReportLog = [];
+    private readonly List<(MediaKind Kind, long Timestamp, DateTimeOffset At)> _firstFramesLog = [];
 
     public RecorderWiring(RtpTransceiver audio, RtpTransceiver video, ParticipantRecorder recorder)
     {
@@ -51,6 +55,35 @@ internal sealed class RecorderWiring : IEncodedFrameSink, IDisposable
     /// <summary>Times the recorder asked for a keyframe (each became a RequestKeyFrame → PLI).</summary>
     public long KeyFrameRequests => Interlocked.Read(ref _keyFrameRequests);
 
+    /// <summary>RTP timestamp of the first frame of each kind that reached the recorder (null until one did).</summary>
+    public long? FirstAudioTimestamp { get; private set; }
+
+    public long? FirstVideoTimestamp { get; private set; }
+
+    /// <summary>The first frames of each kind that reached the recorder: RTP timestamp and arrival (for the sync tests' diagnostics).</summary>
+    public IReadOnlyList<(MediaKind Kind, long Timestamp, DateTimeOffset At)> FirstFramesLog
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _firstFramesLog];
+            }
+        }
+    }
+
+    /// <summary>Every sender report passed to the recorder, in arrival order (for the sync tests' diagnostics).</summary>
+    public IReadOnlyList<(MediaKind Kind, ulong Ntp, uint Rtp, DateTimeOffset At)> SenderReportLog
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return [.. _senderReportLog];
+            }
+        }
+    }
+
     /// <summary>Wall time the first video keyframe arrived: the recording's t = 0 (taken on the receive thread, not after an await).</summary>
     public DateTimeOffset? FirstKeyFrameAt { get; private set; }
 
@@ -72,12 +105,22 @@ internal sealed class RecorderWiring : IEncodedFrameSink, IDisposable
             }
         }
 
+        if (_audioFrames + _videoFrames < FramesLogged)
+        {
+            lock (_lock)
+            {
+                _firstFramesLog.Add((frame.Codec.Kind(), frame.Timestamp, DateTimeOffset.UtcNow));
+            }
+        }
+
         if (frame.Codec.Kind() == MediaKind.Audio)
         {
+            FirstAudioTimestamp ??= frame.Timestamp;
             Interlocked.Increment(ref _audioFrames);
         }
         else
         {
+            FirstVideoTimestamp ??= frame.Timestamp;
             Interlocked.Increment(ref _videoFrames);
             if (frame.IsKeyFrame)
             {
@@ -131,6 +174,11 @@ internal sealed class RecorderWiring : IEncodedFrameSink, IDisposable
 
     private void OnSenderReport(MediaKind kind, RemoteSenderReport sr)
     {
+        lock (_lock)
+        {
+            _senderReportLog.Add((kind, sr.NtpTime, sr.RtpTimestamp, DateTimeOffset.UtcNow));
+        }
+
         _recorder.OnSenderReport(kind, sr.NtpTime, sr.RtpTimestamp);
         Interlocked.Increment(ref _senderReports);
         CheckWaiters();

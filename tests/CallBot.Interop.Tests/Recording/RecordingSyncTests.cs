@@ -1,4 +1,5 @@
 using System.Globalization;
+using CallBot.Abstractions;
 using CallBot.Media.Analysis;
 using CallBot.Recording;
 
@@ -52,8 +53,11 @@ public sealed class RecordingSyncTests(SyntheticMediaFixture media)
         var offsets = SyncMarkDetector.AvOffsets(report.FlashTimes.Select(t => t + videoStart).ToList(), report.BeepTimes.Select(t => t + audioStart).ToList());
         var streamStartLag = audioStart - videoStart;
         var wholeSeconds = (int)duration.TotalSeconds;
-        TestContext.Current.SendDiagnosticMessage(string.Create(CultureInfo.InvariantCulture,
-            $"{offsets.Count} marks in {wholeSeconds} s; audio starts {streamStartLag * 1000:0} ms after video; offsets (ms) at start: {Ms(offsets, 0)}; at end: {Ms(offsets, Math.Max(0, offsets.Count - MarksPerWindow))}; longest flash gap {report.LongestFlashGap:0.000} s"));
+        var diagnostics = string.Create(CultureInfo.InvariantCulture,
+            $"{offsets.Count} marks in {wholeSeconds} s; audio starts {streamStartLag * 1000:0} ms after video; offsets (ms) at start: {Ms(offsets, 0)}; at end: {Ms(offsets, Math.Max(0, offsets.Count - MarksPerWindow))}; longest flash gap {report.LongestFlashGap:0.000} s")
+            + "\n" + SyncDiagnostics(call, info, report, videoStart, audioStart);
+        TestContext.Current.SendDiagnosticMessage(diagnostics);
+        TestContext.Current.TestOutputHelper?.WriteLine(diagnostics);
 
         // Every second of the call carries a pair (one may be cut at either end), and no video freeze hides one.
         Assert.InRange(offsets.Count, wholeSeconds - 2, wholeSeconds + 1);
@@ -65,6 +69,48 @@ public sealed class RecordingSyncTests(SyntheticMediaFixture media)
         }
 
         Assert.All(offsets, o => Assert.InRange(o, -MaxOffsetSeconds, MaxOffsetSeconds));
+    }
+
+    /// <summary>
+    /// Where an offset at the start can come from: each SR's mapping of media time 0 (when the first flash and beep were
+    /// due at the sender; a late SR maps it late), the recorder's stream starts and realignments, the first marks found.
+    /// </summary>
+    private static string SyncDiagnostics(RecordedCallBotCall call, ParticipantRecordingInfo info, SyncMarkReport report, double videoStart, double audioStart)
+    {
+        var text = new System.Text.StringBuilder();
+        var startUs = call.Sender.StartedAtUtc.ToUnixTimeMilliseconds() * 1000.0;
+        foreach (var kind in new[] { MediaKind.Audio, MediaKind.Video })
+        {
+            var first = kind == MediaKind.Audio ? call.Wiring.FirstAudioTimestamp : call.Wiring.FirstVideoTimestamp;
+            var rate = kind == MediaKind.Audio ? 48_000.0 : 90_000.0;
+            text.Append(CultureInfo.InvariantCulture, $"{kind} SRs, media 0 mapped at (ms after due) / SR arrival (ms after start):");
+            foreach (var sr in call.Wiring.SenderReportLog.Where(r => r.Kind == kind).Take(4))
+            {
+                var mediaZeroUs = NtpTime.ToUnixMicroseconds(sr.Ntp) - unchecked((int)(sr.Rtp - (uint)(first ?? 0))) * 1e6 / rate;
+                text.Append(CultureInfo.InvariantCulture, $" {(mediaZeroUs - startUs) / 1000:0.0}/{(sr.At.ToUnixTimeMilliseconds() * 1000.0 - startUs) / 1000:0}");
+            }
+
+            text.Append('\n');
+        }
+
+        foreach (var kind in new[] { MediaKind.Audio, MediaKind.Video })
+        {
+            var first = kind == MediaKind.Audio ? call.Wiring.FirstAudioTimestamp : call.Wiring.FirstVideoTimestamp;
+            var rate = kind == MediaKind.Audio ? 48_000.0 : 90_000.0;
+            text.Append(CultureInfo.InvariantCulture, $"{kind} frames, media ms / arrival after due ms:");
+            foreach (var f in call.Wiring.FirstFramesLog.Where(f => f.Kind == kind).Take(20))
+            {
+                var mediaMs = (f.Timestamp - (first ?? 0)) * 1000 / rate;
+                text.Append(CultureInfo.InvariantCulture, $" {mediaMs:0}/{(f.At - call.Sender.StartedAtUtc).TotalMilliseconds - mediaMs:0}");
+            }
+
+            text.Append('\n');
+        }
+
+        text.Append(CultureInfo.InvariantCulture,
+            $"file: audio from {audioStart * 1000:0} ms (start offset {info.Audio!.StartOffsetMs}, dropped late {info.Audio.FramesDroppedLate}, silence {info.Audio.SilenceFramesInserted}, last correction {info.Audio.LastSyncCorrectionMs:0.0} ms), video from {videoStart * 1000:0} ms (start offset {info.Video!.StartOffsetMs}, last correction {info.Video.LastSyncCorrectionMs:0.0} ms); first frame reached the recorder {(call.Wiring.FirstFrameAt!.Value - call.Sender.StartedAtUtc).TotalMilliseconds:0} ms after media 0 was due\n");
+        text.Append(CultureInfo.InvariantCulture, $"first flashes (s, stream time): {string.Join(", ", report.FlashTimes.Take(3).Select(t => t.ToString("0.000", CultureInfo.InvariantCulture)))}; first beeps: {string.Join(", ", report.BeepTimes.Take(3).Select(t => t.ToString("0.000", CultureInfo.InvariantCulture)))}");
+        return text.ToString();
     }
 
     private static string Ms(List<double> offsets, int from)

@@ -22,9 +22,13 @@ internal sealed class SyntheticSender : IDisposable
     {
         _videoTransceiver = videoTransceiver;
         var start = _clock.GetTimestamp() + (long)(StartLead.TotalSeconds * TimeProvider.System.TimestampFrequency);
+        StartedAtUtc = DateTimeOffset.UtcNow + StartLead;
         Video = _clock.Register(video, videoSink ?? videoTransceiver.Sender, new MediaSenderOptions { StartTimestamp = start });
         Audio = _clock.Register(audio, audioTransceiver.Sender, new MediaSenderOptions { StartTimestamp = start });
     }
+
+    /// <summary>Wall time of media time 0 of both clips (when the first flash and beep are due), to a millisecond or so.</summary>
+    public DateTimeOffset StartedAtUtc { get; }
 
     public MediaSender Video { get; }
 

@@ -61,6 +61,66 @@ public sealed class RecordingTimelineTests
         Assert.Equal(0, timeline.HeldAudioFrames);
     }
 
+    /// <summary>
+    /// The start of RecordingSyncTests under load (arrivals as measured there, ms after each frame was due): frames queued
+    /// while SRTP came up arrive in a burst, the keyframe (75 ms late) just before audio frame 0 (93 ms late) and audio
+    /// frames 20–80 ms with it; from 100 ms on frames arrive 3 ms after they are due. No SR yet. Flash and beep are both at
+    /// media time 0, so audio frame 0 belongs where the keyframe is; placed on its own late arrival it got a 20 ms silence
+    /// frame before it (the first beep read 26 ms after its flash, 46 ms with two).
+    /// </summary>
+    [Fact]
+    public void Audio_arriving_in_a_start_up_burst_just_after_the_keyframe_starts_with_the_keyframe()
+    {
+        var due = _time.GetUtcNow();
+        var timeline = NewTimeline(new RecordingOptions());
+        void At(double ms) => _time.SetUtcNow(due.AddMilliseconds(ms));
+
+        At(75);
+        timeline.OnFrame(Video(0, key: true), _output);
+        At(93);
+        timeline.OnFrame(Video(3000, key: false), _output);
+        for (var i = 0; i <= 4; i++)
+        {
+            timeline.OnFrame(Audio(i * 960), _output);
+        }
+
+        At(94);
+        timeline.OnFrame(Video(6000, key: false), _output);
+        for (var ms = 100; ms <= 400; ms += 20)
+        {
+            At(ms + 3);
+            timeline.OnFrame(Audio(ms * 48), _output);
+            if (ms % 100 == 0)
+            {
+                timeline.OnFrame(Video(ms * 90, key: false), _output);
+            }
+        }
+
+        var audio = _output.Writes.Where(w => w.Kind is "audio" or "silence").ToList();
+        Assert.Equal(new Write("audio", 0), audio[0]); // frame 0 beside the keyframe, no silence before it
+        Assert.Equal(Enumerable.Range(0, audio.Count).Select(i => new Write("audio", i * 20L)), audio); // back to back
+        Assert.Equal(0, timeline.AudioStats!.FramesDroppedLate);
+    }
+
+    [Fact]
+    public void Audio_held_while_its_start_settles_keeps_its_place_when_the_stream_restarts_meanwhile()
+    {
+        var timeline = NewTimeline(new RecordingOptions());
+        timeline.OnFrame(Video(0, key: true), _output);
+        timeline.OnFrame(Audio(0), _output);
+        _time.Advance(TimeSpan.FromMilliseconds(20));
+        timeline.OnStreamRestarted(MediaKind.Audio, canRequestKeyFrame: true);
+        for (var i = 0; i < 6; i++)
+        {
+            timeline.OnFrame(Audio(5_000_000 + (i * 960)), _output); // the new timeline, far from the old one
+            _time.Advance(TimeSpan.FromMilliseconds(20));
+        }
+
+        // Frame 0 stays where it arrived; the new timeline continues after it, no silence burst between them.
+        var audio = _output.Writes.Where(w => w.Kind is "audio" or "silence").ToList();
+        Assert.Equal(Enumerable.Range(0, 7).Select(i => new Write("audio", i * 20L)), audio);
+    }
+
     [Fact]
     public void Without_a_keyframe_within_the_video_wait_the_file_starts_audio_only_and_video_is_dropped()
     {
