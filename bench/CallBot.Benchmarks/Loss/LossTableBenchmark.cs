@@ -12,7 +12,7 @@ namespace CallBot.Benchmarks.Loss;
 
 /// <summary>
 /// <c>loss-table [--duration-s S] [--loss 0.05,0.10,0.20] [--rtt-ms R] [--paths chromium-chromium,bot-chromium,chromium-bot,bot-bot]
-/// [--stages nack,keyframe,…] [--quick] [--json FILE] [--out FILE]</c>: received video quality over a lossy link, side by
+/// [--stages nack,keyframe,…] [--key-frame-interval-s S] [--quick] [--json FILE] [--out FILE]</c>: received video quality over a lossy link, side by
 /// side (issue 15, must-show a). Every call goes through its own <see cref="UdpImpairmentRelay"/> with independent random
 /// loss P in both directions and R/2 one-way delay, like <c>impaired-setup</c> (the pages route their candidates to the
 /// relay; the bot is untouched). One video direction is measured per path — the caller's video at the callee — over S
@@ -41,6 +41,7 @@ internal static class LossTableBenchmark
         var rttMs = 100.0;
         var paths = "chromium-chromium,bot-chromium,chromium-bot,bot-bot";
         string? stages = null;
+        int? keyFrameSeconds = null;
         var json = "loss-table.json";
         string? output = null;
         var parser = new BenchArgs(Command, "Received video quality over a lossy link (independent random loss both ways, RTT/2 each way), path by path (issue 15).")
@@ -49,6 +50,7 @@ internal static class LossTableBenchmark
             .Double("--rtt-ms", "R", "round-trip time: half of it is added each way (100)", v => rttMs = v, min: 0)
             .Text("--paths", "LIST", "chromium-chromium,bot-chromium,chromium-bot,bot-bot (all four)", v => paths = v)
             .Text("--stages", "LIST", "the bot's media stages, CallBot:Media:Stages (its default)", v => stages = v)
+            .Int("--key-frame-interval-s", "S", "seconds between the bot clip's key frames, CallBot:Media:KeyFrameIntervalSeconds (its default)", v => keyFrameSeconds = v, min: 1)
             .Switch("--quick", "10 s at 10 % only: a smoke check", () =>
             {
                 duration = TimeSpan.FromSeconds(10);
@@ -64,7 +66,7 @@ internal static class LossTableBenchmark
         var oneWay = TimeSpan.FromMilliseconds(rttMs / 2);
         var rows = new List<Row>();
         using var estimates = new EstimateSampler();
-        await using (var lab = await ChromiumBotLab.StartAsync(new LabSettings { Stages = stages, Bot = new Dictionary<string, string?> { ["CallBot:Media:Renditions"] = "1" } }))
+        await using (var lab = await ChromiumBotLab.StartAsync(new LabSettings { Stages = stages, Bot = BotSettings(keyFrameSeconds) }))
         {
             var seed = 5000;
             foreach (var loss in losses)
@@ -106,6 +108,18 @@ internal static class LossTableBenchmark
 
         await File.WriteAllTextAsync(json, JsonSerializer.Serialize(new { durationSeconds = duration.TotalSeconds, rttMs, stages, loadAverage = BenchHost.LoadAverage(), rows }, Json));
         return 0;
+    }
+
+    /// <summary>The loss table's bot: one rendition (what it sends does not move with its estimate), the key frame interval if given.</summary>
+    private static Dictionary<string, string?> BotSettings(int? keyFrameSeconds)
+    {
+        var settings = new Dictionary<string, string?> { ["CallBot:Media:Renditions"] = "1" };
+        if (keyFrameSeconds is { } seconds)
+        {
+            settings["CallBot:Media:KeyFrameIntervalSeconds"] = seconds.ToString(CultureInfo.InvariantCulture);
+        }
+
+        return settings;
     }
 
     /// <summary>Measures <paramref name="duration"/> of a call that is up (its first frame decoded), then ends it.</summary>

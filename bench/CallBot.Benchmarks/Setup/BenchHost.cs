@@ -88,7 +88,7 @@ internal sealed class BenchHost : IAsyncDisposable
         }
 
         // The fake camera runs at the rate the pages ask for: constraints cannot raise its default 20 fps.
-        _chromium = new ChromiumFixture(options.VideoConstraints.TryGetValue("frameRate", out var fps) ? fps : null);
+        _chromium = ChromiumFixture.WithFakeCamera(options.VideoConstraints.TryGetValue("frameRate", out var fps) ? fps : null);
         await _chromium.InitializeAsync();
         _sdk = new ConnectyCubeSdkHarness(_chromium, _prosody, options);
         return _sdk;

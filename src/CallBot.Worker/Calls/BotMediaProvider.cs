@@ -26,7 +26,7 @@ public sealed class BotMediaProvider(ClipCache cache)
 
         var label = options.Source == MediaSourceKind.Synthetic ? string.Create(CultureInfo.InvariantCulture, $"user {userId}") : options.File!;
         var key = string.Create(CultureInfo.InvariantCulture,
-            $"{options.Source}|{label}|{options.VideoCodec}|{options.Width}x{options.Height}@{options.FrameRate}|{options.VideoBitrateKbps}|{options.AudioBitrateKbps}|{options.Renditions}");
+            $"{options.Source}|{label}|{options.VideoCodec}|{options.Width}x{options.Height}@{options.FrameRate}|{options.VideoBitrateKbps}|{options.AudioBitrateKbps}|{options.Renditions}|g{options.KeyFrameIntervalSeconds}");
         return _tracks.GetOrAdd(key, _ => EncodeAsync(options, label, cancellationToken));
     }
 
@@ -36,7 +36,7 @@ public sealed class BotMediaProvider(ClipCache cache)
             ? new FileSource(options.File!)
             : new SyntheticSource(new SyntheticSourceOptions { Label = label });
         var codec = CodecTable.Parse(options.VideoCodec).Id;
-        var top = new VideoProfile(codec, options.Width, options.Height, options.FrameRate, options.VideoBitrateKbps, KeyFrameInterval: options.FrameRate * 2);
+        var top = new VideoProfile(codec, options.Width, options.Height, options.FrameRate, options.VideoBitrateKbps, KeyFrameInterval: options.FrameRate * options.KeyFrameIntervalSeconds);
         var video = await cache.GetVideoTrackAsync(source, Ladder(top, options.Renditions), cancellationToken).ConfigureAwait(false);
         var audio = await cache.GetAudioTrackAsync(source, new AudioProfile(options.AudioBitrateKbps), cancellationToken).ConfigureAwait(false);
         return new CallMediaTracks(video, audio);

@@ -50,6 +50,15 @@ public sealed class MediaOptions
     public int Renditions { get; set; } = 3;
 
     /// <summary>
+    /// Seconds between the clip's key frames (every rendition has them at the same frames, where the ladder can step up).
+    /// A browser sends key frames only when asked; a bot with key-frame-only twins (<see cref="KeyFrameRenditions"/>)
+    /// answers those requests in place, so longer intervals send fewer large frames. The clip is 10 s, so 10 = one key
+    /// frame a loop.
+    /// </summary>
+    [Range(1, 10)]
+    public int KeyFrameIntervalSeconds { get; set; } = 2;
+
+    /// <summary>
     /// Directory where encoded clips are kept between runs (keyed by source, profile and FFmpeg version); empty = the
     /// user's cache directory (<c>$XDG_CACHE_HOME/callbot/clips</c> or <c>~/.cache/callbot/clips</c>). Process-wide.
     /// </summary>

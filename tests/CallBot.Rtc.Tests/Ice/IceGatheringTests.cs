@@ -2,6 +2,7 @@ using System.Net;
 using CallBot.Rtc.Ice;
 using CallBot.Rtc.Stun;
 using CallBot.Rtc.Transport;
+using CallBot.TestSupport;
 using Microsoft.Extensions.Time.Testing;
 
 namespace CallBot.Rtc.Tests.Ice;
@@ -82,6 +83,19 @@ public class IceGatheringTests
         await gather.WaitAsync(IcePeers.Timeout, TestContext.Current.CancellationToken);
         await ended.Task.WaitAsync(IcePeers.Timeout, TestContext.Current.CancellationToken);
 
+        // Every transmission left before gathering ended, but the simulated network hands datagrams to the server on the
+        // thread pool: under a loaded CI run the server had heard none of them yet when this read them.
+        await Poll.UntilAsync(
+            () =>
+            {
+                lock (requests)
+                {
+                    return requests.Count >= options.StunServerTransmissions;
+                }
+            },
+            IcePeers.Timeout,
+            "the silent server to hear the agent's transmissions",
+            TestContext.Current.CancellationToken);
         byte[][] heard;
         lock (requests)
         {

@@ -53,11 +53,8 @@ public sealed class ChromiumFixture : IAsyncLifetime
     {
     }
 
-    /// <param name="fakeCameraFps">
-    /// The fake camera's frame rate; null = Chromium's default of 20. getUserMedia constraints cannot raise a device's rate,
-    /// so a page that asks for 30 fps gets 20 unless the device itself runs at 30.
-    /// </param>
-    public ChromiumFixture(int? fakeCameraFps)
+    // Private: xunit takes a class fixture only with a single public constructor.
+    private ChromiumFixture(int? fakeCameraFps)
     {
         if (fakeCameraFps is { } fps)
         {
@@ -95,6 +92,13 @@ public sealed class ChromiumFixture : IAsyncLifetime
             Timeout = (float)LaunchTimeout.TotalMilliseconds,
         });
     }
+
+    /// <summary>
+    /// A fixture whose fake camera runs at <paramref name="fakeCameraFps"/>; null = Chromium's default of 20.
+    /// getUserMedia constraints cannot raise a device's rate, so a page that asks for 30 fps gets 20 unless the device
+    /// itself runs at 30.
+    /// </summary>
+    public static ChromiumFixture WithFakeCamera(int? fakeCameraFps) => new(fakeCameraFps);
 
     /// <summary><see cref="Flags"/>, with the fake camera's frame rate when one was given.</summary>
     public IReadOnlyList<string> LaunchFlags() => _fakeCameraFps is { } fps
