@@ -3,6 +3,7 @@ using CallBot.Media.Pacing;
 using CallBot.Delivery;
 using CallBot.Recording;
 using CallBot.Rtc;
+using CallBot.Rtc.Bwe;
 using CallBot.Rtc.Dtls;
 using CallBot.Rtc.Ice;
 using CallBot.Rtc.Transport;
@@ -236,13 +237,13 @@ public sealed class CallBotRuntime
     /// keep the window near libwebrtc's span in time; in the bandwidth-step bench the estimate fell late in the first
     /// second of a cap with 20, and a 1 s queue had filled (docs/performance.md § Bandwidth step).
     /// </summary>
-    private static CallBot.Rtc.Bwe.TransportCcOptions TransportCcFor(IReadOnlyList<string> interceptors, bool probing)
+    private static TransportCcOptions TransportCcFor(IReadOnlyList<string> interceptors, bool probing)
     {
         const int UnpacedTrendlineWindow = 10;
         var paced = interceptors.Contains("pacer", StringComparer.OrdinalIgnoreCase); // the stage's name in PeerConnectionOptions.MediaStages
         return paced
-            ? new CallBot.Rtc.Bwe.TransportCcOptions { Probing = probing }
-            : new CallBot.Rtc.Bwe.TransportCcOptions { Probing = probing, TrendlineWindow = UnpacedTrendlineWindow };
+            ? new TransportCcOptions { Probing = probing }
+            : new TransportCcOptions { Probing = probing, TrendlineWindow = UnpacedTrendlineWindow };
     }
 
     /// <summary>

@@ -196,12 +196,19 @@ public sealed class CallMediaBinding : IAsyncDisposable
     }
 
     /// <summary>Applies each port's current target bitrate to its sender's ladder.</summary>
+    /// <remarks>
+    /// Runs ten times a second per call: it walks the senders under the lock (two field reads and a write each) rather
+    /// than copying the list, so it allocates nothing.
+    /// </remarks>
     public void ApplyTargetBitrates()
     {
-        foreach (var (port, sender) in SnapshotSenders())
+        lock (_lock)
         {
-            var target = port.TargetBitrateKbps;
-            sender.SetTargetBitrate(target > 0 ? target : int.MaxValue);
+            foreach (var (port, sender) in _senders)
+            {
+                var target = port.TargetBitrateKbps;
+                sender.SetTargetBitrate(target > 0 ? target : int.MaxValue);
+            }
         }
     }
 
