@@ -231,21 +231,28 @@ public sealed class AllocationTests(ITestOutputHelper output)
         // tells them apart by length.
         var rtp = 0;
         peers.DropAtoB = datagram => IsRtp(datagram) && Interlocked.Increment(ref rtp) % 5 == 0;
+
+        // Once A has that loss, B's reports are kept from A (B receives nothing while A's media is tapped: its next report
+        // would say 0 % and stop A's FEC), so A protects every frame of the capture at the loss B last reported. A report
+        // already on its way when they are blocked can still land and say 0 % (retransmissions of an earlier interval
+        // count as received): the loss must still be there one sample after blocking, else the reports flow again and
+        // the loss phase goes on.
+        var blocked = false;
         await Poll.UntilAsync(
             () =>
             {
                 Send();
-                return peers.VideoA.RemoteFractionLost;
+                var loss = peers.VideoA.RemoteFractionLost;
+                var held = blocked && loss >= 0.15;
+                blocked = loss >= 0.15;
+                peers.DropBtoA = blocked ? IsRtcp : null;
+                return (Loss: loss, Held: held);
             },
-            loss => loss >= 0.15,
+            sample => sample.Held,
             PeerHarness.Timeout,
-            loss => $"A's view of B's loss: {loss:P0}",
+            sample => $"A's view of B's loss: {sample.Loss:P0}",
             TimeSpan.FromMilliseconds(20),
             ct);
-
-        // From now on B's reports are kept from A too (B receives nothing while A's media is tapped: its next report would
-        // say 0 % and stop A's FEC), so A protects every frame of the capture at the loss B last reported.
-        peers.DropBtoA = IsRtcp;
         var media = new List<byte[]>();
         peers.DropAtoB = datagram =>
         {
