@@ -26,7 +26,11 @@ public sealed class TurnClientFakeServerTests
                 _ => [FakeTurnServer.AllocateSuccess(request, Relayed)],
             };
         });
-        await using var client = new TurnClient(server.ClientOptions());
+        // The test reads the server's requests in order: a retransmission of the first one (its 401 late under a loaded CI
+        // run, past the 500 ms RTO) would stand where the nonced request is expected. Retransmission is not the subject.
+        var options = server.ClientOptions();
+        options.InitialRto = TimeSpan.FromSeconds(10);
+        await using var client = new TurnClient(options);
 
         var allocation = await client.AllocateAsync(Ct);
 
